@@ -1,0 +1,65 @@
+//! `switchboard`: run every function on one machine (`serve`), play a
+//! customer (`simulate`), and read what happened (`conversations`, `timeline`).
+
+mod serve;
+mod simulate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Facebook Messenger channel for customer service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every function in one process on the embedded store and in-process queues.
+    Serve(serve::ServeArgs),
+    /// Send a signed webhook delivery to a running server, as Meta would.
+    Simulate(simulate::SimulateArgs),
+    /// List conversations (admin API).
+    Conversations(simulate::ConversationsArgs),
+    /// Print a conversation's timeline (admin API).
+    Timeline(simulate::TimelineArgs),
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("SWITCHBOARD_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("SWITCHBOARD_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command {
+        Command::Serve(a) => serve::run(a).await,
+        Command::Simulate(a) => simulate::run(a).await,
+        Command::Conversations(a) => simulate::conversations(a).await,
+        Command::Timeline(a) => simulate::timeline(a).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("switchboard: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

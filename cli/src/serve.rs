@@ -1,0 +1,215 @@
+//! `switchboard serve`: webhook-verify, webhook-ingest, the router and the
+//! admin API in one process, on redb and durable in-process queues.
+
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_core::config::{Config, apply_local};
+use switchboard_core::http_api::{AdminAuth, AdminDeps, Services, dispatch};
+use switchboard_core::ingest::{IngestDeps, MAX_BODY, SecretCache};
+use switchboard_core::ports::{Queue, ReceivedMessage};
+use switchboard_core::problem::Problem;
+use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
+use switchboard_core::verify::VerifyDeps;
+use switchboard_core::{Clock, Secret, SystemClock};
+use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SWITCHBOARD_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Where the embedded store, queues and secrets live (kept across restarts).
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = ".switchboard")]
+    data_dir: PathBuf,
+    /// Configuration file to apply at start (see README: configuration as code).
+    #[arg(long, env = "SWITCHBOARD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Base URL of Meta's Graph API (point it at a fake in tests).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_GRAPH_URL",
+        default_value = "https://graph.facebook.com"
+    )]
+    graph_url: String,
+    /// Number of router workers consuming the inbound queue.
+    #[arg(long, env = "SWITCHBOARD_ROUTER_WORKERS", default_value_t = 4)]
+    router_workers: usize,
+}
+
+fn boxed(e: impl std::fmt::Display) -> Box<dyn std::error::Error> {
+    e.to_string().into()
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+        boxed(format!(
+            "cannot create data dir {}: {e}",
+            args.data_dir.display()
+        ))
+    })?;
+    let store = Arc::new(RedbStore::open(args.data_dir.join("store.redb")).map_err(boxed)?);
+    let queue_db = LocalQueue::open_database(args.data_dir.join("queues.redb")).map_err(boxed)?;
+    let dlq = LocalQueue::open(
+        queue_db.clone(),
+        "inbound-dlq",
+        QueueConfig::default(),
+        None,
+    )
+    .map_err(boxed)?;
+    let inbound = LocalQueue::open(
+        queue_db,
+        "inbound",
+        QueueConfig::default(),
+        Some(dlq.clone()),
+    )
+    .map_err(boxed)?;
+    let secrets = Arc::new(FileSecrets::open(args.data_dir.join("secrets.json")).map_err(boxed)?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+
+    let admin_token = match std::env::var("SWITCHBOARD_ADMIN_TOKEN") {
+        Ok(t) if !t.is_empty() => Secret::new(t),
+        _ => {
+            let t = Secret::generate(32);
+            println!(
+                "SWITCHBOARD_ADMIN_TOKEN was not set; this run's admin token is: {}",
+                t.expose()
+            );
+            t
+        }
+    };
+
+    if let Some(path) = &args.config {
+        let yaml = std::fs::read_to_string(path)
+            .map_err(|e| boxed(format!("cannot read {}: {e}", path.display())))?;
+        let config = Config::parse(&yaml, &|k| std::env::var(k).ok()).map_err(boxed)?;
+        let report = apply_local(&config, store.as_ref(), secrets.as_ref(), clock.as_ref())
+            .await
+            .map_err(boxed)?;
+        for change in &report.changes {
+            println!("config: {change}");
+        }
+        for a in &config.accounts {
+            println!(
+                "account {}: webhook callback URL {}",
+                a.id,
+                config.callback_url(&a.id)
+            );
+        }
+        for (id, token) in &report.generated_verify_tokens {
+            println!(
+                "account {id}: generated verify token (shown once): {}",
+                token.expose()
+            );
+        }
+    }
+
+    let services = Arc::new(Services {
+        verify: VerifyDeps {
+            accounts: store.clone(),
+            clock: clock.clone(),
+        },
+        ingest: IngestDeps {
+            accounts: store.clone(),
+            secrets: secrets.clone(),
+            queue: Arc::new(inbound.clone()),
+            clock: clock.clone(),
+            cache: Arc::new(SecretCache::default()),
+        },
+        admin: AdminDeps {
+            conversations: store.clone(),
+            auth: AdminAuth::Bearer(admin_token),
+        },
+    });
+    let router = RouterDeps {
+        conversations: store.clone(),
+        clock: clock.clone(),
+    };
+    let workers: Vec<_> = (0..args.router_workers.max(1))
+        .map(|_| tokio::spawn(consume(inbound.clone(), router.clone())))
+        .collect();
+
+    let app = axum::Router::new().fallback(handle).with_state(services);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| boxed(format!("cannot listen on {}: {e}", args.addr)))?;
+    tracing::info!(addr = %args.addr, data_dir = %args.data_dir.display(), graph_url = %args.graph_url, "switchboard serving");
+    println!("switchboard listening on http://{}", args.addr);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(boxed)?;
+    for w in workers {
+        w.abort();
+    }
+    tracing::info!("switchboard stopped");
+    Ok(())
+}
+
+async fn handle(State(services): State<Arc<Services>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            let p = Problem::new(
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+                format!("the body is over {MAX_BODY} bytes"),
+            );
+            return p.into_response().map(axum::body::Body::from);
+        }
+    };
+    let resp = dispatch(&services, http::Request::from_parts(parts, bytes)).await;
+    resp.map(axum::body::Body::from)
+}
+
+/// Backoff before a failed message is tried again: 1 s, 2 s, 4 s... up to 60 s.
+fn retry_delay(receive_count: u32) -> Duration {
+    Duration::from_secs(1u64 << receive_count.saturating_sub(1).min(6)).min(Duration::from_secs(60))
+}
+
+/// One router worker: the in-process equivalent of the SQS event source mapping.
+async fn consume(queue: LocalQueue, deps: RouterDeps) {
+    loop {
+        let batch: Vec<ReceivedMessage> = match queue.receive(10, Duration::from_secs(1)).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "inbound queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            continue;
+        }
+        let items: Vec<BatchItem<'_>> = batch
+            .iter()
+            .map(|m| BatchItem {
+                message_id: &m.message_id,
+                group: &m.group,
+                body: &m.body,
+            })
+            .collect();
+        let failed = process_batch(&deps, &items).await;
+        for m in &batch {
+            let r = if failed.contains(&m.message_id) {
+                queue
+                    .release(&m.receipt, retry_delay(m.receive_count))
+                    .await
+            } else {
+                queue.delete(&m.receipt).await
+            };
+            if let Err(e) = r {
+                tracing::error!(message_id = %m.message_id, error = %e, "could not settle a queue message");
+            }
+        }
+    }
+}

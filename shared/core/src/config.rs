@@ -1,0 +1,359 @@
+//! Configuration as code: the YAML file of DESIGN.md. Secrets are never
+//! required inline: a value `${NAME}` is read from the environment.
+
+use crate::clock::Clock;
+use crate::ids::{AccountId, AppId, PageId};
+use crate::ports::{
+    Account, AccountStore, Page, SecretError, SecretStore, StoreError, WriteMode, app_secret_name,
+    page_token_name,
+};
+use crate::secret::{Secret, matches_sha256_hex};
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the configuration is not valid YAML for Switchboard: {0}")]
+    Parse(String),
+    #[error("{field}: environment variable {var} is not set")]
+    MissingEnv { field: String, var: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    public_url: Option<String>,
+    #[serde(default)]
+    accounts: Vec<RawAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    id: AccountId,
+    name: String,
+    app_id: AppId,
+    app_secret: String,
+    #[serde(default)]
+    verify_token: Option<String>,
+    #[serde(default)]
+    pages: Vec<RawPage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPage {
+    page_id: PageId,
+    name: String,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+/// A configuration file with every `${ENV}` resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub public_url: String,
+    pub accounts: Vec<AccountConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    pub id: AccountId,
+    pub name: String,
+    pub app_id: AppId,
+    pub app_secret: Secret,
+    pub verify_token: Option<Secret>,
+    pub pages: Vec<PageConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageConfig {
+    pub page_id: PageId,
+    pub name: String,
+    pub access_token: Option<Secret>,
+}
+
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+fn resolve(
+    field: String,
+    value: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Secret, ConfigError> {
+    let v = value.trim();
+    match v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        Some(var) => {
+            env(var)
+                .filter(|s| !s.is_empty())
+                .map(Secret::new)
+                .ok_or(ConfigError::MissingEnv {
+                    field,
+                    var: var.to_string(),
+                })
+        }
+        None => Ok(Secret::new(v)),
+    }
+}
+
+impl Config {
+    pub fn parse(yaml: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let raw: RawFile =
+            serde_yaml_ng::from_str(yaml).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let mut seen_pages = std::collections::HashSet::new();
+        let mut seen_accounts = std::collections::HashSet::new();
+        let mut accounts = Vec::new();
+        for a in raw.accounts {
+            if !seen_accounts.insert(a.id.clone()) {
+                return Err(ConfigError::Invalid(format!(
+                    "account {} is declared twice",
+                    a.id
+                )));
+            }
+            let app_secret = resolve(format!("accounts.{}.app_secret", a.id), &a.app_secret, env)?;
+            let verify_token = match &a.verify_token {
+                Some(v) => {
+                    let t = resolve(format!("accounts.{}.verify_token", a.id), v, env)?;
+                    if t.expose().len() < 16 {
+                        return Err(ConfigError::Invalid(format!(
+                            "accounts.{}.verify_token: use at least 16 characters",
+                            a.id
+                        )));
+                    }
+                    Some(t)
+                }
+                None => None,
+            };
+            let mut pages = Vec::new();
+            for p in a.pages {
+                if !seen_pages.insert(p.page_id.clone()) {
+                    return Err(ConfigError::Invalid(format!(
+                        "page {} is declared twice; a page belongs to one account",
+                        p.page_id
+                    )));
+                }
+                let access_token = match &p.access_token {
+                    Some(t) => Some(resolve(
+                        format!("accounts.{}.pages.{}.access_token", a.id, p.page_id),
+                        t,
+                        env,
+                    )?),
+                    None => None,
+                };
+                pages.push(PageConfig {
+                    page_id: p.page_id,
+                    name: p.name,
+                    access_token,
+                });
+            }
+            accounts.push(AccountConfig {
+                id: a.id,
+                name: a.name,
+                app_id: a.app_id,
+                app_secret,
+                verify_token,
+                pages,
+            });
+        }
+        let public_url = raw
+            .public_url
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_string());
+        let public_url = public_url.trim_end_matches('/').to_string();
+        Ok(Self {
+            public_url,
+            accounts,
+        })
+    }
+
+    pub fn callback_url(&self, account: &AccountId) -> String {
+        format!("{}/webhooks/facebook/{account}", self.public_url)
+    }
+}
+
+/// What applying a file did.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub changes: Vec<String>,
+    /// Verify tokens generated for accounts that gave none: shown once.
+    pub generated_verify_tokens: Vec<(AccountId, Secret)>,
+}
+
+/// Apply accounts and pages straight to the store (used by `serve --config`).
+/// Applying the same file twice changes nothing the second time.
+pub async fn apply_local(
+    config: &Config,
+    accounts: &dyn AccountStore,
+    secrets: &dyn SecretStore,
+    clock: &dyn Clock,
+) -> Result<ApplyReport, ConfigError> {
+    let now = clock.now();
+    let mut report = ApplyReport::default();
+    for a in &config.accounts {
+        let existing = accounts.get_account(&a.id).await?;
+        let secret_name = app_secret_name(&a.id);
+        if secrets.get(&secret_name).await?.as_ref() != Some(&a.app_secret) {
+            secrets.put(&secret_name, &a.app_secret).await?;
+            report
+                .changes
+                .push(format!("account {}: app secret stored", a.id));
+        }
+        let verify_hash = match (&a.verify_token, &existing) {
+            (Some(t), Some(e)) if matches_sha256_hex(t.expose(), &e.verify_token_sha256) => {
+                e.verify_token_sha256.clone()
+            }
+            (Some(t), _) => t.sha256_hex(),
+            (None, Some(e)) => e.verify_token_sha256.clone(),
+            (None, None) => {
+                let t = Secret::generate(40);
+                let h = t.sha256_hex();
+                report.generated_verify_tokens.push((a.id.clone(), t));
+                h
+            }
+        };
+        let wanted = Account {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            app_id: a.app_id.clone(),
+            app_secret_ref: secret_name,
+            verify_token_sha256: verify_hash,
+            created_at: existing.as_ref().map_or(now, |e| e.created_at),
+            updated_at: now,
+            webhook_verified_at: existing.as_ref().and_then(|e| e.webhook_verified_at),
+        };
+        let same = existing.as_ref().is_some_and(|e| {
+            Account {
+                updated_at: e.updated_at,
+                ..wanted.clone()
+            } == *e
+        });
+        if !same {
+            accounts.put_account(&wanted, WriteMode::Upsert).await?;
+            report.changes.push(format!(
+                "account {}: {}",
+                a.id,
+                if existing.is_some() {
+                    "updated"
+                } else {
+                    "created"
+                }
+            ));
+        }
+        for p in &a.pages {
+            let existing_page = accounts.get_page(&p.page_id).await?;
+            if let Some(e) = &existing_page
+                && e.account_id != a.id
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "page {} already belongs to account {}; remove it there first",
+                    p.page_id, e.account_id
+                )));
+            }
+            let token_ref = match &p.access_token {
+                Some(t) => {
+                    let name = page_token_name(&p.page_id);
+                    if secrets.get(&name).await?.as_ref() != Some(t) {
+                        secrets.put(&name, t).await?;
+                        report
+                            .changes
+                            .push(format!("page {}: access token stored", p.page_id));
+                    }
+                    Some(name)
+                }
+                None => None,
+            };
+            let wanted = Page {
+                page_id: p.page_id.clone(),
+                account_id: a.id.clone(),
+                name: p.name.clone(),
+                access_token_ref: token_ref,
+                created_at: existing_page.as_ref().map_or(now, |e| e.created_at),
+                updated_at: now,
+            };
+            let same = existing_page.as_ref().is_some_and(|e| {
+                Page {
+                    updated_at: e.updated_at,
+                    ..wanted.clone()
+                } == *e
+            });
+            if !same {
+                accounts.put_page(&wanted, WriteMode::Upsert).await?;
+                report.changes.push(format!(
+                    "page {}: {}",
+                    p.page_id,
+                    if existing_page.is_some() {
+                        "updated"
+                    } else {
+                        "created"
+                    }
+                ));
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = r#"
+public_url: http://127.0.0.1:8080/
+accounts:
+  - id: acme
+    name: Acme Facebook
+    app_id: "900000000000001"
+    app_secret: ${ACME_APP_SECRET}
+    verify_token: ${ACME_VERIFY_TOKEN}
+    pages:
+      - page_id: "104857600000001"
+        name: Acme Support
+        access_token: ${ACME_PAGE_TOKEN}
+"#;
+
+    fn env(k: &str) -> Option<String> {
+        match k {
+            "ACME_APP_SECRET" => Some("s3cret".into()),
+            "ACME_VERIFY_TOKEN" => Some("a-verify-token-of-some-length".into()),
+            "ACME_PAGE_TOKEN" => Some("EAAB-page".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn parses_the_design_example_with_env_secrets() {
+        let c = Config::parse(YAML, &env).unwrap();
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.accounts[0].app_secret.expose(), "s3cret");
+        assert_eq!(
+            c.callback_url(&c.accounts[0].id),
+            "http://127.0.0.1:8080/webhooks/facebook/acme"
+        );
+        assert_eq!(
+            c.accounts[0].pages[0]
+                .access_token
+                .as_ref()
+                .unwrap()
+                .expose(),
+            "EAAB-page"
+        );
+    }
+
+    #[test]
+    fn a_missing_env_var_is_named() {
+        let e = Config::parse(YAML, &|_| None).unwrap_err();
+        assert!(e.to_string().contains("ACME_APP_SECRET"), "{e}");
+    }
+
+    #[test]
+    fn bad_ids_and_unknown_fields_are_refused() {
+        let bad = YAML.replace("\"104857600000001\"", "\"not-a-page\"");
+        assert!(Config::parse(&bad, &env).is_err());
+        let typo = YAML.replace("app_secret:", "app_secrett:");
+        assert!(Config::parse(&typo, &env).is_err());
+    }
+}

@@ -1,0 +1,412 @@
+//! The normalized inbound event: one Messenger event, with the page, the
+//! customer, its kind, time and ids pulled out, and the exact JSON Meta sent
+//! kept beside them. This is what the inbound queue carries and what the
+//! conversation timeline stores.
+
+use crate::ids::{AccountId, PageId, Psid};
+use crate::messenger::{Channel, MessagingEvent};
+use crate::time::Millis;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Message,
+    Echo,
+    Postback,
+    Delivery,
+    Read,
+    Reaction,
+    Edit,
+    Referral,
+    Handover,
+    Optin,
+    Unknown,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 11] = [
+        Self::Message,
+        Self::Echo,
+        Self::Postback,
+        Self::Delivery,
+        Self::Read,
+        Self::Reaction,
+        Self::Edit,
+        Self::Referral,
+        Self::Handover,
+        Self::Optin,
+        Self::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Message => "message",
+            Self::Echo => "echo",
+            Self::Postback => "postback",
+            Self::Delivery => "delivery",
+            Self::Read => "read",
+            Self::Reaction => "reaction",
+            Self::Edit => "edit",
+            Self::Referral => "referral",
+            Self::Handover => "handover",
+            Self::Optin => "optin",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Something the customer did. These open a conversation and move the
+    /// start of Meta's messaging window (MESSENGER.md: "24 h after the
+    /// person's last message (or postback, reaction, referral...)").
+    pub fn is_customer_activity(self) -> bool {
+        matches!(
+            self,
+            Self::Message
+                | Self::Postback
+                | Self::Reaction
+                | Self::Edit
+                | Self::Referral
+                | Self::Optin
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRef {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sticker_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostbackInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralInfo {
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ad_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverInfo {
+    /// `pass_thread_control`, `take_thread_control`, `request_thread_control` or `app_roles`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_owner_app_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_owner_app_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One inbound Messenger event, normalized.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InboundEvent {
+    pub account_id: AccountId,
+    pub page_id: PageId,
+    /// The customer: the sender, or the recipient when the page sent it (echoes).
+    /// `None` only for a malformed event with no usable party; it is still kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psid: Option<Psid>,
+    pub channel: Channel,
+    pub kind: EventKind,
+    /// Meta's event timestamp (ms); the entry time or arrival time when absent.
+    pub timestamp: Millis,
+    /// What identifies this event across Meta's retries (see [`event_key`]).
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick_reply_payload: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_mid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postback: Option<PostbackInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<ReactionInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_edit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<ReferralInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handover: Option<HandoverInfo>,
+    /// For echoes: the app that sent the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_echo: bool,
+    /// For unknown events: the key that names the kind (e.g. `hologram`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_kind: Option<String>,
+    pub received_at: Millis,
+    /// The event exactly as Meta sent it.
+    pub raw: Box<RawValue>,
+}
+
+impl InboundEvent {
+    /// SQS FIFO message group: one per (page, customer), so a conversation's
+    /// events are processed in order and different conversations in parallel.
+    pub fn message_group(&self) -> String {
+        match &self.psid {
+            Some(p) => format!("{}:{}", self.page_id, p),
+            None => format!("{}:unattributed", self.page_id),
+        }
+    }
+
+    /// Deduplication id for the queue and the store: hex SHA-256 of page and key.
+    pub fn dedup_id(&self) -> String {
+        dedup_id(&self.page_id, &self.key)
+    }
+}
+
+pub fn dedup_id(page: &PageId, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(page.as_str().as_bytes());
+    h.update(b"|");
+    h.update(key.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The identity of an event across Meta's retries: its `mid` where the mid
+/// names this event (messages, echoes, postbacks), the edited mid and edit
+/// number for edits, otherwise page + sender + timestamp + kind.
+pub fn event_key(
+    kind: EventKind,
+    name: &str,
+    mid: Option<&str>,
+    edit: Option<i64>,
+    page: &str,
+    sender: &str,
+    ts: i64,
+) -> String {
+    match (kind, mid) {
+        (EventKind::Message | EventKind::Echo | EventKind::Postback, Some(mid)) => {
+            format!("{}:{mid}", kind.as_str())
+        }
+        (EventKind::Edit, Some(mid)) => format!("edit:{mid}:{}", edit.unwrap_or(0)),
+        _ => format!("{name}:{page}:{sender}:{ts}"),
+    }
+}
+
+/// Turn one raw event of an entry into an [`InboundEvent`]. Never fails:
+/// an event that does not parse is kept as `unknown` with its raw JSON.
+pub fn normalize(
+    account_id: &AccountId,
+    page_id: &PageId,
+    channel: Channel,
+    raw: &RawValue,
+    entry_time: Option<i64>,
+    received_at: Millis,
+) -> InboundEvent {
+    let parsed: MessagingEvent = serde_json::from_str(raw.get()).unwrap_or_default();
+    let sender = parsed.sender.as_ref().map(|p| p.id.as_str()).unwrap_or("");
+    let recipient = parsed
+        .recipient
+        .as_ref()
+        .map(|p| p.id.as_str())
+        .unwrap_or("");
+    // The customer is whoever is not the page.
+    let customer = if sender == page_id.as_str() {
+        recipient
+    } else {
+        sender
+    };
+    let psid = Psid::parse(customer).ok();
+    let timestamp = Millis(parsed.timestamp.or(entry_time).unwrap_or(received_at.0));
+
+    let mut ev = InboundEvent {
+        account_id: account_id.clone(),
+        page_id: page_id.clone(),
+        psid,
+        channel,
+        kind: EventKind::Unknown,
+        timestamp,
+        key: String::new(),
+        mid: None,
+        text: None,
+        attachments: Vec::new(),
+        quick_reply_payload: None,
+        reply_to_mid: None,
+        postback: None,
+        watermark: None,
+        mids: Vec::new(),
+        reaction: None,
+        num_edit: None,
+        referral: None,
+        handover: None,
+        app_id: None,
+        metadata: None,
+        is_echo: false,
+        unknown_kind: None,
+        received_at,
+        raw: raw.to_owned(),
+    };
+
+    let handover = |action: &str, h: &crate::messenger::Handover| HandoverInfo {
+        action: action.to_string(),
+        previous_owner_app_id: h.previous_owner_app_id.clone(),
+        new_owner_app_id: h
+            .new_owner_app_id
+            .clone()
+            .or_else(|| h.requested_owner_app_id.clone()),
+        metadata: h.metadata.clone(),
+    };
+
+    if let Some(m) = parsed.message {
+        ev.kind = if m.is_echo {
+            EventKind::Echo
+        } else {
+            EventKind::Message
+        };
+        ev.is_echo = m.is_echo;
+        ev.mid = m.mid;
+        ev.text = m.text;
+        ev.app_id = m.app_id;
+        ev.metadata = m.metadata;
+        ev.quick_reply_payload = m.quick_reply.and_then(|q| q.payload);
+        ev.reply_to_mid = m.reply_to.and_then(|r| r.mid);
+        ev.attachments = m
+            .attachments
+            .into_iter()
+            .map(|a| {
+                let p = a.payload.unwrap_or_default();
+                AttachmentRef {
+                    kind: a.kind,
+                    url: p.url,
+                    sticker_id: p.sticker_id,
+                    title: p.title,
+                }
+            })
+            .collect();
+    } else if let Some(e) = parsed.message_edit {
+        ev.kind = EventKind::Edit;
+        ev.mid = e.mid;
+        ev.text = e.text;
+        ev.num_edit = e.num_edit;
+    } else if let Some(p) = parsed.postback {
+        ev.kind = EventKind::Postback;
+        ev.mid = p.mid;
+        ev.referral = p.referral.map(referral_info);
+        ev.postback = Some(PostbackInfo {
+            title: p.title,
+            payload: p.payload,
+        });
+    } else if let Some(d) = parsed.delivery {
+        ev.kind = EventKind::Delivery;
+        ev.watermark = d.watermark;
+        ev.mids = d.mids;
+    } else if let Some(r) = parsed.read {
+        ev.kind = EventKind::Read;
+        ev.watermark = r.watermark;
+    } else if let Some(r) = parsed.reaction {
+        ev.kind = EventKind::Reaction;
+        ev.mid = r.mid;
+        ev.reaction = Some(ReactionInfo {
+            reaction: r.reaction,
+            emoji: r.emoji,
+            action: r.action,
+        });
+    } else if let Some(r) = parsed.referral {
+        ev.kind = EventKind::Referral;
+        ev.referral = Some(referral_info(r));
+    } else if let Some(h) = &parsed.pass_thread_control {
+        ev.kind = EventKind::Handover;
+        ev.handover = Some(handover("pass_thread_control", h));
+    } else if let Some(h) = &parsed.take_thread_control {
+        ev.kind = EventKind::Handover;
+        ev.handover = Some(handover("take_thread_control", h));
+    } else if let Some(h) = &parsed.request_thread_control {
+        ev.kind = EventKind::Handover;
+        ev.handover = Some(handover("request_thread_control", h));
+    } else if parsed.app_roles.is_some() {
+        ev.kind = EventKind::Handover;
+        ev.handover = Some(HandoverInfo {
+            action: "app_roles".into(),
+            ..Default::default()
+        });
+    } else if let Some(o) = parsed.optin {
+        ev.kind = EventKind::Optin;
+        ev.text = o.payload.clone();
+        ev.referral = o.reference.map(|r| ReferralInfo {
+            reference: Some(r),
+            kind: o.kind,
+            ..Default::default()
+        });
+    } else {
+        ev.unknown_kind = unknown_kind_name(raw);
+    }
+
+    let name = match (&ev.kind, &ev.handover, &ev.unknown_kind) {
+        (EventKind::Handover, Some(h), _) => h.action.clone(),
+        (EventKind::Unknown, _, Some(k)) => format!("unknown.{k}"),
+        (k, _, _) => k.as_str().to_string(),
+    };
+    ev.key = event_key(
+        ev.kind,
+        &name,
+        ev.mid.as_deref(),
+        ev.num_edit,
+        page_id.as_str(),
+        sender,
+        timestamp.0,
+    );
+    ev
+}
+
+fn referral_info(r: crate::messenger::Referral) -> ReferralInfo {
+    ReferralInfo {
+        reference: r.reference,
+        source: r.source,
+        kind: r.kind,
+        ad_id: r.ad_id,
+    }
+}
+
+fn unknown_kind_name(raw: &RawValue) -> Option<String> {
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(raw.get()).ok()?;
+    map.keys()
+        .find(|k| !matches!(k.as_str(), "sender" | "recipient" | "timestamp"))
+        .cloned()
+}

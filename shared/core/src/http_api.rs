@@ -1,0 +1,291 @@
+//! The HTTP surface as plain functions over `http::Request<Bytes>`: the
+//! Lambda functions (through `lambda_http`) and `switchboard serve`
+//! (through axum) call exactly these.
+
+use crate::ids::{ConversationId, PageId, Psid};
+use crate::ingest::{self, IngestDeps};
+use crate::ports::{ConversationFilter, ConversationState, ConversationStore};
+use crate::problem::Problem;
+use crate::secret::Secret;
+use crate::signature::{SIGNATURE_256_HEADER, SIGNATURE_SHA1_HEADER};
+use crate::verify::{self, VerifyDeps};
+use bytes::Bytes;
+use http::{Method, Response, StatusCode, header};
+use serde::Serialize;
+use std::sync::Arc;
+use tracing::Instrument;
+
+pub type HttpRequest = http::Request<Bytes>;
+pub type HttpResponse = http::Response<Bytes>;
+
+pub const WEBHOOK_PREFIX: &str = "/webhooks/facebook/";
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut r = Response::new(Bytes::from(body));
+            *r.status_mut() = status;
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+        Err(e) => Problem::internal(format!("response could not be encoded: {e}")).into_response(),
+    }
+}
+
+fn text(status: StatusCode, body: String) -> HttpResponse {
+    let mut r = Response::new(Bytes::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+fn method_not_allowed(allowed: &'static str) -> HttpResponse {
+    let mut r = Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+        format!("this route accepts {allowed}"),
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allowed));
+    r
+}
+
+/// The `{account_id}` of a webhook path.
+pub fn webhook_account(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix(WEBHOOK_PREFIX)?.trim_end_matches('/');
+    (!rest.is_empty() && !rest.contains('/')).then_some(rest)
+}
+
+/// `GET /webhooks/facebook/{account_id}`.
+pub async fn webhook_verify(deps: &VerifyDeps, req: &HttpRequest) -> HttpResponse {
+    let Some(account) = webhook_account(req.uri().path()) else {
+        return Problem::not_found("no such route").into_response();
+    };
+    match verify::verify_webhook(deps, account, req.uri().query().unwrap_or("")).await {
+        Ok(challenge) => text(StatusCode::OK, challenge),
+        Err(e) => {
+            tracing::warn!(account_id = account, reason = %e, "webhook verification refused");
+            Problem::from(e).into_response()
+        }
+    }
+}
+
+/// `POST /webhooks/facebook/{account_id}`.
+pub async fn webhook_ingest(deps: &IngestDeps, req: &HttpRequest) -> HttpResponse {
+    let Some(account) = webhook_account(req.uri().path()) else {
+        return Problem::not_found("no such route").into_response();
+    };
+    let sig256 = req
+        .headers()
+        .get(SIGNATURE_256_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let sha1 = req.headers().contains_key(SIGNATURE_SHA1_HEADER);
+    match ingest::ingest(deps, account, sig256, sha1, req.body()).await {
+        Ok(report) => json(
+            StatusCode::OK,
+            &serde_json::json!({ "status": "queued", "events": report.events }),
+        ),
+        Err(e) => {
+            if matches!(
+                e,
+                ingest::IngestError::Queue { .. }
+                    | ingest::IngestError::Store(_)
+                    | ingest::IngestError::Secrets(_)
+            ) {
+                tracing::error!(account_id = account, error = %e, "delivery not queued; answering 500 so Meta retries");
+            }
+            Problem::from(e).into_response()
+        }
+    }
+}
+
+/// How admin requests prove who they are.
+#[derive(Clone)]
+pub enum AdminAuth {
+    /// `Authorization: Bearer <token>` (serve: `SWITCHBOARD_ADMIN_TOKEN`).
+    Bearer(Secret),
+}
+
+#[derive(Clone)]
+pub struct AdminDeps {
+    pub conversations: Arc<dyn ConversationStore>,
+    pub auth: AdminAuth,
+}
+
+fn authorize(auth: &AdminAuth, req: &HttpRequest) -> Result<(), Problem> {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match (auth, presented) {
+        (AdminAuth::Bearer(expected), Some(token))
+            if !expected.is_empty() && expected.ct_eq(token.trim()) =>
+        {
+            Ok(())
+        }
+        (_, None) => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Unauthenticated",
+            "send Authorization: Bearer <admin token>",
+        )),
+        _ => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Unauthenticated",
+            "the bearer token is not valid",
+        )),
+    }
+}
+
+fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn conversation_filter(req: &HttpRequest) -> Result<ConversationFilter, Problem> {
+    let mut f = ConversationFilter::default();
+    for (k, v) in query_pairs(req) {
+        match k.as_str() {
+            "page_id" => f.page_id = Some(PageId::parse(v)?),
+            "psid" => f.psid = Some(Psid::parse(v)?),
+            "state" => {
+                f.state = Some(ConversationState::parse(&v).ok_or_else(|| {
+                    Problem::bad_request(
+                        "invalid_state",
+                        format!("state {v:?} is not one of waiting, closed"),
+                    )
+                })?)
+            }
+            "limit" => {
+                let n: usize = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| {
+                        Problem::bad_request("invalid_limit", "limit is a number from 1 to 1000")
+                    })?;
+                f.limit = Some(n);
+            }
+            other => {
+                return Err(Problem::bad_request(
+                    "unknown_parameter",
+                    format!("unknown query parameter {other:?}; use page_id, psid, state or limit"),
+                ));
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// `/admin/v1/...` (read access for operators; grows with later issues).
+pub async fn admin(deps: &AdminDeps, req: &HttpRequest) -> HttpResponse {
+    match admin_inner(deps, req).await {
+        Ok(r) => r,
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse, Problem> {
+    authorize(&deps.auth, req)?;
+    let path = req.uri().path().trim_end_matches('/');
+    let rest = path
+        .strip_prefix("/admin/v1/")
+        .ok_or_else(|| Problem::not_found("no such route"))?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    match segments.as_slice() {
+        ["conversations"] => {
+            if req.method() != Method::GET {
+                return Ok(method_not_allowed("GET"));
+            }
+            let filter = conversation_filter(req)?;
+            let list = deps.conversations.list_conversations(&filter).await?;
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({ "conversations": list }),
+            ))
+        }
+        ["conversations", id] => {
+            if req.method() != Method::GET {
+                return Ok(method_not_allowed("GET"));
+            }
+            let id = ConversationId::parse(*id)?;
+            let conv = deps
+                .conversations
+                .get_conversation(&id)
+                .await?
+                .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))?;
+            Ok(json(StatusCode::OK, &conv))
+        }
+        ["conversations", id, "timeline"] => {
+            if req.method() != Method::GET {
+                return Ok(method_not_allowed("GET"));
+            }
+            let id = ConversationId::parse(*id)?;
+            if deps.conversations.get_conversation(&id).await?.is_none() {
+                return Err(Problem::not_found(format!("no conversation {id}")));
+            }
+            let events = deps.conversations.timeline(&id).await?;
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({ "conversation_id": id, "events": events }),
+            ))
+        }
+        _ => Err(Problem::not_found(format!("no route {path}"))),
+    }
+}
+
+/// Every function's routes in one place, for `switchboard serve`.
+#[derive(Clone)]
+pub struct Services {
+    pub verify: VerifyDeps,
+    pub ingest: IngestDeps,
+    pub admin: AdminDeps,
+}
+
+pub async fn dispatch(services: &Services, req: HttpRequest) -> HttpResponse {
+    let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path());
+    async {
+        let path = req.uri().path();
+        let resp = if path == "/healthz" {
+            json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
+        } else if path.starts_with(WEBHOOK_PREFIX) {
+            match *req.method() {
+                Method::GET => webhook_verify(&services.verify, &req).await,
+                Method::POST => webhook_ingest(&services.ingest, &req).await,
+                _ => method_not_allowed("GET, POST"),
+            }
+        } else if path.starts_with("/admin/v1/") {
+            admin(&services.admin, &req).await
+        } else {
+            Problem::not_found(format!("no route {path}")).into_response()
+        };
+        tracing::debug!(status = resp.status().as_u16(), "response");
+        resp
+    }
+    .instrument(span)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_paths() {
+        assert_eq!(webhook_account("/webhooks/facebook/acme"), Some("acme"));
+        assert_eq!(webhook_account("/webhooks/facebook/acme/"), Some("acme"));
+        assert_eq!(webhook_account("/webhooks/facebook/"), None);
+        assert_eq!(webhook_account("/webhooks/facebook/a/b"), None);
+    }
+}

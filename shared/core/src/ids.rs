@@ -1,0 +1,166 @@
+//! Validated identifiers. Each is parsed once at the edge; past that the
+//! type says it is well-formed.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} {value:?} is not valid: {rule}")]
+pub struct InvalidId {
+    pub kind: &'static str,
+    pub value: String,
+    pub rule: &'static str,
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn opaque(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 1024 && !s.chars().any(char::is_control)
+}
+
+fn generated(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+macro_rules! string_id {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $check:path, $rule:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(value: impl Into<String>) -> Result<Self, InvalidId> {
+                let value = value.into();
+                if $check(&value) {
+                    Ok(Self(value))
+                } else {
+                    let mut shown = value;
+                    shown.truncate(80);
+                    Err(InvalidId { kind: $kind, value: shown, rule: $rule })
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A channel account: the id in `/webhooks/facebook/{account_id}`.
+    AccountId, "account id", slug, "use 1 to 64 characters from a-z, 0-9, '-' and '_'"
+);
+string_id!(
+    /// A Facebook page id.
+    PageId, "page id", digits, "a page id is 1 to 32 digits"
+);
+string_id!(
+    /// A page-scoped id of one customer.
+    Psid, "PSID", digits, "a PSID is 1 to 32 digits"
+);
+string_id!(
+    /// A Facebook app id.
+    AppId, "app id", digits, "an app id is 1 to 32 digits"
+);
+string_id!(
+    /// A Messenger message id.
+    Mid, "message id", opaque, "a message id is 1 to 1024 printable characters"
+);
+string_id!(
+    /// A conversation: `cv_` followed by a time-ordered UUID.
+    ConversationId, "conversation id", generated, "ids are 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'"
+);
+string_id!(
+    /// A contact record: `ct_` followed by a time-ordered UUID.
+    ContactId, "contact id", generated, "ids are 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'"
+);
+
+impl ConversationId {
+    pub fn generate() -> Self {
+        Self(format!("cv_{}", uuid::Uuid::now_v7().simple()))
+    }
+}
+
+impl ContactId {
+    pub fn generate() -> Self {
+        Self(format!("ct_{}", uuid::Uuid::now_v7().simple()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_ids_reject_letters_and_empty() {
+        assert!(PageId::parse("104857600000001").is_ok());
+        assert!(PageId::parse("").is_err());
+        assert!(PageId::parse("12a").is_err());
+        let e = Psid::parse("x".repeat(200)).unwrap_err();
+        assert!(e.value.len() <= 80);
+    }
+
+    #[test]
+    fn account_ids_are_slugs() {
+        assert!(AccountId::parse("acme-eu_1").is_ok());
+        assert!(AccountId::parse("Acme").is_err());
+        assert!(AccountId::parse("a/b").is_err());
+    }
+
+    #[test]
+    fn generated_ids_parse_back_and_differ() {
+        let a = ConversationId::generate();
+        let b = ConversationId::generate();
+        assert_ne!(a, b);
+        assert_eq!(ConversationId::parse(a.as_str()).unwrap(), a);
+        assert!(a.as_str().starts_with("cv_"));
+    }
+
+    #[test]
+    fn deserialize_validates() {
+        let ok: Result<PageId, _> = serde_json::from_str("\"123\"");
+        assert!(ok.is_ok());
+        let bad: Result<PageId, _> = serde_json::from_str("\"abc\"");
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,26 @@
+//! Switchboard's domain crate.
+//!
+//! Everything here is free of AWS types: the Messenger webhook model, signature
+//! checks, the normalized inbound event the queues carry, the ports (store,
+//! queue, secrets, clock) and the handlers every Lambda function and
+//! `switchboard serve` run. Adapters live in `switchboard-aws` and
+//! `switchboard-embedded` and convert at the edge.
+
+pub mod clock;
+pub mod config;
+pub mod event;
+pub mod http_api;
+pub mod ids;
+pub mod ingest;
+pub mod messenger;
+pub mod ports;
+pub mod problem;
+pub mod router;
+pub mod secret;
+pub mod signature;
+pub mod time;
+pub mod verify;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use secret::Secret;
+pub use time::Millis;

@@ -1,0 +1,307 @@
+//! The ports the domain talks through. Every adapter (DynamoDB, SQS and
+//! Secrets Manager; redb and in-process) implements these and passes the one
+//! conformance suite in `tests/`.
+//!
+//! Store traits are split by capability so each function asks only for what
+//! it uses, mirroring its IAM policy.
+
+use crate::event::{EventKind, InboundEvent};
+use crate::ids::{AccountId, AppId, ContactId, ConversationId, PageId, Psid};
+use crate::secret::Secret;
+use crate::time::{self, Millis};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+// ---------------------------------------------------------------- errors
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the queue is unavailable: {0}")]
+    Unavailable(String),
+    #[error("the queue refused the request: {0}")]
+    Rejected(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the secret store is unavailable: {0}")]
+    Unavailable(String),
+}
+
+// ---------------------------------------------------------------- records
+
+/// A channel account: one Facebook app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub app_id: AppId,
+    /// Name of the app secret in the secrets port (never the secret itself).
+    pub app_secret_ref: String,
+    /// Lowercase hex SHA-256 of the webhook verify token.
+    pub verify_token_sha256: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// When Meta's webhook verification (GET) last succeeded.
+    #[serde(default)]
+    pub webhook_verified_at: Option<Millis>,
+}
+
+/// A page bound to an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    pub page_id: PageId,
+    pub account_id: AccountId,
+    pub name: String,
+    /// Name of the page token in the secrets port.
+    #[serde(default)]
+    pub access_token_ref: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationState {
+    /// Received, waiting for classification and an agent.
+    Waiting,
+    Closed,
+}
+
+impl ConversationState {
+    pub const ALL: [ConversationState; 2] = [Self::Waiting, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn is_open(self) -> bool {
+        self != Self::Closed
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub page_id: PageId,
+    pub psid: Psid,
+    pub contact_id: ContactId,
+    pub state: ConversationState,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub updated_at: Millis,
+    /// The customer's last message (or postback, reaction...): Meta's
+    /// messaging window starts here.
+    #[serde(default, with = "time::rfc3339::option")]
+    pub last_customer_message_at: Option<Millis>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub closed_at: Option<Millis>,
+}
+
+/// What links a (page, PSID) to its contact and conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub page_id: PageId,
+    pub psid: Psid,
+    pub contact_id: ContactId,
+    pub open_conversation_id: Option<ConversationId>,
+    pub last_conversation_id: ConversationId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub name: String,
+    pub created_at: Millis,
+}
+
+// ---------------------------------------------------------------- store ports
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Fail with `Conflict` when the item exists.
+    Create,
+    /// Create or replace.
+    Upsert,
+}
+
+/// Channel accounts and pages.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn put_account(&self, account: &Account, mode: WriteMode) -> StoreResult<()>;
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Option<Account>>;
+    /// Record a successful webhook verification; `NotFound` for an unknown account.
+    async fn mark_webhook_verified(&self, id: &AccountId, at: Millis) -> StoreResult<()>;
+    async fn put_page(&self, page: &Page, mode: WriteMode) -> StoreResult<()>;
+    async fn get_page(&self, id: &PageId) -> StoreResult<Option<Page>>;
+}
+
+/// The ids a new contact and conversation get if `append` needs them.
+#[derive(Debug, Clone)]
+pub struct NewIds {
+    pub contact_id: ContactId,
+    pub contact_name: String,
+    pub conversation_id: ConversationId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// Stored on `conversation_id`; `opened` when that conversation is new.
+    Stored {
+        conversation_id: ConversationId,
+        opened: bool,
+    },
+    /// Seen before (same page and event key): nothing changed.
+    Duplicate {
+        conversation_id: Option<ConversationId>,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    pub page_id: Option<PageId>,
+    pub psid: Option<Psid>,
+    pub state: Option<ConversationState>,
+    pub limit: Option<usize>,
+}
+
+/// Conversations, their timelines, customers and contacts.
+///
+/// `append` is the router's one write and must be atomic and idempotent:
+/// 1. an event whose (page, key) was stored before changes nothing
+///    (`Duplicate`);
+/// 2. a (page, PSID) never seen gets a new contact, customer link and a
+///    `waiting` conversation, and the event lands there;
+/// 3. otherwise the event lands on the customer's open conversation; with
+///    none open, customer activity opens a new conversation for the same
+///    contact, and any other event (receipt, echo...) is attached to the
+///    last conversation without reopening it;
+/// 4. customer activity moves `last_customer_message_at` forward, never back.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    async fn append(
+        &self,
+        event: &InboundEvent,
+        ids: &NewIds,
+        now: Millis,
+    ) -> StoreResult<AppendOutcome>;
+    /// Keep an event that names no customer, so nothing is dropped.
+    async fn record_unattributed(&self, event: &InboundEvent) -> StoreResult<()>;
+    async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>>;
+    async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> StoreResult<Vec<Conversation>>;
+    /// The conversation's events in timestamp order.
+    async fn timeline(&self, id: &ConversationId) -> StoreResult<Vec<InboundEvent>>;
+    async fn get_customer(&self, page: &PageId, psid: &Psid) -> StoreResult<Option<Customer>>;
+    async fn get_contact(&self, id: &ContactId) -> StoreResult<Option<Contact>>;
+    /// Close an open conversation (conditional: `Conflict` if already closed).
+    async fn close_conversation(
+        &self,
+        id: &ConversationId,
+        at: Millis,
+    ) -> StoreResult<Conversation>;
+}
+
+/// What the new-conversation logic needs to know about an event.
+pub fn opens_conversation(kind: EventKind) -> bool {
+    kind.is_customer_activity()
+}
+
+// ---------------------------------------------------------------- queue port
+
+/// A message to put on a FIFO queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    pub group: String,
+    pub dedup_id: String,
+    pub body: String,
+}
+
+/// An entry of a batch send that the queue did not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    pub index: usize,
+    pub code: String,
+    pub message: String,
+    /// The request was wrong (retrying the same entry will not help).
+    pub sender_fault: bool,
+}
+
+/// A message handed to a consumer; invisible to others until deleted,
+/// released, or its visibility timeout passes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMessage {
+    pub message_id: String,
+    pub receipt: String,
+    pub group: String,
+    pub body: String,
+    pub receive_count: u32,
+}
+
+/// A FIFO queue: per-group order, a group blocked while one of its messages
+/// is in flight, deduplication by id over five minutes, redelivery after a
+/// visibility timeout, and a dead-letter queue after too many receives.
+#[async_trait]
+pub trait Queue: Send + Sync {
+    /// Send up to 10 messages; returns the entries that were not taken.
+    async fn send_batch(
+        &self,
+        messages: &[OutgoingMessage],
+    ) -> Result<Vec<SendFailure>, QueueError>;
+    async fn receive(&self, max: usize, wait: Duration)
+    -> Result<Vec<ReceivedMessage>, QueueError>;
+    async fn delete(&self, receipt: &str) -> Result<(), QueueError>;
+    /// Make an in-flight message visible again after `delay`.
+    async fn release(&self, receipt: &str, delay: Duration) -> Result<(), QueueError>;
+}
+
+/// Most entries SQS takes in one `SendMessageBatch`.
+pub const MAX_BATCH: usize = 10;
+
+// ---------------------------------------------------------------- secrets port
+
+/// Secret values by name: app secrets and page tokens.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    async fn put(&self, name: &str, value: &Secret) -> Result<(), SecretError>;
+    async fn get(&self, name: &str) -> Result<Option<Secret>, SecretError>;
+    async fn delete(&self, name: &str) -> Result<(), SecretError>;
+}
+
+/// The secret name of an account's app secret.
+pub fn app_secret_name(account: &AccountId) -> String {
+    format!("switchboard/accounts/{account}/app-secret")
+}
+
+/// The secret name of a page token.
+pub fn page_token_name(page: &PageId) -> String {
+    format!("switchboard/pages/{page}/access-token")
+}
+
+/// How long a queue consumer waits on an empty queue (long poll).
+pub const LONG_POLL: Duration = Duration::from_secs(20);

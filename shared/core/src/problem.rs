@@ -1,0 +1,99 @@
+//! HTTP problem responses (RFC 9457, `application/problem+json`): each
+//! error enum maps to a [`Problem`] once, in its `From` impl, so every
+//! surface answers the same error the same way.
+
+use bytes::Bytes;
+use http::{Response, StatusCode, header};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    /// Stable, machine-readable.
+    pub code: &'static str,
+    /// A sentence a person can act on.
+    pub detail: String,
+}
+
+impl Problem {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind: format!("https://switchboard.dev/problems/{code}"),
+            title,
+            status: status.as_u16(),
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", what)
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            detail,
+        )
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            detail,
+        )
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    pub fn into_response(self) -> Response<Bytes> {
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut resp = Response::new(Bytes::from(body));
+        *resp.status_mut() = self.status();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        resp
+    }
+}
+
+impl From<crate::ports::StoreError> for Problem {
+    fn from(e: crate::ports::StoreError) -> Self {
+        use crate::ports::StoreError as E;
+        match &e {
+            E::Conflict(_) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", e.to_string())
+            }
+            E::NotFound(_) => Problem::not_found(e.to_string()),
+            E::Unavailable(_) => {
+                Problem::unavailable("the store is unavailable; try again shortly")
+            }
+            E::Corrupt(_) => Problem::internal("stored data could not be read; see the logs"),
+        }
+    }
+}
+
+impl From<crate::ids::InvalidId> for Problem {
+    fn from(e: crate::ids::InvalidId) -> Self {
+        Problem::bad_request("invalid_id", e.to_string())
+    }
+}

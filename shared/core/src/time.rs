@@ -1,0 +1,127 @@
+//! Points in time as Unix milliseconds, the unit Meta's webhooks use.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Milliseconds since the Unix epoch (UTC).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(transparent)]
+pub struct Millis(pub i64);
+
+impl Millis {
+    pub const fn new(ms: i64) -> Self {
+        Self(ms)
+    }
+
+    pub const fn as_i64(self) -> i64 {
+        self.0
+    }
+
+    pub fn plus_secs(self, secs: i64) -> Self {
+        Self(self.0.saturating_add(secs.saturating_mul(1000)))
+    }
+
+    pub fn plus_millis(self, ms: i64) -> Self {
+        Self(self.0.saturating_add(ms))
+    }
+
+    /// RFC 3339 with millisecond precision, e.g. `2025-11-24T16:00:00.000Z`.
+    pub fn to_rfc3339(self) -> String {
+        let nanos = i128::from(self.0) * 1_000_000;
+        match ::time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+            Ok(t) => {
+                let fmt = ::time::macros::format_description!(
+                    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+                );
+                t.format(&fmt).unwrap_or_else(|_| self.0.to_string())
+            }
+            Err(_) => self.0.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Millis {
+    /// Parse an RFC 3339 timestamp.
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        let t = ::time::OffsetDateTime::parse(s, &::time::format_description::well_known::Rfc3339)
+            .ok()?;
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Self)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MillisRepr {
+    Number(i64),
+    Text(String),
+}
+
+impl MillisRepr {
+    fn into_millis<E: serde::de::Error>(self) -> Result<Millis, E> {
+        match self {
+            Self::Number(n) => Ok(Millis(n)),
+            Self::Text(s) => Millis::parse_rfc3339(&s)
+                .ok_or_else(|| E::custom(format!("{s:?} is not an RFC 3339 time"))),
+        }
+    }
+}
+
+/// A `Millis` as an RFC 3339 string (API responses); reads either form back.
+pub mod rfc3339 {
+    use super::{Millis, MillisRepr};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &Millis, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&m.to_rfc3339())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
+        MillisRepr::deserialize(d)?.into_millis()
+    }
+
+    pub mod option {
+        use super::{Millis, MillisRepr};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(m: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
+            match m {
+                Some(m) => s.serialize_str(&m.to_rfc3339()),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+            Option::<MillisRepr>::deserialize(d)?
+                .map(MillisRepr::into_millis)
+                .transpose()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339_with_millis() {
+        assert_eq!(
+            Millis(1_764_000_000_123).to_rfc3339(),
+            "2025-11-24T16:00:00.123Z"
+        );
+        assert_eq!(Millis(0).to_rfc3339(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            Millis::parse_rfc3339("2025-11-24T16:00:00.123Z"),
+            Some(Millis(1_764_000_000_123))
+        );
+    }
+}

@@ -1,0 +1,440 @@
+//! Durable in-process FIFO queues with the rules of SQS FIFO:
+//! - order within a message group; a group is blocked while one of its
+//!   messages is in flight, other groups proceed;
+//! - a message whose deduplication id was sent in the last five minutes is
+//!   accepted and dropped;
+//! - a received message is invisible until deleted, released, or its
+//!   visibility timeout passes, then it is delivered again;
+//! - after `max_receives` receives it moves to the dead-letter queue.
+//!
+//! Sends are committed to redb before they are acknowledged, so a message
+//! the ingest handler was told is queued survives a crash. Receive counts
+//! and deletes are committed without fsync: after a crash a message may be
+//! delivered once more, which the idempotent router absorbs.
+
+use crate::blocking;
+use async_trait::async_trait;
+use redb::{Database, Durability, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use switchboard_core::ports::{OutgoingMessage, Queue, QueueError, ReceivedMessage, SendFailure};
+use tokio::sync::Notify;
+
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    pub visibility_timeout: Duration,
+    pub max_receives: u32,
+    pub dedupe_window: Duration,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            visibility_timeout: Duration::from_secs(30),
+            max_receives: 5,
+            dedupe_window: Duration::from_secs(300),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stored {
+    message_id: String,
+    group: String,
+    body: String,
+}
+
+#[derive(Debug)]
+struct Slot {
+    stored: Stored,
+    receive_count: u32,
+    invisible_until: Option<Instant>,
+    receipt: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    next_seq: u64,
+    messages: BTreeMap<u64, Slot>,
+    dedupe: HashMap<String, Instant>,
+    receipts: u64,
+}
+
+struct Inner {
+    name: String,
+    db: Arc<Database>,
+    table: String,
+    dedupe_table: String,
+    config: QueueConfig,
+    state: Mutex<State>,
+    notify: Notify,
+    dead_letter: Option<LocalQueue>,
+}
+
+/// A durable FIFO queue on a redb file; cheap to clone.
+#[derive(Clone)]
+pub struct LocalQueue {
+    inner: Arc<Inner>,
+}
+
+fn qerr(e: impl std::fmt::Display) -> QueueError {
+    QueueError::Unavailable(e.to_string())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl LocalQueue {
+    /// Open a database file that holds any number of named queues.
+    pub fn open_database(path: impl AsRef<Path>) -> Result<Arc<Database>, QueueError> {
+        Ok(Arc::new(Database::create(path.as_ref()).map_err(qerr)?))
+    }
+
+    /// Open the queue `name` in `db`, reloading what it held.
+    pub fn open(
+        db: Arc<Database>,
+        name: &str,
+        config: QueueConfig,
+        dead_letter: Option<LocalQueue>,
+    ) -> Result<Self, QueueError> {
+        let table = format!("queue:{name}");
+        let dedupe_table = format!("dedupe:{name}");
+        let mut state = State::default();
+        {
+            let txn = db.begin_write().map_err(qerr)?;
+            {
+                let t = txn
+                    .open_table(TableDefinition::<u64, &str>::new(&table))
+                    .map_err(qerr)?;
+                for row in t.iter().map_err(qerr)? {
+                    let (k, v) = row.map_err(qerr)?;
+                    let stored: Stored = serde_json::from_str(v.value()).map_err(qerr)?;
+                    state.next_seq = state.next_seq.max(k.value() + 1);
+                    state.messages.insert(
+                        k.value(),
+                        Slot {
+                            stored,
+                            receive_count: 0,
+                            invisible_until: None,
+                            receipt: None,
+                        },
+                    );
+                }
+                let d = txn
+                    .open_table(TableDefinition::<&str, u64>::new(&dedupe_table))
+                    .map_err(qerr)?;
+                let now = now_ms();
+                let window = config.dedupe_window.as_millis() as u64;
+                for row in d.iter().map_err(qerr)? {
+                    let (k, v) = row.map_err(qerr)?;
+                    let age = now.saturating_sub(v.value());
+                    if age < window {
+                        let at = Instant::now()
+                            .checked_sub(Duration::from_millis(age))
+                            .unwrap_or_else(Instant::now);
+                        state.dedupe.insert(k.value().to_string(), at);
+                    }
+                }
+            }
+            txn.commit().map_err(qerr)?;
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                name: name.to_string(),
+                db,
+                table,
+                dedupe_table,
+                config,
+                state: Mutex::new(state),
+                notify: Notify::new(),
+                dead_letter,
+            }),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, State>, QueueError> {
+        self.inner
+            .state
+            .lock()
+            .map_err(|_| QueueError::Unavailable("queue lock poisoned".into()))
+    }
+
+    /// Messages held (visible or in flight).
+    pub fn len(&self) -> usize {
+        self.lock().map(|s| s.messages.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Persist inserts and removals in one transaction.
+    async fn persist(
+        &self,
+        inserts: Vec<(u64, String)>,
+        removes: Vec<u64>,
+        dedupe: Vec<String>,
+        durable: bool,
+    ) -> Result<(), QueueError> {
+        let db = self.inner.db.clone();
+        let table = self.inner.table.clone();
+        let dedupe_table = self.inner.dedupe_table.clone();
+        blocking(move || -> Result<(), QueueError> {
+            let mut txn = db.begin_write().map_err(qerr)?;
+            txn.set_durability(if durable {
+                Durability::Immediate
+            } else {
+                Durability::None
+            })
+            .map_err(qerr)?;
+            {
+                let mut t = txn
+                    .open_table(TableDefinition::<u64, &str>::new(&table))
+                    .map_err(qerr)?;
+                for (k, v) in &inserts {
+                    t.insert(*k, v.as_str()).map_err(qerr)?;
+                }
+                for k in &removes {
+                    t.remove(*k).map_err(qerr)?;
+                }
+                if !dedupe.is_empty() {
+                    let mut d = txn
+                        .open_table(TableDefinition::<&str, u64>::new(&dedupe_table))
+                        .map_err(qerr)?;
+                    let now = now_ms();
+                    for id in &dedupe {
+                        d.insert(id.as_str(), now).map_err(qerr)?;
+                    }
+                }
+            }
+            txn.commit().map_err(qerr)
+        })
+        .await
+        .map_err(QueueError::Unavailable)?
+    }
+
+    /// Everything in the queue, oldest first (for inspection and tests).
+    pub fn peek_bodies(&self) -> Vec<String> {
+        self.lock()
+            .map(|s| s.messages.values().map(|m| m.stored.body.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl Queue for LocalQueue {
+    async fn send_batch(
+        &self,
+        messages: &[OutgoingMessage],
+    ) -> Result<Vec<SendFailure>, QueueError> {
+        if messages.len() > switchboard_core::ports::MAX_BATCH {
+            return Err(QueueError::Rejected(format!(
+                "a batch holds at most 10 messages, not {}",
+                messages.len()
+            )));
+        }
+        let mut failures = Vec::new();
+        let mut accepted: Vec<(u64, Stored)> = Vec::new();
+        let mut new_dedupe = Vec::new();
+        {
+            let mut st = self.lock()?;
+            let window = self.inner.config.dedupe_window;
+            st.dedupe.retain(|_, at| at.elapsed() < window);
+            let mut in_batch = HashSet::new();
+            for (i, m) in messages.iter().enumerate() {
+                if m.group.is_empty()
+                    || m.group.len() > 128
+                    || m.dedup_id.is_empty()
+                    || m.dedup_id.len() > 128
+                {
+                    failures.push(SendFailure {
+                        index: i,
+                        code: "InvalidParameterValue".into(),
+                        message: "group and deduplication id must be 1 to 128 characters".into(),
+                        sender_fault: true,
+                    });
+                    continue;
+                }
+                if st.dedupe.contains_key(&m.dedup_id) || !in_batch.insert(m.dedup_id.clone()) {
+                    continue; // accepted, deduplicated
+                }
+                let seq = st.next_seq;
+                st.next_seq += 1;
+                accepted.push((
+                    seq,
+                    Stored {
+                        message_id: format!("{}-{seq}", self.inner.name),
+                        group: m.group.clone(),
+                        body: m.body.clone(),
+                    },
+                ));
+                new_dedupe.push(m.dedup_id.clone());
+            }
+        }
+        if accepted.is_empty() {
+            return Ok(failures);
+        }
+        let inserts = accepted
+            .iter()
+            .map(|(k, s)| serde_json::to_string(s).map(|v| (*k, v)).map_err(qerr))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Durable before acknowledged.
+        self.persist(inserts, Vec::new(), new_dedupe.clone(), true)
+            .await?;
+        {
+            let mut st = self.lock()?;
+            let now = Instant::now();
+            for id in new_dedupe {
+                st.dedupe.insert(id, now);
+            }
+            for (seq, stored) in accepted {
+                st.messages.insert(
+                    seq,
+                    Slot {
+                        stored,
+                        receive_count: 0,
+                        invisible_until: None,
+                        receipt: None,
+                    },
+                );
+            }
+        }
+        self.inner.notify.notify_waiters();
+        Ok(failures)
+    }
+
+    async fn receive(
+        &self,
+        max: usize,
+        wait: Duration,
+    ) -> Result<Vec<ReceivedMessage>, QueueError> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let notified = self.inner.notify.notified();
+            let mut out = Vec::new();
+            let mut dead: Vec<(u64, Stored)> = Vec::new();
+            {
+                let mut st = self.lock()?;
+                let now = Instant::now();
+                let mut blocked: HashSet<String> = HashSet::new();
+                let mut receipts = st.receipts;
+                let max_receives = self.inner.config.max_receives;
+                let visibility = self.inner.config.visibility_timeout;
+                let name = self.inner.name.clone();
+                for (seq, slot) in st.messages.iter_mut() {
+                    if out.len() >= max.max(1) {
+                        break;
+                    }
+                    if blocked.contains(&slot.stored.group) {
+                        continue;
+                    }
+                    if slot.invisible_until.is_some_and(|t| t > now) {
+                        blocked.insert(slot.stored.group.clone());
+                        continue;
+                    }
+                    if slot.receive_count >= max_receives && self.inner.dead_letter.is_some() {
+                        dead.push((*seq, slot.stored.clone()));
+                        continue;
+                    }
+                    slot.receive_count += 1;
+                    receipts += 1;
+                    let receipt = format!("{name}:{seq}:{receipts}");
+                    slot.receipt = Some(receipt.clone());
+                    slot.invisible_until = Some(now + visibility);
+                    out.push(ReceivedMessage {
+                        message_id: slot.stored.message_id.clone(),
+                        receipt,
+                        group: slot.stored.group.clone(),
+                        body: slot.stored.body.clone(),
+                        receive_count: slot.receive_count,
+                    });
+                }
+                st.receipts = receipts;
+                for (seq, _) in &dead {
+                    st.messages.remove(seq);
+                }
+            }
+            if !dead.is_empty()
+                && let Some(dlq) = &self.inner.dead_letter
+            {
+                let moved: Vec<OutgoingMessage> = dead
+                    .iter()
+                    .map(|(_, s)| OutgoingMessage {
+                        group: s.group.clone(),
+                        dedup_id: s.message_id.clone(),
+                        body: s.body.clone(),
+                    })
+                    .collect();
+                for chunk in moved.chunks(switchboard_core::ports::MAX_BATCH) {
+                    dlq.send_batch(chunk).await?;
+                }
+                self.persist(
+                    Vec::new(),
+                    dead.iter().map(|(k, _)| *k).collect(),
+                    Vec::new(),
+                    true,
+                )
+                .await?;
+                for (_, s) in &dead {
+                    tracing::error!(queue = %self.inner.name, message_id = %s.message_id, "message moved to the dead-letter queue after too many receives");
+                }
+            }
+            if !out.is_empty() {
+                return Ok(out);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(out);
+            }
+            // Wake on a send/release/delete, or poll for visibility timeouts.
+            let nap = (deadline - now).min(Duration::from_millis(50));
+            let _ = tokio::time::timeout(nap, notified).await;
+        }
+    }
+
+    async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
+        let seq = {
+            let mut st = self.lock()?;
+            let found = st
+                .messages
+                .iter()
+                .find(|(_, s)| s.receipt.as_deref() == Some(receipt))
+                .map(|(k, _)| *k);
+            if let Some(k) = found {
+                st.messages.remove(&k);
+            }
+            found
+        };
+        if let Some(k) = seq {
+            self.persist(Vec::new(), vec![k], Vec::new(), false).await?;
+            self.inner.notify.notify_waiters();
+        }
+        Ok(())
+    }
+
+    async fn release(&self, receipt: &str, delay: Duration) -> Result<(), QueueError> {
+        {
+            let mut st = self.lock()?;
+            if let Some(slot) = st
+                .messages
+                .values_mut()
+                .find(|s| s.receipt.as_deref() == Some(receipt))
+            {
+                slot.invisible_until = Some(Instant::now() + delay);
+            }
+        }
+        self.inner.notify.notify_waiters();
+        Ok(())
+    }
+}

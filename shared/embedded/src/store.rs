@@ -1,0 +1,458 @@
+//! The store ports on redb. Every write is one ACID transaction, so the
+//! conditional rules of the ports (create-if-absent, append-once, close
+//! once) hold by construction; redb admits one writer at a time.
+//!
+//! Tables (JSON values):
+//! - `accounts` id -> Account, `pages` page_id -> Page
+//! - `customers` "page|psid" -> Customer, `contacts` id -> Contact
+//! - `conversations` id -> Conversation
+//! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
+//! - `markers` dedup id -> conversation id (append-once)
+//! - `unattributed` "page|timestamp|dedup" -> InboundEvent
+
+use crate::blocking;
+use async_trait::async_trait;
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+use std::sync::Arc;
+use switchboard_core::Millis;
+use switchboard_core::event::InboundEvent;
+use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
+use switchboard_core::ports::{
+    Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
+    ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
+    WriteMode, opens_conversation,
+};
+
+type Str = TableDefinition<'static, &'static str, &'static str>;
+const ACCOUNTS: Str = TableDefinition::new("accounts");
+const PAGES: Str = TableDefinition::new("pages");
+const CUSTOMERS: Str = TableDefinition::new("customers");
+const CONTACTS: Str = TableDefinition::new("contacts");
+const CONVERSATIONS: Str = TableDefinition::new("conversations");
+const TIMELINE: Str = TableDefinition::new("timeline");
+const MARKERS: Str = TableDefinition::new("markers");
+const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
+const ALL_TABLES: [Str; 8] = [
+    ACCOUNTS,
+    PAGES,
+    CUSTOMERS,
+    CONTACTS,
+    CONVERSATIONS,
+    TIMELINE,
+    MARKERS,
+    UNATTRIBUTED,
+];
+
+#[derive(Clone)]
+pub struct RedbStore {
+    db: Arc<Database>,
+}
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn enc<T: Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn dec<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn customer_key(page: &PageId, psid: &Psid) -> String {
+    format!("{page}|{psid}")
+}
+
+fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
+    // Offset so that negative times (never seen, but allowed) still sort.
+    let t = (i128::from(ts.0) + i128::from(i64::MAX) + 1) as u128;
+    format!("{conv}|{t:020}|{dedup}")
+}
+
+impl RedbStore {
+    /// Open (or create) the store file.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let db = Database::create(path.as_ref()).map_err(err)?;
+        let txn = db.begin_write().map_err(err)?;
+        for t in ALL_TABLES {
+            txn.open_table(t).map_err(err)?;
+        }
+        txn.commit().map_err(err)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&redb::ReadTransaction) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let db = self.db.clone();
+        blocking(move || {
+            let txn = db.begin_read().map_err(err)?;
+            f(&txn)
+        })
+        .await
+        .map_err(StoreError::Unavailable)?
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let db = self.db.clone();
+        blocking(move || {
+            let mut txn = db.begin_write().map_err(err)?;
+            txn.set_durability(Durability::Immediate).map_err(err)?;
+            let out = f(&txn);
+            match out {
+                Ok(v) => {
+                    txn.commit().map_err(err)?;
+                    Ok(v)
+                }
+                Err(e) => {
+                    txn.abort().map_err(err)?;
+                    Err(e)
+                }
+            }
+        })
+        .await
+        .map_err(StoreError::Unavailable)?
+    }
+
+    async fn get_json<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: Str,
+        key: String,
+    ) -> StoreResult<Option<T>> {
+        self.read(move |txn| {
+            let t = txn.open_table(table).map_err(err)?;
+            let v = t.get(key.as_str()).map_err(err)?;
+            v.map(|g| dec(g.value())).transpose()
+        })
+        .await
+    }
+
+    async fn put_json<T: Serialize>(
+        &self,
+        table: Str,
+        key: String,
+        value: &T,
+        mode: WriteMode,
+        what: String,
+    ) -> StoreResult<()> {
+        let body = enc(value)?;
+        self.write(move |txn| {
+            let mut t = txn.open_table(table).map_err(err)?;
+            if mode == WriteMode::Create && t.get(key.as_str()).map_err(err)?.is_some() {
+                return Err(StoreError::Conflict(what));
+            }
+            t.insert(key.as_str(), body.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AccountStore for RedbStore {
+    async fn put_account(&self, account: &Account, mode: WriteMode) -> StoreResult<()> {
+        let what = format!("account {}", account.id);
+        self.put_json(ACCOUNTS, account.id.to_string(), account, mode, what)
+            .await
+    }
+
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
+        self.get_json(ACCOUNTS, id.to_string()).await
+    }
+
+    async fn mark_webhook_verified(&self, id: &AccountId, at: Millis) -> StoreResult<()> {
+        let key = id.to_string();
+        self.write(move |txn| {
+            let mut t = txn.open_table(ACCOUNTS).map_err(err)?;
+            let mut acc: Account = match t.get(key.as_str()).map_err(err)? {
+                Some(g) => dec(g.value())?,
+                None => return Err(StoreError::NotFound(format!("account {key}"))),
+            };
+            acc.webhook_verified_at = Some(at);
+            t.insert(key.as_str(), enc(&acc)?.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_page(&self, page: &Page, mode: WriteMode) -> StoreResult<()> {
+        let what = format!("page {}", page.page_id);
+        self.put_json(PAGES, page.page_id.to_string(), page, mode, what)
+            .await
+    }
+
+    async fn get_page(&self, id: &PageId) -> StoreResult<Option<Page>> {
+        self.get_json(PAGES, id.to_string()).await
+    }
+}
+
+fn new_conversation(
+    id: ConversationId,
+    ev: &InboundEvent,
+    psid: &Psid,
+    contact: ContactId,
+    now: Millis,
+) -> Conversation {
+    Conversation {
+        id,
+        page_id: ev.page_id.clone(),
+        psid: psid.clone(),
+        contact_id: contact,
+        state: ConversationState::Waiting,
+        created_at: now,
+        updated_at: now,
+        last_customer_message_at: opens_conversation(ev.kind).then_some(ev.timestamp),
+        closed_at: None,
+    }
+}
+
+#[async_trait]
+impl ConversationStore for RedbStore {
+    async fn append(
+        &self,
+        event: &InboundEvent,
+        ids: &NewIds,
+        now: Millis,
+    ) -> StoreResult<AppendOutcome> {
+        let psid = event
+            .psid
+            .clone()
+            .ok_or_else(|| StoreError::Corrupt("append needs an event with a customer".into()))?;
+        let ev = event.clone();
+        let ids = ids.clone();
+        self.write(move |txn| {
+            let dedup = ev.dedup_id();
+            let mut markers = txn.open_table(MARKERS).map_err(err)?;
+            if let Some(conv) = markers.get(dedup.as_str()).map_err(err)? {
+                let conversation_id = ConversationId::parse(conv.value()).ok();
+                return Ok(AppendOutcome::Duplicate { conversation_id });
+            }
+            let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
+            let mut conversations = txn.open_table(CONVERSATIONS).map_err(err)?;
+            let ckey = customer_key(&ev.page_id, &psid);
+            let customer: Option<Customer> = customers
+                .get(ckey.as_str())
+                .map_err(err)?
+                .map(|g| dec(g.value()))
+                .transpose()?;
+            let activity = opens_conversation(ev.kind);
+            let (conv_id, opened) = match customer {
+                None => {
+                    let contact = Contact {
+                        id: ids.contact_id.clone(),
+                        name: ids.contact_name.clone(),
+                        created_at: now,
+                    };
+                    let mut contacts = txn.open_table(CONTACTS).map_err(err)?;
+                    contacts
+                        .insert(contact.id.as_str(), enc(&contact)?.as_str())
+                        .map_err(err)?;
+                    let conv = new_conversation(
+                        ids.conversation_id.clone(),
+                        &ev,
+                        &psid,
+                        contact.id.clone(),
+                        now,
+                    );
+                    conversations
+                        .insert(conv.id.as_str(), enc(&conv)?.as_str())
+                        .map_err(err)?;
+                    let c = Customer {
+                        page_id: ev.page_id.clone(),
+                        psid: psid.clone(),
+                        contact_id: contact.id,
+                        open_conversation_id: Some(conv.id.clone()),
+                        last_conversation_id: conv.id.clone(),
+                    };
+                    customers
+                        .insert(ckey.as_str(), enc(&c)?.as_str())
+                        .map_err(err)?;
+                    (conv.id, true)
+                }
+                Some(mut c) => match c.open_conversation_id.clone() {
+                    Some(open) => {
+                        let mut conv: Conversation =
+                            match conversations.get(open.as_str()).map_err(err)? {
+                                Some(g) => dec(g.value())?,
+                                None => {
+                                    return Err(StoreError::Corrupt(format!(
+                                        "conversation {open} is missing"
+                                    )));
+                                }
+                            };
+                        conv.updated_at = now;
+                        if activity
+                            && conv
+                                .last_customer_message_at
+                                .is_none_or(|t| t < ev.timestamp)
+                        {
+                            conv.last_customer_message_at = Some(ev.timestamp);
+                        }
+                        conversations
+                            .insert(open.as_str(), enc(&conv)?.as_str())
+                            .map_err(err)?;
+                        (open, false)
+                    }
+                    None if activity => {
+                        let conv = new_conversation(
+                            ids.conversation_id.clone(),
+                            &ev,
+                            &psid,
+                            c.contact_id.clone(),
+                            now,
+                        );
+                        conversations
+                            .insert(conv.id.as_str(), enc(&conv)?.as_str())
+                            .map_err(err)?;
+                        c.open_conversation_id = Some(conv.id.clone());
+                        c.last_conversation_id = conv.id.clone();
+                        customers
+                            .insert(ckey.as_str(), enc(&c)?.as_str())
+                            .map_err(err)?;
+                        (conv.id, true)
+                    }
+                    None => (c.last_conversation_id.clone(), false),
+                },
+            };
+            let mut timeline = txn.open_table(TIMELINE).map_err(err)?;
+            timeline
+                .insert(
+                    timeline_key(&conv_id, ev.timestamp, &dedup).as_str(),
+                    enc(&ev)?.as_str(),
+                )
+                .map_err(err)?;
+            markers
+                .insert(dedup.as_str(), conv_id.as_str())
+                .map_err(err)?;
+            Ok(AppendOutcome::Stored {
+                conversation_id: conv_id,
+                opened,
+            })
+        })
+        .await
+    }
+
+    async fn record_unattributed(&self, event: &InboundEvent) -> StoreResult<()> {
+        let key = format!(
+            "{}|{:020}|{}",
+            event.page_id,
+            event.timestamp.0.max(0),
+            event.dedup_id()
+        );
+        let body = enc(event)?;
+        self.write(move |txn| {
+            let mut t = txn.open_table(UNATTRIBUTED).map_err(err)?;
+            t.insert(key.as_str(), body.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        self.get_json(CONVERSATIONS, id.to_string()).await
+    }
+
+    async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> StoreResult<Vec<Conversation>> {
+        let f = filter.clone();
+        self.read(move |txn| {
+            let t = txn.open_table(CONVERSATIONS).map_err(err)?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(err)? {
+                let (_, v) = row.map_err(err)?;
+                let c: Conversation = dec(v.value())?;
+                if f.page_id.as_ref().is_some_and(|p| *p != c.page_id)
+                    || f.psid.as_ref().is_some_and(|p| *p != c.psid)
+                    || f.state.is_some_and(|s| s != c.state)
+                {
+                    continue;
+                }
+                out.push(c);
+            }
+            out.sort_by(|a, b| {
+                b.created_at
+                    .cmp(&a.created_at)
+                    .then_with(|| b.id.cmp(&a.id))
+            });
+            out.truncate(f.limit.unwrap_or(100));
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn timeline(&self, id: &ConversationId) -> StoreResult<Vec<InboundEvent>> {
+        let lo = format!("{id}|");
+        let hi = format!("{id}|~");
+        self.read(move |txn| {
+            let t = txn.open_table(TIMELINE).map_err(err)?;
+            let mut out = Vec::new();
+            for row in t.range(lo.as_str()..hi.as_str()).map_err(err)? {
+                let (_, v) = row.map_err(err)?;
+                out.push(dec(v.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get_customer(&self, page: &PageId, psid: &Psid) -> StoreResult<Option<Customer>> {
+        self.get_json(CUSTOMERS, customer_key(page, psid)).await
+    }
+
+    async fn get_contact(&self, id: &ContactId) -> StoreResult<Option<Contact>> {
+        self.get_json(CONTACTS, id.to_string()).await
+    }
+
+    async fn close_conversation(
+        &self,
+        id: &ConversationId,
+        at: Millis,
+    ) -> StoreResult<Conversation> {
+        let id = id.clone();
+        self.write(move |txn| {
+            let mut conversations = txn.open_table(CONVERSATIONS).map_err(err)?;
+            let mut conv: Conversation = match conversations.get(id.as_str()).map_err(err)? {
+                Some(g) => dec(g.value())?,
+                None => return Err(StoreError::NotFound(format!("conversation {id}"))),
+            };
+            if conv.state == ConversationState::Closed {
+                return Err(StoreError::Conflict(format!(
+                    "conversation {id} is already closed"
+                )));
+            }
+            conv.state = ConversationState::Closed;
+            conv.closed_at = Some(at);
+            conv.updated_at = at;
+            conversations
+                .insert(id.as_str(), enc(&conv)?.as_str())
+                .map_err(err)?;
+            let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
+            let ckey = customer_key(&conv.page_id, &conv.psid);
+            let customer: Option<Customer> = customers
+                .get(ckey.as_str())
+                .map_err(err)?
+                .map(|g| dec(g.value()))
+                .transpose()?;
+            if let Some(mut c) = customer
+                && c.open_conversation_id.as_ref() == Some(&id)
+            {
+                c.open_conversation_id = None;
+                customers
+                    .insert(ckey.as_str(), enc(&c)?.as_str())
+                    .map_err(err)?;
+            }
+            Ok(conv)
+        })
+        .await
+    }
+}
