@@ -1,1 +1,32 @@
+//! AWS adapters of Switchboard's ports: DynamoDB (store), SQS FIFO
+//! (queues), Secrets Manager (secrets). AWS types stop here: each adapter
+//! converts to and from the domain's types at its edge.
+//!
+//! Each adapter lists the IAM actions it calls (`IAM_ACTIONS`), so the
+//! template's policies can be checked against the code.
 
+pub mod dynamo;
+pub mod secrets;
+pub mod sqs;
+
+pub use dynamo::DynamoStore;
+pub use secrets::SecretsManager;
+pub use sqs::SqsQueue;
+
+/// Load AWS configuration from the environment (region, credentials, and
+/// `AWS_ENDPOINT_URL` for a local moto server).
+pub async fn load_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await
+}
+
+/// Read a required environment variable with a clear error.
+pub fn required_env(name: &str) -> Result<String, String> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("environment variable {name} is not set"))
+}
+
+pub mod lambda;

@@ -1,0 +1,821 @@
+//! The store ports on one DynamoDB table. Keys and access patterns are in
+//! `docs/dynamodb.md`; every read on a hot path is a `GetItem` or a `Query`,
+//! never a `Scan`. Conditional writes and transactions, not read-then-write,
+//! enforce the ports' rules.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem, Update,
+};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use switchboard_core::Millis;
+use switchboard_core::event::InboundEvent;
+use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
+use switchboard_core::ports::{
+    Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
+    ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
+    WriteMode, opens_conversation,
+};
+
+/// The IAM actions this adapter calls, by capability.
+pub const IAM_ACTIONS_ACCOUNTS_READ: &[&str] = &["dynamodb:GetItem"];
+pub const IAM_ACTIONS_ACCOUNTS_WRITE: &[&str] = &["dynamodb:PutItem", "dynamodb:UpdateItem"];
+pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:TransactWriteItems",
+];
+
+/// How long an event's append-once marker is kept (Meta retries for an hour).
+const MARKER_TTL_SECS: i64 = 14 * 24 * 3600;
+/// Attempts at an append that races with another writer.
+const APPEND_ATTEMPTS: usize = 5;
+
+type Item = HashMap<String, AttributeValue>;
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    calls: AtomicU64,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn get_s<'a>(item: &'a Item, k: &str) -> StoreResult<&'a str> {
+    item.get(k)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| StoreError::Corrupt(format!("attribute {k} is missing")))
+}
+
+fn opt_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
+    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+fn opt_n(item: &Item, k: &str) -> Option<i64> {
+    item.get(k)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn get_n(item: &Item, k: &str) -> StoreResult<i64> {
+    opt_n(item, k).ok_or_else(|| StoreError::Corrupt(format!("attribute {k} is missing")))
+}
+
+fn parse_id<T>(r: Result<T, switchboard_core::ids::InvalidId>) -> StoreResult<T> {
+    r.map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn doc<T: serde::de::DeserializeOwned>(item: &Item) -> StoreResult<T> {
+    serde_json::from_str(get_s(item, "doc")?).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<AttributeValue> {
+    serde_json::to_string(v)
+        .map(s)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
+}
+
+fn account_pk(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}")
+}
+fn page_pk(id: &PageId) -> String {
+    format!("PAGE#{id}")
+}
+fn customer_pk(page: &PageId, psid: &Psid) -> String {
+    format!("CUSTOMER#{page}#{psid}")
+}
+fn contact_pk(id: &ContactId) -> String {
+    format!("CONTACT#{id}")
+}
+fn conv_pk(id: &ConversationId) -> String {
+    format!("CONV#{id}")
+}
+fn marker_pk(dedup: &str) -> String {
+    format!("EVENT#{dedup}")
+}
+fn event_sk(ts: Millis, dedup: &str) -> String {
+    let t = (i128::from(ts.0) + i128::from(i64::MAX) + 1) as u128;
+    format!("EV#{t:020}#{dedup}")
+}
+fn created_sk(created: Millis, id: &ConversationId) -> String {
+    format!("{:020}#{id}", created.0.max(0))
+}
+
+fn conversation_item(c: &Conversation) -> Item {
+    let mut item = key(conv_pk(&c.id), "CONV");
+    item.insert("id".into(), s(c.id.as_str()));
+    item.insert("page_id".into(), s(c.page_id.as_str()));
+    item.insert("psid".into(), s(c.psid.as_str()));
+    item.insert("contact_id".into(), s(c.contact_id.as_str()));
+    item.insert("state".into(), s(c.state.as_str()));
+    item.insert("created_at".into(), n(c.created_at.0));
+    item.insert("updated_at".into(), n(c.updated_at.0));
+    if let Some(t) = c.last_customer_message_at {
+        item.insert("last_customer_message_at".into(), n(t.0));
+    }
+    if let Some(t) = c.closed_at {
+        item.insert("closed_at".into(), n(t.0));
+    }
+    item.insert("GSI1PK".into(), s(format!("PAGECONV#{}", c.page_id)));
+    item.insert("GSI1SK".into(), s(created_sk(c.created_at, &c.id)));
+    item.insert("GSI2PK".into(), s(format!("STATE#{}", c.state.as_str())));
+    item.insert("GSI2SK".into(), s(created_sk(c.created_at, &c.id)));
+    item
+}
+
+fn conversation_from(item: &Item) -> StoreResult<Conversation> {
+    Ok(Conversation {
+        id: parse_id(ConversationId::parse(get_s(item, "id")?))?,
+        page_id: parse_id(PageId::parse(get_s(item, "page_id")?))?,
+        psid: parse_id(Psid::parse(get_s(item, "psid")?))?,
+        contact_id: parse_id(ContactId::parse(get_s(item, "contact_id")?))?,
+        state: ConversationState::parse(get_s(item, "state")?)
+            .ok_or_else(|| StoreError::Corrupt("unknown conversation state".into()))?,
+        created_at: Millis(get_n(item, "created_at")?),
+        updated_at: Millis(get_n(item, "updated_at")?),
+        last_customer_message_at: opt_n(item, "last_customer_message_at").map(Millis),
+        closed_at: opt_n(item, "closed_at").map(Millis),
+    })
+}
+
+fn customer_from(item: &Item) -> StoreResult<Customer> {
+    Ok(Customer {
+        page_id: parse_id(PageId::parse(get_s(item, "page_id")?))?,
+        psid: parse_id(Psid::parse(get_s(item, "psid")?))?,
+        contact_id: parse_id(ContactId::parse(get_s(item, "contact_id")?))?,
+        open_conversation_id: opt_s(item, "open_conversation_id")
+            .map(|v| parse_id(ConversationId::parse(v)))
+            .transpose()?,
+        last_conversation_id: parse_id(ConversationId::parse(get_s(
+            item,
+            "last_conversation_id",
+        )?))?,
+    })
+}
+
+/// What one attempt at an append decided to write.
+enum Plan {
+    NewCustomer,
+    Existing {
+        open: ConversationId,
+        update_lcm: bool,
+    },
+    Reopen {
+        customer: Customer,
+    },
+    AttachToLast {
+        last: ConversationId,
+    },
+}
+
+impl DynamoStore {
+    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::from_client(Client::new(config), table)
+    }
+
+    pub fn from_client(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            calls: AtomicU64::new(0),
+        }
+    }
+
+    /// DynamoDB API calls made through this adapter (for `make bench`).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Create the table with its indexes and TTL (tests and local set-up;
+    /// the SAM template declares the same table in AWS).
+    pub async fn create_table(&self) -> StoreResult<()> {
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(unavailable)
+        };
+        let ks = |name: &str, kt: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kt)
+                .build()
+                .map_err(unavailable)
+        };
+        let gsi = |name: &str| -> StoreResult<GlobalSecondaryIndex> {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(ks(&format!("{name}PK"), KeyType::Hash)?)
+                .key_schema(ks(&format!("{name}SK"), KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(unavailable)
+        };
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("PK")?)
+            .attribute_definitions(attr("SK")?)
+            .attribute_definitions(attr("GSI1PK")?)
+            .attribute_definitions(attr("GSI1SK")?)
+            .attribute_definitions(attr("GSI2PK")?)
+            .attribute_definitions(attr("GSI2SK")?)
+            .key_schema(ks("PK", KeyType::Hash)?)
+            .key_schema(ks("SK", KeyType::Range)?)
+            .global_secondary_indexes(gsi("GSI1")?)
+            .global_secondary_indexes(gsi("GSI2")?)
+            .send()
+            .await
+            .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name("expires_at")
+                    .enabled(true)
+                    .build()
+                    .map_err(unavailable)?,
+            )
+            .send()
+            .await
+            .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
+        self.count();
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+        Ok(out.item)
+    }
+
+    async fn put_item(&self, item: Item, mode: WriteMode, what: String) -> StoreResult<()> {
+        self.count();
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        if mode == WriteMode::Create {
+            req = req.condition_expression("attribute_not_exists(PK)");
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict(what))
+            }
+            Err(e) => Err(unavailable(DisplayErrorContext(e))),
+        }
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
+        let mut p = Put::builder().table_name(&self.table).set_item(Some(item));
+        if let Some(c) = condition {
+            p = p.condition_expression(c);
+        }
+        Ok(TransactWriteItem::builder()
+            .put(p.build().map_err(unavailable)?)
+            .build())
+    }
+
+    fn update(
+        &self,
+        key: Item,
+        expr: &str,
+        condition: Option<&str>,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> StoreResult<TransactWriteItem> {
+        let mut u = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expr);
+        if let Some(c) = condition {
+            u = u.condition_expression(c);
+        }
+        for (k, v) in names {
+            u = u.expression_attribute_names(*k, *v);
+        }
+        for (k, v) in values {
+            u = u.expression_attribute_values(k, v);
+        }
+        Ok(TransactWriteItem::builder()
+            .update(u.build().map_err(unavailable)?)
+            .build())
+    }
+
+    /// Run a transaction; `Ok(None)` on success, `Ok(Some(codes))` with the
+    /// per-item cancellation codes when a condition failed.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<Option<Vec<String>>> {
+        self.count();
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(None),
+            Err(e) => match e.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    let codes: Vec<String> =
+                        c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect();
+                    if codes.iter().any(|c| c == "ConditionalCheckFailed") {
+                        Ok(Some(codes))
+                    } else {
+                        Err(unavailable(format!("transaction cancelled: {codes:?}")))
+                    }
+                }
+                _ => Err(unavailable(DisplayErrorContext(e))),
+            },
+        }
+    }
+
+    async fn query_all(
+        &self,
+        index: Option<&str>,
+        pk_name: &str,
+        pk: String,
+        filter: Option<(String, Vec<(&str, AttributeValue)>)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            self.count();
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_string))
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", pk_name)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .scan_index_forward(index.is_none())
+                .set_exclusive_start_key(start.take());
+            if let Some((expr, values)) = &filter {
+                q = q.filter_expression(expr);
+                for (k, v) in values {
+                    q = q.expression_attribute_values(*k, v.clone());
+                }
+            }
+            let page = q
+                .send()
+                .await
+                .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+            out.extend(page.items().iter().cloned());
+            match page.last_evaluated_key() {
+                Some(k) if out.len() < limit => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl AccountStore for DynamoStore {
+    async fn put_account(&self, account: &Account, mode: WriteMode) -> StoreResult<()> {
+        let mut item = key(account_pk(&account.id), "ACCOUNT");
+        let mut stored = account.clone();
+        stored.webhook_verified_at = None;
+        item.insert("doc".into(), to_doc(&stored)?);
+        if let Some(t) = account.webhook_verified_at {
+            item.insert("webhook_verified_at".into(), n(t.0));
+        }
+        self.put_item(item, mode, format!("account {}", account.id))
+            .await
+    }
+
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
+        let Some(item) = self.get_item(key(account_pk(id), "ACCOUNT")).await? else {
+            return Ok(None);
+        };
+        let mut a: Account = doc(&item)?;
+        a.webhook_verified_at = opt_n(&item, "webhook_verified_at").map(Millis);
+        Ok(Some(a))
+    }
+
+    async fn mark_webhook_verified(&self, id: &AccountId, at: Millis) -> StoreResult<()> {
+        self.count();
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(id), "ACCOUNT")))
+            .update_expression("SET webhook_verified_at = :t")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":t", n(at.0))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound(format!("account {id}")))
+            }
+            Err(e) => Err(unavailable(DisplayErrorContext(e))),
+        }
+    }
+
+    async fn put_page(&self, page: &Page, mode: WriteMode) -> StoreResult<()> {
+        let mut item = key(page_pk(&page.page_id), "PAGE");
+        item.insert("doc".into(), to_doc(page)?);
+        item.insert("GSI1PK".into(), s(account_pk(&page.account_id)));
+        item.insert("GSI1SK".into(), s(page_pk(&page.page_id)));
+        self.put_item(item, mode, format!("page {}", page.page_id))
+            .await
+    }
+
+    async fn get_page(&self, id: &PageId) -> StoreResult<Option<Page>> {
+        self.get_item(key(page_pk(id), "PAGE"))
+            .await?
+            .as_ref()
+            .map(doc)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl ConversationStore for DynamoStore {
+    async fn append(
+        &self,
+        event: &InboundEvent,
+        ids: &NewIds,
+        now: Millis,
+    ) -> StoreResult<AppendOutcome> {
+        let psid = event
+            .psid
+            .clone()
+            .ok_or_else(|| StoreError::Corrupt("append needs an event with a customer".into()))?;
+        let dedup = event.dedup_id();
+        let activity = opens_conversation(event.kind);
+        let event_doc = to_doc(event)?;
+        let mut lcm_allowed = true;
+        for _ in 0..APPEND_ATTEMPTS {
+            let customer = self
+                .get_item(key(customer_pk(&event.page_id, &psid), "CUSTOMER"))
+                .await?;
+            let customer = customer.as_ref().map(customer_from).transpose()?;
+            let plan = match customer {
+                None => Plan::NewCustomer,
+                Some(c) => match (&c.open_conversation_id, activity) {
+                    (Some(open), _) => Plan::Existing {
+                        open: open.clone(),
+                        update_lcm: activity && lcm_allowed,
+                    },
+                    (None, true) => Plan::Reopen { customer: c },
+                    (None, false) => Plan::AttachToLast {
+                        last: c.last_conversation_id.clone(),
+                    },
+                },
+            };
+            let conv_id = match &plan {
+                Plan::NewCustomer | Plan::Reopen { .. } => ids.conversation_id.clone(),
+                Plan::Existing { open, .. } => open.clone(),
+                Plan::AttachToLast { last } => last.clone(),
+            };
+
+            let mut marker = key(marker_pk(&dedup), "EVENT");
+            marker.insert("conversation_id".into(), s(conv_id.as_str()));
+            marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+            let mut timeline = key(conv_pk(&conv_id), &event_sk(event.timestamp, &dedup));
+            timeline.insert("doc".into(), event_doc.clone());
+            let mut items = vec![
+                self.put(marker, Some("attribute_not_exists(PK)"))?,
+                self.put(timeline, None)?,
+            ];
+            let new_conv = |contact: ContactId| Conversation {
+                id: ids.conversation_id.clone(),
+                page_id: event.page_id.clone(),
+                psid: psid.clone(),
+                contact_id: contact,
+                state: ConversationState::Waiting,
+                created_at: now,
+                updated_at: now,
+                last_customer_message_at: activity.then_some(event.timestamp),
+                closed_at: None,
+            };
+            match &plan {
+                Plan::NewCustomer => {
+                    let mut cust = key(customer_pk(&event.page_id, &psid), "CUSTOMER");
+                    cust.insert("page_id".into(), s(event.page_id.as_str()));
+                    cust.insert("psid".into(), s(psid.as_str()));
+                    cust.insert("contact_id".into(), s(ids.contact_id.as_str()));
+                    cust.insert("open_conversation_id".into(), s(conv_id.as_str()));
+                    cust.insert("last_conversation_id".into(), s(conv_id.as_str()));
+                    items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
+                    let contact = Contact {
+                        id: ids.contact_id.clone(),
+                        name: ids.contact_name.clone(),
+                        created_at: now,
+                    };
+                    let mut citem = key(contact_pk(&contact.id), "CONTACT");
+                    citem.insert("doc".into(), to_doc(&contact)?);
+                    items.push(self.put(citem, Some("attribute_not_exists(PK)"))?);
+                    items.push(self.put(
+                        conversation_item(&new_conv(ids.contact_id.clone())),
+                        Some("attribute_not_exists(PK)"),
+                    )?);
+                }
+                Plan::Existing { open, update_lcm } => {
+                    let (expr, cond) = if *update_lcm {
+                        (
+                            "SET updated_at = :now, last_customer_message_at = :ts",
+                            "attribute_exists(PK) AND #state <> :closed AND (attribute_not_exists(last_customer_message_at) OR last_customer_message_at < :ts)",
+                        )
+                    } else {
+                        (
+                            "SET updated_at = :now",
+                            "attribute_exists(PK) AND #state <> :closed",
+                        )
+                    };
+                    let mut values = vec![(":now", n(now.0)), (":closed", s("closed"))];
+                    if *update_lcm {
+                        values.push((":ts", n(event.timestamp.0)));
+                    }
+                    items.push(self.update(
+                        key(conv_pk(open), "CONV"),
+                        expr,
+                        Some(cond),
+                        &[("#state", "state")],
+                        values,
+                    )?);
+                }
+                Plan::Reopen { customer } => {
+                    items.push(self.update(
+                        key(customer_pk(&event.page_id, &psid), "CUSTOMER"),
+                        "SET open_conversation_id = :c, last_conversation_id = :c",
+                        Some("attribute_exists(PK) AND attribute_not_exists(open_conversation_id)"),
+                        &[],
+                        vec![(":c", s(conv_id.as_str()))],
+                    )?);
+                    items.push(self.put(
+                        conversation_item(&new_conv(customer.contact_id.clone())),
+                        Some("attribute_not_exists(PK)"),
+                    )?);
+                }
+                Plan::AttachToLast { last } => {
+                    items.push(self.update(
+                        key(conv_pk(last), "CONV"),
+                        "SET updated_at = :now",
+                        Some("attribute_exists(PK)"),
+                        &[],
+                        vec![(":now", n(now.0))],
+                    )?);
+                }
+            }
+            let Some(codes) = self.transact(items).await? else {
+                let opened = matches!(plan, Plan::NewCustomer | Plan::Reopen { .. });
+                return Ok(AppendOutcome::Stored {
+                    conversation_id: conv_id,
+                    opened,
+                });
+            };
+            if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
+                let marker = self.get_item(key(marker_pk(&dedup), "EVENT")).await?;
+                let conversation_id = marker
+                    .as_ref()
+                    .and_then(|m| opt_s(m, "conversation_id"))
+                    .and_then(|c| ConversationId::parse(c).ok());
+                return Ok(AppendOutcome::Duplicate { conversation_id });
+            }
+            if let Plan::Existing {
+                open,
+                update_lcm: true,
+            } = &plan
+            {
+                // Either an older event (keep the newer time) or a conversation
+                // closed meanwhile: look, then try again.
+                if let Some(item) = self.get_item(key(conv_pk(open), "CONV")).await? {
+                    let conv = conversation_from(&item)?;
+                    if conv.state.is_open()
+                        && conv
+                            .last_customer_message_at
+                            .is_some_and(|t| t >= event.timestamp)
+                    {
+                        lcm_allowed = false;
+                    }
+                }
+            }
+            tracing::debug!(?codes, "append raced with another writer; retrying");
+        }
+        Err(StoreError::Unavailable(format!(
+            "event {} could not be stored after {APPEND_ATTEMPTS} attempts",
+            event.key
+        )))
+    }
+
+    async fn record_unattributed(&self, event: &InboundEvent) -> StoreResult<()> {
+        let mut item = key(
+            format!("UNATTRIBUTED#{}", event.page_id),
+            &event_sk(event.timestamp, &event.dedup_id()),
+        );
+        item.insert("doc".into(), to_doc(event)?);
+        self.put_item(item, WriteMode::Upsert, "unattributed event".into())
+            .await
+    }
+
+    async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        self.get_item(key(conv_pk(id), "CONV"))
+            .await?
+            .as_ref()
+            .map(conversation_from)
+            .transpose()
+    }
+
+    async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> StoreResult<Vec<Conversation>> {
+        let limit = filter.limit.unwrap_or(100);
+        let mut conds = Vec::new();
+        let mut values: Vec<(&str, AttributeValue)> = Vec::new();
+        if let Some(p) = &filter.psid {
+            conds.push("psid = :psid");
+            values.push((":psid", s(p.as_str())));
+        }
+        let mut out = Vec::new();
+        if let Some(page) = &filter.page_id {
+            let f = (!conds.is_empty()).then(|| (conds.join(" AND "), values.clone()));
+            let mut items = self
+                .query_all(
+                    Some("GSI1"),
+                    "GSI1PK",
+                    format!("PAGECONV#{page}"),
+                    f,
+                    usize::MAX,
+                )
+                .await?;
+            items.retain(|i| {
+                filter
+                    .state
+                    .is_none_or(|st| opt_s(i, "state") == Some(st.as_str()))
+            });
+            for i in items.iter().take(limit) {
+                out.push(conversation_from(i)?);
+            }
+        } else {
+            let states: Vec<ConversationState> = match filter.state {
+                Some(st) => vec![st],
+                None => ConversationState::ALL.to_vec(),
+            };
+            let f = (!conds.is_empty()).then(|| (conds.join(" AND "), values.clone()));
+            for st in states {
+                for i in self
+                    .query_all(
+                        Some("GSI2"),
+                        "GSI2PK",
+                        format!("STATE#{}", st.as_str()),
+                        f.clone(),
+                        limit,
+                    )
+                    .await?
+                {
+                    out.push(conversation_from(&i)?);
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn timeline(&self, id: &ConversationId) -> StoreResult<Vec<InboundEvent>> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            self.count();
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :ev)")
+                .expression_attribute_values(":pk", s(conv_pk(id)))
+                .expression_attribute_values(":ev", s("EV#"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+            for item in page.items() {
+                out.push(doc(item)?);
+            }
+            match page.last_evaluated_key() {
+                Some(k) => start = Some(k.clone()),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_customer(&self, page: &PageId, psid: &Psid) -> StoreResult<Option<Customer>> {
+        self.get_item(key(customer_pk(page, psid), "CUSTOMER"))
+            .await?
+            .as_ref()
+            .map(customer_from)
+            .transpose()
+    }
+
+    async fn get_contact(&self, id: &ContactId) -> StoreResult<Option<Contact>> {
+        self.get_item(key(contact_pk(id), "CONTACT"))
+            .await?
+            .as_ref()
+            .map(doc)
+            .transpose()
+    }
+
+    async fn close_conversation(
+        &self,
+        id: &ConversationId,
+        at: Millis,
+    ) -> StoreResult<Conversation> {
+        let conv = self
+            .get_conversation(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?;
+        if conv.state == ConversationState::Closed {
+            return Err(StoreError::Conflict(format!(
+                "conversation {id} is already closed"
+            )));
+        }
+        let mut items = vec![self.update(
+            key(conv_pk(id), "CONV"),
+            "SET #state = :closed, closed_at = :at, updated_at = :at, GSI2PK = :gsi",
+            Some("attribute_exists(PK) AND #state <> :closed"),
+            &[("#state", "state")],
+            vec![
+                (":closed", s("closed")),
+                (":at", n(at.0)),
+                (":gsi", s("STATE#closed")),
+            ],
+        )?];
+        let customer = self.get_customer(&conv.page_id, &conv.psid).await?;
+        if customer
+            .as_ref()
+            .and_then(|c| c.open_conversation_id.as_ref())
+            == Some(id)
+        {
+            items.push(self.update(
+                key(customer_pk(&conv.page_id, &conv.psid), "CUSTOMER"),
+                "REMOVE open_conversation_id",
+                Some("open_conversation_id = :id"),
+                &[],
+                vec![(":id", s(id.as_str()))],
+            )?);
+        }
+        if self.transact(items).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "conversation {id} changed while closing; it may be closed already"
+            )));
+        }
+        Ok(Conversation {
+            state: ConversationState::Closed,
+            closed_at: Some(at),
+            updated_at: at,
+            ..conv
+        })
+    }
+}

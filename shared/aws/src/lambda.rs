@@ -1,0 +1,66 @@
+//! Glue between the Lambda event shapes and the domain's handlers, shared by
+//! every function's `main.rs`.
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use bytes::Bytes;
+use lambda_http::Body;
+use switchboard_core::http_api::{HttpRequest, HttpResponse};
+use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
+
+pub use lambda_http::Error;
+
+/// JSON logs (`AWS_LAMBDA_LOG_FORMAT=JSON`) with the runtime's per-invocation span.
+pub fn init_tracing() {
+    lambda_http::tracing::init_default_subscriber();
+}
+
+/// An API Gateway request as the domain's `http::Request<Bytes>`. The body
+/// is the exact bytes Meta sent: `lambda_http` has already decoded
+/// API Gateway's base64 (`isBase64Encoded`), and nothing re-serialises it.
+pub fn to_domain(req: lambda_http::Request) -> HttpRequest {
+    let (parts, body) = req.into_parts();
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(t) => Bytes::from(t),
+        Body::Binary(b) => Bytes::from(b),
+        _ => Bytes::new(),
+    };
+    http::Request::from_parts(parts, bytes)
+}
+
+/// The domain's response as a Lambda HTTP response (text when UTF-8).
+pub fn from_domain(resp: HttpResponse) -> lambda_http::Response<Body> {
+    resp.map(|b| match String::from_utf8(b.to_vec()) {
+        Ok(t) => Body::Text(t),
+        Err(e) => Body::Binary(e.into_bytes()),
+    })
+}
+
+/// Run the router over an SQS batch and report the failed messages, so
+/// only those are retried (`ReportBatchItemFailures`).
+pub async fn route_sqs_batch(deps: &RouterDeps, event: SqsEvent) -> SqsBatchResponse {
+    let items: Vec<BatchItem<'_>> = event
+        .records
+        .iter()
+        .map(|r| BatchItem {
+            message_id: r.message_id.as_deref().unwrap_or_default(),
+            group: r
+                .attributes
+                .get("MessageGroupId")
+                .map(String::as_str)
+                .unwrap_or_default(),
+            body: r.body.as_deref().unwrap_or_default(),
+        })
+        .collect();
+    let failed = process_batch(deps, &items).await;
+    let mut resp = SqsBatchResponse::default();
+    resp.batch_item_failures = failed
+        .into_iter()
+        .map(|id| {
+            let mut f = BatchItemFailure::default();
+            f.item_identifier = id;
+            f
+        })
+        .collect();
+    resp
+}

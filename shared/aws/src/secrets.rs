@@ -1,0 +1,133 @@
+//! The secrets port on AWS Secrets Manager: one secret per app secret or
+//! page token, encrypted with the account's KMS key; never in DynamoDB.
+
+use async_trait::async_trait;
+use aws_sdk_secretsmanager::Client;
+use std::sync::atomic::{AtomicU64, Ordering};
+use switchboard_core::Secret;
+use switchboard_core::ports::{SecretError, SecretStore};
+
+/// The IAM actions this adapter calls.
+pub const IAM_ACTIONS_READ: &[&str] = &["secretsmanager:GetSecretValue"];
+pub const IAM_ACTIONS_WRITE: &[&str] = &[
+    "secretsmanager:CreateSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:DeleteSecret",
+];
+
+pub struct SecretsManager {
+    client: Client,
+    /// Prefix of every secret name (e.g. the stack name).
+    prefix: String,
+    calls: AtomicU64,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> SecretError {
+    SecretError::Unavailable(e.to_string())
+}
+
+impl SecretsManager {
+    pub fn new(config: &aws_config::SdkConfig, prefix: impl Into<String>) -> Self {
+        Self {
+            client: Client::new(config),
+            prefix: prefix.into(),
+            calls: AtomicU64::new(0),
+        }
+    }
+
+    fn id(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", self.prefix)
+        }
+    }
+
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[async_trait]
+impl SecretStore for SecretsManager {
+    async fn put(&self, name: &str, value: &Secret) -> Result<(), SecretError> {
+        let id = self.id(name);
+        self.count();
+        let put = self
+            .client
+            .put_secret_value()
+            .secret_id(&id)
+            .secret_string(value.expose())
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                self.count();
+                self.client
+                    .create_secret()
+                    .name(&id)
+                    .secret_string(value.expose())
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| unavailable(aws_sdk_secretsmanager::error::DisplayErrorContext(e)))
+            }
+            Err(e) => Err(unavailable(
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e),
+            )),
+        }
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<Secret>, SecretError> {
+        self.count();
+        match self
+            .client
+            .get_secret_value()
+            .secret_id(self.id(name))
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.secret_string().map(Secret::new)),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(unavailable(
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e),
+            )),
+        }
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), SecretError> {
+        self.count();
+        match self
+            .client
+            .delete_secret()
+            .secret_id(self.id(name))
+            .recovery_window_in_days(7)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e),
+            )),
+        }
+    }
+}
