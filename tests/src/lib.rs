@@ -1,1 +1,263 @@
+//! Test harness: a moto server per test process, fixtures, signed
+//! requests, and fresh adapters of every kind.
 
+use bytes::Bytes;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue};
+use switchboard_core::Secret;
+use switchboard_core::ports::{AccountStore, ConversationStore};
+use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
+
+pub mod fake;
+
+/// Every store adapter implements both store ports.
+pub trait Store: AccountStore + ConversationStore {}
+impl<T: AccountStore + ConversationStore> Store for T {}
+
+pub const APP_SECRET: &str = "test-app-secret-0123456789";
+pub const VERIFY_TOKEN: &str = "test-verify-token-0123456789abcdef";
+pub const ACCOUNT: &str = "acme";
+pub const PAGE_1: &str = "104857600000001";
+pub const PAGE_2: &str = "104857600000002";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The Messenger fixtures: `../shared/fixtures/messenger` beside the
+/// checkout when present (the source of truth), else the vendored copy.
+pub fn fixtures_dir() -> PathBuf {
+    let shared = workspace_root().join("../shared/fixtures/messenger");
+    if shared.is_dir() {
+        shared
+    } else {
+        workspace_root().join("tests/fixtures/messenger")
+    }
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let p = fixtures_dir().join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
+}
+
+pub fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A signed webhook POST as Meta sends it.
+pub fn signed_post(account: &str, body: &[u8], secret: &str) -> http::Request<Bytes> {
+    http::Request::builder()
+        .method("POST")
+        .uri(format!("/webhooks/facebook/{account}"))
+        .header("content-type", "application/json")
+        .header(
+            switchboard_core::signature::SIGNATURE_256_HEADER,
+            switchboard_core::signature::sign(secret.as_bytes(), body),
+        )
+        .body(Bytes::copy_from_slice(body))
+        .expect("request")
+}
+
+pub fn get(uri: &str, bearer: Option<&str>) -> http::Request<Bytes> {
+    let mut b = http::Request::builder().method("GET").uri(uri);
+    if let Some(t) = bearer {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    b.body(Bytes::new()).expect("request")
+}
+
+pub fn body_json(resp: &http::Response<Bytes>) -> serde_json::Value {
+    serde_json::from_slice(resp.body()).unwrap_or(serde_json::Value::Null)
+}
+
+/// A unique name for tables and queues.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid_like())
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!(
+        "{:x}{:x}{}",
+        t,
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+// ------------------------------------------------------------------ moto
+
+fn moto_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("MOTO_SERVER") {
+        return PathBuf::from(p);
+    }
+    let venv = workspace_root().join(".venv/bin/moto_server");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("moto_server")
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// The endpoint of this test process's moto server, started on first use
+/// on a free loopback port. It is killed when the test process exits
+/// (PR_SET_PDEATHSIG on a thread that lives as long as the process).
+pub fn moto_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        let port = free_port();
+        let bin = moto_binary();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("moto-keeper".into())
+            .spawn(move || {
+                use std::os::unix::process::CommandExt;
+                let mut cmd = std::process::Command::new(&bin);
+                cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null());
+                // SAFETY: prctl is async-signal-safe; it only sets a flag on the child.
+                unsafe {
+                    cmd.pre_exec(|| {
+                        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                        Ok(())
+                    });
+                }
+                match cmd.spawn() {
+                    Ok(child) => {
+                        let _ = tx.send(Ok(()));
+                        let _keep = child;
+                        loop {
+                            std::thread::park();
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(format!(
+                            "cannot start {} ({e}); run `make test`, which installs moto[server] in .venv",
+                            bin.display()
+                        )));
+                    }
+                }
+            })
+            .expect("moto keeper thread");
+        rx.recv().expect("moto keeper").unwrap_or_else(|e| panic!("{e}"));
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        endpoint
+    })
+}
+
+pub async fn aws_config() -> aws_config::SdkConfig {
+    switchboard_aws::local_config(moto_endpoint()).await
+}
+
+// ------------------------------------------------------------------ adapters
+
+pub struct Embedded {
+    pub dir: tempfile::TempDir,
+    pub store: Arc<RedbStore>,
+}
+
+pub fn redb_store() -> Embedded {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(RedbStore::open(dir.path().join("store.redb")).expect("redb"));
+    Embedded { dir, store }
+}
+
+pub async fn dynamo_store() -> Arc<DynamoStore> {
+    let cfg = aws_config().await;
+    let store = DynamoStore::new(&cfg, unique("switchboard"));
+    store.create_table().await.expect("create table on moto");
+    Arc::new(store)
+}
+
+pub struct LocalQueues {
+    pub dir: tempfile::TempDir,
+    pub queue: LocalQueue,
+    pub dlq: LocalQueue,
+}
+
+pub fn local_queue(config: QueueConfig) -> LocalQueues {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = LocalQueue::open_database(dir.path().join("queues.redb")).expect("queue db");
+    let dlq =
+        LocalQueue::open(db.clone(), "inbound-dlq", QueueConfig::default(), None).expect("dlq");
+    let queue = LocalQueue::open(db, "inbound", config, Some(dlq.clone())).expect("queue");
+    LocalQueues { dir, queue, dlq }
+}
+
+pub struct SqsQueues {
+    pub queue: SqsQueue,
+    pub dlq: SqsQueue,
+}
+
+pub async fn sqs_queue(config: QueueConfig) -> SqsQueues {
+    let cfg = aws_config().await;
+    let (url, dlq_url) = SqsQueue::create_fifo_with_dlq(
+        &cfg,
+        &unique("inbound"),
+        config.visibility_timeout,
+        config.max_receives,
+    )
+    .await
+    .expect("create queues on moto");
+    SqsQueues {
+        queue: SqsQueue::new(&cfg, url),
+        dlq: SqsQueue::new(&cfg, dlq_url),
+    }
+}
+
+pub async fn moto_secrets() -> Arc<SecretsManager> {
+    Arc::new(SecretsManager::new(&aws_config().await, unique("sb")))
+}
+
+pub fn file_secrets(dir: &Path) -> Arc<FileSecrets> {
+    Arc::new(FileSecrets::open(dir.join("secrets.json")).expect("secrets"))
+}
+
+/// Register the test account (and its two pages) in a store + secrets.
+pub async fn seed_account(
+    store: &dyn AccountStore,
+    secrets: &dyn switchboard_core::ports::SecretStore,
+    clock: &dyn switchboard_core::Clock,
+) {
+    let yaml = format!(
+        "accounts:\n  - id: {ACCOUNT}\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: {APP_SECRET}\n    verify_token: {VERIFY_TOKEN}\n    pages:\n      - page_id: \"{PAGE_1}\"\n        name: Acme Support\n      - page_id: \"{PAGE_2}\"\n        name: Acme Shop\n"
+    );
+    let cfg = switchboard_core::config::Config::parse(&yaml, &|_| None).expect("config");
+    switchboard_core::config::apply_local(&cfg, store, secrets, clock)
+        .await
+        .expect("apply");
+}
+
+pub fn secret(s: &str) -> Secret {
+    Secret::new(s)
+}

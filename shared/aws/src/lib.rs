@@ -30,3 +30,16 @@ pub fn required_env(name: &str) -> Result<String, String> {
 }
 
 pub mod lambda;
+
+/// Configuration for a local AWS endpoint (moto): fixed region and dummy
+/// credentials. Used by tests and by tools pointed at a local server.
+pub async fn local_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "local",
+        ))
+        .load()
+        .await
+}

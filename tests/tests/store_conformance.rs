@@ -1,0 +1,485 @@
+//! One conformance suite for every store adapter: redb (embedded) and
+//! DynamoDB (on a moto server this test process starts). The adapters must
+//! agree on every conditional write, idempotent insert and ordering rule.
+
+use std::sync::Arc;
+use switchboard_core::Millis;
+use switchboard_core::event::{EventKind, InboundEvent};
+use switchboard_core::ids::*;
+use switchboard_core::messenger::Channel;
+use switchboard_core::ports::*;
+use switchboard_tests::Store;
+
+const T0: i64 = 1_764_000_000_000;
+
+fn account(id: &str) -> Account {
+    Account {
+        id: AccountId::parse(id).unwrap(),
+        name: "Acme".into(),
+        app_id: AppId::parse("900000000000001").unwrap(),
+        app_secret_ref: "ref".into(),
+        verify_token_sha256: "00".repeat(32),
+        created_at: Millis(T0),
+        updated_at: Millis(T0),
+        webhook_verified_at: None,
+    }
+}
+
+fn event(page: &str, psid: &str, kind: EventKind, ts: i64, key: &str) -> InboundEvent {
+    let raw = serde_json::value::RawValue::from_string(format!(r#"{{"k":"{key}"}}"#)).unwrap();
+    InboundEvent {
+        account_id: AccountId::parse("acme").unwrap(),
+        page_id: PageId::parse(page).unwrap(),
+        psid: Some(Psid::parse(psid).unwrap()),
+        channel: Channel::Messaging,
+        kind,
+        timestamp: Millis(ts),
+        key: key.to_string(),
+        mid: Some(key.to_string()),
+        text: Some(format!("text {key}")),
+        attachments: vec![],
+        quick_reply_payload: None,
+        reply_to_mid: None,
+        postback: None,
+        watermark: None,
+        mids: vec![],
+        reaction: None,
+        num_edit: None,
+        referral: None,
+        handover: None,
+        app_id: None,
+        metadata: None,
+        is_echo: false,
+        unknown_kind: None,
+        received_at: Millis(ts + 5),
+        raw,
+    }
+}
+
+fn ids() -> NewIds {
+    NewIds {
+        contact_id: ContactId::generate(),
+        contact_name: "Customer".into(),
+        conversation_id: ConversationId::generate(),
+    }
+}
+
+fn unique_psid() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64
+        % 1_000_000_000;
+    format!("77{t:09}{:04}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+fn stored(o: AppendOutcome) -> (ConversationId, bool) {
+    match o {
+        AppendOutcome::Stored {
+            conversation_id,
+            opened,
+        } => (conversation_id, opened),
+        other => panic!("expected Stored, got {other:?}"),
+    }
+}
+
+async fn accounts_conditional_create_and_upsert(s: Arc<dyn Store>) {
+    let id = format!("acct-{}", unique_psid());
+    let a = account(&id);
+    s.put_account(&a, WriteMode::Create).await.unwrap();
+    let again = s.put_account(&a, WriteMode::Create).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let renamed = Account {
+        name: "Renamed".into(),
+        ..a.clone()
+    };
+    s.put_account(&renamed, WriteMode::Upsert).await.unwrap();
+    assert_eq!(s.get_account(&a.id).await.unwrap().unwrap().name, "Renamed");
+    assert!(
+        s.get_account(&AccountId::parse("nobody-here").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn webhook_verification_is_recorded(s: Arc<dyn Store>) {
+    let id = format!("acct-{}", unique_psid());
+    let a = account(&id);
+    s.put_account(&a, WriteMode::Create).await.unwrap();
+    s.mark_webhook_verified(&a.id, Millis(T0 + 42))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_account(&a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .webhook_verified_at,
+        Some(Millis(T0 + 42))
+    );
+    let missing = s
+        .mark_webhook_verified(&AccountId::parse("no-such-account").unwrap(), Millis(T0))
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+async fn pages_conditional_create(s: Arc<dyn Store>) {
+    let page = Page {
+        page_id: PageId::parse(unique_psid()).unwrap(),
+        account_id: AccountId::parse("acme").unwrap(),
+        name: "Support".into(),
+        access_token_ref: None,
+        created_at: Millis(T0),
+        updated_at: Millis(T0),
+    };
+    s.put_page(&page, WriteMode::Create).await.unwrap();
+    assert!(matches!(
+        s.put_page(&page, WriteMode::Create).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.get_page(&page.page_id).await.unwrap(), Some(page));
+}
+
+async fn new_customer_gets_contact_and_waiting_conversation(s: Arc<dyn Store>) {
+    let psid = unique_psid();
+    let e = event(
+        "104857600000001",
+        &psid,
+        EventKind::Message,
+        T0,
+        &format!("m1-{psid}"),
+    );
+    let i = ids();
+    let (conv, opened) = stored(s.append(&e, &i, Millis(T0 + 10)).await.unwrap());
+    assert!(opened);
+    assert_eq!(conv, i.conversation_id);
+    let c = s.get_conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(c.state, ConversationState::Waiting);
+    assert_eq!(c.contact_id, i.contact_id);
+    assert_eq!(c.last_customer_message_at, Some(Millis(T0)));
+    assert_eq!(
+        s.get_contact(&i.contact_id).await.unwrap().unwrap().name,
+        "Customer"
+    );
+    let cust = s
+        .get_customer(&e.page_id, e.psid.as_ref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cust.open_conversation_id, Some(conv.clone()));
+    assert_eq!(s.timeline(&conv).await.unwrap().len(), 1);
+}
+
+async fn redelivered_event_changes_nothing(s: Arc<dyn Store>) {
+    let psid = unique_psid();
+    let e = event(
+        "104857600000001",
+        &psid,
+        EventKind::Message,
+        T0,
+        &format!("dup-{psid}"),
+    );
+    let (conv, _) = stored(s.append(&e, &ids(), Millis(T0)).await.unwrap());
+    let before = s.get_conversation(&conv).await.unwrap().unwrap();
+    for _ in 0..3 {
+        let o = s.append(&e, &ids(), Millis(T0 + 999)).await.unwrap();
+        assert_eq!(
+            o,
+            AppendOutcome::Duplicate {
+                conversation_id: Some(conv.clone())
+            }
+        );
+    }
+    assert_eq!(s.timeline(&conv).await.unwrap().len(), 1);
+    assert_eq!(s.get_conversation(&conv).await.unwrap().unwrap(), before);
+    let all = s
+        .list_conversations(&ConversationFilter {
+            psid: Some(Psid::parse(&psid).unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+}
+
+async fn timeline_is_in_timestamp_order_and_window_only_moves_forward(s: Arc<dyn Store>) {
+    let psid = unique_psid();
+    let page = "104857600000001";
+    // Arrive out of order: 3, 1, 2, then a receipt that is newer than all.
+    let (conv, _) = stored(
+        s.append(
+            &event(page, &psid, EventKind::Message, T0 + 3000, "c"),
+            &ids(),
+            Millis(T0),
+        )
+        .await
+        .unwrap(),
+    );
+    s.append(
+        &event(page, &psid, EventKind::Message, T0 + 1000, "a"),
+        &ids(),
+        Millis(T0),
+    )
+    .await
+    .unwrap();
+    s.append(
+        &event(page, &psid, EventKind::Postback, T0 + 2000, "b"),
+        &ids(),
+        Millis(T0),
+    )
+    .await
+    .unwrap();
+    s.append(
+        &event(page, &psid, EventKind::Read, T0 + 9000, "r"),
+        &ids(),
+        Millis(T0),
+    )
+    .await
+    .unwrap();
+    let tl = s.timeline(&conv).await.unwrap();
+    let keys: Vec<&str> = tl.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["a", "b", "c", "r"]);
+    let c = s.get_conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(
+        c.last_customer_message_at,
+        Some(Millis(T0 + 3000)),
+        "receipts do not move the window; older messages do not move it back"
+    );
+}
+
+async fn closed_conversation_is_not_reopened(s: Arc<dyn Store>) {
+    let psid = unique_psid();
+    let page = "104857600000001";
+    let i = ids();
+    let (first, _) = stored(
+        s.append(
+            &event(page, &psid, EventKind::Message, T0, "x1"),
+            &i,
+            Millis(T0),
+        )
+        .await
+        .unwrap(),
+    );
+    let closed = s.close_conversation(&first, Millis(T0 + 10)).await.unwrap();
+    assert_eq!(closed.state, ConversationState::Closed);
+    assert!(matches!(
+        s.close_conversation(&first, Millis(T0 + 11)).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // A receipt after closing attaches to the closed conversation without reopening it.
+    let (r_conv, opened) = stored(
+        s.append(
+            &event(page, &psid, EventKind::Delivery, T0 + 20, "x2"),
+            &ids(),
+            Millis(T0),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(r_conv, first);
+    assert!(!opened);
+    assert_eq!(
+        s.get_conversation(&first).await.unwrap().unwrap().state,
+        ConversationState::Closed
+    );
+
+    // A new customer message opens a new conversation for the same contact.
+    let j = ids();
+    let (second, opened) = stored(
+        s.append(
+            &event(page, &psid, EventKind::Message, T0 + 30, "x3"),
+            &j,
+            Millis(T0),
+        )
+        .await
+        .unwrap(),
+    );
+    assert!(opened);
+    assert_ne!(second, first);
+    let c2 = s.get_conversation(&second).await.unwrap().unwrap();
+    assert_eq!(c2.contact_id, i.contact_id, "the contact is kept");
+    assert_eq!(c2.state, ConversationState::Waiting);
+    assert_eq!(s.timeline(&first).await.unwrap().len(), 2);
+    assert_eq!(s.timeline(&second).await.unwrap().len(), 1);
+}
+
+async fn listing_filters_by_page_psid_and_state(s: Arc<dyn Store>) {
+    let psid = unique_psid();
+    let psid_b = unique_psid();
+    let page_a = "104857600000001";
+    let page_b = "104857600000002";
+    let (c1, _) = stored(
+        s.append(
+            &event(page_a, &psid, EventKind::Message, T0, &format!("l1{psid}")),
+            &ids(),
+            Millis(T0),
+        )
+        .await
+        .unwrap(),
+    );
+    let (c2, _) = stored(
+        s.append(
+            &event(page_b, &psid, EventKind::Message, T0, &format!("l2{psid}")),
+            &ids(),
+            Millis(T0 + 1),
+        )
+        .await
+        .unwrap(),
+    );
+    let (c3, _) = stored(
+        s.append(
+            &event(
+                page_a,
+                &psid_b,
+                EventKind::Message,
+                T0,
+                &format!("l3{psid}"),
+            ),
+            &ids(),
+            Millis(T0 + 2),
+        )
+        .await
+        .unwrap(),
+    );
+    s.close_conversation(&c2, Millis(T0 + 5)).await.unwrap();
+    let p = |v: &str| Some(Psid::parse(v).unwrap());
+    let ids_of = |v: Vec<Conversation>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let by_psid = s
+        .list_conversations(&ConversationFilter {
+            psid: p(&psid),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        ids_of(by_psid),
+        vec![c2.clone(), c1.clone()],
+        "newest first"
+    );
+    let by_page = s
+        .list_conversations(&ConversationFilter {
+            page_id: Some(PageId::parse(page_a).unwrap()),
+            psid: p(&psid),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids_of(by_page), vec![c1.clone()]);
+    let closed = s
+        .list_conversations(&ConversationFilter {
+            psid: p(&psid),
+            state: Some(ConversationState::Closed),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids_of(closed), vec![c2.clone()]);
+    let waiting_on_a = s
+        .list_conversations(&ConversationFilter {
+            page_id: Some(PageId::parse(page_a).unwrap()),
+            state: Some(ConversationState::Waiting),
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let w = ids_of(waiting_on_a);
+    assert!(w.contains(&c1) && w.contains(&c3) && !w.contains(&c2));
+}
+
+async fn concurrent_appends_create_one_conversation(s: Arc<dyn Store>) {
+    let psid = unique_psid();
+    let page = "104857600000001";
+    let mut tasks = Vec::new();
+    for k in 0..16 {
+        let s = s.clone();
+        let e = event(page, &psid, EventKind::Message, T0 + k, &format!("cc{k}"));
+        tasks.push(tokio::spawn(async move {
+            s.append(&e, &ids(), Millis(T0)).await
+        }));
+    }
+    // The same event raced by several writers is stored once.
+    let dup = event(page, &psid, EventKind::Message, T0 + 100, "same");
+    for _ in 0..6 {
+        let s = s.clone();
+        let e = dup.clone();
+        tasks.push(tokio::spawn(async move {
+            s.append(&e, &ids(), Millis(T0)).await
+        }));
+    }
+    let mut convs = std::collections::HashSet::new();
+    let mut stored_same = 0;
+    for (n, t) in tasks.into_iter().enumerate() {
+        match t.await.unwrap().unwrap() {
+            AppendOutcome::Stored {
+                conversation_id, ..
+            } => {
+                convs.insert(conversation_id);
+                if n >= 16 {
+                    stored_same += 1;
+                }
+            }
+            AppendOutcome::Duplicate { conversation_id } => {
+                convs.insert(conversation_id.unwrap());
+            }
+        }
+    }
+    assert_eq!(
+        convs.len(),
+        1,
+        "one conversation for one customer: {convs:?}"
+    );
+    assert_eq!(stored_same, 1, "the raced event is stored exactly once");
+    let conv = convs.into_iter().next().unwrap();
+    assert_eq!(s.timeline(&conv).await.unwrap().len(), 17);
+    let c = s.get_conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(c.last_customer_message_at, Some(Millis(T0 + 100)));
+}
+
+async fn unattributed_events_are_kept(s: Arc<dyn Store>) {
+    let mut e = event("104857600000001", "1", EventKind::Unknown, T0, "orphan");
+    e.psid = None;
+    s.record_unattributed(&e).await.unwrap();
+    s.record_unattributed(&e).await.unwrap();
+}
+
+macro_rules! suite {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+            suite!(@case $make; accounts_conditional_create_and_upsert, webhook_verification_is_recorded,
+                pages_conditional_create, new_customer_gets_contact_and_waiting_conversation,
+                redelivered_event_changes_nothing, timeline_is_in_timestamp_order_and_window_only_moves_forward,
+                closed_conversation_is_not_reopened, listing_filters_by_page_psid_and_state,
+                concurrent_appends_create_one_conversation, unattributed_events_are_kept);
+        }
+    };
+    (@case $make:expr; $($case:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let (store, _guard) = $make;
+                super::$case(store).await;
+            }
+        )*
+    };
+}
+
+suite!(redb, {
+    let e = switchboard_tests::redb_store();
+    (e.store.clone() as Arc<dyn Store>, e)
+});
+suite!(
+    dynamodb,
+    (
+        switchboard_tests::dynamo_store().await as Arc<dyn Store>,
+        ()
+    )
+);
