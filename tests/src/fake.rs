@@ -12,15 +12,15 @@ use switchboard_core::ports::*;
 
 /// Wraps a queue: the first `fail_calls` sends error out entirely, and the
 /// next `fail_entries` sends report their first entry as failed.
-pub struct FlakyQueue<Q> {
-    pub inner: Q,
+pub struct FlakyQueue {
+    pub inner: Arc<dyn Queue>,
     pub fail_calls: AtomicUsize,
     pub fail_entries: AtomicUsize,
     pub sends: AtomicUsize,
 }
 
-impl<Q> FlakyQueue<Q> {
-    pub fn new(inner: Q, fail_calls: usize, fail_entries: usize) -> Self {
+impl FlakyQueue {
+    pub fn new(inner: Arc<dyn Queue>, fail_calls: usize, fail_entries: usize) -> Self {
         Self {
             inner,
             fail_calls: AtomicUsize::new(fail_calls),
@@ -37,7 +37,7 @@ fn take(counter: &AtomicUsize) -> bool {
 }
 
 #[async_trait]
-impl<Q: Queue> Queue for FlakyQueue<Q> {
+impl Queue for FlakyQueue {
     async fn send_batch(
         &self,
         messages: &[OutgoingMessage],

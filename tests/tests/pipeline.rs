@@ -1,0 +1,586 @@
+//! The inbound pipeline end to end, on the embedded adapters and on AWS
+//! (DynamoDB, SQS and Secrets Manager on moto): signed delivery -> ingest
+//! handler -> FIFO queue -> router (through the Lambda SQS glue) -> store,
+//! and the admin read API over the result.
+
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
+use switchboard_core::event::InboundEvent;
+use switchboard_core::http_api::{AdminAuth, AdminDeps, Services, dispatch};
+use switchboard_core::ids::AccountId;
+use switchboard_core::ingest::{IngestDeps, SecretCache};
+use switchboard_core::ports::{ConversationFilter, Queue, SecretStore};
+use switchboard_core::router::RouterDeps;
+use switchboard_core::verify::VerifyDeps;
+use switchboard_core::{Clock, Millis, SystemClock};
+use switchboard_tests::fake::{FlakyQueue, FlakyStore};
+use switchboard_tests::*;
+
+const ADMIN: &str = "admin-token-for-tests";
+
+struct Rig {
+    services: Services,
+    router: RouterDeps,
+    queue: Arc<dyn Queue>,
+    store: Arc<dyn Store>,
+    _guard: Box<dyn std::any::Any + Send>,
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Embedded,
+    Aws,
+}
+
+impl Rig {
+    async fn new(
+        backend: Backend,
+        wrap_queue: impl FnOnce(Arc<dyn Queue>) -> Arc<dyn Queue>,
+    ) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let config = switchboard_embedded::QueueConfig {
+            visibility_timeout: Duration::from_secs(2),
+            ..Default::default()
+        };
+        let (store, secrets, queue, guard): (
+            Arc<dyn Store>,
+            Arc<dyn SecretStore>,
+            Arc<dyn Queue>,
+            Box<dyn std::any::Any + Send>,
+        ) = match backend {
+            Backend::Embedded => {
+                let e = redb_store();
+                let q = local_queue(config);
+                let secrets = file_secrets(e.dir.path());
+                (
+                    e.store.clone(),
+                    secrets,
+                    Arc::new(q.queue.clone()),
+                    Box::new((e, q)),
+                )
+            }
+            Backend::Aws => {
+                let store = dynamo_store().await;
+                let q = sqs_queue(config).await;
+                (store, moto_secrets().await, Arc::new(q.queue), Box::new(()))
+            }
+        };
+        seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
+        let ingest_queue = wrap_queue(queue.clone());
+        let services = Services {
+            verify: VerifyDeps {
+                accounts: store.clone(),
+                clock: clock.clone(),
+            },
+            ingest: IngestDeps {
+                accounts: store.clone(),
+                secrets,
+                queue: ingest_queue,
+                clock: clock.clone(),
+                cache: Arc::new(SecretCache::default()),
+            },
+            admin: AdminDeps {
+                conversations: store.clone(),
+                auth: AdminAuth::Bearer(secret(ADMIN)),
+            },
+        };
+        let router = RouterDeps {
+            conversations: store.clone(),
+            clock,
+        };
+        Rig {
+            services,
+            router,
+            queue,
+            store,
+            _guard: guard,
+        }
+    }
+
+    async fn post(&self, body: &[u8]) -> http::Response<Bytes> {
+        dispatch(&self.services, signed_post(ACCOUNT, body, APP_SECRET)).await
+    }
+
+    /// Consume the queue until it is empty, as the SQS event source mapping
+    /// does: a batch as a Lambda `SqsEvent`, the failed ids reported back.
+    async fn drain(&self, router: &RouterDeps) -> usize {
+        let mut failures = 0;
+        let mut idle = 0;
+        while idle < 2 {
+            let batch = self
+                .queue
+                .receive(10, Duration::from_millis(300))
+                .await
+                .unwrap();
+            if batch.is_empty() {
+                idle += 1;
+                continue;
+            }
+            idle = 0;
+            let records: Vec<serde_json::Value> = batch
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "messageId": m.message_id, "receiptHandle": m.receipt, "body": m.body,
+                        "attributes": {"MessageGroupId": m.group, "ApproximateReceiveCount": m.receive_count.to_string()},
+                        "eventSource": "aws:sqs"
+                    })
+                })
+                .collect();
+            let event: aws_lambda_events::event::sqs::SqsEvent =
+                serde_json::from_value(serde_json::json!({ "Records": records })).unwrap();
+            let resp = switchboard_aws::lambda::route_sqs_batch(router, event).await;
+            let failed: Vec<String> = resp
+                .batch_item_failures
+                .iter()
+                .map(|f| f.item_identifier.clone())
+                .collect();
+            failures += failed.len();
+            for m in &batch {
+                if failed.contains(&m.message_id) {
+                    self.queue
+                        .release(&m.receipt, Duration::ZERO)
+                        .await
+                        .unwrap();
+                } else {
+                    self.queue.delete(&m.receipt).await.unwrap();
+                }
+            }
+        }
+        failures
+    }
+
+    async fn all_conversations(&self) -> Vec<switchboard_core::ports::Conversation> {
+        self.store
+            .list_conversations(&ConversationFilter {
+                limit: Some(1000),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+    }
+}
+
+fn fixture_events(name: &str) -> Vec<InboundEvent> {
+    switchboard_core::ingest::split(
+        &AccountId::parse(ACCOUNT).unwrap(),
+        &fixture(name),
+        Millis(0),
+    )
+    .unwrap()
+}
+
+/// Every fixture event is on its (page, PSID) conversation exactly once, in timestamp order.
+async fn assert_each_event_once(rig: &Rig) {
+    let mut expected: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for name in fixture_names() {
+        for e in fixture_events(&name) {
+            expected
+                .entry((e.page_id.to_string(), e.psid.unwrap().to_string()))
+                .or_default()
+                .push(e.key);
+        }
+    }
+    let convs = rig.all_conversations().await;
+    assert_eq!(
+        convs.len(),
+        expected.len(),
+        "one conversation per (page, PSID)"
+    );
+    for c in convs {
+        let tl = rig.store.timeline(&c.id).await.unwrap();
+        let mut keys: Vec<String> = tl.iter().map(|e| e.key.clone()).collect();
+        let want = expected
+            .get(&(c.page_id.to_string(), c.psid.to_string()))
+            .expect("known customer");
+        assert_eq!(
+            keys.len(),
+            want.len(),
+            "conversation {} has each event once",
+            c.id
+        );
+        assert!(
+            tl.windows(2).all(|w| w[0].timestamp <= w[1].timestamp),
+            "timestamp order"
+        );
+        keys.sort();
+        let mut want = want.clone();
+        want.sort();
+        assert_eq!(keys, want);
+    }
+}
+
+async fn each_fixture_lands_once_on_its_conversation(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    for name in fixture_names() {
+        let resp = rig.post(&fixture(&name)).await;
+        assert_eq!(resp.status(), 200, "{name}: {:?}", body_json(&resp));
+        assert_eq!(
+            body_json(&resp)["events"],
+            fixture_events(&name).len(),
+            "{name}"
+        );
+    }
+    assert_eq!(rig.drain(&rig.router).await, 0);
+    assert_each_event_once(&rig).await;
+}
+
+async fn repeated_and_reordered_deliveries_store_each_event_once(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let mut names = fixture_names();
+    names.reverse();
+    for round in 0..3 {
+        for name in &names {
+            assert_eq!(
+                rig.post(&fixture(name)).await.status(),
+                200,
+                "{name} round {round}"
+            );
+        }
+        // Let the router run between rounds too, so later copies meet stored events.
+        if round == 1 {
+            rig.drain(&rig.router).await;
+        }
+    }
+    rig.drain(&rig.router).await;
+    assert_each_event_once(&rig).await;
+}
+
+async fn bad_signatures_are_refused_and_record_nothing(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let body = fixture("text-message.json");
+    let wrong = dispatch(&rig.services, signed_post(ACCOUNT, &body, "not-the-secret")).await;
+    let mut missing = signed_post(ACCOUNT, &body, APP_SECRET);
+    missing.headers_mut().remove("x-hub-signature-256");
+    let missing = dispatch(&rig.services, missing).await;
+    let mut sha1 = signed_post(ACCOUNT, &body, APP_SECRET);
+    sha1.headers_mut().remove("x-hub-signature-256");
+    sha1.headers_mut().insert(
+        "x-hub-signature",
+        "sha1=0123456789abcdef0123456789abcdef01234567"
+            .parse()
+            .unwrap(),
+    );
+    let sha1 = dispatch(&rig.services, sha1).await;
+    let mut altered = signed_post(ACCOUNT, &body, APP_SECRET);
+    *altered.body_mut() = Bytes::from(
+        String::from_utf8(body.clone())
+            .unwrap()
+            .replace("1042", "1043"),
+    );
+    let altered = dispatch(&rig.services, altered).await;
+    for (what, r) in [
+        ("wrong secret", wrong),
+        ("missing", missing),
+        ("sha1 only", sha1),
+        ("altered body", altered),
+    ] {
+        assert_eq!(r.status(), 403, "{what}");
+        assert_eq!(body_json(&r)["code"], "invalid_signature", "{what}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+    }
+    assert!(
+        rig.queue
+            .receive(10, Duration::from_millis(300))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing queued"
+    );
+    assert!(rig.all_conversations().await.is_empty(), "nothing stored");
+}
+
+async fn malformed_requests_get_clear_errors(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let unknown = dispatch(
+        &rig.services,
+        signed_post("nobody", &fixture("text-message.json"), APP_SECRET),
+    )
+    .await;
+    assert_eq!(unknown.status(), 404);
+    let big = vec![b' '; switchboard_core::ingest::MAX_BODY + 1];
+    assert_eq!(rig.post(&big).await.status(), 413);
+    let not_json = rig.post(b"{not json").await;
+    assert_eq!(not_json.status(), 400);
+    assert_eq!(body_json(&not_json)["code"], "invalid_payload");
+    assert_eq!(
+        rig.post(br#"{"object":"user","entry":[]}"#).await.status(),
+        400
+    );
+    assert!(
+        rig.queue
+            .receive(10, Duration::from_millis(300))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn queue_outage_answers_500_and_the_retry_lands_once(b: Backend) {
+    // Three whole-call outages: every attempt of the first request fails.
+    let rig = Rig::new(b, |q| Arc::new(FlakyQueue::new(q, 3, 0))).await;
+    let body = fixture("batch-multi-entry.json");
+    let first = rig.post(&body).await;
+    assert_eq!(first.status(), 500, "every attempt failed: Meta must retry");
+    assert_eq!(body_json(&first)["code"], "internal");
+    let retry = rig.post(&body).await;
+    assert_eq!(retry.status(), 200);
+    rig.drain(&rig.router).await;
+    let total: usize = {
+        let mut n = 0;
+        for c in rig.all_conversations().await {
+            n += rig.store.timeline(&c.id).await.unwrap().len();
+        }
+        n
+    };
+    assert_eq!(total, 5);
+}
+
+async fn partially_failed_batch_is_retried_within_the_request(b: Backend) {
+    let rig = Rig::new(b, |q| Arc::new(FlakyQueue::new(q, 0, 2))).await;
+    let resp = rig.post(&fixture("batch-multi-entry.json")).await;
+    assert_eq!(resp.status(), 200);
+    rig.drain(&rig.router).await;
+    let mut n = 0;
+    for c in rig.all_conversations().await {
+        n += rig.store.timeline(&c.id).await.unwrap().len();
+    }
+    assert_eq!(n, 5, "the entries the batch refused were sent again");
+}
+
+async fn failed_event_holds_back_its_group_only(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let flaky = Arc::new(FlakyStore {
+        inner: rig.store.clone(),
+        fail_appends: AtomicUsize::new(0),
+        poison: Some("Are you there?".into()),
+    });
+    let router = RouterDeps {
+        conversations: flaky.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    assert_eq!(
+        rig.post(&fixture("batch-multi-entry.json")).await.status(),
+        200
+    );
+    // First pass: customer 1's first message fails, so its later message
+    // waits too; the other customers' events are stored.
+    let batch = rig.queue.receive(10, Duration::from_secs(1)).await.unwrap();
+    let items: Vec<switchboard_core::router::BatchItem<'_>> = batch
+        .iter()
+        .map(|m| switchboard_core::router::BatchItem {
+            message_id: &m.message_id,
+            group: &m.group,
+            body: &m.body,
+        })
+        .collect();
+    let failed = switchboard_core::router::process_batch(&router, &items).await;
+    let failed_groups: Vec<&str> = batch
+        .iter()
+        .filter(|m| failed.contains(&m.message_id))
+        .map(|m| m.group.as_str())
+        .collect();
+    assert!(!failed.is_empty());
+    assert!(
+        failed_groups
+            .iter()
+            .all(|g| *g == "104857600000001:7700000000000001"),
+        "{failed_groups:?}"
+    );
+    for m in &batch {
+        if failed.contains(&m.message_id) {
+            rig.queue.release(&m.receipt, Duration::ZERO).await.unwrap();
+        } else {
+            rig.queue.delete(&m.receipt).await.unwrap();
+        }
+    }
+    // The fault clears; the retry stores the rest, in order, once.
+    rig.drain(&rig.router).await;
+    let c = rig
+        .store
+        .list_conversations(&ConversationFilter {
+            psid: Some("7700000000000001".parse().unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let texts: Vec<String> = rig
+        .store
+        .timeline(&c[0].id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.text)
+        .collect();
+    assert_eq!(texts, ["Are you there?", "Hello??"]);
+}
+
+async fn webhook_verification_handshake(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let ok = dispatch(
+        &rig.services,
+        get(&format!("/webhooks/facebook/acme?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444"), None),
+    )
+    .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.body().as_ref(), b"1158201444");
+    let acct = rig
+        .store
+        .get_account(&AccountId::parse(ACCOUNT).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        acct.webhook_verified_at.is_some(),
+        "verification time recorded"
+    );
+    for (uri, status) in [
+        (
+            "/webhooks/facebook/acme?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
+            403,
+        ),
+        (
+            &format!(
+                "/webhooks/facebook/acme?hub.mode=unsubscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1"
+            ),
+            403,
+        ),
+        (
+            &format!("/webhooks/facebook/acme?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}"),
+            403,
+        ),
+        (
+            &format!(
+                "/webhooks/facebook/nobody?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1"
+            ),
+            404,
+        ),
+    ] {
+        assert_eq!(
+            dispatch(&rig.services, get(uri, None)).await.status(),
+            status,
+            "{uri}"
+        );
+    }
+}
+
+async fn admin_read_api(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    assert_eq!(
+        rig.post(&fixture("batch-multi-entry.json")).await.status(),
+        200
+    );
+    rig.drain(&rig.router).await;
+    let unauth = dispatch(&rig.services, get("/admin/v1/conversations", None)).await;
+    assert_eq!(unauth.status(), 401);
+    assert_eq!(
+        dispatch(&rig.services, get("/admin/v1/conversations", Some("wrong")))
+            .await
+            .status(),
+        401
+    );
+    let list = dispatch(
+        &rig.services,
+        get(
+            "/admin/v1/conversations?page_id=104857600000002",
+            Some(ADMIN),
+        ),
+    )
+    .await;
+    assert_eq!(list.status(), 200);
+    let convs = body_json(&list)["conversations"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(convs.len(), 2);
+    for c in &convs {
+        for field in [
+            "id",
+            "page_id",
+            "psid",
+            "contact_id",
+            "state",
+            "last_customer_message_at",
+        ] {
+            assert!(!c[field].is_null(), "{field} in {c}");
+        }
+        assert_eq!(c["state"], "waiting");
+    }
+    let one = convs
+        .iter()
+        .find(|c| c["psid"] == "7700000000000002")
+        .unwrap();
+    assert_eq!(one["last_customer_message_at"], "2025-11-24T16:01:00.150Z");
+    let tl = dispatch(
+        &rig.services,
+        get(
+            &format!(
+                "/admin/v1/conversations/{}/timeline",
+                one["id"].as_str().unwrap()
+            ),
+            Some(ADMIN),
+        ),
+    )
+    .await;
+    assert_eq!(tl.status(), 200);
+    let ev = &body_json(&tl)["events"][0];
+    assert_eq!(ev["kind"], "message");
+    assert_eq!(ev["timestamp"], 1764000060150i64);
+    assert_eq!(ev["mid"], "m_batch_0005");
+    assert_eq!(ev["channel"], "standby");
+    assert_eq!(ev["text"], "(seen while another app owns the thread)");
+    for (uri, status) in [
+        ("/admin/v1/conversations?state=bogus", 400),
+        ("/admin/v1/conversations?page_id=abc", 400),
+        ("/admin/v1/conversations?colour=red", 400),
+        ("/admin/v1/conversations/cv_unknown/timeline", 404),
+        ("/admin/v1/nothing", 404),
+    ] {
+        let r = dispatch(&rig.services, get(uri, Some(ADMIN))).await;
+        assert_eq!(r.status(), status, "{uri}");
+        assert!(
+            !body_json(&r)["detail"].as_str().unwrap_or("").is_empty(),
+            "{uri} explains itself"
+        );
+    }
+    let closed = dispatch(
+        &rig.services,
+        get("/admin/v1/conversations?state=closed", Some(ADMIN)),
+    )
+    .await;
+    assert_eq!(
+        body_json(&closed)["conversations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+macro_rules! suite {
+    ($backend:ident, $b:expr) => {
+        mod $backend {
+            use super::*;
+            suite!(@case $b; each_fixture_lands_once_on_its_conversation,
+                repeated_and_reordered_deliveries_store_each_event_once,
+                bad_signatures_are_refused_and_record_nothing, malformed_requests_get_clear_errors,
+                queue_outage_answers_500_and_the_retry_lands_once,
+                partially_failed_batch_is_retried_within_the_request, failed_event_holds_back_its_group_only,
+                webhook_verification_handshake, admin_read_api);
+        }
+    };
+    (@case $b:expr; $($case:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                super::$case($b).await;
+            }
+        )*
+    };
+}
+
+suite!(embedded, Backend::Embedded);
+suite!(aws, Backend::Aws);
