@@ -202,6 +202,10 @@ impl DynamoStore {
         }
     }
 
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
     /// DynamoDB API calls made through this adapter (for `make bench`).
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)

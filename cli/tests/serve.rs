@@ -1,0 +1,168 @@
+//! `switchboard serve` as a user runs it: the real binary on a free port,
+//! a signed customer message from `switchboard simulate`, the conversation
+//! read back through the admin API, and the state surviving a restart.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+const ADMIN: &str = "serve-test-admin-token";
+const SECRET: &str = "serve-test-app-secret";
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn config(dir: &std::path::Path, port: u16) -> std::path::PathBuf {
+    let path = dir.join("switchboard.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "public_url: http://127.0.0.1:{port}\naccounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: ${{TEST_APP_SECRET}}\n    verify_token: ${{TEST_VERIFY_TOKEN}}\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn start(dir: &std::path::Path, port: u16) -> Server {
+    let child = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.join("data"))
+        .arg("--config")
+        .arg(config(dir, port))
+        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+        .env("TEST_APP_SECRET", SECRET)
+        .env("TEST_VERIFY_TOKEN", "serve-test-verify-token-0123456789")
+        .env("SWITCHBOARD_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start switchboard serve");
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+fn admin_get(port: u16, path: &str) -> serde_json::Value {
+    let out = Command::new("curl")
+        .args([
+            "-sf",
+            "-H",
+            &format!("Authorization: Bearer {ADMIN}"),
+            &format!("http://127.0.0.1:{port}{path}"),
+        ])
+        .output()
+        .expect("curl");
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+fn simulate(port: u16, psid: &str, text: &str) {
+    let status = Command::new(BIN)
+        .args([
+            "simulate",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+            "--psid",
+            psid,
+            "--text",
+            text,
+        ])
+        .env("SWITCHBOARD_APP_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "simulate failed");
+}
+
+fn wait_for_conversation(port: u16, psid: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let list = admin_get(port, &format!("/admin/v1/conversations?psid={psid}"));
+        if let Some(c) = list["conversations"].as_array().and_then(|a| a.first()) {
+            return c.clone();
+        }
+        assert!(Instant::now() < deadline, "no conversation for {psid}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_simulated_customer_message_appears_in_a_conversation_and_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = start(dir.path(), port);
+
+    let health = Command::new("curl")
+        .args(["-sf", &format!("http://127.0.0.1:{port}/healthz")])
+        .output()
+        .unwrap();
+    assert!(health.status.success());
+
+    simulate(port, "7700000000000042", "Where is my parcel?");
+    let conv = wait_for_conversation(port, "7700000000000042");
+    assert_eq!(conv["state"], "waiting");
+    let id = conv["id"].as_str().unwrap().to_string();
+    let timeline = admin_get(port, &format!("/admin/v1/conversations/{id}/timeline"));
+    assert_eq!(timeline["events"][0]["text"], "Where is my parcel?");
+    assert_eq!(timeline["events"][0]["kind"], "message");
+
+    // A wrong secret is refused by the server and simulate reports it.
+    let refused = Command::new(BIN)
+        .args([
+            "simulate",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+            "--text",
+            "x",
+        ])
+        .env("SWITCHBOARD_APP_SECRET", "wrong")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!refused.success());
+
+    drop(server);
+    let _server = start(dir.path(), port);
+    let again = admin_get(port, &format!("/admin/v1/conversations/{id}/timeline"));
+    assert_eq!(
+        again["events"].as_array().map(Vec::len),
+        Some(1),
+        "state survives a restart"
+    );
+    simulate(port, "7700000000000042", "Hello again");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let tl = admin_get(port, &format!("/admin/v1/conversations/{id}/timeline"));
+        if tl["events"].as_array().map(Vec::len) == Some(2) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "second message not on the same conversation"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Regenerate the sample Lambda events in this folder.
+
+The ingest events carry the text-message fixture, base64-encoded as API
+Gateway sends binary-safe bodies, signed with the app secret below (the
+Lambda smoke test seeds the same secret on moto)."""
+import base64, hashlib, hmac, json, pathlib
+
+HERE = pathlib.Path(__file__).resolve().parent
+APP_SECRET = b"events-app-secret-0123456789"
+VERIFY_TOKEN = "events-verify-token-0123456789"
+BODY = (HERE.parent / "tests/fixtures/messenger/text-message.json").read_bytes()
+
+
+def http_event(method, query, body=None, headers=None, b64=False):
+    headers = {"host": "abc123.execute-api.eu-west-1.amazonaws.com", **(headers or {})}
+    ev = {
+        "version": "2.0",
+        "routeKey": f"{method} /webhooks/facebook/{{account_id}}",
+        "rawPath": "/webhooks/facebook/acme",
+        "rawQueryString": query,
+        "headers": headers,
+        "pathParameters": {"account_id": "acme"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "abc123",
+            "domainName": "abc123.execute-api.eu-west-1.amazonaws.com", "domainPrefix": "abc123",
+            "http": {"method": method, "path": "/webhooks/facebook/acme", "protocol": "HTTP/1.1",
+                     "sourceIp": "203.0.113.7", "userAgent": "facebookexternalua"},
+            "requestId": f"req-{method.lower()}-1", "routeKey": f"{method} /webhooks/facebook/{{account_id}}",
+            "stage": "$default", "time": "24/Nov/2025:16:00:00 +0000", "timeEpoch": 1764000000000,
+        },
+        "isBase64Encoded": b64,
+    }
+    if body is not None:
+        ev["body"] = base64.b64encode(body).decode() if b64 else body.decode()
+    return ev
+
+
+def write(name, ev):
+    (HERE / name).write_text(json.dumps(ev, indent=2) + "\n")
+
+
+sig = "sha256=" + hmac.new(APP_SECRET, BODY, hashlib.sha256).hexdigest()
+write("apigw-verify.json", http_event(
+    "GET", f"hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444"))
+write("apigw-ingest.json", http_event(
+    "POST", "", BODY, {"content-type": "application/json", "x-hub-signature-256": sig}, b64=True))
+write("apigw-ingest-bad-signature.json", http_event(
+    "POST", "", BODY, {"content-type": "application/json", "x-hub-signature-256": "sha256=" + "0" * 64}, b64=True))
+
+raw = json.loads(BODY)["entry"][0]["messaging"][0]
+inbound = {
+    "account_id": "acme", "page_id": "104857600000001", "psid": "7700000000000001",
+    "channel": "messaging", "kind": "message", "timestamp": raw["timestamp"],
+    "key": "message:" + raw["message"]["mid"], "mid": raw["message"]["mid"], "text": raw["message"]["text"],
+    "received_at": 1764000000200, "raw": raw,
+}
+write("sqs-router.json", {"Records": [{
+    "messageId": "0b4e4c5e-0000-4000-8000-000000000001", "receiptHandle": "AQEB-example",
+    "body": json.dumps(inbound, separators=(",", ":")),
+    "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "104857600000001:7700000000000001",
+                   "MessageDeduplicationId": "example", "SentTimestamp": "1764000000200"},
+    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-inbound.fifo", "awsRegion": "eu-west-1",
+}, {
+    "messageId": "0b4e4c5e-0000-4000-8000-000000000002", "receiptHandle": "AQEB-example-2",
+    "body": "this is not an inbound event",
+    "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "104857600000001:7700000000000009"},
+    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-inbound.fifo", "awsRegion": "eu-west-1",
+}]})

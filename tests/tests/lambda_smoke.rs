@@ -1,0 +1,193 @@
+//! The built Lambda functions under `cargo lambda watch`, invoked with
+//! `cargo lambda invoke` and the sample events in `events/`, against
+//! DynamoDB, SQS and Secrets Manager on moto. Needs cargo-lambda (make test
+//! installs it in .venv); the test starts and stops everything it uses.
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_core::ports::{ConversationFilter, ConversationStore, Queue};
+use switchboard_tests::*;
+
+struct Watch(Child);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // The watcher and the functions it started share a process group.
+        unsafe {
+            libc::kill(-(self.0.id() as i32), libc::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+fn cargo_lambda() -> PathBuf {
+    let venv = workspace_root().join(".venv/bin/cargo-lambda");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("cargo-lambda")
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn invoke(port: u16, function: &str, event: &str) -> serde_json::Value {
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(cargo_lambda())
+        .args([
+            "lambda",
+            "invoke",
+            "-P",
+            &port.to_string(),
+            "-A",
+            "127.0.0.1",
+            function,
+            "--data-file",
+        ])
+        .arg(workspace_root().join("events").join(event))
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo lambda invoke");
+    assert!(
+        out.status.success(),
+        "invoke {function} {event}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{function} answered {:?}: {e}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_functions_under_cargo_lambda_watch() {
+    // Seed moto: table, queues, the account and its secret as events/generate.py signed them.
+    let cfg = aws_config().await;
+    let store = dynamo_store().await;
+    let queues = sqs_queue(switchboard_embedded::QueueConfig::default()).await;
+    let prefix = unique("smoke");
+    let secrets = Arc::new(switchboard_aws::SecretsManager::new(&cfg, prefix.clone()));
+    let yaml = "accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: events-app-secret-0123456789\n    verify_token: events-verify-token-0123456789\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n";
+    let config = switchboard_core::config::Config::parse(yaml, &|_| None).unwrap();
+    switchboard_core::config::apply_local(
+        &config,
+        store.as_ref(),
+        secrets.as_ref(),
+        &switchboard_core::SystemClock,
+    )
+    .await
+    .unwrap();
+
+    let port = free_port();
+    let envs = [
+        ("AWS_ENDPOINT_URL", moto_endpoint().to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+        ("SWITCHBOARD_TABLE", store_table(&store)),
+        (
+            "SWITCHBOARD_INBOUND_QUEUE_URL",
+            queues.queue.url().to_string(),
+        ),
+        ("SWITCHBOARD_SECRETS_PREFIX", prefix),
+    ];
+    let mut cmd = Command::new(cargo_lambda());
+    cmd.args([
+        "lambda",
+        "watch",
+        "--ignore-changes",
+        "-A",
+        "127.0.0.1",
+        "-P",
+        &port.to_string(),
+    ]);
+    for (k, v) in &envs {
+        cmd.arg("--env-var").arg(format!("{k}={v}"));
+    }
+    // The watcher's output goes to target/lambda-watch.log for diagnosis.
+    let log =
+        std::fs::File::create(workspace_root().join("target/lambda-watch.log")).expect("log file");
+    cmd.current_dir(workspace_root())
+        .stdout(log.try_clone().expect("log file"))
+        .stderr(log)
+        .process_group(0);
+    let _watch = Watch(
+        cmd.spawn()
+            .expect("cargo lambda watch (run make test to install cargo-lambda)"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "cargo lambda watch did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // webhook-verify: the challenge comes back, and the verification is recorded.
+    let v = invoke(port, "webhook-verify", "apigw-verify.json");
+    assert_eq!(v["statusCode"], 200, "{v}");
+    assert_eq!(v["body"], "1158201444");
+    let acct = switchboard_core::ports::AccountStore::get_account(
+        store.as_ref(),
+        &"acme".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(acct.webhook_verified_at.is_some());
+
+    // webhook-ingest: a base64 body signed over its exact bytes is queued.
+    let bad = invoke(port, "webhook-ingest", "apigw-ingest-bad-signature.json");
+    assert_eq!(bad["statusCode"], 403, "{bad}");
+    let ok = invoke(port, "webhook-ingest", "apigw-ingest.json");
+    assert_eq!(ok["statusCode"], 200, "{ok}");
+    let queued = queues
+        .queue
+        .receive(10, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 1, "exactly the one event was queued");
+    assert_eq!(queued[0].group, "104857600000001:7700000000000001");
+
+    // router: the good record is stored, the poison one is reported failed.
+    let r = invoke(port, "router", "sqs-router.json");
+    let failures: Vec<&str> = r["batchItemFailures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .filter_map(|f| f["itemIdentifier"].as_str())
+        .collect();
+    assert_eq!(failures, ["0b4e4c5e-0000-4000-8000-000000000002"]);
+    let convs = store
+        .list_conversations(&ConversationFilter {
+            psid: Some("7700000000000001".parse().unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(convs.len(), 1);
+    let tl = store.timeline(&convs[0].id).await.unwrap();
+    assert_eq!(tl.len(), 1);
+    assert_eq!(
+        tl[0].text.as_deref(),
+        Some("Hi, my order #1042 has not arrived yet.")
+    );
+}
+
+fn store_table(store: &switchboard_aws::DynamoStore) -> String {
+    store.table().to_string()
+}
