@@ -29,6 +29,14 @@ struct Rig {
     _guard: Box<dyn std::any::Any + Send>,
 }
 
+/// The adapters of one backend, and what must live as long as they do.
+type Parts = (
+    Arc<dyn Store>,
+    Arc<dyn SecretStore>,
+    Arc<dyn Queue>,
+    Box<dyn std::any::Any + Send>,
+);
+
 #[derive(Clone, Copy)]
 enum Backend {
     Embedded,
@@ -45,12 +53,7 @@ impl Rig {
             visibility_timeout: Duration::from_secs(2),
             ..Default::default()
         };
-        let (store, secrets, queue, guard): (
-            Arc<dyn Store>,
-            Arc<dyn SecretStore>,
-            Arc<dyn Queue>,
-            Box<dyn std::any::Any + Send>,
-        ) = match backend {
+        let (store, secrets, queue, guard): Parts = match backend {
             Backend::Embedded => {
                 let e = redb_store();
                 let q = local_queue(config);

@@ -72,6 +72,8 @@ struct Inner {
     state: Mutex<State>,
     notify: Notify,
     dead_letter: Option<LocalQueue>,
+    /// When this process opened the queue (ms), part of every message id.
+    epoch: u64,
 }
 
 /// A durable FIFO queue on a redb file; cheap to clone.
@@ -155,6 +157,7 @@ impl LocalQueue {
                 state: Mutex::new(state),
                 notify: Notify::new(),
                 dead_letter,
+                epoch: now_ms(),
             }),
         })
     }
@@ -274,7 +277,8 @@ impl Queue for LocalQueue {
                 accepted.push((
                     seq,
                     Stored {
-                        message_id: format!("{}-{seq}", self.inner.name),
+                        // Unique across restarts: the sequence restarts when the queue empties.
+                        message_id: format!("{}-{}-{seq}", self.inner.name, self.inner.epoch),
                         group: m.group.clone(),
                         body: m.body.clone(),
                     },

@@ -1,0 +1,79 @@
+# Switchboard: two commands do all the set-up on a fresh machine.
+#   make run    serve locally, offline, on the embedded store (http://127.0.0.1:8080)
+#   make test   install the test tools (.venv: moto, cargo-lambda, cfn-lint) and run everything
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV := .venv
+PYTHON ?= python3
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+# Local development secrets for examples/switchboard.yaml (override in the environment).
+ACME_APP_SECRET ?= local-dev-app-secret
+ACME_VERIFY_TOKEN ?= local-dev-verify-token-0123456789
+ACME_PAGE_TOKEN ?= local-dev-page-token
+SWITCHBOARD_ADMIN_TOKEN ?= local-dev-admin-token
+export ACME_APP_SECRET ACME_VERIFY_TOKEN ACME_PAGE_TOKEN SWITCHBOARD_ADMIN_TOKEN
+
+CONFIG ?= examples/switchboard.yaml
+DATA_DIR ?= .switchboard
+TEXT ?= Hi, my order has not arrived yet.
+PSID ?= 7700000000000001
+
+.PHONY: run simulate conversations test test-tools lint fmt bench build deploy destroy clean
+
+## run: serve every function on 127.0.0.1:8080 with the example config (offline)
+run:
+	cargo run -q -p switchboard-cli -- serve --config $(CONFIG) --data-dir $(DATA_DIR)
+
+## simulate: send a signed customer message to the running server (TEXT=..., PSID=...)
+simulate:
+	cargo run -q -p switchboard-cli -- simulate --app-secret "$(ACME_APP_SECRET)" --psid "$(PSID)" --text "$(TEXT)"
+
+## conversations: list conversations on the running server
+conversations:
+	cargo run -q -p switchboard-cli -- conversations
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## test-tools: the Python virtualenv with moto[server], cargo-lambda and cfn-lint
+test-tools: $(VENV)/.installed
+
+## test: formatting, clippy, every test (unit, conformance on moto, end to end, Lambda), template lint
+test: test-tools
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo test --workspace
+	cfn-lint infra/template.yaml
+	@echo "make test: all checks passed"
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+## bench: criterion benches and the load run (see README: performance)
+bench: test-tools
+	cargo bench -p switchboard-core --bench ingest -- --noplot
+	cargo build --release -p switchboard-cli -p switchboard-tests
+	cargo run --release -q -p switchboard-tests --bin loadgen
+	cargo run --release -q -p switchboard-tests --bin store-calls
+
+## build: release bootstraps for Lambda (arm64) in target/lambda/<function>/bootstrap
+build: test-tools
+	rustup target add aarch64-unknown-linux-gnu
+	cargo lambda build --release --arm64 -p webhook-verify -p webhook-ingest -p router
+	@ls -l target/lambda/*/bootstrap
+
+deploy:
+	infra/deploy.sh
+
+destroy:
+	infra/destroy.sh
+
+clean:
+	cargo clean
+	rm -rf $(VENV) $(DATA_DIR)

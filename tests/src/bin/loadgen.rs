@@ -1,0 +1,229 @@
+//! Load run for `make bench`: starts the release `switchboard serve` on a
+//! free loopback port, sends signed one-event deliveries from many
+//! concurrent clients (bounded in count and time), and reports deliveries
+//! per second, acknowledgement latency (p50/p99), and the time from
+//! acknowledgement to the event on the conversation's timeline, measured by
+//! probe messages sent during the load.
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use switchboard_core::signature;
+use switchboard_tests::workspace_root;
+
+const SECRET: &str = "loadgen-app-secret";
+const ADMIN: &str = "loadgen-admin";
+const DELIVERIES: u64 = 20_000;
+const CONCURRENCY: usize = 64;
+const MAX_TIME: Duration = Duration::from_secs(60);
+const PROBE_PSID: &str = "7799999999000001";
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn body(psid: &str, mid: &str, ts: u128) -> Vec<u8> {
+    format!(
+        r#"{{"object":"page","entry":[{{"id":"104857600000001","time":{ts},"messaging":[{{"sender":{{"id":"{psid}"}},"recipient":{{"id":"104857600000001"}},"timestamp":{ts},"message":{{"mid":"{mid}","text":"Hello, I need help with order 1042"}}}}]}}]}}"#
+    )
+    .into_bytes()
+}
+
+fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
+#[tokio::main]
+async fn main() {
+    let bin = workspace_root().join("target/release/switchboard");
+    assert!(
+        bin.exists(),
+        "build it first: cargo build --release -p switchboard-cli"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = dir.path().join("sb.yaml");
+    std::fs::write(
+        &cfg,
+        format!("accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: {SECRET}\n    verify_token: loadgen-verify-token-0123456789\n    pages:\n      - page_id: \"104857600000001\"\n        name: Support\n"),
+    )
+    .unwrap();
+    let mut server = Command::new(&bin)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--config"])
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+        .env("SWITCHBOARD_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let url = format!("{base}/webhooks/facebook/acme");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
+
+    // Probe: one conversation whose timeline we watch during the load.
+    let probe = |n: u64| body(PROBE_PSID, &format!("m_probe_{n}"), now_ms());
+    let first = probe(0);
+    client
+        .post(&url)
+        .header(
+            "x-hub-signature-256",
+            signature::sign(SECRET.as_bytes(), &first),
+        )
+        .body(first)
+        .send()
+        .await
+        .unwrap();
+    let conv_id = loop {
+        let v: serde_json::Value = client
+            .get(format!("{base}/admin/v1/conversations?psid={PROBE_PSID}"))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(id) = v["conversations"][0]["id"].as_str() {
+            break id.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+
+    let sent = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for w in 0..CONCURRENCY {
+        let (client, url, sent, stop) = (client.clone(), url.clone(), sent.clone(), stop.clone());
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            loop {
+                let i = sent.fetch_add(1, Ordering::Relaxed);
+                if i >= DELIVERIES || stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let b = body(
+                    &format!("77000{:011}", i % 2000),
+                    &format!("m_load_{w}_{i}"),
+                    now_ms(),
+                );
+                let sig = signature::sign(SECRET.as_bytes(), &b);
+                let t = Instant::now();
+                match client
+                    .post(&url)
+                    .header("x-hub-signature-256", sig)
+                    .body(b)
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status().is_success() => {
+                        lat.push(t.elapsed().as_secs_f64() * 1000.0)
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    // Probes during the load: acknowledgement -> visible on the timeline.
+    let mut e2e = Vec::new();
+    let mut n = 1u64;
+    let mut seen = 1usize;
+    while started.elapsed() < MAX_TIME && sent.load(Ordering::Relaxed) < DELIVERIES {
+        let b = probe(n);
+        n += 1;
+        let r = client
+            .post(&url)
+            .header(
+                "x-hub-signature-256",
+                signature::sign(SECRET.as_bytes(), &b),
+            )
+            .body(b)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        let acked = Instant::now();
+        loop {
+            let v: serde_json::Value = client
+                .get(format!("{base}/admin/v1/conversations/{conv_id}/timeline"))
+                .bearer_auth(ADMIN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if v["events"].as_array().map_or(0, Vec::len) > seen {
+                seen += 1;
+                e2e.push(acked.elapsed().as_secs_f64() * 1000.0);
+                break;
+            }
+            if acked.elapsed() > Duration::from_secs(30) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if started.elapsed() >= MAX_TIME {
+        stop.store(true, Ordering::Relaxed);
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (l, e) = w.await.unwrap();
+        lat.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    e2e.sort_by(f64::total_cmp);
+    println!(
+        "load run: switchboard serve (release), {CONCURRENCY} concurrent clients, 1 event per delivery"
+    );
+    println!(
+        "  deliveries acknowledged: {} in {elapsed:.1} s ({errors} errors)",
+        lat.len()
+    );
+    println!(
+        "  throughput: {:.0} deliveries/s",
+        lat.len() as f64 / elapsed
+    );
+    println!(
+        "  ack latency: p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+    println!(
+        "  ack -> timeline (probes under load, n={}): p50 {:.1} ms, p99 {:.1} ms",
+        e2e.len(),
+        percentile(&e2e, 0.5),
+        percentile(&e2e, 0.99)
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}
