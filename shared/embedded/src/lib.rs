@@ -7,11 +7,12 @@
 //!   dead-letter after too many receives).
 //! - [`FileSecrets`]: secrets in a file readable by its owner only.
 
+mod commit;
 mod queue;
 mod secrets;
 mod store;
 
-pub use queue::{LocalQueue, QueueConfig};
+pub use queue::{LocalQueue, QueueConfig, QueueDatabase};
 pub use secrets::FileSecrets;
 pub use store::RedbStore;
 

@@ -12,9 +12,9 @@
 //! and deletes are committed without fsync: after a crash a message may be
 //! delivered once more, which the idempotent router absorbs.
 
-use crate::blocking;
+use crate::commit::Committer;
 use async_trait::async_trait;
-use redb::{Database, Durability, ReadableTable, TableDefinition};
+use redb::{Database, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -55,17 +55,30 @@ struct Slot {
     receipt: Option<String>,
 }
 
+/// Changes to a queue's tables, written together.
+#[derive(Default)]
+struct Writes {
+    inserts: Vec<(u64, String)>,
+    removes: Vec<u64>,
+    dedupe: Vec<String>,
+    dedupe_expired: Vec<String>,
+    /// Fsync before returning (sends); receipts and deletes can do without.
+    durable: bool,
+}
+
 #[derive(Default)]
 struct State {
     next_seq: u64,
     messages: BTreeMap<u64, Slot>,
     dedupe: HashMap<String, Instant>,
+    /// Dedupe ids in the order they were sent, for cheap expiry.
+    dedupe_order: std::collections::VecDeque<(Instant, String)>,
     receipts: u64,
 }
 
 struct Inner {
     name: String,
-    db: Arc<Database>,
+    committer: Arc<Committer>,
     table: String,
     dedupe_table: String,
     config: QueueConfig,
@@ -75,6 +88,9 @@ struct Inner {
     /// When this process opened the queue (ms), part of every message id.
     epoch: u64,
 }
+
+/// A redb file holding any number of queues, with group commit shared by them.
+pub struct QueueDatabase(Arc<Committer>);
 
 /// A durable FIFO queue on a redb file; cheap to clone.
 #[derive(Clone)]
@@ -95,13 +111,14 @@ fn now_ms() -> u64 {
 
 impl LocalQueue {
     /// Open a database file that holds any number of named queues.
-    pub fn open_database(path: impl AsRef<Path>) -> Result<Arc<Database>, QueueError> {
-        Ok(Arc::new(Database::create(path.as_ref()).map_err(qerr)?))
+    pub fn open_database(path: impl AsRef<Path>) -> Result<Arc<QueueDatabase>, QueueError> {
+        let db = Arc::new(Database::create(path.as_ref()).map_err(qerr)?);
+        Ok(Arc::new(QueueDatabase(Arc::new(Committer::new(db)))))
     }
 
     /// Open the queue `name` in `db`, reloading what it held.
     pub fn open(
-        db: Arc<Database>,
+        qdb: Arc<QueueDatabase>,
         name: &str,
         config: QueueConfig,
         dead_letter: Option<LocalQueue>,
@@ -109,6 +126,7 @@ impl LocalQueue {
         let table = format!("queue:{name}");
         let dedupe_table = format!("dedupe:{name}");
         let mut state = State::default();
+        let db = qdb.0.db().clone();
         {
             let txn = db.begin_write().map_err(qerr)?;
             {
@@ -142,15 +160,17 @@ impl LocalQueue {
                             .checked_sub(Duration::from_millis(age))
                             .unwrap_or_else(Instant::now);
                         state.dedupe.insert(k.value().to_string(), at);
+                        state.dedupe_order.push_back((at, k.value().to_string()));
                     }
                 }
             }
             txn.commit().map_err(qerr)?;
+            state.dedupe_order.make_contiguous().sort();
         }
         Ok(Self {
             inner: Arc::new(Inner {
                 name: name.to_string(),
-                db,
+                committer: qdb.0.clone(),
                 table,
                 dedupe_table,
                 config,
@@ -182,26 +202,20 @@ impl LocalQueue {
         self.len() == 0
     }
 
-    /// Persist inserts and removals in one transaction.
-    async fn persist(
-        &self,
-        inserts: Vec<(u64, String)>,
-        removes: Vec<u64>,
-        dedupe: Vec<String>,
-        durable: bool,
-    ) -> Result<(), QueueError> {
-        let db = self.inner.db.clone();
+    /// Persist one set of changes in one (group-committed) transaction.
+    async fn persist(&self, w: Writes) -> Result<(), QueueError> {
+        let Writes {
+            inserts,
+            removes,
+            dedupe,
+            dedupe_expired,
+            durable,
+        } = w;
         let table = self.inner.table.clone();
         let dedupe_table = self.inner.dedupe_table.clone();
-        blocking(move || -> Result<(), QueueError> {
-            let mut txn = db.begin_write().map_err(qerr)?;
-            txn.set_durability(if durable {
-                Durability::Immediate
-            } else {
-                Durability::None
-            })
-            .map_err(qerr)?;
-            {
+        self.inner
+            .committer
+            .write(durable, move |txn| -> Result<(), QueueError> {
                 let mut t = txn
                     .open_table(TableDefinition::<u64, &str>::new(&table))
                     .map_err(qerr)?;
@@ -211,7 +225,7 @@ impl LocalQueue {
                 for k in &removes {
                     t.remove(*k).map_err(qerr)?;
                 }
-                if !dedupe.is_empty() {
+                if !dedupe.is_empty() || !dedupe_expired.is_empty() {
                     let mut d = txn
                         .open_table(TableDefinition::<&str, u64>::new(&dedupe_table))
                         .map_err(qerr)?;
@@ -219,12 +233,14 @@ impl LocalQueue {
                     for id in &dedupe {
                         d.insert(id.as_str(), now).map_err(qerr)?;
                     }
+                    for id in &dedupe_expired {
+                        d.remove(id.as_str()).map_err(qerr)?;
+                    }
                 }
-            }
-            txn.commit().map_err(qerr)
-        })
-        .await
-        .map_err(QueueError::Unavailable)?
+                Ok(())
+            })
+            .await
+            .map_err(QueueError::Unavailable)?
     }
 
     /// Everything in the queue, oldest first (for inspection and tests).
@@ -250,10 +266,22 @@ impl Queue for LocalQueue {
         let mut failures = Vec::new();
         let mut accepted: Vec<(u64, Stored)> = Vec::new();
         let mut new_dedupe = Vec::new();
+        let mut expired = Vec::new();
         {
             let mut st = self.lock()?;
             let window = self.inner.config.dedupe_window;
-            st.dedupe.retain(|_, at| at.elapsed() < window);
+            while st
+                .dedupe_order
+                .front()
+                .is_some_and(|(at, _)| at.elapsed() >= window)
+            {
+                if let Some((at, id)) = st.dedupe_order.pop_front()
+                    && st.dedupe.get(&id) == Some(&at)
+                {
+                    st.dedupe.remove(&id);
+                    expired.push(id);
+                }
+            }
             let mut in_batch = HashSet::new();
             for (i, m) in messages.iter().enumerate() {
                 if m.group.is_empty()
@@ -287,6 +315,13 @@ impl Queue for LocalQueue {
             }
         }
         if accepted.is_empty() {
+            if !expired.is_empty() {
+                self.persist(Writes {
+                    dedupe_expired: expired,
+                    ..Writes::default()
+                })
+                .await?;
+            }
             return Ok(failures);
         }
         let inserts = accepted
@@ -294,13 +329,20 @@ impl Queue for LocalQueue {
             .map(|(k, s)| serde_json::to_string(s).map(|v| (*k, v)).map_err(qerr))
             .collect::<Result<Vec<_>, _>>()?;
         // Durable before acknowledged.
-        self.persist(inserts, Vec::new(), new_dedupe.clone(), true)
-            .await?;
+        self.persist(Writes {
+            inserts,
+            dedupe: new_dedupe.clone(),
+            dedupe_expired: expired,
+            durable: true,
+            ..Writes::default()
+        })
+        .await?;
         {
             let mut st = self.lock()?;
             let now = Instant::now();
             for id in new_dedupe {
-                st.dedupe.insert(id, now);
+                st.dedupe.insert(id.clone(), now);
+                st.dedupe_order.push_back((now, id));
             }
             for (seq, stored) in accepted {
                 st.messages.insert(
@@ -383,12 +425,11 @@ impl Queue for LocalQueue {
                 for chunk in moved.chunks(switchboard_core::ports::MAX_BATCH) {
                     dlq.send_batch(chunk).await?;
                 }
-                self.persist(
-                    Vec::new(),
-                    dead.iter().map(|(k, _)| *k).collect(),
-                    Vec::new(),
-                    true,
-                )
+                self.persist(Writes {
+                    removes: dead.iter().map(|(k, _)| *k).collect(),
+                    durable: true,
+                    ..Writes::default()
+                })
                 .await?;
                 for (_, s) in &dead {
                     tracing::error!(queue = %self.inner.name, message_id = %s.message_id, "message moved to the dead-letter queue after too many receives");
@@ -410,18 +451,22 @@ impl Queue for LocalQueue {
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
         let seq = {
             let mut st = self.lock()?;
-            let found = st
-                .messages
-                .iter()
-                .find(|(_, s)| s.receipt.as_deref() == Some(receipt))
-                .map(|(k, _)| *k);
+            let found = receipt_seq(receipt).filter(|k| {
+                st.messages
+                    .get(k)
+                    .is_some_and(|s| s.receipt.as_deref() == Some(receipt))
+            });
             if let Some(k) = found {
                 st.messages.remove(&k);
             }
             found
         };
         if let Some(k) = seq {
-            self.persist(Vec::new(), vec![k], Vec::new(), false).await?;
+            self.persist(Writes {
+                removes: vec![k],
+                ..Writes::default()
+            })
+            .await?;
             self.inner.notify.notify_waiters();
         }
         Ok(())
@@ -430,10 +475,9 @@ impl Queue for LocalQueue {
     async fn release(&self, receipt: &str, delay: Duration) -> Result<(), QueueError> {
         {
             let mut st = self.lock()?;
-            if let Some(slot) = st
-                .messages
-                .values_mut()
-                .find(|s| s.receipt.as_deref() == Some(receipt))
+            if let Some(slot) = receipt_seq(receipt)
+                .and_then(|k| st.messages.get_mut(&k))
+                .filter(|s| s.receipt.as_deref() == Some(receipt))
             {
                 slot.invisible_until = Some(Instant::now() + delay);
             }
@@ -441,4 +485,10 @@ impl Queue for LocalQueue {
         self.inner.notify.notify_waiters();
         Ok(())
     }
+}
+
+/// Receipts are `queue:seq:n`; a stale receipt names the right slot but no
+/// longer matches its current receipt.
+fn receipt_seq(receipt: &str) -> Option<u64> {
+    receipt.rsplit(':').nth(1)?.parse().ok()
 }

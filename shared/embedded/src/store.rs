@@ -11,8 +11,9 @@
 //! - `unattributed` "page|timestamp|dedup" -> InboundEvent
 
 use crate::blocking;
+use crate::commit::Committer;
 use async_trait::async_trait;
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
@@ -48,7 +49,7 @@ const ALL_TABLES: [Str; 8] = [
 
 #[derive(Clone)]
 pub struct RedbStore {
-    db: Arc<Database>,
+    committer: Arc<Committer>,
 }
 
 fn err(e: impl std::fmt::Display) -> StoreError {
@@ -82,14 +83,16 @@ impl RedbStore {
             txn.open_table(t).map_err(err)?;
         }
         txn.commit().map_err(err)?;
-        Ok(Self { db: Arc::new(db) })
+        Ok(Self {
+            committer: Arc::new(Committer::new(Arc::new(db))),
+        })
     }
 
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&redb::ReadTransaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        let db = self.db.clone();
+        let db = self.committer.db().clone();
         blocking(move || {
             let txn = db.begin_read().map_err(err)?;
             f(&txn)
@@ -98,28 +101,16 @@ impl RedbStore {
         .map_err(StoreError::Unavailable)?
     }
 
+    /// A write, group-committed with concurrent writers and durable on
+    /// return. Closures check their conditions before writing anything.
     async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&redb::WriteTransaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        let db = self.db.clone();
-        blocking(move || {
-            let mut txn = db.begin_write().map_err(err)?;
-            txn.set_durability(Durability::Immediate).map_err(err)?;
-            let out = f(&txn);
-            match out {
-                Ok(v) => {
-                    txn.commit().map_err(err)?;
-                    Ok(v)
-                }
-                Err(e) => {
-                    txn.abort().map_err(err)?;
-                    Err(e)
-                }
-            }
-        })
-        .await
-        .map_err(StoreError::Unavailable)?
+        self.committer
+            .write(true, f)
+            .await
+            .map_err(StoreError::Unavailable)?
     }
 
     async fn get_json<T: DeserializeOwned + Send + 'static>(
@@ -430,12 +421,6 @@ impl ConversationStore for RedbStore {
                     "conversation {id} is already closed"
                 )));
             }
-            conv.state = ConversationState::Closed;
-            conv.closed_at = Some(at);
-            conv.updated_at = at;
-            conversations
-                .insert(id.as_str(), enc(&conv)?.as_str())
-                .map_err(err)?;
             let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
             let ckey = customer_key(&conv.page_id, &conv.psid);
             let customer: Option<Customer> = customers
@@ -443,6 +428,12 @@ impl ConversationStore for RedbStore {
                 .map_err(err)?
                 .map(|g| dec(g.value()))
                 .transpose()?;
+            conv.state = ConversationState::Closed;
+            conv.closed_at = Some(at);
+            conv.updated_at = at;
+            conversations
+                .insert(id.as_str(), enc(&conv)?.as_str())
+                .map_err(err)?;
             if let Some(mut c) = customer
                 && c.open_conversation_id.as_ref() == Some(&id)
             {
