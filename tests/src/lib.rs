@@ -11,6 +11,7 @@ use switchboard_core::ports::{AccountStore, ConversationStore};
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
 
 pub mod fake;
+pub mod fake_graph;
 
 /// Every store adapter implements both store ports.
 pub trait Store: AccountStore + ConversationStore {}
@@ -116,7 +117,8 @@ fn moto_binary() -> PathBuf {
     }
 }
 
-fn free_port() -> u16 {
+/// A free loopback port.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -42,7 +42,7 @@ fn free_port() -> u16 {
 
 fn invoke(port: u16, function: &str, event: &str) -> serde_json::Value {
     let out = Command::new("timeout")
-        .arg("120")
+        .arg("300")
         .arg(cargo_lambda())
         .args([
             "lambda",
@@ -90,6 +90,23 @@ async fn lambda_functions_under_cargo_lambda_watch() {
     )
     .await
     .unwrap();
+
+    // Build the functions first, so no invocation waits on a compile.
+    let built = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "webhook-verify",
+            "-p",
+            "webhook-ingest",
+            "-p",
+            "router",
+        ])
+        .current_dir(workspace_root())
+        .status()
+        .expect("cargo build");
+    assert!(built.success(), "the functions did not build");
 
     let port = free_port();
     let envs = [

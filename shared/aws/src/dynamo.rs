@@ -19,7 +19,7 @@ use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
     ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
-    WriteMode, opens_conversation,
+    WriteMode, appended_customer, opens_conversation,
 };
 
 /// The IAM actions this adapter calls, by capability.
@@ -487,10 +487,7 @@ impl ConversationStore for DynamoStore {
         ids: &NewIds,
         now: Millis,
     ) -> StoreResult<AppendOutcome> {
-        let psid = event
-            .psid
-            .clone()
-            .ok_or_else(|| StoreError::Corrupt("append needs an event with a customer".into()))?;
+        let psid = appended_customer(event)?;
         let dedup = event.dedup_id();
         let activity = opens_conversation(event.kind);
         let event_doc = to_doc(event)?;
@@ -528,16 +525,8 @@ impl ConversationStore for DynamoStore {
                 self.put(marker, Some("attribute_not_exists(PK)"))?,
                 self.put(timeline, None)?,
             ];
-            let new_conv = |contact: ContactId| Conversation {
-                id: ids.conversation_id.clone(),
-                page_id: event.page_id.clone(),
-                psid: psid.clone(),
-                contact_id: contact,
-                state: ConversationState::Waiting,
-                created_at: now,
-                updated_at: now,
-                last_customer_message_at: activity.then_some(event.timestamp),
-                closed_at: None,
+            let new_conv = |contact: ContactId| {
+                Conversation::opened_by(ids.conversation_id.clone(), event, &psid, contact, now)
             };
             match &plan {
                 Plan::NewCustomer => {

@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod config;
 pub mod event;
+pub mod graph;
 pub mod http_api;
 pub mod ids;
 pub mod ingest;

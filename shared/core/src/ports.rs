@@ -121,6 +121,38 @@ pub struct Conversation {
     pub closed_at: Option<Millis>,
 }
 
+impl Conversation {
+    /// A new `waiting` conversation opened by `event` (the router's rule,
+    /// shared by every store adapter).
+    pub fn opened_by(
+        id: ConversationId,
+        event: &InboundEvent,
+        psid: &Psid,
+        contact_id: ContactId,
+        now: Millis,
+    ) -> Self {
+        Self {
+            id,
+            page_id: event.page_id.clone(),
+            psid: psid.clone(),
+            contact_id,
+            state: ConversationState::Waiting,
+            created_at: now,
+            updated_at: now,
+            last_customer_message_at: opens_conversation(event.kind).then_some(event.timestamp),
+            closed_at: None,
+        }
+    }
+}
+
+/// The customer of an event given to `append` (which takes only those that name one).
+pub fn appended_customer(event: &InboundEvent) -> StoreResult<Psid> {
+    event
+        .psid
+        .clone()
+        .ok_or_else(|| StoreError::Corrupt("append needs an event that names a customer".into()))
+}
+
 /// What links a (page, PSID) to its contact and conversations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {

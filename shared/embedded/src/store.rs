@@ -24,7 +24,7 @@ use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
     ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
-    WriteMode, opens_conversation,
+    WriteMode, appended_customer, opens_conversation,
 };
 
 type Str = TableDefinition<'static, &'static str, &'static str>;
@@ -185,26 +185,6 @@ impl AccountStore for RedbStore {
     }
 }
 
-fn new_conversation(
-    id: ConversationId,
-    ev: &InboundEvent,
-    psid: &Psid,
-    contact: ContactId,
-    now: Millis,
-) -> Conversation {
-    Conversation {
-        id,
-        page_id: ev.page_id.clone(),
-        psid: psid.clone(),
-        contact_id: contact,
-        state: ConversationState::Waiting,
-        created_at: now,
-        updated_at: now,
-        last_customer_message_at: opens_conversation(ev.kind).then_some(ev.timestamp),
-        closed_at: None,
-    }
-}
-
 #[async_trait]
 impl ConversationStore for RedbStore {
     async fn append(
@@ -213,10 +193,7 @@ impl ConversationStore for RedbStore {
         ids: &NewIds,
         now: Millis,
     ) -> StoreResult<AppendOutcome> {
-        let psid = event
-            .psid
-            .clone()
-            .ok_or_else(|| StoreError::Corrupt("append needs an event with a customer".into()))?;
+        let psid = appended_customer(event)?;
         let ev = event.clone();
         let ids = ids.clone();
         self.write(move |txn| {
@@ -246,7 +223,7 @@ impl ConversationStore for RedbStore {
                     contacts
                         .insert(contact.id.as_str(), enc(&contact)?.as_str())
                         .map_err(err)?;
-                    let conv = new_conversation(
+                    let conv = Conversation::opened_by(
                         ids.conversation_id.clone(),
                         &ev,
                         &psid,
@@ -293,7 +270,7 @@ impl ConversationStore for RedbStore {
                         (open, false)
                     }
                     None if activity => {
-                        let conv = new_conversation(
+                        let conv = Conversation::opened_by(
                             ids.conversation_id.clone(),
                             &ev,
                             &psid,

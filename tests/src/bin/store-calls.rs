@@ -33,42 +33,25 @@ fn ids() -> NewIds {
 async fn main() {
     let store = dynamo_store().await;
     let n = 200u64;
-    let before = store.calls();
-    for i in 0..n {
-        store
-            .append(
-                &event(&format!("77{:014}", i), &format!("m_new_{i}"), 1_000 + i),
-                &ids(),
-                Millis(0),
-            )
-            .await
-            .unwrap();
+    // Average calls for `n` appends of the events `make(i)`.
+    async fn per_event(
+        store: &switchboard_aws::DynamoStore,
+        n: u64,
+        make: impl Fn(u64) -> switchboard_core::event::InboundEvent,
+    ) -> f64 {
+        let before = store.calls();
+        for i in 0..n {
+            store.append(&make(i), &ids(), Millis(0)).await.unwrap();
+        }
+        (store.calls() - before) as f64 / n as f64
     }
-    let new_conv = (store.calls() - before) as f64 / n as f64;
-    let before = store.calls();
-    for i in 0..n {
-        store
-            .append(
-                &event("7700000000000000", &format!("m_next_{i}"), 2_000 + i),
-                &ids(),
-                Millis(0),
-            )
-            .await
-            .unwrap();
-    }
-    let existing = (store.calls() - before) as f64 / n as f64;
-    let before = store.calls();
-    for i in 0..n {
-        store
-            .append(
-                &event("7700000000000000", &format!("m_next_{i}"), 2_000 + i),
-                &ids(),
-                Millis(0),
-            )
-            .await
-            .unwrap();
-    }
-    let dup = (store.calls() - before) as f64 / n as f64;
+    let new_conv = per_event(&store, n, |i| {
+        event(&format!("77{i:014}"), &format!("m_new_{i}"), 1_000 + i)
+    })
+    .await;
+    let next = |i: u64| event("7700000000000000", &format!("m_next_{i}"), 2_000 + i);
+    let existing = per_event(&store, n, next).await;
+    let dup = per_event(&store, n, next).await;
     println!("DynamoDB calls per inbound event (counted on the adapter, moto):");
     println!("  text message in an existing conversation: {existing:.2}");
     println!("  message that opens a new conversation:    {new_conv:.2}");

@@ -1,0 +1,213 @@
+//! A fake Graph API on a free loopback port. By default it answers as Meta
+//! does (MESSENGER.md); tests script error bodies, headers and delays per
+//! route, and read back every request it received.
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub authorization: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scripted {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub headers: Vec<(String, String)>,
+    pub delay: Duration,
+}
+
+impl Scripted {
+    pub fn ok(body: serde_json::Value) -> Self {
+        Self {
+            status: 200,
+            body,
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// An error shaped as Graph sends them.
+    pub fn error(status: u16, code: i64, subcode: Option<i64>, message: &str) -> Self {
+        let mut error = serde_json::json!({"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AfakeTrace"});
+        if let Some(s) = subcode {
+            error["error_subcode"] = s.into();
+        }
+        Self {
+            status,
+            body: serde_json::json!({ "error": error }),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn with_header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+#[derive(Default)]
+struct FakeState {
+    scripts: HashMap<(String, String), VecDeque<Scripted>>,
+    requests: Vec<Recorded>,
+    sent: u64,
+}
+
+pub struct FakeGraph {
+    pub base: String,
+    state: Arc<Mutex<FakeState>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeGraph {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeGraph {
+    pub async fn start() -> Self {
+        let state = Arc::new(Mutex::new(FakeState::default()));
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake graph");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base,
+            state,
+            server,
+        }
+    }
+
+    /// Answer the next requests to `METHOD path` (path after `/v25.0/`) with these, in order.
+    pub fn script(&self, method: &str, path: &str, answers: Vec<Scripted>) {
+        let mut st = self.state.lock().expect("fake graph state");
+        st.scripts
+            .entry((method.to_string(), path.to_string()))
+            .or_default()
+            .extend(answers);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state
+            .lock()
+            .expect("fake graph state")
+            .requests
+            .clone()
+    }
+}
+
+async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body: Bytes = axum::body::to_bytes(body, 10 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let path = parts.uri.path().trim_start_matches("/v25.0/").to_string();
+    let rec = Recorded {
+        method: parts.method.to_string(),
+        path: path.clone(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        authorization: parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    let scripted = {
+        let mut st = state.lock().expect("fake graph state");
+        st.requests.push(rec.clone());
+        st.scripts
+            .get_mut(&(rec.method.clone(), path.clone()))
+            .and_then(VecDeque::pop_front)
+    };
+    let answer = match scripted {
+        Some(s) => s,
+        None => default_answer(&state, &rec),
+    };
+    if !answer.delay.is_zero() {
+        tokio::time::sleep(answer.delay).await;
+    }
+    let mut resp = (
+        axum::http::StatusCode::from_u16(answer.status).unwrap_or(axum::http::StatusCode::OK),
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(&answer.body).unwrap_or_default(),
+    )
+        .into_response();
+    for (k, v) in answer.headers {
+        if let (Ok(k), Ok(v)) = (
+            axum::http::HeaderName::try_from(k),
+            axum::http::HeaderValue::try_from(v),
+        ) {
+            resp.headers_mut().insert(k, v);
+        }
+    }
+    resp
+}
+
+/// What Meta answers when nothing is scripted.
+fn default_answer(state: &Arc<Mutex<FakeState>>, rec: &Recorded) -> Scripted {
+    if rec
+        .authorization
+        .as_deref()
+        .is_none_or(|a| a.len() <= "Bearer ".len())
+    {
+        return Scripted::error(
+            400,
+            190,
+            None,
+            "An access token is required to request this resource.",
+        );
+    }
+    let segments: Vec<&str> = rec.path.split('/').collect();
+    match (rec.method.as_str(), segments.as_slice()) {
+        ("POST", [_page, "messages"]) => {
+            let body: serde_json::Value = serde_json::from_str(&rec.body).unwrap_or_default();
+            let n = {
+                let mut st = state.lock().expect("fake graph state");
+                st.sent += 1;
+                st.sent
+            };
+            Scripted::ok(
+                serde_json::json!({"recipient_id": body["recipient"]["id"], "message_id": format!("m_fake_{n}")}),
+            )
+        }
+        ("GET", ["debug_token"]) => Scripted::ok(serde_json::json!({"data": {
+            "app_id": "900000000000001", "type": "PAGE", "application": "Acme", "is_valid": true,
+            "expires_at": 0, "data_access_expires_at": 1771776000,
+            "scopes": ["pages_messaging", "pages_manage_metadata", "pages_show_list"],
+            "profile_id": "104857600000001"
+        }})),
+        ("POST", [_page, "subscribed_apps"]) | ("DELETE", [_page, "subscribed_apps"]) => {
+            Scripted::ok(serde_json::json!({"success": true}))
+        }
+        ("GET", [_page, "subscribed_apps"]) => Scripted::ok(serde_json::json!({"data": [{
+            "id": "900000000000001", "name": "Acme", "subscribed_fields": switchboard_core::graph::SUBSCRIBED_FIELDS
+        }]})),
+        ("GET", [_psid]) => Scripted::ok(
+            serde_json::json!({"first_name": "Ada", "last_name": "Lovelace", "profile_pic": "https://cdn.example.invalid/p.jpg", "id": _psid}),
+        ),
+        _ => Scripted::error(400, 100, None, "Unsupported request"),
+    }
+}
