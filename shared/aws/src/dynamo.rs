@@ -351,7 +351,8 @@ impl DynamoStore {
     }
 
     /// Run a transaction; `Ok(None)` on success, `Ok(Some(codes))` with the
-    /// per-item cancellation codes when a condition failed.
+    /// per-item cancellation codes when a condition failed or it conflicted
+    /// with another transaction.
     async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<Option<Vec<String>>> {
         self.count();
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
@@ -360,7 +361,9 @@ impl DynamoStore {
                 Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) => {
                     let codes: Vec<String> =
                         c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect();
-                    if codes.iter().any(|c| c == "ConditionalCheckFailed") {
+                    // A failed condition, or another transaction on the same
+                    // item at the same moment: the caller re-reads and decides.
+                    if codes.iter().any(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict") {
                         Ok(Some(codes))
                     } else {
                         Err(unavailable(format!("transaction cancelled: {codes:?}")))
