@@ -19,7 +19,9 @@ DATA_DIR ?= .switchboard
 TEXT ?= Hi, my order has not arrived yet.
 PSID ?= 7700000000000001
 
-.PHONY: run simulate conversations test test-tools lint fmt bench build deploy destroy clean
+ID ?=
+
+.PHONY: run simulate conversations timeline test test-tools lint fmt bench build deploy destroy clean
 
 ## run: serve every function on 127.0.0.1:8080 with the example config (offline)
 run:
@@ -32,6 +34,10 @@ simulate:
 ## conversations: list conversations on the running server
 conversations:
 	cargo run -q -p switchboard-cli -- conversations
+
+## timeline: print a conversation's timeline (ID=cv_...)
+timeline:
+	cargo run -q -p switchboard-cli -- timeline "$(ID)"
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
