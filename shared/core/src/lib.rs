@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod messenger;
 pub mod ports;
 pub mod problem;
+pub mod provisioning;
 pub mod router;
 pub mod secret;
 pub mod signature;
