@@ -24,7 +24,12 @@ use switchboard_core::ports::{
 
 /// The IAM actions this adapter calls, by capability.
 pub const IAM_ACTIONS_ACCOUNTS_READ: &[&str] = &["dynamodb:GetItem"];
-pub const IAM_ACTIONS_ACCOUNTS_WRITE: &[&str] = &["dynamodb:PutItem", "dynamodb:UpdateItem"];
+pub const IAM_ACTIONS_ACCOUNTS_WRITE: &[&str] = &[
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+];
+pub const IAM_ACTIONS_ACCOUNTS_LIST: &[&str] = &["dynamodb:Query"];
 pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
     "dynamodb:GetItem",
     "dynamodb:PutItem",
@@ -427,6 +432,8 @@ impl AccountStore for DynamoStore {
         if let Some(t) = account.webhook_verified_at {
             item.insert("webhook_verified_at".into(), n(t.0));
         }
+        item.insert("GSI2PK".into(), s("ACCOUNTS"));
+        item.insert("GSI2SK".into(), s(account_pk(&account.id)));
         self.put_item(item, mode, format!("account {}", account.id))
             .await
     }
@@ -467,10 +474,82 @@ impl AccountStore for DynamoStore {
     async fn put_page(&self, page: &Page, mode: WriteMode) -> StoreResult<()> {
         let mut item = key(page_pk(&page.page_id), "PAGE");
         item.insert("doc".into(), to_doc(page)?);
+        item.insert("live".into(), AttributeValue::Bool(page.is_live()));
         item.insert("GSI1PK".into(), s(account_pk(&page.account_id)));
         item.insert("GSI1SK".into(), s(page_pk(&page.page_id)));
-        self.put_item(item, mode, format!("page {}", page.page_id))
-            .await
+        self.count();
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        if mode == WriteMode::Create {
+            // A page belongs to one account: only a removed page may be replaced.
+            req = req
+                .condition_expression("attribute_not_exists(PK) OR live = :false")
+                .expression_attribute_values(":false", AttributeValue::Bool(false));
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict(format!("page {}", page.page_id)))
+            }
+            Err(e) => Err(unavailable(DisplayErrorContext(e))),
+        }
+    }
+
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
+        let mut out = Vec::new();
+        for item in self
+            .query_all(Some("GSI2"), "GSI2PK", "ACCOUNTS".into(), None, usize::MAX)
+            .await?
+        {
+            let mut a: Account = doc(&item)?;
+            a.webhook_verified_at = opt_n(&item, "webhook_verified_at").map(Millis);
+            out.push(a);
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    async fn delete_account(&self, id: &AccountId) -> StoreResult<()> {
+        self.count();
+        let r = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(id), "ACCOUNT")))
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound(format!("account {id}")))
+            }
+            Err(e) => Err(unavailable(DisplayErrorContext(e))),
+        }
+    }
+
+    async fn list_pages(&self, account: &AccountId) -> StoreResult<Vec<Page>> {
+        let items = self
+            .query_all(
+                Some("GSI1"),
+                "GSI1PK",
+                account_pk(account),
+                None,
+                usize::MAX,
+            )
+            .await?;
+        let mut out = items.iter().map(doc).collect::<StoreResult<Vec<Page>>>()?;
+        out.sort_by(|a, b| a.page_id.cmp(&b.page_id));
+        Ok(out)
     }
 
     async fn get_page(&self, id: &PageId) -> StoreResult<Option<Page>> {

@@ -247,6 +247,7 @@ pub async fn apply_local(
             let existing_page = accounts.get_page(&p.page_id).await?;
             if let Some(e) = &existing_page
                 && e.account_id != a.id
+                && e.is_live()
             {
                 return Err(ConfigError::Invalid(format!(
                     "page {} already belongs to account {}; remove it there first",
@@ -273,6 +274,11 @@ pub async fn apply_local(
                 access_token_ref: token_ref,
                 created_at: existing_page.as_ref().map_or(now, |e| e.created_at),
                 updated_at: now,
+                provisioning: existing_page
+                    .as_ref()
+                    .map(|e| e.provisioning.clone())
+                    .unwrap_or_default(),
+                token: existing_page.as_ref().and_then(|e| e.token.clone()),
             };
             let same = existing_page.as_ref().is_some_and(|e| {
                 Page {

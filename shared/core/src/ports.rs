@@ -7,6 +7,7 @@
 
 use crate::event::{EventKind, InboundEvent};
 use crate::ids::{AccountId, AppId, ContactId, ConversationId, PageId, Psid};
+use crate::provisioning::{Provisioning, ProvisioningState, TokenHealth};
 use crate::secret::Secret;
 use crate::time::{self, Millis};
 use async_trait::async_trait;
@@ -73,6 +74,18 @@ pub struct Page {
     pub access_token_ref: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
+    #[serde(default)]
+    pub provisioning: Provisioning,
+    /// What the last token check found.
+    #[serde(default)]
+    pub token: Option<TokenHealth>,
+}
+
+impl Page {
+    /// A removed page no longer binds its page id to its account.
+    pub fn is_live(&self) -> bool {
+        self.provisioning.state != ProvisioningState::Deprovisioned
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -185,10 +198,19 @@ pub enum WriteMode {
 pub trait AccountStore: Send + Sync {
     async fn put_account(&self, account: &Account, mode: WriteMode) -> StoreResult<()>;
     async fn get_account(&self, id: &AccountId) -> StoreResult<Option<Account>>;
+    /// Every account, by id.
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>>;
+    /// Remove the account record (its pages are removed first by the caller);
+    /// `NotFound` when there is none.
+    async fn delete_account(&self, id: &AccountId) -> StoreResult<()>;
     /// Record a successful webhook verification; `NotFound` for an unknown account.
     async fn mark_webhook_verified(&self, id: &AccountId, at: Millis) -> StoreResult<()>;
+    /// With `Create`, `Conflict` when a live page (not deprovisioned) has
+    /// this page id, under any account: a page belongs to one account.
     async fn put_page(&self, page: &Page, mode: WriteMode) -> StoreResult<()>;
     async fn get_page(&self, id: &PageId) -> StoreResult<Option<Page>>;
+    /// An account's pages (removed ones included), by page id.
+    async fn list_pages(&self, account: &AccountId) -> StoreResult<Vec<Page>>;
 }
 
 /// The ids a new contact and conversation get if `append` needs them.

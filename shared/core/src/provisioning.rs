@@ -42,6 +42,12 @@ pub struct Provisioning {
     pub updated_at: Millis,
 }
 
+impl Default for Provisioning {
+    fn default() -> Self {
+        Self::new(ProvisioningState::Draft, Millis(0))
+    }
+}
+
 impl Provisioning {
     pub fn new(state: ProvisioningState, at: Millis) -> Self {
         Self {

@@ -175,13 +175,72 @@ impl AccountStore for RedbStore {
     }
 
     async fn put_page(&self, page: &Page, mode: WriteMode) -> StoreResult<()> {
-        let what = format!("page {}", page.page_id);
-        self.put_json(PAGES, page.page_id.to_string(), page, mode, what)
-            .await
+        let key = page.page_id.to_string();
+        let body = enc(page)?;
+        self.write(move |txn| {
+            let mut t = txn.open_table(PAGES).map_err(err)?;
+            if mode == WriteMode::Create {
+                let existing: Option<Page> = t
+                    .get(key.as_str())
+                    .map_err(err)?
+                    .map(|g| dec(g.value()))
+                    .transpose()?;
+                if let Some(e) = existing.filter(Page::is_live) {
+                    return Err(StoreError::Conflict(format!(
+                        "page {key} (bound to account {})",
+                        e.account_id
+                    )));
+                }
+            }
+            t.insert(key.as_str(), body.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn get_page(&self, id: &PageId) -> StoreResult<Option<Page>> {
         self.get_json(PAGES, id.to_string()).await
+    }
+
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
+        self.read(|txn| {
+            let t = txn.open_table(ACCOUNTS).map_err(err)?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(err)? {
+                out.push(dec(row.map_err(err)?.1.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete_account(&self, id: &AccountId) -> StoreResult<()> {
+        let key = id.to_string();
+        self.write(move |txn| {
+            let mut t = txn.open_table(ACCOUNTS).map_err(err)?;
+            if t.get(key.as_str()).map_err(err)?.is_none() {
+                return Err(StoreError::NotFound(format!("account {key}")));
+            }
+            t.remove(key.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_pages(&self, account: &AccountId) -> StoreResult<Vec<Page>> {
+        let account = account.clone();
+        self.read(move |txn| {
+            let t = txn.open_table(PAGES).map_err(err)?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(err)? {
+                let page: Page = dec(row.map_err(err)?.1.value())?;
+                if page.account_id == account {
+                    out.push(page);
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 }
 
