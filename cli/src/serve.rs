@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_core::channels::ChannelDeps;
 use switchboard_core::config::{Config, apply_local};
 use switchboard_core::http_api::{AdminAuth, AdminDeps, Services, dispatch};
 use switchboard_core::ingest::{IngestDeps, MAX_BODY, SecretCache};
@@ -37,6 +38,10 @@ pub struct ServeArgs {
         default_value = "https://graph.facebook.com"
     )]
     graph_url: String,
+    /// Base of the generated webhook callback URLs (default: the config
+    /// file's public_url, else http://ADDR).
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Number of router workers consuming the inbound queue.
     #[arg(long, env = "SWITCHBOARD_ROUTER_WORKERS", default_value_t = 4)]
     router_workers: usize,
@@ -84,10 +89,12 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
+    let mut public_url = args.public_url.clone();
     if let Some(path) = &args.config {
         let yaml = std::fs::read_to_string(path)
             .map_err(|e| boxed(format!("cannot read {}: {e}", path.display())))?;
         let config = Config::parse(&yaml, &|k| std::env::var(k).ok()).map_err(boxed)?;
+        public_url.get_or_insert_with(|| config.public_url.clone());
         let report = apply_local(&config, store.as_ref(), secrets.as_ref(), clock.as_ref())
             .await
             .map_err(boxed)?;
@@ -109,6 +116,18 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
+    let graph = Arc::new(
+        switchboard_graph::HttpGraph::new(&args.graph_url, Duration::from_secs(10))
+            .map_err(boxed)?,
+    );
+    let channels = ChannelDeps {
+        accounts: store.clone(),
+        conversations: store.clone(),
+        secrets: secrets.clone(),
+        graph,
+        clock: clock.clone(),
+        public_url: public_url.unwrap_or_else(|| format!("http://{}", args.addr)),
+    };
     let services = Arc::new(Services {
         verify: VerifyDeps {
             accounts: store.clone(),
@@ -122,7 +141,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             cache: Arc::new(SecretCache::default()),
         },
         admin: AdminDeps {
-            conversations: store.clone(),
+            channels,
             auth: AdminAuth::Bearer(admin_token),
         },
     });

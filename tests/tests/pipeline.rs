@@ -17,6 +17,7 @@ use switchboard_core::router::RouterDeps;
 use switchboard_core::verify::VerifyDeps;
 use switchboard_core::{Clock, Millis, SystemClock};
 use switchboard_tests::fake::{FlakyQueue, FlakyStore};
+use switchboard_tests::fake_graph::Scripted;
 use switchboard_tests::*;
 
 const ADMIN: &str = "admin-token-for-tests";
@@ -26,6 +27,7 @@ struct Rig {
     router: RouterDeps,
     queue: Arc<dyn Queue>,
     store: Arc<dyn Store>,
+    fake_graph: switchboard_tests::fake_graph::FakeGraph,
     _guard: Box<dyn std::any::Any + Send>,
 }
 
@@ -73,6 +75,11 @@ impl Rig {
         };
         seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
         let ingest_queue = wrap_queue(queue.clone());
+        let fake_graph = switchboard_tests::fake_graph::FakeGraph::start().await;
+        let graph = Arc::new(
+            switchboard_graph::HttpGraph::new(&fake_graph.base, Duration::from_secs(2)).unwrap(),
+        );
+        let secrets_for_admin = secrets.clone();
         let services = Services {
             verify: VerifyDeps {
                 accounts: store.clone(),
@@ -80,13 +87,20 @@ impl Rig {
             },
             ingest: IngestDeps {
                 accounts: store.clone(),
-                secrets,
+                secrets: secrets.clone(),
                 queue: ingest_queue,
                 clock: clock.clone(),
                 cache: Arc::new(SecretCache::default()),
             },
             admin: AdminDeps {
-                conversations: store.clone(),
+                channels: switchboard_core::channels::ChannelDeps {
+                    accounts: store.clone(),
+                    conversations: store.clone(),
+                    secrets: secrets_for_admin,
+                    graph,
+                    clock: clock.clone(),
+                    public_url: "https://switchboard.example".into(),
+                },
                 auth: AdminAuth::Bearer(secret(ADMIN)),
             },
         };
@@ -99,6 +113,7 @@ impl Rig {
             router,
             queue,
             store,
+            fake_graph,
             _guard: guard,
         }
     }
@@ -563,6 +578,404 @@ async fn admin_read_api(b: Backend) {
     );
 }
 
+fn send(method: &str, uri: &str, body: serde_json::Value) -> http::Request<Bytes> {
+    http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {ADMIN}"))
+        .header("content-type", "application/json")
+        .body(Bytes::from(body.to_string()))
+        .unwrap()
+}
+
+const NEW_SECRET: &str = "globex-app-secret-0123456789";
+const GOOD_TOKEN: &str = "EAAB-globex-page-token-good";
+
+/// Meta's debug_token answer for a good page token of `page`.
+fn debug_ok(page: &str) -> Scripted {
+    Scripted::ok(serde_json::json!({"data": {
+        "app_id": "900000000000007", "type": "PAGE", "is_valid": true, "expires_at": 0,
+        "data_access_expires_at": 1771776000, "scopes": ["pages_messaging", "pages_manage_metadata"], "profile_id": page
+    }}))
+}
+
+fn subscribed_ours() -> Scripted {
+    Scripted::ok(
+        serde_json::json!({"data": [{"id": "900000000000007", "subscribed_fields": switchboard_core::graph::SUBSCRIBED_FIELDS}]}),
+    )
+}
+
+/// Create the Globex account through the API; returns (id, verify token).
+async fn create_globex(rig: &Rig) -> (String, String) {
+    let r = dispatch(
+        &rig.services,
+        send("POST", "/admin/v1/accounts", serde_json::json!({"name": "Globex Facebook", "app_id": "900000000000007", "app_secret": NEW_SECRET})),
+    )
+    .await;
+    assert_eq!(r.status(), 201, "{:?}", body_json(&r));
+    let b = body_json(&r);
+    (
+        b["id"].as_str().unwrap().to_string(),
+        b["verify_token"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn add_globex_page(rig: &Rig, account: &str, page: &str) -> serde_json::Value {
+    rig.fake_graph
+        .script("GET", "debug_token", vec![debug_ok(page)]);
+    rig.fake_graph.script(
+        "GET",
+        &format!("{page}/subscribed_apps"),
+        vec![subscribed_ours()],
+    );
+    let r = dispatch(
+        &rig.services,
+        send(
+            "POST",
+            &format!("/admin/v1/accounts/{account}/pages"),
+            serde_json::json!({"page_id": page, "name": "Globex Help", "access_token": GOOD_TOKEN}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 201, "{:?}", body_json(&r));
+    body_json(&r)
+}
+
+async fn connecting_breaking_and_fixing_a_page(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let (id, verify_token) = create_globex(&rig).await;
+    assert_eq!(id, "globex-facebook");
+    assert!(verify_token.len() >= 32);
+    let acct = body_json(
+        &dispatch(
+            &rig.services,
+            get(&format!("/admin/v1/accounts/{id}"), Some(ADMIN)),
+        )
+        .await,
+    );
+    assert_eq!(
+        acct["callback_url"],
+        "https://switchboard.example/webhooks/facebook/globex-facebook"
+    );
+    assert!(
+        acct.get("verify_token").is_none(),
+        "the verify token is shown once"
+    );
+    // Meta's handshake works with the token shown at creation.
+    let hs = dispatch(&rig.services, get(&format!("/webhooks/facebook/{id}?hub.mode=subscribe&hub.verify_token={verify_token}&hub.challenge=7"), None)).await;
+    assert_eq!(hs.status(), 200);
+
+    let page = add_globex_page(&rig, &id, "104857600000009").await;
+    assert_eq!(page["provisioning"]["state"], "running", "{page}");
+    assert!(page["webhook_verified_at"].is_string());
+
+    // Break the token: Meta says it is not valid.
+    rig.fake_graph.script("GET", "debug_token", vec![Scripted::ok(serde_json::json!({"data": {"is_valid": false, "app_id": "900000000000007", "type": "PAGE", "profile_id": "104857600000009", "scopes": []}}))]);
+    let broken = dispatch(
+        &rig.services,
+        send(
+            "PUT",
+            &format!("/admin/v1/accounts/{id}/pages/104857600000009/token"),
+            serde_json::json!({"access_token": "EAAB-revoked"}),
+        ),
+    )
+    .await;
+    assert_eq!(broken.status(), 200);
+    let broken = body_json(&broken);
+    assert_eq!(broken["provisioning"]["state"], "error");
+    assert!(
+        broken["provisioning"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("re-enter the page token"),
+        "{broken}"
+    );
+
+    // Fix it.
+    rig.fake_graph
+        .script("GET", "debug_token", vec![debug_ok("104857600000009")]);
+    rig.fake_graph.script(
+        "GET",
+        "104857600000009/subscribed_apps",
+        vec![subscribed_ours()],
+    );
+    let fixed = dispatch(
+        &rig.services,
+        send(
+            "PUT",
+            &format!("/admin/v1/accounts/{id}/pages/104857600000009/token"),
+            serde_json::json!({"access_token": GOOD_TOKEN}),
+        ),
+    )
+    .await;
+    assert_eq!(body_json(&fixed)["provisioning"]["state"], "running");
+    let listed = body_json(
+        &dispatch(
+            &rig.services,
+            get(&format!("/admin/v1/accounts/{id}/pages"), Some(ADMIN)),
+        )
+        .await,
+    );
+    assert_eq!(listed["pages"].as_array().unwrap().len(), 1);
+
+    // No response carried a secret, and Meta got the page token in a header,
+    // except where its API takes it as a parameter (debug_token's input_token).
+    for r in rig.fake_graph.requests() {
+        assert!(!r.path.contains(GOOD_TOKEN));
+        assert!(
+            r.path == "debug_token" || !r.query.contains(GOOD_TOKEN),
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+    for uri in [
+        format!("/admin/v1/accounts/{id}"),
+        "/admin/v1/accounts".into(),
+        format!("/admin/v1/accounts/{id}/pages"),
+    ] {
+        let text = String::from_utf8(
+            dispatch(&rig.services, get(&uri, Some(ADMIN)))
+                .await
+                .body()
+                .to_vec(),
+        )
+        .unwrap();
+        for secret in [
+            NEW_SECRET,
+            GOOD_TOKEN,
+            "EAAB-revoked",
+            verify_token.as_str(),
+            APP_SECRET,
+        ] {
+            assert!(!text.contains(secret), "{uri} leaks a secret");
+        }
+    }
+}
+
+async fn a_page_belongs_to_one_channel(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let (id, _) = create_globex(&rig).await;
+    // 104857600000001 is already on account acme (seeded).
+    let r = dispatch(
+        &rig.services,
+        send(
+            "POST",
+            &format!("/admin/v1/accounts/{id}/pages"),
+            serde_json::json!({"page_id": PAGE_1, "name": "Taken", "access_token": GOOD_TOKEN}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    assert!(body_json(&r)["detail"].as_str().unwrap().contains("acme"));
+    assert!(
+        rig.fake_graph.requests().is_empty(),
+        "nothing was provisioned"
+    );
+    let again = dispatch(
+        &rig.services,
+        send(
+            "POST",
+            "/admin/v1/accounts",
+            serde_json::json!({"id": id, "name": "Dup", "app_id": "1", "app_secret": "x"}),
+        ),
+    )
+    .await;
+    assert_eq!(again.status(), 409);
+}
+
+async fn removing_a_page_closes_its_conversations_and_keeps_history(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let (id, _) = create_globex(&rig).await;
+    add_globex_page(&rig, &id, "104857600000009").await;
+    let delivery = br#"{"object":"page","entry":[{"id":"104857600000009","time":1764000000100,"messaging":[{"sender":{"id":"7700000000000042"},"recipient":{"id":"104857600000009"},"timestamp":1764000000000,"message":{"mid":"m_globex_1","text":"Hello Globex"}}]}]}"#;
+    let r = dispatch(&rig.services, signed_post(&id, delivery, NEW_SECRET)).await;
+    assert_eq!(r.status(), 200);
+    rig.drain(&rig.router).await;
+
+    let removed = dispatch(
+        &rig.services,
+        send(
+            "DELETE",
+            &format!("/admin/v1/accounts/{id}/pages/104857600000009"),
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    assert_eq!(removed.status(), 200);
+    let removed = body_json(&removed);
+    assert_eq!(removed["provisioning"]["state"], "deprovisioned");
+    assert!(
+        removed["provisioning"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("1 open conversation(s) closed"),
+        "{removed}"
+    );
+    let unsub = rig
+        .fake_graph
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "DELETE")
+        .expect("unsubscribed at Meta");
+    assert_eq!(
+        unsub.authorization.as_deref(),
+        Some(&*format!("Bearer {GOOD_TOKEN}"))
+    );
+
+    let convs = rig
+        .store
+        .list_conversations(&ConversationFilter {
+            page_id: Some("104857600000009".parse().unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(convs.len(), 1);
+    assert_eq!(
+        convs[0].state,
+        switchboard_core::ports::ConversationState::Closed
+    );
+    assert_eq!(
+        rig.store.timeline(&convs[0].id).await.unwrap().len(),
+        1,
+        "the transcript is kept"
+    );
+    assert!(
+        rig.store
+            .get_contact(&convs[0].contact_id)
+            .await
+            .unwrap()
+            .is_some(),
+        "the contact is kept"
+    );
+    let gone = dispatch(
+        &rig.services,
+        get(
+            &format!("/admin/v1/accounts/{id}/pages/104857600000009"),
+            Some(ADMIN),
+        ),
+    )
+    .await;
+    assert_eq!(gone.status(), 404);
+    // The page can be connected again.
+    add_globex_page(&rig, &id, "104857600000009").await;
+
+    // Removing the account removes its pages the same way.
+    let del = dispatch(
+        &rig.services,
+        send(
+            "DELETE",
+            &format!("/admin/v1/accounts/{id}"),
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    assert_eq!(del.status(), 204, "{:?}", body_json(&del));
+    assert_eq!(
+        dispatch(
+            &rig.services,
+            get(&format!("/admin/v1/accounts/{id}"), Some(ADMIN))
+        )
+        .await
+        .status(),
+        404
+    );
+    let page = rig
+        .store
+        .get_page(&"104857600000009".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        page.provisioning.state,
+        switchboard_core::provisioning::ProvisioningState::Deprovisioned
+    );
+}
+
+async fn channel_requests_with_bad_input_get_clear_errors(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let cases = [
+        (
+            "POST",
+            "/admin/v1/accounts".to_string(),
+            serde_json::json!({"name": "X", "app_id": "12ab", "app_secret": "s"}),
+            400,
+            "invalid_body",
+        ),
+        (
+            "POST",
+            "/admin/v1/accounts".to_string(),
+            serde_json::json!({"name": "X", "app_id": "1"}),
+            400,
+            "invalid_body",
+        ),
+        (
+            "POST",
+            "/admin/v1/accounts".to_string(),
+            serde_json::json!({"name": "X", "app_id": "1", "app_secret": "s", "colour": "red"}),
+            400,
+            "invalid_body",
+        ),
+        (
+            "POST",
+            "/admin/v1/accounts".to_string(),
+            serde_json::json!({"name": " ", "app_id": "1", "app_secret": "s"}),
+            400,
+            "invalid_name",
+        ),
+        (
+            "POST",
+            "/admin/v1/accounts/nobody/pages".to_string(),
+            serde_json::json!({"page_id": "1", "name": "P", "access_token": "t"}),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/admin/v1/accounts/acme/pages".to_string(),
+            serde_json::json!({"page_id": "abc", "name": "P", "access_token": "t"}),
+            400,
+            "invalid_body",
+        ),
+        (
+            "PUT",
+            "/admin/v1/accounts/acme/pages/104857600000077/token".to_string(),
+            serde_json::json!({"access_token": "t"}),
+            404,
+            "not_found",
+        ),
+        (
+            "PATCH",
+            "/admin/v1/accounts/acme".to_string(),
+            serde_json::json!({"app_secret": ""}),
+            400,
+            "invalid_app_secret",
+        ),
+    ];
+    for (m, uri, body, status, code) in cases {
+        let r = dispatch(&rig.services, send(m, &uri, body.clone())).await;
+        assert_eq!(r.status(), status, "{m} {uri} {body}");
+        assert_eq!(
+            body_json(&r)["code"],
+            code,
+            "{m} {uri} {body}: {:?}",
+            body_json(&r)
+        );
+    }
+    // Graph slow: the request returns, the page waits in provisioning with a reason.
+    rig.fake_graph.script(
+        "GET",
+        "debug_token",
+        vec![Scripted::ok(serde_json::json!({})).after(Duration::from_secs(4))],
+    );
+    let started = std::time::Instant::now();
+    let r = dispatch(&rig.services, send("POST", "/admin/v1/accounts/acme/pages", serde_json::json!({"page_id": "104857600000005", "name": "Slow", "access_token": "EAAB-slow"}))).await;
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert_eq!(r.status(), 201);
+    assert_eq!(body_json(&r)["provisioning"]["state"], "provisioning");
+}
+
 macro_rules! suite {
     ($backend:ident, $b:expr) => {
         mod $backend {
@@ -572,7 +985,9 @@ macro_rules! suite {
                 bad_signatures_are_refused_and_record_nothing, malformed_requests_get_clear_errors,
                 queue_outage_answers_500_and_the_retry_lands_once,
                 partially_failed_batch_is_retried_within_the_request, failed_event_holds_back_its_group_only,
-                webhook_verification_handshake, admin_read_api);
+                webhook_verification_handshake, admin_read_api, connecting_breaking_and_fixing_a_page,
+                a_page_belongs_to_one_channel, removing_a_page_closes_its_conversations_and_keeps_history,
+                channel_requests_with_bad_input_get_clear_errors);
         }
     };
     (@case $b:expr; $($case:ident),*) => {

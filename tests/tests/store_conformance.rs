@@ -153,15 +153,38 @@ async fn accounts_are_listed_and_deleted(s: Arc<dyn Store>) {
     let b = account(&format!("b-{}", unique_psid()));
     s.put_account(&a, WriteMode::Create).await.unwrap();
     s.put_account(&b, WriteMode::Create).await.unwrap();
-    s.mark_webhook_verified(&b.id, Millis(T0 + 1)).await.unwrap();
-    let ids: Vec<AccountId> = s.list_accounts().await.unwrap().into_iter().map(|a| a.id).collect();
+    s.mark_webhook_verified(&b.id, Millis(T0 + 1))
+        .await
+        .unwrap();
+    let ids: Vec<AccountId> = s
+        .list_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
     assert!(ids.contains(&a.id) && ids.contains(&b.id));
-    let listed_b = s.list_accounts().await.unwrap().into_iter().find(|x| x.id == b.id).unwrap();
+    let listed_b = s
+        .list_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.id == b.id)
+        .unwrap();
     assert_eq!(listed_b.webhook_verified_at, Some(Millis(T0 + 1)));
     s.delete_account(&a.id).await.unwrap();
     assert!(s.get_account(&a.id).await.unwrap().is_none());
-    assert!(!s.list_accounts().await.unwrap().iter().any(|x| x.id == a.id));
-    assert!(matches!(s.delete_account(&a.id).await, Err(StoreError::NotFound(_))));
+    assert!(
+        !s.list_accounts()
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == a.id)
+    );
+    assert!(matches!(
+        s.delete_account(&a.id).await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 async fn a_page_belongs_to_one_account_until_removed(s: Arc<dyn Store>) {
@@ -176,20 +199,43 @@ async fn a_page_belongs_to_one_account_until_removed(s: Arc<dyn Store>) {
         access_token_ref: None,
         created_at: Millis(T0),
         updated_at: Millis(T0),
-        provisioning: Provisioning { reason: Some("why".into()), code: Some(190), ..Provisioning::new(state, Millis(T0 + 7)) },
+        provisioning: Provisioning {
+            reason: Some("why".into()),
+            code: Some(190),
+            ..Provisioning::new(state, Millis(T0 + 7))
+        },
         token: None,
     };
-    s.put_page(&page(&a, ProvisioningState::Running), WriteMode::Create).await.unwrap();
-    let taken = s.put_page(&page(&b, ProvisioningState::Draft), WriteMode::Create).await;
+    s.put_page(&page(&a, ProvisioningState::Running), WriteMode::Create)
+        .await
+        .unwrap();
+    let taken = s
+        .put_page(&page(&b, ProvisioningState::Draft), WriteMode::Create)
+        .await;
     assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
-    s.put_page(&page(&a, ProvisioningState::Error), WriteMode::Upsert).await.unwrap();
+    s.put_page(&page(&a, ProvisioningState::Error), WriteMode::Upsert)
+        .await
+        .unwrap();
     let stored = s.get_page(&page_id).await.unwrap().unwrap();
     assert_eq!(stored.provisioning.state, ProvisioningState::Error);
-    assert_eq!((stored.provisioning.reason.as_deref(), stored.provisioning.code), (Some("why"), Some(190)));
+    assert_eq!(
+        (
+            stored.provisioning.reason.as_deref(),
+            stored.provisioning.code
+        ),
+        (Some("why"), Some(190))
+    );
     assert_eq!(s.list_pages(&a).await.unwrap().len(), 1);
     // Removed: the page id may be bound again, to another account.
-    s.put_page(&page(&a, ProvisioningState::Deprovisioned), WriteMode::Upsert).await.unwrap();
-    s.put_page(&page(&b, ProvisioningState::Draft), WriteMode::Create).await.unwrap();
+    s.put_page(
+        &page(&a, ProvisioningState::Deprovisioned),
+        WriteMode::Upsert,
+    )
+    .await
+    .unwrap();
+    s.put_page(&page(&b, ProvisioningState::Draft), WriteMode::Create)
+        .await
+        .unwrap();
     assert!(s.list_pages(&a).await.unwrap().is_empty());
     assert_eq!(s.list_pages(&b).await.unwrap()[0].page_id, page_id);
 }

@@ -13,6 +13,7 @@ pub const IAM_ACTIONS_WRITE: &[&str] = &[
     "secretsmanager:CreateSecret",
     "secretsmanager:PutSecretValue",
     "secretsmanager:DeleteSecret",
+    "secretsmanager:RestoreSecret",
 ];
 
 pub struct SecretsManager {
@@ -55,35 +56,44 @@ impl SecretsManager {
 #[async_trait]
 impl SecretStore for SecretsManager {
     async fn put(&self, name: &str, value: &Secret) -> Result<(), SecretError> {
+        use aws_sdk_secretsmanager::error::DisplayErrorContext;
         let id = self.id(name);
+        // A secret scheduled for deletion (a removed page connected again)
+        // can be neither read nor written until restored; restoring one that
+        // is not scheduled for deletion changes nothing. Puts are rare (admin
+        // actions), so the extra call is cheap.
         self.count();
-        let put = self
-            .client
-            .put_secret_value()
-            .secret_id(&id)
-            .secret_string(value.expose())
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(()),
+        match self.client.restore_secret().secret_id(&id).send().await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_invalid_request_exception()) => {}
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_resource_not_found_exception()) =>
             {
                 self.count();
-                self.client
+                return self
+                    .client
                     .create_secret()
                     .name(&id)
                     .secret_string(value.expose())
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| unavailable(aws_sdk_secretsmanager::error::DisplayErrorContext(e)))
+                    .map_err(|e| unavailable(DisplayErrorContext(e)));
             }
-            Err(e) => Err(unavailable(
-                aws_sdk_secretsmanager::error::DisplayErrorContext(e),
-            )),
+            Err(e) => return Err(unavailable(DisplayErrorContext(e))),
         }
+        self.count();
+        self.client
+            .put_secret_value()
+            .secret_id(&id)
+            .secret_string(value.expose())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| unavailable(DisplayErrorContext(e)))
     }
 
     async fn get(&self, name: &str) -> Result<Option<Secret>, SecretError> {
@@ -96,9 +106,11 @@ impl SecretStore for SecretsManager {
             .await
         {
             Ok(out) => Ok(out.secret_string().map(Secret::new)),
+            // Absent, or scheduled for deletion: either way there is no value.
             Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                if e.as_service_error().is_some_and(|s| {
+                    s.is_resource_not_found_exception() || s.is_invalid_request_exception()
+                }) =>
             {
                 Ok(None)
             }
@@ -119,9 +131,11 @@ impl SecretStore for SecretsManager {
             .await
         {
             Ok(_) => Ok(()),
+            // Absent, or already scheduled for deletion: done either way.
             Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                if e.as_service_error().is_some_and(|s| {
+                    s.is_resource_not_found_exception() || s.is_invalid_request_exception()
+                }) =>
             {
                 Ok(())
             }

@@ -2,9 +2,11 @@
 //! Lambda functions (through `lambda_http`) and `switchboard serve`
 //! (through axum) call exactly these.
 
+use crate::channels::{self, ChannelDeps};
+use crate::ids::AccountId;
 use crate::ids::{ConversationId, PageId, Psid};
 use crate::ingest::{self, IngestDeps};
-use crate::ports::{ConversationFilter, ConversationState, ConversationStore};
+use crate::ports::{ConversationFilter, ConversationState};
 use crate::problem::Problem;
 use crate::secret::Secret;
 use crate::signature::{SIGNATURE_256_HEADER, SIGNATURE_SHA1_HEADER};
@@ -12,7 +14,6 @@ use crate::verify::{self, VerifyDeps};
 use bytes::Bytes;
 use http::{Method, Response, StatusCode, header};
 use serde::Serialize;
-use std::sync::Arc;
 use tracing::Instrument;
 
 pub type HttpRequest = http::Request<Bytes>;
@@ -116,8 +117,23 @@ pub enum AdminAuth {
 
 #[derive(Clone)]
 pub struct AdminDeps {
-    pub conversations: Arc<dyn ConversationStore>,
+    pub channels: ChannelDeps,
     pub auth: AdminAuth,
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Problem> {
+    serde_json::from_slice(req.body()).map_err(|e| {
+        Problem::bad_request(
+            "invalid_body",
+            format!("the request body is not what this route takes: {e}"),
+        )
+    })
+}
+
+fn no_content() -> HttpResponse {
+    let mut r = Response::new(Bytes::new());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
 }
 
 fn authorize(auth: &AdminAuth, req: &HttpRequest) -> Result<(), Problem> {
@@ -203,13 +219,80 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
         .strip_prefix("/admin/v1/")
         .ok_or_else(|| Problem::not_found("no such route"))?;
     let segments: Vec<&str> = rest.split('/').collect();
+    let conversations = &deps.channels.conversations;
+    let ch = &deps.channels;
+    let m = req.method().clone();
     match segments.as_slice() {
+        ["accounts"] => match m {
+            Method::GET => Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({ "accounts": channels::list_accounts(ch).await? }),
+            )),
+            Method::POST => Ok(json(
+                StatusCode::CREATED,
+                &channels::create_account(ch, parse_body(req)?).await?,
+            )),
+            _ => Ok(method_not_allowed("GET, POST")),
+        },
+        ["accounts", id] => {
+            let id = AccountId::parse(*id)?;
+            match m {
+                Method::GET => Ok(json(StatusCode::OK, &channels::get_account(ch, &id).await?)),
+                Method::PATCH => Ok(json(
+                    StatusCode::OK,
+                    &channels::update_account(ch, &id, parse_body(req)?).await?,
+                )),
+                Method::DELETE => {
+                    channels::delete_account(ch, &id).await?;
+                    Ok(no_content())
+                }
+                _ => Ok(method_not_allowed("GET, PATCH, DELETE")),
+            }
+        }
+        ["accounts", id, "pages"] => {
+            let id = AccountId::parse(*id)?;
+            match m {
+                Method::GET => Ok(json(
+                    StatusCode::OK,
+                    &serde_json::json!({ "pages": channels::list_pages(ch, &id).await? }),
+                )),
+                Method::POST => Ok(json(
+                    StatusCode::CREATED,
+                    &channels::add_page(ch, &id, parse_body(req)?).await?,
+                )),
+                _ => Ok(method_not_allowed("GET, POST")),
+            }
+        }
+        ["accounts", id, "pages", page] => {
+            let (id, page) = (AccountId::parse(*id)?, PageId::parse(*page)?);
+            match m {
+                Method::GET => Ok(json(
+                    StatusCode::OK,
+                    &channels::get_page(ch, &id, &page).await?,
+                )),
+                Method::DELETE => Ok(json(
+                    StatusCode::OK,
+                    &channels::remove_page(ch, &id, &page).await?,
+                )),
+                _ => Ok(method_not_allowed("GET, DELETE")),
+            }
+        }
+        ["accounts", id, "pages", page, "token"] => {
+            let (id, page) = (AccountId::parse(*id)?, PageId::parse(*page)?);
+            match m {
+                Method::PUT => Ok(json(
+                    StatusCode::OK,
+                    &channels::rotate_token(ch, &id, &page, parse_body(req)?).await?,
+                )),
+                _ => Ok(method_not_allowed("PUT")),
+            }
+        }
         ["conversations"] => {
             if req.method() != Method::GET {
                 return Ok(method_not_allowed("GET"));
             }
             let filter = conversation_filter(req)?;
-            let list = deps.conversations.list_conversations(&filter).await?;
+            let list = conversations.list_conversations(&filter).await?;
             Ok(json(
                 StatusCode::OK,
                 &serde_json::json!({ "conversations": list }),
@@ -220,8 +303,7 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
                 return Ok(method_not_allowed("GET"));
             }
             let id = ConversationId::parse(*id)?;
-            let conv = deps
-                .conversations
+            let conv = conversations
                 .get_conversation(&id)
                 .await?
                 .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))?;
@@ -232,10 +314,10 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
                 return Ok(method_not_allowed("GET"));
             }
             let id = ConversationId::parse(*id)?;
-            if deps.conversations.get_conversation(&id).await?.is_none() {
+            if conversations.get_conversation(&id).await?.is_none() {
                 return Err(Problem::not_found(format!("no conversation {id}")));
             }
-            let events = deps.conversations.timeline(&id).await?;
+            let events = conversations.timeline(&id).await?;
             Ok(json(
                 StatusCode::OK,
                 &serde_json::json!({ "conversation_id": id, "events": events }),

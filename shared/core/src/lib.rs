@@ -6,6 +6,7 @@
 //! `switchboard serve` run. Adapters live in `switchboard-aws` and
 //! `switchboard-embedded` and convert at the edge.
 
+pub mod channels;
 pub mod clock;
 pub mod config;
 pub mod event;

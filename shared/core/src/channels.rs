@@ -1,0 +1,577 @@
+//! Channel set-up, the administrator's side: channel accounts (one
+//! Facebook app each) and their pages. Secrets go to the secrets port and
+//! never come back out; a page is provisioned on the spot (token check,
+//! subscription, read-back) and shows its state with a reason.
+
+use crate::clock::Clock;
+use crate::graph::GraphApi;
+use crate::ids::{AccountId, AppId, PageId};
+use crate::ports::{
+    Account, AccountStore, ConversationFilter, ConversationState, ConversationStore, Page,
+    SecretStore, StoreError, WriteMode, app_secret_name, page_token_name,
+};
+use crate::problem::Problem;
+use crate::provisioning::{self, Provisioning, ProvisioningState, Target, TokenHealth};
+use crate::secret::Secret;
+use crate::time::{self, Millis};
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct ChannelDeps {
+    pub accounts: Arc<dyn AccountStore>,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub graph: Arc<dyn GraphApi>,
+    pub clock: Arc<dyn Clock>,
+    /// Base of the generated callback URLs (`{public_url}/webhooks/facebook/{id}`).
+    pub public_url: String,
+}
+
+/// Length of generated verify tokens.
+pub const VERIFY_TOKEN_LEN: usize = 40;
+
+fn callback_url(deps: &ChannelDeps, id: &AccountId) -> String {
+    format!(
+        "{}/webhooks/facebook/{id}",
+        deps.public_url.trim_end_matches('/')
+    )
+}
+
+fn secrets_down(e: crate::ports::SecretError) -> Problem {
+    tracing::error!(error = %e, "secret store unavailable");
+    Problem::unavailable("the secret store is unavailable; nothing was changed, try again shortly")
+}
+
+// ------------------------------------------------------------------ views
+
+/// An account as the API shows it: never its app secret, and the verify
+/// token only in the response that created it.
+#[derive(Debug, Serialize)]
+pub struct AccountView {
+    pub id: AccountId,
+    pub name: String,
+    pub app_id: AppId,
+    pub callback_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_token: Option<String>,
+    #[serde(with = "time::rfc3339::option")]
+    pub webhook_verified_at: Option<Millis>,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub updated_at: Millis,
+}
+
+impl AccountView {
+    fn of(deps: &ChannelDeps, a: &Account) -> Self {
+        Self {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            app_id: a.app_id.clone(),
+            callback_url: callback_url(deps, &a.id),
+            verify_token: None,
+            webhook_verified_at: a.webhook_verified_at,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageView {
+    pub page_id: PageId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub callback_url: String,
+    pub provisioning: Provisioning,
+    /// When Meta's webhook verification (GET) last arrived for the account.
+    #[serde(with = "time::rfc3339::option")]
+    pub webhook_verified_at: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenHealth>,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub updated_at: Millis,
+}
+
+impl PageView {
+    fn of(deps: &ChannelDeps, p: &Page, account: Option<&Account>) -> Self {
+        Self {
+            page_id: p.page_id.clone(),
+            account_id: p.account_id.clone(),
+            name: p.name.clone(),
+            callback_url: callback_url(deps, &p.account_id),
+            provisioning: p.provisioning.clone(),
+            webhook_verified_at: account.and_then(|a| a.webhook_verified_at),
+            token: p.token.clone(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+// ------------------------------------------------------------------ inputs
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    #[serde(default)]
+    pub id: Option<AccountId>,
+    pub name: String,
+    pub app_id: AppId,
+    pub app_secret: Secret,
+    /// Optional: generated (and shown once) when absent.
+    #[serde(default)]
+    pub verify_token: Option<Secret>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub app_id: Option<AppId>,
+    #[serde(default)]
+    pub app_secret: Option<Secret>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPage {
+    pub page_id: PageId,
+    pub name: String,
+    pub access_token: Secret,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub access_token: Secret,
+}
+
+fn require(cond: bool, code: &'static str, detail: &str) -> Result<(), Problem> {
+    if cond {
+        Ok(())
+    } else {
+        Err(Problem::bad_request(code, detail))
+    }
+}
+
+fn check_name(name: &str) -> Result<(), Problem> {
+    require(
+        !name.trim().is_empty() && name.len() <= 200,
+        "invalid_name",
+        "name must be 1 to 200 characters",
+    )
+}
+
+/// A slug for an account id from its name, e.g. "Acme Facebook" -> "acme-facebook".
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let mut s = out.trim_end_matches('-').to_string();
+    s.truncate(48);
+    if s.is_empty() { "account".into() } else { s }
+}
+
+fn conflict(detail: String) -> Problem {
+    Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+}
+
+// ------------------------------------------------------------------ accounts
+
+pub async fn create_account(deps: &ChannelDeps, input: NewAccount) -> Result<AccountView, Problem> {
+    check_name(&input.name)?;
+    require(
+        !input.app_secret.is_empty(),
+        "invalid_app_secret",
+        "app_secret must not be empty",
+    )?;
+    let id = match input.id {
+        Some(id) => id,
+        None => AccountId::parse(slug(&input.name))?,
+    };
+    if deps.accounts.get_account(&id).await?.is_some() {
+        return Err(conflict(format!(
+            "an account {id} exists already; choose another id"
+        )));
+    }
+    let verify_token = match input.verify_token {
+        Some(t) => {
+            require(
+                t.expose().len() >= 16,
+                "invalid_verify_token",
+                "a verify token has at least 16 characters",
+            )?;
+            t
+        }
+        None => Secret::generate(VERIFY_TOKEN_LEN),
+    };
+    let now = deps.clock.now();
+    let secret_ref = app_secret_name(&id);
+    deps.secrets
+        .put(&secret_ref, &input.app_secret)
+        .await
+        .map_err(secrets_down)?;
+    let account = Account {
+        id: id.clone(),
+        name: input.name.trim().to_string(),
+        app_id: input.app_id,
+        app_secret_ref: secret_ref,
+        verify_token_sha256: verify_token.sha256_hex(),
+        created_at: now,
+        updated_at: now,
+        webhook_verified_at: None,
+    };
+    deps.accounts
+        .put_account(&account, WriteMode::Create)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                conflict(format!("an account {id} exists already; choose another id"))
+            }
+            other => other.into(),
+        })?;
+    tracing::info!(account_id = %id, "channel account created");
+    let mut view = AccountView::of(deps, &account);
+    view.verify_token = Some(verify_token.expose().to_string());
+    Ok(view)
+}
+
+async fn load_account(deps: &ChannelDeps, id: &AccountId) -> Result<Account, Problem> {
+    deps.accounts
+        .get_account(id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no channel account {id}")))
+}
+
+pub async fn list_accounts(deps: &ChannelDeps) -> Result<Vec<AccountView>, Problem> {
+    Ok(deps
+        .accounts
+        .list_accounts()
+        .await?
+        .iter()
+        .map(|a| AccountView::of(deps, a))
+        .collect())
+}
+
+pub async fn get_account(deps: &ChannelDeps, id: &AccountId) -> Result<AccountView, Problem> {
+    Ok(AccountView::of(deps, &load_account(deps, id).await?))
+}
+
+pub async fn update_account(
+    deps: &ChannelDeps,
+    id: &AccountId,
+    patch: AccountPatch,
+) -> Result<AccountView, Problem> {
+    let mut account = load_account(deps, id).await?;
+    if let Some(name) = patch.name {
+        check_name(&name)?;
+        account.name = name.trim().to_string();
+    }
+    if let Some(app_id) = patch.app_id {
+        account.app_id = app_id;
+    }
+    if let Some(secret) = patch.app_secret {
+        require(
+            !secret.is_empty(),
+            "invalid_app_secret",
+            "app_secret must not be empty",
+        )?;
+        deps.secrets
+            .put(&account.app_secret_ref, &secret)
+            .await
+            .map_err(secrets_down)?;
+    }
+    account.updated_at = deps.clock.now();
+    deps.accounts
+        .put_account(&account, WriteMode::Upsert)
+        .await?;
+    Ok(AccountView::of(deps, &account))
+}
+
+/// Remove an account: each live page is removed first (unsubscribed, its
+/// open conversations closed), then the account; history stays.
+pub async fn delete_account(deps: &ChannelDeps, id: &AccountId) -> Result<(), Problem> {
+    let account = load_account(deps, id).await?;
+    for page in deps
+        .accounts
+        .list_pages(id)
+        .await?
+        .into_iter()
+        .filter(Page::is_live)
+    {
+        remove_page_of(deps, &account, page).await?;
+    }
+    deps.accounts.delete_account(id).await?;
+    if let Err(e) = deps.secrets.delete(&account.app_secret_ref).await {
+        tracing::warn!(account_id = %id, error = %e, "the app secret could not be deleted; remove it by hand");
+    }
+    tracing::info!(account_id = %id, "channel account removed");
+    Ok(())
+}
+
+// ------------------------------------------------------------------ pages
+
+async fn load_page(
+    deps: &ChannelDeps,
+    account: &AccountId,
+    page: &PageId,
+) -> Result<Page, Problem> {
+    deps.accounts
+        .get_page(page)
+        .await?
+        .filter(|p| p.account_id == *account && p.is_live())
+        .ok_or_else(|| Problem::not_found(format!("no page {page} on account {account}")))
+}
+
+/// Run provisioning for a page whose token is `token`, and store the result.
+async fn provision_and_save(
+    deps: &ChannelDeps,
+    account: &Account,
+    mut page: Page,
+    token: &Secret,
+) -> Result<Page, Problem> {
+    let app_secret = deps
+        .secrets
+        .get(&account.app_secret_ref)
+        .await
+        .map_err(secrets_down)?
+        .ok_or_else(|| {
+            Problem::internal("the account's app secret is missing; set it again with PATCH")
+        })?;
+    page.provisioning = Provisioning::new(ProvisioningState::Provisioning, deps.clock.now());
+    let outcome = provisioning::provision(
+        deps.graph.as_ref(),
+        &Target {
+            app_id: &account.app_id,
+            app_secret: &app_secret,
+            page_id: &page.page_id,
+            page_token: token,
+        },
+        deps.clock.now(),
+    )
+    .await;
+    page.provisioning = outcome.provisioning;
+    if outcome.token.is_some() {
+        page.token = outcome.token;
+    }
+    page.updated_at = deps.clock.now();
+    deps.accounts.put_page(&page, WriteMode::Upsert).await?;
+    match page.provisioning.state {
+        ProvisioningState::Running => tracing::info!(page_id = %page.page_id, "page provisioned"),
+        state => tracing::warn!(
+            page_id = %page.page_id,
+            state = ?state,
+            code = ?page.provisioning.code,
+            reason = page.provisioning.reason.as_deref().unwrap_or(""),
+            "page not running"
+        ),
+    }
+    Ok(page)
+}
+
+pub async fn add_page(
+    deps: &ChannelDeps,
+    account_id: &AccountId,
+    input: NewPage,
+) -> Result<PageView, Problem> {
+    check_name(&input.name)?;
+    require(
+        !input.access_token.is_empty(),
+        "invalid_access_token",
+        "access_token must not be empty",
+    )?;
+    let account = load_account(deps, account_id).await?;
+    if let Some(existing) = deps
+        .accounts
+        .get_page(&input.page_id)
+        .await?
+        .filter(Page::is_live)
+    {
+        return Err(conflict(format!(
+            "page {} is already connected to account {}; a page belongs to one channel",
+            input.page_id, existing.account_id
+        )));
+    }
+    let now = deps.clock.now();
+    let token_ref = page_token_name(&input.page_id);
+    let page = Page {
+        page_id: input.page_id.clone(),
+        account_id: account_id.clone(),
+        name: input.name.trim().to_string(),
+        access_token_ref: Some(token_ref.clone()),
+        created_at: now,
+        updated_at: now,
+        provisioning: Provisioning::new(ProvisioningState::Draft, now),
+        token: None,
+    };
+    // Claim the page id first (conditional), so two administrators adding
+    // the same page cannot both succeed; only then store the token.
+    deps.accounts
+        .put_page(&page, WriteMode::Create)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => conflict(format!(
+                "page {} is already connected to another account",
+                input.page_id
+            )),
+            other => other.into(),
+        })?;
+    deps.secrets
+        .put(&token_ref, &input.access_token)
+        .await
+        .map_err(secrets_down)?;
+    let page = provision_and_save(deps, &account, page, &input.access_token).await?;
+    Ok(PageView::of(deps, &page, Some(&account)))
+}
+
+pub async fn list_pages(
+    deps: &ChannelDeps,
+    account_id: &AccountId,
+) -> Result<Vec<PageView>, Problem> {
+    let account = load_account(deps, account_id).await?;
+    Ok(deps
+        .accounts
+        .list_pages(account_id)
+        .await?
+        .iter()
+        .filter(|p| p.is_live())
+        .map(|p| PageView::of(deps, p, Some(&account)))
+        .collect())
+}
+
+pub async fn get_page(
+    deps: &ChannelDeps,
+    account_id: &AccountId,
+    page_id: &PageId,
+) -> Result<PageView, Problem> {
+    let account = load_account(deps, account_id).await?;
+    let page = load_page(deps, account_id, page_id).await?;
+    Ok(PageView::of(deps, &page, Some(&account)))
+}
+
+/// Replace a page's token and provision it again.
+pub async fn rotate_token(
+    deps: &ChannelDeps,
+    account_id: &AccountId,
+    page_id: &PageId,
+    input: NewToken,
+) -> Result<PageView, Problem> {
+    require(
+        !input.access_token.is_empty(),
+        "invalid_access_token",
+        "access_token must not be empty",
+    )?;
+    let account = load_account(deps, account_id).await?;
+    let mut page = load_page(deps, account_id, page_id).await?;
+    let token_ref = page
+        .access_token_ref
+        .clone()
+        .unwrap_or_else(|| page_token_name(page_id));
+    deps.secrets
+        .put(&token_ref, &input.access_token)
+        .await
+        .map_err(secrets_down)?;
+    page.access_token_ref = Some(token_ref);
+    let page = provision_and_save(deps, &account, page, &input.access_token).await?;
+    Ok(PageView::of(deps, &page, Some(&account)))
+}
+
+pub async fn remove_page(
+    deps: &ChannelDeps,
+    account_id: &AccountId,
+    page_id: &PageId,
+) -> Result<PageView, Problem> {
+    let account = load_account(deps, account_id).await?;
+    let page = load_page(deps, account_id, page_id).await?;
+    let page = remove_page_of(deps, &account, page).await?;
+    Ok(PageView::of(deps, &page, Some(&account)))
+}
+
+/// Unsubscribe the page, close its open conversations (contacts and
+/// transcripts stay), forget its token, and mark it deprovisioned.
+async fn remove_page_of(
+    deps: &ChannelDeps,
+    account: &Account,
+    mut page: Page,
+) -> Result<Page, Problem> {
+    page.provisioning = Provisioning::new(ProvisioningState::Deprovisioning, deps.clock.now());
+    deps.accounts.put_page(&page, WriteMode::Upsert).await?;
+    let mut notes = Vec::new();
+    let token = match &page.access_token_ref {
+        Some(r) => deps.secrets.get(r).await.map_err(secrets_down)?,
+        None => None,
+    };
+    match token {
+        Some(token) => {
+            if let Err(e) = deps.graph.unsubscribe_app(&page.page_id, &token).await {
+                notes.push(format!(
+                    "Meta did not confirm the unsubscription ({}); remove the app from the page's settings if events keep arriving.",
+                    e.explain()
+                ));
+            }
+        }
+        None => notes.push(
+            "No page token was stored, so the page could not be unsubscribed at Meta.".into(),
+        ),
+    }
+    let open = deps
+        .conversations
+        .list_conversations(&ConversationFilter {
+            page_id: Some(page.page_id.clone()),
+            state: Some(ConversationState::Waiting),
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .await?;
+    let mut closed = 0;
+    for c in open {
+        match deps
+            .conversations
+            .close_conversation(&c.id, deps.clock.now())
+            .await
+        {
+            Ok(_) | Err(StoreError::Conflict(_)) => closed += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(r) = &page.access_token_ref
+        && let Err(e) = deps.secrets.delete(r).await
+    {
+        tracing::warn!(page_id = %page.page_id, error = %e, "the page token could not be deleted; remove it by hand");
+    }
+    let mut reason = format!("Removed; {closed} open conversation(s) closed, history kept.");
+    for n in notes {
+        reason.push(' ');
+        reason.push_str(&n);
+    }
+    page.provisioning = Provisioning {
+        reason: Some(reason),
+        ..Provisioning::new(ProvisioningState::Deprovisioned, deps.clock.now())
+    };
+    page.updated_at = deps.clock.now();
+    deps.accounts.put_page(&page, WriteMode::Upsert).await?;
+    tracing::info!(account_id = %account.id, page_id = %page.page_id, closed, "page removed");
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs() {
+        assert_eq!(super::slug("Acme Facebook"), "acme-facebook");
+        assert_eq!(super::slug("  Øst & Vest!! "), "st-vest");
+        assert_eq!(super::slug("!!!"), "account");
+    }
+}
