@@ -166,6 +166,14 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
     resp
 }
 
+fn in_80_days() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        + 80 * 24 * 3600
+}
+
 /// What Meta answers when nothing is scripted.
 fn default_answer(state: &Arc<Mutex<FakeState>>, rec: &Recorded) -> Scripted {
     if rec
@@ -195,7 +203,7 @@ fn default_answer(state: &Arc<Mutex<FakeState>>, rec: &Recorded) -> Scripted {
         }
         ("GET", ["debug_token"]) => Scripted::ok(serde_json::json!({"data": {
             "app_id": "900000000000001", "type": "PAGE", "application": "Acme", "is_valid": true,
-            "expires_at": 0, "data_access_expires_at": 1771776000,
+            "expires_at": 0, "data_access_expires_at": in_80_days(),
             "scopes": ["pages_messaging", "pages_manage_metadata", "pages_show_list"],
             "profile_id": "104857600000001"
         }})),

@@ -593,9 +593,14 @@ const GOOD_TOKEN: &str = "EAAB-globex-page-token-good";
 
 /// Meta's debug_token answer for a good page token of `page`.
 fn debug_ok(page: &str) -> Scripted {
+    let in_80_days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 80 * 24 * 3600;
     Scripted::ok(serde_json::json!({"data": {
         "app_id": "900000000000007", "type": "PAGE", "is_valid": true, "expires_at": 0,
-        "data_access_expires_at": 1771776000, "scopes": ["pages_messaging", "pages_manage_metadata"], "profile_id": page
+        "data_access_expires_at": in_80_days, "scopes": ["pages_messaging", "pages_manage_metadata"], "profile_id": page
     }}))
 }
 
@@ -691,6 +696,16 @@ async fn connecting_breaking_and_fixing_a_page(b: Backend) {
         "{broken}"
     );
 
+    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    let mine: Vec<&serde_json::Value> = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["page_id"] == "104857600000009")
+        .collect();
+    assert_eq!(mine.len(), 1, "{alerts}");
+    assert_eq!(mine[0]["kind"], "page_error");
+
     // Fix it.
     rig.fake_graph
         .script("GET", "debug_token", vec![debug_ok("104857600000009")]);
@@ -717,6 +732,49 @@ async fn connecting_breaking_and_fixing_a_page(b: Backend) {
         .await,
     );
     assert_eq!(listed["pages"].as_array().unwrap().len(), 1);
+    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    assert!(
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["page_id"] != "104857600000009"),
+        "{alerts}"
+    );
+
+    // A token whose data access ends within 14 days is flagged before agents notice.
+    let soon = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3 * 24 * 3600;
+    rig.fake_graph.script("GET", "debug_token", vec![Scripted::ok(serde_json::json!({"data": {
+        "app_id": "900000000000007", "type": "PAGE", "is_valid": true, "expires_at": 0, "data_access_expires_at": soon,
+        "scopes": ["pages_messaging", "pages_manage_metadata"], "profile_id": "104857600000009"}}))]);
+    rig.fake_graph.script(
+        "GET",
+        "104857600000009/subscribed_apps",
+        vec![subscribed_ours()],
+    );
+    let r = dispatch(
+        &rig.services,
+        send(
+            "PUT",
+            &format!("/admin/v1/accounts/{id}/pages/104857600000009/token"),
+            serde_json::json!({"access_token": GOOD_TOKEN}),
+        ),
+    )
+    .await;
+    assert_eq!(body_json(&r)["provisioning"]["state"], "running");
+    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    assert!(
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["page_id"] == "104857600000009" && a["kind"] == "data_access_expiring"),
+        "{alerts}"
+    );
 
     // No response carried a secret, and Meta got the page token in a header,
     // except where its API takes it as a parameter (debug_token's input_token).

@@ -575,3 +575,99 @@ mod tests {
         assert_eq!(super::slug("!!!"), "account");
     }
 }
+
+// ------------------------------------------------------------------ alerts
+
+/// How close to a token's expiry an alert is raised.
+pub const EXPIRY_WARNING_SECS: i64 = 14 * 24 * 3600;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// Provisioning failed or a Graph call answered 190/492.
+    PageError,
+    /// Waiting for Meta (a timeout or outage during provisioning).
+    PageProvisioning,
+    TokenExpiring,
+    DataAccessExpiring,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub kind: AlertKind,
+    pub account_id: AccountId,
+    pub page_id: PageId,
+    pub page_name: String,
+    pub message: String,
+    #[serde(with = "time::rfc3339")]
+    pub since: Millis,
+}
+
+/// Pages that need an administrator: in error, stuck provisioning, or
+/// with a token (or its data access) expiring within 14 days.
+pub async fn alerts(deps: &ChannelDeps) -> Result<Vec<Alert>, Problem> {
+    let now = deps.clock.now();
+    let soon = now.0 / 1000 + EXPIRY_WARNING_SECS;
+    let mut out = Vec::new();
+    for account in deps.accounts.list_accounts().await? {
+        for page in deps
+            .accounts
+            .list_pages(&account.id)
+            .await?
+            .into_iter()
+            .filter(Page::is_live)
+        {
+            let alert = |kind, message: String, since| Alert {
+                kind,
+                account_id: account.id.clone(),
+                page_id: page.page_id.clone(),
+                page_name: page.name.clone(),
+                message,
+                since,
+            };
+            let reason = page.provisioning.reason.clone().unwrap_or_default();
+            match page.provisioning.state {
+                ProvisioningState::Error => out.push(alert(
+                    AlertKind::PageError,
+                    reason,
+                    page.provisioning.updated_at,
+                )),
+                ProvisioningState::Provisioning => out.push(alert(
+                    AlertKind::PageProvisioning,
+                    reason,
+                    page.provisioning.updated_at,
+                )),
+                _ => {}
+            }
+            if let Some(t) = &page.token {
+                let checked = t.checked_at.unwrap_or(page.updated_at);
+                let when = |exp: i64| {
+                    let at = Millis(exp * 1000);
+                    if at <= now {
+                        format!("ended at {at}")
+                    } else {
+                        format!("ends at {at}")
+                    }
+                };
+                if let Some(exp) = t.expires_at.filter(|&e| e <= soon) {
+                    out.push(alert(
+                        AlertKind::TokenExpiring,
+                        format!("The page token {}; re-enter a fresh page token.", when(exp)),
+                        checked,
+                    ));
+                }
+                if let Some(exp) = t.data_access_expires_at.filter(|&e| e <= soon) {
+                    out.push(alert(
+                        AlertKind::DataAccessExpiring,
+                        format!("Meta's data access for the token's user {}; that user must log in to the app again.", when(exp)),
+                        checked,
+                    ));
+                }
+            }
+        }
+    }
+    for a in &out {
+        tracing::warn!(kind = ?a.kind, account_id = %a.account_id, page_id = %a.page_id, message = %a.message, "page alert");
+    }
+    Ok(out)
+}

@@ -223,6 +223,13 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
     let ch = &deps.channels;
     let m = req.method().clone();
     match segments.as_slice() {
+        ["alerts"] => match m {
+            Method::GET => Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({ "alerts": channels::alerts(ch).await? }),
+            )),
+            _ => Ok(method_not_allowed("GET")),
+        },
         ["accounts"] => match m {
             Method::GET => Ok(json(
                 StatusCode::OK,
