@@ -21,7 +21,7 @@ PSID ?= 7700000000000001
 
 ID ?=
 
-.PHONY: run simulate conversations timeline test test-tools lint fmt bench build deploy destroy clean
+.PHONY: run simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean
 
 ## run: serve every function on 127.0.0.1:8080 with the example config (offline)
 run:
@@ -34,6 +34,10 @@ simulate:
 ## conversations: list conversations on the running server
 conversations:
 	cargo run -q -p switchboard-cli -- conversations
+
+## pages: every page's provisioning state and the alerts
+pages:
+	cargo run -q -p switchboard-cli -- pages
 
 ## timeline: print a conversation's timeline (ID=cv_...)
 timeline:

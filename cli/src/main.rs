@@ -28,6 +28,8 @@ enum Command {
     Conversations(simulate::ConversationsArgs),
     /// Print a conversation's timeline (admin API).
     Timeline(simulate::TimelineArgs),
+    /// Print every page's provisioning state, and the alerts (admin API).
+    Pages(simulate::PagesArgs),
 }
 
 fn init_tracing() {
@@ -54,6 +56,7 @@ async fn main() -> ExitCode {
         Command::Simulate(a) => simulate::run(a).await,
         Command::Conversations(a) => simulate::conversations(a).await,
         Command::Timeline(a) => simulate::timeline(a).await,
+        Command::Pages(a) => simulate::pages(a).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -179,6 +179,51 @@ pub async fn timeline(a: TimelineArgs) -> Result<()> {
     Ok(())
 }
 
+#[derive(Args, Debug)]
+pub struct PagesArgs {
+    #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
+    admin_token: String,
+}
+
+pub async fn pages(a: PagesArgs) -> Result<()> {
+    let base = a.url.trim_end_matches('/');
+    let accounts = admin_get(&format!("{base}/admin/v1/accounts"), &a.admin_token).await?;
+    println!(
+        "{:<20} {:<18} {:<24} {:<15} REASON",
+        "ACCOUNT", "PAGE", "NAME", "STATE"
+    );
+    for acct in accounts["accounts"].as_array().cloned().unwrap_or_default() {
+        let id = acct["id"].as_str().unwrap_or_default();
+        let pages = admin_get(
+            &format!("{base}/admin/v1/accounts/{id}/pages"),
+            &a.admin_token,
+        )
+        .await?;
+        for p in pages["pages"].as_array().cloned().unwrap_or_default() {
+            println!(
+                "{:<20} {:<18} {:<24} {:<15} {}",
+                id,
+                p["page_id"].as_str().unwrap_or(""),
+                p["name"].as_str().unwrap_or(""),
+                p["provisioning"]["state"].as_str().unwrap_or(""),
+                p["provisioning"]["reason"].as_str().unwrap_or("")
+            );
+        }
+    }
+    let alerts = admin_get(&format!("{base}/admin/v1/alerts"), &a.admin_token).await?;
+    for al in alerts["alerts"].as_array().cloned().unwrap_or_default() {
+        println!(
+            "alert: {} page {}: {}",
+            al["kind"].as_str().unwrap_or(""),
+            al["page_id"].as_str().unwrap_or(""),
+            al["message"].as_str().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
 fn form_query(pairs: &[(&str, &Option<String>)]) -> String {
     pairs
         .iter()

@@ -39,6 +39,11 @@ fn config(dir: &std::path::Path, port: u16) -> std::path::PathBuf {
 }
 
 fn start(dir: &std::path::Path, port: u16) -> Server {
+    // Nothing listens on port 9 of loopback: Graph calls would fail fast.
+    start_with(dir, port, "http://127.0.0.1:9")
+}
+
+fn start_with(dir: &std::path::Path, port: u16, graph_url: &str) -> Server {
     let child = Command::new(BIN)
         .args([
             "serve",
@@ -50,6 +55,7 @@ fn start(dir: &std::path::Path, port: u16) -> Server {
         .arg("--config")
         .arg(config(dir, port))
         .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+        .env("SWITCHBOARD_GRAPH_URL", graph_url)
         .env("TEST_APP_SECRET", SECRET)
         .env("TEST_VERIFY_TOKEN", "serve-test-verify-token-0123456789")
         .env("SWITCHBOARD_LOG", "warn")
@@ -165,4 +171,76 @@ fn a_simulated_customer_message_appears_in_a_conversation_and_survives_restart()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+fn admin(port: u16, method: &str, path: &str, body: &str) -> serde_json::Value {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            method,
+            "-H",
+            &format!("Authorization: Bearer {ADMIN}"),
+            "-H",
+            "content-type: application/json",
+        ])
+        .args(["-d", body, &format!("http://127.0.0.1:{port}{path}")])
+        .output()
+        .expect("curl");
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+#[test]
+fn an_administrator_connects_a_page_against_the_fake_graph_and_sees_running() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = rt.block_on(switchboard_tests::fake_graph::FakeGraph::start());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _server = start_with(dir.path(), port, &fake.base);
+
+    let acct = admin(
+        port,
+        "POST",
+        "/admin/v1/accounts",
+        r#"{"id":"shop","name":"Shop","app_id":"900000000000001","app_secret":"shop-secret-0123"}"#,
+    );
+    assert_eq!(
+        acct["callback_url"],
+        format!("http://127.0.0.1:{port}/webhooks/facebook/shop")
+    );
+    assert!(acct["verify_token"].as_str().unwrap().len() >= 32);
+    // The fake's debug_token reads the page from a token shaped "...-page-<id>".
+    let page = admin(
+        port,
+        "POST",
+        "/admin/v1/accounts/shop/pages",
+        r#"{"page_id":"104857600000003","name":"Shop Help","access_token":"EAAB-page-104857600000003"}"#,
+    );
+    assert_eq!(page["provisioning"]["state"], "running", "{page}");
+
+    let out = Command::new(BIN)
+        .args(["pages", "--url", &format!("http://127.0.0.1:{port}")])
+        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.lines()
+            .any(|l| l.contains("104857600000003") && l.contains("running")),
+        "{text}"
+    );
+    let posted: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        posted.contains(&"POST 104857600000003/subscribed_apps".to_string()),
+        "{posted:?}"
+    );
+    drop(rt);
 }

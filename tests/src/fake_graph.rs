@@ -166,6 +166,20 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
     resp
 }
 
+/// A test token shaped `...-page-<digits>` names its page.
+fn token_page(query: &str) -> Option<String> {
+    let token = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("input_token="))?;
+    let digits: String = token
+        .rsplit("-page-")
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (token.contains("-page-") && !digits.is_empty()).then_some(digits)
+}
+
 fn in_80_days() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -205,7 +219,7 @@ fn default_answer(state: &Arc<Mutex<FakeState>>, rec: &Recorded) -> Scripted {
             "app_id": "900000000000001", "type": "PAGE", "application": "Acme", "is_valid": true,
             "expires_at": 0, "data_access_expires_at": in_80_days(),
             "scopes": ["pages_messaging", "pages_manage_metadata", "pages_show_list"],
-            "profile_id": "104857600000001"
+            "profile_id": token_page(&rec.query).unwrap_or_else(|| "104857600000001".into())
         }})),
         ("POST", [_page, "subscribed_apps"]) | ("DELETE", [_page, "subscribed_apps"]) => {
             Scripted::ok(serde_json::json!({"success": true}))

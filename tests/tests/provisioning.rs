@@ -60,9 +60,17 @@ async fn a_good_token_ends_running_with_its_health_recorded() {
     );
     let t = o.token.unwrap();
     assert_eq!(t.expires_at, None, "0 means no expiry by date");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let recorded = t.data_access_expires_at.expect("data access expiry recorded");
-    assert!(recorded > now + 79 * 24 * 3600 && recorded <= now + 81 * 24 * 3600, "{recorded}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let recorded = t
+        .data_access_expires_at
+        .expect("data access expiry recorded");
+    assert!(
+        recorded > now + 79 * 24 * 3600 && recorded <= now + 81 * 24 * 3600,
+        "{recorded}"
+    );
     let reqs = fake.requests();
     let steps: Vec<(String, String)> = reqs
         .iter()
