@@ -128,6 +128,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         clock: clock.clone(),
         public_url: public_url.unwrap_or_else(|| format!("http://{}", args.addr)),
     };
+    let token_health = tokio::spawn(check_tokens_every_minute(channels.clone()));
     let services = Arc::new(Services {
         verify: VerifyDeps {
             accounts: store.clone(),
@@ -168,6 +169,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     for w in workers {
         w.abort();
     }
+    token_health.abort();
     tracing::info!("switchboard stopped");
     Ok(())
 }
@@ -188,6 +190,22 @@ async fn handle(State(services): State<Arc<Services>>, req: Request) -> Response
     };
     let resp = dispatch(&services, http::Request::from_parts(parts, bytes)).await;
     resp.map(axum::body::Body::from)
+}
+
+/// The scheduler's token-health pass, under serve: every minute, for the
+/// pages that are due (a day since their last check, or waiting on Meta).
+async fn check_tokens_every_minute(channels: ChannelDeps) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match switchboard_core::channels::check_tokens(&channels).await {
+            Ok(r) if r.checked + r.retried > 0 => tracing::info!(?r, "token health check"),
+            Ok(_) => {}
+            Err(p) => {
+                tracing::warn!(detail = %p.detail, "token health check failed; will try again")
+            }
+        }
+    }
 }
 
 /// Backoff before a failed message is tried again: 1 s, 2 s, 4 s... up to 60 s.

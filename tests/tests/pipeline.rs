@@ -1034,6 +1034,102 @@ async fn channel_requests_with_bad_input_get_clear_errors(b: Backend) {
     assert_eq!(body_json(&r)["provisioning"]["state"], "provisioning");
 }
 
+async fn token_health_check_finds_a_revoked_token_a_day_later(b: Backend) {
+    use switchboard_core::channels::check_tokens;
+    let rig = Rig::new(b, |q| q).await;
+    let (id, _) = create_globex(&rig).await;
+    add_globex_page(&rig, &id, "104857600000009").await;
+    let mut ch = rig.services.admin.channels.clone();
+
+    // Checked just now: not due.
+    let r = check_tokens(&ch).await.unwrap();
+    assert_eq!((r.checked, r.retried), (0, 0));
+
+    // A day later Meta no longer accepts the token.
+    ch.clock = Arc::new(switchboard_core::ManualClock::new(Millis(
+        rig.services.admin.channels.clock.now().0 + 25 * 3600 * 1000,
+    )));
+    rig.fake_graph.script(
+        "GET",
+        "debug_token",
+        vec![Scripted::error(
+            400,
+            190,
+            Some(460),
+            "The session has been invalidated because the user changed their password",
+        )],
+    );
+    let r = check_tokens(&ch).await.unwrap();
+    assert_eq!((r.checked, r.failed), (1, 1), "{r:?}");
+    let page = body_json(
+        &dispatch(
+            &rig.services,
+            get(
+                &format!("/admin/v1/accounts/{id}/pages/104857600000009"),
+                Some(ADMIN),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(page["provisioning"]["state"], "error");
+    assert_eq!(page["provisioning"]["code"], 190);
+    assert!(
+        page["provisioning"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("password"),
+        "{page}"
+    );
+    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    assert!(
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["page_id"] == "104857600000009" && a["kind"] == "page_error")
+    );
+    // Pages in error wait for an administrator; the check leaves them be.
+    assert_eq!(check_tokens(&ch).await.unwrap().checked, 0);
+}
+
+async fn a_page_left_provisioning_by_an_outage_is_retried(b: Backend) {
+    use switchboard_core::channels::check_tokens;
+    let rig = Rig::new(b, |q| q).await;
+    let (id, _) = create_globex(&rig).await;
+    rig.fake_graph.script(
+        "GET",
+        "debug_token",
+        vec![Scripted::error(
+            503,
+            2,
+            None,
+            "Service temporarily unavailable",
+        )],
+    );
+    let r = dispatch(&rig.services, send("POST", &format!("/admin/v1/accounts/{id}/pages"), serde_json::json!({"page_id": "104857600000009", "name": "Globex Help", "access_token": GOOD_TOKEN}))).await;
+    assert_eq!(body_json(&r)["provisioning"]["state"], "provisioning");
+    rig.fake_graph
+        .script("GET", "debug_token", vec![debug_ok("104857600000009")]);
+    rig.fake_graph.script(
+        "GET",
+        "104857600000009/subscribed_apps",
+        vec![subscribed_ours()],
+    );
+    let report = check_tokens(&rig.services.admin.channels).await.unwrap();
+    assert_eq!((report.retried, report.now_running), (1, 1), "{report:?}");
+    let page = body_json(
+        &dispatch(
+            &rig.services,
+            get(
+                &format!("/admin/v1/accounts/{id}/pages/104857600000009"),
+                Some(ADMIN),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(page["provisioning"]["state"], "running");
+}
+
 macro_rules! suite {
     ($backend:ident, $b:expr) => {
         mod $backend {
@@ -1045,7 +1141,8 @@ macro_rules! suite {
                 partially_failed_batch_is_retried_within_the_request, failed_event_holds_back_its_group_only,
                 webhook_verification_handshake, admin_read_api, connecting_breaking_and_fixing_a_page,
                 a_page_belongs_to_one_channel, removing_a_page_closes_its_conversations_and_keeps_history,
-                channel_requests_with_bad_input_get_clear_errors);
+                channel_requests_with_bad_input_get_clear_errors, token_health_check_finds_a_revoked_token_a_day_later,
+                a_page_left_provisioning_by_an_outage_is_retried);
         }
     };
     (@case $b:expr; $($case:ident),*) => {

@@ -671,3 +671,133 @@ pub async fn alerts(deps: &ChannelDeps) -> Result<Vec<Alert>, Problem> {
     }
     Ok(out)
 }
+
+// ------------------------------------------------------------------ token health
+
+/// How often a running page's token is re-validated.
+pub const TOKEN_CHECK_EVERY_SECS: i64 = 24 * 3600;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenCheckReport {
+    pub checked: usize,
+    pub failed: usize,
+    pub retried: usize,
+    pub now_running: usize,
+}
+
+/// One pass of the token-health check, safe to run at any cadence and
+/// twice at once: running pages whose token was last checked over a day
+/// ago are checked again with `debug_token` (a token Meta no longer
+/// accepts moves the page to `error` at once), and pages left
+/// `provisioning` by a Meta outage are provisioned again.
+pub async fn check_tokens(deps: &ChannelDeps) -> Result<TokenCheckReport, Problem> {
+    let now = deps.clock.now();
+    let mut report = TokenCheckReport::default();
+    for account in deps.accounts.list_accounts().await? {
+        for page in deps
+            .accounts
+            .list_pages(&account.id)
+            .await?
+            .into_iter()
+            .filter(Page::is_live)
+        {
+            let due = match page.provisioning.state {
+                ProvisioningState::Running => page
+                    .token
+                    .as_ref()
+                    .and_then(|t| t.checked_at)
+                    .is_none_or(|t| now.0 - t.0 >= TOKEN_CHECK_EVERY_SECS * 1000),
+                ProvisioningState::Provisioning => true,
+                _ => false,
+            };
+            if !due {
+                continue;
+            }
+            let Some(token) = (match &page.access_token_ref {
+                Some(r) => deps.secrets.get(r).await.map_err(secrets_down)?,
+                None => None,
+            }) else {
+                continue;
+            };
+            let retry = page.provisioning.state == ProvisioningState::Provisioning;
+            let page_id = page.page_id.clone();
+            let after = if retry {
+                report.retried += 1;
+                provision_and_save(deps, &account, page, &token).await?
+            } else {
+                report.checked += 1;
+                recheck(deps, &account, page, &token).await?
+            };
+            match after.provisioning.state {
+                ProvisioningState::Running => report.now_running += 1,
+                ProvisioningState::Error => {
+                    report.failed += 1;
+                    tracing::warn!(
+                        page_id = %page_id,
+                        code = ?after.provisioning.code,
+                        reason = after.provisioning.reason.as_deref().unwrap_or(""),
+                        "page token failed its health check"
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Re-validate a running page's token (no re-subscription).
+async fn recheck(
+    deps: &ChannelDeps,
+    account: &Account,
+    mut page: Page,
+    token: &Secret,
+) -> Result<Page, Problem> {
+    let app_secret = deps
+        .secrets
+        .get(&account.app_secret_ref)
+        .await
+        .map_err(secrets_down)?
+        .ok_or_else(|| {
+            Problem::internal("the account's app secret is missing; set it again with PATCH")
+        })?;
+    let now = deps.clock.now();
+    let target = Target {
+        app_id: &account.app_id,
+        app_secret: &app_secret,
+        page_id: &page.page_id,
+        page_token: token,
+    };
+    match deps
+        .graph
+        .debug_token(&account.app_id, &app_secret, token)
+        .await
+    {
+        Ok(info) => {
+            page.token = Some(TokenHealth {
+                expires_at: info.expires_at.filter(|&e| e > 0),
+                data_access_expires_at: info.data_access_expires_at.filter(|&e| e > 0),
+                scopes: info.scopes.clone(),
+                checked_at: Some(now),
+            });
+            if let Err(reason) = provisioning::check_token(&info, &target) {
+                page.provisioning = Provisioning {
+                    reason: Some(reason),
+                    ..Provisioning::new(ProvisioningState::Error, now)
+                };
+            }
+        }
+        Err(e) if e.class() == crate::graph::ErrorClass::Transient => return Ok(page), // try again next pass
+        Err(e) => {
+            page.provisioning = Provisioning {
+                reason: Some(format!("Checking the page token: {}", e.explain())),
+                code: e.code,
+                subcode: e.subcode,
+                ..Provisioning::new(ProvisioningState::Error, now)
+            };
+        }
+    }
+    page.updated_at = now;
+    deps.accounts.put_page(&page, WriteMode::Upsert).await?;
+    Ok(page)
+}
