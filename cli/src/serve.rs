@@ -123,6 +123,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let channels = ChannelDeps {
         accounts: store.clone(),
         conversations: store.clone(),
+        workstreams: store.clone(),
         secrets: secrets.clone(),
         graph,
         clock: clock.clone(),

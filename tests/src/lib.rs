@@ -7,15 +7,15 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue};
 use switchboard_core::Secret;
-use switchboard_core::ports::{AccountStore, ConversationStore};
+use switchboard_core::ports::{AccountStore, ConversationStore, WorkstreamStore};
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
 
 pub mod fake;
 pub mod fake_graph;
 
-/// Every store adapter implements both store ports.
-pub trait Store: AccountStore + ConversationStore {}
-impl<T: AccountStore + ConversationStore> Store for T {}
+/// Every store adapter implements every store port.
+pub trait Store: AccountStore + ConversationStore + WorkstreamStore {}
+impl<T: AccountStore + ConversationStore + WorkstreamStore> Store for T {}
 
 pub const APP_SECRET: &str = "test-app-secret-0123456789";
 pub const VERIFY_TOKEN: &str = "test-verify-token-0123456789abcdef";

@@ -72,6 +72,7 @@ async fn exercise(
     let channels = ChannelDeps {
         accounts: store.clone(),
         conversations: store.clone(),
+        workstreams: store.clone(),
         secrets: secrets.clone(),
         graph,
         clock: clock.clone(),

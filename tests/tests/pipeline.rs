@@ -96,6 +96,7 @@ impl Rig {
                 channels: switchboard_core::channels::ChannelDeps {
                     accounts: store.clone(),
                     conversations: store.clone(),
+                    workstreams: store.clone(),
                     secrets: secrets_for_admin,
                     graph,
                     clock: clock.clone(),
@@ -1130,6 +1131,105 @@ async fn a_page_left_provisioning_by_an_outage_is_retried(b: Backend) {
     assert_eq!(page["provisioning"]["state"], "running");
 }
 
+async fn workstreams_hold_channel_settings_and_own_their_pages(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let post = |body: serde_json::Value| send("POST", "/admin/v1/workstreams", body);
+    let r = dispatch(&rig.services, post(serde_json::json!({"name": "Support DK", "pages": [PAGE_1], "locale": "da_dk", "features": {"human_agent_tag": true}}))).await;
+    assert_eq!(r.status(), 201, "{:?}", body_json(&r));
+    let ws = body_json(&r);
+    assert_eq!(ws["id"], "support-dk");
+    assert_eq!(ws["locale"], "da-DK");
+    assert_eq!(
+        ws["features"],
+        serde_json::json!({"customer_attachments": true, "agent_attachments": true, "human_agent_tag": true})
+    );
+
+    let taken = dispatch(
+        &rig.services,
+        post(serde_json::json!({"name": "Sales", "pages": [PAGE_1], "locale": "en"})),
+    )
+    .await;
+    assert_eq!(taken.status(), 409);
+    assert!(
+        body_json(&taken)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("support-dk")
+    );
+    let unknown = dispatch(
+        &rig.services,
+        post(serde_json::json!({"name": "Ghost", "pages": ["104857600000077"], "locale": "en"})),
+    )
+    .await;
+    assert_eq!(
+        (
+            unknown.status().as_u16(),
+            body_json(&unknown)["code"].clone()
+        ),
+        (422, serde_json::json!("unknown_page"))
+    );
+    let bad_locale = dispatch(
+        &rig.services,
+        post(serde_json::json!({"name": "X", "locale": "english"})),
+    )
+    .await;
+    assert_eq!(bad_locale.status(), 400);
+    let typo = dispatch(
+        &rig.services,
+        post(serde_json::json!({"name": "X", "locale": "en", "features": {"human_agent": true}})),
+    )
+    .await;
+    assert_eq!(typo.status(), 400);
+
+    let moved = dispatch(
+        &rig.services,
+        send(
+            "PATCH",
+            "/admin/v1/workstreams/support-dk",
+            serde_json::json!({"pages": [PAGE_2], "features": {"agent_attachments": false}}),
+        ),
+    )
+    .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(body_json(&moved)["features"]["agent_attachments"], false);
+    let sales = dispatch(
+        &rig.services,
+        post(
+            serde_json::json!({"id": "sales", "name": "Sales", "pages": [PAGE_1], "locale": "en"}),
+        ),
+    )
+    .await;
+    assert_eq!(sales.status(), 201, "page 1 was released");
+    let list = body_json(&dispatch(&rig.services, get("/admin/v1/workstreams", Some(ADMIN))).await);
+    assert_eq!(list["workstreams"].as_array().unwrap().len(), 2);
+    let del = dispatch(
+        &rig.services,
+        send(
+            "DELETE",
+            "/admin/v1/workstreams/sales",
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    assert_eq!(del.status(), 204);
+    assert_eq!(
+        dispatch(
+            &rig.services,
+            get("/admin/v1/workstreams/sales", Some(ADMIN))
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        rig.store
+            .workstream_of_page(&PAGE_1.parse().unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
 macro_rules! suite {
     ($backend:ident, $b:expr) => {
         mod $backend {
@@ -1142,7 +1242,7 @@ macro_rules! suite {
                 webhook_verification_handshake, admin_read_api, connecting_breaking_and_fixing_a_page,
                 a_page_belongs_to_one_channel, removing_a_page_closes_its_conversations_and_keeps_history,
                 channel_requests_with_bad_input_get_clear_errors, token_health_check_finds_a_revoked_token_a_day_later,
-                a_page_left_provisioning_by_an_outage_is_retried);
+                a_page_left_provisioning_by_an_outage_is_retried, workstreams_hold_channel_settings_and_own_their_pages);
         }
     };
     (@case $b:expr; $($case:ident),*) => {

@@ -240,6 +240,85 @@ async fn a_page_belongs_to_one_account_until_removed(s: Arc<dyn Store>) {
     assert_eq!(s.list_pages(&b).await.unwrap()[0].page_id, page_id);
 }
 
+async fn a_page_feeds_at_most_one_workstream(s: Arc<dyn Store>) {
+    use switchboard_core::workstreams::{Features, Locale, Workstream, WorkstreamId};
+    let p = |n: &str| PageId::parse(format!("{}{n}", &unique_psid()[..10])).unwrap();
+    let (p1, p2) = (p("1"), p("2"));
+    let ws = |id: &str, pages: Vec<PageId>| Workstream {
+        id: WorkstreamId::parse(id).unwrap(),
+        name: id.to_string(),
+        pages,
+        locale: Locale::parse("da").unwrap(),
+        features: Features {
+            human_agent_tag: true,
+            ..Features::default()
+        },
+        created_at: Millis(T0),
+        updated_at: Millis(T0),
+    };
+    let suffix = unique_psid();
+    let (a, b) = (format!("support-{suffix}"), format!("sales-{suffix}"));
+    let support = ws(&a, vec![p1.clone(), p2.clone()]);
+    s.put_workstream(&support, WriteMode::Create).await.unwrap();
+    assert_eq!(
+        s.get_workstream(&support.id).await.unwrap(),
+        Some(support.clone())
+    );
+    assert!(matches!(
+        s.put_workstream(&support, WriteMode::Create).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.workstream_of_page(&p2).await.unwrap(),
+        Some(support.id.clone())
+    );
+
+    let sales = ws(&b, vec![p2.clone()]);
+    match s.put_workstream(&sales, WriteMode::Create).await {
+        Err(StoreError::Conflict(m)) => assert!(m.contains(&a), "names the other workstream: {m}"),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert!(
+        s.get_workstream(&sales.id).await.unwrap().is_none(),
+        "nothing half-written"
+    );
+    assert_eq!(
+        s.workstream_of_page(&p2).await.unwrap(),
+        Some(support.id.clone())
+    );
+
+    // Support lets go of p2; now sales may take it.
+    s.put_workstream(&ws(&a, vec![p1.clone()]), WriteMode::Upsert)
+        .await
+        .unwrap();
+    assert_eq!(s.workstream_of_page(&p2).await.unwrap(), None);
+    s.put_workstream(&sales, WriteMode::Create).await.unwrap();
+    assert_eq!(
+        s.workstream_of_page(&p2).await.unwrap(),
+        Some(sales.id.clone())
+    );
+    let ids: Vec<WorkstreamId> = s
+        .list_workstreams()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert!(ids.contains(&support.id) && ids.contains(&sales.id));
+
+    s.delete_workstream(&support.id).await.unwrap();
+    assert_eq!(s.workstream_of_page(&p1).await.unwrap(), None);
+    assert!(matches!(
+        s.delete_workstream(&support.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        s.workstream_of_page(&p2).await.unwrap(),
+        Some(sales.id.clone()),
+        "others keep their pages"
+    );
+}
+
 async fn new_customer_gets_contact_and_waiting_conversation(s: Arc<dyn Store>) {
     let psid = unique_psid();
     let e = event(
@@ -550,6 +629,7 @@ macro_rules! suite {
             use super::*;
             suite!(@case $make; accounts_conditional_create_and_upsert, webhook_verification_is_recorded,
                 accounts_are_listed_and_deleted, a_page_belongs_to_one_account_until_removed,
+                a_page_feeds_at_most_one_workstream,
                 pages_conditional_create, new_customer_gets_contact_and_waiting_conversation,
                 redelivered_event_changes_nothing, timeline_is_in_timestamp_order_and_window_only_moves_forward,
                 closed_conversation_is_not_reopened, listing_filters_by_page_psid_and_state,

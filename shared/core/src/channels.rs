@@ -8,12 +8,13 @@ use crate::graph::GraphApi;
 use crate::ids::{AccountId, AppId, PageId};
 use crate::ports::{
     Account, AccountStore, ConversationFilter, ConversationState, ConversationStore, Page,
-    SecretStore, StoreError, WriteMode, app_secret_name, page_token_name,
+    SecretStore, StoreError, WorkstreamStore, WriteMode, app_secret_name, page_token_name,
 };
 use crate::problem::Problem;
 use crate::provisioning::{self, Provisioning, ProvisioningState, Target, TokenHealth};
 use crate::secret::Secret;
 use crate::time::{self, Millis};
+use crate::workstreams::{Features, Locale, Workstream, WorkstreamId};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 pub struct ChannelDeps {
     pub accounts: Arc<dyn AccountStore>,
     pub conversations: Arc<dyn ConversationStore>,
+    pub workstreams: Arc<dyn WorkstreamStore>,
     pub secrets: Arc<dyn SecretStore>,
     pub graph: Arc<dyn GraphApi>,
     pub clock: Arc<dyn Clock>,
@@ -800,4 +802,145 @@ async fn recheck(
     page.updated_at = now;
     deps.accounts.put_page(&page, WriteMode::Upsert).await?;
     Ok(page)
+}
+
+// ------------------------------------------------------------------ workstreams
+
+/// Most pages one workstream may list (one store transaction binds them).
+pub const MAX_WORKSTREAM_PAGES: usize = 50;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkstream {
+    #[serde(default)]
+    pub id: Option<WorkstreamId>,
+    pub name: String,
+    #[serde(default)]
+    pub pages: Vec<PageId>,
+    pub locale: Locale,
+    #[serde(default)]
+    pub features: Features,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkstreamPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub pages: Option<Vec<PageId>>,
+    #[serde(default)]
+    pub locale: Option<Locale>,
+    #[serde(default)]
+    pub features: Option<Features>,
+}
+
+async fn check_pages(deps: &ChannelDeps, pages: &[PageId]) -> Result<(), Problem> {
+    require(
+        pages.len() <= MAX_WORKSTREAM_PAGES,
+        "too_many_pages",
+        "a workstream lists at most 50 pages",
+    )?;
+    let mut seen = std::collections::HashSet::new();
+    for p in pages {
+        require(
+            seen.insert(p),
+            "duplicate_page",
+            &format!("page {p} is listed twice"),
+        )?;
+        if deps
+            .accounts
+            .get_page(p)
+            .await?
+            .filter(Page::is_live)
+            .is_none()
+        {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_page",
+                "Unknown page",
+                format!("page {p} is not connected to any account; connect it first"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn ws_conflict(e: StoreError) -> Problem {
+    match e {
+        StoreError::Conflict(m) => conflict(format!(
+            "{m}; a page feeds at most one workstream and ids are unique"
+        )),
+        other => other.into(),
+    }
+}
+
+pub async fn create_workstream(
+    deps: &ChannelDeps,
+    input: NewWorkstream,
+) -> Result<Workstream, Problem> {
+    check_name(&input.name)?;
+    check_pages(deps, &input.pages).await?;
+    let id = match input.id {
+        Some(id) => id,
+        None => WorkstreamId::parse(slug(&input.name))?,
+    };
+    let now = deps.clock.now();
+    let ws = Workstream {
+        id,
+        name: input.name.trim().to_string(),
+        pages: input.pages,
+        locale: input.locale,
+        features: input.features,
+        created_at: now,
+        updated_at: now,
+    };
+    deps.workstreams
+        .put_workstream(&ws, WriteMode::Create)
+        .await
+        .map_err(ws_conflict)?;
+    Ok(ws)
+}
+
+pub async fn get_workstream(deps: &ChannelDeps, id: &WorkstreamId) -> Result<Workstream, Problem> {
+    deps.workstreams
+        .get_workstream(id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no workstream {id}")))
+}
+
+pub async fn list_workstreams(deps: &ChannelDeps) -> Result<Vec<Workstream>, Problem> {
+    Ok(deps.workstreams.list_workstreams().await?)
+}
+
+pub async fn update_workstream(
+    deps: &ChannelDeps,
+    id: &WorkstreamId,
+    patch: WorkstreamPatch,
+) -> Result<Workstream, Problem> {
+    let mut ws = get_workstream(deps, id).await?;
+    if let Some(name) = patch.name {
+        check_name(&name)?;
+        ws.name = name.trim().to_string();
+    }
+    if let Some(pages) = patch.pages {
+        check_pages(deps, &pages).await?;
+        ws.pages = pages;
+    }
+    if let Some(locale) = patch.locale {
+        ws.locale = locale;
+    }
+    if let Some(features) = patch.features {
+        ws.features = features;
+    }
+    ws.updated_at = deps.clock.now();
+    deps.workstreams
+        .put_workstream(&ws, WriteMode::Upsert)
+        .await
+        .map_err(ws_conflict)?;
+    Ok(ws)
+}
+
+pub async fn delete_workstream(deps: &ChannelDeps, id: &WorkstreamId) -> Result<(), Problem> {
+    Ok(deps.workstreams.delete_workstream(id).await?)
 }

@@ -11,6 +11,7 @@ use crate::problem::Problem;
 use crate::secret::Secret;
 use crate::signature::{SIGNATURE_256_HEADER, SIGNATURE_SHA1_HEADER};
 use crate::verify::{self, VerifyDeps};
+use crate::workstreams::WorkstreamId;
 use bytes::Bytes;
 use http::{Method, Response, StatusCode, header};
 use serde::Serialize;
@@ -230,6 +231,35 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
             )),
             _ => Ok(method_not_allowed("GET")),
         },
+        ["workstreams"] => match m {
+            Method::GET => Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({ "workstreams": channels::list_workstreams(ch).await? }),
+            )),
+            Method::POST => Ok(json(
+                StatusCode::CREATED,
+                &channels::create_workstream(ch, parse_body(req)?).await?,
+            )),
+            _ => Ok(method_not_allowed("GET, POST")),
+        },
+        ["workstreams", id] => {
+            let id = WorkstreamId::parse(*id)?;
+            match m {
+                Method::GET => Ok(json(
+                    StatusCode::OK,
+                    &channels::get_workstream(ch, &id).await?,
+                )),
+                Method::PATCH => Ok(json(
+                    StatusCode::OK,
+                    &channels::update_workstream(ch, &id, parse_body(req)?).await?,
+                )),
+                Method::DELETE => {
+                    channels::delete_workstream(ch, &id).await?;
+                    Ok(no_content())
+                }
+                _ => Ok(method_not_allowed("GET, PATCH, DELETE")),
+            }
+        }
         ["accounts"] => match m {
             Method::GET => Ok(json(
                 StatusCode::OK,

@@ -23,6 +23,7 @@ pub mod secret;
 pub mod signature;
 pub mod time;
 pub mod verify;
+pub mod workstreams;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use secret::Secret;

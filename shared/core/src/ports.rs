@@ -10,6 +10,7 @@ use crate::ids::{AccountId, AppId, ContactId, ConversationId, PageId, Psid};
 use crate::provisioning::{Provisioning, ProvisioningState, TokenHealth};
 use crate::secret::Secret;
 use crate::time::{self, Millis};
+use crate::workstreams::{Workstream, WorkstreamId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -211,6 +212,22 @@ pub trait AccountStore: Send + Sync {
     async fn get_page(&self, id: &PageId) -> StoreResult<Option<Page>>;
     /// An account's pages (removed ones included), by page id.
     async fn list_pages(&self, account: &AccountId) -> StoreResult<Vec<Page>>;
+}
+
+/// Messaging workstreams and which page feeds which.
+///
+/// `put_workstream` binds the workstream's pages and releases the pages it
+/// no longer lists, atomically; `Conflict` when (with `Create`) the id
+/// exists, or when a listed page feeds another workstream.
+#[async_trait]
+pub trait WorkstreamStore: Send + Sync {
+    async fn put_workstream(&self, ws: &Workstream, mode: WriteMode) -> StoreResult<()>;
+    async fn get_workstream(&self, id: &WorkstreamId) -> StoreResult<Option<Workstream>>;
+    async fn list_workstreams(&self) -> StoreResult<Vec<Workstream>>;
+    /// Remove it and release its pages; `NotFound` when there is none.
+    async fn delete_workstream(&self, id: &WorkstreamId) -> StoreResult<()>;
+    /// The workstream a page feeds, if any.
+    async fn workstream_of_page(&self, page: &PageId) -> StoreResult<Option<WorkstreamId>>;
 }
 
 /// The ids a new contact and conversation get if `append` needs them.

@@ -24,8 +24,9 @@ use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
     ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
-    WriteMode, appended_customer, opens_conversation,
+    WorkstreamStore, WriteMode, appended_customer, opens_conversation,
 };
+use switchboard_core::workstreams::{Workstream, WorkstreamId};
 
 type Str = TableDefinition<'static, &'static str, &'static str>;
 const ACCOUNTS: Str = TableDefinition::new("accounts");
@@ -36,7 +37,9 @@ const CONVERSATIONS: Str = TableDefinition::new("conversations");
 const TIMELINE: Str = TableDefinition::new("timeline");
 const MARKERS: Str = TableDefinition::new("markers");
 const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
-const ALL_TABLES: [Str; 8] = [
+const WORKSTREAMS: Str = TableDefinition::new("workstreams");
+const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
+const ALL_TABLES: [Str; 10] = [
     ACCOUNTS,
     PAGES,
     CUSTOMERS,
@@ -45,6 +48,8 @@ const ALL_TABLES: [Str; 8] = [
     TIMELINE,
     MARKERS,
     UNATTRIBUTED,
+    WORKSTREAMS,
+    PAGE_WORKSTREAM,
 ];
 
 #[derive(Clone)]
@@ -479,6 +484,104 @@ impl ConversationStore for RedbStore {
                     .map_err(err)?;
             }
             Ok(conv)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl WorkstreamStore for RedbStore {
+    async fn put_workstream(&self, ws: &Workstream, mode: WriteMode) -> StoreResult<()> {
+        let ws = ws.clone();
+        self.write(move |txn| {
+            let mut all = txn.open_table(WORKSTREAMS).map_err(err)?;
+            let mut bindings = txn.open_table(PAGE_WORKSTREAM).map_err(err)?;
+            let existing: Option<Workstream> = all
+                .get(ws.id.as_str())
+                .map_err(err)?
+                .map(|g| dec(g.value()))
+                .transpose()?;
+            if mode == WriteMode::Create && existing.is_some() {
+                return Err(StoreError::Conflict(format!("workstream {}", ws.id)));
+            }
+            for page in &ws.pages {
+                if let Some(other) = bindings.get(page.as_str()).map_err(err)?
+                    && other.value() != ws.id.as_str()
+                {
+                    return Err(StoreError::Conflict(format!(
+                        "page {page} feeds workstream {}",
+                        other.value()
+                    )));
+                }
+            }
+            for old in existing
+                .iter()
+                .flat_map(|e| e.pages.iter())
+                .filter(|p| !ws.pages.contains(p))
+            {
+                bindings.remove(old.as_str()).map_err(err)?;
+            }
+            for page in &ws.pages {
+                bindings
+                    .insert(page.as_str(), ws.id.as_str())
+                    .map_err(err)?;
+            }
+            all.insert(ws.id.as_str(), enc(&ws)?.as_str())
+                .map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_workstream(&self, id: &WorkstreamId) -> StoreResult<Option<Workstream>> {
+        self.get_json(WORKSTREAMS, id.to_string()).await
+    }
+
+    async fn list_workstreams(&self) -> StoreResult<Vec<Workstream>> {
+        self.read(|txn| {
+            let t = txn.open_table(WORKSTREAMS).map_err(err)?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(err)? {
+                out.push(dec(row.map_err(err)?.1.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete_workstream(&self, id: &WorkstreamId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |txn| {
+            let mut all = txn.open_table(WORKSTREAMS).map_err(err)?;
+            let existing: Workstream = match all.get(id.as_str()).map_err(err)? {
+                Some(g) => dec(g.value())?,
+                None => return Err(StoreError::NotFound(format!("workstream {id}"))),
+            };
+            let mut bindings = txn.open_table(PAGE_WORKSTREAM).map_err(err)?;
+            for page in &existing.pages {
+                let mine = bindings
+                    .get(page.as_str())
+                    .map_err(err)?
+                    .is_some_and(|g| g.value() == id.as_str());
+                if mine {
+                    bindings.remove(page.as_str()).map_err(err)?;
+                }
+            }
+            all.remove(id.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn workstream_of_page(&self, page: &PageId) -> StoreResult<Option<WorkstreamId>> {
+        let key = page.to_string();
+        self.read(move |txn| {
+            let t = txn.open_table(PAGE_WORKSTREAM).map_err(err)?;
+            let v = t.get(key.as_str()).map_err(err)?;
+            v.map(|g| {
+                WorkstreamId::parse(g.value()).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()
         })
         .await
     }
