@@ -69,3 +69,23 @@ write("sqs-router.json", {"Records": [{
     "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
     "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-inbound.fifo", "awsRegion": "eu-west-1",
 }]})
+
+
+def admin_event(path, groups):
+    ev = http_event("GET", "")
+    ev["routeKey"] = "ANY /admin/v1/{proxy+}"
+    ev["rawPath"] = path
+    ev["pathParameters"] = {"proxy": path[len("/admin/v1/"):]}
+    ev["requestContext"]["http"]["path"] = path
+    ev["requestContext"]["http"]["userAgent"] = "curl/8.5.0"
+    ev["requestContext"]["routeKey"] = "ANY /admin/v1/{proxy+}"
+    ev["requestContext"]["authorizer"] = {"jwt": {
+        "claims": {"sub": "3f1c-admin-user", "cognito:groups": groups, "token_use": "id"},
+        "scopes": None,
+    }}
+    ev["headers"]["authorization"] = "Bearer eyJ...verified-by-api-gateway"
+    return ev
+
+
+write("apigw-admin-accounts.json", admin_event("/admin/v1/accounts", "[admin]"))
+write("apigw-admin-forbidden.json", admin_event("/admin/v1/accounts", "[agent]"))

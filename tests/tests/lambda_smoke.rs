@@ -102,6 +102,8 @@ async fn lambda_functions_under_cargo_lambda_watch() {
             "webhook-ingest",
             "-p",
             "router",
+            "-p",
+            "admin-api",
         ])
         .current_dir(workspace_root())
         .status()
@@ -120,6 +122,10 @@ async fn lambda_functions_under_cargo_lambda_watch() {
             queues.queue.url().to_string(),
         ),
         ("SWITCHBOARD_SECRETS_PREFIX", prefix),
+        (
+            "SWITCHBOARD_PUBLIC_URL",
+            "https://abc123.execute-api.eu-west-1.amazonaws.com".to_string(),
+        ),
     ];
     let mut cmd = Command::new(cargo_lambda());
     cmd.args([
@@ -179,6 +185,24 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         .unwrap();
     assert_eq!(queued.len(), 1, "exactly the one event was queued");
     assert_eq!(queued[0].group, "104857600000001:7700000000000001");
+
+    // admin-api: the authorizer's claims decide; the secret never comes back.
+    let admin = invoke(port, "admin-api", "apigw-admin-accounts.json");
+    assert_eq!(admin["statusCode"], 200, "{admin}");
+    let body: serde_json::Value = serde_json::from_str(admin["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["accounts"][0]["id"], "acme");
+    assert_eq!(
+        body["accounts"][0]["callback_url"],
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/facebook/acme"
+    );
+    assert!(
+        !admin["body"]
+            .as_str()
+            .unwrap()
+            .contains("events-app-secret")
+    );
+    let forbidden = invoke(port, "admin-api", "apigw-admin-forbidden.json");
+    assert_eq!(forbidden["statusCode"], 403, "{forbidden}");
 
     // router: the good record is stored, the poison one is reported failed.
     let r = invoke(port, "router", "sqs-router.json");

@@ -4,7 +4,7 @@
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use bytes::Bytes;
 use lambda_http::Body;
-use switchboard_core::http_api::{HttpRequest, HttpResponse};
+use switchboard_core::http_api::{HttpRequest, HttpResponse, Principal};
 use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
 
 pub use lambda_http::Error;
@@ -18,7 +18,11 @@ pub fn init_tracing() {
 /// is the exact bytes Meta sent: `lambda_http` has already decoded
 /// API Gateway's base64 (`isBase64Encoded`), and nothing re-serialises it.
 pub fn to_domain(req: lambda_http::Request) -> HttpRequest {
-    let (parts, body) = req.into_parts();
+    let principal = principal(&req);
+    let (mut parts, body) = req.into_parts();
+    if let Some(p) = principal {
+        parts.extensions.insert(p);
+    }
     let bytes = match body {
         Body::Empty => Bytes::new(),
         Body::Text(t) => Bytes::from(t),
@@ -26,6 +30,46 @@ pub fn to_domain(req: lambda_http::Request) -> HttpRequest {
         _ => Bytes::new(),
     };
     http::Request::from_parts(parts, bytes)
+}
+
+/// The claim that lists a user's groups (Cognito's, unless overridden by
+/// `SWITCHBOARD_GROUPS_CLAIM` for another issuer).
+pub fn groups_claim() -> String {
+    std::env::var("SWITCHBOARD_GROUPS_CLAIM").unwrap_or_else(|_| "cognito:groups".into())
+}
+
+/// The caller as API Gateway's JWT authorizer verified it, if it did.
+fn principal(req: &lambda_http::Request) -> Option<Principal> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let RequestContext::ApiGatewayV2(ctx) = req.request_context_ref()? else {
+        return None;
+    };
+    let claims = &ctx.authorizer.as_ref()?.jwt.as_ref()?.claims;
+    Some(Principal {
+        subject: claims
+            .get("sub")
+            .or_else(|| claims.get("username"))
+            .cloned()
+            .unwrap_or_default(),
+        groups: claims
+            .get(&groups_claim())
+            .map(|g| parse_groups(g))
+            .unwrap_or_default(),
+    })
+}
+
+/// HTTP APIs render a list claim as `[admin agent]`; accept JSON-ish and
+/// comma-separated forms too.
+pub fn parse_groups(v: &str) -> Vec<String> {
+    v.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .map(|g| g.trim_matches('"'))
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The domain's response as a Lambda HTTP response (text when UTF-8).
@@ -63,4 +107,20 @@ pub async fn route_sqs_batch(deps: &RouterDeps, event: SqsEvent) -> SqsBatchResp
         })
         .collect();
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn group_claims_in_every_rendering() {
+        for v in [
+            "[admin agent]",
+            "admin,agent",
+            "[\"admin\",\"agent\"]",
+            " admin  agent ",
+        ] {
+            assert_eq!(super::parse_groups(v), ["admin", "agent"], "{v}");
+        }
+        assert!(super::parse_groups("[]").is_empty());
+    }
 }

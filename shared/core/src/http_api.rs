@@ -109,11 +109,22 @@ pub async fn webhook_ingest(deps: &IngestDeps, req: &HttpRequest) -> HttpRespons
     }
 }
 
+/// Who is calling, as the platform's authorizer established it (in AWS,
+/// the API Gateway JWT authorizer's claims). Only the Lambda glue puts it
+/// in a request's extensions; no header can.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: String,
+    pub groups: Vec<String>,
+}
+
 /// How admin requests prove who they are.
 #[derive(Clone)]
 pub enum AdminAuth {
     /// `Authorization: Bearer <token>` (serve: `SWITCHBOARD_ADMIN_TOKEN`).
     Bearer(Secret),
+    /// A [`Principal`] in this group (AWS: a Cognito group in the JWT).
+    Group(String),
 }
 
 #[derive(Clone)]
@@ -138,29 +149,39 @@ fn no_content() -> HttpResponse {
 }
 
 fn authorize(auth: &AdminAuth, req: &HttpRequest) -> Result<(), Problem> {
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    match (auth, presented) {
-        (AdminAuth::Bearer(expected), Some(token))
-            if !expected.is_empty() && expected.ct_eq(token.trim()) =>
-        {
-            Ok(())
+    let unauthenticated = |detail: &str| {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Unauthenticated",
+            detail,
+        )
+    };
+    match auth {
+        AdminAuth::Group(required) => match req.extensions().get::<Principal>() {
+            Some(p) if p.groups.iter().any(|g| g == required) => Ok(()),
+            Some(p) => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                format!("{} is not in the {required} group", p.subject),
+            )),
+            None => Err(unauthenticated(
+                "sign in: this API needs a token from the stack's user pool",
+            )),
+        },
+        AdminAuth::Bearer(expected) => {
+            let presented = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            match presented {
+                Some(token) if !expected.is_empty() && expected.ct_eq(token.trim()) => Ok(()),
+                Some(_) => Err(unauthenticated("the bearer token is not valid")),
+                None => Err(unauthenticated("send Authorization: Bearer <admin token>")),
+            }
         }
-        (_, None) => Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Unauthenticated",
-            "send Authorization: Bearer <admin token>",
-        )),
-        _ => Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Unauthenticated",
-            "the bearer token is not valid",
-        )),
     }
 }
 
