@@ -30,6 +30,10 @@ enum Command {
     Timeline(simulate::TimelineArgs),
     /// Print every page's provisioning state, and the alerts (admin API).
     Pages(simulate::PagesArgs),
+    /// Make a running Switchboard match a configuration file (admin API).
+    Apply(simulate::ApplyArgs),
+    /// Write the current configuration as a file, secrets as ${ENV} placeholders.
+    Export(simulate::ExportArgs),
 }
 
 fn init_tracing() {
@@ -57,6 +61,8 @@ async fn main() -> ExitCode {
         Command::Conversations(a) => simulate::conversations(a).await,
         Command::Timeline(a) => simulate::timeline(a).await,
         Command::Pages(a) => simulate::pages(a).await,
+        Command::Apply(a) => simulate::apply(a).await,
+        Command::Export(a) => simulate::export(a).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -224,6 +224,138 @@ pub async fn pages(a: PagesArgs) -> Result<()> {
     Ok(())
 }
 
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The configuration file (YAML; `${NAME}` values come from the environment).
+    #[arg(short = 'f', long = "file")]
+    file: PathBuf,
+    /// Print what would change, change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
+    admin_token: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Where to write the file (default: standard output).
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
+    admin_token: String,
+}
+
+pub async fn apply(a: ApplyArgs) -> Result<()> {
+    let yaml = std::fs::read_to_string(&a.file)
+        .map_err(|e| format!("cannot read {}: {e}", a.file.display()))?;
+    let config = switchboard_core::config::Config::parse(&yaml, &|k| std::env::var(k).ok())?;
+    let url = format!(
+        "{}/admin/v1/apply{}",
+        a.url.trim_end_matches('/'),
+        if a.dry_run { "?dry_run=true" } else { "" }
+    );
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(&a.admin_token)
+        .json(&config.to_desired_json())
+        .send()
+        .await
+        .map_err(|e| format!("POST {url}: {e}"))?;
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.map_err(|e| format!("POST {url}: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("{status}: {}", body["detail"].as_str().unwrap_or("")).into());
+    }
+    let changes = body["changes"].as_array().cloned().unwrap_or_default();
+    let verb = if a.dry_run { "would" } else { "did" };
+    if changes.is_empty() {
+        println!("no changes");
+    }
+    for c in changes {
+        println!("{verb}: {}", c.as_str().unwrap_or(""));
+    }
+    for (account, token) in body["verify_tokens"].as_object().into_iter().flatten() {
+        println!(
+            "account {account}: generated verify token (shown once): {}",
+            token.as_str().unwrap_or("")
+        );
+    }
+    for p in body["not_running"].as_array().into_iter().flatten() {
+        println!("warning: {}", p.as_str().unwrap_or(""));
+    }
+    Ok(())
+}
+
+/// `acme-eu` -> `ACME_EU`.
+fn env_name(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+pub async fn export(a: ExportArgs) -> Result<()> {
+    let base = a.url.trim_end_matches('/');
+    let state = admin_get(&format!("{base}/admin/v1/export"), &a.admin_token).await?;
+    let q =
+        |v: &serde_json::Value| serde_json::to_string(v.as_str().unwrap_or("")).unwrap_or_default();
+    let mut out =
+        String::from("# Exported by switchboard export; secrets are read from the environment.\n");
+    out += &format!("public_url: {}\n", q(&state["public_url"]));
+    out += "accounts:\n";
+    for acct in state["accounts"].as_array().into_iter().flatten() {
+        let id = acct["id"].as_str().unwrap_or("");
+        out += &format!(
+            "  - id: {id}\n    name: {}\n    app_id: {}\n",
+            q(&acct["name"]),
+            q(&acct["app_id"])
+        );
+        out += &format!(
+            "    app_secret: ${{{}_APP_SECRET}}\n    verify_token: ${{{}_VERIFY_TOKEN}}\n",
+            env_name(id),
+            env_name(id)
+        );
+        out += "    pages:\n";
+        for p in acct["pages"].as_array().into_iter().flatten() {
+            let pid = p["page_id"].as_str().unwrap_or("");
+            out += &format!(
+                "      - page_id: {}\n        name: {}\n",
+                q(&p["page_id"]),
+                q(&p["name"])
+            );
+            if p["has_token"].as_bool() == Some(true) {
+                out += &format!("        access_token: ${{PAGE_{pid}_TOKEN}}\n");
+            }
+        }
+    }
+    out += "workstreams:\n";
+    for ws in state["workstreams"].as_array().into_iter().flatten() {
+        out += &format!(
+            "  - id: {}\n    name: {}\n    locale: {}\n",
+            q(&ws["id"]),
+            q(&ws["name"]),
+            q(&ws["locale"])
+        );
+        out += &format!("    pages: {}\n", ws["pages"]);
+        out += &format!("    features: {}\n", ws["features"]);
+    }
+    match &a.output {
+        Some(path) => std::fs::write(path, out)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print!("{out}"),
+    }
+    Ok(())
+}
+
 fn form_query(pairs: &[(&str, &Option<String>)]) -> String {
     pairs
         .iter()

@@ -244,3 +244,98 @@ fn an_administrator_connects_a_page_against_the_fake_graph_and_sees_running() {
     );
     drop(rt);
 }
+
+fn cli(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--url", &format!("http://127.0.0.1:{port}")])
+        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn apply_twice_changes_nothing_and_export_round_trips() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = rt.block_on(switchboard_tests::fake_graph::FakeGraph::start());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _server = start_with(dir.path(), port, &fake.base);
+    let file = dir.path().join("switchboard.yaml");
+    let yaml = |shop_name: &str| {
+        format!(
+            "accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: ${{TEST_APP_SECRET}}\n    verify_token: ${{TEST_VERIFY_TOKEN}}\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n  - id: shop\n    name: {shop_name}\n    app_id: \"900000000000001\"\n    app_secret: ${{SHOP_APP_SECRET}}\n    verify_token: ${{SHOP_VERIFY_TOKEN}}\n    pages:\n      - page_id: \"104857600000003\"\n        name: Shop Help\n        access_token: ${{SHOP_PAGE_TOKEN}}\n"
+        )
+    };
+    let envs = [
+        ("TEST_APP_SECRET", SECRET),
+        ("TEST_VERIFY_TOKEN", "serve-test-verify-token-0123456789"),
+        ("SHOP_APP_SECRET", "shop-app-secret"),
+        ("SHOP_VERIFY_TOKEN", "shop-verify-token-0123456789"),
+        ("SHOP_PAGE_TOKEN", "EAAB-page-104857600000003"),
+    ];
+    std::fs::write(&file, yaml("Shop")).unwrap();
+    let f = file.to_str().unwrap();
+    let (ok, out) = cli(port, &["apply", "-f", f], &envs);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("did: create account shop")
+            && out.contains("did: connect page 104857600000003"),
+        "{out}"
+    );
+    assert!(!out.contains("warning"), "the page reached running: {out}");
+    let (ok, out) = cli(port, &["apply", "-f", f], &envs);
+    assert!(ok && out.trim() == "no changes", "second apply: {out}");
+
+    std::fs::write(&file, yaml("Shop DK")).unwrap();
+    let (_, out) = cli(port, &["apply", "-f", f, "--dry-run"], &envs);
+    assert_eq!(out.trim(), "would: rename account shop to \"Shop DK\"");
+    let (_, out) = cli(port, &["apply", "-f", f], &envs);
+    assert!(out.contains("did: rename account shop"), "{out}");
+
+    // A missing variable is named, and nothing is sent.
+    let (ok, out) = cli(port, &["apply", "-f", f], &envs[..4]);
+    assert!(!ok && out.contains("SHOP_PAGE_TOKEN"), "{out}");
+
+    let exported = dir.path().join("exported.yaml");
+    let (ok, out) = cli(port, &["export", "-o", exported.to_str().unwrap()], &[]);
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(
+        text.contains("${SHOP_APP_SECRET}") && text.contains("${PAGE_104857600000003_TOKEN}"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("shop-app-secret") && !text.contains("EAAB-page"),
+        "no secret in the export"
+    );
+    let round_trip = [
+        ("ACME_APP_SECRET", SECRET),
+        ("ACME_VERIFY_TOKEN", "serve-test-verify-token-0123456789"),
+        ("SHOP_APP_SECRET", "shop-app-secret"),
+        ("SHOP_VERIFY_TOKEN", "shop-verify-token-0123456789"),
+        ("PAGE_104857600000003_TOKEN", "EAAB-page-104857600000003"),
+    ];
+    let (ok, out) = cli(
+        port,
+        &["apply", "-f", exported.to_str().unwrap()],
+        &round_trip,
+    );
+    assert!(
+        ok && out.trim() == "no changes",
+        "the export applies as no change: {out}\n{text}"
+    );
+    drop(rt);
+}

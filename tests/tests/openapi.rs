@@ -175,6 +175,16 @@ async fn the_server_keeps_the_documented_contract() {
             Some(serde_json::json!({"locale": "en-GB"})),
         ),
         ("listAlerts", None),
+        ("exportConfiguration", None),
+        (
+            "applyConfiguration",
+            Some(serde_json::json!({"accounts": [
+                {"id": "acme", "name": "Acme", "app_id": "900000000000001", "app_secret": APP_SECRET,
+                 "pages": [{"page_id": "104857600000001", "name": "Acme Support"}, {"page_id": "104857600000002", "name": "Acme Shop"}]},
+                {"id": "shop", "name": "Shop DK", "app_id": "900000000000001", "app_secret": "shop-secret",
+                 "pages": [{"page_id": "104857600000003", "name": "Shop Help"}]}
+            ]})),
+        ),
         ("listConversations", None),
         ("getConversation", None),
         ("getTimeline", None),

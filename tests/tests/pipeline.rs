@@ -1230,6 +1230,113 @@ async fn workstreams_hold_channel_settings_and_own_their_pages(b: Backend) {
     );
 }
 
+async fn applying_a_configuration_twice_changes_nothing_the_second_time(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let apply = |body: serde_json::Value, dry: bool| {
+        send(
+            "POST",
+            if dry {
+                "/admin/v1/apply?dry_run=true"
+            } else {
+                "/admin/v1/apply"
+            },
+            body,
+        )
+    };
+    let changes = |r: &http::Response<Bytes>| -> Vec<String> {
+        body_json(r)["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut desired = serde_json::json!({"accounts": [{
+        "id": "shop", "name": "Shop", "app_id": "900000000000001", "app_secret": "shop-secret-0001",
+        "verify_token": "shop-verify-token-0123456789",
+        "pages": [{"page_id": "104857600000009", "name": "Shop Help", "access_token": "EAAB-page-104857600000009"}]
+    }]});
+    let dry = dispatch(&rig.services, apply(desired.clone(), true)).await;
+    assert_eq!(dry.status(), 200, "{:?}", body_json(&dry));
+    assert_eq!(
+        changes(&dry),
+        [
+            "remove account acme",
+            "create account shop",
+            "connect page 104857600000009 to account shop"
+        ]
+    );
+    assert!(
+        rig.store
+            .get_account(&"acme".parse().unwrap())
+            .await
+            .unwrap()
+            .is_some(),
+        "a dry run changes nothing"
+    );
+
+    let done = dispatch(&rig.services, apply(desired.clone(), false)).await;
+    assert_eq!(changes(&done), changes(&dry));
+    assert!(
+        body_json(&done).get("not_running").is_none(),
+        "{:?}",
+        body_json(&done)
+    );
+    let again = dispatch(&rig.services, apply(desired.clone(), false)).await;
+    assert!(
+        changes(&again).is_empty(),
+        "second apply: {:?}",
+        changes(&again)
+    );
+
+    desired["accounts"][0]["pages"][0]["name"] = "Shop Support".into();
+    desired["accounts"][0]["app_secret"] = "shop-secret-0002".into();
+    desired["workstreams"] = serde_json::json!([{"id": "support", "name": "Support", "pages": ["104857600000009"], "locale": "da"}]);
+    let edited = dispatch(&rig.services, apply(desired.clone(), false)).await;
+    assert_eq!(
+        changes(&edited),
+        [
+            "replace account shop's app secret",
+            "rename page 104857600000009 to \"Shop Support\"",
+            "create workstream support"
+        ]
+    );
+    assert!(changes(&dispatch(&rig.services, apply(desired.clone(), false)).await).is_empty());
+    // The new secret is the one that verifies deliveries now.
+    let delivery = fixture("text-message.json");
+    let body = String::from_utf8(delivery)
+        .unwrap()
+        .replace("104857600000001", "104857600000009");
+    assert_eq!(
+        dispatch(
+            &rig.services,
+            signed_post("shop", body.as_bytes(), "shop-secret-0002")
+        )
+        .await
+        .status(),
+        200
+    );
+
+    let exported = body_json(&dispatch(&rig.services, get("/admin/v1/export", Some(ADMIN))).await);
+    assert_eq!(exported["accounts"][0]["pages"][0]["name"], "Shop Support");
+    assert_eq!(exported["workstreams"][0]["id"], "support");
+    assert!(
+        !exported.to_string().contains("shop-secret"),
+        "no secret in the export"
+    );
+
+    desired["accounts"][0]["pages"] = serde_json::json!([]);
+    desired["workstreams"] = serde_json::json!([]);
+    let removed = dispatch(&rig.services, apply(desired, false)).await;
+    assert_eq!(
+        changes(&removed),
+        [
+            "remove workstream support",
+            "remove page 104857600000009 from account shop"
+        ]
+    );
+}
+
 macro_rules! suite {
     ($backend:ident, $b:expr) => {
         mod $backend {
@@ -1242,7 +1349,8 @@ macro_rules! suite {
                 webhook_verification_handshake, admin_read_api, connecting_breaking_and_fixing_a_page,
                 a_page_belongs_to_one_channel, removing_a_page_closes_its_conversations_and_keeps_history,
                 channel_requests_with_bad_input_get_clear_errors, token_health_check_finds_a_revoked_token_a_day_later,
-                a_page_left_provisioning_by_an_outage_is_retried, workstreams_hold_channel_settings_and_own_their_pages);
+                a_page_left_provisioning_by_an_outage_is_retried, workstreams_hold_channel_settings_and_own_their_pages,
+                applying_a_configuration_twice_changes_nothing_the_second_time);
         }
     };
     (@case $b:expr; $($case:ident),*) => {

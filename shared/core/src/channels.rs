@@ -944,3 +944,411 @@ pub async fn update_workstream(
 pub async fn delete_workstream(deps: &ChannelDeps, id: &WorkstreamId) -> Result<(), Problem> {
     Ok(deps.workstreams.delete_workstream(id).await?)
 }
+
+// ------------------------------------------------------------------ configuration as code
+
+/// The whole desired configuration, as `switchboard apply` sends it
+/// (secrets resolved from the environment on the operator's machine).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Desired {
+    #[serde(default)]
+    pub accounts: Vec<DesiredAccount>,
+    /// Absent: workstreams are not managed by this file.
+    #[serde(default)]
+    pub workstreams: Option<Vec<NewWorkstream>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredAccount {
+    pub id: AccountId,
+    pub name: String,
+    pub app_id: AppId,
+    pub app_secret: Secret,
+    #[serde(default)]
+    pub verify_token: Option<Secret>,
+    #[serde(default)]
+    pub pages: Vec<DesiredPage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredPage {
+    pub page_id: PageId,
+    pub name: String,
+    #[serde(default)]
+    pub access_token: Option<Secret>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplyReport {
+    pub dry_run: bool,
+    /// What changed (or would change), in the order it was done.
+    pub changes: Vec<String>,
+    /// Verify tokens generated for new accounts that gave none: shown once.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub verify_tokens: std::collections::BTreeMap<String, String>,
+    /// Pages that did not reach `running`, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_running: Vec<String>,
+}
+
+async fn secret_differs(deps: &ChannelDeps, name: &str, want: &Secret) -> Result<bool, Problem> {
+    Ok(deps.secrets.get(name).await.map_err(secrets_down)?.as_ref() != Some(want))
+}
+
+/// Make the store match `desired`: create, update and remove accounts,
+/// pages and (when given) workstreams. Applying the same file twice
+/// changes nothing the second time. With `dry_run`, only report.
+pub async fn apply(
+    deps: &ChannelDeps,
+    desired: Desired,
+    dry_run: bool,
+) -> Result<ApplyReport, Problem> {
+    let mut report = ApplyReport {
+        dry_run,
+        changes: Vec::new(),
+        verify_tokens: Default::default(),
+        not_running: Vec::new(),
+    };
+    // Validate the whole file before changing anything.
+    let mut seen_pages = std::collections::HashMap::new();
+    for a in &desired.accounts {
+        check_name(&a.name)?;
+        for p in &a.pages {
+            check_name(&p.name)?;
+            if let Some(other) = seen_pages.insert(p.page_id.clone(), a.id.clone()) {
+                return Err(Problem::bad_request(
+                    "duplicate_page",
+                    format!(
+                        "page {} is listed under {other} and {}; a page belongs to one account",
+                        p.page_id, a.id
+                    ),
+                ));
+            }
+            if let Some(bound) = deps
+                .accounts
+                .get_page(&p.page_id)
+                .await?
+                .filter(Page::is_live)
+                && bound.account_id != a.id
+                && desired.accounts.iter().any(|d| {
+                    d.id == bound.account_id && d.pages.iter().any(|dp| dp.page_id == p.page_id)
+                })
+            {
+                return Err(conflict(format!(
+                    "page {} is connected to account {}",
+                    p.page_id, bound.account_id
+                )));
+            }
+        }
+    }
+    let existing = deps.accounts.list_accounts().await?;
+    let wanted_ids: Vec<&AccountId> = desired.accounts.iter().map(|a| &a.id).collect();
+
+    // Workstreams no longer wanted go first, so their pages are free.
+    if let Some(wss) = &desired.workstreams {
+        for ws in deps.workstreams.list_workstreams().await? {
+            if !wss.iter().any(|w| w.id.as_ref() == Some(&ws.id)) {
+                report.changes.push(format!("remove workstream {}", ws.id));
+                if !dry_run {
+                    delete_workstream(deps, &ws.id).await?;
+                }
+            }
+        }
+    }
+    // Accounts no longer wanted (their pages with them).
+    for a in existing.iter().filter(|a| !wanted_ids.contains(&&a.id)) {
+        report.changes.push(format!("remove account {}", a.id));
+        if !dry_run {
+            delete_account(deps, &a.id).await?;
+        }
+    }
+    for want in desired.accounts {
+        let current = existing.iter().find(|a| a.id == want.id);
+        match current {
+            None => {
+                report.changes.push(format!("create account {}", want.id));
+                if !dry_run {
+                    let generated = want.verify_token.is_none();
+                    let view = create_account(
+                        deps,
+                        NewAccount {
+                            id: Some(want.id.clone()),
+                            name: want.name.clone(),
+                            app_id: want.app_id.clone(),
+                            app_secret: want.app_secret.clone(),
+                            verify_token: want.verify_token.clone(),
+                        },
+                    )
+                    .await?;
+                    if generated && let Some(t) = view.verify_token {
+                        report.verify_tokens.insert(want.id.to_string(), t);
+                    }
+                }
+            }
+            Some(cur) => {
+                let mut patch = AccountPatch {
+                    name: None,
+                    app_id: None,
+                    app_secret: None,
+                };
+                if cur.name != want.name.trim() {
+                    report.changes.push(format!(
+                        "rename account {} to {:?}",
+                        want.id,
+                        want.name.trim()
+                    ));
+                    patch.name = Some(want.name.clone());
+                }
+                if cur.app_id != want.app_id {
+                    report.changes.push(format!(
+                        "change account {}'s app id to {}",
+                        want.id, want.app_id
+                    ));
+                    patch.app_id = Some(want.app_id.clone());
+                }
+                if secret_differs(deps, &cur.app_secret_ref, &want.app_secret).await? {
+                    report
+                        .changes
+                        .push(format!("replace account {}'s app secret", want.id));
+                    patch.app_secret = Some(want.app_secret.clone());
+                }
+                let verify_changed = want.verify_token.as_ref().is_some_and(|t| {
+                    !crate::secret::matches_sha256_hex(t.expose(), &cur.verify_token_sha256)
+                });
+                if verify_changed {
+                    report
+                        .changes
+                        .push(format!("replace account {}'s verify token", want.id));
+                }
+                if !dry_run
+                    && (patch.name.is_some()
+                        || patch.app_id.is_some()
+                        || patch.app_secret.is_some())
+                {
+                    update_account(deps, &want.id, patch).await?;
+                }
+                if !dry_run
+                    && verify_changed
+                    && let Some(t) = &want.verify_token
+                {
+                    require(
+                        t.expose().len() >= 16,
+                        "invalid_verify_token",
+                        "a verify token has at least 16 characters",
+                    )?;
+                    let mut acct = load_account(deps, &want.id).await?;
+                    acct.verify_token_sha256 = t.sha256_hex();
+                    acct.updated_at = deps.clock.now();
+                    deps.accounts.put_account(&acct, WriteMode::Upsert).await?;
+                }
+            }
+        }
+        apply_pages(deps, &want, current.is_some(), dry_run, &mut report).await?;
+    }
+    if let Some(wss) = desired.workstreams {
+        for want in wss {
+            let Some(id) = want.id.clone() else {
+                return Err(Problem::bad_request(
+                    "invalid_body",
+                    "every workstream in a configuration file needs an id",
+                ));
+            };
+            match deps.workstreams.get_workstream(&id).await? {
+                None => {
+                    report.changes.push(format!("create workstream {id}"));
+                    if !dry_run {
+                        create_workstream(deps, want).await?;
+                    }
+                }
+                Some(cur) => {
+                    let same = cur.name == want.name.trim()
+                        && cur.pages == want.pages
+                        && cur.locale == want.locale
+                        && cur.features == want.features;
+                    if !same {
+                        report.changes.push(format!("update workstream {id}"));
+                        if !dry_run {
+                            let patch = WorkstreamPatch {
+                                name: Some(want.name),
+                                pages: Some(want.pages),
+                                locale: Some(want.locale),
+                                features: Some(want.features),
+                            };
+                            update_workstream(deps, &id, patch).await?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn apply_pages(
+    deps: &ChannelDeps,
+    want: &DesiredAccount,
+    account_exists: bool,
+    dry_run: bool,
+    report: &mut ApplyReport,
+) -> Result<(), Problem> {
+    let live: Vec<Page> = if account_exists {
+        deps.accounts
+            .list_pages(&want.id)
+            .await?
+            .into_iter()
+            .filter(Page::is_live)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for page in live
+        .iter()
+        .filter(|p| !want.pages.iter().any(|w| w.page_id == p.page_id))
+    {
+        report.changes.push(format!(
+            "remove page {} from account {}",
+            page.page_id, want.id
+        ));
+        if !dry_run {
+            remove_page(deps, &want.id, &page.page_id).await?;
+        }
+    }
+    for wp in &want.pages {
+        let page_view = match live.iter().find(|p| p.page_id == wp.page_id) {
+            None => {
+                let Some(token) = &wp.access_token else {
+                    return Err(Problem::bad_request(
+                        "missing_access_token",
+                        format!("page {} needs an access_token to be connected", wp.page_id),
+                    ));
+                };
+                report.changes.push(format!(
+                    "connect page {} to account {}",
+                    wp.page_id, want.id
+                ));
+                if dry_run {
+                    continue;
+                }
+                add_page(
+                    deps,
+                    &want.id,
+                    NewPage {
+                        page_id: wp.page_id.clone(),
+                        name: wp.name.clone(),
+                        access_token: token.clone(),
+                    },
+                )
+                .await?
+            }
+            Some(cur) => {
+                let mut view = None;
+                if cur.name != wp.name.trim() {
+                    report.changes.push(format!(
+                        "rename page {} to {:?}",
+                        wp.page_id,
+                        wp.name.trim()
+                    ));
+                    if !dry_run {
+                        let mut renamed = cur.clone();
+                        renamed.name = wp.name.trim().to_string();
+                        renamed.updated_at = deps.clock.now();
+                        deps.accounts.put_page(&renamed, WriteMode::Upsert).await?;
+                    }
+                }
+                if let Some(token) = &wp.access_token {
+                    let token_ref = cur
+                        .access_token_ref
+                        .clone()
+                        .unwrap_or_else(|| page_token_name(&wp.page_id));
+                    if secret_differs(deps, &token_ref, token).await? {
+                        report
+                            .changes
+                            .push(format!("replace page {}'s token", wp.page_id));
+                        if !dry_run {
+                            view = Some(
+                                rotate_token(
+                                    deps,
+                                    &want.id,
+                                    &wp.page_id,
+                                    NewToken {
+                                        access_token: token.clone(),
+                                    },
+                                )
+                                .await?,
+                            );
+                        }
+                    }
+                }
+                match view {
+                    Some(v) => v,
+                    None => continue,
+                }
+            }
+        };
+        if page_view.provisioning.state != ProvisioningState::Running {
+            report.not_running.push(format!(
+                "page {}: {:?}: {}",
+                page_view.page_id,
+                page_view.provisioning.state,
+                page_view.provisioning.reason.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The configuration as a file would state it, secrets left out.
+#[derive(Debug, Serialize)]
+pub struct Exported {
+    pub public_url: String,
+    pub accounts: Vec<ExportedAccount>,
+    pub workstreams: Vec<Workstream>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportedAccount {
+    pub id: AccountId,
+    pub name: String,
+    pub app_id: AppId,
+    pub pages: Vec<ExportedPage>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportedPage {
+    pub page_id: PageId,
+    pub name: String,
+    /// A token is stored (the file then names it as an `${ENV}` placeholder).
+    pub has_token: bool,
+}
+
+pub async fn export(deps: &ChannelDeps) -> Result<Exported, Problem> {
+    let mut accounts = Vec::new();
+    for a in deps.accounts.list_accounts().await? {
+        let pages = deps
+            .accounts
+            .list_pages(&a.id)
+            .await?
+            .into_iter()
+            .filter(Page::is_live)
+            .map(|p| ExportedPage {
+                has_token: p.access_token_ref.is_some(),
+                page_id: p.page_id,
+                name: p.name,
+            })
+            .collect();
+        accounts.push(ExportedAccount {
+            id: a.id,
+            name: a.name,
+            app_id: a.app_id,
+            pages,
+        });
+    }
+    Ok(Exported {
+        public_url: deps.public_url.clone(),
+        accounts,
+        workstreams: deps.workstreams.list_workstreams().await?,
+    })
+}

@@ -31,6 +31,9 @@ struct RawFile {
     public_url: Option<String>,
     #[serde(default)]
     accounts: Vec<RawAccount>,
+    /// Checked by the admin API when applied (`switchboard apply`).
+    #[serde(default)]
+    workstreams: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +63,7 @@ struct RawPage {
 pub struct Config {
     pub public_url: String,
     pub accounts: Vec<AccountConfig>,
+    pub workstreams: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -167,7 +171,37 @@ impl Config {
         Ok(Self {
             public_url,
             accounts,
+            workstreams: raw.workstreams,
         })
+    }
+
+    /// The desired state as `POST /admin/v1/apply` takes it (secrets resolved).
+    pub fn to_desired_json(&self) -> serde_json::Value {
+        let accounts: Vec<serde_json::Value> = self
+            .accounts
+            .iter()
+            .map(|a| {
+                let mut v = serde_json::json!({
+                    "id": a.id, "name": a.name, "app_id": a.app_id, "app_secret": a.app_secret.expose(),
+                    "pages": a.pages.iter().map(|p| {
+                        let mut pv = serde_json::json!({"page_id": p.page_id, "name": p.name});
+                        if let Some(t) = &p.access_token {
+                            pv["access_token"] = t.expose().into();
+                        }
+                        pv
+                    }).collect::<Vec<_>>(),
+                });
+                if let Some(t) = &a.verify_token {
+                    v["verify_token"] = t.expose().into();
+                }
+                v
+            })
+            .collect();
+        let mut out = serde_json::json!({ "accounts": accounts });
+        if let Some(ws) = &self.workstreams {
+            out["workstreams"] = serde_json::Value::Array(ws.clone());
+        }
+        out
     }
 
     pub fn callback_url(&self, account: &AccountId) -> String {

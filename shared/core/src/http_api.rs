@@ -252,6 +252,22 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
             )),
             _ => Ok(method_not_allowed("GET")),
         },
+        ["apply"] => match m {
+            Method::POST => {
+                let dry_run = query_pairs(req)
+                    .iter()
+                    .any(|(k, v)| k == "dry_run" && v != "false");
+                Ok(json(
+                    StatusCode::OK,
+                    &channels::apply(ch, parse_body(req)?, dry_run).await?,
+                ))
+            }
+            _ => Ok(method_not_allowed("POST")),
+        },
+        ["export"] => match m {
+            Method::GET => Ok(json(StatusCode::OK, &channels::export(ch).await?)),
+            _ => Ok(method_not_allowed("GET")),
+        },
         ["workstreams"] => match m {
             Method::GET => Ok(json(
                 StatusCode::OK,
