@@ -895,10 +895,23 @@ async fn removing_a_page_closes_its_conversations_and_keeps_history(b: Backend) 
         convs[0].state,
         switchboard_core::ports::ConversationState::Closed
     );
+    let transcript = rig.store.timeline(&convs[0].id).await.unwrap();
     assert_eq!(
-        rig.store.timeline(&convs[0].id).await.unwrap().len(),
-        1,
-        "the transcript is kept"
+        transcript.len(),
+        2,
+        "the transcript is kept, with a system note"
+    );
+    assert_eq!(transcript[0].text.as_deref(), Some("Hello Globex"));
+    assert_eq!(
+        transcript[1].kind,
+        switchboard_core::event::EventKind::System
+    );
+    assert!(
+        transcript[1]
+            .text
+            .as_deref()
+            .unwrap()
+            .contains("page was removed")
     );
     assert!(
         rig.store

@@ -539,6 +539,21 @@ async fn remove_page_of(
         .await?;
     let mut closed = 0;
     for c in open {
+        let note = crate::event::InboundEvent::system_note(
+            &account.id,
+            &page.page_id,
+            &c.psid,
+            "Closed: the page was removed from Switchboard.",
+            deps.clock.now(),
+        );
+        let ids = crate::ports::NewIds {
+            contact_id: crate::ids::ContactId::generate(),
+            contact_name: String::new(),
+            conversation_id: crate::ids::ConversationId::generate(),
+        };
+        deps.conversations
+            .append(&note, &ids, deps.clock.now())
+            .await?;
         match deps
             .conversations
             .close_conversation(&c.id, deps.clock.now())

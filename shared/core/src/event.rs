@@ -24,10 +24,12 @@ pub enum EventKind {
     Handover,
     Optin,
     Unknown,
+    /// Written by Switchboard itself (e.g. "closed: the page was removed").
+    System,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         Self::Message,
         Self::Echo,
         Self::Postback,
@@ -39,6 +41,7 @@ impl EventKind {
         Self::Handover,
         Self::Optin,
         Self::Unknown,
+        Self::System,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +57,7 @@ impl EventKind {
             Self::Handover => "handover",
             Self::Optin => "optin",
             Self::Unknown => "unknown",
+            Self::System => "system",
         }
     }
 
@@ -409,4 +413,45 @@ fn unknown_kind_name(raw: &RawValue) -> Option<String> {
     map.keys()
         .find(|k| !matches!(k.as_str(), "sender" | "recipient" | "timestamp"))
         .cloned()
+}
+
+impl InboundEvent {
+    /// A note Switchboard writes on a conversation's timeline.
+    pub fn system_note(
+        account_id: &AccountId,
+        page_id: &PageId,
+        psid: &Psid,
+        text: &str,
+        at: Millis,
+    ) -> Self {
+        let raw = serde_json::json!({ "system": text }).to_string();
+        InboundEvent {
+            account_id: account_id.clone(),
+            page_id: page_id.clone(),
+            psid: Some(psid.clone()),
+            channel: Channel::Messaging,
+            kind: EventKind::System,
+            timestamp: at,
+            key: format!("system:{psid}:{}:{text}", at.0),
+            mid: None,
+            text: Some(text.to_string()),
+            attachments: Vec::new(),
+            quick_reply_payload: None,
+            reply_to_mid: None,
+            postback: None,
+            watermark: None,
+            mids: Vec::new(),
+            reaction: None,
+            num_edit: None,
+            referral: None,
+            handover: None,
+            app_id: None,
+            metadata: None,
+            is_echo: false,
+            unknown_kind: None,
+            received_at: at,
+            // serde_json's own output is valid JSON; the default (null) is never used.
+            raw: RawValue::from_string(raw).unwrap_or_default(),
+        }
+    }
 }
