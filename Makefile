@@ -75,7 +75,7 @@ bench: test-tools
 ## build: release bootstraps for Lambda (arm64) in target/lambda/<function>/bootstrap
 build: test-tools
 	rustup target add aarch64-unknown-linux-gnu
-	cargo lambda build --release --arm64 -p webhook-verify -p webhook-ingest -p router -p admin-api
+	cargo lambda build --release --arm64 -p webhook-verify -p webhook-ingest -p router -p admin-api -p scheduler
 	@ls -l target/lambda/*/bootstrap
 
 deploy:

@@ -89,3 +89,9 @@ def admin_event(path, groups):
 
 write("apigw-admin-accounts.json", admin_event("/admin/v1/accounts", "[admin]"))
 write("apigw-admin-forbidden.json", admin_event("/admin/v1/accounts", "[agent]"))
+
+write("eventbridge-schedule.json", {
+    "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
+    "source": "aws.events", "account": "123456789012", "time": "2025-11-24T16:00:00Z", "region": "eu-west-1",
+    "resources": ["arn:aws:events:eu-west-1:123456789012:rule/switchboard-scheduler"], "detail": {},
+})

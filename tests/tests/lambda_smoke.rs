@@ -104,6 +104,8 @@ async fn lambda_functions_under_cargo_lambda_watch() {
             "router",
             "-p",
             "admin-api",
+            "-p",
+            "scheduler",
         ])
         .current_dir(workspace_root())
         .status()
@@ -203,6 +205,11 @@ async fn lambda_functions_under_cargo_lambda_watch() {
     );
     let forbidden = invoke(port, "admin-api", "apigw-admin-forbidden.json");
     assert_eq!(forbidden["statusCode"], 403, "{forbidden}");
+
+    // scheduler: the token-health pass runs (nothing is due on a fresh seed).
+    let sched = invoke(port, "scheduler", "eventbridge-schedule.json");
+    assert_eq!(sched["token_health"]["checked"], 0, "{sched}");
+    assert_eq!(sched["token_health"]["failed"], 0, "{sched}");
 
     // router: the good record is stored, the poison one is reported failed.
     let r = invoke(port, "router", "sqs-router.json");
