@@ -15,17 +15,22 @@ SWITCHBOARD_ADMIN_TOKEN ?= local-dev-admin-token
 export ACME_APP_SECRET ACME_VERIFY_TOKEN ACME_PAGE_TOKEN SWITCHBOARD_ADMIN_TOKEN
 
 CONFIG ?= examples/switchboard.yaml
+GRAPH_URL ?= https://graph.facebook.com
 DATA_DIR ?= .switchboard
 TEXT ?= Hi, my order has not arrived yet.
 PSID ?= 7700000000000001
 
 ID ?=
 
-.PHONY: run simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean
+.PHONY: run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean
 
 ## run: serve every function on 127.0.0.1:8080 with the example config (offline)
 run:
-	cargo run -q -p switchboard-cli -- serve --config $(CONFIG) --data-dir $(DATA_DIR)
+	cargo run -q -p switchboard-cli -- serve --config $(CONFIG) --data-dir $(DATA_DIR) --graph-url $(GRAPH_URL)
+
+## fake-graph: a local stand-in for Meta's Graph API on 127.0.0.1:8090 (then: make run GRAPH_URL=http://127.0.0.1:8090)
+fake-graph:
+	cargo run -q -p switchboard-cli -- fake-graph
 
 ## simulate: send a signed customer message to the running server (TEXT=..., PSID=...)
 simulate:

@@ -34,6 +34,12 @@ enum Command {
     Apply(simulate::ApplyArgs),
     /// Write the current configuration as a file, secrets as ${ENV} placeholders.
     Export(simulate::ExportArgs),
+    /// Run a local stand-in for Meta's Graph API, to try channel set-up offline.
+    FakeGraph {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: String,
+    },
 }
 
 fn init_tracing() {
@@ -51,6 +57,21 @@ fn init_tracing() {
     }
 }
 
+async fn fake_graph(addr: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let fake = switchboard_graph::fake::FakeGraph::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    println!("fake Graph API on {} (app 900000000000001)", fake.base);
+    println!(
+        "  a page token ending in -page-<id> belongs to page <id>; one containing 'revoked' is invalid"
+    );
+    tokio::select! {
+        _ = fake.wait() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -63,6 +84,7 @@ async fn main() -> ExitCode {
         Command::Pages(a) => simulate::pages(a).await,
         Command::Apply(a) => simulate::apply(a).await,
         Command::Export(a) => simulate::export(a).await,
+        Command::FakeGraph { addr } => fake_graph(&addr).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -191,15 +191,23 @@ fn admin(port: u16, method: &str, path: &str, body: &str) -> serde_json::Value {
 }
 
 #[test]
-fn an_administrator_connects_a_page_against_the_fake_graph_and_sees_running() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let fake = rt.block_on(switchboard_tests::fake_graph::FakeGraph::start());
+fn an_administrator_connects_breaks_and_fixes_a_page_against_switchboard_fake_graph() {
     let dir = tempfile::tempdir().unwrap();
+    let graph_port = free_port();
+    let fake = Server(
+        Command::new(BIN)
+            .args(["fake-graph", "--addr", &format!("127.0.0.1:{graph_port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", graph_port)).is_err() {
+        assert!(Instant::now() < deadline, "fake-graph did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let port = free_port();
-    let _server = start_with(dir.path(), port, &fake.base);
+    let _server = start_with(dir.path(), port, &format!("http://127.0.0.1:{graph_port}"));
 
     let acct = admin(
         port,
@@ -212,7 +220,6 @@ fn an_administrator_connects_a_page_against_the_fake_graph_and_sees_running() {
         format!("http://127.0.0.1:{port}/webhooks/facebook/shop")
     );
     assert!(acct["verify_token"].as_str().unwrap().len() >= 32);
-    // The fake's debug_token reads the page from a token shaped "...-page-<id>".
     let page = admin(
         port,
         "POST",
@@ -221,28 +228,51 @@ fn an_administrator_connects_a_page_against_the_fake_graph_and_sees_running() {
     );
     assert_eq!(page["provisioning"]["state"], "running", "{page}");
 
-    let out = Command::new(BIN)
-        .args(["pages", "--url", &format!("http://127.0.0.1:{port}")])
-        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success());
+    let pages = || {
+        let out = Command::new(BIN)
+            .args(["pages", "--url", &format!("http://127.0.0.1:{port}")])
+            .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
     assert!(
-        text.lines()
-            .any(|l| l.contains("104857600000003") && l.contains("running")),
+        pages()
+            .lines()
+            .any(|l| l.contains("104857600000003") && l.contains("running"))
+    );
+
+    // Break the token: Meta no longer accepts it.
+    let broken = admin(
+        port,
+        "PUT",
+        "/admin/v1/accounts/shop/pages/104857600000003/token",
+        r#"{"access_token":"EAAB-page-104857600000003-revoked"}"#,
+    );
+    assert_eq!(broken["provisioning"]["state"], "error", "{broken}");
+    let text = pages();
+    assert!(
+        text.lines().any(|l| l.contains("104857600000003")
+            && l.contains("error")
+            && l.contains("re-enter the page token")),
         "{text}"
     );
-    let posted: Vec<String> = fake
-        .requests()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
     assert!(
-        posted.contains(&"POST 104857600000003/subscribed_apps".to_string()),
-        "{posted:?}"
+        text.contains("alert: page_error page 104857600000003"),
+        "{text}"
     );
-    drop(rt);
+
+    // Fix it.
+    let fixed = admin(
+        port,
+        "PUT",
+        "/admin/v1/accounts/shop/pages/104857600000003/token",
+        r#"{"access_token":"EAAB-page-104857600000003"}"#,
+    );
+    assert_eq!(fixed["provisioning"]["state"], "running", "{fixed}");
+    assert!(!pages().contains("alert:"));
+    drop(fake);
 }
 
 fn cli(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (bool, String) {

@@ -11,7 +11,8 @@ use switchboard_core::ports::{AccountStore, ConversationStore, WorkstreamStore};
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
 
 pub mod fake;
-pub mod fake_graph;
+/// The fake Graph API (it lives in switchboard-graph, for `switchboard fake-graph` too).
+pub use switchboard_graph::fake as fake_graph;
 
 /// Every store adapter implements every store port.
 pub trait Store: AccountStore + ConversationStore + WorkstreamStore {}

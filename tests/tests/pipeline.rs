@@ -1350,6 +1350,91 @@ async fn applying_a_configuration_twice_changes_nothing_the_second_time(b: Backe
     );
 }
 
+async fn a_token_error_on_a_send_moves_the_page_to_error_at_once(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let (id, _) = create_globex(&rig).await;
+    add_globex_page(&rig, &id, "104857600000009").await;
+    let ch = &rig.services.admin.channels;
+    let page: switchboard_core::ids::PageId = "104857600000009".parse().unwrap();
+    let token = switchboard_core::Secret::new(GOOD_TOKEN);
+    let body = serde_json::json!({"recipient": {"id": "7700000000000042"}, "messaging_type": "RESPONSE", "message": {"text": "Hi"}});
+
+    // A rate limit is not the page's fault: nothing changes.
+    rig.fake_graph.script(
+        "POST",
+        "104857600000009/messages",
+        vec![Scripted::error(400, 613, None, "rate limited")],
+    );
+    let e = ch
+        .graph
+        .send_message(&page, &token, &body)
+        .await
+        .unwrap_err();
+    assert!(
+        !switchboard_core::channels::report_graph_error(ch, &page, &e)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        rig.store
+            .get_page(&page)
+            .await
+            .unwrap()
+            .unwrap()
+            .provisioning
+            .state,
+        switchboard_core::provisioning::ProvisioningState::Running
+    );
+
+    // 190 on a send: the page is in error at once, with an alert.
+    rig.fake_graph.script(
+        "POST",
+        "104857600000009/messages",
+        vec![Scripted::error(
+            400,
+            190,
+            Some(467),
+            "Invalid OAuth access token.",
+        )],
+    );
+    let e = ch
+        .graph
+        .send_message(&page, &token, &body)
+        .await
+        .unwrap_err();
+    assert!(
+        switchboard_core::channels::report_graph_error(ch, &page, &e)
+            .await
+            .unwrap()
+    );
+    let view = body_json(
+        &dispatch(
+            &rig.services,
+            get(
+                &format!("/admin/v1/accounts/{id}/pages/104857600000009"),
+                Some(ADMIN),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(view["provisioning"]["state"], "error");
+    assert_eq!(
+        (
+            view["provisioning"]["code"].as_i64(),
+            view["provisioning"]["subcode"].as_i64()
+        ),
+        (Some(190), Some(467))
+    );
+    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    assert!(
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["page_id"] == "104857600000009" && a["kind"] == "page_error")
+    );
+}
+
 macro_rules! suite {
     ($backend:ident, $b:expr) => {
         mod $backend {
@@ -1363,7 +1448,8 @@ macro_rules! suite {
                 a_page_belongs_to_one_channel, removing_a_page_closes_its_conversations_and_keeps_history,
                 channel_requests_with_bad_input_get_clear_errors, token_health_check_finds_a_revoked_token_a_day_later,
                 a_page_left_provisioning_by_an_outage_is_retried, workstreams_hold_channel_settings_and_own_their_pages,
-                applying_a_configuration_twice_changes_nothing_the_second_time);
+                applying_a_configuration_twice_changes_nothing_the_second_time,
+                a_token_error_on_a_send_moves_the_page_to_error_at_once);
         }
     };
     (@case $b:expr; $($case:ident),*) => {

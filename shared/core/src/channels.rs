@@ -1367,3 +1367,32 @@ pub async fn export(deps: &ChannelDeps) -> Result<Exported, Problem> {
         workstreams: deps.workstreams.list_workstreams().await?,
     })
 }
+
+/// Report a Graph API failure on a page's behalf. A token error (190, 492)
+/// moves the page to `error` at once, with Meta's code and what to do, so
+/// an alert is raised before agents notice; other errors change nothing.
+/// Every caller of the Graph API with a page token reports here (the
+/// sender, profile look-ups). Returns whether the page was moved.
+pub async fn report_graph_error(
+    deps: &ChannelDeps,
+    page_id: &PageId,
+    e: &crate::graph::GraphError,
+) -> Result<bool, Problem> {
+    if e.class() != crate::graph::ErrorClass::Token {
+        return Ok(false);
+    }
+    let Some(mut page) = deps.accounts.get_page(page_id).await?.filter(Page::is_live) else {
+        return Ok(false);
+    };
+    let now = deps.clock.now();
+    page.provisioning = Provisioning {
+        reason: Some(e.explain()),
+        code: e.code,
+        subcode: e.subcode,
+        ..Provisioning::new(ProvisioningState::Error, now)
+    };
+    page.updated_at = now;
+    deps.accounts.put_page(&page, WriteMode::Upsert).await?;
+    tracing::warn!(page_id = %page_id, code = ?e.code, subcode = ?e.subcode, "Meta rejected the page token; page moved to error");
+    Ok(true)
+}

@@ -13,6 +13,9 @@ use switchboard_core::graph::{
 };
 use switchboard_core::ids::{AppId, PageId, Psid};
 
+#[cfg(feature = "fake")]
+pub mod fake;
+
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
 pub const API_VERSION: &str = "v25.0";
 

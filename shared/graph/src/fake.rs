@@ -1,6 +1,8 @@
-//! A fake Graph API on a free loopback port. By default it answers as Meta
-//! does (MESSENGER.md); tests script error bodies, headers and delays per
-//! route, and read back every request it received.
+//! A fake Graph API, for trying Switchboard offline (`switchboard
+//! fake-graph`) and for tests. By default it answers as Meta does
+//! (MESSENGER.md): a page token shaped `...-page-<id>` belongs to page
+//! `<id>`, and one containing `revoked` is no longer valid. Tests script
+//! error bodies, headers and delays per route, and read back every request.
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -81,23 +83,34 @@ impl Drop for FakeGraph {
 }
 
 impl FakeGraph {
+    /// Start on a free loopback port.
     pub async fn start() -> Self {
+        Self::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Graph API on loopback")
+    }
+
+    /// Start on `addr`.
+    pub async fn bind(addr: &str) -> std::io::Result<Self> {
         let state = Arc::new(Mutex::new(FakeState::default()));
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind fake graph");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let base = format!("http://{}", listener.local_addr()?);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self {
+        Ok(Self {
             base,
             state,
             server,
-        }
+        })
+    }
+
+    /// Run until the process is stopped.
+    pub async fn wait(mut self) {
+        let _ = (&mut self.server).await;
     }
 
     /// Answer the next requests to `METHOD path` (path after `/v25.0/`) with these, in order.
@@ -172,8 +185,8 @@ fn token_page(query: &str) -> Option<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix("input_token="))?;
     let digits: String = token
-        .rsplit("-page-")
-        .next()?
+        .split("-page-")
+        .nth(1)?
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
@@ -214,6 +227,13 @@ fn default_answer(state: &Arc<Mutex<FakeState>>, rec: &Recorded) -> Scripted {
             Scripted::ok(
                 serde_json::json!({"recipient_id": body["recipient"]["id"], "message_id": format!("m_fake_{n}")}),
             )
+        }
+        ("GET", ["debug_token"]) if rec.query.contains("revoked") => {
+            Scripted::ok(serde_json::json!({"data": {
+                "app_id": "900000000000001", "type": "PAGE", "is_valid": false, "scopes": [],
+                "profile_id": token_page(&rec.query).unwrap_or_else(|| "104857600000001".into()),
+                "error": {"code": 190, "subcode": 460, "message": "The session has been invalidated because the user changed their password."}
+            }}))
         }
         ("GET", ["debug_token"]) => Scripted::ok(serde_json::json!({"data": {
             "app_id": "900000000000001", "type": "PAGE", "application": "Acme", "is_valid": true,
