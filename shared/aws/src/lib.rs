@@ -43,3 +43,30 @@ pub async fn local_config(endpoint: &str) -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// What channel set-up needs, on AWS, from the environment:
+/// `SWITCHBOARD_TABLE`, `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`
+/// and optionally `SWITCHBOARD_GRAPH_URL` (used by admin-api and scheduler).
+pub fn channel_deps_from_env(
+    config: &aws_config::SdkConfig,
+) -> Result<switchboard_core::channels::ChannelDeps, Box<dyn std::error::Error + Send + Sync>> {
+    use std::sync::Arc;
+    let store = Arc::new(DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?));
+    let graph_url = std::env::var("SWITCHBOARD_GRAPH_URL")
+        .unwrap_or_else(|_| switchboard_graph::DEFAULT_BASE_URL.into());
+    Ok(switchboard_core::channels::ChannelDeps {
+        accounts: store.clone(),
+        conversations: store.clone(),
+        workstreams: store,
+        secrets: Arc::new(SecretsManager::new(
+            config,
+            std::env::var("SWITCHBOARD_SECRETS_PREFIX").unwrap_or_default(),
+        )),
+        graph: Arc::new(switchboard_graph::HttpGraph::new(
+            &graph_url,
+            std::time::Duration::from_secs(8),
+        )?),
+        clock: Arc::new(switchboard_core::SystemClock),
+        public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
+    })
+}

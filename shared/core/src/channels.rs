@@ -337,6 +337,17 @@ async fn load_page(
         .ok_or_else(|| Problem::not_found(format!("no page {page} on account {account}")))
 }
 
+/// The account's app secret, from the secrets port.
+async fn app_secret(deps: &ChannelDeps, account: &Account) -> Result<Secret, Problem> {
+    deps.secrets
+        .get(&account.app_secret_ref)
+        .await
+        .map_err(secrets_down)?
+        .ok_or_else(|| {
+            Problem::internal("the account's app secret is missing; set it again with PATCH")
+        })
+}
+
 /// Run provisioning for a page whose token is `token`, and store the result.
 async fn provision_and_save(
     deps: &ChannelDeps,
@@ -344,14 +355,7 @@ async fn provision_and_save(
     mut page: Page,
     token: &Secret,
 ) -> Result<Page, Problem> {
-    let app_secret = deps
-        .secrets
-        .get(&account.app_secret_ref)
-        .await
-        .map_err(secrets_down)?
-        .ok_or_else(|| {
-            Problem::internal("the account's app secret is missing; set it again with PATCH")
-        })?;
+    let app_secret = app_secret(deps, account).await?;
     page.provisioning = Provisioning::new(ProvisioningState::Provisioning, deps.clock.now());
     let outcome = provisioning::provision(
         deps.graph.as_ref(),
@@ -770,14 +774,7 @@ async fn recheck(
     mut page: Page,
     token: &Secret,
 ) -> Result<Page, Problem> {
-    let app_secret = deps
-        .secrets
-        .get(&account.app_secret_ref)
-        .await
-        .map_err(secrets_down)?
-        .ok_or_else(|| {
-            Problem::internal("the account's app secret is missing; set it again with PATCH")
-        })?;
+    let app_secret = app_secret(deps, account).await?;
     let now = deps.clock.now();
     let target = Target {
         app_id: &account.app_id,

@@ -260,33 +260,16 @@ pub fn normalize(
     let psid = Psid::parse(customer).ok();
     let timestamp = Millis(parsed.timestamp.or(entry_time).unwrap_or(received_at.0));
 
-    let mut ev = InboundEvent {
-        account_id: account_id.clone(),
-        page_id: page_id.clone(),
+    let mut ev = InboundEvent::bare(
+        account_id,
+        page_id,
         psid,
         channel,
-        kind: EventKind::Unknown,
+        EventKind::Unknown,
         timestamp,
-        key: String::new(),
-        mid: None,
-        text: None,
-        attachments: Vec::new(),
-        quick_reply_payload: None,
-        reply_to_mid: None,
-        postback: None,
-        watermark: None,
-        mids: Vec::new(),
-        reaction: None,
-        num_edit: None,
-        referral: None,
-        handover: None,
-        app_id: None,
-        metadata: None,
-        is_echo: false,
-        unknown_kind: None,
         received_at,
-        raw: raw.to_owned(),
-    };
+        raw.to_owned(),
+    );
 
     let handover = |action: &str, h: &crate::messenger::Handover| HandoverInfo {
         action: action.to_string(),
@@ -416,25 +399,28 @@ fn unknown_kind_name(raw: &RawValue) -> Option<String> {
 }
 
 impl InboundEvent {
-    /// A note Switchboard writes on a conversation's timeline.
-    pub fn system_note(
+    /// An event of `kind` with nothing but its envelope filled in.
+    #[allow(clippy::too_many_arguments)]
+    fn bare(
         account_id: &AccountId,
         page_id: &PageId,
-        psid: &Psid,
-        text: &str,
-        at: Millis,
+        psid: Option<Psid>,
+        channel: Channel,
+        kind: EventKind,
+        timestamp: Millis,
+        received_at: Millis,
+        raw: Box<RawValue>,
     ) -> Self {
-        let raw = serde_json::json!({ "system": text }).to_string();
         InboundEvent {
             account_id: account_id.clone(),
             page_id: page_id.clone(),
-            psid: Some(psid.clone()),
-            channel: Channel::Messaging,
-            kind: EventKind::System,
-            timestamp: at,
-            key: format!("system:{psid}:{}:{text}", at.0),
+            psid,
+            channel,
+            kind,
+            timestamp,
+            key: String::new(),
             mid: None,
-            text: Some(text.to_string()),
+            text: None,
             attachments: Vec::new(),
             quick_reply_payload: None,
             reply_to_mid: None,
@@ -449,9 +435,33 @@ impl InboundEvent {
             metadata: None,
             is_echo: false,
             unknown_kind: None,
-            received_at: at,
-            // serde_json's own output is valid JSON; the default (null) is never used.
-            raw: RawValue::from_string(raw).unwrap_or_default(),
+            received_at,
+            raw,
         }
+    }
+
+    /// A note Switchboard writes on a conversation's timeline.
+    pub fn system_note(
+        account_id: &AccountId,
+        page_id: &PageId,
+        psid: &Psid,
+        text: &str,
+        at: Millis,
+    ) -> Self {
+        let raw = serde_json::json!({ "system": text }).to_string();
+        let raw = RawValue::from_string(raw).unwrap_or_default();
+        let mut ev = Self::bare(
+            account_id,
+            page_id,
+            Some(psid.clone()),
+            Channel::Messaging,
+            EventKind::System,
+            at,
+            at,
+            raw,
+        );
+        ev.key = format!("system:{psid}:{}:{text}", at.0);
+        ev.text = Some(text.to_string());
+        ev
     }
 }
