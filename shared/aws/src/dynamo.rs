@@ -55,6 +55,24 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
+/// The outcome of a conditional write: a failed condition becomes the
+/// domain's error (`Conflict`, `NotFound`), anything else `Unavailable`.
+fn conditional<O, E, R>(
+    result: Result<O, aws_sdk_dynamodb::error::SdkError<E, R>>,
+    on_failed: impl FnOnce() -> StoreError,
+) -> StoreResult<()>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(on_failed()),
+        Err(e) => Err(unavailable(DisplayErrorContext(e))),
+    }
+}
+
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -308,16 +326,7 @@ impl DynamoStore {
         if mode == WriteMode::Create {
             req = req.condition_expression("attribute_not_exists(PK)");
         }
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Conflict(what))
-            }
-            Err(e) => Err(unavailable(DisplayErrorContext(e))),
-        }
+        conditional(req.send().await, || StoreError::Conflict(what))
     }
 
     fn put(&self, item: Item, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
@@ -460,16 +469,7 @@ impl AccountStore for DynamoStore {
             .expression_attribute_values(":t", n(at.0))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::NotFound(format!("account {id}")))
-            }
-            Err(e) => Err(unavailable(DisplayErrorContext(e))),
-        }
+        conditional(r, || StoreError::NotFound(format!("account {id}")))
     }
 
     async fn put_page(&self, page: &Page, mode: WriteMode) -> StoreResult<()> {
@@ -490,16 +490,9 @@ impl AccountStore for DynamoStore {
                 .condition_expression("attribute_not_exists(PK) OR live = :false")
                 .expression_attribute_values(":false", AttributeValue::Bool(false));
         }
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Conflict(format!("page {}", page.page_id)))
-            }
-            Err(e) => Err(unavailable(DisplayErrorContext(e))),
-        }
+        conditional(req.send().await, || {
+            StoreError::Conflict(format!("page {}", page.page_id))
+        })
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
@@ -526,16 +519,7 @@ impl AccountStore for DynamoStore {
             .condition_expression("attribute_exists(PK)")
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::NotFound(format!("account {id}")))
-            }
-            Err(e) => Err(unavailable(DisplayErrorContext(e))),
-        }
+        conditional(r, || StoreError::NotFound(format!("account {id}")))
     }
 
     async fn list_pages(&self, account: &AccountId) -> StoreResult<Vec<Page>> {
