@@ -316,6 +316,15 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// Read one item and decode it.
+    async fn get_decoded<T>(
+        &self,
+        key: Item,
+        decode: fn(&Item) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        self.get_item(key).await?.as_ref().map(decode).transpose()
+    }
+
     async fn put_item(&self, item: Item, mode: WriteMode, what: String) -> StoreResult<()> {
         self.count();
         let mut req = self
@@ -538,11 +547,7 @@ impl AccountStore for DynamoStore {
     }
 
     async fn get_page(&self, id: &PageId) -> StoreResult<Option<Page>> {
-        self.get_item(key(page_pk(id), "PAGE"))
-            .await?
-            .as_ref()
-            .map(doc)
-            .transpose()
+        self.get_decoded(key(page_pk(id), "PAGE"), doc).await
     }
 }
 
@@ -716,11 +721,8 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        self.get_item(key(conv_pk(id), "CONV"))
-            .await?
-            .as_ref()
-            .map(conversation_from)
-            .transpose()
+        self.get_decoded(key(conv_pk(id), "CONV"), conversation_from)
+            .await
     }
 
     async fn list_conversations(
@@ -812,19 +814,12 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn get_customer(&self, page: &PageId, psid: &Psid) -> StoreResult<Option<Customer>> {
-        self.get_item(key(customer_pk(page, psid), "CUSTOMER"))
-            .await?
-            .as_ref()
-            .map(customer_from)
-            .transpose()
+        self.get_decoded(key(customer_pk(page, psid), "CUSTOMER"), customer_from)
+            .await
     }
 
     async fn get_contact(&self, id: &ContactId) -> StoreResult<Option<Contact>> {
-        self.get_item(key(contact_pk(id), "CONTACT"))
-            .await?
-            .as_ref()
-            .map(doc)
-            .transpose()
+        self.get_decoded(key(contact_pk(id), "CONTACT"), doc).await
     }
 
     async fn close_conversation(
@@ -972,11 +967,7 @@ impl WorkstreamStore for DynamoStore {
     }
 
     async fn get_workstream(&self, id: &WorkstreamId) -> StoreResult<Option<Workstream>> {
-        self.get_item(key(workstream_pk(id), "WS"))
-            .await?
-            .as_ref()
-            .map(doc)
-            .transpose()
+        self.get_decoded(key(workstream_pk(id), "WS"), doc).await
     }
 
     async fn list_workstreams(&self) -> StoreResult<Vec<Workstream>> {
