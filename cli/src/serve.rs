@@ -124,12 +124,15 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         accounts: store.clone(),
         conversations: store.clone(),
         workstreams: store.clone(),
+        routing_config: store.clone(),
+        routing: store.clone(),
         secrets: secrets.clone(),
         graph,
         clock: clock.clone(),
         public_url: public_url.unwrap_or_else(|| format!("http://{}", args.addr)),
     };
-    let token_health = tokio::spawn(check_tokens_every_minute(channels.clone()));
+    let scheduler = tokio::spawn(scheduler_every_minute(channels.clone()));
+    let router: RouterDeps = channels.routing_deps();
     let services = Arc::new(Services {
         verify: VerifyDeps {
             accounts: store.clone(),
@@ -147,10 +150,6 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             auth: AdminAuth::Bearer(admin_token),
         },
     });
-    let router = RouterDeps {
-        conversations: store.clone(),
-        clock: clock.clone(),
-    };
     let workers: Vec<_> = (0..args.router_workers.max(1))
         .map(|_| tokio::spawn(consume(inbound.clone(), router.clone())))
         .collect();
@@ -170,7 +169,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     for w in workers {
         w.abort();
     }
-    token_health.abort();
+    scheduler.abort();
     tracing::info!("switchboard stopped");
     Ok(())
 }
@@ -193,18 +192,15 @@ async fn handle(State(services): State<Arc<Services>>, req: Request) -> Response
     resp.map(axum::body::Body::from)
 }
 
-/// The scheduler's token-health pass, under serve: every minute, for the
-/// pages that are due (a day since their last check, or waiting on Meta).
-async fn check_tokens_every_minute(channels: ChannelDeps) {
+/// The scheduler under serve: every minute (as EventBridge runs it in AWS),
+/// routing's timers and sweep, then the token-health pass.
+async fn scheduler_every_minute(channels: ChannelDeps) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
-        match switchboard_core::channels::check_tokens(&channels).await {
-            Ok(r) if r.checked + r.retried > 0 => tracing::info!(?r, "token health check"),
-            Ok(_) => {}
-            Err(p) => {
-                tracing::warn!(detail = %p.detail, "token health check failed; will try again")
-            }
+        match switchboard_core::scheduler::run_once(&channels).await {
+            Ok(r) => tracing::debug!(?r, "scheduler run"),
+            Err(p) => tracing::warn!(detail = %p.detail, "scheduler run failed; will try again"),
         }
     }
 }

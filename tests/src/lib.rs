@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue};
 use switchboard_core::Secret;
-use switchboard_core::ports::{AccountStore, ConversationStore, WorkstreamStore};
+use switchboard_core::ports::{
+    AccountStore, ConversationStore, RoutingConfigStore, RoutingStore, WorkstreamStore,
+};
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
 
 pub mod fake;
@@ -15,8 +17,28 @@ pub mod fake;
 pub use switchboard_graph::fake as fake_graph;
 
 /// Every store adapter implements every store port.
-pub trait Store: AccountStore + ConversationStore + WorkstreamStore {}
-impl<T: AccountStore + ConversationStore + WorkstreamStore> Store for T {}
+pub trait Store:
+    AccountStore + ConversationStore + WorkstreamStore + RoutingConfigStore + RoutingStore
+{
+}
+impl<T: AccountStore + ConversationStore + WorkstreamStore + RoutingConfigStore + RoutingStore>
+    Store for T
+{
+}
+
+/// The routing flows over one store.
+pub fn routing_deps(
+    store: std::sync::Arc<dyn Store>,
+    clock: std::sync::Arc<dyn switchboard_core::Clock>,
+) -> switchboard_core::routing::RoutingDeps {
+    switchboard_core::routing::RoutingDeps {
+        conversations: store.clone(),
+        workstreams: store.clone(),
+        config: store.clone(),
+        routing: store,
+        clock,
+    }
+}
 
 pub const APP_SECRET: &str = "test-app-secret-0123456789";
 pub const VERIFY_TOKEN: &str = "test-verify-token-0123456789abcdef";

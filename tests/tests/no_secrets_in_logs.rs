@@ -73,6 +73,8 @@ async fn exercise(
         accounts: store.clone(),
         conversations: store.clone(),
         workstreams: store.clone(),
+        routing_config: store.clone(),
+        routing: store.clone(),
         secrets: secrets.clone(),
         graph,
         clock: clock.clone(),

@@ -87,6 +87,8 @@ async fn the_server_keeps_the_documented_contract() {
                 accounts: store.clone(),
                 conversations: store.clone(),
                 workstreams: store.clone(),
+                routing_config: store.clone(),
+                routing: store.clone(),
                 secrets,
                 graph: Arc::new(
                     switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap(),
@@ -107,10 +109,7 @@ async fn the_server_keeps_the_documented_contract() {
         .status(),
         200
     );
-    let router = RouterDeps {
-        conversations: store.clone(),
-        clock,
-    };
+    let router: RouterDeps = switchboard_tests::routing_deps(store.clone(), clock);
     let batch = q.queue.receive(10, Duration::from_secs(1)).await.unwrap();
     let items: Vec<BatchItem<'_>> = batch
         .iter()

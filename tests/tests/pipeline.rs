@@ -97,6 +97,8 @@ impl Rig {
                     accounts: store.clone(),
                     conversations: store.clone(),
                     workstreams: store.clone(),
+                    routing_config: store.clone(),
+                    routing: store.clone(),
                     secrets: secrets_for_admin,
                     graph,
                     clock: clock.clone(),
@@ -105,10 +107,7 @@ impl Rig {
                 auth: AdminAuth::Bearer(secret(ADMIN)),
             },
         };
-        let router = RouterDeps {
-            conversations: store.clone(),
-            clock,
-        };
+        let router: RouterDeps = switchboard_tests::routing_deps(store.clone(), clock);
         Rig {
             services,
             router,
@@ -377,10 +376,9 @@ async fn failed_event_holds_back_its_group_only(b: Backend) {
         fail_appends: AtomicUsize::new(0),
         poison: Some("Are you there?".into()),
     });
-    let router = RouterDeps {
-        conversations: flaky.clone(),
-        clock: Arc::new(SystemClock),
-    };
+    let mut router: RouterDeps =
+        switchboard_tests::routing_deps(rig.store.clone(), Arc::new(SystemClock));
+    router.conversations = flaky.clone();
     assert_eq!(
         rig.post(&fixture("batch-multi-entry.json")).await.status(),
         200

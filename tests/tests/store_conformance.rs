@@ -253,6 +253,7 @@ async fn a_page_feeds_at_most_one_workstream(s: Arc<dyn Store>) {
             human_agent_tag: true,
             ..Features::default()
         },
+        distribution: Default::default(),
         created_at: Millis(T0),
         updated_at: Millis(T0),
     };

@@ -1,13 +1,12 @@
-//! scheduler: timed work, run by EventBridge every minute. Safe to run
-//! twice at once. Today: the token-health pass (pages due for a daily
-//! token check, pages waiting on Meta); routing adds offer expiry,
-//! auto-close and overflow.
-//! Environment: see `switchboard_aws::channel_deps_from_env`.
+//! scheduler: timed work, run by EventBridge every minute; safe to run
+//! twice at once. Routing's timers (offer expiry, wait-time overflow,
+//! auto-close, end of wrap-up, affinity), a sweep of waiting work, and the
+//! token-health pass. Environment: see `switchboard_aws::channel_deps_from_env`.
 
 use lambda_runtime::{LambdaEvent, run, service_fn};
 use switchboard_aws::lambda::{Error, init_tracing};
 use switchboard_aws::{channel_deps_from_env, load_config};
-use switchboard_core::channels::check_tokens;
+use switchboard_core::scheduler::run_once;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -17,10 +16,8 @@ async fn main() -> Result<(), Error> {
     let deps = &deps;
     run(service_fn(
         move |_: LambdaEvent<serde_json::Value>| async move {
-            let report = check_tokens(deps)
-                .await
-                .map_err(|p| Error::from(p.detail))?;
-            Ok::<_, Error>(serde_json::json!({ "token_health": report }))
+            let report = run_once(deps).await.map_err(|p| Error::from(p.detail))?;
+            Ok::<_, Error>(serde_json::to_value(report)?)
         },
     ))
     .await

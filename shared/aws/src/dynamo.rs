@@ -21,6 +21,7 @@ use switchboard_core::ports::{
     ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
     WorkstreamStore, WriteMode, appended_customer, opens_conversation,
 };
+use switchboard_core::routing::model::AgentId;
 use switchboard_core::workstreams::{Workstream, WorkstreamId};
 
 /// The IAM actions this adapter calls, by capability.
@@ -43,7 +44,10 @@ const MARKER_TTL_SECS: i64 = 14 * 24 * 3600;
 /// Attempts at an append that races with another writer.
 const APPEND_ATTEMPTS: usize = 5;
 
-type Item = HashMap<String, AttributeValue>;
+mod routing;
+pub use routing::IAM_ACTIONS_ROUTING;
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 pub struct DynamoStore {
     client: Client,
@@ -51,13 +55,13 @@ pub struct DynamoStore {
     calls: AtomicU64,
 }
 
-fn unavailable(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
 /// The outcome of a conditional write: a failed condition becomes the
 /// domain's error (`Conflict`, `NotFound`), anything else `Unavailable`.
-fn conditional<O, E, R>(
+pub(crate) fn conditional<O, E, R>(
     result: Result<O, aws_sdk_dynamodb::error::SdkError<E, R>>,
     on_failed: impl FnOnce() -> StoreError,
 ) -> StoreResult<()>
@@ -73,50 +77,50 @@ where
     }
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-fn n(v: i64) -> AttributeValue {
+pub(crate) fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn get_s<'a>(item: &'a Item, k: &str) -> StoreResult<&'a str> {
+pub(crate) fn get_s<'a>(item: &'a Item, k: &str) -> StoreResult<&'a str> {
     item.get(k)
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)
         .ok_or_else(|| StoreError::Corrupt(format!("attribute {k} is missing")))
 }
 
-fn opt_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
+pub(crate) fn opt_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
     item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
-fn opt_n(item: &Item, k: &str) -> Option<i64> {
+pub(crate) fn opt_n(item: &Item, k: &str) -> Option<i64> {
     item.get(k)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
 }
 
-fn get_n(item: &Item, k: &str) -> StoreResult<i64> {
+pub(crate) fn get_n(item: &Item, k: &str) -> StoreResult<i64> {
     opt_n(item, k).ok_or_else(|| StoreError::Corrupt(format!("attribute {k} is missing")))
 }
 
-fn parse_id<T>(r: Result<T, switchboard_core::ids::InvalidId>) -> StoreResult<T> {
+pub(crate) fn parse_id<T>(r: Result<T, switchboard_core::ids::InvalidId>) -> StoreResult<T> {
     r.map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn doc<T: serde::de::DeserializeOwned>(item: &Item) -> StoreResult<T> {
+pub(crate) fn doc<T: serde::de::DeserializeOwned>(item: &Item) -> StoreResult<T> {
     serde_json::from_str(get_s(item, "doc")?).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<AttributeValue> {
+pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<AttributeValue> {
     serde_json::to_string(v)
         .map(s)
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn key(pk: String, sk: &str) -> Item {
+pub(crate) fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
 }
 
@@ -126,13 +130,13 @@ fn account_pk(id: &AccountId) -> String {
 fn page_pk(id: &PageId) -> String {
     format!("PAGE#{id}")
 }
-fn customer_pk(page: &PageId, psid: &Psid) -> String {
+pub(crate) fn customer_pk(page: &PageId, psid: &Psid) -> String {
     format!("CUSTOMER#{page}#{psid}")
 }
 fn contact_pk(id: &ContactId) -> String {
     format!("CONTACT#{id}")
 }
-fn conv_pk(id: &ConversationId) -> String {
+pub(crate) fn conv_pk(id: &ConversationId) -> String {
     format!("CONV#{id}")
 }
 fn marker_pk(dedup: &str) -> String {
@@ -180,6 +184,10 @@ fn conversation_from(item: &Item) -> StoreResult<Conversation> {
         updated_at: Millis(get_n(item, "updated_at")?),
         last_customer_message_at: opt_n(item, "last_customer_message_at").map(Millis),
         closed_at: opt_n(item, "closed_at").map(Millis),
+        routing: opt_s(item, "rdoc")
+            .map(|v| serde_json::from_str(v).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()?,
+        rv: opt_n(item, "rv").unwrap_or(0) as u64,
     })
 }
 
@@ -195,6 +203,9 @@ fn customer_from(item: &Item) -> StoreResult<Customer> {
             item,
             "last_conversation_id",
         )?))?,
+        last_agent: opt_s(item, "last_agent_id")
+            .map(|v| parse_id(AgentId::parse(v)))
+            .transpose()?,
     })
 }
 
@@ -235,7 +246,7 @@ impl DynamoStore {
         self.calls.load(Ordering::Relaxed)
     }
 
-    fn count(&self) {
+    pub(crate) fn count(&self) {
         self.calls.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -302,7 +313,7 @@ impl DynamoStore {
         Ok(())
     }
 
-    async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
+    pub(crate) async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
         self.count();
         let out = self
             .client
@@ -317,7 +328,7 @@ impl DynamoStore {
     }
 
     /// Read one item and decode it.
-    async fn get_decoded<T>(
+    pub(crate) async fn get_decoded<T>(
         &self,
         key: Item,
         decode: fn(&Item) -> StoreResult<T>,
@@ -325,7 +336,12 @@ impl DynamoStore {
         self.get_item(key).await?.as_ref().map(decode).transpose()
     }
 
-    async fn put_item(&self, item: Item, mode: WriteMode, what: String) -> StoreResult<()> {
+    pub(crate) async fn put_item(
+        &self,
+        item: Item,
+        mode: WriteMode,
+        what: String,
+    ) -> StoreResult<()> {
         self.count();
         let mut req = self
             .client
@@ -338,7 +354,11 @@ impl DynamoStore {
         conditional(req.send().await, || StoreError::Conflict(what))
     }
 
-    fn put(&self, item: Item, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
+    pub(crate) fn put(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+    ) -> StoreResult<TransactWriteItem> {
         let mut p = Put::builder().table_name(&self.table).set_item(Some(item));
         if let Some(c) = condition {
             p = p.condition_expression(c);
@@ -348,7 +368,7 @@ impl DynamoStore {
             .build())
     }
 
-    fn update(
+    pub(crate) fn update(
         &self,
         key: Item,
         expr: &str,
@@ -377,7 +397,10 @@ impl DynamoStore {
     /// Run a transaction; `Ok(None)` on success, `Ok(Some(codes))` with the
     /// per-item cancellation codes when a condition failed or it conflicted
     /// with another transaction.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<Option<Vec<String>>> {
+    pub(crate) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> StoreResult<Option<Vec<String>>> {
         self.count();
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(None),
@@ -398,7 +421,7 @@ impl DynamoStore {
         }
     }
 
-    async fn query_all(
+    pub(crate) async fn query_all(
         &self,
         index: Option<&str>,
         pk_name: &str,

@@ -57,7 +57,9 @@ pub fn channel_deps_from_env(
     Ok(switchboard_core::channels::ChannelDeps {
         accounts: store.clone(),
         conversations: store.clone(),
-        workstreams: store,
+        workstreams: store.clone(),
+        routing_config: store.clone(),
+        routing: store,
         secrets: Arc::new(SecretsManager::new(
             config,
             std::env::var("SWITCHBOARD_SECRETS_PREFIX").unwrap_or_default(),
@@ -68,5 +70,20 @@ pub fn channel_deps_from_env(
         )?),
         clock: Arc::new(switchboard_core::SystemClock),
         public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
+    })
+}
+
+/// What the router needs, on AWS: the one table (`SWITCHBOARD_TABLE`).
+pub fn routing_deps_from_env(
+    config: &aws_config::SdkConfig,
+) -> Result<switchboard_core::routing::RoutingDeps, Box<dyn std::error::Error + Send + Sync>> {
+    use std::sync::Arc;
+    let store = Arc::new(DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?));
+    Ok(switchboard_core::routing::RoutingDeps {
+        conversations: store.clone(),
+        workstreams: store.clone(),
+        config: store.clone(),
+        routing: store,
+        clock: Arc::new(switchboard_core::SystemClock),
     })
 }

@@ -8,10 +8,16 @@ use crate::graph::GraphApi;
 use crate::ids::{AccountId, AppId, PageId};
 use crate::ports::{
     Account, AccountStore, ConversationFilter, ConversationState, ConversationStore, Page,
-    SecretStore, StoreError, WorkstreamStore, WriteMode, app_secret_name, page_token_name,
+    RoutingConfigStore, RoutingStore, SecretStore, StoreError, WorkstreamStore, WriteMode,
+    app_secret_name, page_token_name,
 };
 use crate::problem::Problem;
 use crate::provisioning::{self, Provisioning, ProvisioningState, Target, TokenHealth};
+use crate::routing::RoutingDeps;
+use crate::routing::admin::{
+    self as routing_admin, NewAgent, NewQueue, NewRuleset, check_distribution,
+};
+use crate::routing::model::Distribution;
 use crate::secret::Secret;
 use crate::time::{self, Millis};
 use crate::workstreams::{Features, Locale, Workstream, WorkstreamId};
@@ -24,11 +30,26 @@ pub struct ChannelDeps {
     pub accounts: Arc<dyn AccountStore>,
     pub conversations: Arc<dyn ConversationStore>,
     pub workstreams: Arc<dyn WorkstreamStore>,
+    pub routing_config: Arc<dyn RoutingConfigStore>,
+    pub routing: Arc<dyn RoutingStore>,
     pub secrets: Arc<dyn SecretStore>,
     pub graph: Arc<dyn GraphApi>,
     pub clock: Arc<dyn Clock>,
     /// Base of the generated callback URLs (`{public_url}/webhooks/facebook/{id}`).
     pub public_url: String,
+}
+
+impl ChannelDeps {
+    /// The routing flows' view of the same stores.
+    pub fn routing_deps(&self) -> RoutingDeps {
+        RoutingDeps {
+            conversations: self.conversations.clone(),
+            workstreams: self.workstreams.clone(),
+            config: self.routing_config.clone(),
+            routing: self.routing.clone(),
+            clock: self.clock.clone(),
+        }
+    }
 }
 
 /// Length of generated verify tokens.
@@ -558,12 +579,11 @@ async fn remove_page_of(
         deps.conversations
             .append(&note, &ids, deps.clock.now())
             .await?;
-        match deps
-            .conversations
-            .close_conversation(&c.id, deps.clock.now())
+        // Through routing, so an agent holding it gets the capacity back.
+        match crate::routing::engine::close(&deps.routing_deps(), &c.id, "the page was removed")
             .await
         {
-            Ok(_) | Err(StoreError::Conflict(_)) => closed += 1,
+            Ok(_) | Err(crate::routing::RoutingError::Conflict(_)) => closed += 1,
             Err(e) => return Err(e.into()),
         }
     }
@@ -832,6 +852,8 @@ pub struct NewWorkstream {
     pub locale: Locale,
     #[serde(default)]
     pub features: Features,
+    #[serde(default)]
+    pub distribution: Distribution,
 }
 
 #[derive(Debug, Deserialize)]
@@ -845,6 +867,8 @@ pub struct WorkstreamPatch {
     pub locale: Option<Locale>,
     #[serde(default)]
     pub features: Option<Features>,
+    #[serde(default)]
+    pub distribution: Option<Distribution>,
 }
 
 async fn check_pages(deps: &ChannelDeps, pages: &[PageId]) -> Result<(), Problem> {
@@ -893,6 +917,7 @@ pub async fn create_workstream(
 ) -> Result<Workstream, Problem> {
     check_name(&input.name)?;
     check_pages(deps, &input.pages).await?;
+    check_distribution(&deps.routing_deps(), &input.distribution, None).await?;
     let id = match input.id {
         Some(id) => id,
         None => WorkstreamId::parse(slug(&input.name))?,
@@ -904,6 +929,7 @@ pub async fn create_workstream(
         pages: input.pages,
         locale: input.locale,
         features: input.features,
+        distribution: input.distribution,
         created_at: now,
         updated_at: now,
     };
@@ -945,6 +971,10 @@ pub async fn update_workstream(
     if let Some(features) = patch.features {
         ws.features = features;
     }
+    if let Some(d) = patch.distribution {
+        check_distribution(&deps.routing_deps(), &d, Some(&ws)).await?;
+        ws.distribution = d;
+    }
     ws.updated_at = deps.clock.now();
     deps.workstreams
         .put_workstream(&ws, WriteMode::Upsert)
@@ -969,6 +999,27 @@ pub struct Desired {
     /// Absent: workstreams are not managed by this file.
     #[serde(default)]
     pub workstreams: Option<Vec<NewWorkstream>>,
+    /// Absent: queues are not managed by this file (likewise agents, rulesets).
+    #[serde(default)]
+    pub queues: Option<Vec<NewQueue>>,
+    #[serde(default)]
+    pub agents: Option<Vec<NewAgent>>,
+    #[serde(default)]
+    pub rulesets: Option<Vec<NewRuleset>>,
+}
+
+/// The routing parts of a configuration file.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSections {
+    #[serde(default)]
+    pub workstreams: Option<Vec<NewWorkstream>>,
+    #[serde(default)]
+    pub queues: Option<Vec<NewQueue>>,
+    #[serde(default)]
+    pub agents: Option<Vec<NewAgent>>,
+    #[serde(default)]
+    pub rulesets: Option<Vec<NewRuleset>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1059,17 +1110,15 @@ pub async fn apply(
     let existing = deps.accounts.list_accounts().await?;
     let wanted_ids: Vec<&AccountId> = desired.accounts.iter().map(|a| &a.id).collect();
 
-    // Workstreams no longer wanted go first, so their pages are free.
-    if let Some(wss) = &desired.workstreams {
-        for ws in deps.workstreams.list_workstreams().await? {
-            if !wss.iter().any(|w| w.id.as_ref() == Some(&ws.id)) {
-                report.changes.push(format!("remove workstream {}", ws.id));
-                if !dry_run {
-                    delete_workstream(deps, &ws.id).await?;
-                }
-            }
-        }
-    }
+    let sections = RoutingSections {
+        workstreams: desired.workstreams,
+        queues: desired.queues,
+        agents: desired.agents,
+        rulesets: desired.rulesets,
+    };
+    // Rulesets, agents and workstreams no longer wanted go first, so their
+    // pages and queues are free.
+    remove_unwanted(deps, &sections, dry_run, &mut report).await?;
     // Accounts no longer wanted (their pages with them).
     for a in existing.iter().filter(|a| !wanted_ids.contains(&&a.id)) {
         report.changes.push(format!("remove account {}", a.id));
@@ -1160,7 +1209,92 @@ pub async fn apply(
         }
         apply_pages(deps, &want, current.is_some(), dry_run, &mut report).await?;
     }
-    if let Some(wss) = desired.workstreams {
+    apply_routing(deps, sections, dry_run, &mut report).await?;
+    Ok(report)
+}
+
+fn strip_times(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("created_at");
+        o.remove("updated_at");
+    }
+    v
+}
+
+/// Whether a stored record already says what the file says (compared as
+/// the JSON the admin API takes, timestamps aside).
+fn same_as<A: Serialize, B: Serialize>(stored: &A, wanted: &B) -> bool {
+    let a = strip_times(serde_json::to_value(stored).unwrap_or_default());
+    let b = strip_times(serde_json::to_value(wanted).unwrap_or_default());
+    a == b
+}
+
+async fn remove_unwanted(
+    deps: &ChannelDeps,
+    want: &RoutingSections,
+    dry_run: bool,
+    report: &mut ApplyReport,
+) -> Result<(), Problem> {
+    let r = deps.routing_deps();
+    if let Some(rss) = &want.rulesets {
+        for rs in r.config.list_rulesets(None).await? {
+            if !rss.iter().any(|w| w.id == rs.id) {
+                report.changes.push(format!("remove ruleset {}", rs.id));
+                if !dry_run {
+                    routing_admin::delete_ruleset(&r, &rs.id).await?;
+                }
+            }
+        }
+    }
+    if let Some(agents) = &want.agents {
+        for a in r.config.list_agents().await? {
+            if !agents.iter().any(|w| w.id == a.agent.id) {
+                report.changes.push(format!("remove agent {}", a.agent.id));
+                if !dry_run {
+                    routing_admin::delete_agent(&r, &a.agent.id).await?;
+                }
+            }
+        }
+    }
+    if let Some(wss) = &want.workstreams {
+        for ws in deps.workstreams.list_workstreams().await? {
+            if !wss.iter().any(|w| w.id.as_ref() == Some(&ws.id)) {
+                report.changes.push(format!("remove workstream {}", ws.id));
+                if !dry_run {
+                    for rs in r.config.list_rulesets(Some(&ws.id)).await? {
+                        routing_admin::delete_ruleset(&r, &rs.id).await?;
+                    }
+                    delete_workstream(deps, &ws.id).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Create and update the routing sections in dependency order: queues
+/// (without overflow first, so queues may overflow to each other), then
+/// workstreams, overflow, agents, rulesets; queues no longer wanted last.
+pub async fn apply_routing(
+    deps: &ChannelDeps,
+    want: RoutingSections,
+    dry_run: bool,
+    report: &mut ApplyReport,
+) -> Result<(), Problem> {
+    let r = deps.routing_deps();
+    if let Some(queues) = &want.queues {
+        for q in queues {
+            if r.config.get_queue(&q.id).await?.is_none() {
+                report.changes.push(format!("create queue {}", q.id));
+                if !dry_run {
+                    let mut first = q.clone();
+                    first.overflow = Default::default();
+                    routing_admin::create_queue(&r, first).await?;
+                }
+            }
+        }
+    }
+    if let Some(wss) = want.workstreams {
         for want in wss {
             let Some(id) = want.id.clone() else {
                 return Err(Problem::bad_request(
@@ -1179,7 +1313,8 @@ pub async fn apply(
                     let same = cur.name == want.name.trim()
                         && cur.pages == want.pages
                         && cur.locale == want.locale
-                        && cur.features == want.features;
+                        && cur.features == want.features
+                        && cur.distribution == want.distribution;
                     if !same {
                         report.changes.push(format!("update workstream {id}"));
                         if !dry_run {
@@ -1188,6 +1323,7 @@ pub async fn apply(
                                 pages: Some(want.pages),
                                 locale: Some(want.locale),
                                 features: Some(want.features),
+                                distribution: Some(want.distribution),
                             };
                             update_workstream(deps, &id, patch).await?;
                         }
@@ -1196,7 +1332,81 @@ pub async fn apply(
             }
         }
     }
-    Ok(report)
+    if let Some(queues) = &want.queues {
+        for q in queues {
+            if report.changes.contains(&format!("create queue {}", q.id)) {
+                // Created above without overflow: now the whole of it.
+                if !dry_run && q.overflow != Default::default() {
+                    routing_admin::update_queue(&r, &q.id, routing_admin::queue_patch(q)).await?;
+                }
+                continue;
+            }
+            if let Some(cur) = r.config.get_queue(&q.id).await?
+                && !same_as(&cur, &routing_admin::queue_from(q))
+            {
+                report.changes.push(format!("update queue {}", q.id));
+                if !dry_run {
+                    routing_admin::update_queue(&r, &q.id, routing_admin::queue_patch(q)).await?;
+                }
+            }
+        }
+    }
+    if let Some(agents) = want.agents {
+        for a in agents {
+            match r.config.get_agent(&a.id).await? {
+                None => {
+                    report.changes.push(format!("create agent {}", a.id));
+                    if !dry_run {
+                        routing_admin::create_agent(&r, a).await?;
+                    }
+                }
+                Some(cur) if !same_as(&cur.agent, &routing_admin::agent_from(&a)) => {
+                    report.changes.push(format!("update agent {}", a.id));
+                    if !dry_run {
+                        routing_admin::update_agent(
+                            &r,
+                            &a.id.clone(),
+                            routing_admin::agent_patch(a),
+                        )
+                        .await?;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    if let Some(rss) = want.rulesets {
+        for rs in rss {
+            match r.config.get_ruleset(&rs.id).await? {
+                None => {
+                    report.changes.push(format!("create ruleset {}", rs.id));
+                    if !dry_run {
+                        routing_admin::create_ruleset(&r, rs).await?;
+                    }
+                }
+                Some(cur) if !same_as(&cur, &routing_admin::ruleset_from(&rs)) => {
+                    report.changes.push(format!("update ruleset {}", rs.id));
+                    if !dry_run {
+                        let id = rs.id.clone();
+                        routing_admin::update_ruleset(&r, &id, routing_admin::ruleset_patch(rs))
+                            .await?;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    if let Some(queues) = &want.queues {
+        for q in r.config.list_queues().await? {
+            if !queues.iter().any(|w| w.id == q.id) {
+                report.changes.push(format!("remove queue {}", q.id));
+                if !dry_run {
+                    routing_admin::delete_queue(&r, &q.id).await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn apply_pages(

@@ -8,6 +8,9 @@ use crate::ids::{ConversationId, PageId, Psid};
 use crate::ingest::{self, IngestDeps};
 use crate::ports::{ConversationFilter, ConversationState};
 use crate::problem::Problem;
+use crate::routing::admin as ra;
+use crate::routing::engine::{self, RoutingDeps};
+use crate::routing::model::{AgentId, AgentState, QueueId, RulesetId};
 use crate::secret::Secret;
 use crate::signature::{SIGNATURE_256_HEADER, SIGNATURE_SHA1_HEADER};
 use crate::verify::{self, VerifyDeps};
@@ -201,7 +204,9 @@ fn conversation_filter(req: &HttpRequest) -> Result<ConversationFilter, Problem>
                 f.state = Some(ConversationState::parse(&v).ok_or_else(|| {
                     Problem::bad_request(
                         "invalid_state",
-                        format!("state {v:?} is not one of waiting, closed"),
+                        format!(
+                            "state {v:?} is not one of waiting, offered, assigned, wrap_up, closed"
+                        ),
                     )
                 })?)
             }
@@ -244,6 +249,9 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
     let conversations = &deps.channels.conversations;
     let ch = &deps.channels;
     let m = req.method().clone();
+    if let Some(r) = routing_admin(&ch.routing_deps(), &segments, &m, req).await {
+        return r;
+    }
     match segments.as_slice() {
         ["alerts"] => match m {
             Method::GET => Ok(json(
@@ -399,6 +407,200 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
         }
         _ => Err(Problem::not_found(format!("no route {path}"))),
     }
+}
+
+/// Agents, queues, rulesets, presence and routing diagnostics; `None`
+/// when the path is not one of these.
+async fn routing_admin(
+    r: &RoutingDeps,
+    segments: &[&str],
+    m: &Method,
+    req: &HttpRequest,
+) -> Option<Result<HttpResponse, Problem>> {
+    let run = async {
+        match segments {
+            ["agents"] => match *m {
+                Method::GET => Ok(json(
+                    StatusCode::OK,
+                    &serde_json::json!({ "agents": ra::list_agents(r).await?.iter().map(agent_view).collect::<Vec<_>>() }),
+                )),
+                Method::POST => Ok(json(
+                    StatusCode::CREATED,
+                    &agent_view(&ra::create_agent(r, parse_body(req)?).await?),
+                )),
+                _ => Ok(method_not_allowed("GET, POST")),
+            },
+            ["agents", id] => {
+                let id = AgentId::parse(*id)?;
+                match *m {
+                    Method::GET => Ok(json(
+                        StatusCode::OK,
+                        &agent_view(&ra::get_agent(r, &id).await?),
+                    )),
+                    Method::PATCH => Ok(json(
+                        StatusCode::OK,
+                        &agent_view(&ra::update_agent(r, &id, parse_body(req)?).await?),
+                    )),
+                    Method::DELETE => {
+                        ra::delete_agent(r, &id).await?;
+                        Ok(no_content())
+                    }
+                    _ => Ok(method_not_allowed("GET, PATCH, DELETE")),
+                }
+            }
+            ["agents", id, "presence"] => {
+                let id = AgentId::parse(*id)?;
+                match *m {
+                    Method::GET => Ok(json(
+                        StatusCode::OK,
+                        &presence_view(&ra::get_agent(r, &id).await?),
+                    )),
+                    Method::PUT => Ok(json(
+                        StatusCode::OK,
+                        &presence_view(&ra::put_presence(r, &id, parse_body(req)?).await?),
+                    )),
+                    _ => Ok(method_not_allowed("GET, PUT")),
+                }
+            }
+            ["queues"] => match *m {
+                Method::GET => Ok(json(
+                    StatusCode::OK,
+                    &serde_json::json!({ "queues": ra::list_queues(r).await? }),
+                )),
+                Method::POST => Ok(json(
+                    StatusCode::CREATED,
+                    &ra::create_queue(r, parse_body(req)?).await?,
+                )),
+                _ => Ok(method_not_allowed("GET, POST")),
+            },
+            ["queues", id] => {
+                let id = QueueId::parse(*id)?;
+                match *m {
+                    Method::GET => Ok(json(StatusCode::OK, &ra::get_queue(r, &id).await?)),
+                    Method::PATCH => Ok(json(
+                        StatusCode::OK,
+                        &ra::update_queue(r, &id, parse_body(req)?).await?,
+                    )),
+                    Method::DELETE => {
+                        ra::delete_queue(r, &id).await?;
+                        Ok(no_content())
+                    }
+                    _ => Ok(method_not_allowed("GET, PATCH, DELETE")),
+                }
+            }
+            ["queues", id, "waiting"] => {
+                let id = QueueId::parse(*id)?;
+                match *m {
+                    Method::GET => {
+                        ra::get_queue(r, &id).await?;
+                        let items = r.routing.waiting(&id, 1000).await?;
+                        Ok(json(
+                            StatusCode::OK,
+                            &serde_json::json!({ "queue_id": id, "waiting": items }),
+                        ))
+                    }
+                    _ => Ok(method_not_allowed("GET")),
+                }
+            }
+            ["rulesets"] => match *m {
+                Method::GET => {
+                    let ws = query_pairs(req)
+                        .into_iter()
+                        .find(|(k, _)| k == "workstream")
+                        .map(|(_, v)| WorkstreamId::parse(v))
+                        .transpose()?;
+                    Ok(json(
+                        StatusCode::OK,
+                        &serde_json::json!({ "rulesets": ra::list_rulesets(r, ws.as_ref()).await? }),
+                    ))
+                }
+                Method::POST => Ok(json(
+                    StatusCode::CREATED,
+                    &ra::create_ruleset(r, parse_body(req)?).await?,
+                )),
+                _ => Ok(method_not_allowed("GET, POST")),
+            },
+            ["rulesets", id] => {
+                let id = RulesetId::parse(*id)?;
+                match *m {
+                    Method::GET => Ok(json(StatusCode::OK, &ra::get_ruleset(r, &id).await?)),
+                    Method::PATCH => Ok(json(
+                        StatusCode::OK,
+                        &ra::update_ruleset(r, &id, parse_body(req)?).await?,
+                    )),
+                    Method::DELETE => {
+                        ra::delete_ruleset(r, &id).await?;
+                        Ok(no_content())
+                    }
+                    _ => Ok(method_not_allowed("GET, PATCH, DELETE")),
+                }
+            }
+            ["conversations", id, "routing"] => {
+                let id = ConversationId::parse(*id)?;
+                match *m {
+                    Method::GET => {
+                        let c = r
+                            .conversations
+                            .get_conversation(&id)
+                            .await?
+                            .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))?;
+                        let routing = c.routing.unwrap_or_default();
+                        Ok(json(
+                            StatusCode::OK,
+                            &serde_json::json!({
+                                "conversation_id": id,
+                                "state": c.state,
+                                "explanation": routing.reason,
+                                "routing": routing,
+                            }),
+                        ))
+                    }
+                    _ => Ok(method_not_allowed("GET")),
+                }
+            }
+            ["conversations", id, "close"] => {
+                let id = ConversationId::parse(*id)?;
+                match *m {
+                    Method::POST => Ok(json(
+                        StatusCode::OK,
+                        &engine::close(r, &id, "closed by an administrator").await?,
+                    )),
+                    _ => Ok(method_not_allowed("POST")),
+                }
+            }
+            _ => Err(Problem::not_found("not a routing route")),
+        }
+    };
+    let routed = matches!(
+        segments,
+        ["agents", ..]
+            | ["queues", ..]
+            | ["rulesets", ..]
+            | ["conversations", _, "routing" | "close"]
+    );
+    if routed { Some(run.await) } else { None }
+}
+
+/// An agent as the admin API shows it: configuration, presence (as set and
+/// as others see it) and load.
+fn agent_view(a: &AgentState) -> serde_json::Value {
+    let mut v = serde_json::to_value(&a.agent).unwrap_or_default();
+    v["presence"] = presence_view(a);
+    v["load"] = serde_json::to_value(&a.load).unwrap_or_default();
+    v["version"] = a.version.into();
+    v
+}
+
+fn presence_view(a: &AgentState) -> serde_json::Value {
+    serde_json::json!({
+        "agent_id": a.agent.id,
+        "status": a.presence.status,
+        "label": a.presence.label,
+        "effective": a.effective_presence(),
+        "set_at": a.presence.set_at.to_rfc3339(),
+        "used_capacity": a.load.used,
+        "capacity": a.agent.capacity,
+    })
 }
 
 /// Every function's routes in one place, for `switchboard serve`.

@@ -19,6 +19,8 @@ pub mod ports;
 pub mod problem;
 pub mod provisioning;
 pub mod router;
+pub mod routing;
+pub mod scheduler;
 pub mod secret;
 pub mod signature;
 pub mod time;

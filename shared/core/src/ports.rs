@@ -8,6 +8,10 @@
 use crate::event::{EventKind, InboundEvent};
 use crate::ids::{AccountId, AppId, ContactId, ConversationId, PageId, Psid};
 use crate::provisioning::{Provisioning, ProvisioningState, TokenHealth};
+use crate::routing::model::{
+    Agent, AgentId, AgentState, PresenceSetting, ProfileName, Queue as RoutingQueue, QueueId,
+    Routing, Ruleset, RulesetId, Timer, WaitingItem,
+};
 use crate::secret::Secret;
 use crate::time::{self, Millis};
 use crate::workstreams::{Workstream, WorkstreamId};
@@ -92,17 +96,32 @@ impl Page {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationState {
-    /// Received, waiting for classification and an agent.
+    /// Received, waiting for classification, a queue or an agent.
     Waiting,
+    /// Offered to one agent, who has not answered yet.
+    Offered,
+    /// An agent holds it.
+    Assigned,
+    /// The agent ended it and is wrapping up.
+    WrapUp,
     Closed,
 }
 
 impl ConversationState {
-    pub const ALL: [ConversationState; 2] = [Self::Waiting, Self::Closed];
+    pub const ALL: [ConversationState; 5] = [
+        Self::Waiting,
+        Self::Offered,
+        Self::Assigned,
+        Self::WrapUp,
+        Self::Closed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Waiting => "waiting",
+            Self::Offered => "offered",
+            Self::Assigned => "assigned",
+            Self::WrapUp => "wrap_up",
             Self::Closed => "closed",
         }
     }
@@ -133,6 +152,12 @@ pub struct Conversation {
     pub last_customer_message_at: Option<Millis>,
     #[serde(default, with = "time::rfc3339::option")]
     pub closed_at: Option<Millis>,
+    /// Routing's record (absent until the router classified it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Routing>,
+    /// Routing version: every routing write conditions on it and bumps it.
+    #[serde(default)]
+    pub rv: u64,
 }
 
 impl Conversation {
@@ -155,6 +180,8 @@ impl Conversation {
             updated_at: now,
             last_customer_message_at: opens_conversation(event.kind).then_some(event.timestamp),
             closed_at: None,
+            routing: None,
+            rv: 0,
         }
     }
 }
@@ -175,6 +202,9 @@ pub struct Customer {
     pub contact_id: ContactId,
     pub open_conversation_id: Option<ConversationId>,
     pub last_conversation_id: ConversationId,
+    /// The agent who last accepted one of this customer's conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_agent: Option<AgentId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,6 +326,113 @@ pub trait ConversationStore: Send + Sync {
         id: &ConversationId,
         at: Millis,
     ) -> StoreResult<Conversation>;
+}
+
+/// Agents, queues and rulesets: what administrators configure for routing.
+///
+/// `put_agent` keeps the agent's presence and load (a new agent starts
+/// offline with nothing held), bumps its configuration `version`, and keeps
+/// its queue memberships in step, atomically.
+#[async_trait]
+pub trait RoutingConfigStore: Send + Sync {
+    async fn put_agent(&self, agent: &Agent, mode: WriteMode) -> StoreResult<AgentState>;
+    async fn get_agent(&self, id: &AgentId) -> StoreResult<Option<AgentState>>;
+    async fn list_agents(&self) -> StoreResult<Vec<AgentState>>;
+    /// `NotFound` when absent; `Conflict` while the agent holds or is
+    /// offered a conversation.
+    async fn delete_agent(&self, id: &AgentId) -> StoreResult<()>;
+    /// `NotFound` for an unknown agent.
+    async fn set_presence(
+        &self,
+        id: &AgentId,
+        presence: &PresenceSetting,
+    ) -> StoreResult<AgentState>;
+    async fn put_queue(&self, queue: &RoutingQueue, mode: WriteMode) -> StoreResult<()>;
+    async fn get_queue(&self, id: &QueueId) -> StoreResult<Option<RoutingQueue>>;
+    async fn list_queues(&self) -> StoreResult<Vec<RoutingQueue>>;
+    async fn delete_queue(&self, id: &QueueId) -> StoreResult<()>;
+    async fn put_ruleset(&self, ruleset: &Ruleset, mode: WriteMode) -> StoreResult<()>;
+    async fn get_ruleset(&self, id: &RulesetId) -> StoreResult<Option<Ruleset>>;
+    /// A workstream's rulesets in run order (`order`, then id); all when `None`.
+    async fn list_rulesets(&self, workstream: Option<&WorkstreamId>) -> StoreResult<Vec<Ruleset>>;
+    async fn delete_ruleset(&self, id: &RulesetId) -> StoreResult<()>;
+}
+
+/// One part of an atomic routing write. `RoutingStore::apply` takes a list
+/// and writes all of it or nothing, failing with `Conflict` when any
+/// condition does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoutingOp {
+    /// Replace the conversation's routing record and state. Condition: its
+    /// routing version is `expect` (and it is not closed); the version
+    /// becomes `expect + 1`. Moving to `Closed` also sets `closed_at` and
+    /// frees the customer's open-conversation link.
+    Conversation {
+        id: ConversationId,
+        /// The customer (page, PSID), whose open link a close frees.
+        page: PageId,
+        psid: Psid,
+        expect: u64,
+        state: ConversationState,
+        routing: Box<Routing>,
+        at: Millis,
+    },
+    /// Hold capacity. Conditions: the agent's configuration version is
+    /// `version`, its used units are at most `max_used_before`, its stored
+    /// presence mode (`auto` or a sticky state) is one of `modes`, and with a
+    /// profile, its count for it is at most the given maximum.
+    Take {
+        agent: AgentId,
+        version: u64,
+        units: u32,
+        max_used_before: u32,
+        profile: Option<(ProfileName, u32)>,
+        modes: Vec<&'static str>,
+        at: Millis,
+    },
+    /// Give capacity back. Condition: at least that much is held.
+    Release {
+        agent: AgentId,
+        units: u32,
+        profile: Option<ProfileName>,
+        at: Millis,
+    },
+    PutWaiting(Box<WaitingItem>),
+    DeleteWaiting {
+        queue: QueueId,
+        key: String,
+    },
+    PutTimer(Timer),
+    DeleteTimer(Timer),
+    /// Remember who last held a customer's conversation (for affinity).
+    CustomerAgent {
+        page: PageId,
+        psid: Psid,
+        agent: AgentId,
+    },
+}
+
+/// The routing state: atomic multi-item writes, queue contents in their
+/// orders, queue members, and the scheduler's timers. Reads here use
+/// indexes only (no scans).
+#[async_trait]
+pub trait RoutingStore: Send + Sync {
+    async fn apply(&self, ops: &[RoutingOp]) -> StoreResult<()>;
+    /// Waiting items in queue order (priority, then oldest).
+    async fn waiting(&self, queue: &QueueId, limit: usize) -> StoreResult<Vec<WaitingItem>>;
+    /// Waiting items whose messaging window closes before `before`, soonest first.
+    async fn urgent(
+        &self,
+        queue: &QueueId,
+        before: Millis,
+        limit: usize,
+    ) -> StoreResult<Vec<WaitingItem>>;
+    /// How many are waiting, counting up to `up_to`.
+    async fn count_waiting(&self, queue: &QueueId, up_to: usize) -> StoreResult<usize>;
+    /// Agents that are members of the queue, with presence and load.
+    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<AgentState>>;
+    /// Timers due at or before `now`, earliest first.
+    async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>>;
 }
 
 /// What the new-conversation logic needs to know about an event.

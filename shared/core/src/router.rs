@@ -1,20 +1,17 @@
-//! router, first cut: consume the inbound queue and put every event on its
-//! conversation's timeline, creating the contact and conversation when the
-//! customer is new. Classification and distribution build on this.
+//! router: consume the inbound queue, put every event on its
+//! conversation's timeline (creating the contact and conversation when the
+//! customer is new), and route a conversation the first time it is stored:
+//! classify, queue, offer (see `routing`).
 
-use crate::clock::Clock;
 use crate::event::InboundEvent;
 use crate::ids::{ContactId, ConversationId};
-use crate::ports::{AppendOutcome, ConversationStore, NewIds, StoreError};
+use crate::ports::{AppendOutcome, NewIds, StoreError};
+use crate::routing::engine::{self, RoutingDeps, RoutingError};
 use std::collections::HashSet;
-use std::sync::Arc;
 use tracing::Instrument;
 
-#[derive(Clone)]
-pub struct RouterDeps {
-    pub conversations: Arc<dyn ConversationStore>,
-    pub clock: Arc<dyn Clock>,
-}
+/// What the router needs: the conversation store and the routing ports.
+pub type RouterDeps = RoutingDeps;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RouterError {
@@ -22,6 +19,8 @@ pub enum RouterError {
     Poison(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Routing(#[from] RoutingError),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,19 +62,29 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         .conversations
         .append(&event, &ids, deps.clock.now())
         .await?;
-    match &outcome {
+    let route = match &outcome {
         AppendOutcome::Stored {
             conversation_id,
             opened,
-        } => tracing::info!(
-            conversation_id = %conversation_id,
-            opened,
-            kind = event.kind.as_str(),
-            "event stored"
-        ),
-        AppendOutcome::Duplicate { .. } => {
-            tracing::info!(kind = event.kind.as_str(), "duplicate event ignored")
+        } => {
+            tracing::info!(
+                conversation_id = %conversation_id,
+                opened,
+                kind = event.kind.as_str(),
+                "event stored"
+            );
+            opened.then_some(conversation_id)
         }
+        AppendOutcome::Duplicate { conversation_id } => {
+            tracing::info!(kind = event.kind.as_str(), "duplicate event ignored");
+            // Stored before, maybe by a run that stopped before routing it.
+            conversation_id.as_ref()
+        }
+    };
+    if let Some(id) = route
+        && event.kind.is_customer_activity()
+    {
+        engine::on_stored(deps, id, &event).await?;
     }
     Ok(Processed::Appended(outcome))
 }

@@ -4,6 +4,7 @@
 //! routing capabilities enforce these.
 
 use crate::ids::{InvalidId, PageId};
+use crate::routing::model::Distribution;
 use crate::time::{self, Millis};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -125,6 +126,9 @@ pub struct Workstream {
     pub pages: Vec<PageId>,
     pub locale: Locale,
     pub features: Features,
+    /// How conversations reach agents (push or pick, capacity, skills...).
+    #[serde(default)]
+    pub distribution: Distribution,
     #[serde(with = "time::rfc3339")]
     pub created_at: Millis,
     #[serde(with = "time::rfc3339")]

@@ -9,6 +9,7 @@
 
 mod commit;
 mod queue;
+mod routing;
 mod secrets;
 mod store;
 

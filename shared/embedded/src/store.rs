@@ -28,18 +28,26 @@ use switchboard_core::ports::{
 };
 use switchboard_core::workstreams::{Workstream, WorkstreamId};
 
-type Str = TableDefinition<'static, &'static str, &'static str>;
+pub(crate) type Str = TableDefinition<'static, &'static str, &'static str>;
 const ACCOUNTS: Str = TableDefinition::new("accounts");
 const PAGES: Str = TableDefinition::new("pages");
-const CUSTOMERS: Str = TableDefinition::new("customers");
+pub(crate) const CUSTOMERS: Str = TableDefinition::new("customers");
 const CONTACTS: Str = TableDefinition::new("contacts");
-const CONVERSATIONS: Str = TableDefinition::new("conversations");
+pub(crate) const CONVERSATIONS: Str = TableDefinition::new("conversations");
 const TIMELINE: Str = TableDefinition::new("timeline");
 const MARKERS: Str = TableDefinition::new("markers");
 const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
 const WORKSTREAMS: Str = TableDefinition::new("workstreams");
 const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
-const ALL_TABLES: [Str; 10] = [
+const ALL_TABLES: [Str; 18] = [
+    crate::routing::AGENTS,
+    crate::routing::MEMBERS,
+    crate::routing::QUEUES,
+    crate::routing::RULESETS,
+    crate::routing::RULESETS_BY_WS,
+    crate::routing::WAITING,
+    crate::routing::URGENT,
+    crate::routing::TIMERS,
     ACCOUNTS,
     PAGES,
     CUSTOMERS,
@@ -57,19 +65,19 @@ pub struct RedbStore {
     committer: Arc<Committer>,
 }
 
-fn err(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
-fn enc<T: Serialize>(v: &T) -> StoreResult<String> {
+pub(crate) fn enc<T: Serialize>(v: &T) -> StoreResult<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn dec<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+pub(crate) fn dec<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn customer_key(page: &PageId, psid: &Psid) -> String {
+pub(crate) fn customer_key(page: &PageId, psid: &Psid) -> String {
     format!("{page}|{psid}")
 }
 
@@ -93,7 +101,7 @@ impl RedbStore {
         })
     }
 
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&redb::ReadTransaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -108,7 +116,7 @@ impl RedbStore {
 
     /// A write, group-committed with concurrent writers and durable on
     /// return. Closures check their conditions before writing anything.
-    async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&redb::WriteTransaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
@@ -118,7 +126,7 @@ impl RedbStore {
             .map_err(StoreError::Unavailable)?
     }
 
-    async fn get_json<T: DeserializeOwned + Send + 'static>(
+    pub(crate) async fn get_json<T: DeserializeOwned + Send + 'static>(
         &self,
         table: Str,
         key: String,
@@ -131,7 +139,7 @@ impl RedbStore {
         .await
     }
 
-    async fn put_json<T: Serialize>(
+    pub(crate) async fn put_json<T: Serialize>(
         &self,
         table: Str,
         key: String,
@@ -303,6 +311,7 @@ impl ConversationStore for RedbStore {
                         contact_id: contact.id,
                         open_conversation_id: Some(conv.id.clone()),
                         last_conversation_id: conv.id.clone(),
+                        last_agent: None,
                     };
                     customers
                         .insert(ckey.as_str(), enc(&c)?.as_str())

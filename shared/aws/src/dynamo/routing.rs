@@ -1,0 +1,696 @@
+//! The routing ports on the same DynamoDB table (see `docs/dynamodb.md`):
+//! agents with their load as numbers the conditions can test, queue
+//! membership items beside each queue, rulesets indexed by workstream,
+//! waiting items in queue order (with a window-closing index), and the
+//! scheduler's timers. `apply` is one `TransactWriteItems`.
+
+use super::*;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue, Select};
+use switchboard_core::ports::{RoutingConfigStore, RoutingOp, RoutingStore};
+use switchboard_core::routing::model::{
+    Agent, AgentLoad, AgentState, PresenceSetting, ProfileName, Queue, QueueId, Ruleset, RulesetId,
+    Timer, WaitingItem, sortable,
+};
+
+/// The IAM actions the routing ports call.
+pub const IAM_ACTIONS_ROUTING: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:TransactWriteItems",
+];
+
+fn agent_pk(id: &AgentId) -> String {
+    format!("AGENT#{id}")
+}
+fn queue_pk(id: &QueueId) -> String {
+    format!("QUEUE#{id}")
+}
+fn member_sk(id: &AgentId) -> String {
+    format!("MEMBER#{id}")
+}
+fn ruleset_pk(id: &RulesetId) -> String {
+    format!("RULESET#{id}")
+}
+fn waiting_pk(q: &QueueId) -> String {
+    format!("WAIT#{q}")
+}
+const TIMERS_PK: &str = "TIMERS";
+
+fn agent_item(state: &AgentState) -> StoreResult<Item> {
+    let mut item = key(agent_pk(&state.agent.id), "AGENT");
+    item.insert("doc".into(), to_doc(&state.agent)?);
+    item.insert("version".into(), n(state.version as i64));
+    item.insert("pdoc".into(), to_doc(&state.presence)?);
+    item.insert("presence".into(), s(state.presence.stored_mode()));
+    item.insert("used".into(), n(i64::from(state.load.used)));
+    item.insert("active".into(), n(i64::from(state.load.active)));
+    item.insert(
+        "pused".into(),
+        AttributeValue::M(
+            state
+                .load
+                .profiles
+                .iter()
+                .map(|(k, v)| (k.to_string(), n(i64::from(*v))))
+                .collect(),
+        ),
+    );
+    item.insert("GSI2PK".into(), s("AGENTS"));
+    item.insert("GSI2SK".into(), s(agent_pk(&state.agent.id)));
+    Ok(item)
+}
+
+fn agent_from(item: &Item) -> StoreResult<AgentState> {
+    let agent: Agent = doc(item)?;
+    let presence: PresenceSetting = serde_json::from_str(get_s(item, "pdoc")?)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut profiles = std::collections::BTreeMap::new();
+    if let Some(AttributeValue::M(m)) = item.get("pused") {
+        for (k, v) in m {
+            let name = parse_id(ProfileName::parse(k.as_str()))?;
+            let count = v
+                .as_n()
+                .ok()
+                .and_then(|x| x.parse::<u32>().ok())
+                .unwrap_or(0);
+            profiles.insert(name, count);
+        }
+    }
+    Ok(AgentState {
+        agent,
+        version: get_n(item, "version")? as u64,
+        presence,
+        load: AgentLoad {
+            used: get_n(item, "used")? as u32,
+            profiles,
+            active: get_n(item, "active")? as u32,
+            last_assigned_at: opt_n(item, "last_assigned_at").map(Millis),
+            last_freed_at: opt_n(item, "last_freed_at").map(Millis),
+        },
+    })
+}
+
+fn delete(
+    store: &DynamoStore,
+    k: Item,
+    condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+) -> StoreResult<TransactWriteItem> {
+    let mut d = Delete::builder().table_name(&store.table).set_key(Some(k));
+    if let Some((c, values)) = condition {
+        d = d.condition_expression(c);
+        for (k, v) in values {
+            d = d.expression_attribute_values(k, v);
+        }
+    }
+    Ok(TransactWriteItem::builder()
+        .delete(d.build().map_err(unavailable)?)
+        .build())
+}
+
+fn decode_all<T>(items: &[Item], f: fn(&Item) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+    items.iter().map(f).collect()
+}
+
+impl DynamoStore {
+    /// Query one partition (of the table or an index) in key order, with an
+    /// optional sort-key condition, up to `limit` items.
+    async fn query_range(
+        &self,
+        index: Option<&str>,
+        pk: (&str, String),
+        sk: Option<(&str, &str, String)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            self.count();
+            let mut expr = "#pk = :pk".to_string();
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_string))
+                .expression_attribute_names("#pk", pk.0)
+                .expression_attribute_values(":pk", s(pk.1.clone()))
+                .limit(limit.saturating_sub(out.len()).clamp(1, 1000) as i32)
+                .set_exclusive_start_key(start.take());
+            if let Some((name, op, value)) = &sk {
+                expr.push_str(&format!(" AND {op}"));
+                q = q
+                    .expression_attribute_names("#sk", *name)
+                    .expression_attribute_values(":sk", s(value.clone()));
+            }
+            let page = q
+                .key_condition_expression(expr)
+                .send()
+                .await
+                .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+            out.extend(page.items().iter().cloned());
+            match page.last_evaluated_key() {
+                Some(k) if out.len() < limit => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Read agents by id, 100 keys per `BatchGetItem`, retrying unprocessed keys.
+    async fn agents_by_id(&self, ids: Vec<AgentId>) -> StoreResult<Vec<AgentState>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(100) {
+            let mut keys: Vec<Item> = chunk.iter().map(|a| key(agent_pk(a), "AGENT")).collect();
+            for attempt in 0..8 {
+                if keys.is_empty() {
+                    break;
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                }
+                self.count();
+                let ka = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut keys)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(unavailable)?;
+                let res = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, ka)
+                    .send()
+                    .await
+                    .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+                if let Some(items) = res.responses().and_then(|r| r.get(&self.table)) {
+                    for item in items {
+                        out.push(agent_from(item)?);
+                    }
+                }
+                if let Some(left) = res.unprocessed_keys().and_then(|u| u.get(&self.table)) {
+                    keys = left.keys().to_vec();
+                }
+            }
+            if !keys.is_empty() {
+                return Err(unavailable("DynamoDB kept agents unprocessed; try again"));
+            }
+        }
+        out.sort_by(|a, b| a.agent.id.cmp(&b.agent.id));
+        Ok(out)
+    }
+
+    fn membership(&self, q: &QueueId, a: &AgentId) -> StoreResult<TransactWriteItem> {
+        let mut item = key(queue_pk(q), &member_sk(a));
+        item.insert("agent_id".into(), s(a.as_str()));
+        self.put(item, None)
+    }
+
+    fn op_items(&self, op: &RoutingOp) -> StoreResult<Vec<TransactWriteItem>> {
+        Ok(match op {
+            RoutingOp::Conversation {
+                id,
+                page,
+                psid,
+                expect,
+                state,
+                routing,
+                at,
+            } => {
+                let closed = *state == ConversationState::Closed;
+                let mut set =
+                    "SET #state = :s, rdoc = :doc, rv = :next, updated_at = :at, GSI2PK = :gsi"
+                        .to_string();
+                if closed {
+                    set.push_str(", closed_at = :at");
+                }
+                let cond = if *expect == 0 {
+                    "attribute_exists(PK) AND attribute_not_exists(rv) AND #state <> :closed"
+                } else {
+                    "rv = :expect AND #state <> :closed"
+                };
+                let mut values = vec![
+                    (":s", s(state.as_str())),
+                    (":doc", to_doc(routing.as_ref())?),
+                    (":next", n(*expect as i64 + 1)),
+                    (":at", n(at.0)),
+                    (":gsi", s(format!("STATE#{}", state.as_str()))),
+                    (":closed", s("closed")),
+                ];
+                if *expect != 0 {
+                    values.push((":expect", n(*expect as i64)));
+                }
+                let mut items = vec![self.update(
+                    key(conv_pk(id), "CONV"),
+                    &set,
+                    Some(cond),
+                    &[("#state", "state")],
+                    values,
+                )?];
+                if closed {
+                    items.push(self.update(
+                        key(customer_pk(page, psid), "CUSTOMER"),
+                        "REMOVE open_conversation_id",
+                        Some("open_conversation_id = :id"),
+                        &[],
+                        vec![(":id", s(id.as_str()))],
+                    )?);
+                }
+                items
+            }
+            RoutingOp::Take {
+                agent,
+                version,
+                units,
+                max_used_before,
+                profile,
+                modes,
+                at,
+            } => {
+                let mut set =
+                    "SET used = used + :u, active = active + :one, last_assigned_at = :at"
+                        .to_string();
+                let mut cond = "version = :v AND used <= :max".to_string();
+                let mut values = vec![
+                    (":u", n(i64::from(*units))),
+                    (":one", n(1)),
+                    (":at", n(at.0)),
+                    (":v", n(*version as i64)),
+                    (":max", n(i64::from(*max_used_before))),
+                ];
+                let mode_names: Vec<String> = (0..modes.len()).map(|i| format!(":m{i}")).collect();
+                cond.push_str(&format!(" AND presence IN ({})", mode_names.join(", ")));
+                let mut names = vec![];
+                if let Some((_, pmax)) = profile {
+                    set.push_str(", pused.#p = if_not_exists(pused.#p, :zero) + :one");
+                    cond.push_str(" AND (attribute_not_exists(pused.#p) OR pused.#p <= :pmax)");
+                    values.push((":zero", n(0)));
+                    values.push((":pmax", n(i64::from(*pmax))));
+                }
+                let pname = profile
+                    .as_ref()
+                    .map(|(p, _)| p.to_string())
+                    .unwrap_or_default();
+                if profile.is_some() {
+                    names.push(("#p", pname.as_str()));
+                }
+                let mut vals: Vec<(&str, AttributeValue)> = values;
+                for (i, m) in modes.iter().enumerate() {
+                    vals.push((mode_names[i].as_str(), s(*m)));
+                }
+                if modes.is_empty() {
+                    // No presence is allowed: the condition can never hold.
+                    return Err(StoreError::Conflict(format!(
+                        "no presence may take work for agent {agent}"
+                    )));
+                }
+                vec![self.update(
+                    key(agent_pk(agent), "AGENT"),
+                    &set,
+                    Some(&cond),
+                    &names,
+                    vals,
+                )?]
+            }
+            RoutingOp::Release {
+                agent,
+                units,
+                profile,
+                at,
+            } => {
+                let mut set =
+                    "SET used = used - :u, active = active - :one, last_freed_at = :at".to_string();
+                let mut names = vec![];
+                let pname = profile.as_ref().map(|p| p.to_string()).unwrap_or_default();
+                let mut cond = "used >= :u AND active >= :one".to_string();
+                if profile.is_some() {
+                    set.push_str(", pused.#p = pused.#p - :one");
+                    cond.push_str(" AND pused.#p >= :one");
+                    names.push(("#p", pname.as_str()));
+                }
+                vec![self.update(
+                    key(agent_pk(agent), "AGENT"),
+                    &set,
+                    Some(&cond),
+                    &names,
+                    vec![
+                        (":u", n(i64::from(*units))),
+                        (":one", n(1)),
+                        (":at", n(at.0)),
+                    ],
+                )?]
+            }
+            RoutingOp::PutWaiting(item) => {
+                let mut it = key(waiting_pk(&item.queue), &item.key());
+                it.insert("doc".into(), to_doc(item.as_ref())?);
+                it.insert("GSI1PK".into(), s(format!("URGENT#{}", item.queue)));
+                it.insert("GSI1SK".into(), s(item.urgency_key()));
+                vec![self.put(it, None)?]
+            }
+            RoutingOp::DeleteWaiting { queue, key: k } => {
+                vec![delete(self, key(waiting_pk(queue), k), None)?]
+            }
+            RoutingOp::PutTimer(t) => {
+                let mut it = key(TIMERS_PK.to_string(), &t.key());
+                it.insert("doc".into(), to_doc(t)?);
+                vec![self.put(it, None)?]
+            }
+            RoutingOp::DeleteTimer(t) => {
+                vec![delete(self, key(TIMERS_PK.to_string(), &t.key()), None)?]
+            }
+            RoutingOp::CustomerAgent { page, psid, agent } => vec![self.update(
+                key(customer_pk(page, psid), "CUSTOMER"),
+                "SET last_agent_id = :a",
+                Some("attribute_exists(PK)"),
+                &[],
+                vec![(":a", s(agent.as_str()))],
+            )?],
+        })
+    }
+}
+
+#[async_trait]
+impl RoutingConfigStore for DynamoStore {
+    async fn put_agent(&self, agent: &Agent, mode: WriteMode) -> StoreResult<AgentState> {
+        for _ in 0..5 {
+            let existing = self.get_agent(&agent.id).await?;
+            if mode == WriteMode::Create && existing.is_some() {
+                return Err(StoreError::Conflict(format!("agent {}", agent.id)));
+            }
+            let mut items = Vec::new();
+            let state = match &existing {
+                None => {
+                    let state = AgentState {
+                        presence: PresenceSetting::offline(agent.created_at),
+                        agent: agent.clone(),
+                        version: 1,
+                        load: AgentLoad::default(),
+                    };
+                    items.push(self.put(agent_item(&state)?, Some("attribute_not_exists(PK)"))?);
+                    state
+                }
+                Some(old) => {
+                    let next = AgentState {
+                        agent: Agent {
+                            created_at: old.agent.created_at,
+                            ..agent.clone()
+                        },
+                        version: old.version + 1,
+                        presence: old.presence.clone(),
+                        load: old.load.clone(),
+                    };
+                    items.push(self.update(
+                        key(agent_pk(&agent.id), "AGENT"),
+                        "SET doc = :doc, version = :next",
+                        Some("version = :v"),
+                        &[],
+                        vec![
+                            (":doc", to_doc(&next.agent)?),
+                            (":next", n(next.version as i64)),
+                            (":v", n(old.version as i64)),
+                        ],
+                    )?);
+                    for q in old
+                        .agent
+                        .queues
+                        .iter()
+                        .filter(|q| !agent.queues.contains(q))
+                    {
+                        items.push(delete(self, key(queue_pk(q), &member_sk(&agent.id)), None)?);
+                    }
+                    next
+                }
+            };
+            let had: Vec<QueueId> = existing.map(|e| e.agent.queues).unwrap_or_default();
+            for q in agent.queues.iter().filter(|q| !had.contains(q)) {
+                items.push(self.membership(q, &agent.id)?);
+            }
+            if self.transact(items).await?.is_none() {
+                return Ok(state);
+            }
+            if mode == WriteMode::Create {
+                return Err(StoreError::Conflict(format!("agent {}", agent.id)));
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "agent {} kept changing; try again",
+            agent.id
+        )))
+    }
+
+    async fn get_agent(&self, id: &AgentId) -> StoreResult<Option<AgentState>> {
+        self.get_decoded(key(agent_pk(id), "AGENT"), agent_from)
+            .await
+    }
+
+    async fn list_agents(&self) -> StoreResult<Vec<AgentState>> {
+        let items = self
+            .query_range(Some("GSI2"), ("GSI2PK", "AGENTS".into()), None, usize::MAX)
+            .await?;
+        decode_all(&items, agent_from)
+    }
+
+    async fn delete_agent(&self, id: &AgentId) -> StoreResult<()> {
+        let Some(state) = self.get_agent(id).await? else {
+            return Err(StoreError::NotFound(format!("agent {id}")));
+        };
+        let mut items = vec![delete(
+            self,
+            key(agent_pk(id), "AGENT"),
+            Some(("used = :zero AND active = :zero", vec![(":zero", n(0))])),
+        )?];
+        for q in &state.agent.queues {
+            items.push(delete(self, key(queue_pk(q), &member_sk(id)), None)?);
+        }
+        match self.transact(items).await? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Conflict(format!(
+                "agent {id} holds conversations"
+            ))),
+        }
+    }
+
+    async fn set_presence(
+        &self,
+        id: &AgentId,
+        presence: &PresenceSetting,
+    ) -> StoreResult<AgentState> {
+        self.count();
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(agent_pk(id), "AGENT")))
+            .update_expression("SET pdoc = :p, presence = :m")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":p", to_doc(presence)?)
+            .expression_attribute_values(":m", s(presence.stored_mode()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match res {
+            Ok(out) => agent_from(
+                out.attributes()
+                    .ok_or_else(|| StoreError::Corrupt("no attributes returned".into()))?,
+            ),
+            Err(e) => {
+                conditional::<(), _, _>(Err(e), || StoreError::NotFound(format!("agent {id}")))?;
+                Err(StoreError::NotFound(format!("agent {id}")))
+            }
+        }
+    }
+
+    async fn put_queue(&self, queue: &Queue, mode: WriteMode) -> StoreResult<()> {
+        let mut item = key(queue_pk(&queue.id), "QUEUE");
+        item.insert("doc".into(), to_doc(queue)?);
+        item.insert("GSI2PK".into(), s("QUEUES"));
+        item.insert("GSI2SK".into(), s(queue_pk(&queue.id)));
+        self.put_item(item, mode, format!("queue {}", queue.id))
+            .await
+    }
+
+    async fn get_queue(&self, id: &QueueId) -> StoreResult<Option<Queue>> {
+        self.get_decoded(key(queue_pk(id), "QUEUE"), doc).await
+    }
+
+    async fn list_queues(&self) -> StoreResult<Vec<Queue>> {
+        let items = self
+            .query_range(Some("GSI2"), ("GSI2PK", "QUEUES".into()), None, usize::MAX)
+            .await?;
+        decode_all(&items, doc)
+    }
+
+    async fn delete_queue(&self, id: &QueueId) -> StoreResult<()> {
+        self.count();
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(queue_pk(id), "QUEUE")))
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await;
+        conditional(res, || StoreError::NotFound(format!("queue {id}"))).map(|_| ())
+    }
+
+    async fn put_ruleset(&self, ruleset: &Ruleset, mode: WriteMode) -> StoreResult<()> {
+        let mut item = key(ruleset_pk(&ruleset.id), "RULESET");
+        item.insert("doc".into(), to_doc(ruleset)?);
+        item.insert(
+            "GSI1PK".into(),
+            s(format!("WSRULES#{}", ruleset.workstream)),
+        );
+        item.insert(
+            "GSI1SK".into(),
+            s(format!("{:010}#{}", ruleset.order, ruleset.id)),
+        );
+        item.insert("GSI2PK".into(), s("RULESETS"));
+        item.insert("GSI2SK".into(), s(ruleset_pk(&ruleset.id)));
+        self.put_item(item, mode, format!("ruleset {}", ruleset.id))
+            .await
+    }
+
+    async fn get_ruleset(&self, id: &RulesetId) -> StoreResult<Option<Ruleset>> {
+        self.get_decoded(key(ruleset_pk(id), "RULESET"), doc).await
+    }
+
+    async fn list_rulesets(&self, ws: Option<&WorkstreamId>) -> StoreResult<Vec<Ruleset>> {
+        let items = match ws {
+            Some(w) => {
+                self.query_range(
+                    Some("GSI1"),
+                    ("GSI1PK", format!("WSRULES#{w}")),
+                    None,
+                    usize::MAX,
+                )
+                .await?
+            }
+            None => {
+                self.query_range(
+                    Some("GSI2"),
+                    ("GSI2PK", "RULESETS".into()),
+                    None,
+                    usize::MAX,
+                )
+                .await?
+            }
+        };
+        decode_all(&items, doc)
+    }
+
+    async fn delete_ruleset(&self, id: &RulesetId) -> StoreResult<()> {
+        self.count();
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(ruleset_pk(id), "RULESET")))
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await;
+        conditional(res, || StoreError::NotFound(format!("ruleset {id}"))).map(|_| ())
+    }
+}
+
+#[async_trait]
+impl RoutingStore for DynamoStore {
+    async fn apply(&self, ops: &[RoutingOp]) -> StoreResult<()> {
+        // A put of a waiting item replaces one with the same key: drop the
+        // delete (a transaction may touch an item once).
+        let puts: Vec<(QueueId, String)> = ops
+            .iter()
+            .filter_map(|o| match o {
+                RoutingOp::PutWaiting(i) => Some((i.queue.clone(), i.key())),
+                _ => None,
+            })
+            .collect();
+        let mut items = Vec::new();
+        for op in ops {
+            if let RoutingOp::DeleteWaiting { queue, key } = op
+                && puts.iter().any(|(q, k)| q == queue && k == key)
+            {
+                continue;
+            }
+            items.extend(self.op_items(op)?);
+        }
+        match self.transact(items).await? {
+            None => Ok(()),
+            Some(codes) => Err(StoreError::Conflict(format!(
+                "routing write refused: {codes:?}"
+            ))),
+        }
+    }
+
+    async fn waiting(&self, queue: &QueueId, limit: usize) -> StoreResult<Vec<WaitingItem>> {
+        let items = self
+            .query_range(None, ("PK", waiting_pk(queue)), None, limit)
+            .await?;
+        decode_all(&items, doc)
+    }
+
+    async fn urgent(
+        &self,
+        queue: &QueueId,
+        before: Millis,
+        limit: usize,
+    ) -> StoreResult<Vec<WaitingItem>> {
+        let items = self
+            .query_range(
+                Some("GSI1"),
+                ("GSI1PK", format!("URGENT#{queue}")),
+                Some(("GSI1SK", "#sk < :sk", sortable(before))),
+                limit,
+            )
+            .await?;
+        decode_all(&items, doc)
+    }
+
+    async fn count_waiting(&self, queue: &QueueId, up_to: usize) -> StoreResult<usize> {
+        self.count();
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(waiting_pk(queue)))
+            .select(Select::Count)
+            .limit(up_to.clamp(1, 10_000) as i32)
+            .send()
+            .await
+            .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+        Ok((out.count().max(0) as usize).min(up_to))
+    }
+
+    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<AgentState>> {
+        let items = self
+            .query_range(
+                None,
+                ("PK", queue_pk(queue)),
+                Some(("SK", "begins_with(#sk, :sk)", "MEMBER#".into())),
+                usize::MAX,
+            )
+            .await?;
+        let ids = items
+            .iter()
+            .map(|i| get_s(i, "agent_id").and_then(|a| parse_id(AgentId::parse(a))))
+            .collect::<StoreResult<Vec<_>>>()?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.agents_by_id(ids).await
+    }
+
+    async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>> {
+        let items = self
+            .query_range(
+                None,
+                ("PK", TIMERS_PK.into()),
+                Some(("SK", "#sk < :sk", format!("{}$", sortable(now)))),
+                limit,
+            )
+            .await?;
+        decode_all(&items, doc)
+    }
+}

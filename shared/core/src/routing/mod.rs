@@ -1,0 +1,20 @@
+//! Unified routing: classification rulesets, queues, agents, work
+//! distribution, offers and the scheduler's timed work.
+//!
+//! - [`model`]: the records (agents, presence, queues, rulesets,
+//!   distribution settings, a conversation's routing and its decisions);
+//! - [`classify`]: rulesets over what is known about a conversation;
+//! - [`hours`]: operating hours and local time;
+//! - [`select`]: who qualifies for a conversation and in which order;
+//! - [`engine`]: the flows over the ports (arrival, offers, answers, close,
+//!   presence, scheduler);
+//! - [`admin`]: validated management of agents, queues and rulesets.
+
+pub mod admin;
+pub mod classify;
+pub mod engine;
+pub mod hours;
+pub mod model;
+pub mod select;
+
+pub use engine::{RoutingDeps, RoutingError};

@@ -1,0 +1,824 @@
+//! What routing is made of: agents and their presence and load, queues with
+//! operating hours and overflow, classification and route-to-queue
+//! rulesets, a workstream's distribution settings, and the routing record a
+//! conversation carries (with the decisions the diagnostics show).
+
+use crate::ids::{ConversationId, InvalidId, PageId};
+use crate::time::{self, Millis};
+use crate::workstreams::WorkstreamId;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+
+fn slug_ok(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+macro_rules! slug_id {
+    ($(#[$meta:meta])* $name:ident, $kind:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Debug)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(v: impl Into<String>) -> Result<Self, InvalidId> {
+                let v = v.into();
+                if slug_ok(&v) {
+                    Ok(Self(v))
+                } else {
+                    let mut shown = v;
+                    shown.truncate(80);
+                    Err(InvalidId {
+                        kind: $kind,
+                        value: shown,
+                        rule: "use 1 to 64 characters from a-z, 0-9, '-' and '_'",
+                    })
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Self::parse(String::deserialize(d)?).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+slug_id!(
+    /// An agent id, e.g. `anna` or `agent-17`.
+    AgentId,
+    "agent id"
+);
+slug_id!(
+    /// A queue id, e.g. `billing`.
+    QueueId,
+    "queue id"
+);
+slug_id!(
+    /// A ruleset id.
+    RulesetId,
+    "ruleset id"
+);
+slug_id!(
+    /// A skill, e.g. `billing` or `danish`.
+    Skill,
+    "skill"
+);
+slug_id!(
+    /// A capacity profile, e.g. `chat`.
+    ProfileName,
+    "capacity profile"
+);
+
+// ------------------------------------------------------------------ presence
+
+/// The base presence states every custom presence maps onto.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum BasePresence {
+    Available,
+    Busy,
+    BusyDnd,
+    Away,
+    Offline,
+}
+
+impl BasePresence {
+    pub const ALL: [BasePresence; 5] = [
+        Self::Available,
+        Self::Busy,
+        Self::BusyDnd,
+        Self::Away,
+        Self::Offline,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Busy => "busy",
+            Self::BusyDnd => "busy_dnd",
+            Self::Away => "away",
+            Self::Offline => "offline",
+        }
+    }
+
+    /// Set by hand, these stay until changed by hand; the others follow load.
+    pub fn is_sticky(self) -> bool {
+        matches!(self, Self::BusyDnd | Self::Away | Self::Offline)
+    }
+}
+
+/// What an agent (or a supervisor) set. `Available` and `Busy` mean "follow
+/// my load"; Away, Busy-DND and Offline stay until changed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct PresenceSetting {
+    pub status: BasePresence,
+    /// A custom presence name ("Lunch", "Training") shown instead of the base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(with = "time::rfc3339")]
+    pub set_at: Millis,
+}
+
+impl PresenceSetting {
+    pub fn offline(at: Millis) -> Self {
+        Self {
+            status: BasePresence::Offline,
+            label: None,
+            set_at: at,
+        }
+    }
+
+    /// The value the store conditions on: the sticky base, or `auto`.
+    pub fn stored_mode(&self) -> &'static str {
+        if self.status.is_sticky() {
+            self.status.as_str()
+        } else {
+            "auto"
+        }
+    }
+}
+
+// ------------------------------------------------------------------ agents
+
+/// An agent's configuration (what an administrator manages).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Agent {
+    pub id: AgentId,
+    pub name: String,
+    pub email: String,
+    /// Skill -> proficiency, 1 to 10.
+    #[serde(default)]
+    pub skills: BTreeMap<Skill, u8>,
+    /// Capacity units.
+    pub capacity: u32,
+    /// Optional per-profile limits (conversations at once).
+    #[serde(default)]
+    pub profiles: BTreeMap<ProfileName, u32>,
+    #[serde(default)]
+    pub queues: Vec<QueueId>,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub updated_at: Millis,
+}
+
+/// What an agent holds right now.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+pub struct AgentLoad {
+    /// Capacity units in use.
+    pub used: u32,
+    /// Conversations held per capacity profile.
+    #[serde(default)]
+    pub profiles: BTreeMap<ProfileName, u32>,
+    /// Conversations offered to or held by the agent.
+    pub active: u32,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub last_assigned_at: Option<Millis>,
+    /// When the agent last finished (released) a conversation.
+    #[serde(default, with = "time::rfc3339::option")]
+    pub last_freed_at: Option<Millis>,
+}
+
+/// An agent as the store holds it: configuration (versioned), presence and load.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct AgentState {
+    pub agent: Agent,
+    /// Bumped by every configuration change; capacity writes condition on it.
+    pub version: u64,
+    pub presence: PresenceSetting,
+    pub load: AgentLoad,
+}
+
+impl AgentState {
+    /// Presence as others see it: sticky states as set, else from load.
+    pub fn effective_presence(&self) -> BasePresence {
+        if self.presence.status.is_sticky() {
+            self.presence.status
+        } else if self.load.used == 0 && self.load.active == 0 {
+            BasePresence::Available
+        } else if self.load.used >= self.agent.capacity {
+            BasePresence::BusyDnd
+        } else {
+            BasePresence::Busy
+        }
+    }
+
+    pub fn free_units(&self) -> u32 {
+        self.agent.capacity.saturating_sub(self.load.used)
+    }
+}
+
+// ------------------------------------------------------------------ queues
+
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentMethod {
+    /// Most free capacity first; ties by longest since last assignment.
+    #[default]
+    HighestCapacity,
+    /// Longest since last assignment first.
+    RoundRobin,
+    /// Longest since the agent last finished a conversation first.
+    LeastActive,
+}
+
+/// A span of a day, `09:00`-`17:00` (end exclusive; `24:00` allowed as end).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct DaySpan {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct OperatingHours {
+    /// IANA time zone, e.g. `Europe/Copenhagen`.
+    pub time_zone: String,
+    /// `monday` ... `sunday` -> open spans; a day not listed is closed.
+    #[serde(default)]
+    pub weekly: BTreeMap<String, Vec<DaySpan>>,
+    /// Closed all day (`2026-12-25`).
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+/// What to do with a conversation a queue cannot take (or kept too long).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum OverflowAction {
+    /// Move it to another queue.
+    Transfer { queue: QueueId },
+    /// End the conversation, telling the customer why.
+    End {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// Queue it here anyway.
+    QueueAnyway,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct MaxWaiting {
+    /// More than this many waiting items -> overflow.
+    pub items: u32,
+    #[serde(flatten)]
+    pub then: OverflowAction,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct MaxWait {
+    /// Waiting longer than this -> overflow.
+    pub seconds: u64,
+    #[serde(flatten)]
+    pub then: OverflowAction,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Overflow {
+    /// Before queueing, outside operating hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_hours: Option<OverflowAction>,
+    /// Before queueing, when too many are waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_waiting: Option<MaxWaiting>,
+    /// After queueing, when one waited too long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait: Option<MaxWait>,
+}
+
+impl Overflow {
+    /// The queues the actions transfer to.
+    pub fn targets(&self) -> impl Iterator<Item = &QueueId> {
+        [
+            self.out_of_hours.as_ref(),
+            self.max_waiting.as_ref().map(|m| &m.then),
+            self.max_wait.as_ref().map(|m| &m.then),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|a| match a {
+            OverflowAction::Transfer { queue } => Some(queue),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Queue {
+    pub id: QueueId,
+    pub name: String,
+    /// Lower first.
+    pub priority: u32,
+    pub assignment: AssignmentMethod,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<OperatingHours>,
+    #[serde(default)]
+    pub overflow: Overflow,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub updated_at: Millis,
+}
+
+// ------------------------------------------------------------------ rules
+
+/// A condition over the conversation and the customer.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// Always true.
+    Always,
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    /// The page the customer wrote to (one of these).
+    Page(Vec<PageId>),
+    /// The conversation's language (detected from the text, else the
+    /// workstream's): `da` matches `da` and `da-DK`.
+    Locale(String),
+    /// The first message contains this (case-insensitive).
+    TextContains(String),
+    /// The first message matches this regular expression.
+    TextMatches(String),
+    /// A quick-reply or postback payload equals this.
+    Payload(String),
+    /// The referral `ref` (m.me link, ad, chat plugin) equals this.
+    Ref(String),
+    /// The referral came from this ad.
+    AdId(String),
+    /// A contact field equals a value: `{contact: {field: name, equals: ...}}`.
+    Contact {
+        field: String,
+        equals: String,
+    },
+    /// The customer wrote before (an earlier conversation exists).
+    ReturningCustomer(bool),
+    /// Local time of day in a zone, `from` inclusive, `to` exclusive.
+    TimeOfDay {
+        from: String,
+        to: String,
+        time_zone: String,
+    },
+    /// An attribute set by an earlier ruleset equals this.
+    Attribute {
+        name: String,
+        equals: String,
+    },
+}
+
+/// What a classification rule sets.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Outputs {
+    /// Required skills with minimum proficiency.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skills: BTreeMap<Skill, u8>,
+    /// Lower first; absent keeps what earlier rules set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyRule {
+    pub name: String,
+    pub when: Condition,
+    #[serde(default)]
+    pub set: Outputs,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RouteRule {
+    pub name: String,
+    pub when: Condition,
+    pub queue: QueueId,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RulesetKind {
+    Classification { rules: Vec<ClassifyRule> },
+    RouteToQueue { rules: Vec<RouteRule> },
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Ruleset {
+    pub id: RulesetId,
+    pub workstream: WorkstreamId,
+    pub name: String,
+    /// Rulesets of a workstream run in this order (then by id).
+    pub order: u32,
+    #[serde(flatten)]
+    pub kind: RulesetKind,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub updated_at: Millis,
+}
+
+// ------------------------------------------------------------------ workstream distribution
+
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Offer each conversation to one agent.
+    #[default]
+    Push,
+    /// Agents take waiting work from their queues.
+    Pick,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SkillMatching {
+    /// Every required skill at or above its minimum.
+    #[default]
+    Exact,
+    /// Exact matches first; without one, the agents closest to it.
+    Closest,
+    /// Skills are ignored.
+    None,
+}
+
+/// Capacity one conversation takes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityNeed {
+    #[serde(default = "one")]
+    pub units: u32,
+    /// Also counts against this profile's limit (agents without the profile
+    /// cannot take it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileName>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Default for CapacityNeed {
+    fn default() -> Self {
+        Self {
+            units: 1,
+            profile: None,
+        }
+    }
+}
+
+/// Whether an ended conversation keeps its agent's capacity during wrap-up.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WrapUp {
+    /// Until the agent closes it.
+    Always,
+    /// Released when the agent ends it.
+    #[default]
+    Never,
+    /// For this long, then released.
+    Seconds(u64),
+}
+
+fn default_presences() -> Vec<BasePresence> {
+    vec![BasePresence::Available, BasePresence::Busy]
+}
+fn default_offer_timeout() -> u64 {
+    120
+}
+fn default_max_declines() -> u32 {
+    1
+}
+fn default_urgent() -> u64 {
+    2 * 3600
+}
+fn default_affinity_wait() -> u64 {
+    60
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Affinity {
+    /// Offer a returning customer to the agent of their last conversation first.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// How long to wait for that agent before anyone else may take it.
+    #[serde(default = "default_affinity_wait")]
+    pub wait_seconds: u64,
+}
+
+impl Default for Affinity {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            wait_seconds: default_affinity_wait(),
+        }
+    }
+}
+
+/// How a workstream's conversations reach agents.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Distribution {
+    /// Fixed after creation.
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default)]
+    pub capacity: CapacityNeed,
+    #[serde(default = "default_presences")]
+    pub allowed_presences: Vec<BasePresence>,
+    #[serde(default)]
+    pub skill_matching: SkillMatching,
+    /// Where conversations go when no route-to-queue rule matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_queue: Option<QueueId>,
+    #[serde(default)]
+    pub affinity: Affinity,
+    /// An offer not answered in this time counts as a decline.
+    #[serde(default = "default_offer_timeout")]
+    pub offer_timeout_seconds: u64,
+    /// After this many declines an agent is not offered the conversation again.
+    #[serde(default = "default_max_declines")]
+    pub max_declines: u32,
+    /// Close conversations with no activity for this long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_close_after_seconds: Option<u64>,
+    #[serde(default)]
+    pub wrap_up: WrapUp,
+    /// A conversation whose messaging window closes within this goes first.
+    #[serde(default = "default_urgent")]
+    pub urgent_before_seconds: u64,
+}
+
+impl Default for Distribution {
+    fn default() -> Self {
+        serde_json::from_str("{}").expect("every field has a default")
+    }
+}
+
+// ------------------------------------------------------------------ a conversation's routing
+
+/// An offer waiting for the agent's answer.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Offer {
+    pub agent: AgentId,
+    #[serde(with = "time::rfc3339")]
+    pub offered_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub expires_at: Millis,
+}
+
+/// Why one agent was or was not chosen.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum AgentVerdict {
+    Chosen,
+    Presence {
+        presence: BasePresence,
+    },
+    Capacity {
+        free: u32,
+        needed: u32,
+    },
+    Profile {
+        profile: ProfileName,
+    },
+    Skills {
+        missing: Vec<String>,
+    },
+    Declined {
+        times: u32,
+    },
+    /// Reserved for the agent of the customer's last conversation.
+    Affinity {
+        agent: AgentId,
+    },
+    /// Another router took the agent's capacity first.
+    LostRace,
+    /// Eligible, ranked lower.
+    Ranked {
+        rank: u32,
+    },
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct AgentConsidered {
+    pub agent: AgentId,
+    #[serde(flatten)]
+    pub verdict: AgentVerdict,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct RuleTrace {
+    pub rule: String,
+    pub matched: bool,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct RulesetTrace {
+    pub ruleset: RulesetId,
+    pub kind: String,
+    pub rules: Vec<RuleTrace>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
+}
+
+/// One step the router took, as the diagnostics show it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Decision {
+    #[serde(with = "time::rfc3339")]
+    pub at: Millis,
+    /// `classified`, `queued`, `offered`, `waiting`, `accepted`, `declined`,
+    /// `offer_expired`, `overflow`, `transferred`, `ended`, `closed`...
+    pub step: String,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rulesets: Vec<RulesetTrace>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<AgentConsidered>,
+    /// Agents left out of `agents` (only the first ones are listed), by reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub more_agents: BTreeMap<String, u32>,
+}
+
+/// Most decisions a conversation keeps (oldest dropped first).
+pub const MAX_DECISIONS: usize = 30;
+/// Most agents one decision lists by name.
+pub const MAX_AGENTS_LISTED: usize = 25;
+
+/// Everything routing knows about a conversation.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+pub struct Routing {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workstream: Option<WorkstreamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueId>,
+    #[serde(default)]
+    pub priority: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skills: BTreeMap<Skill, u8>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub capacity: CapacityNeed,
+    /// The agent offered or holding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentId>,
+    /// Whether `agent`'s capacity is held for it.
+    #[serde(default)]
+    pub holds_capacity: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<Offer>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub queued_at: Option<Millis>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub assigned_at: Option<Millis>,
+    /// Key of the waiting item while queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_key: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub declines: BTreeMap<AgentId, u32>,
+    /// Reserved for this agent until `affinity_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity_agent: Option<AgentId>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub affinity_until: Option<Millis>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub wrap_up_until: Option<Millis>,
+    /// The messaging window closes here (24 hours, or 7 days with the tag).
+    #[serde(default, with = "time::rfc3339::option")]
+    pub window_closes_at: Option<Millis>,
+    /// Why it is waiting (or how it ended), in a sentence.
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub decisions: Vec<Decision>,
+}
+
+impl Routing {
+    pub fn record(&mut self, d: Decision) {
+        self.decisions.push(d);
+        if self.decisions.len() > MAX_DECISIONS {
+            let extra = self.decisions.len() - MAX_DECISIONS;
+            self.decisions.drain(..extra);
+        }
+    }
+}
+
+/// A queued conversation as its queue lists it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct WaitingItem {
+    pub queue: QueueId,
+    pub conversation_id: ConversationId,
+    pub priority: u32,
+    /// Oldest first within a priority.
+    #[serde(with = "time::rfc3339")]
+    pub since: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub window_closes_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub queued_at: Millis,
+    #[serde(default)]
+    pub skills: BTreeMap<Skill, u8>,
+    #[serde(default)]
+    pub capacity: CapacityNeed,
+    #[serde(default)]
+    pub declined: Vec<AgentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity_agent: Option<AgentId>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub affinity_until: Option<Millis>,
+    pub workstream: WorkstreamId,
+}
+
+fn offset(t: Millis) -> u128 {
+    (i128::from(t.0) + i128::from(i64::MAX) + 1) as u128
+}
+
+/// A time as a fixed-width string that sorts like the number (for sort keys).
+pub fn sortable(t: Millis) -> String {
+    format!("{:020}", offset(t))
+}
+
+impl WaitingItem {
+    /// The queue order: priority, then oldest, then id.
+    pub fn key(&self) -> String {
+        format!(
+            "{:010}#{:020}#{}",
+            self.priority,
+            offset(self.since),
+            self.conversation_id
+        )
+    }
+
+    /// The order of the window-aware index: soonest closing first.
+    pub fn urgency_key(&self) -> String {
+        format!(
+            "{:020}#{}",
+            offset(self.window_closes_at),
+            self.conversation_id
+        )
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Debug, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    OfferExpiry,
+    WaitOverflow,
+    AutoClose,
+    WrapUpEnd,
+    AffinityEnd,
+}
+
+impl TimerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OfferExpiry => "offer_expiry",
+            Self::WaitOverflow => "wait_overflow",
+            Self::AutoClose => "auto_close",
+            Self::WrapUpEnd => "wrap_up_end",
+            Self::AffinityEnd => "affinity_end",
+        }
+    }
+}
+
+/// Work the scheduler does when `due` passes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Timer {
+    pub kind: TimerKind,
+    #[serde(with = "time::rfc3339")]
+    pub due: Millis,
+    pub conversation_id: ConversationId,
+}
+
+impl Timer {
+    pub fn key(&self) -> String {
+        format!(
+            "{:020}#{}#{}",
+            offset(self.due),
+            self.kind.as_str(),
+            self.conversation_id
+        )
+    }
+}

@@ -1,0 +1,386 @@
+//! Choosing an agent for a conversation, in memory and without I/O: who
+//! qualifies (presence, capacity, profile, skills, declines, affinity), and
+//! in which order the queue's assignment method ranks them.
+
+use super::model::{
+    AgentConsidered, AgentId, AgentState, AgentVerdict, AssignmentMethod, BasePresence,
+    CapacityNeed, MAX_AGENTS_LISTED, ProfileName, Skill, SkillMatching,
+};
+use crate::ports::RoutingOp;
+use crate::time::Millis;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// What a conversation needs from an agent.
+#[derive(Debug, Clone)]
+pub struct Need<'a> {
+    pub skills: &'a BTreeMap<Skill, u8>,
+    pub capacity: &'a CapacityNeed,
+    pub allowed: &'a [BasePresence],
+    pub matching: SkillMatching,
+    pub declines: &'a BTreeMap<AgentId, u32>,
+    pub max_declines: u32,
+    /// Only this agent may take it (affinity still holding).
+    pub reserved_for: Option<&'a AgentId>,
+}
+
+/// How far an agent's skills are from what is required (0 = meets all).
+pub fn skill_gap(agent: &AgentState, need: &BTreeMap<Skill, u8>) -> (u32, Vec<String>) {
+    let mut gap = 0u32;
+    let mut missing = Vec::new();
+    for (skill, min) in need {
+        let have = agent.agent.skills.get(skill).copied().unwrap_or(0);
+        if have < *min {
+            gap += u32::from(min - have);
+            missing.push(if have == 0 {
+                format!("{skill} (none, needs {min})")
+            } else {
+                format!("{skill} ({have}, needs {min})")
+            });
+        }
+    }
+    (gap, missing)
+}
+
+/// Whether the agent may take it now; `Ok(skill gap)` when they may.
+pub fn qualifies(agent: &AgentState, need: &Need<'_>) -> Result<u32, AgentVerdict> {
+    if let Some(owner) = need.reserved_for
+        && *owner != agent.agent.id
+    {
+        return Err(AgentVerdict::Affinity {
+            agent: owner.clone(),
+        });
+    }
+    let times = need.declines.get(&agent.agent.id).copied().unwrap_or(0);
+    if need.max_declines > 0 && times >= need.max_declines {
+        return Err(AgentVerdict::Declined { times });
+    }
+    let sticky = agent.presence.status;
+    if sticky.is_sticky() && !need.allowed.contains(&sticky) {
+        return Err(AgentVerdict::Presence { presence: sticky });
+    }
+    let free = agent.free_units();
+    if free < need.capacity.units {
+        return Err(AgentVerdict::Capacity {
+            free,
+            needed: need.capacity.units,
+        });
+    }
+    if let Some(p) = &need.capacity.profile {
+        let limit = agent.agent.profiles.get(p).copied().unwrap_or(0);
+        let held = agent.load.profiles.get(p).copied().unwrap_or(0);
+        if held >= limit {
+            return Err(AgentVerdict::Profile { profile: p.clone() });
+        }
+    }
+    let presence = agent.effective_presence();
+    if !need.allowed.contains(&presence) {
+        return Err(AgentVerdict::Presence { presence });
+    }
+    let (gap, missing) = skill_gap(agent, need.skills);
+    if gap > 0 && need.matching == SkillMatching::Exact {
+        return Err(AgentVerdict::Skills { missing });
+    }
+    Ok(if need.matching == SkillMatching::None {
+        0
+    } else {
+        gap
+    })
+}
+
+fn earliest(a: Option<Millis>, b: Option<Millis>) -> Ordering {
+    // Never (None) sorts first: the agent waited longest.
+    a.cmp(&b)
+}
+
+/// The method's order between two qualifying agents (smaller first).
+pub fn compare(method: AssignmentMethod, a: &AgentState, b: &AgentState) -> Ordering {
+    let by_id = || a.agent.id.cmp(&b.agent.id);
+    match method {
+        AssignmentMethod::HighestCapacity => b
+            .free_units()
+            .cmp(&a.free_units())
+            .then_with(|| earliest(a.load.last_assigned_at, b.load.last_assigned_at))
+            .then_with(by_id),
+        AssignmentMethod::RoundRobin => {
+            earliest(a.load.last_assigned_at, b.load.last_assigned_at).then_with(by_id)
+        }
+        AssignmentMethod::LeastActive => a
+            .load
+            .active
+            .cmp(&b.load.active)
+            .then_with(|| earliest(a.load.last_freed_at, b.load.last_freed_at))
+            .then_with(by_id),
+    }
+}
+
+/// The outcome of ranking a queue's members for one conversation.
+#[derive(Debug, Clone, Default)]
+pub struct Ranking {
+    /// Indexes into the members slice, best first.
+    pub order: Vec<usize>,
+    /// Why the others were left out.
+    pub skipped: Vec<(usize, AgentVerdict)>,
+}
+
+/// Rank the agents that qualify: skill gap first (closest matching), then
+/// the assignment method. O(n log k) in the members; no allocation per agent
+/// beyond the result.
+pub fn rank(members: &[AgentState], need: &Need<'_>, method: AssignmentMethod) -> Ranking {
+    let mut ok: Vec<(u32, usize)> = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, a) in members.iter().enumerate() {
+        match qualifies(a, need) {
+            Ok(gap) => ok.push((gap, i)),
+            Err(v) => skipped.push((i, v)),
+        }
+    }
+    ok.sort_unstable_by(|(ga, ia), (gb, ib)| {
+        ga.cmp(gb)
+            .then_with(|| compare(method, &members[*ia], &members[*ib]))
+    });
+    Ranking {
+        order: ok.into_iter().map(|(_, i)| i).collect(),
+        skipped,
+    }
+}
+
+/// The list the diagnostics keep: the chosen agent, the first others by
+/// name, and counts for the rest.
+pub fn considered(
+    members: &[AgentState],
+    ranking: &Ranking,
+    chosen: Option<usize>,
+    lost: &[usize],
+) -> (Vec<AgentConsidered>, BTreeMap<String, u32>) {
+    let mut listed = Vec::new();
+    let mut more: BTreeMap<String, u32> = BTreeMap::new();
+    let mut push = |i: usize, verdict: AgentVerdict| {
+        if listed.len() < MAX_AGENTS_LISTED {
+            listed.push(AgentConsidered {
+                agent: members[i].agent.id.clone(),
+                verdict,
+            });
+        } else {
+            let key = match &verdict {
+                AgentVerdict::Chosen => "chosen",
+                AgentVerdict::Presence { .. } => "presence",
+                AgentVerdict::Capacity { .. } => "capacity",
+                AgentVerdict::Profile { .. } => "profile",
+                AgentVerdict::Skills { .. } => "skills",
+                AgentVerdict::Declined { .. } => "declined",
+                AgentVerdict::Affinity { .. } => "affinity",
+                AgentVerdict::LostRace => "lost_race",
+                AgentVerdict::Ranked { .. } => "ranked_lower",
+            };
+            *more.entry(key.to_string()).or_default() += 1;
+        }
+    };
+    if let Some(c) = chosen {
+        push(c, AgentVerdict::Chosen);
+    }
+    for &i in lost {
+        push(i, AgentVerdict::LostRace);
+    }
+    let mut rank_no = 0u32;
+    for &i in &ranking.order {
+        if Some(i) == chosen || lost.contains(&i) {
+            continue;
+        }
+        rank_no += 1;
+        push(i, AgentVerdict::Ranked { rank: rank_no });
+    }
+    for (i, v) in &ranking.skipped {
+        push(*i, v.clone());
+    }
+    (listed, more)
+}
+
+/// The conditional capacity write for giving `agent` this conversation.
+pub fn take_op(agent: &AgentState, need: &Need<'_>, at: Millis) -> RoutingOp {
+    let units = need.capacity.units;
+    let mut max_used_before = agent.agent.capacity.saturating_sub(units);
+    if !need.allowed.contains(&BasePresence::Busy) {
+        // Only agents with nothing in hand are "available".
+        max_used_before = 0;
+    }
+    let mut modes = Vec::new();
+    if need.allowed.contains(&BasePresence::Available) || need.allowed.contains(&BasePresence::Busy)
+    {
+        modes.push("auto");
+    }
+    for p in need.allowed {
+        if p.is_sticky() {
+            modes.push(p.as_str());
+        }
+    }
+    let profile: Option<(ProfileName, u32)> = need.capacity.profile.as_ref().map(|p| {
+        let limit = agent.agent.profiles.get(p).copied().unwrap_or(0);
+        (p.clone(), limit.saturating_sub(1))
+    });
+    RoutingOp::Take {
+        agent: agent.agent.id.clone(),
+        version: agent.version,
+        units,
+        max_used_before,
+        profile,
+        modes,
+        at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::model::{Agent, AgentLoad, PresenceSetting};
+
+    pub(crate) fn agent(id: &str, capacity: u32, used: u32, skills: &[(&str, u8)]) -> AgentState {
+        AgentState {
+            agent: Agent {
+                id: AgentId::parse(id).unwrap(),
+                name: id.into(),
+                email: format!("{id}@example.com"),
+                skills: skills
+                    .iter()
+                    .map(|(s, p)| (Skill::parse(*s).unwrap(), *p))
+                    .collect(),
+                capacity,
+                profiles: BTreeMap::new(),
+                queues: vec![],
+                created_at: Millis(0),
+                updated_at: Millis(0),
+            },
+            version: 1,
+            presence: PresenceSetting {
+                status: BasePresence::Available,
+                label: None,
+                set_at: Millis(0),
+            },
+            load: AgentLoad {
+                used,
+                active: used,
+                ..AgentLoad::default()
+            },
+        }
+    }
+
+    fn need<'a>(
+        skills: &'a BTreeMap<Skill, u8>,
+        cap: &'a CapacityNeed,
+        declines: &'a BTreeMap<AgentId, u32>,
+        matching: SkillMatching,
+    ) -> Need<'a> {
+        Need {
+            skills,
+            capacity: cap,
+            allowed: &[BasePresence::Available, BasePresence::Busy],
+            matching,
+            declines,
+            max_declines: 1,
+            reserved_for: None,
+        }
+    }
+
+    #[test]
+    fn full_agents_and_missing_skills_are_skipped_with_a_reason() {
+        let skills: BTreeMap<Skill, u8> = [(Skill::parse("billing").unwrap(), 5)].into();
+        let cap = CapacityNeed::default();
+        let declines = BTreeMap::new();
+        let members = vec![
+            agent("full", 3, 3, &[("billing", 9)]),
+            agent("novice", 3, 0, &[("billing", 2)]),
+            agent("pro", 3, 1, &[("billing", 7)]),
+        ];
+        let r = rank(
+            &members,
+            &need(&skills, &cap, &declines, SkillMatching::Exact),
+            AssignmentMethod::HighestCapacity,
+        );
+        assert_eq!(r.order, vec![2]);
+        assert!(matches!(
+            r.skipped[0].1,
+            AgentVerdict::Capacity { free: 0, needed: 1 }
+        ));
+        assert!(
+            matches!(&r.skipped[1].1, AgentVerdict::Skills { missing } if missing[0].contains("needs 5"))
+        );
+
+        let r = rank(
+            &members,
+            &need(&skills, &cap, &declines, SkillMatching::Closest),
+            AssignmentMethod::HighestCapacity,
+        );
+        assert_eq!(r.order, vec![2, 1], "exact matches before the closest");
+    }
+
+    #[test]
+    fn methods_order_as_documented() {
+        let none = BTreeMap::new();
+        let cap = CapacityNeed::default();
+        let declines = BTreeMap::new();
+        let mut a = agent("a", 5, 1, &[]);
+        let mut b = agent("b", 5, 3, &[]);
+        let c = agent("c", 5, 0, &[]);
+        a.load.last_assigned_at = Some(Millis(10));
+        b.load.last_assigned_at = Some(Millis(5));
+        let members = vec![a, b, c];
+        let n = need(&none, &cap, &declines, SkillMatching::Exact);
+        assert_eq!(
+            rank(&members, &n, AssignmentMethod::HighestCapacity).order,
+            vec![2, 0, 1]
+        );
+        assert_eq!(
+            rank(&members, &n, AssignmentMethod::RoundRobin).order,
+            vec![2, 1, 0]
+        );
+        assert_eq!(
+            rank(&members, &n, AssignmentMethod::LeastActive).order,
+            vec![2, 0, 1]
+        );
+    }
+
+    #[test]
+    fn sticky_presence_declines_and_affinity_exclude() {
+        let none = BTreeMap::new();
+        let cap = CapacityNeed::default();
+        let mut away = agent("away", 3, 0, &[]);
+        away.presence.status = BasePresence::Away;
+        let declined = agent("declined", 3, 0, &[]);
+        let declines: BTreeMap<AgentId, u32> = [(declined.agent.id.clone(), 1)].into();
+        let other = agent("other", 3, 0, &[]);
+        let mut n = need(&none, &cap, &declines, SkillMatching::None);
+        let members = vec![away, declined, other.clone()];
+        assert_eq!(
+            rank(&members, &n, AssignmentMethod::RoundRobin).order,
+            vec![2]
+        );
+        let owner = AgentId::parse("someone").unwrap();
+        n.reserved_for = Some(&owner);
+        assert!(
+            rank(&members, &n, AssignmentMethod::RoundRobin)
+                .order
+                .is_empty()
+        );
+        // A busy agent is refused when only Available is allowed.
+        let busy = agent("busy", 3, 1, &[]);
+        n.reserved_for = None;
+        n.allowed = &[BasePresence::Available];
+        assert!(matches!(
+            qualifies(&busy, &n),
+            Err(AgentVerdict::Presence {
+                presence: BasePresence::Busy
+            })
+        ));
+        match take_op(&other, &n, Millis(1)) {
+            RoutingOp::Take {
+                max_used_before,
+                modes,
+                ..
+            } => {
+                assert_eq!(max_used_before, 0);
+                assert_eq!(modes, vec!["auto"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The scheduler's one run (EventBridge every minute in AWS, a timer under
+//! `serve`): routing's timed work (offer expiry, wait-time overflow,
+//! auto-close, end of wrap-up, affinity) and a sweep of waiting work, then
+//! the token-health pass. Safe to run twice at once: every change it makes
+//! is a conditional write.
+
+use crate::channels::{ChannelDeps, TokenCheckReport, check_tokens};
+use crate::problem::Problem;
+use crate::routing::engine::{TickReport, tick};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduleReport {
+    pub routing: TickReport,
+    pub token_health: TokenCheckReport,
+}
+
+/// One scheduler run. Routing goes first (customers are waiting); a
+/// failure of one part does not stop the other.
+pub async fn run_once(deps: &ChannelDeps) -> Result<ScheduleReport, Problem> {
+    let routing = tick(&deps.routing_deps()).await;
+    let token_health = check_tokens(deps).await;
+    match (routing, token_health) {
+        (Ok(routing), Ok(token_health)) => Ok(ScheduleReport {
+            routing,
+            token_health,
+        }),
+        (Err(e), _) => Err(e.into()),
+        (_, Err(p)) => Err(p),
+    }
+}

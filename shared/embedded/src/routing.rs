@@ -1,0 +1,566 @@
+//! The routing ports on redb. `apply` loads every record its operations
+//! touch, checks every condition in memory, and only then writes: a
+//! failed condition writes nothing (group commit shares the transaction).
+//!
+//! Tables (JSON values unless noted):
+//! - `agents` id -> AgentState; `members` "queue|agent" -> "" (queue membership)
+//! - `queues` id -> Queue; `rulesets` id -> Ruleset; `rulesets_by_ws` "ws|order|id" -> id
+//! - `waiting` "queue|key" -> WaitingItem (key: priority, oldest); `urgent` "queue|window" -> key
+//! - `timers` key (due, kind, conversation) -> Timer
+
+use crate::store::{CONVERSATIONS, CUSTOMERS, RedbStore, Str, customer_key, dec, enc, err};
+use async_trait::async_trait;
+use redb::{ReadableTable, TableDefinition};
+use std::collections::HashMap;
+use switchboard_core::Millis;
+use switchboard_core::ports::{
+    Conversation, ConversationState, Customer, RoutingConfigStore, RoutingOp, RoutingStore,
+    StoreError, StoreResult, WriteMode,
+};
+use switchboard_core::routing::model::{
+    Agent, AgentId, AgentLoad, AgentState, PresenceSetting, Queue, QueueId, Ruleset, RulesetId,
+    Timer, WaitingItem,
+};
+use switchboard_core::workstreams::WorkstreamId;
+
+pub(crate) const AGENTS: Str = TableDefinition::new("agents");
+pub(crate) const MEMBERS: Str = TableDefinition::new("members");
+pub(crate) const QUEUES: Str = TableDefinition::new("queues");
+pub(crate) const RULESETS: Str = TableDefinition::new("rulesets");
+pub(crate) const RULESETS_BY_WS: Str = TableDefinition::new("rulesets_by_ws");
+pub(crate) const WAITING: Str = TableDefinition::new("waiting");
+pub(crate) const URGENT: Str = TableDefinition::new("urgent");
+pub(crate) const TIMERS: Str = TableDefinition::new("timers");
+
+fn member_key(q: &QueueId, a: &AgentId) -> String {
+    format!("{q}|{a}")
+}
+
+fn ruleset_index(r: &Ruleset) -> String {
+    format!("{}|{:010}|{}", r.workstream, r.order, r.id)
+}
+
+fn waiting_key(q: &QueueId, key: &str) -> String {
+    format!("{q}|{key}")
+}
+
+/// Every key of a table that starts with `prefix`, with its value.
+fn prefixed<T: ReadableTable<&'static str, &'static str>>(
+    t: &T,
+    prefix: &str,
+    limit: usize,
+) -> StoreResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for row in t.range(prefix..).map_err(err)? {
+        let (k, v) = row.map_err(err)?;
+        if !k.value().starts_with(prefix) || out.len() >= limit {
+            break;
+        }
+        out.push((k.value().to_string(), v.value().to_string()));
+    }
+    Ok(out)
+}
+
+fn get<T: serde::de::DeserializeOwned>(
+    t: &impl ReadableTable<&'static str, &'static str>,
+    key: &str,
+) -> StoreResult<Option<T>> {
+    t.get(key).map_err(err)?.map(|g| dec(g.value())).transpose()
+}
+
+fn conflict(what: String) -> StoreError {
+    StoreError::Conflict(what)
+}
+
+#[async_trait]
+impl RoutingConfigStore for RedbStore {
+    async fn put_agent(&self, agent: &Agent, mode: WriteMode) -> StoreResult<AgentState> {
+        let agent = agent.clone();
+        self.write(move |txn| {
+            let mut agents = txn.open_table(AGENTS).map_err(err)?;
+            let mut members = txn.open_table(MEMBERS).map_err(err)?;
+            let existing: Option<AgentState> = get(&agents, agent.id.as_str())?;
+            if mode == WriteMode::Create && existing.is_some() {
+                return Err(conflict(format!("agent {}", agent.id)));
+            }
+            let state = match existing {
+                Some(old) => {
+                    for q in old
+                        .agent
+                        .queues
+                        .iter()
+                        .filter(|q| !agent.queues.contains(q))
+                    {
+                        members
+                            .remove(member_key(q, &agent.id).as_str())
+                            .map_err(err)?;
+                    }
+                    AgentState {
+                        agent: Agent {
+                            created_at: old.agent.created_at,
+                            ..agent.clone()
+                        },
+                        version: old.version + 1,
+                        presence: old.presence,
+                        load: old.load,
+                    }
+                }
+                None => AgentState {
+                    presence: PresenceSetting::offline(agent.created_at),
+                    agent: agent.clone(),
+                    version: 1,
+                    load: AgentLoad::default(),
+                },
+            };
+            for q in &agent.queues {
+                members
+                    .insert(member_key(q, &agent.id).as_str(), "")
+                    .map_err(err)?;
+            }
+            agents
+                .insert(agent.id.as_str(), enc(&state)?.as_str())
+                .map_err(err)?;
+            Ok(state)
+        })
+        .await
+    }
+
+    async fn get_agent(&self, id: &AgentId) -> StoreResult<Option<AgentState>> {
+        self.get_json(AGENTS, id.to_string()).await
+    }
+
+    async fn list_agents(&self) -> StoreResult<Vec<AgentState>> {
+        self.read(|txn| {
+            let t = txn.open_table(AGENTS).map_err(err)?;
+            prefixed(&t, "", usize::MAX)?
+                .iter()
+                .map(|(_, v)| dec(v))
+                .collect()
+        })
+        .await
+    }
+
+    async fn delete_agent(&self, id: &AgentId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |txn| {
+            let mut agents = txn.open_table(AGENTS).map_err(err)?;
+            let Some(state): Option<AgentState> = get(&agents, id.as_str())? else {
+                return Err(StoreError::NotFound(format!("agent {id}")));
+            };
+            if state.load.active > 0 || state.load.used > 0 {
+                return Err(conflict(format!("agent {id} holds conversations")));
+            }
+            let mut members = txn.open_table(MEMBERS).map_err(err)?;
+            for q in &state.agent.queues {
+                members.remove(member_key(q, &id).as_str()).map_err(err)?;
+            }
+            agents.remove(id.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_presence(
+        &self,
+        id: &AgentId,
+        presence: &PresenceSetting,
+    ) -> StoreResult<AgentState> {
+        let (id, presence) = (id.clone(), presence.clone());
+        self.write(move |txn| {
+            let mut agents = txn.open_table(AGENTS).map_err(err)?;
+            let Some(mut state): Option<AgentState> = get(&agents, id.as_str())? else {
+                return Err(StoreError::NotFound(format!("agent {id}")));
+            };
+            state.presence = presence;
+            agents
+                .insert(id.as_str(), enc(&state)?.as_str())
+                .map_err(err)?;
+            Ok(state)
+        })
+        .await
+    }
+
+    async fn put_queue(&self, queue: &Queue, mode: WriteMode) -> StoreResult<()> {
+        let what = format!("queue {}", queue.id);
+        self.put_json(QUEUES, queue.id.to_string(), queue, mode, what)
+            .await
+    }
+
+    async fn get_queue(&self, id: &QueueId) -> StoreResult<Option<Queue>> {
+        self.get_json(QUEUES, id.to_string()).await
+    }
+
+    async fn list_queues(&self) -> StoreResult<Vec<Queue>> {
+        self.read(|txn| {
+            let t = txn.open_table(QUEUES).map_err(err)?;
+            prefixed(&t, "", usize::MAX)?
+                .iter()
+                .map(|(_, v)| dec(v))
+                .collect()
+        })
+        .await
+    }
+
+    async fn delete_queue(&self, id: &QueueId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |txn| {
+            let mut t = txn.open_table(QUEUES).map_err(err)?;
+            if t.remove(id.as_str()).map_err(err)?.is_none() {
+                return Err(StoreError::NotFound(format!("queue {id}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_ruleset(&self, ruleset: &Ruleset, mode: WriteMode) -> StoreResult<()> {
+        let r = ruleset.clone();
+        self.write(move |txn| {
+            let mut all = txn.open_table(RULESETS).map_err(err)?;
+            let mut index = txn.open_table(RULESETS_BY_WS).map_err(err)?;
+            let old: Option<Ruleset> = get(&all, r.id.as_str())?;
+            if mode == WriteMode::Create && old.is_some() {
+                return Err(conflict(format!("ruleset {}", r.id)));
+            }
+            if let Some(old) = old {
+                index.remove(ruleset_index(&old).as_str()).map_err(err)?;
+            }
+            index
+                .insert(ruleset_index(&r).as_str(), r.id.as_str())
+                .map_err(err)?;
+            all.insert(r.id.as_str(), enc(&r)?.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_ruleset(&self, id: &RulesetId) -> StoreResult<Option<Ruleset>> {
+        self.get_json(RULESETS, id.to_string()).await
+    }
+
+    async fn list_rulesets(&self, ws: Option<&WorkstreamId>) -> StoreResult<Vec<Ruleset>> {
+        let prefix = ws.map(|w| format!("{w}|")).unwrap_or_default();
+        self.read(move |txn| {
+            let all = txn.open_table(RULESETS).map_err(err)?;
+            let index = txn.open_table(RULESETS_BY_WS).map_err(err)?;
+            let mut out = Vec::new();
+            for (_, id) in prefixed(&index, &prefix, usize::MAX)? {
+                if let Some(r) = get::<Ruleset>(&all, &id)? {
+                    out.push(r);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete_ruleset(&self, id: &RulesetId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |txn| {
+            let mut all = txn.open_table(RULESETS).map_err(err)?;
+            let Some(old): Option<Ruleset> = get(&all, id.as_str())? else {
+                return Err(StoreError::NotFound(format!("ruleset {id}")));
+            };
+            let mut index = txn.open_table(RULESETS_BY_WS).map_err(err)?;
+            index.remove(ruleset_index(&old).as_str()).map_err(err)?;
+            all.remove(id.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Records `apply` changes, loaded once and written at the end.
+#[derive(Default)]
+struct Pending {
+    convs: HashMap<String, Conversation>,
+    agents: HashMap<String, AgentState>,
+    customers: HashMap<String, Customer>,
+}
+
+fn load_agent<'p>(
+    p: &'p mut Pending,
+    agents: &impl ReadableTable<&'static str, &'static str>,
+    agent: &AgentId,
+) -> StoreResult<&'p mut AgentState> {
+    let key = agent.to_string();
+    if !p.agents.contains_key(&key) {
+        let a: AgentState =
+            get(agents, &key)?.ok_or_else(|| conflict(format!("agent {agent} is gone")))?;
+        p.agents.insert(key.clone(), a);
+    }
+    Ok(p.agents.get_mut(&key).expect("loaded above"))
+}
+
+fn check_take(a: &AgentState, op: &RoutingOp) -> StoreResult<()> {
+    let RoutingOp::Take {
+        agent,
+        version,
+        max_used_before,
+        profile,
+        modes,
+        ..
+    } = op
+    else {
+        return Ok(());
+    };
+    if a.version != *version {
+        return Err(conflict(format!(
+            "agent {agent} changed (version {})",
+            a.version
+        )));
+    }
+    if a.load.used > *max_used_before {
+        return Err(conflict(format!(
+            "agent {agent} has no room ({} used)",
+            a.load.used
+        )));
+    }
+    if !modes.contains(&a.presence.stored_mode()) {
+        return Err(conflict(format!(
+            "agent {agent} is {}",
+            a.presence.stored_mode()
+        )));
+    }
+    if let Some((p, max)) = profile
+        && a.load.profiles.get(p).copied().unwrap_or(0) > *max
+    {
+        return Err(conflict(format!(
+            "agent {agent} has no room in profile {p}"
+        )));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl RoutingStore for RedbStore {
+    async fn apply(&self, ops: &[RoutingOp]) -> StoreResult<()> {
+        let ops = ops.to_vec();
+        self.write(move |txn| {
+            let mut convs = txn.open_table(CONVERSATIONS).map_err(err)?;
+            let mut agents = txn.open_table(AGENTS).map_err(err)?;
+            let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
+            let mut p = Pending::default();
+            // 1. Check every condition against the records as they will be.
+            for op in &ops {
+                match op {
+                    RoutingOp::Conversation {
+                        id,
+                        expect,
+                        state,
+                        routing,
+                        at,
+                        ..
+                    } => {
+                        let key = id.to_string();
+                        if !p.convs.contains_key(&key) {
+                            let c: Conversation = get(&convs, &key)?.ok_or_else(|| {
+                                StoreError::NotFound(format!("conversation {id}"))
+                            })?;
+                            p.convs.insert(key.clone(), c);
+                        }
+                        let c = p.convs.get_mut(&key).expect("loaded above");
+                        if c.rv != *expect || !c.state.is_open() {
+                            return Err(conflict(format!("conversation {id} changed")));
+                        }
+                        c.rv += 1;
+                        c.state = *state;
+                        c.routing = Some((**routing).clone());
+                        c.updated_at = c.updated_at.max(*at);
+                        if *state == ConversationState::Closed {
+                            c.closed_at = Some(*at);
+                            let ck = customer_key(&c.page_id, &c.psid);
+                            if !p.customers.contains_key(&ck)
+                                && let Some(cu) = get::<Customer>(&customers, &ck)?
+                            {
+                                p.customers.insert(ck.clone(), cu);
+                            }
+                            if let Some(cu) = p.customers.get_mut(&ck)
+                                && cu.open_conversation_id.as_ref() == Some(id)
+                            {
+                                cu.open_conversation_id = None;
+                            }
+                        }
+                    }
+                    RoutingOp::Take {
+                        agent,
+                        units,
+                        profile,
+                        at,
+                        ..
+                    } => {
+                        let a = load_agent(&mut p, &agents, agent)?;
+                        check_take(a, op)?;
+                        a.load.used += units;
+                        a.load.active += 1;
+                        a.load.last_assigned_at = Some(*at);
+                        if let Some((name, _)) = profile {
+                            *a.load.profiles.entry(name.clone()).or_default() += 1;
+                        }
+                    }
+                    RoutingOp::Release {
+                        agent,
+                        units,
+                        profile,
+                        at,
+                    } => {
+                        let a = load_agent(&mut p, &agents, agent)?;
+                        if a.load.used < *units || a.load.active == 0 {
+                            return Err(conflict(format!("agent {agent} does not hold that much")));
+                        }
+                        a.load.used -= units;
+                        a.load.active -= 1;
+                        a.load.last_freed_at = Some(*at);
+                        if let Some(name) = profile
+                            && let Some(n) = a.load.profiles.get_mut(name)
+                        {
+                            *n = n.saturating_sub(1);
+                        }
+                    }
+                    RoutingOp::CustomerAgent { page, psid, agent } => {
+                        let ck = customer_key(page, psid);
+                        if !p.customers.contains_key(&ck)
+                            && let Some(cu) = get::<Customer>(&customers, &ck)?
+                        {
+                            p.customers.insert(ck.clone(), cu);
+                        }
+                        if let Some(cu) = p.customers.get_mut(&ck) {
+                            cu.last_agent = Some(agent.clone());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // 2. Write.
+            for (k, c) in &p.convs {
+                convs.insert(k.as_str(), enc(c)?.as_str()).map_err(err)?;
+            }
+            for (k, a) in &p.agents {
+                agents.insert(k.as_str(), enc(a)?.as_str()).map_err(err)?;
+            }
+            for (k, c) in &p.customers {
+                customers
+                    .insert(k.as_str(), enc(c)?.as_str())
+                    .map_err(err)?;
+            }
+            let mut waiting = txn.open_table(WAITING).map_err(err)?;
+            let mut urgent = txn.open_table(URGENT).map_err(err)?;
+            let mut timers = txn.open_table(TIMERS).map_err(err)?;
+            for op in &ops {
+                match op {
+                    RoutingOp::PutWaiting(item) => {
+                        let key = item.key();
+                        waiting
+                            .insert(waiting_key(&item.queue, &key).as_str(), enc(item)?.as_str())
+                            .map_err(err)?;
+                        urgent
+                            .insert(
+                                waiting_key(&item.queue, &item.urgency_key()).as_str(),
+                                key.as_str(),
+                            )
+                            .map_err(err)?;
+                    }
+                    RoutingOp::DeleteWaiting { queue, key } => {
+                        let old: Option<WaitingItem> = get(&waiting, &waiting_key(queue, key))?;
+                        if let Some(item) = old {
+                            urgent
+                                .remove(waiting_key(queue, &item.urgency_key()).as_str())
+                                .map_err(err)?;
+                            waiting
+                                .remove(waiting_key(queue, key).as_str())
+                                .map_err(err)?;
+                        }
+                    }
+                    RoutingOp::PutTimer(t) => {
+                        timers
+                            .insert(t.key().as_str(), enc(t)?.as_str())
+                            .map_err(err)?;
+                    }
+                    RoutingOp::DeleteTimer(t) => {
+                        timers.remove(t.key().as_str()).map_err(err)?;
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn waiting(&self, queue: &QueueId, limit: usize) -> StoreResult<Vec<WaitingItem>> {
+        let prefix = format!("{queue}|");
+        self.read(move |txn| {
+            let t = txn.open_table(WAITING).map_err(err)?;
+            prefixed(&t, &prefix, limit)?
+                .iter()
+                .map(|(_, v)| dec(v))
+                .collect()
+        })
+        .await
+    }
+
+    async fn urgent(
+        &self,
+        queue: &QueueId,
+        before: Millis,
+        limit: usize,
+    ) -> StoreResult<Vec<WaitingItem>> {
+        let prefix = format!("{queue}|");
+        self.read(move |txn| {
+            let idx = txn.open_table(URGENT).map_err(err)?;
+            let items = txn.open_table(WAITING).map_err(err)?;
+            let mut out = Vec::new();
+            for (_, key) in prefixed(&idx, &prefix, limit)? {
+                if let Some(item) = get::<WaitingItem>(&items, &format!("{prefix}{key}"))?
+                    && item.window_closes_at < before
+                {
+                    out.push(item);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn count_waiting(&self, queue: &QueueId, up_to: usize) -> StoreResult<usize> {
+        let prefix = format!("{queue}|");
+        self.read(move |txn| {
+            let t = txn.open_table(WAITING).map_err(err)?;
+            Ok(prefixed(&t, &prefix, up_to)?.len())
+        })
+        .await
+    }
+
+    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<AgentState>> {
+        let prefix = format!("{queue}|");
+        self.read(move |txn| {
+            let members = txn.open_table(MEMBERS).map_err(err)?;
+            let agents = txn.open_table(AGENTS).map_err(err)?;
+            let mut out = Vec::new();
+            for (k, _) in prefixed(&members, &prefix, usize::MAX)? {
+                if let Some(a) = get::<AgentState>(&agents, &k[prefix.len()..])? {
+                    out.push(a);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>> {
+        self.read(move |txn| {
+            let t = txn.open_table(TIMERS).map_err(err)?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(err)? {
+                let (_, v) = row.map_err(err)?;
+                let timer: Timer = dec(v.value())?;
+                if timer.due > now || out.len() >= limit {
+                    break;
+                }
+                out.push(timer);
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
