@@ -401,7 +401,7 @@ fn unknown_kind_name(raw: &RawValue) -> Option<String> {
 impl InboundEvent {
     /// An event of `kind` with nothing but its envelope filled in.
     #[allow(clippy::too_many_arguments)]
-    fn bare(
+    pub fn bare(
         account_id: &AccountId,
         page_id: &PageId,
         psid: Option<Psid>,
