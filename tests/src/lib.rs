@@ -286,3 +286,47 @@ pub async fn seed_account(
 pub fn secret(s: &str) -> Secret {
     Secret::new(s)
 }
+
+/// A store and secrets of one backend (embedded: redb + file; AWS: DynamoDB
+/// + Secrets Manager on moto), with what must live as long as they do.
+pub async fn store_and_secrets(
+    aws: bool,
+) -> (
+    Arc<dyn Store>,
+    Arc<dyn switchboard_core::ports::SecretStore>,
+    Box<dyn std::any::Any + Send + Sync>,
+) {
+    if aws {
+        (dynamo_store().await, moto_secrets().await, Box::new(()))
+    } else {
+        let e = redb_store();
+        let secrets = file_secrets(e.dir.path());
+        (e.store.clone(), secrets, Box::new(e))
+    }
+}
+
+/// Channel and routing services over one store, with a Graph client that
+/// points nowhere (routing never calls it).
+pub fn channel_deps(
+    store: Arc<dyn Store>,
+    secrets: Arc<dyn switchboard_core::ports::SecretStore>,
+    clock: Arc<dyn switchboard_core::Clock>,
+) -> switchboard_core::channels::ChannelDeps {
+    switchboard_core::channels::ChannelDeps {
+        accounts: store.clone(),
+        conversations: store.clone(),
+        workstreams: store.clone(),
+        routing_config: store.clone(),
+        routing: store,
+        secrets,
+        graph: Arc::new(
+            switchboard_graph::HttpGraph::new(
+                "http://127.0.0.1:9",
+                std::time::Duration::from_secs(1),
+            )
+            .expect("graph client"),
+        ),
+        clock,
+        public_url: "https://switchboard.example".into(),
+    }
+}

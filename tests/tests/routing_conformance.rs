@@ -76,7 +76,9 @@ async fn conversation(s: &Arc<dyn Store>, psid: &str) -> Conversation {
         conversation_id: ConversationId::generate(),
     };
     let id = match s.append(&ev, &ids, Millis(T0)).await.unwrap() {
-        AppendOutcome::Stored { conversation_id, .. } => conversation_id,
+        AppendOutcome::Stored {
+            conversation_id, ..
+        } => conversation_id,
         other => panic!("{other:?}"),
     };
     s.get_conversation(&id).await.unwrap().unwrap()
@@ -119,7 +121,10 @@ fn release(a: &str, profile: bool) -> RoutingOp {
 }
 
 fn conflict<T: std::fmt::Debug>(r: StoreResult<T>) {
-    assert!(matches!(r, Err(StoreError::Conflict(_))), "expected a conflict, got {r:?}");
+    assert!(
+        matches!(r, Err(StoreError::Conflict(_))),
+        "expected a conflict, got {r:?}"
+    );
 }
 
 fn item(q: &str, conv: &Conversation, priority: u32, since: i64, closes: i64) -> WaitingItem {
@@ -143,10 +148,21 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
     let a = agent("anna", 3, &["billing", "general"]);
     let st = s.put_agent(&a, WriteMode::Create).await.unwrap();
     assert_eq!(st.version, 1);
-    assert_eq!(st.presence.status, BasePresence::Offline, "new agents start offline");
+    assert_eq!(
+        st.presence.status,
+        BasePresence::Offline,
+        "new agents start offline"
+    );
     conflict(s.put_agent(&a, WriteMode::Create).await);
-    let names = |v: Vec<AgentState>| v.into_iter().map(|a| a.agent.id.to_string()).collect::<Vec<_>>();
-    assert_eq!(names(s.queue_members(&qid("billing")).await.unwrap()), vec!["anna"]);
+    let names = |v: Vec<AgentState>| {
+        v.into_iter()
+            .map(|a| a.agent.id.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(s.queue_members(&qid("billing")).await.unwrap()),
+        vec!["anna"]
+    );
     // Update: memberships follow, version bumps, presence and load stay.
     let p = PresenceSetting {
         status: BasePresence::Available,
@@ -162,7 +178,10 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
     assert_eq!(st.version, 2);
     assert_eq!(st.presence, p);
     assert!(s.queue_members(&qid("billing")).await.unwrap().is_empty());
-    assert_eq!(names(s.queue_members(&qid("sales")).await.unwrap()), vec!["anna"]);
+    assert_eq!(
+        names(s.queue_members(&qid("sales")).await.unwrap()),
+        vec!["anna"]
+    );
     let got = s.get_agent(&a.id).await.unwrap().unwrap();
     assert_eq!(got.version, 2);
     assert_eq!(got.presence.label.as_deref(), Some("Ready"));
@@ -170,29 +189,61 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
         s.set_presence(&aid("nobody"), &p).await,
         Err(StoreError::NotFound(_))
     ));
-    s.put_agent(&agent("bo", 1, &["sales"]), WriteMode::Create).await.unwrap();
+    s.put_agent(&agent("bo", 1, &["sales"]), WriteMode::Create)
+        .await
+        .unwrap();
     assert_eq!(names(s.list_agents().await.unwrap()), vec!["anna", "bo"]);
-    assert_eq!(names(s.queue_members(&qid("sales")).await.unwrap()), vec!["anna", "bo"]);
+    assert_eq!(
+        names(s.queue_members(&qid("sales")).await.unwrap()),
+        vec!["anna", "bo"]
+    );
     // An agent holding work cannot be deleted; one without can.
     s.set_presence(&aid("bo"), &p).await.unwrap();
     let c = conversation(&s, "7700000000000101").await;
-    s.apply(&[set(&c, 0, ConversationState::Assigned, "x"), take("bo", 1, 0, None)]).await.unwrap();
+    s.apply(&[
+        set(&c, 0, ConversationState::Assigned, "x"),
+        take("bo", 1, 0, None),
+    ])
+    .await
+    .unwrap();
     conflict(s.delete_agent(&aid("bo")).await);
     s.delete_agent(&aid("anna")).await.unwrap();
     assert!(s.get_agent(&aid("anna")).await.unwrap().is_none());
-    assert!(matches!(s.delete_agent(&aid("anna")).await, Err(StoreError::NotFound(_))));
-    assert_eq!(names(s.queue_members(&qid("sales")).await.unwrap()), vec!["bo"]);
+    assert!(matches!(
+        s.delete_agent(&aid("anna")).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        names(s.queue_members(&qid("sales")).await.unwrap()),
+        vec!["bo"]
+    );
 }
 
 async fn queues_and_rulesets(s: Arc<dyn Store>) {
-    s.put_queue(&queue("billing", 1), WriteMode::Create).await.unwrap();
+    s.put_queue(&queue("billing", 1), WriteMode::Create)
+        .await
+        .unwrap();
     conflict(s.put_queue(&queue("billing", 1), WriteMode::Create).await);
-    s.put_queue(&queue("billing", 7), WriteMode::Upsert).await.unwrap();
-    s.put_queue(&queue("general", 2), WriteMode::Create).await.unwrap();
-    assert_eq!(s.get_queue(&qid("billing")).await.unwrap().unwrap().priority, 7);
+    s.put_queue(&queue("billing", 7), WriteMode::Upsert)
+        .await
+        .unwrap();
+    s.put_queue(&queue("general", 2), WriteMode::Create)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_queue(&qid("billing"))
+            .await
+            .unwrap()
+            .unwrap()
+            .priority,
+        7
+    );
     assert_eq!(s.list_queues().await.unwrap().len(), 2);
     s.delete_queue(&qid("general")).await.unwrap();
-    assert!(matches!(s.delete_queue(&qid("general")).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        s.delete_queue(&qid("general")).await,
+        Err(StoreError::NotFound(_))
+    ));
 
     let rs = |id: &str, ws: &str, order: u32| Ruleset {
         id: RulesetId::parse(id).unwrap(),
@@ -203,39 +254,78 @@ async fn queues_and_rulesets(s: Arc<dyn Store>) {
         created_at: Millis(T0),
         updated_at: Millis(T0),
     };
-    s.put_ruleset(&rs("late", "support", 9), WriteMode::Create).await.unwrap();
-    s.put_ruleset(&rs("early", "support", 1), WriteMode::Create).await.unwrap();
-    s.put_ruleset(&rs("other", "sales", 0), WriteMode::Create).await.unwrap();
-    conflict(s.put_ruleset(&rs("early", "support", 1), WriteMode::Create).await);
+    s.put_ruleset(&rs("late", "support", 9), WriteMode::Create)
+        .await
+        .unwrap();
+    s.put_ruleset(&rs("early", "support", 1), WriteMode::Create)
+        .await
+        .unwrap();
+    s.put_ruleset(&rs("other", "sales", 0), WriteMode::Create)
+        .await
+        .unwrap();
+    conflict(
+        s.put_ruleset(&rs("early", "support", 1), WriteMode::Create)
+            .await,
+    );
     let ids = |v: Vec<Ruleset>| v.into_iter().map(|r| r.id.to_string()).collect::<Vec<_>>();
     let support = Some(WorkstreamId::parse("support").unwrap());
-    assert_eq!(ids(s.list_rulesets(support.as_ref()).await.unwrap()), vec!["early", "late"]);
+    assert_eq!(
+        ids(s.list_rulesets(support.as_ref()).await.unwrap()),
+        vec!["early", "late"]
+    );
     // Re-ordering moves it in the workstream's order.
-    s.put_ruleset(&rs("late", "support", 0), WriteMode::Upsert).await.unwrap();
-    assert_eq!(ids(s.list_rulesets(support.as_ref()).await.unwrap()), vec!["late", "early"]);
+    s.put_ruleset(&rs("late", "support", 0), WriteMode::Upsert)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(s.list_rulesets(support.as_ref()).await.unwrap()),
+        vec!["late", "early"]
+    );
     assert_eq!(s.list_rulesets(None).await.unwrap().len(), 3);
-    s.delete_ruleset(&RulesetId::parse("late").unwrap()).await.unwrap();
-    assert_eq!(ids(s.list_rulesets(support.as_ref()).await.unwrap()), vec!["early"]);
-    assert!(s.get_ruleset(&RulesetId::parse("other").unwrap()).await.unwrap().is_some());
+    s.delete_ruleset(&RulesetId::parse("late").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(s.list_rulesets(support.as_ref()).await.unwrap()),
+        vec!["early"]
+    );
+    assert!(
+        s.get_ruleset(&RulesetId::parse("other").unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn conversation_writes_need_the_routing_version(s: Arc<dyn Store>) {
     let c = conversation(&s, "7700000000000201").await;
     assert_eq!(c.rv, 0);
-    s.apply(&[set(&c, 0, ConversationState::Waiting, "first")]).await.unwrap();
-    conflict(s.apply(&[set(&c, 0, ConversationState::Waiting, "stale")]).await);
-    s.apply(&[set(&c, 1, ConversationState::Offered, "second")]).await.unwrap();
+    s.apply(&[set(&c, 0, ConversationState::Waiting, "first")])
+        .await
+        .unwrap();
+    conflict(
+        s.apply(&[set(&c, 0, ConversationState::Waiting, "stale")])
+            .await,
+    );
+    s.apply(&[set(&c, 1, ConversationState::Offered, "second")])
+        .await
+        .unwrap();
     let got = s.get_conversation(&c.id).await.unwrap().unwrap();
     assert_eq!((got.rv, got.state), (2, ConversationState::Offered));
     assert_eq!(got.routing.as_ref().unwrap().reason, "second");
     // Closing frees the customer's open link; a closed one takes no more writes.
-    s.apply(&[set(&got, 2, ConversationState::Closed, "done")]).await.unwrap();
+    s.apply(&[set(&got, 2, ConversationState::Closed, "done")])
+        .await
+        .unwrap();
     let closed = s.get_conversation(&c.id).await.unwrap().unwrap();
     assert_eq!(closed.state, ConversationState::Closed);
     assert!(closed.closed_at.is_some());
     let cu = s.get_customer(&c.page_id, &c.psid).await.unwrap().unwrap();
     assert_eq!(cu.open_conversation_id, None);
-    conflict(s.apply(&[set(&closed, 3, ConversationState::Waiting, "reopen")]).await);
+    conflict(
+        s.apply(&[set(&closed, 3, ConversationState::Waiting, "reopen")])
+            .await,
+    );
     // The customer remembers the agent.
     s.apply(&[RoutingOp::CustomerAgent {
         page: c.page_id.clone(),
@@ -249,7 +339,9 @@ async fn conversation_writes_need_the_routing_version(s: Arc<dyn Store>) {
 }
 
 async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) {
-    s.put_agent(&agent("anna", 2, &["billing"]), WriteMode::Create).await.unwrap();
+    s.put_agent(&agent("anna", 2, &["billing"]), WriteMode::Create)
+        .await
+        .unwrap();
     let online = PresenceSetting {
         status: BasePresence::Available,
         label: None,
@@ -260,18 +352,49 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
     let c2 = conversation(&s, "7700000000000302").await;
     let c3 = conversation(&s, "7700000000000303").await;
     // Wrong configuration version.
-    conflict(s.apply(&[set(&c1, 0, ConversationState::Offered, "x"), take("anna", 9, 1, None)]).await);
+    conflict(
+        s.apply(&[
+            set(&c1, 0, ConversationState::Offered, "x"),
+            take("anna", 9, 1, None),
+        ])
+        .await,
+    );
     let untouched = s.get_conversation(&c1.id).await.unwrap().unwrap();
     assert_eq!(untouched.rv, 0, "a failed condition writes nothing");
-    s.apply(&[set(&c1, 0, ConversationState::Offered, "x"), take("anna", 1, 1, Some(0))]).await.unwrap();
+    s.apply(&[
+        set(&c1, 0, ConversationState::Offered, "x"),
+        take("anna", 1, 1, Some(0)),
+    ])
+    .await
+    .unwrap();
     // The profile allows one conversation.
-    conflict(s.apply(&[set(&c2, 0, ConversationState::Offered, "x"), take("anna", 1, 1, Some(0))]).await);
-    s.apply(&[set(&c2, 0, ConversationState::Offered, "x"), take("anna", 1, 1, None)]).await.unwrap();
+    conflict(
+        s.apply(&[
+            set(&c2, 0, ConversationState::Offered, "x"),
+            take("anna", 1, 1, Some(0)),
+        ])
+        .await,
+    );
+    s.apply(&[
+        set(&c2, 0, ConversationState::Offered, "x"),
+        take("anna", 1, 1, None),
+    ])
+    .await
+    .unwrap();
     // Full: capacity 2 used.
-    conflict(s.apply(&[set(&c3, 0, ConversationState::Offered, "x"), take("anna", 1, 1, None)]).await);
+    conflict(
+        s.apply(&[
+            set(&c3, 0, ConversationState::Offered, "x"),
+            take("anna", 1, 1, None),
+        ])
+        .await,
+    );
     let a = s.get_agent(&aid("anna")).await.unwrap().unwrap();
     assert_eq!((a.load.used, a.load.active), (2, 2));
-    assert_eq!(a.load.profiles.get(&ProfileName::parse("chat").unwrap()), Some(&1));
+    assert_eq!(
+        a.load.profiles.get(&ProfileName::parse("chat").unwrap()),
+        Some(&1)
+    );
     assert_eq!(a.load.last_assigned_at, Some(Millis(T0 + 2)));
     assert_eq!(a.effective_presence(), BasePresence::BusyDnd);
     // Release, including the profile; never below zero.
@@ -288,9 +411,21 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
         set_at: Millis(T0),
     };
     s.set_presence(&aid("anna"), &away).await.unwrap();
-    conflict(s.apply(&[set(&c3, 0, ConversationState::Offered, "x"), take("anna", 1, 1, None)]).await);
+    conflict(
+        s.apply(&[
+            set(&c3, 0, ConversationState::Offered, "x"),
+            take("anna", 1, 1, None),
+        ])
+        .await,
+    );
     // Gone agent.
-    conflict(s.apply(&[set(&c3, 0, ConversationState::Offered, "x"), take("ghost", 1, 1, None)]).await);
+    conflict(
+        s.apply(&[
+            set(&c3, 0, ConversationState::Offered, "x"),
+            take("ghost", 1, 1, None),
+        ])
+        .await,
+    );
     assert_eq!(s.get_conversation(&c3.id).await.unwrap().unwrap().rv, 0);
 }
 
@@ -306,13 +441,20 @@ async fn waiting_items_keep_queue_and_window_order(s: Arc<dyn Store>) {
         item("billing", &convs[2], 5, T0 + 10, T0 + 100),
         item("general", &convs[3], 0, T0, T0),
     ];
-    let ops: Vec<RoutingOp> = items.iter().map(|i| RoutingOp::PutWaiting(Box::new(i.clone()))).collect();
+    let ops: Vec<RoutingOp> = items
+        .iter()
+        .map(|i| RoutingOp::PutWaiting(Box::new(i.clone())))
+        .collect();
     s.apply(&ops).await.unwrap();
     let order = |v: Vec<WaitingItem>| v.into_iter().map(|i| i.conversation_id).collect::<Vec<_>>();
     let billing = qid("billing");
     assert_eq!(
         order(s.waiting(&billing, 10).await.unwrap()),
-        vec![convs[1].id.clone(), convs[2].id.clone(), convs[0].id.clone()]
+        vec![
+            convs[1].id.clone(),
+            convs[2].id.clone(),
+            convs[0].id.clone()
+        ]
     );
     assert_eq!(order(s.waiting(&billing, 2).await.unwrap()).len(), 2);
     assert_eq!(
@@ -328,7 +470,10 @@ async fn waiting_items_keep_queue_and_window_order(s: Arc<dyn Store>) {
     .await
     .unwrap();
     assert_eq!(s.count_waiting(&billing, 10).await.unwrap(), 2);
-    assert_eq!(order(s.urgent(&billing, Millis(T0 + 600), 10).await.unwrap()), vec![convs[2].id.clone()]);
+    assert_eq!(
+        order(s.urgent(&billing, Millis(T0 + 600), 10).await.unwrap()),
+        vec![convs[2].id.clone()]
+    );
     // Deleting and putting the same key in one write keeps it.
     s.apply(&[
         RoutingOp::DeleteWaiting {
@@ -355,15 +500,32 @@ async fn timers_come_due_in_order(s: Arc<dyn Store>) {
         t(TimerKind::OfferExpiry, T0 + 100),
         t(TimerKind::WaitOverflow, T0 + 200),
     ];
-    s.apply(&timers.iter().cloned().map(RoutingOp::PutTimer).collect::<Vec<_>>())
+    s.apply(
+        &timers
+            .iter()
+            .cloned()
+            .map(RoutingOp::PutTimer)
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    let due = s.due_timers(Millis(T0 + 200), 10).await.unwrap();
+    assert_eq!(
+        due,
+        vec![timers[1].clone(), timers[2].clone()],
+        "due ones only, earliest first"
+    );
+    assert_eq!(
+        s.due_timers(Millis(T0 + 1000), 1).await.unwrap(),
+        vec![timers[1].clone()]
+    );
+    s.apply(&[RoutingOp::DeleteTimer(timers[1].clone())])
         .await
         .unwrap();
-    let due = s.due_timers(Millis(T0 + 200), 10).await.unwrap();
-    assert_eq!(due, vec![timers[1].clone(), timers[2].clone()], "due ones only, earliest first");
-    assert_eq!(s.due_timers(Millis(T0 + 1000), 1).await.unwrap(), vec![timers[1].clone()]);
-    s.apply(&[RoutingOp::DeleteTimer(timers[1].clone())]).await.unwrap();
     // Deleting one that is gone is not an error (two schedulers may race).
-    s.apply(&[RoutingOp::DeleteTimer(timers[1].clone())]).await.unwrap();
+    s.apply(&[RoutingOp::DeleteTimer(timers[1].clone())])
+        .await
+        .unwrap();
     assert_eq!(s.due_timers(Millis(T0 + 1000), 10).await.unwrap().len(), 2);
 }
 

@@ -279,8 +279,11 @@ async fn choose_queue(
     fallback: Option<&QueueId>,
     now: Millis,
 ) -> Result<Choice> {
+    // The matching queues in rule order; the fallback only when none matched.
     let mut tried: Vec<(QueueId, String)> = candidates.to_vec();
-    if let Some(f) = fallback {
+    if tried.is_empty()
+        && let Some(f) = fallback
+    {
         tried.push((f.clone(), "the workstream's fallback queue".to_string()));
     }
     let mut notes = Vec::new();
@@ -382,9 +385,12 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
         .conversations
         .get_customer(&conv.page_id, &conv.psid)
         .await?;
+    // Returning: the contact is older than this conversation, or an agent
+    // already handled this customer.
     let returning = contact
         .as_ref()
-        .is_some_and(|c| c.created_at < conv.created_at);
+        .is_some_and(|c| c.created_at < conv.created_at)
+        || customer.as_ref().is_some_and(|c| c.last_agent.is_some());
     let f = facts(
         &conv,
         event,

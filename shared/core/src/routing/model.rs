@@ -55,6 +55,13 @@ macro_rules! slug_id {
                 Self::parse(String::deserialize(d)?).map_err(serde::de::Error::custom)
             }
         }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, InvalidId> {
+                Self::parse(s)
+            }
+        }
     };
 }
 
@@ -611,7 +618,7 @@ pub enum AgentVerdict {
     },
     /// Reserved for the agent of the customer's last conversation.
     Affinity {
-        agent: AgentId,
+        reserved_for: AgentId,
     },
     /// Another router took the agent's capacity first.
     LostRace,

@@ -48,7 +48,7 @@ pub fn qualifies(agent: &AgentState, need: &Need<'_>) -> Result<u32, AgentVerdic
         && *owner != agent.agent.id
     {
         return Err(AgentVerdict::Affinity {
-            agent: owner.clone(),
+            reserved_for: owner.clone(),
         });
     }
     let times = need.declines.get(&agent.agent.id).copied().unwrap_or(0);
