@@ -128,15 +128,16 @@ fn uuid_like() -> String {
 
 // ------------------------------------------------------------------ moto
 
-fn moto_binary() -> PathBuf {
-    if let Ok(p) = std::env::var("MOTO_SERVER") {
+/// The Python that has moto (the project's virtualenv, else `python3`).
+fn moto_python() -> PathBuf {
+    if let Ok(p) = std::env::var("MOTO_PYTHON") {
         return PathBuf::from(p);
     }
-    let venv = workspace_root().join(".venv/bin/moto_server");
+    let venv = workspace_root().join(".venv/bin/python");
     if venv.exists() {
         venv
     } else {
-        PathBuf::from("moto_server")
+        PathBuf::from("python3")
     }
 }
 
@@ -155,14 +156,17 @@ pub fn moto_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
         let port = free_port();
-        let bin = moto_binary();
+        let bin = moto_python();
+        // moto's server, one request at a time (see tests/moto_serialized.py).
+        let script = workspace_root().join("tests/moto_serialized.py");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("moto-keeper".into())
             .spawn(move || {
                 use std::os::unix::process::CommandExt;
                 let mut cmd = std::process::Command::new(&bin);
-                cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                cmd.arg(&script)
+                    .args(["127.0.0.1", &port.to_string()])
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null());
                 // SAFETY: prctl is async-signal-safe; it only sets a flag on the child.
