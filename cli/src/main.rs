@@ -1,6 +1,8 @@
 //! `switchboard`: run every function on one machine (`serve`), play a
-//! customer (`simulate`), and read what happened (`conversations`, `timeline`).
+//! customer (`simulate`), read what happened (`conversations`, `timeline`,
+//! `routing`), and manage agents' presence (`agents`, `presence`).
 
+mod routing;
 mod serve;
 mod simulate;
 
@@ -34,6 +36,12 @@ enum Command {
     Apply(simulate::ApplyArgs),
     /// Write the current configuration as a file, secrets as ${ENV} placeholders.
     Export(simulate::ExportArgs),
+    /// List agents with presence, load, queues and skills (admin API).
+    Agents(routing::AgentsArgs),
+    /// Set an agent's presence, as a supervisor (admin API).
+    Presence(routing::PresenceArgs),
+    /// Explain how a conversation was routed: rules, queue, agents considered (admin API).
+    Routing(routing::RoutingArgs),
     /// Run a local stand-in for Meta's Graph API, to try channel set-up offline.
     FakeGraph {
         /// Address to listen on.
@@ -84,6 +92,9 @@ async fn main() -> ExitCode {
         Command::Pages(a) => simulate::pages(a).await,
         Command::Apply(a) => simulate::apply(a).await,
         Command::Export(a) => simulate::export(a).await,
+        Command::Agents(a) => routing::agents(a).await,
+        Command::Presence(a) => routing::presence(a).await,
+        Command::Routing(a) => routing::routing(a).await,
         Command::FakeGraph { addr } => fake_graph(&addr).await,
     };
     match result {

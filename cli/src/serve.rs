@@ -90,11 +90,13 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let mut public_url = args.public_url.clone();
+    let mut routing_sections = None;
     if let Some(path) = &args.config {
         let yaml = std::fs::read_to_string(path)
             .map_err(|e| boxed(format!("cannot read {}: {e}", path.display())))?;
         let config = Config::parse(&yaml, &|k| std::env::var(k).ok()).map_err(boxed)?;
         public_url.get_or_insert_with(|| config.public_url.clone());
+        routing_sections = Some(config.routing_json());
         let report = apply_local(&config, store.as_ref(), secrets.as_ref(), clock.as_ref())
             .await
             .map_err(boxed)?;
@@ -131,6 +133,18 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         clock: clock.clone(),
         public_url: public_url.unwrap_or_else(|| format!("http://{}", args.addr)),
     };
+    if let Some(sections) = routing_sections {
+        // Workstreams, queues, agents and rulesets, validated as the admin API does.
+        let sections = serde_json::from_value(sections)
+            .map_err(|e| boxed(format!("the configuration's routing sections: {e}")))?;
+        let mut report = switchboard_core::channels::ApplyReport::default();
+        switchboard_core::channels::apply_routing(&channels, sections, false, &mut report)
+            .await
+            .map_err(|p| boxed(format!("the configuration was refused: {}", p.detail)))?;
+        for change in &report.changes {
+            println!("config: {change}");
+        }
+    }
     let scheduler = tokio::spawn(scheduler_every_minute(channels.clone()));
     let router: RouterDeps = channels.routing_deps();
     let services = Arc::new(Services {

@@ -106,7 +106,7 @@ pub async fn run(a: SimulateArgs) -> Result<()> {
     Ok(())
 }
 
-async fn admin_get(url: &str, token: &str) -> Result<serde_json::Value> {
+pub(crate) async fn admin_get(url: &str, token: &str) -> Result<serde_json::Value> {
     let resp = reqwest::Client::new()
         .get(url)
         .bearer_auth(token)
@@ -347,6 +347,19 @@ pub async fn export(a: ExportArgs) -> Result<()> {
         );
         out += &format!("    pages: {}\n", ws["pages"]);
         out += &format!("    features: {}\n", ws["features"]);
+        out += &format!("    distribution: {}\n", ws["distribution"]);
+    }
+    // Routing, as flow-style JSON (which is YAML), timestamps left out.
+    for section in ["queues", "agents", "rulesets"] {
+        out += &format!("{section}:\n");
+        for item in state[section].as_array().into_iter().flatten() {
+            let mut item = item.clone();
+            if let Some(o) = item.as_object_mut() {
+                o.remove("created_at");
+                o.remove("updated_at");
+            }
+            out += &format!("  - {item}\n");
+        }
     }
     match &a.output {
         Some(path) => std::fs::write(path, out)

@@ -26,12 +26,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn config(dir: &std::path::Path, port: u16) -> std::path::PathBuf {
+fn config(dir: &std::path::Path, port: u16, extra: &str) -> std::path::PathBuf {
     let path = dir.join("switchboard.yaml");
     std::fs::write(
         &path,
         format!(
-            "public_url: http://127.0.0.1:{port}\naccounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: ${{TEST_APP_SECRET}}\n    verify_token: ${{TEST_VERIFY_TOKEN}}\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n"
+            "public_url: http://127.0.0.1:{port}\naccounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: ${{TEST_APP_SECRET}}\n    verify_token: ${{TEST_VERIFY_TOKEN}}\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n{extra}"
         ),
     )
     .unwrap();
@@ -44,6 +44,10 @@ fn start(dir: &std::path::Path, port: u16) -> Server {
 }
 
 fn start_with(dir: &std::path::Path, port: u16, graph_url: &str) -> Server {
+    start_configured(dir, port, graph_url, "")
+}
+
+fn start_configured(dir: &std::path::Path, port: u16, graph_url: &str, extra: &str) -> Server {
     let child = Command::new(BIN)
         .args([
             "serve",
@@ -53,7 +57,7 @@ fn start_with(dir: &std::path::Path, port: u16, graph_url: &str) -> Server {
         ])
         .arg(dir.join("data"))
         .arg("--config")
-        .arg(config(dir, port))
+        .arg(config(dir, port, extra))
         .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
         .env("SWITCHBOARD_GRAPH_URL", graph_url)
         .env("TEST_APP_SECRET", SECRET)
@@ -368,4 +372,109 @@ fn apply_twice_changes_nothing_and_export_round_trips() {
         "the export applies as no change: {out}\n{text}"
     );
     drop(rt);
+}
+
+/// The routing part of the example configuration, with page 1 only.
+fn example_routing() -> String {
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/switchboard.yaml"
+    ))
+    .unwrap();
+    let routing = &example[example
+        .find("queues:")
+        .expect("the example declares queues")..];
+    routing.replace(
+        r#"pages: ["104857600000001", "104857600000002"]"#,
+        r#"pages: ["104857600000001"]"#,
+    )
+}
+
+#[test]
+fn the_example_routes_danish_invoices_to_billing_and_explains_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _server = start_configured(dir.path(), port, "http://127.0.0.1:9", &example_routing());
+    let (ok, out) = cli(port, &["agents"], &[]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("anna") && out.contains("available") && out.contains("0/2"),
+        "{out}"
+    );
+
+    simulate(
+        port,
+        "7100000000000001",
+        "Hej, jeg har et spørgsmål om min faktura fra sidste måned",
+    );
+    let conv = wait_for_conversation(port, "7100000000000001");
+    let id = conv["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let routing = loop {
+        let r = admin_get(port, &format!("/admin/v1/conversations/{id}/routing"));
+        if r["state"] == "offered" {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "not offered: {r}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(routing["routing"]["queue"], "billing");
+    assert_eq!(routing["routing"]["offer"]["agent"], "anna");
+    let (ok, out) = cli(port, &["routing", &id], &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("danish invoices (matched)"), "{out}");
+    assert!(
+        out.contains("agent bo") && out.contains("skills"),
+        "bo lacks billing >= 5: {out}"
+    );
+    assert!(out.contains("offered: offered to anna"), "{out}");
+
+    // An English question goes to General; the supervisor takes carl offline first.
+    let (ok, out) = cli(port, &["presence", "carl", "offline"], &[]);
+    assert!(ok && out.contains("offline"), "{out}");
+    simulate(
+        port,
+        "7100000000000002",
+        "Hi, where is my parcel? It has not arrived.",
+    );
+    let conv = wait_for_conversation(port, "7100000000000002");
+    let id2 = conv["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = admin_get(port, &format!("/admin/v1/conversations/{id2}/routing"));
+        if r["state"] == "offered" {
+            assert_eq!(r["routing"]["queue"], "general");
+            assert_ne!(r["routing"]["offer"]["agent"], "carl");
+            break;
+        }
+        assert!(Instant::now() < deadline, "not offered: {r}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The routing configuration exports and applies back as no change.
+    let exported = dir.path().join("exported.yaml");
+    let (ok, out) = cli(port, &["export", "-o", exported.to_str().unwrap()], &[]);
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(
+        text.contains("danish invoices") && text.contains("anna@example.com"),
+        "{text}"
+    );
+    let envs = [
+        ("ACME_APP_SECRET", SECRET),
+        ("ACME_VERIFY_TOKEN", "serve-test-verify-token-0123456789"),
+    ];
+    let (ok, out) = cli(port, &["apply", "-f", exported.to_str().unwrap()], &envs);
+    assert!(ok && out.trim() == "no changes", "{out}\n{text}");
+    // A change to a rule is one update.
+    std::fs::write(&exported, text.replace("faktura", "regning")).unwrap();
+    let (ok, out) = cli(
+        port,
+        &["apply", "-f", exported.to_str().unwrap(), "--dry-run"],
+        &envs,
+    );
+    assert!(
+        ok && out.trim() == "would: update ruleset classify",
+        "{out}"
+    );
 }

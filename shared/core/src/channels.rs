@@ -1044,7 +1044,7 @@ pub struct DesiredPage {
     pub access_token: Option<Secret>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct ApplyReport {
     pub dry_run: bool,
     /// What changed (or would change), in the order it was done.
@@ -1528,6 +1528,10 @@ pub struct Exported {
     pub public_url: String,
     pub accounts: Vec<ExportedAccount>,
     pub workstreams: Vec<Workstream>,
+    pub queues: Vec<crate::routing::model::Queue>,
+    /// Configuration only (presence and load belong to the agents).
+    pub agents: Vec<crate::routing::model::Agent>,
+    pub rulesets: Vec<crate::routing::model::Ruleset>,
 }
 
 #[derive(Debug, Serialize)]
@@ -1572,6 +1576,15 @@ pub async fn export(deps: &ChannelDeps) -> Result<Exported, Problem> {
         public_url: deps.public_url.clone(),
         accounts,
         workstreams: deps.workstreams.list_workstreams().await?,
+        queues: deps.routing_config.list_queues().await?,
+        agents: deps
+            .routing_config
+            .list_agents()
+            .await?
+            .into_iter()
+            .map(|a| a.agent)
+            .collect(),
+        rulesets: deps.routing_config.list_rulesets(None).await?,
     })
 }
 

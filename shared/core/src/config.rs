@@ -31,9 +31,16 @@ struct RawFile {
     public_url: Option<String>,
     #[serde(default)]
     accounts: Vec<RawAccount>,
-    /// Checked by the admin API when applied (`switchboard apply`).
+    /// Checked by the admin API when applied (`switchboard apply`), as are
+    /// the routing sections.
     #[serde(default)]
     workstreams: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    queues: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    agents: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    rulesets: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +71,9 @@ pub struct Config {
     pub public_url: String,
     pub accounts: Vec<AccountConfig>,
     pub workstreams: Option<Vec<serde_json::Value>>,
+    pub queues: Option<Vec<serde_json::Value>>,
+    pub agents: Option<Vec<serde_json::Value>>,
+    pub rulesets: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +182,9 @@ impl Config {
             public_url,
             accounts,
             workstreams: raw.workstreams,
+            queues: raw.queues,
+            agents: raw.agents,
+            rulesets: raw.rulesets,
         })
     }
 
@@ -198,8 +211,25 @@ impl Config {
             })
             .collect();
         let mut out = serde_json::json!({ "accounts": accounts });
-        if let Some(ws) = &self.workstreams {
-            out["workstreams"] = serde_json::Value::Array(ws.clone());
+        out.as_object_mut()
+            .expect("an object")
+            .extend(self.routing_json().as_object().cloned().unwrap_or_default());
+        out
+    }
+
+    /// The routing sections the file declares (workstreams, queues, agents,
+    /// rulesets), as the admin API takes them.
+    pub fn routing_json(&self) -> serde_json::Value {
+        let mut out = serde_json::json!({});
+        for (name, v) in [
+            ("workstreams", &self.workstreams),
+            ("queues", &self.queues),
+            ("agents", &self.agents),
+            ("rulesets", &self.rulesets),
+        ] {
+            if let Some(items) = v {
+                out[name] = serde_json::Value::Array(items.clone());
+            }
         }
         out
     }

@@ -99,6 +99,10 @@ pub struct NewAgent {
     pub profiles: BTreeMap<ProfileName, u32>,
     #[serde(default)]
     pub queues: Vec<QueueId>,
+    /// Presence when created (default offline); after that presence belongs
+    /// to the agent and supervisors (`PUT /admin/v1/agents/{id}/presence`).
+    #[serde(default)]
+    pub presence: Option<BasePresence>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -161,10 +165,22 @@ pub async fn create_agent(deps: &RoutingDeps, input: NewAgent) -> Result<AgentSt
     };
     check_agent(deps, &agent).await?;
     let what = format!("agent {}", agent.id);
-    deps.config
+    let state = deps
+        .config
         .put_agent(&agent, WriteMode::Create)
         .await
-        .map_err(|e| conflict(e, what))
+        .map_err(|e| conflict(e, what))?;
+    match input.presence {
+        Some(status) if status != BasePresence::Offline => {
+            let setting = PresenceSetting {
+                status,
+                label: None,
+                set_at: now,
+            };
+            Ok(engine::set_presence(deps, &agent.id, setting).await?)
+        }
+        _ => Ok(state),
+    }
 }
 
 pub async fn get_agent(deps: &RoutingDeps, id: &AgentId) -> Result<AgentState, Problem> {
