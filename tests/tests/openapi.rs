@@ -178,8 +178,10 @@ async fn the_server_keeps_the_documented_contract() {
         ),
         (
             "createQueue",
-            Some(serde_json::json!({"id": "billing", "name": "Billing", "priority": 1,
-                "hours": {"time_zone": "Europe/Copenhagen", "weekly": {"monday": [{"from": "09:00", "to": "17:00"}]}}})),
+            Some(
+                serde_json::json!({"id": "billing", "name": "Billing", "priority": 1,
+                "hours": {"time_zone": "Europe/Copenhagen", "weekly": {"monday": [{"from": "09:00", "to": "17:00"}]}}}),
+            ),
         ),
         ("listQueues", None),
         ("getQueue", None),
@@ -187,8 +189,10 @@ async fn the_server_keeps_the_documented_contract() {
         ("listWaiting", None),
         (
             "createAgent",
-            Some(serde_json::json!({"id": "anna", "name": "Anna", "email": "anna@example.com",
-                "skills": {"billing": 7}, "capacity": 2, "queues": ["billing"]})),
+            Some(
+                serde_json::json!({"id": "anna", "name": "Anna", "email": "anna@example.com",
+                "skills": {"billing": 7}, "capacity": 2, "queues": ["billing"]}),
+            ),
         ),
         ("listAgents", None),
         ("getAgent", None),
@@ -200,9 +204,11 @@ async fn the_server_keeps_the_documented_contract() {
         ),
         (
             "createRuleset",
-            Some(serde_json::json!({"id": "classify", "workstream": "support", "name": "Classify",
+            Some(
+                serde_json::json!({"id": "classify", "workstream": "support", "name": "Classify",
                 "kind": "classification", "rules": [{"name": "invoices", "when": {"text_matches": "(?i)faktura|invoice"},
-                "set": {"skills": {"billing": 5}}}]})),
+                "set": {"skills": {"billing": 5}}}]}),
+            ),
         ),
         ("listRulesets", None),
         ("getRuleset", None),

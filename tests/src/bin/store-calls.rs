@@ -1,6 +1,8 @@
 //! Store calls per inbound event, counted on the DynamoDB adapter against a
 //! moto server this program starts: a text message in an existing
-//! conversation, a message that opens a conversation, and a redelivery.
+//! conversation, a message that opens a conversation, and a redelivery;
+//! then a new conversation routed end to end (classified, queued, offered
+//! to one of 20 agents) and the agent accepting it.
 
 use switchboard_core::Millis;
 use switchboard_core::ids::AccountId;
@@ -56,4 +58,72 @@ async fn main() {
     println!("  text message in an existing conversation: {existing:.2}");
     println!("  message that opens a new conversation:    {new_conv:.2}");
     println!("  redelivered (duplicate) event:            {dup:.2}");
+
+    routed(n).await;
+}
+
+fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+    serde_json::from_value(v).expect("valid input")
+}
+
+/// Calls per newly routed conversation, through the router's entry point.
+async fn routed(n: u64) {
+    use serde_json::json;
+    use std::sync::Arc;
+    use switchboard_core::routing::admin as ra;
+    use switchboard_core::routing::engine;
+    let store = dynamo_store().await;
+    let secrets = switchboard_tests::moto_secrets().await;
+    let clock: Arc<dyn switchboard_core::Clock> = Arc::new(switchboard_core::SystemClock);
+    switchboard_tests::seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
+    let ch = switchboard_tests::channel_deps(store.clone(), secrets, clock);
+    let deps = ch.routing_deps();
+    ra::create_queue(&deps, parse(json!({"id": "general", "name": "General"})))
+        .await
+        .unwrap();
+    switchboard_core::channels::create_workstream(&ch, parse(json!({"id": "support", "name": "Support",
+        "pages": ["104857600000001"], "locale": "en", "distribution": {"fallback_queue": "general"}})))
+        .await
+        .unwrap();
+    ra::create_ruleset(&deps, parse(json!({"id": "classify", "workstream": "support", "name": "Classify",
+        "kind": "classification", "rules": [{"name": "invoices", "when": {"text_contains": "invoice"}, "set": {"priority": 1}}]})))
+        .await
+        .unwrap();
+    for i in 0..20 {
+        ra::create_agent(
+            &deps,
+            parse(
+                json!({"id": format!("agent-{i:02}"), "name": "A", "email": "a@example.com",
+            "capacity": 1000, "queues": ["general"], "presence": "available"}),
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    let mut ids = Vec::new();
+    let before = store.calls();
+    for i in 0..n {
+        let ev = event(&format!("79{i:014}"), &format!("m_routed_{i}"), 5_000 + i);
+        let body = serde_json::to_string(&ev).unwrap();
+        switchboard_core::router::process_event(&deps, &body)
+            .await
+            .unwrap();
+        let c = store
+            .get_customer(&ev.page_id, ev.psid.as_ref().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        ids.push(c.last_conversation_id);
+    }
+    // The reads above are the benchmark's own (one per conversation).
+    let routed = (store.calls() - before - n) as f64 / n as f64;
+    let before = store.calls();
+    for id in &ids {
+        let c = store.get_conversation(id).await.unwrap().unwrap();
+        let agent = c.routing.unwrap().offer.expect("offered").agent;
+        engine::accept(&deps, &agent, id).await.unwrap();
+    }
+    let accept = (store.calls() - before - n) as f64 / n as f64;
+    println!("  new conversation routed and offered (20 agents): {routed:.2}");
+    println!("  agent accepts the offer:                         {accept:.2}");
 }

@@ -209,6 +209,22 @@ const LANGS: [(&str, &str); 30] = [
     ("lit", "lt"),
 ];
 
+/// Whether any rule's condition satisfies `pred` somewhere in it.
+pub fn any_condition(rulesets: &[Ruleset], pred: &dyn Fn(&Condition) -> bool) -> bool {
+    fn walk(c: &Condition, pred: &dyn Fn(&Condition) -> bool) -> bool {
+        pred(c)
+            || match c {
+                Condition::All(cs) | Condition::Any(cs) => cs.iter().any(|c| walk(c, pred)),
+                Condition::Not(c) => walk(c, pred),
+                _ => false,
+            }
+    }
+    rulesets.iter().any(|rs| match &rs.kind {
+        RulesetKind::Classification { rules } => rules.iter().any(|r| walk(&r.when, pred)),
+        RulesetKind::RouteToQueue { rules } => rules.iter().any(|r| walk(&r.when, pred)),
+    })
+}
+
 /// The languages a workstream's rules ask about (two-letter tags).
 pub fn locales_in(rulesets: &[Ruleset]) -> Vec<String> {
     fn walk(c: &Condition, out: &mut Vec<String>) {

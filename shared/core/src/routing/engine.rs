@@ -4,13 +4,14 @@
 //! `RoutingStore::apply` conditioned on the conversation's routing version
 //! and (for capacity) on the agent's load: never read-then-write.
 
-use super::classify::{Facts, classify, detect_language, locales_in};
+use super::classify::{Facts, any_condition, classify, detect_language, locales_in};
 use super::hours::is_open;
 use super::model::{
-    AgentId, AgentState, BasePresence, Decision, Distribution, Mode, Offer, OverflowAction,
-    PresenceSetting, Queue, QueueId, Routing, Timer, TimerKind, WaitingItem, WrapUp,
+    AgentId, AgentState, BasePresence, Condition, Decision, Distribution, Mode, Offer,
+    OverflowAction, PresenceSetting, Queue, QueueId, Routing, Timer, TimerKind, WaitingItem,
+    WrapUp,
 };
-use super::select::{Need, considered, qualifies, rank, take_op};
+use super::select::{Need, Ranking, considered, qualifies, rank, take_op};
 use crate::clock::Clock;
 use crate::event::InboundEvent;
 use crate::ids::ConversationId;
@@ -380,11 +381,22 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
     };
     let dist = ws.distribution.clone();
     let rulesets = deps.config.list_rulesets(Some(&ws.id)).await?;
-    let contact = deps.conversations.get_contact(&conv.contact_id).await?;
-    let customer = deps
-        .conversations
-        .get_customer(&conv.page_id, &conv.psid)
-        .await?;
+    // Read the contact and the customer link only when something needs them.
+    let returning_rule =
+        any_condition(&rulesets, &|c| matches!(c, Condition::ReturningCustomer(_)));
+    let contact_rule = any_condition(&rulesets, &|c| matches!(c, Condition::Contact { .. }));
+    let contact = if contact_rule || returning_rule {
+        deps.conversations.get_contact(&conv.contact_id).await?
+    } else {
+        None
+    };
+    let customer = if dist.affinity.enabled || returning_rule {
+        deps.conversations
+            .get_customer(&conv.page_id, &conv.psid)
+            .await?
+    } else {
+        None
+    };
     // Returning: the contact is older than this conversation, or an agent
     // already handled this customer.
     let returning = contact
@@ -412,10 +424,17 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
         now,
         "classified",
         format!(
-            "workstream {}; language {}; {} customer; priority {}; skills {}",
+            "workstream {}; language {};{} priority {}; skills {}",
             ws.id,
             f.locale,
-            if returning { "returning" } else { "new" },
+            match (
+                returning,
+                contact_rule || returning_rule || dist.affinity.enabled
+            ) {
+                (true, _) => " returning customer;",
+                (false, true) => " new customer;",
+                (false, false) => "",
+            },
             r.priority,
             if r.skills.is_empty() {
                 "none".to_string()
@@ -464,8 +483,15 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
                     ),
                 ));
             }
-            let ops = queue_ops(&conv, r, &queue, &ws, &why, now, true);
-            if try_apply(deps, &ops).await? && dist.mode == Mode::Push {
+            let q = queued(&conv, r, &queue, &ws, &why, now, true);
+            let push = dist.mode == Mode::Push;
+            if push
+                && q.routing.affinity_agent.is_none()
+                && offer_on_arrival(deps, &conv, &q, &queue, &dist, now).await?
+            {
+                return Ok(());
+            }
+            if try_apply(deps, &queue_ops(&conv, q, now)).await? && push {
                 distribute_conversation(deps, &conv.id).await?;
             }
             Ok(())
@@ -473,8 +499,17 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
     }
 }
 
+/// A conversation put in a queue: its routing record, the waiting item, the
+/// timers that start with it, and the item it leaves (moved between queues).
+struct Queued {
+    routing: Routing,
+    item: WaitingItem,
+    timers: Vec<Timer>,
+    leaves: Option<(QueueId, String)>,
+}
+
 /// Put a conversation in a queue (first time, or moved from another queue).
-fn queue_ops(
+fn queued(
     conv: &Conversation,
     mut r: Routing,
     queue: &Queue,
@@ -482,14 +517,11 @@ fn queue_ops(
     why: &str,
     now: Millis,
     first: bool,
-) -> Vec<RoutingOp> {
-    let mut ops = Vec::new();
-    if let (Some(old_q), Some(old_key)) = (r.queue.clone(), r.waiting_key.take()) {
-        ops.push(RoutingOp::DeleteWaiting {
-            queue: old_q,
-            key: old_key,
-        });
-    }
+) -> Queued {
+    let leaves = match (r.queue.clone(), r.waiting_key.take()) {
+        (Some(q), Some(k)) => Some((q, k)),
+        _ => None,
+    };
     r.queue = Some(queue.id.clone());
     r.queued_at = Some(now);
     let item = waiting_item(conv, &r, &queue.id, &ws.id, now);
@@ -500,32 +532,82 @@ fn queue_ops(
         "queued",
         format!("queue {}: {why}", queue.id),
     ));
+    let timer = |kind, due| Timer {
+        kind,
+        due,
+        conversation_id: conv.id.clone(),
+    };
+    let mut timers = Vec::new();
     if let Some(m) = &queue.overflow.max_wait {
-        ops.push(RoutingOp::PutTimer(Timer {
-            kind: TimerKind::WaitOverflow,
-            due: Millis(now.0 + m.seconds as i64 * 1000),
-            conversation_id: conv.id.clone(),
-        }));
+        timers.push(timer(
+            TimerKind::WaitOverflow,
+            Millis(now.0 + m.seconds as i64 * 1000),
+        ));
     }
     if first {
         if let Some(secs) = ws.distribution.auto_close_after_seconds {
-            ops.push(RoutingOp::PutTimer(Timer {
-                kind: TimerKind::AutoClose,
-                due: Millis(now.0 + secs as i64 * 1000),
-                conversation_id: conv.id.clone(),
-            }));
+            timers.push(timer(
+                TimerKind::AutoClose,
+                Millis(now.0 + secs as i64 * 1000),
+            ));
         }
         if let Some(until) = r.affinity_until {
-            ops.push(RoutingOp::PutTimer(Timer {
-                kind: TimerKind::AffinityEnd,
-                due: until,
-                conversation_id: conv.id.clone(),
-            }));
+            timers.push(timer(TimerKind::AffinityEnd, until));
         }
     }
-    ops.push(RoutingOp::PutWaiting(Box::new(item)));
-    ops.insert(0, set_conv(conv, ConversationState::Waiting, r, now));
+    Queued {
+        routing: r,
+        item,
+        timers,
+        leaves,
+    }
+}
+
+fn queue_ops(conv: &Conversation, q: Queued, now: Millis) -> Vec<RoutingOp> {
+    let mut ops = vec![set_conv(conv, ConversationState::Waiting, q.routing, now)];
+    if let Some((queue, key)) = q.leaves {
+        ops.push(RoutingOp::DeleteWaiting { queue, key });
+    }
+    ops.extend(q.timers.into_iter().map(RoutingOp::PutTimer));
+    ops.push(RoutingOp::PutWaiting(Box::new(q.item)));
     ops
+}
+
+/// A new conversation in push mode: offer it in the same write that queues
+/// it when a member can take it now (one transaction instead of two, and no
+/// waiting item at all); `false` when nobody could.
+async fn offer_on_arrival(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    q: &Queued,
+    queue: &Queue,
+    dist: &Distribution,
+    now: Millis,
+) -> Result<bool> {
+    let mut members = deps.routing.queue_members(&queue.id).await?;
+    let mut r = q.routing.clone();
+    r.waiting_key = None;
+    let need = need(&r, dist, now);
+    let ranking = rank(&members, &need, queue.assignment);
+    let mut lost = Vec::new();
+    for &i in ranking.order.iter().take(3) {
+        let d = offer_decision(&members, &ranking, i, &lost, dist, queue, now);
+        let mut ops = offer_ops(conv, &members[i], &need, dist, r.clone(), d, now);
+        ops.extend(q.timers.iter().cloned().map(RoutingOp::PutTimer));
+        if try_apply(deps, &ops).await? {
+            tracing::info!(conversation_id = %conv.id, agent_id = %members[i].agent.id, queue_id = %queue.id, "offered on arrival");
+            return Ok(true);
+        }
+        if load(deps, &conv.id).await?.rv != conv.rv {
+            // Someone else routed it meanwhile.
+            return Ok(true);
+        }
+        lost.push(i);
+        if let Some(a) = deps.config.get_agent(&members[i].agent.id).await? {
+            members[i] = a;
+        }
+    }
+    Ok(false)
 }
 
 // ------------------------------------------------------------------ offers
@@ -585,6 +667,38 @@ fn offer_ops(
     ops
 }
 
+/// The diagnostics of offering to (or, in pick mode, assigning) `members[i]`.
+fn offer_decision(
+    members: &[AgentState],
+    ranking: &Ranking,
+    i: usize,
+    lost: &[usize],
+    dist: &Distribution,
+    queue: &Queue,
+    now: Millis,
+) -> Decision {
+    let (agents, more) = considered(members, ranking, Some(i), lost);
+    let (step, verb) = match dist.mode {
+        Mode::Push => ("offered", "offered to"),
+        Mode::Pick => ("assigned", "assigned to"),
+    };
+    let mut d = decision(
+        now,
+        step,
+        format!(
+            "{verb} {} by {:?} in queue {} ({} of {} members qualified)",
+            members[i].agent.id,
+            queue.assignment,
+            queue.id,
+            ranking.order.len(),
+            members.len()
+        ),
+    );
+    d.agents = agents;
+    d.more_agents = more;
+    d
+}
+
 /// Try the queue's members for one waiting conversation, best first.
 /// `record_waiting`: write the reason when nobody qualifies (skipped when it
 /// would say the same again).
@@ -604,36 +718,10 @@ async fn place(
     let ranking = rank(members, &need, queue.assignment);
     let mut lost = Vec::new();
     for &i in &ranking.order {
-        let (agents, more) = considered(members, &ranking, Some(i), &lost);
-        let verb = if dist.mode == Mode::Push {
-            "offered to"
-        } else {
-            "assigned to"
-        };
-        let mut d = decision(
-            now,
-            if dist.mode == Mode::Push {
-                "offered"
-            } else {
-                "assigned"
-            },
-            format!(
-                "{verb} {} by {:?} in queue {} ({} of {} members qualified)",
-                members[i].agent.id,
-                queue.assignment,
-                queue.id,
-                ranking.order.len(),
-                members.len()
-            ),
-        );
-        d.agents = agents;
-        d.more_agents = more;
+        let d = offer_decision(members, &ranking, i, &lost, dist, queue, now);
         let ops = offer_ops(conv, &members[i], &need, dist, r.clone(), d, now);
         if try_apply(deps, &ops).await? {
             let id = members[i].agent.id.clone();
-            if let Some(fresh) = deps.config.get_agent(&id).await? {
-                members[i] = fresh;
-            }
             tracing::info!(conversation_id = %conv.id, agent_id = %id, queue_id = %queue.id, "offered");
             return Ok(Placement::Offered(id));
         }
@@ -642,9 +730,6 @@ async fn place(
             return Ok(Placement::Moved);
         }
         lost.push(i);
-        if let Some(a) = deps.config.get_agent(&members[i].agent.id).await? {
-            members[i] = a;
-        }
     }
     let (agents, more) = considered(members, &ranking, None, &lost);
     let reason = if members.is_empty() {
@@ -1337,7 +1422,7 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool
                     let Some(target) = deps.config.get_queue(&to).await? else {
                         return Ok(false);
                     };
-                    let mut ops = queue_ops(
+                    let q = queued(
                         &conv,
                         r,
                         &target,
@@ -1346,6 +1431,7 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool
                         now,
                         false,
                     );
+                    let mut ops = queue_ops(&conv, q, now);
                     ops.push(RoutingOp::DeleteTimer(t.clone()));
                     if try_apply(deps, &ops).await? {
                         distribute_conversation(deps, &conv.id).await?;
@@ -1401,10 +1487,17 @@ async fn sweep(deps: &RoutingDeps) -> Result<usize> {
             {
                 continue;
             }
-            if let Placement::Offered(_) =
+            if let Placement::Offered(id) =
                 place(deps, &conv, &w.distribution, &queue, &mut members, false).await?
             {
                 offered += 1;
+                // The members are reused for the next item: refresh this one.
+                if let (Some(fresh), Some(m)) = (
+                    deps.config.get_agent(&id).await?,
+                    members.iter_mut().find(|m| m.agent.id == id),
+                ) {
+                    *m = fresh;
+                }
             }
         }
     }
