@@ -73,8 +73,10 @@ fmt:
 ## bench: criterion benches and the load run (see README: performance)
 bench: test-tools
 	cargo bench -p switchboard-core --bench ingest -- --noplot
+	cargo bench -p switchboard-core --bench routing -- --noplot
 	cargo build --release -p switchboard-cli -p switchboard-tests
 	cargo run --release -q -p switchboard-tests --bin loadgen
+	cargo run --release -q -p switchboard-tests --bin routeload
 	cargo run --release -q -p switchboard-tests --bin store-calls
 
 ## build: release bootstraps for Lambda (arm64) in target/lambda/<function>/bootstrap

@@ -334,3 +334,54 @@ pub fn channel_deps(
         public_url: "https://switchboard.example".into(),
     }
 }
+
+/// The release `switchboard serve` on a free loopback port, with `config`
+/// (YAML) applied at start; killed when dropped. For the load runs.
+pub struct ReleaseServe {
+    pub base: String,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl ReleaseServe {
+    pub fn start(config: &str, admin_token: &str, router_workers: &str) -> Self {
+        let bin = workspace_root().join("target/release/switchboard");
+        assert!(
+            bin.exists(),
+            "build it first: cargo build --release -p switchboard-cli"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let cfg = dir.path().join("sb.yaml");
+        std::fs::write(&cfg, config).expect("config");
+        let child = std::process::Command::new(&bin)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--config"])
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .env("SWITCHBOARD_ADMIN_TOKEN", admin_token)
+            .env("SWITCHBOARD_LOG", "error")
+            .env("SWITCHBOARD_ROUTER_WORKERS", router_workers)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start serve");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "serve did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for ReleaseServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
