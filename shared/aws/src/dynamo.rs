@@ -49,6 +49,18 @@ pub use routing::IAM_ACTIONS_ROUTING;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
+/// A query of one partition: the index (or the table), the partition key
+/// (name, value), an optional sort-key condition (name, `#sk`/`:sk`
+/// expression, value), a filter, the direction, and how many items at most.
+pub(crate) struct Query<'a> {
+    pub index: Option<&'a str>,
+    pub pk: (&'a str, String),
+    pub sk: Option<(&'a str, &'a str, String)>,
+    pub filter: Option<(String, Vec<(&'a str, AttributeValue)>)>,
+    pub forward: bool,
+    pub limit: usize,
+}
+
 pub struct DynamoStore {
     client: Client,
     table: String,
@@ -421,6 +433,8 @@ impl DynamoStore {
         }
     }
 
+    /// Query one partition (of the table or an index), descending on an
+    /// index (newest first) and ascending on the table, with a filter.
     pub(crate) async fn query_all(
         &self,
         index: Option<&str>,
@@ -429,37 +443,61 @@ impl DynamoStore {
         filter: Option<(String, Vec<(&str, AttributeValue)>)>,
         limit: usize,
     ) -> StoreResult<Vec<Item>> {
+        self.query_pages(Query {
+            index,
+            pk: (pk_name, pk),
+            sk: None,
+            filter,
+            forward: index.is_none(),
+            limit,
+        })
+        .await
+    }
+
+    /// Every page of a query, up to `limit` items.
+    pub(crate) async fn query_pages(&self, q: Query<'_>) -> StoreResult<Vec<Item>> {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
             self.count();
-            let mut q = self
+            let mut expr = "#pk = :pk".to_string();
+            let mut req = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .set_index_name(index.map(str::to_string))
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", pk_name)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .scan_index_forward(index.is_none())
+                .set_index_name(q.index.map(str::to_string))
+                .expression_attribute_names("#pk", q.pk.0)
+                .expression_attribute_values(":pk", s(q.pk.1.clone()))
+                .scan_index_forward(q.forward)
                 .set_exclusive_start_key(start.take());
-            if let Some((expr, values)) = &filter {
-                q = q.filter_expression(expr);
+            if q.filter.is_none() {
+                // Without a filter every item read counts: read no more than asked.
+                req = req.limit(q.limit.saturating_sub(out.len()).clamp(1, 1000) as i32);
+            }
+            if let Some((name, op, value)) = &q.sk {
+                expr.push_str(&format!(" AND {op}"));
+                req = req
+                    .expression_attribute_names("#sk", *name)
+                    .expression_attribute_values(":sk", s(value.clone()));
+            }
+            if let Some((f, values)) = &q.filter {
+                req = req.filter_expression(f);
                 for (k, v) in values {
-                    q = q.expression_attribute_values(*k, v.clone());
+                    req = req.expression_attribute_values(*k, v.clone());
                 }
             }
-            let page = q
+            let page = req
+                .key_condition_expression(expr)
                 .send()
                 .await
                 .map_err(|e| unavailable(DisplayErrorContext(e)))?;
             out.extend(page.items().iter().cloned());
             match page.last_evaluated_key() {
-                Some(k) if out.len() < limit => start = Some(k.clone()),
+                Some(k) if out.len() < q.limit => start = Some(k.clone()),
                 _ => break,
             }
         }
-        out.truncate(limit);
+        out.truncate(q.limit);
         Ok(out)
     }
 }

@@ -72,6 +72,23 @@ fn conflict(what: String) -> StoreError {
     StoreError::Conflict(what)
 }
 
+impl RedbStore {
+    /// Every record of a (small, configuration) table, in key order.
+    async fn all<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        table: Str,
+    ) -> StoreResult<Vec<T>> {
+        self.read(move |txn| {
+            let t = txn.open_table(table).map_err(err)?;
+            prefixed(&t, "", usize::MAX)?
+                .iter()
+                .map(|(_, v)| dec(v))
+                .collect()
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl RoutingConfigStore for RedbStore {
     async fn put_agent(&self, agent: &Agent, mode: WriteMode) -> StoreResult<AgentState> {
@@ -130,14 +147,7 @@ impl RoutingConfigStore for RedbStore {
     }
 
     async fn list_agents(&self) -> StoreResult<Vec<AgentState>> {
-        self.read(|txn| {
-            let t = txn.open_table(AGENTS).map_err(err)?;
-            prefixed(&t, "", usize::MAX)?
-                .iter()
-                .map(|(_, v)| dec(v))
-                .collect()
-        })
-        .await
+        self.all(AGENTS).await
     }
 
     async fn delete_agent(&self, id: &AgentId) -> StoreResult<()> {
@@ -191,14 +201,7 @@ impl RoutingConfigStore for RedbStore {
     }
 
     async fn list_queues(&self) -> StoreResult<Vec<Queue>> {
-        self.read(|txn| {
-            let t = txn.open_table(QUEUES).map_err(err)?;
-            prefixed(&t, "", usize::MAX)?
-                .iter()
-                .map(|(_, v)| dec(v))
-                .collect()
-        })
-        .await
+        self.all(QUEUES).await
     }
 
     async fn delete_queue(&self, id: &QueueId) -> StoreResult<()> {

@@ -125,39 +125,15 @@ impl DynamoStore {
         sk: Option<(&str, &str, String)>,
         limit: usize,
     ) -> StoreResult<Vec<Item>> {
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            self.count();
-            let mut expr = "#pk = :pk".to_string();
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .set_index_name(index.map(str::to_string))
-                .expression_attribute_names("#pk", pk.0)
-                .expression_attribute_values(":pk", s(pk.1.clone()))
-                .limit(limit.saturating_sub(out.len()).clamp(1, 1000) as i32)
-                .set_exclusive_start_key(start.take());
-            if let Some((name, op, value)) = &sk {
-                expr.push_str(&format!(" AND {op}"));
-                q = q
-                    .expression_attribute_names("#sk", *name)
-                    .expression_attribute_values(":sk", s(value.clone()));
-            }
-            let page = q
-                .key_condition_expression(expr)
-                .send()
-                .await
-                .map_err(|e| unavailable(DisplayErrorContext(e)))?;
-            out.extend(page.items().iter().cloned());
-            match page.last_evaluated_key() {
-                Some(k) if out.len() < limit => start = Some(k.clone()),
-                _ => break,
-            }
-        }
-        out.truncate(limit);
-        Ok(out)
+        self.query_pages(Query {
+            index,
+            pk,
+            sk,
+            filter: None,
+            forward: true,
+            limit,
+        })
+        .await
     }
 
     /// Read agents by id, 100 keys per `BatchGetItem`, retrying unprocessed keys.

@@ -209,52 +209,46 @@ const LANGS: [(&str, &str); 30] = [
     ("lit", "lt"),
 ];
 
+/// Call `f` on every condition of every rule, nested ones included.
+fn each_condition(rulesets: &[Ruleset], f: &mut dyn FnMut(&Condition)) {
+    fn walk(c: &Condition, f: &mut dyn FnMut(&Condition)) {
+        f(c);
+        match c {
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| walk(c, f)),
+            Condition::Not(c) => walk(c, f),
+            _ => {}
+        }
+    }
+    for rs in rulesets {
+        match &rs.kind {
+            RulesetKind::Classification { rules } => rules.iter().for_each(|r| walk(&r.when, f)),
+            RulesetKind::RouteToQueue { rules } => rules.iter().for_each(|r| walk(&r.when, f)),
+        }
+    }
+}
+
 /// Whether any rule's condition satisfies `pred` somewhere in it.
 pub fn any_condition(rulesets: &[Ruleset], pred: &dyn Fn(&Condition) -> bool) -> bool {
-    fn walk(c: &Condition, pred: &dyn Fn(&Condition) -> bool) -> bool {
-        pred(c)
-            || match c {
-                Condition::All(cs) | Condition::Any(cs) => cs.iter().any(|c| walk(c, pred)),
-                Condition::Not(c) => walk(c, pred),
-                _ => false,
-            }
-    }
-    rulesets.iter().any(|rs| match &rs.kind {
-        RulesetKind::Classification { rules } => rules.iter().any(|r| walk(&r.when, pred)),
-        RulesetKind::RouteToQueue { rules } => rules.iter().any(|r| walk(&r.when, pred)),
-    })
+    let mut found = false;
+    each_condition(rulesets, &mut |c| found |= pred(c));
+    found
 }
 
 /// The languages a workstream's rules ask about (two-letter tags).
 pub fn locales_in(rulesets: &[Ruleset]) -> Vec<String> {
-    fn walk(c: &Condition, out: &mut Vec<String>) {
-        match c {
-            Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| walk(c, out)),
-            Condition::Not(c) => walk(c, out),
-            Condition::Locale(l) => {
-                let l = l
-                    .split(['-', '_'])
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                if !out.contains(&l) {
-                    out.push(l);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for rs in rulesets {
-        match &rs.kind {
-            RulesetKind::Classification { rules } => {
-                rules.iter().for_each(|r| walk(&r.when, &mut out))
-            }
-            RulesetKind::RouteToQueue { rules } => {
-                rules.iter().for_each(|r| walk(&r.when, &mut out))
+    let mut out: Vec<String> = Vec::new();
+    each_condition(rulesets, &mut |c| {
+        if let Condition::Locale(l) = c {
+            let l = l
+                .split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !out.contains(&l) {
+                out.push(l);
             }
         }
-    }
+    });
     out
 }
 
