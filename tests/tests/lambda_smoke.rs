@@ -210,6 +210,7 @@ async fn lambda_functions_under_cargo_lambda_watch() {
     let sched = invoke(port, "scheduler", "eventbridge-schedule.json");
     assert_eq!(sched["token_health"]["checked"], 0, "{sched}");
     assert_eq!(sched["token_health"]["failed"], 0, "{sched}");
+    assert_eq!(sched["routing"]["timers_due"], 0, "{sched}");
 
     // router: the good record is stored, the poison one is reported failed.
     let r = invoke(port, "router", "sqs-router.json");
@@ -233,6 +234,39 @@ async fn lambda_functions_under_cargo_lambda_watch() {
     assert_eq!(
         tl[0].text.as_deref(),
         Some("Hi, my order #1042 has not arrived yet.")
+    );
+
+    // Metrics left the functions as CloudWatch EMF documents on stdout.
+    let log = std::fs::read_to_string(workspace_root().join("target/lambda-watch.log")).unwrap();
+    let emf: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| l.find('{').map(|i| &l[i..]))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|d| d.get("_aws").is_some())
+        .collect();
+    let has = |metric: &str, result: Option<&str>| {
+        emf.iter().any(|d| {
+            d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"] == metric
+                && d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Switchboard"
+                && result.is_none_or(|r| d["Result"] == r)
+                && d[metric].is_number()
+        })
+    };
+    assert!(
+        has("Deliveries", Some("queued")),
+        "no EMF Deliveries/queued in the watch log"
+    );
+    assert!(
+        has("Deliveries", Some("refused")),
+        "no EMF Deliveries/refused"
+    );
+    assert!(
+        has("EventsStored", None),
+        "no EMF EventsStored from the router"
+    );
+    assert!(
+        has("PagesInError", None),
+        "no EMF PagesInError from the scheduler"
     );
 }
 

@@ -9,9 +9,42 @@ use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
 
 pub use lambda_http::Error;
 
-/// JSON logs (`AWS_LAMBDA_LOG_FORMAT=JSON`) with the runtime's per-invocation span.
+/// JSON logs (`AWS_LAMBDA_LOG_FORMAT=JSON`; level from `AWS_LAMBDA_LOG_LEVEL`
+/// or `RUST_LOG`, default info) with the runtime's per-invocation span, and
+/// metric events as CloudWatch EMF lines (see [`crate::emf`]).
 pub fn init_tracing() {
-    lambda_http::tracing::init_default_subscriber();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into())
+        .to_lowercase();
+    // Metric events go to EMF only, not into the logs a second time.
+    let logs_filter = EnvFilter::new(format!("{level},switchboard::metric=off"));
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let logs = tracing_subscriber::fmt::layer()
+        .with_target(false)
+        .without_time();
+    let logs = if json {
+        logs.json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_filter(logs_filter)
+            .boxed()
+    } else {
+        logs.with_filter(logs_filter).boxed()
+    };
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(
+            crate::emf::EmfLayer::from_env().with_filter(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target(switchboard_core::metrics::TARGET, tracing::Level::INFO),
+            ),
+        )
+        .try_init();
 }
 
 /// An API Gateway request as the domain's `http::Request<Bytes>`. The body

@@ -6,6 +6,7 @@
 //! template's policies can be checked against the code.
 
 pub mod dynamo;
+pub mod emf;
 pub mod secrets;
 pub mod sqs;
 

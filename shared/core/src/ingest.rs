@@ -181,13 +181,19 @@ pub async fn ingest(
     };
     if let Err(e) = checked {
         tracing::warn!(account_id = %id, reason = %e, "refused a webhook delivery");
+        crate::metrics::count_by("Deliveries", "refused", 1);
         return Err(e.into());
     }
 
     let events = split(&id, body, deps.clock.now())?;
     let messages = to_messages(&events)?;
-    enqueue(deps.queue.as_ref(), &messages).await?;
+    if let Err(e) = enqueue(deps.queue.as_ref(), &messages).await {
+        crate::metrics::count_by("Deliveries", "not_queued", 1);
+        return Err(e);
+    }
     tracing::info!(account_id = %id, events = events.len(), "delivery queued");
+    crate::metrics::count_by("Deliveries", "queued", 1);
+    crate::metrics::count("EventsQueued", events.len() as u64);
     Ok(IngestReport {
         events: events.len(),
     })

@@ -15,6 +15,7 @@ pub mod http_api;
 pub mod ids;
 pub mod ingest;
 pub mod messenger;
+pub mod metrics;
 pub mod ports;
 pub mod problem;
 pub mod provisioning;

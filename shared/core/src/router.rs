@@ -85,7 +85,13 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         && event.kind.is_customer_activity()
     {
         engine::on_stored(deps, id, &event).await?;
+        if matches!(outcome, AppendOutcome::Stored { opened: true, .. }) {
+            // Arrival at ingest -> classified, queued (and offered when someone could).
+            let ms = (deps.clock.now().0 - event.received_at.0).max(0);
+            crate::metrics::millis("RoutingLatency", ms as f64);
+        }
     }
+    crate::metrics::count("EventsStored", 1);
     Ok(Processed::Appended(outcome))
 }
 

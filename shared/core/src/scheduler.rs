@@ -20,6 +20,15 @@ pub struct ScheduleReport {
 pub async fn run_once(deps: &ChannelDeps) -> Result<ScheduleReport, Problem> {
     let routing = tick(&deps.routing_deps()).await;
     let token_health = check_tokens(deps).await;
+    // Token health for the alarm on pages in error.
+    if let Ok(alerts) = crate::channels::alerts(deps).await {
+        let in_error = alerts
+            .iter()
+            .filter(|a| a.kind == crate::channels::AlertKind::PageError)
+            .count();
+        crate::metrics::gauge("PagesInError", in_error as f64);
+        crate::metrics::gauge("PageAlerts", alerts.len() as f64);
+    }
     match (routing, token_health) {
         (Ok(routing), Ok(token_health)) => Ok(ScheduleReport {
             routing,

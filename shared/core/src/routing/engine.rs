@@ -596,6 +596,7 @@ async fn offer_on_arrival(
         ops.extend(q.timers.iter().cloned().map(RoutingOp::PutTimer));
         if try_apply(deps, &ops).await? {
             tracing::info!(conversation_id = %conv.id, agent_id = %members[i].agent.id, queue_id = %queue.id, "offered on arrival");
+            crate::metrics::count("Offers", 1);
             return Ok(true);
         }
         if load(deps, &conv.id).await?.rv != conv.rv {
@@ -723,6 +724,7 @@ async fn place(
         if try_apply(deps, &ops).await? {
             let id = members[i].agent.id.clone();
             tracing::info!(conversation_id = %conv.id, agent_id = %id, queue_id = %queue.id, "offered");
+            crate::metrics::count("Offers", 1);
             return Ok(Placement::Offered(id));
         }
         let fresh = load(deps, &conv.id).await?;
@@ -1266,6 +1268,8 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
         }
     }
     report.swept_offers = sweep(deps).await?;
+    crate::metrics::count("OffersExpired", report.offers_expired as u64);
+    crate::metrics::count("ConversationsAutoClosed", report.auto_closed as u64);
     Ok(report)
 }
 
