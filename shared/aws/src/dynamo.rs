@@ -65,6 +65,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     calls: AtomicU64,
+    actions: crate::Actions,
 }
 
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -246,6 +247,7 @@ impl DynamoStore {
             client,
             table: table.into(),
             calls: AtomicU64::new(0),
+            actions: crate::Actions::default(),
         }
     }
 
@@ -258,8 +260,14 @@ impl DynamoStore {
         self.calls.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn count(&self) {
+    pub(crate) fn count(&self, action: &'static str) {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        self.actions.record(action);
+    }
+
+    /// The IAM actions this adapter has called (for the least-privilege test).
+    pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
+        self.actions.get()
     }
 
     /// Create the table with its indexes and TTL (tests and local set-up;
@@ -326,7 +334,7 @@ impl DynamoStore {
     }
 
     pub(crate) async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
-        self.count();
+        self.count("dynamodb:GetItem");
         let out = self
             .client
             .get_item()
@@ -354,7 +362,7 @@ impl DynamoStore {
         mode: WriteMode,
         what: String,
     ) -> StoreResult<()> {
-        self.count();
+        self.count("dynamodb:PutItem");
         let mut req = self
             .client
             .put_item()
@@ -413,7 +421,7 @@ impl DynamoStore {
         &self,
         items: Vec<TransactWriteItem>,
     ) -> StoreResult<Option<Vec<String>>> {
-        self.count();
+        self.count("dynamodb:TransactWriteItems");
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(None),
             Err(e) => match e.as_service_error() {
@@ -459,7 +467,7 @@ impl DynamoStore {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            self.count();
+            self.count("dynamodb:Query");
             let mut expr = "#pk = :pk".to_string();
             let mut req = self
                 .client
@@ -528,7 +536,7 @@ impl AccountStore for DynamoStore {
     }
 
     async fn mark_webhook_verified(&self, id: &AccountId, at: Millis) -> StoreResult<()> {
-        self.count();
+        self.count("dynamodb:UpdateItem");
         let r = self
             .client
             .update_item()
@@ -548,7 +556,7 @@ impl AccountStore for DynamoStore {
         item.insert("live".into(), AttributeValue::Bool(page.is_live()));
         item.insert("GSI1PK".into(), s(account_pk(&page.account_id)));
         item.insert("GSI1SK".into(), s(page_pk(&page.page_id)));
-        self.count();
+        self.count("dynamodb:PutItem");
         let mut req = self
             .client
             .put_item()
@@ -580,7 +588,7 @@ impl AccountStore for DynamoStore {
     }
 
     async fn delete_account(&self, id: &AccountId) -> StoreResult<()> {
-        self.count();
+        self.count("dynamodb:DeleteItem");
         let r = self
             .client
             .delete_item()
@@ -851,7 +859,7 @@ impl ConversationStore for DynamoStore {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            self.count();
+            self.count("dynamodb:Query");
             let page = self
                 .client
                 .query()

@@ -2,11 +2,14 @@
 //! (queues), Secrets Manager (secrets). AWS types stop here: each adapter
 //! converts to and from the domain's types at its edge.
 //!
-//! Each adapter lists the IAM actions it calls (`IAM_ACTIONS`), so the
-//! template's policies can be checked against the code.
+//! Each adapter lists the IAM actions it may call (`IAM_ACTIONS_*`) and
+//! records the ones it does call (`actions_called`); [`manifest`] says what
+//! each function needs, and `tests/tests/least_privilege.rs` holds the
+//! template and the running code to it.
 
 pub mod dynamo;
 pub mod emf;
+pub mod manifest;
 pub mod secrets;
 pub mod sqs;
 
@@ -87,4 +90,21 @@ pub fn routing_deps_from_env(
         routing: store,
         clock: Arc::new(switchboard_core::SystemClock),
     })
+}
+
+/// The IAM actions an adapter called, recorded as it calls them: the
+/// least-privilege test compares them with each function's policy.
+#[derive(Debug, Default)]
+pub struct Actions(std::sync::Mutex<std::collections::BTreeSet<&'static str>>);
+
+impl Actions {
+    pub fn record(&self, action: &'static str) {
+        if let Ok(mut set) = self.0.lock() {
+            set.insert(action);
+        }
+    }
+
+    pub fn get(&self) -> std::collections::BTreeSet<&'static str> {
+        self.0.lock().map(|s| s.clone()).unwrap_or_default()
+    }
 }

@@ -21,6 +21,7 @@ pub struct SecretsManager {
     /// Prefix of every secret name (e.g. the stack name).
     prefix: String,
     calls: AtomicU64,
+    actions: crate::Actions,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> SecretError {
@@ -33,6 +34,7 @@ impl SecretsManager {
             client: Client::new(config),
             prefix: prefix.into(),
             calls: AtomicU64::new(0),
+            actions: crate::Actions::default(),
         }
     }
 
@@ -48,8 +50,14 @@ impl SecretsManager {
         self.calls.load(Ordering::Relaxed)
     }
 
-    fn count(&self) {
+    fn count(&self, action: &'static str) {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        self.actions.record(action);
+    }
+
+    /// The IAM actions this adapter has called (for the least-privilege test).
+    pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
+        self.actions.get()
     }
 }
 
@@ -62,7 +70,7 @@ impl SecretStore for SecretsManager {
         // can be neither read nor written until restored; restoring one that
         // is not scheduled for deletion changes nothing. Puts are rare (admin
         // actions), so the extra call is cheap.
-        self.count();
+        self.count("secretsmanager:RestoreSecret");
         match self.client.restore_secret().secret_id(&id).send().await {
             Ok(_) => {}
             Err(e)
@@ -72,7 +80,7 @@ impl SecretStore for SecretsManager {
                 if e.as_service_error()
                     .is_some_and(|s| s.is_resource_not_found_exception()) =>
             {
-                self.count();
+                self.count("secretsmanager:CreateSecret");
                 return self
                     .client
                     .create_secret()
@@ -85,7 +93,7 @@ impl SecretStore for SecretsManager {
             }
             Err(e) => return Err(unavailable(DisplayErrorContext(e))),
         }
-        self.count();
+        self.count("secretsmanager:PutSecretValue");
         self.client
             .put_secret_value()
             .secret_id(&id)
@@ -97,7 +105,7 @@ impl SecretStore for SecretsManager {
     }
 
     async fn get(&self, name: &str) -> Result<Option<Secret>, SecretError> {
-        self.count();
+        self.count("secretsmanager:GetSecretValue");
         match self
             .client
             .get_secret_value()
@@ -121,7 +129,7 @@ impl SecretStore for SecretsManager {
     }
 
     async fn delete(&self, name: &str) -> Result<(), SecretError> {
-        self.count();
+        self.count("secretsmanager:DeleteSecret");
         match self
             .client
             .delete_secret()

@@ -27,6 +27,7 @@ pub struct SqsQueue {
     client: Client,
     url: String,
     calls: AtomicU64,
+    actions: crate::Actions,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> QueueError {
@@ -39,6 +40,7 @@ impl SqsQueue {
             client: Client::new(config),
             url: url.into(),
             calls: AtomicU64::new(0),
+            actions: crate::Actions::default(),
         }
     }
 
@@ -51,8 +53,14 @@ impl SqsQueue {
         self.calls.load(Ordering::Relaxed)
     }
 
-    fn count(&self) {
+    fn count(&self, action: &'static str) {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        self.actions.record(action);
+    }
+
+    /// The IAM actions this adapter has called (for the least-privilege test).
+    pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
+        self.actions.get()
     }
 
     /// Create a FIFO queue and its dead-letter queue (tests and local set-up;
@@ -130,7 +138,7 @@ impl Queue for SqsQueue {
                     .map_err(|e| QueueError::Rejected(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        self.count();
+        self.count("sqs:SendMessage");
         let out = self
             .client
             .send_message_batch()
@@ -156,7 +164,7 @@ impl Queue for SqsQueue {
         max: usize,
         wait: Duration,
     ) -> Result<Vec<ReceivedMessage>, QueueError> {
-        self.count();
+        self.count("sqs:ReceiveMessage");
         let out = self
             .client
             .receive_message()
@@ -187,7 +195,7 @@ impl Queue for SqsQueue {
     }
 
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
-        self.count();
+        self.count("sqs:DeleteMessage");
         self.client
             .delete_message()
             .queue_url(&self.url)
@@ -199,7 +207,7 @@ impl Queue for SqsQueue {
     }
 
     async fn release(&self, receipt: &str, delay: Duration) -> Result<(), QueueError> {
-        self.count();
+        self.count("sqs:ChangeMessageVisibility");
         self.client
             .change_message_visibility()
             .queue_url(&self.url)

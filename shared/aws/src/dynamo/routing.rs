@@ -148,7 +148,7 @@ impl DynamoStore {
                 if attempt > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
                 }
-                self.count();
+                self.count("dynamodb:BatchGetItem");
                 let ka = KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut keys)))
                     .consistent_read(true)
@@ -453,7 +453,7 @@ impl RoutingConfigStore for DynamoStore {
         id: &AgentId,
         presence: &PresenceSetting,
     ) -> StoreResult<AgentState> {
-        self.count();
+        self.count("dynamodb:UpdateItem");
         let res = self
             .client
             .update_item()
@@ -499,7 +499,7 @@ impl RoutingConfigStore for DynamoStore {
     }
 
     async fn delete_queue(&self, id: &QueueId) -> StoreResult<()> {
-        self.count();
+        self.count("dynamodb:DeleteItem");
         let res = self
             .client
             .delete_item()
@@ -557,7 +557,7 @@ impl RoutingConfigStore for DynamoStore {
     }
 
     async fn delete_ruleset(&self, id: &RulesetId) -> StoreResult<()> {
-        self.count();
+        self.count("dynamodb:DeleteItem");
         let res = self
             .client
             .delete_item()
@@ -624,7 +624,7 @@ impl RoutingStore for DynamoStore {
     }
 
     async fn count_waiting(&self, queue: &QueueId, up_to: usize) -> StoreResult<usize> {
-        self.count();
+        self.count("dynamodb:Query");
         let out = self
             .client
             .query()

@@ -1,0 +1,118 @@
+//! What each Lambda function needs from AWS: the environment variables its
+//! code reads and the IAM actions its adapters call. `infra/template.yaml`
+//! must grant exactly these and set the required variables; the adapters
+//! record the actions they call (`actions_called`), and
+//! `tests/tests/least_privilege.rs` runs each function's code and checks
+//! both against this list and the template.
+
+/// One function: its crate under `functions/`, its template resource, what
+/// it reads from the environment, what it calls.
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionSpec {
+    pub name: &'static str,
+    pub resource: &'static str,
+    /// Read and required (the template must set them).
+    pub env: &'static [&'static str],
+    /// Read with a default.
+    pub env_optional: &'static [&'static str],
+    /// IAM actions the function's own code calls.
+    pub actions: &'static [&'static str],
+    /// IAM actions the SQS event source mapping needs on the function's role.
+    pub event_source_actions: &'static [&'static str],
+}
+
+const TABLE: &str = "SWITCHBOARD_TABLE";
+const SECRETS_PREFIX: &str = "SWITCHBOARD_SECRETS_PREFIX";
+const PUBLIC_URL: &str = "SWITCHBOARD_PUBLIC_URL";
+/// Every function: the metrics namespace (default `Switchboard`).
+const METRICS: &str = "SWITCHBOARD_METRICS_NAMESPACE";
+
+/// `crate::channel_deps_from_env` reads these.
+const CHANNEL_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, PUBLIC_URL];
+
+pub const FUNCTIONS: &[FunctionSpec] = &[
+    FunctionSpec {
+        name: "webhook-verify",
+        resource: "WebhookVerifyFunction",
+        env: &[TABLE],
+        env_optional: &[METRICS],
+        actions: &["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        event_source_actions: &[],
+    },
+    FunctionSpec {
+        name: "webhook-ingest",
+        resource: "WebhookIngestFunction",
+        env: &[TABLE, SECRETS_PREFIX, "SWITCHBOARD_INBOUND_QUEUE_URL"],
+        env_optional: &[METRICS],
+        actions: &[
+            "dynamodb:GetItem",
+            "secretsmanager:GetSecretValue",
+            "sqs:SendMessage",
+        ],
+        event_source_actions: &[],
+    },
+    FunctionSpec {
+        name: "router",
+        resource: "RouterFunction",
+        env: &[TABLE],
+        env_optional: &[METRICS],
+        actions: &[
+            "dynamodb:BatchGetItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:TransactWriteItems",
+        ],
+        event_source_actions: &[
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+        ],
+    },
+    FunctionSpec {
+        name: "admin-api",
+        resource: "AdminApiFunction",
+        env: CHANNEL_ENV,
+        env_optional: &[
+            METRICS,
+            "SWITCHBOARD_GRAPH_URL",
+            "SWITCHBOARD_ADMIN_GROUP",
+            "SWITCHBOARD_GROUPS_CLAIM",
+        ],
+        actions: &[
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:TransactWriteItems",
+            "dynamodb:UpdateItem",
+            "secretsmanager:CreateSecret",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:RestoreSecret",
+        ],
+        event_source_actions: &[],
+    },
+    FunctionSpec {
+        name: "scheduler",
+        resource: "SchedulerFunction",
+        env: CHANNEL_ENV,
+        env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL"],
+        actions: &[
+            "dynamodb:BatchGetItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:TransactWriteItems",
+            "secretsmanager:GetSecretValue",
+        ],
+        event_source_actions: &[],
+    },
+];
+
+/// The spec of one function.
+pub fn function(name: &str) -> Option<&'static FunctionSpec> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}

@@ -1,0 +1,494 @@
+//! Code and template agree (issue: deploy to AWS). From the template: every
+//! function crate has its resource and its bootstrap path, and vice versa;
+//! every environment variable the code reads is set; every IAM action a
+//! function's policy grants is one its code (or its SQS event source) needs,
+//! on named resources only. From the code: each function's handlers run
+//! against DynamoDB, SQS and Secrets Manager on moto with adapters that
+//! record the actions they call, and the recorded set is exactly what the
+//! manifest (`shared/aws/src/manifest.rs`) and so the template grant.
+
+use serde_yaml_ng::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_aws::manifest::{FUNCTIONS, function};
+use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue};
+use switchboard_core::http_api::{AdminAuth, AdminDeps, admin, webhook_ingest, webhook_verify};
+use switchboard_core::ports::{Queue, SecretStore};
+use switchboard_core::{Clock, ManualClock, Millis};
+use switchboard_tests::*;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(workspace_root().join("infra/template.yaml")).unwrap();
+    serde_yaml_ng::from_str(&text).expect("the template parses")
+}
+
+/// A scalar, a list, or a CloudFormation tag (`!Ref X`) as text.
+fn texts(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Sequence(items) => items.iter().flat_map(texts).collect(),
+        Value::Tagged(t) => texts(&t.value)
+            .into_iter()
+            .map(|x| format!("{} {x}", t.tag))
+            .collect(),
+        Value::Null => vec![],
+        other => vec![format!("{other:?}")],
+    }
+}
+
+struct Declared {
+    code_uri: String,
+    actions: BTreeSet<String>,
+    resources: Vec<String>,
+    env: BTreeSet<String>,
+}
+
+fn declared(t: &Value) -> BTreeMap<String, Declared> {
+    let globals: BTreeSet<String> = t["Globals"]["Function"]["Environment"]["Variables"]
+        .as_mapping()
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for (name, res) in t["Resources"].as_mapping().unwrap() {
+        if res["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let p = &res["Properties"];
+        let mut actions = BTreeSet::new();
+        let mut resources = Vec::new();
+        for policy in p["Policies"].as_sequence().into_iter().flatten() {
+            for st in policy["Statement"].as_sequence().into_iter().flatten() {
+                assert_eq!(st["Effect"].as_str(), Some("Allow"));
+                actions.extend(texts(&st["Action"]));
+                resources.extend(texts(&st["Resource"]));
+            }
+        }
+        let mut env = globals.clone();
+        if let Some(m) = p["Environment"]["Variables"].as_mapping() {
+            env.extend(m.keys().filter_map(|k| k.as_str().map(str::to_string)));
+        }
+        out.insert(
+            name.as_str().unwrap().to_string(),
+            Declared {
+                code_uri: p["CodeUri"].as_str().unwrap_or_default().to_string(),
+                actions,
+                resources,
+                env,
+            },
+        );
+    }
+    out
+}
+
+/// The `"SWITCHBOARD_..."` string literals in the Rust files under `dir`.
+fn env_literals(dir: &std::path::Path) -> BTreeSet<String> {
+    let needle = "\"SWITCHBOARD_";
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for (i, _) in text.match_indices(needle) {
+                    let rest = &text[i + 1..];
+                    let end = rest.find('"').unwrap();
+                    out.insert(rest[..end].to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_function_has_its_resource_bootstrap_and_environment() {
+    let t = template();
+    let decl = declared(&t);
+    let crates: BTreeSet<String> = std::fs::read_dir(workspace_root().join("functions"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let manifest: BTreeSet<String> = FUNCTIONS.iter().map(|f| f.name.to_string()).collect();
+    assert_eq!(
+        crates, manifest,
+        "functions/ and the manifest list the same functions"
+    );
+    let resources: BTreeSet<&String> = decl.keys().collect();
+    let wanted: BTreeSet<String> = FUNCTIONS.iter().map(|f| f.resource.to_string()).collect();
+    assert_eq!(
+        resources,
+        wanted.iter().collect(),
+        "the template declares exactly these functions"
+    );
+    let makefile = std::fs::read_to_string(workspace_root().join("Makefile")).unwrap();
+    let build = makefile
+        .lines()
+        .find(|l| l.contains("cargo lambda build"))
+        .expect("make build runs cargo lambda build");
+    for f in FUNCTIONS {
+        let d = &decl[f.resource];
+        assert_eq!(
+            d.code_uri,
+            format!("../target/lambda/{}/", f.name),
+            "{} points at what `make build` writes",
+            f.resource
+        );
+        assert!(
+            build.contains(&format!("-p {}", f.name)),
+            "make build builds {}",
+            f.name
+        );
+        for var in f.env {
+            assert!(
+                d.env.contains(*var),
+                "{} reads {var}; the template does not set it",
+                f.name
+            );
+        }
+        // What the function's own main reads is in its manifest.
+        let main = workspace_root().join(format!("functions/{}/src", f.name));
+        for var in env_literals(&main) {
+            assert!(
+                f.env.contains(&var.as_str()) || f.env_optional.contains(&var.as_str()),
+                "{} reads {var}, which its manifest does not list",
+                f.name
+            );
+        }
+    }
+    // No variable anywhere in the AWS glue that no function declares.
+    let declared_anywhere: BTreeSet<&str> = FUNCTIONS
+        .iter()
+        .flat_map(|f| f.env.iter().chain(f.env_optional))
+        .copied()
+        .collect();
+    for dir in ["shared/aws/src", "functions"] {
+        for var in env_literals(&workspace_root().join(dir)) {
+            assert!(
+                declared_anywhere.contains(var.as_str()),
+                "{var} (read in {dir}) is in no function's manifest"
+            );
+        }
+    }
+}
+
+#[test]
+fn policies_grant_exactly_the_manifest_on_named_resources() {
+    let decl = declared(&template());
+    for f in FUNCTIONS {
+        let d = &decl[f.resource];
+        let want: BTreeSet<String> = f
+            .actions
+            .iter()
+            .chain(f.event_source_actions)
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(
+            d.actions, want,
+            "{}: the policy grants what the code calls, nothing more",
+            f.resource
+        );
+        for r in &d.resources {
+            assert_ne!(r, "*", "{}: no wildcard resource", f.resource);
+            // The wildcards allowed: the table's indexes, and the stack's
+            // secret names (page and account ids are not known in advance).
+            let ok_wildcard = r.ends_with("${Table.Arn}/index/*")
+                || r.contains(":secret:${AWS::StackName}/switchboard/");
+            assert!(
+                !r.contains('*') || ok_wildcard,
+                "{}: unexpected wildcard resource {r}",
+                f.resource
+            );
+        }
+    }
+}
+
+// ------------------------------------------------------------------ the code, recorded
+
+struct Aws {
+    cfg: aws_config::SdkConfig,
+    table: String,
+    prefix: String,
+}
+
+impl Aws {
+    fn store(&self) -> Arc<DynamoStore> {
+        Arc::new(DynamoStore::new(&self.cfg, self.table.clone()))
+    }
+    fn secrets(&self) -> Arc<SecretsManager> {
+        Arc::new(SecretsManager::new(&self.cfg, self.prefix.clone()))
+    }
+}
+
+fn recorded(parts: &[BTreeSet<&'static str>]) -> BTreeSet<String> {
+    parts.iter().flatten().map(|a| a.to_string()).collect()
+}
+
+fn manifest_actions(name: &str) -> BTreeSet<String> {
+    function(name)
+        .unwrap()
+        .actions
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+}
+
+fn text_event(psid: &str, mid: &str, ts: i64) -> Vec<u8> {
+    format!(
+        r#"{{"object":"page","entry":[{{"id":"{PAGE_1}","time":{ts},"messaging":[{{"sender":{{"id":"{psid}"}},"recipient":{{"id":"{PAGE_1}"}},"timestamp":{ts},"message":{{"mid":"{mid}","text":"hello there"}}}}]}}]}}"#
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_function_calls_exactly_what_its_policy_grants() {
+    let seed_store = dynamo_store().await;
+    let aws = Aws {
+        cfg: aws_config().await,
+        table: seed_store.table().to_string(),
+        prefix: unique("lp"),
+    };
+    let clock = Arc::new(ManualClock::new(Millis(1_767_603_600_000)));
+    let seed_secrets = aws.secrets();
+    seed_account(seed_store.as_ref(), seed_secrets.as_ref(), clock.as_ref()).await;
+    let fake = FakeGraph::start().await;
+    let graph =
+        Arc::new(switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap());
+    let channels = |store: Arc<DynamoStore>, secrets: Arc<SecretsManager>| {
+        switchboard_core::channels::ChannelDeps {
+            accounts: store.clone(),
+            conversations: store.clone(),
+            workstreams: store.clone(),
+            routing_config: store.clone(),
+            routing: store,
+            secrets,
+            graph: graph.clone(),
+            clock: clock.clone(),
+            public_url: "https://sb.example".into(),
+        }
+    };
+    // Routing configured by an administrator (not recorded).
+    let setup = channels(seed_store.clone(), seed_secrets.clone());
+    let rd = setup.routing_deps();
+    switchboard_core::routing::admin::create_queue(
+        &rd,
+        serde_json::from_value(serde_json::json!({"id": "general", "name": "General"})).unwrap(),
+    )
+    .await
+    .unwrap();
+    switchboard_core::channels::create_workstream(&setup, serde_json::from_value(serde_json::json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 30}})).unwrap()).await.unwrap();
+    switchboard_core::routing::admin::create_agent(
+        &rd,
+        serde_json::from_value(
+            serde_json::json!({"id": "anna", "name": "Anna", "email": "anna@example.com",
+        "capacity": 1, "queues": ["general"], "presence": "available"}),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+
+    // webhook-verify
+    let store = aws.store();
+    let verify = switchboard_core::verify::VerifyDeps {
+        accounts: store.clone(),
+        clock: clock.clone(),
+    };
+    let r = webhook_verify(&verify, &get(&format!("/webhooks/facebook/{ACCOUNT}?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=7"), None)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        recorded(&[store.actions_called()]),
+        manifest_actions("webhook-verify")
+    );
+
+    // webhook-ingest
+    let (store, secrets) = (aws.store(), aws.secrets());
+    let q = sqs_queue(Default::default()).await;
+    let queue = Arc::new(SqsQueue::new(&aws.cfg, q.queue.url()));
+    let ingest = switchboard_core::ingest::IngestDeps {
+        accounts: store.clone(),
+        secrets: secrets.clone(),
+        queue: queue.clone(),
+        clock: clock.clone(),
+        cache: Arc::new(switchboard_core::ingest::SecretCache::default()),
+    };
+    let body = text_event("7700000000000701", "m_lp_1", clock.now().0);
+    let r = webhook_ingest(&ingest, &signed_post(ACCOUNT, &body, APP_SECRET)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        recorded(&[
+            store.actions_called(),
+            secrets.actions_called(),
+            queue.actions_called()
+        ]),
+        manifest_actions("webhook-ingest")
+    );
+
+    // router: a new customer routed and offered, an event naming no customer.
+    let store = aws.store();
+    let router = switchboard_core::routing::RoutingDeps {
+        conversations: store.clone(),
+        workstreams: store.clone(),
+        config: store.clone(),
+        routing: store.clone(),
+        clock: clock.clone(),
+    };
+    let received = q.queue.receive(10, Duration::from_secs(2)).await.unwrap();
+    for m in &received {
+        switchboard_core::router::process_event(&router, &m.body)
+            .await
+            .unwrap();
+    }
+    let mut lonely: switchboard_core::event::InboundEvent =
+        serde_json::from_str(&received[0].body).unwrap();
+    lonely.psid = None;
+    lonely.key = "unattributed:1".into();
+    switchboard_core::router::process_event(&router, &serde_json::to_string(&lonely).unwrap())
+        .await
+        .unwrap();
+    // A second customer waits (anna is full); the scheduler will give it on.
+    let second = text_event("7700000000000702", "m_lp_2", clock.now().0);
+    for ev in
+        switchboard_core::ingest::split(&ACCOUNT.parse().unwrap(), &second, clock.now()).unwrap()
+    {
+        switchboard_core::router::process_event(&router, &serde_json::to_string(&ev).unwrap())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        recorded(&[store.actions_called()]),
+        manifest_actions("router")
+    );
+
+    // scheduler: anna's offer expires and the waiting customer goes to her; a page token is due.
+    seed_secrets
+        .put(
+            &switchboard_core::ports::page_token_name(&PAGE_1.parse().unwrap()),
+            &secret(&format!("EAAB-page-{PAGE_1}")),
+        )
+        .await
+        .unwrap();
+    let mut page = switchboard_core::ports::AccountStore::get_page(
+        seed_store.as_ref(),
+        &PAGE_1.parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    page.access_token_ref = Some(switchboard_core::ports::page_token_name(&page.page_id));
+    page.provisioning.state = switchboard_core::provisioning::ProvisioningState::Running;
+    switchboard_core::ports::AccountStore::put_page(
+        seed_store.as_ref(),
+        &page,
+        switchboard_core::ports::WriteMode::Upsert,
+    )
+    .await
+    .unwrap();
+    clock.advance_secs(31);
+    let (store, secrets) = (aws.store(), aws.secrets());
+    let report = switchboard_core::scheduler::run_once(&channels(store.clone(), secrets.clone()))
+        .await
+        .unwrap();
+    assert_eq!(report.routing.offers_expired, 1, "{report:?}");
+    assert!(report.token_health.checked >= 1, "{report:?}");
+    assert_eq!(
+        recorded(&[store.actions_called(), secrets.actions_called()]),
+        manifest_actions("scheduler")
+    );
+
+    // admin-api: channel set-up and routing management, as an administrator does it.
+    let (store, secrets) = (aws.store(), aws.secrets());
+    let deps = AdminDeps {
+        channels: channels(store.clone(), secrets.clone()),
+        auth: AdminAuth::Bearer(secret("lp-admin")),
+    };
+    let call = |method: &str, uri: &str, body: Option<serde_json::Value>| {
+        http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", "Bearer lp-admin")
+            .body(
+                body.map(|b| bytes::Bytes::from(b.to_string()))
+                    .unwrap_or_default(),
+            )
+            .unwrap()
+    };
+    let steps: Vec<(&str, String, Option<serde_json::Value>)> = vec![
+        (
+            "POST",
+            "/admin/v1/accounts".into(),
+            Some(
+                serde_json::json!({"id": "shop", "name": "Shop", "app_id": "900000000000001", "app_secret": "shop-secret"}),
+            ),
+        ),
+        (
+            "POST",
+            "/admin/v1/accounts/shop/pages".into(),
+            Some(
+                serde_json::json!({"page_id": "104857600000003", "name": "Shop Help", "access_token": "EAAB-page-104857600000003"}),
+            ),
+        ),
+        (
+            "POST",
+            "/admin/v1/queues".into(),
+            Some(serde_json::json!({"id": "billing", "name": "Billing"})),
+        ),
+        (
+            "POST",
+            "/admin/v1/agents".into(),
+            Some(
+                serde_json::json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "queues": ["billing"]}),
+            ),
+        ),
+        (
+            "PUT",
+            "/admin/v1/agents/bo/presence".into(),
+            Some(serde_json::json!({"status": "available"})),
+        ),
+        (
+            "POST",
+            "/admin/v1/rulesets".into(),
+            Some(
+                serde_json::json!({"id": "r", "workstream": "support", "name": "R", "kind": "classification", "rules": []}),
+            ),
+        ),
+        ("DELETE", "/admin/v1/rulesets/r".into(), None),
+        ("GET", "/admin/v1/conversations".into(), None),
+        ("GET", "/admin/v1/alerts".into(), None),
+        (
+            "PUT",
+            "/admin/v1/accounts/shop/pages/104857600000003/token".into(),
+            Some(serde_json::json!({"access_token": "EAAB-page-104857600000003-b"})),
+        ),
+        (
+            "DELETE",
+            "/admin/v1/accounts/shop/pages/104857600000003".into(),
+            None,
+        ),
+    ];
+    for (m, uri, body) in steps {
+        let r = admin(&deps, &call(m, &uri, body)).await;
+        assert!(
+            r.status().is_success(),
+            "{m} {uri}: {} {:?}",
+            r.status(),
+            body_json(&r)
+        );
+    }
+    assert_eq!(
+        recorded(&[store.actions_called(), secrets.actions_called()]),
+        manifest_actions("admin-api")
+    );
+}
+
+use switchboard_tests::fake_graph::FakeGraph;
