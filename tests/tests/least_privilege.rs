@@ -492,3 +492,143 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
 }
 
 use switchboard_tests::fake_graph::FakeGraph;
+
+/// The `!GetAtt X.Arn` / `!Ref X` a value names, as the resource name `X`.
+fn named(v: &Value) -> String {
+    texts(v)
+        .first()
+        .map(|t| {
+            t.trim_start_matches("!GetAtt ")
+                .trim_start_matches("!Ref ")
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn queues_functions_and_alarms_are_set_up_as_the_design_says() {
+    let t = template();
+    let res = t["Resources"].as_mapping().unwrap();
+    let get = |name: &str| &t["Resources"][name];
+    let g = &t["Globals"]["Function"];
+    assert_eq!(g["Runtime"].as_str(), Some("provided.al2023"));
+    assert_eq!(texts(&g["Architectures"]), vec!["arm64"]);
+    assert_eq!(g["Tracing"].as_str(), Some("Active"), "X-Ray tracing on");
+    let table = &get("Table")["Properties"];
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        Value::Bool(true)
+    );
+    assert_eq!(
+        table["TimeToLiveSpecification"]["Enabled"],
+        Value::Bool(true)
+    );
+    assert_eq!(
+        texts(&table["DeletionProtectionEnabled"]),
+        vec!["!Ref TableDeletionProtection"]
+    );
+    let mut alarmed: BTreeSet<String> = BTreeSet::new();
+    let mut logged: BTreeSet<String> = BTreeSet::new();
+    for (_, r) in res {
+        match r["Type"].as_str() {
+            Some("AWS::CloudWatch::Alarm") => {
+                for d in r["Properties"]["Dimensions"]
+                    .as_sequence()
+                    .into_iter()
+                    .flatten()
+                {
+                    alarmed.insert(named(&d["Value"]));
+                }
+            }
+            Some("AWS::Logs::LogGroup") => {
+                assert!(
+                    !r["Properties"]["RetentionInDays"].is_null(),
+                    "log retention is set"
+                );
+                let group = texts(&r["Properties"]["LogGroupName"]).join("");
+                logged.insert(group);
+            }
+            _ => {}
+        }
+    }
+    for f in FUNCTIONS {
+        let p = &get(f.resource)["Properties"];
+        assert!(
+            p["MemorySize"].as_u64().is_some() && p["Timeout"].as_u64().is_some(),
+            "{}: memory and timeout chosen",
+            f.resource
+        );
+        assert!(
+            alarmed.contains(f.resource),
+            "{}: an alarm watches it",
+            f.resource
+        );
+        assert!(
+            logged
+                .iter()
+                .any(|l| l.contains(&format!("${{{}}}", f.resource))),
+            "{}: a log group with retention",
+            f.resource
+        );
+        for (_, ev) in p["Events"].as_mapping().into_iter().flatten() {
+            if ev["Type"].as_str() != Some("SQS") {
+                continue;
+            }
+            let e = &ev["Properties"];
+            assert_eq!(
+                texts(&e["FunctionResponseTypes"]),
+                vec!["ReportBatchItemFailures"],
+                "{}",
+                f.resource
+            );
+            assert!(
+                e["BatchSize"].as_u64().is_some(),
+                "{}: batch size set",
+                f.resource
+            );
+            assert!(
+                e["ScalingConfig"]["MaximumConcurrency"].as_u64().is_some(),
+                "{}: maximum concurrency set",
+                f.resource
+            );
+            let queue = get(&named(&e["Queue"]));
+            let qp = &queue["Properties"];
+            let visibility = qp["VisibilityTimeout"].as_u64().unwrap();
+            let timeout = p["Timeout"].as_u64().unwrap();
+            assert!(
+                visibility >= 6 * timeout,
+                "{}: visibility {visibility} s < 6 x timeout {timeout} s",
+                f.resource
+            );
+            let dlq = named(&qp["RedrivePolicy"]["deadLetterTargetArn"]);
+            assert!(qp["RedrivePolicy"]["maxReceiveCount"].as_u64().is_some());
+            assert!(
+                alarmed.contains(&dlq),
+                "the dead-letter queue {dlq} has an alarm"
+            );
+        }
+    }
+    assert!(
+        alarmed.contains("SchedulerFunction")
+            && res
+                .iter()
+                .any(|(_, r)| r["Properties"]["MetricName"].as_str() == Some("PagesInError")),
+        "pages in error are alarmed"
+    );
+    let scheduler = &get("SchedulerFunction")["Properties"]["Events"];
+    assert!(
+        texts(&scheduler["EveryMinute"]["Properties"]["Schedule"])
+            .contains(&"rate(1 minute)".to_string())
+    );
+    for out in [
+        "ApiUrl",
+        "CallbackUrlBase",
+        "UserPoolId",
+        "UserPoolClientId",
+    ] {
+        assert!(!t["Outputs"][out].is_null(), "output {out}");
+    }
+}
