@@ -62,6 +62,10 @@ test: test-tools
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
 	cfn-lint infra/template.yaml
+	shellcheck infra/deploy.sh infra/destroy.sh
+	infra/deploy.sh --help > /dev/null
+	infra/deploy.sh --dry-run --no-build --stack ci --region eu-west-1 --s3-bucket ci-bucket --param LogRetentionDays=7 > /dev/null
+	infra/destroy.sh --dry-run --stack ci --region eu-west-1 > /dev/null
 	@echo "make test: all checks passed"
 
 lint:
@@ -85,11 +89,18 @@ build: test-tools
 	cargo lambda build --release --arm64 -p webhook-verify -p webhook-ingest -p router -p admin-api -p scheduler
 	@ls -l target/lambda/*/bootstrap
 
-deploy:
-	infra/deploy.sh
+STACK ?= switchboard
+REGION ?= $(AWS_REGION)
+DEPLOY_ARGS ?=
+DESTROY_ARGS ?=
 
+## deploy: build for arm64 and deploy the stack (STACK=, REGION=, DEPLOY_ARGS="--param K=V --s3-bucket B")
+deploy: test-tools
+	infra/deploy.sh --stack $(STACK) $(if $(REGION),--region $(REGION)) $(DEPLOY_ARGS)
+
+## destroy: delete the stack, keeping the table and secrets (DESTROY_ARGS=--delete-data to remove them)
 destroy:
-	infra/destroy.sh
+	infra/destroy.sh --stack $(STACK) $(if $(REGION),--region $(REGION)) $(DESTROY_ARGS)
 
 clean:
 	cargo clean

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Deploy Switchboard into your AWS account: build the functions for arm64,
+# deploy infra/template.yaml, print the webhook callback URL and what to do
+# next. Run `infra/deploy.sh --help`.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: infra/deploy.sh [options]
+
+Builds the Lambda functions (cargo lambda build --release --arm64) and
+deploys infra/template.yaml as a CloudFormation stack, with the SAM CLI
+(`sam deploy`) when it is installed, else with the AWS CLI
+(`aws cloudformation package` + `aws cloudformation deploy`, which needs
+--s3-bucket for the code). Then prints the API URL, the webhook callback
+URL base, and the next steps: the first administrator, the first agent,
+and the Meta app's webhook settings.
+
+Options:
+  --stack NAME        stack name (default: $SWITCHBOARD_STACK or "switchboard")
+  --region REGION     AWS region (default: $AWS_REGION, else the CLI's configuration)
+  --param KEY=VALUE   a template parameter, repeatable:
+                        TableDeletionProtection (true), LogRetentionDays (30),
+                        AlarmTopicArn (none), JwtIssuer and JwtAudience (none:
+                        use the Cognito user pool the stack creates)
+  --s3-bucket BUCKET  bucket for the code packages (AWS CLI path; SAM makes its own)
+  --no-build          deploy what target/lambda/*/bootstrap holds now
+  --dry-run           print the commands instead of running them
+  -h, --help          this text
+
+Needs: cargo-lambda (make test-tools installs it in .venv), zig or the
+aarch64 cross linker cargo-lambda uses, and the AWS CLI (or SAM CLI) with
+credentials for the target account.
+
+Example:
+  infra/deploy.sh --stack switchboard-prod --region eu-west-1 \
+    --param AlarmTopicArn=arn:aws:sns:eu-west-1:123456789012:oncall
+USAGE
+}
+
+STACK="${SWITCHBOARD_STACK:-switchboard}"
+REGION="${AWS_REGION:-}"
+PARAMS=()
+BUCKET=""
+BUILD=1
+DRY=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stack) STACK="${2:?--stack needs a name}"; shift 2 ;;
+    --region) REGION="${2:?--region needs a region}"; shift 2 ;;
+    --param) PARAMS+=("${2:?--param needs KEY=VALUE}"); shift 2 ;;
+    --s3-bucket) BUCKET="${2:?--s3-bucket needs a bucket}"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --dry-run) DRY=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "deploy.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+for p in "${PARAMS[@]+"${PARAMS[@]}"}"; do
+  case "$p" in
+    *=*) ;;
+    *) echo "deploy.sh: --param wants KEY=VALUE, got $p" >&2; exit 2 ;;
+  esac
+done
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+FUNCTIONS=(webhook-verify webhook-ingest router admin-api scheduler)
+REGION_ARGS=()
+if [ -n "$REGION" ]; then REGION_ARGS=(--region "$REGION"); fi
+
+run() {
+  if [ "$DRY" = 1 ]; then
+    printf '+'; printf ' %q' "$@"; printf '\n'
+  else
+    "$@"
+  fi
+}
+
+cd "$ROOT"
+export PATH="$ROOT/.venv/bin:$PATH"
+
+if [ "$BUILD" = 1 ]; then
+  PKGS=()
+  for f in "${FUNCTIONS[@]}"; do PKGS+=(-p "$f"); done
+  run cargo lambda build --release --arm64 "${PKGS[@]}"
+fi
+if [ "$DRY" = 0 ]; then
+  for f in "${FUNCTIONS[@]}"; do
+    [ -f "target/lambda/$f/bootstrap" ] || { echo "deploy.sh: target/lambda/$f/bootstrap is missing; run without --no-build" >&2; exit 1; }
+  done
+fi
+
+if command -v sam >/dev/null 2>&1; then
+  OVERRIDES=()
+  if [ "${#PARAMS[@]}" -gt 0 ]; then OVERRIDES=(--parameter-overrides "${PARAMS[@]}"); fi
+  run sam deploy --template-file infra/template.yaml --stack-name "$STACK" \
+    "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" --resolve-s3 \
+    --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+    "${OVERRIDES[@]+"${OVERRIDES[@]}"}"
+else
+  if [ -z "$BUCKET" ]; then
+    echo "deploy.sh: without the SAM CLI, give --s3-bucket for the code packages" >&2
+    exit 2
+  fi
+  OVERRIDES=()
+  if [ "${#PARAMS[@]}" -gt 0 ]; then OVERRIDES=(--parameter-overrides "${PARAMS[@]}"); fi
+  run aws cloudformation package --template-file infra/template.yaml \
+    --s3-bucket "$BUCKET" --output-template-file target/packaged.yaml \
+    "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}"
+  run aws cloudformation deploy --template-file target/packaged.yaml --stack-name "$STACK" \
+    --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+    "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" "${OVERRIDES[@]+"${OVERRIDES[@]}"}"
+fi
+
+output() {
+  aws cloudformation describe-stacks --stack-name "$STACK" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+
+if [ "$DRY" = 1 ]; then
+  echo "(dry run: nothing was deployed)"
+  exit 0
+fi
+
+API="$(output ApiUrl)"
+CALLBACK="$(output CallbackUrlBase)"
+POOL="$(output UserPoolId)"
+CLIENT="$(output UserPoolClientId)"
+cat <<NEXT
+
+Switchboard is deployed (stack $STACK).
+  API:                      $API
+  Webhook callback URL:     ${CALLBACK}<account id>
+  Cognito user pool:        ${POOL:-"(your own issuer)"}   app client: ${CLIENT:-"-"}
+
+Next:
+  1. The first administrator (Cognito):
+       aws cognito-idp admin-create-user --user-pool-id $POOL --username you@example.com
+       aws cognito-idp admin-add-user-to-group --user-pool-id $POOL --username you@example.com --group-name admin
+     (agents: the same with --group-name agent). Sign in with the app client
+     $CLIENT (SRP) and send the ID token as "Authorization: Bearer <token>".
+  2. Connect your Facebook app; the answer has the callback URL and a verify token (shown once):
+       curl -H "Authorization: Bearer \$TOKEN" -H "content-type: application/json" \\
+         -d '{"id":"acme","name":"Acme","app_id":"<app id>","app_secret":"<app secret>"}' $API/admin/v1/accounts
+  3. In the Meta app (Messenger > Settings > Webhooks): callback URL ${CALLBACK}acme,
+     the verify token from step 2; subscribe the messages, messaging_postbacks,
+     message_deliveries, message_reads, message_echoes and messaging_referrals fields.
+  4. Connect each page with its page access token (Switchboard subscribes it and shows its state):
+       curl -H "Authorization: Bearer \$TOKEN" -H "content-type: application/json" \\
+         -d '{"page_id":"<page id>","name":"Support","access_token":"<page token>"}' $API/admin/v1/accounts/acme/pages
+     Or put it all in a file and run: switchboard apply --url $API -f switchboard.yaml
+NEXT
