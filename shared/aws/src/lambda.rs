@@ -10,7 +10,8 @@ use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
 pub use lambda_http::Error;
 
 /// JSON logs (`AWS_LAMBDA_LOG_FORMAT=JSON`; level from `AWS_LAMBDA_LOG_LEVEL`
-/// or `RUST_LOG`, default info) with the runtime's per-invocation span, and
+/// or `RUST_LOG`, default info) carrying every span in scope, so each line
+/// has the runtime's `requestId` and our request or queue-message ids; and
 /// metric events as CloudWatch EMF lines (see [`crate::emf`]).
 pub fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt;
@@ -30,7 +31,7 @@ pub fn init_tracing() {
         logs.json()
             .flatten_event(true)
             .with_current_span(true)
-            .with_span_list(false)
+            .with_span_list(true)
             .with_filter(logs_filter)
             .boxed()
     } else {
