@@ -16,6 +16,7 @@ pub mod ids;
 pub mod ingest;
 pub mod messenger;
 pub mod metrics;
+pub mod outbound;
 pub mod ports;
 pub mod problem;
 pub mod provisioning;
