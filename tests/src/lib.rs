@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue};
 use switchboard_core::Secret;
 use switchboard_core::ports::{
-    AccountStore, ConversationStore, RoutingConfigStore, RoutingStore, WorkstreamStore,
+    AccountStore, ConversationStore, OutboundStore, RoutingConfigStore, RoutingStore,
+    WorkstreamStore,
 };
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
 
@@ -18,11 +19,22 @@ pub use switchboard_graph::fake as fake_graph;
 
 /// Every store adapter implements every store port.
 pub trait Store:
-    AccountStore + ConversationStore + WorkstreamStore + RoutingConfigStore + RoutingStore
+    AccountStore
+    + ConversationStore
+    + WorkstreamStore
+    + RoutingConfigStore
+    + RoutingStore
+    + OutboundStore
 {
 }
-impl<T: AccountStore + ConversationStore + WorkstreamStore + RoutingConfigStore + RoutingStore>
-    Store for T
+impl<
+    T: AccountStore
+        + ConversationStore
+        + WorkstreamStore
+        + RoutingConfigStore
+        + RoutingStore
+        + OutboundStore,
+> Store for T
 {
 }
 

@@ -44,6 +44,7 @@ const MARKER_TTL_SECS: i64 = 14 * 24 * 3600;
 /// Attempts at an append that races with another writer.
 const APPEND_ATTEMPTS: usize = 5;
 
+mod outbound;
 mod routing;
 pub use routing::IAM_ACTIONS_ROUTING;
 

@@ -121,6 +121,17 @@ impl ConversationId {
     }
 }
 
+string_id!(
+    /// An outbound message: `ob_` followed by a time-ordered UUID.
+    OutboundId, "outbound message id", generated, "ids are 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'"
+);
+
+impl OutboundId {
+    pub fn generate() -> Self {
+        Self(format!("ob_{}", uuid::Uuid::now_v7().simple()))
+    }
+}
+
 impl ContactId {
     pub fn generate() -> Self {
         Self(format!("ct_{}", uuid::Uuid::now_v7().simple()))

@@ -24,6 +24,7 @@ pub mod router;
 pub mod routing;
 pub mod scheduler;
 pub mod secret;
+pub mod sender;
 pub mod signature;
 pub mod time;
 pub mod verify;

@@ -5,7 +5,7 @@
 //! it, so they cannot disagree.
 
 use crate::graph::{DEPRECATED_TAGS, ErrorClass, GraphError};
-use crate::ids::Psid;
+use crate::ids::{ConversationId, OutboundId, PageId, Psid};
 use crate::routing::engine::{WINDOW_7D, WINDOW_24H};
 use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,49 @@ impl Content {
             Err(ContentError::QuickReplies)
         }
     }
+}
+
+/// Where an outbound message is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for the sender (or for a retry).
+    Queued,
+    /// Meta accepted it.
+    Sent {
+        message_id: String,
+        messaging_type: SendAs,
+        #[serde(with = "time::rfc3339")]
+        at: Millis,
+    },
+    /// Final failure, with Meta's code and a sentence the agent can act on.
+    Failed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subcode: Option<i64>,
+        reason: String,
+        #[serde(with = "time::rfc3339")]
+        at: Millis,
+    },
+}
+
+/// A message to the customer, from its creation to its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbound {
+    pub id: OutboundId,
+    pub conversation_id: ConversationId,
+    pub page_id: PageId,
+    pub psid: Psid,
+    pub author: Author,
+    pub content: Content,
+    #[serde(flatten)]
+    pub status: Status,
+    /// Send attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
 }
 
 /// How a message may go out now.

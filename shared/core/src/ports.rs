@@ -435,6 +435,34 @@ pub trait RoutingStore: Send + Sync {
     async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>>;
 }
 
+/// Outbound messages: created `queued`, then finished once.
+#[async_trait]
+pub trait OutboundStore: Send + Sync {
+    /// `Conflict` when the id exists.
+    async fn put_outbound(&self, message: &crate::outbound::Outbound) -> StoreResult<()>;
+    async fn get_outbound(
+        &self,
+        id: &crate::ids::OutboundId,
+    ) -> StoreResult<Option<crate::outbound::Outbound>>;
+    /// Count an attempt on a queued message (`Conflict` when it is not queued).
+    async fn count_attempt(&self, id: &crate::ids::OutboundId, attempts: u32) -> StoreResult<()>;
+    /// Move a queued message to its outcome, once: `Conflict` when it is not
+    /// queued any more (a redelivered send changes nothing). A `Sent`
+    /// message becomes findable by Meta's `message_id`.
+    async fn finish_outbound(
+        &self,
+        id: &crate::ids::OutboundId,
+        status: &crate::outbound::Status,
+    ) -> StoreResult<()>;
+    /// The message Meta knows by `message_id` (for echoes and receipts).
+    async fn outbound_by_mid(&self, mid: &str) -> StoreResult<Option<crate::outbound::Outbound>>;
+    /// A conversation's outbound messages, oldest first.
+    async fn list_outbound(
+        &self,
+        conversation: &ConversationId,
+    ) -> StoreResult<Vec<crate::outbound::Outbound>>;
+}
+
 /// What the new-conversation logic needs to know about an event.
 pub fn opens_conversation(kind: EventKind) -> bool {
     kind.is_customer_activity()
