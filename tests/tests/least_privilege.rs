@@ -264,17 +264,9 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     let graph =
         Arc::new(switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap());
     let channels = |store: Arc<DynamoStore>, secrets: Arc<SecretsManager>| {
-        switchboard_core::channels::ChannelDeps {
-            accounts: store.clone(),
-            conversations: store.clone(),
-            workstreams: store.clone(),
-            routing_config: store.clone(),
-            routing: store,
-            secrets,
-            graph: graph.clone(),
-            clock: clock.clone(),
-            public_url: "https://sb.example".into(),
-        }
+        let mut ch = channel_deps(store, secrets, clock.clone());
+        ch.graph = graph.clone();
+        ch
     };
     // Routing configured by an administrator (not recorded).
     let setup = channels(seed_store.clone(), seed_secrets.clone());
