@@ -645,6 +645,30 @@ async fn presence_follows_load_unless_set_by_hand(aws: bool) {
     assert_eq!(eff().await, BasePresence::BusyDnd);
 }
 
+async fn conversations_that_came_before_the_workstream_are_routed_when_it_comes(aws: bool) {
+    let r = Rig::new(aws).await;
+    let c = r.message("7700000000000071", "anyone there?").await;
+    let routing = r.conv(&c).await.routing.unwrap();
+    assert!(
+        routing.reason.contains("feeds no workstream"),
+        "{}",
+        routing.reason
+    );
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.agent(
+        json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "queues": ["general"]}),
+        "available",
+    )
+    .await;
+    r.workstream(json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en", "distribution": {"fallback_queue": "general"}})).await;
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("anna"));
+    let routing = r.conv(&c).await.routing.unwrap();
+    assert_eq!(
+        routing.decisions[0].step, "unrouted",
+        "the story so far is kept"
+    );
+}
+
 macro_rules! suite {
     ($backend:ident, $aws:expr) => {
         mod $backend {
@@ -652,7 +676,8 @@ macro_rules! suite {
                 pick_mode_lists_and_takes_waiting_work, overflow_transfers_and_ends,
                 returning_customer_waits_for_their_agent_then_anyone, closing_window_goes_first,
                 wrap_up_holds_capacity_for_a_while_and_idle_conversations_close,
-                configuration_is_validated_with_clear_errors, presence_follows_load_unless_set_by_hand);
+                configuration_is_validated_with_clear_errors, presence_follows_load_unless_set_by_hand,
+                conversations_that_came_before_the_workstream_are_routed_when_it_comes);
         }
     };
     (@case $aws:expr; $($case:ident),*) => {

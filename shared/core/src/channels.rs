@@ -937,7 +937,24 @@ pub async fn create_workstream(
         .put_workstream(&ws, WriteMode::Create)
         .await
         .map_err(ws_conflict)?;
+    route_stranded(deps, &ws).await;
     Ok(ws)
+}
+
+/// Conversations of the workstream's pages that waited with nowhere to go
+/// get routed now (a failure is logged: the workstream itself is saved).
+async fn route_stranded(deps: &ChannelDeps, ws: &Workstream) {
+    for page in &ws.pages {
+        match crate::routing::engine::route_unrouted(&deps.routing_deps(), page).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(page_id = %page, routed = n, "routed conversations that were waiting for a workstream")
+            }
+            Err(e) => {
+                tracing::warn!(page_id = %page, error = %e, "waiting conversations could not be routed yet; the scheduler's sweep does not reach them")
+            }
+        }
+    }
 }
 
 pub async fn get_workstream(deps: &ChannelDeps, id: &WorkstreamId) -> Result<Workstream, Problem> {
@@ -980,6 +997,7 @@ pub async fn update_workstream(
         .put_workstream(&ws, WriteMode::Upsert)
         .await
         .map_err(ws_conflict)?;
+    route_stranded(deps, &ws).await;
     Ok(ws)
 }
 

@@ -190,6 +190,40 @@ pub async fn on_stored(
     route_new(deps, conv, event).await
 }
 
+/// Route the open conversations of `page` that routing could not place
+/// when they arrived (the page fed no workstream, or the workstream had no
+/// queue for them): called when a workstream starts feeding the page or its
+/// settings change, so nobody stays stranded. Returns how many it routed.
+pub async fn route_unrouted(deps: &RoutingDeps, page: &crate::ids::PageId) -> Result<usize> {
+    let waiting = deps
+        .conversations
+        .list_conversations(&crate::ports::ConversationFilter {
+            page_id: Some(page.clone()),
+            state: Some(ConversationState::Waiting),
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .await?;
+    let mut routed = 0;
+    for conv in waiting {
+        if conv.routing.as_ref().is_none_or(|r| r.queue.is_some()) {
+            continue;
+        }
+        // The customer's latest message carries the facts the rules read.
+        let timeline = deps.conversations.timeline(&conv.id).await?;
+        let Some(event) = timeline
+            .iter()
+            .rev()
+            .find(|e| e.kind.is_customer_activity())
+        else {
+            continue;
+        };
+        route_new(deps, conv, event).await?;
+        routed += 1;
+    }
+    Ok(routed)
+}
+
 fn facts(
     conv: &Conversation,
     event: &InboundEvent,
@@ -364,6 +398,12 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
     let now = deps.clock.now();
     let mut r = Routing {
         priority: DEFAULT_PRIORITY,
+        // A conversation routed again keeps the story so far.
+        decisions: conv
+            .routing
+            .as_ref()
+            .map(|r| r.decisions.clone())
+            .unwrap_or_default(),
         ..Routing::default()
     };
     let ws = match deps.workstreams.workstream_of_page(&conv.page_id).await? {
