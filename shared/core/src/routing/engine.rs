@@ -21,7 +21,7 @@ use crate::ports::{
 };
 use crate::time::Millis;
 use crate::workstreams::{Workstream, WorkstreamId};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Priority of a conversation no rule gave one (lower goes first).
@@ -856,11 +856,13 @@ pub async fn distribute_agent(
                 continue;
             }
             let now = deps.clock.now();
-            let declines = item
-                .declined
-                .iter()
-                .map(|a| (a.clone(), w.distribution.max_declines))
-                .collect();
+            // The item lists who declined, not how often: a quick filter only
+            // when one decline is the limit; place() checks the counts.
+            let declines = if w.distribution.max_declines <= 1 {
+                item.declined.iter().map(|a| (a.clone(), 1)).collect()
+            } else {
+                BTreeMap::new()
+            };
             let probe = Need {
                 skills: &item.skills,
                 capacity: &item.capacity,
