@@ -151,6 +151,25 @@ fn no_content() -> HttpResponse {
     r
 }
 
+/// The group that may also set an agent's presence through the admin API
+/// (in AWS; under serve the admin bearer token does everything).
+pub const SUPERVISOR_GROUP: &str = "supervisor";
+
+/// Supervisors may set presence; everything else needs the admin group.
+fn allowed_groups<'a>(required: &'a str, req: &HttpRequest) -> Vec<&'a str> {
+    let path = req.uri().path().trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').collect();
+    let presence = matches!(
+        segments.as_slice(),
+        ["", "admin", "v1", "agents", _, "presence"]
+    );
+    if presence {
+        vec![required, SUPERVISOR_GROUP]
+    } else {
+        vec![required]
+    }
+}
+
 fn authorize(auth: &AdminAuth, req: &HttpRequest) -> Result<(), Problem> {
     let unauthenticated = |detail: &str| {
         Problem::new(
@@ -162,7 +181,13 @@ fn authorize(auth: &AdminAuth, req: &HttpRequest) -> Result<(), Problem> {
     };
     match auth {
         AdminAuth::Group(required) => match req.extensions().get::<Principal>() {
-            Some(p) if p.groups.iter().any(|g| g == required) => Ok(()),
+            Some(p)
+                if p.groups
+                    .iter()
+                    .any(|g| allowed_groups(required, req).contains(&g.as_str())) =>
+            {
+                Ok(())
+            }
             Some(p) => Err(Problem::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -638,6 +663,36 @@ pub async fn dispatch(services: &Services, req: HttpRequest) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn as_member(path: &str, group: &str) -> HttpRequest {
+        let mut req = http::Request::builder()
+            .method("PUT")
+            .uri(path)
+            .body(Bytes::new())
+            .unwrap();
+        req.extensions_mut().insert(Principal {
+            subject: "u1".into(),
+            groups: vec![group.into()],
+        });
+        req
+    }
+
+    #[test]
+    fn supervisors_may_set_presence_and_nothing_else() {
+        let auth = AdminAuth::Group("admin".into());
+        assert!(
+            authorize(
+                &auth,
+                &as_member("/admin/v1/agents/anna/presence", "supervisor")
+            )
+            .is_ok()
+        );
+        assert!(authorize(&auth, &as_member("/admin/v1/agents/anna/presence", "admin")).is_ok());
+        let denied =
+            authorize(&auth, &as_member("/admin/v1/agents/anna", "supervisor")).unwrap_err();
+        assert_eq!(denied.status, 403);
+        assert!(authorize(&auth, &as_member("/admin/v1/agents/anna/presence", "agent")).is_err());
+    }
 
     #[test]
     fn webhook_paths() {
