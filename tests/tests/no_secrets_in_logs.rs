@@ -70,15 +70,9 @@ async fn exercise(
     let graph =
         Arc::new(switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap());
     let channels = ChannelDeps {
-        accounts: store.clone(),
-        conversations: store.clone(),
-        workstreams: store.clone(),
-        routing_config: store.clone(),
-        routing: store.clone(),
-        secrets: secrets.clone(),
         graph,
-        clock: clock.clone(),
         public_url: "https://sb.example".into(),
+        ..channel_deps(store.clone(), secrets.clone(), clock.clone())
     };
     let services = Services {
         verify: VerifyDeps {

@@ -84,17 +84,11 @@ async fn the_server_keeps_the_documented_contract() {
         },
         admin: AdminDeps {
             channels: ChannelDeps {
-                accounts: store.clone(),
-                conversations: store.clone(),
-                workstreams: store.clone(),
-                routing_config: store.clone(),
-                routing: store.clone(),
-                secrets,
                 graph: Arc::new(
                     switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap(),
                 ),
-                clock: clock.clone(),
                 public_url: "https://sb.example".into(),
+                ..channel_deps(store.clone(), secrets, clock.clone())
             },
             auth: AdminAuth::Bearer(secret(ADMIN)),
         },

@@ -94,15 +94,8 @@ impl Rig {
             },
             admin: AdminDeps {
                 channels: switchboard_core::channels::ChannelDeps {
-                    accounts: store.clone(),
-                    conversations: store.clone(),
-                    workstreams: store.clone(),
-                    routing_config: store.clone(),
-                    routing: store.clone(),
-                    secrets: secrets_for_admin,
                     graph,
-                    clock: clock.clone(),
-                    public_url: "https://switchboard.example".into(),
+                    ..channel_deps(store.clone(), secrets_for_admin, clock.clone())
                 },
                 auth: AdminAuth::Bearer(secret(ADMIN)),
             },

@@ -137,7 +137,7 @@ fn item(q: &str, conv: &Conversation, priority: u32, since: i64, closes: i64) ->
         queued_at: Millis(T0),
         skills: BTreeMap::new(),
         capacity: CapacityNeed::default(),
-        declined: vec![],
+        declines: BTreeMap::new(),
         affinity_agent: None,
         affinity_until: None,
         workstream: WorkstreamId::parse("support").unwrap(),

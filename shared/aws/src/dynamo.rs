@@ -12,7 +12,6 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use switchboard_core::Millis;
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
@@ -65,8 +64,7 @@ pub(crate) struct Query<'a> {
 pub struct DynamoStore {
     client: Client,
     table: String,
-    calls: AtomicU64,
-    actions: crate::Actions,
+    calls: crate::CallLog,
 }
 
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -247,8 +245,7 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
-            calls: AtomicU64::new(0),
-            actions: crate::Actions::default(),
+            calls: crate::CallLog::default(),
         }
     }
 
@@ -258,17 +255,16 @@ impl DynamoStore {
 
     /// DynamoDB API calls made through this adapter (for `make bench`).
     pub fn calls(&self) -> u64 {
-        self.calls.load(Ordering::Relaxed)
+        self.calls.total()
     }
 
     pub(crate) fn count(&self, action: &'static str) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.actions.record(action);
+        self.calls.record(action);
     }
 
     /// The IAM actions this adapter has called (for the least-privilege test).
     pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
-        self.actions.get()
+        self.calls.actions()
     }
 
     /// Create the table with its indexes and TTL (tests and local set-up;

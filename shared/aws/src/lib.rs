@@ -92,19 +92,28 @@ pub fn routing_deps_from_env(
     })
 }
 
-/// The IAM actions an adapter called, recorded as it calls them: the
-/// least-privilege test compares them with each function's policy.
+/// An adapter's calls, counted (for `make bench`) and by IAM action (for
+/// the least-privilege test), recorded as it makes them.
 #[derive(Debug, Default)]
-pub struct Actions(std::sync::Mutex<std::collections::BTreeSet<&'static str>>);
+pub struct CallLog {
+    total: std::sync::atomic::AtomicU64,
+    actions: std::sync::Mutex<std::collections::BTreeSet<&'static str>>,
+}
 
-impl Actions {
+impl CallLog {
     pub fn record(&self, action: &'static str) {
-        if let Ok(mut set) = self.0.lock() {
+        self.total
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut set) = self.actions.lock() {
             set.insert(action);
         }
     }
 
-    pub fn get(&self) -> std::collections::BTreeSet<&'static str> {
-        self.0.lock().map(|s| s.clone()).unwrap_or_default()
+    pub fn total(&self) -> u64 {
+        self.total.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn actions(&self) -> std::collections::BTreeSet<&'static str> {
+        self.actions.lock().map(|s| s.clone()).unwrap_or_default()
     }
 }

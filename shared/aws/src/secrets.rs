@@ -3,7 +3,6 @@
 
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
-use std::sync::atomic::{AtomicU64, Ordering};
 use switchboard_core::Secret;
 use switchboard_core::ports::{SecretError, SecretStore};
 
@@ -20,8 +19,7 @@ pub struct SecretsManager {
     client: Client,
     /// Prefix of every secret name (e.g. the stack name).
     prefix: String,
-    calls: AtomicU64,
-    actions: crate::Actions,
+    calls: crate::CallLog,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> SecretError {
@@ -33,8 +31,7 @@ impl SecretsManager {
         Self {
             client: Client::new(config),
             prefix: prefix.into(),
-            calls: AtomicU64::new(0),
-            actions: crate::Actions::default(),
+            calls: crate::CallLog::default(),
         }
     }
 
@@ -47,17 +44,16 @@ impl SecretsManager {
     }
 
     pub fn calls(&self) -> u64 {
-        self.calls.load(Ordering::Relaxed)
+        self.calls.total()
     }
 
     fn count(&self, action: &'static str) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.actions.record(action);
+        self.calls.record(action);
     }
 
     /// The IAM actions this adapter has called (for the least-privilege test).
     pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
-        self.actions.get()
+        self.calls.actions()
     }
 }
 

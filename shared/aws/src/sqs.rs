@@ -7,7 +7,6 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{
     MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry,
 };
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use switchboard_core::ports::{
     MAX_BATCH, OutgoingMessage, Queue, QueueError, ReceivedMessage, SendFailure,
@@ -26,8 +25,7 @@ pub const IAM_ACTIONS_CONSUME: &[&str] = &[
 pub struct SqsQueue {
     client: Client,
     url: String,
-    calls: AtomicU64,
-    actions: crate::Actions,
+    calls: crate::CallLog,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> QueueError {
@@ -39,8 +37,7 @@ impl SqsQueue {
         Self {
             client: Client::new(config),
             url: url.into(),
-            calls: AtomicU64::new(0),
-            actions: crate::Actions::default(),
+            calls: crate::CallLog::default(),
         }
     }
 
@@ -50,17 +47,16 @@ impl SqsQueue {
 
     /// SQS API calls made through this adapter.
     pub fn calls(&self) -> u64 {
-        self.calls.load(Ordering::Relaxed)
+        self.calls.total()
     }
 
     fn count(&self, action: &'static str) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.actions.record(action);
+        self.calls.record(action);
     }
 
     /// The IAM actions this adapter has called (for the least-privilege test).
     pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
-        self.actions.get()
+        self.calls.actions()
     }
 
     /// Create a FIFO queue and its dead-letter queue (tests and local set-up;

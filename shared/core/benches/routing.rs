@@ -138,7 +138,7 @@ fn decision(c: &mut Criterion) {
             )]
             .into(),
             capacity: CapacityNeed::default(),
-            declined: vec![],
+            declines: BTreeMap::new(),
             affinity_agent: None,
             affinity_until: None,
             workstream: ws.clone(),

@@ -21,7 +21,7 @@ use crate::ports::{
 };
 use crate::time::Millis;
 use crate::workstreams::{Workstream, WorkstreamId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Priority of a conversation no rule gave one (lower goes first).
@@ -151,7 +151,7 @@ fn waiting_item(
         queued_at: r.queued_at.unwrap_or(now),
         skills: r.skills.clone(),
         capacity: r.capacity.clone(),
-        declined: r.declines.keys().cloned().collect(),
+        declines: r.declines.clone(),
         affinity_agent: r.affinity_agent.clone(),
         affinity_until: r.affinity_until,
         workstream: ws.clone(),
@@ -836,6 +836,7 @@ pub async fn distribute_agent(
     let mut offered = Vec::new();
     let mut ws = WsCache::new(deps);
     let mut skip: Vec<ConversationId> = Vec::new();
+    let mut queues: Option<Vec<Queue>> = None;
     for _round in 0..32 {
         let Some(agent) = deps.config.get_agent(agent_id).await? else {
             return Ok(offered);
@@ -843,7 +844,11 @@ pub async fn distribute_agent(
         if agent.free_units() == 0 || agent.presence.status == BasePresence::Offline {
             return Ok(offered);
         }
-        let items = agent_candidates(deps, &agent, &mut ws).await?;
+        // The agent's queues are read once for all rounds.
+        if queues.is_none() {
+            queues = Some(agent_queues(deps, &agent).await?);
+        }
+        let items = agent_candidates(deps, queues.as_deref().unwrap_or_default(), &mut ws).await?;
         let mut placed = false;
         for (item, queue) in items {
             if skip.contains(&item.conversation_id) {
@@ -856,19 +861,12 @@ pub async fn distribute_agent(
                 continue;
             }
             let now = deps.clock.now();
-            // The item lists who declined, not how often: a quick filter only
-            // when one decline is the limit; place() checks the counts.
-            let declines = if w.distribution.max_declines <= 1 {
-                item.declined.iter().map(|a| (a.clone(), 1)).collect()
-            } else {
-                BTreeMap::new()
-            };
             let probe = Need {
                 skills: &item.skills,
                 capacity: &item.capacity,
                 allowed: &w.distribution.allowed_presences,
                 matching: w.distribution.skill_matching,
-                declines: &declines,
+                declines: &item.declines,
                 max_declines: w.distribution.max_declines,
                 reserved_for: item
                     .affinity_until
@@ -904,12 +902,8 @@ pub async fn distribute_agent(
 }
 
 /// The waiting work an agent could take, in the order it should go.
-async fn agent_candidates(
-    deps: &RoutingDeps,
-    agent: &AgentState,
-    ws: &mut WsCache<'_>,
-) -> Result<Vec<(WaitingItem, Queue)>> {
-    let now = deps.clock.now();
+/// An agent's queues, by queue priority.
+async fn agent_queues(deps: &RoutingDeps, agent: &AgentState) -> Result<Vec<Queue>> {
     let mut queues = Vec::new();
     for q in &agent.agent.queues {
         if let Some(q) = deps.config.get_queue(q).await? {
@@ -917,9 +911,18 @@ async fn agent_candidates(
         }
     }
     queues.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.id.cmp(&b.id)));
+    Ok(queues)
+}
+
+async fn agent_candidates(
+    deps: &RoutingDeps,
+    queues: &[Queue],
+    ws: &mut WsCache<'_>,
+) -> Result<Vec<(WaitingItem, Queue)>> {
+    let now = deps.clock.now();
     let mut urgent: Vec<(WaitingItem, Queue)> = Vec::new();
     let mut normal: Vec<(WaitingItem, Queue)> = Vec::new();
-    for q in &queues {
+    for q in queues {
         for item in deps
             .routing
             .urgent(&q.id, Millis(now.0 + WINDOW_7D), 5)
@@ -958,7 +961,8 @@ pub async fn pick_list(deps: &RoutingDeps, agent_id: &AgentId) -> Result<Vec<Wai
         .await?
         .ok_or_else(|| RoutingError::NotFound(format!("no agent {agent_id}")))?;
     let mut ws = WsCache::new(deps);
-    Ok(agent_candidates(deps, &agent, &mut ws)
+    let queues = agent_queues(deps, &agent).await?;
+    Ok(agent_candidates(deps, &queues, &mut ws)
         .await?
         .into_iter()
         .map(|(i, _)| i)

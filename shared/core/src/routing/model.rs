@@ -749,8 +749,9 @@ pub struct WaitingItem {
     pub skills: BTreeMap<Skill, u8>,
     #[serde(default)]
     pub capacity: CapacityNeed,
+    /// Who declined it, how many times (agents at the limit are skipped).
     #[serde(default)]
-    pub declined: Vec<AgentId>,
+    pub declines: BTreeMap<AgentId, u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity_agent: Option<AgentId>,
     #[serde(default, with = "time::rfc3339::option")]
