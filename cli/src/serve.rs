@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_core::agent_api::{AgentAuth, AgentDeps};
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::config::{Config, apply_local};
 use switchboard_core::http_api::{AdminAuth, AdminDeps, Services, dispatch};
@@ -16,6 +17,7 @@ use switchboard_core::ingest::{IngestDeps, MAX_BODY, SecretCache};
 use switchboard_core::ports::{Queue, ReceivedMessage};
 use switchboard_core::problem::Problem;
 use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
+use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch as process_send_batch};
 use switchboard_core::verify::VerifyDeps;
 use switchboard_core::{Clock, Secret, SystemClock};
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
@@ -45,6 +47,9 @@ pub struct ServeArgs {
     /// Number of router workers consuming the inbound queue.
     #[arg(long, env = "SWITCHBOARD_ROUTER_WORKERS", default_value_t = 4)]
     router_workers: usize,
+    /// Number of sender workers consuming the outbound queue.
+    #[arg(long, env = "SWITCHBOARD_SENDER_WORKERS", default_value_t = 4)]
+    sender_workers: usize,
 }
 
 fn boxed(e: impl std::fmt::Display) -> Box<dyn std::error::Error> {
@@ -68,10 +73,29 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     )
     .map_err(boxed)?;
     let inbound = LocalQueue::open(
-        queue_db,
+        queue_db.clone(),
         "inbound",
         QueueConfig::default(),
         Some(dlq.clone()),
+    )
+    .map_err(boxed)?;
+    // The sender's queue: more receives than the sender's own attempts, so
+    // its backoff decides and the DLQ only catches what crashes it.
+    let outbound_dlq = LocalQueue::open(
+        queue_db.clone(),
+        "outbound-dlq",
+        QueueConfig::default(),
+        None,
+    )
+    .map_err(boxed)?;
+    let outbox = LocalQueue::open(
+        queue_db,
+        "outbound",
+        QueueConfig {
+            max_receives: switchboard_core::outbound::MAX_ATTEMPTS + 4,
+            ..QueueConfig::default()
+        },
+        Some(outbound_dlq),
     )
     .map_err(boxed)?;
     let secrets = Arc::new(FileSecrets::open(args.data_dir.join("secrets.json")).map_err(boxed)?);
@@ -131,6 +155,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         secrets: secrets.clone(),
         graph,
         clock: clock.clone(),
+        outbound: store.clone(),
+        streams: store.clone(),
+        outbox: Some(Arc::new(outbox.clone())),
         public_url: public_url.unwrap_or_else(|| format!("http://{}", args.addr)),
     };
     if let Some(sections) = routing_sections {
@@ -160,10 +187,22 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             cache: Arc::new(SecretCache::default()),
         },
         admin: AdminDeps {
-            channels,
+            channels: channels.clone(),
             auth: AdminAuth::Bearer(admin_token),
         },
+        agent: AgentDeps {
+            channels: channels.clone(),
+            auth: AgentAuth::Tokens,
+            settle: Duration::ZERO,
+        },
     });
+    let sender = SenderDeps {
+        channels,
+        outbound: store.clone(),
+    };
+    let senders: Vec<_> = (0..args.sender_workers.max(1))
+        .map(|_| tokio::spawn(send_loop(outbox.clone(), sender.clone())))
+        .collect();
     let workers: Vec<_> = (0..args.router_workers.max(1))
         .map(|_| tokio::spawn(consume(inbound.clone(), router.clone())))
         .collect();
@@ -180,7 +219,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         })
         .await
         .map_err(boxed)?;
-    for w in workers {
+    for w in workers.into_iter().chain(senders) {
         w.abort();
     }
     scheduler.abort();
@@ -257,6 +296,41 @@ async fn consume(queue: LocalQueue, deps: RouterDeps) {
             };
             if let Err(e) = r {
                 tracing::error!(message_id = %m.message_id, error = %e, "could not settle a queue message");
+            }
+        }
+    }
+}
+
+/// One sender worker: the in-process equivalent of the sender function's
+/// event source (a conversation's messages stay in order: its group is
+/// blocked while one is in flight, retries included).
+async fn send_loop(queue: LocalQueue, deps: SenderDeps) {
+    loop {
+        let batch = match queue.receive(10, Duration::from_secs(1)).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "outbound queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let items: Vec<SendItem<'_>> = batch
+            .iter()
+            .map(|m| SendItem {
+                message_id: &m.message_id,
+                group: &m.group,
+                body: &m.body,
+                receive_count: m.receive_count,
+            })
+            .collect();
+        let settles = process_send_batch(&deps, &items).await;
+        for (m, settle) in batch.iter().zip(settles) {
+            let settled = match settle {
+                Settle::Delete => queue.delete(&m.receipt).await,
+                Settle::Retry(after) => queue.release(&m.receipt, after).await,
+            };
+            if let Err(e) = settled {
+                tracing::error!(message_id = %m.message_id, error = %e, "could not settle an outbound message");
             }
         }
     }

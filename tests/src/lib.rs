@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue};
 use switchboard_core::Secret;
 use switchboard_core::ports::{
-    AccountStore, ConversationStore, OutboundStore, RoutingConfigStore, RoutingStore,
+    AccountStore, ConversationStore, OutboundStore, RoutingConfigStore, RoutingStore, StreamStore,
     WorkstreamStore,
 };
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
@@ -25,6 +25,7 @@ pub trait Store:
     + RoutingConfigStore
     + RoutingStore
     + OutboundStore
+    + StreamStore
 {
 }
 impl<
@@ -33,7 +34,8 @@ impl<
         + WorkstreamStore
         + RoutingConfigStore
         + RoutingStore
-        + OutboundStore,
+        + OutboundStore
+        + StreamStore,
 > Store for T
 {
 }
@@ -47,8 +49,11 @@ pub fn routing_deps(
         conversations: store.clone(),
         workstreams: store.clone(),
         config: store.clone(),
-        routing: store,
+        routing: store.clone(),
         clock,
+        outbound: store.clone(),
+        streams: store,
+        outbox: None,
     }
 }
 
@@ -333,7 +338,10 @@ pub fn channel_deps(
         conversations: store.clone(),
         workstreams: store.clone(),
         routing_config: store.clone(),
-        routing: store,
+        routing: store.clone(),
+        outbound: store.clone(),
+        streams: store,
+        outbox: None,
         secrets,
         graph: Arc::new(
             switchboard_graph::HttpGraph::new(

@@ -334,6 +334,9 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         config: store.clone(),
         routing: store.clone(),
         clock: clock.clone(),
+        outbound: store.clone(),
+        streams: store.clone(),
+        outbox: None,
     };
     let received = q.queue.receive(10, Duration::from_secs(2)).await.unwrap();
     for m in &received {

@@ -87,8 +87,13 @@ async fn exercise(
             cache: Arc::new(SecretCache::default()),
         },
         admin: AdminDeps {
-            channels,
+            channels: channels.clone(),
             auth: AdminAuth::Bearer(secret(ADMIN)),
+        },
+        agent: switchboard_core::agent_api::AgentDeps {
+            channels,
+            auth: switchboard_core::agent_api::AgentAuth::Tokens,
+            settle: Duration::ZERO,
         },
     };
     let created = dispatch(

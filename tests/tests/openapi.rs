@@ -70,6 +70,13 @@ async fn the_server_keeps_the_documented_contract() {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = e.store.clone();
     seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
+    let channels = ChannelDeps {
+        graph: Arc::new(
+            switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap(),
+        ),
+        public_url: "https://sb.example".into(),
+        ..channel_deps(store.clone(), secrets.clone(), clock.clone())
+    };
     let services = Services {
         verify: VerifyDeps {
             accounts: store.clone(),
@@ -83,14 +90,13 @@ async fn the_server_keeps_the_documented_contract() {
             cache: Arc::new(SecretCache::default()),
         },
         admin: AdminDeps {
-            channels: ChannelDeps {
-                graph: Arc::new(
-                    switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap(),
-                ),
-                public_url: "https://sb.example".into(),
-                ..channel_deps(store.clone(), secrets, clock.clone())
-            },
+            channels: channels.clone(),
             auth: AdminAuth::Bearer(secret(ADMIN)),
+        },
+        agent: switchboard_core::agent_api::AgentDeps {
+            channels,
+            auth: switchboard_core::agent_api::AgentAuth::Tokens,
+            settle: Duration::ZERO,
         },
     };
     // A conversation to read.

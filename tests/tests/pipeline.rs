@@ -94,10 +94,18 @@ impl Rig {
             },
             admin: AdminDeps {
                 channels: switchboard_core::channels::ChannelDeps {
+                    graph: graph.clone(),
+                    ..channel_deps(store.clone(), secrets_for_admin.clone(), clock.clone())
+                },
+                auth: AdminAuth::Bearer(secret(ADMIN)),
+            },
+            agent: switchboard_core::agent_api::AgentDeps {
+                channels: switchboard_core::channels::ChannelDeps {
                     graph,
                     ..channel_deps(store.clone(), secrets_for_admin, clock.clone())
                 },
-                auth: AdminAuth::Bearer(secret(ADMIN)),
+                auth: switchboard_core::agent_api::AgentAuth::Tokens,
+                settle: Duration::ZERO,
             },
         };
         let router: RouterDeps = switchboard_tests::routing_deps(store.clone(), clock);

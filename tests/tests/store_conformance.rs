@@ -254,6 +254,8 @@ async fn a_page_feeds_at_most_one_workstream(s: Arc<dyn Store>) {
             ..Features::default()
         },
         distribution: Default::default(),
+        automated_messages: Vec::new(),
+        survey: None,
         created_at: Millis(T0),
         updated_at: Millis(T0),
     };
@@ -624,6 +626,53 @@ async fn unattributed_events_are_kept(s: Arc<dyn Store>) {
     s.record_unattributed(&e).await.unwrap();
 }
 
+async fn streams_are_ordered_idempotent_and_paged(s: Arc<dyn Store>) {
+    use switchboard_core::ports::{StreamEntry, stream_cursor};
+    let stream = format!("agent:{}", unique_psid());
+    let entry = |t: i64, u: &str| StreamEntry {
+        cursor: stream_cursor(Millis(t), u),
+        data: serde_json::json!({"t": t, "u": u}),
+        expires_at: Some(Millis(t + 1000)),
+    };
+    // Written out of order; read in cursor order.
+    for (t, u) in [(T0 + 2, "b"), (T0, "a"), (T0 + 2, "a"), (T0 + 1, "z")] {
+        assert!(s.append_entry(&stream, &entry(t, u)).await.unwrap());
+    }
+    assert!(
+        !s.append_entry(&stream, &entry(T0, "a")).await.unwrap(),
+        "a repeat is not added"
+    );
+    let all = s.read_entries(&stream, None, 10).await.unwrap();
+    let order: Vec<String> = all
+        .iter()
+        .map(|e| e.data["u"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, ["a", "z", "a", "b"]);
+    assert_eq!(all[0], entry(T0, "a"));
+    let after = s
+        .read_entries(&stream, Some(&all[1].cursor), 1)
+        .await
+        .unwrap();
+    assert_eq!(after, vec![entry(T0 + 2, "a")]);
+    assert!(
+        s.read_entries(&stream, Some(&all[3].cursor), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Another stream, and a stream whose name extends this one, stay apart.
+    assert!(
+        s.read_entries(&format!("{stream}x"), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.append_entry(&format!("{stream}x"), &entry(T0, "other"))
+        .await
+        .unwrap();
+    assert_eq!(s.read_entries(&stream, None, 10).await.unwrap().len(), 4);
+}
+
 macro_rules! suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -634,7 +683,8 @@ macro_rules! suite {
                 pages_conditional_create, new_customer_gets_contact_and_waiting_conversation,
                 redelivered_event_changes_nothing, timeline_is_in_timestamp_order_and_window_only_moves_forward,
                 closed_conversation_is_not_reopened, listing_filters_by_page_psid_and_state,
-                concurrent_appends_create_one_conversation, unattributed_events_are_kept);
+                concurrent_appends_create_one_conversation, unattributed_events_are_kept,
+                streams_are_ordered_idempotent_and_paged);
         }
     };
     (@case $make:expr; $($case:ident),*) => {

@@ -45,6 +45,7 @@ const APPEND_ATTEMPTS: usize = 5;
 
 mod outbound;
 mod routing;
+mod streams;
 pub use routing::IAM_ACTIONS_ROUTING;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;

@@ -86,6 +86,10 @@ fn principal(req: &lambda_http::Request) -> Option<Principal> {
             .or_else(|| claims.get("username"))
             .cloned()
             .unwrap_or_default(),
+        username: claims
+            .get("username")
+            .or_else(|| claims.get("cognito:username"))
+            .cloned(),
         groups: claims
             .get(&groups_claim())
             .map(|g| parse_groups(g))

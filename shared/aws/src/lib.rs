@@ -63,7 +63,7 @@ pub fn channel_deps_from_env(
         conversations: store.clone(),
         workstreams: store.clone(),
         routing_config: store.clone(),
-        routing: store,
+        routing: store.clone(),
         secrets: Arc::new(SecretsManager::new(
             config,
             std::env::var("SWITCHBOARD_SECRETS_PREFIX").unwrap_or_default(),
@@ -73,6 +73,9 @@ pub fn channel_deps_from_env(
             std::time::Duration::from_secs(8),
         )?),
         clock: Arc::new(switchboard_core::SystemClock),
+        outbound: store.clone(),
+        streams: store.clone(),
+        outbox: None,
         public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
     })
 }
@@ -87,8 +90,11 @@ pub fn routing_deps_from_env(
         conversations: store.clone(),
         workstreams: store.clone(),
         config: store.clone(),
-        routing: store,
+        routing: store.clone(),
         clock: Arc::new(switchboard_core::SystemClock),
+        outbound: store.clone(),
+        streams: store,
+        outbox: None,
     })
 }
 

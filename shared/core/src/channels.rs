@@ -20,7 +20,7 @@ use crate::routing::admin::{
 use crate::routing::model::Distribution;
 use crate::secret::Secret;
 use crate::time::{self, Millis};
-use crate::workstreams::{Features, Locale, Workstream, WorkstreamId};
+use crate::workstreams::{AutomatedMessage, Features, Locale, Survey, Workstream, WorkstreamId};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -35,6 +35,10 @@ pub struct ChannelDeps {
     pub secrets: Arc<dyn SecretStore>,
     pub graph: Arc<dyn GraphApi>,
     pub clock: Arc<dyn Clock>,
+    pub outbound: Arc<dyn crate::ports::OutboundStore>,
+    pub streams: Arc<dyn crate::ports::StreamStore>,
+    /// The outbound queue the sender consumes (see `RoutingDeps::outbox`).
+    pub outbox: Option<Arc<dyn crate::ports::Queue>>,
     /// Base of the generated callback URLs (`{public_url}/webhooks/facebook/{id}`).
     pub public_url: String,
 }
@@ -48,6 +52,9 @@ impl ChannelDeps {
             config: self.routing_config.clone(),
             routing: self.routing.clone(),
             clock: self.clock.clone(),
+            outbound: self.outbound.clone(),
+            streams: self.streams.clone(),
+            outbox: self.outbox.clone(),
         }
     }
 }
@@ -854,6 +861,10 @@ pub struct NewWorkstream {
     pub features: Features,
     #[serde(default)]
     pub distribution: Distribution,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub automated_messages: Vec<AutomatedMessage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<Survey>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -869,6 +880,25 @@ pub struct WorkstreamPatch {
     pub features: Option<Features>,
     #[serde(default)]
     pub distribution: Option<Distribution>,
+    #[serde(default)]
+    pub automated_messages: Option<Vec<AutomatedMessage>>,
+    /// `null` removes the survey.
+    #[serde(default, deserialize_with = "crate::routing::admin::some")]
+    pub survey: Option<Option<Survey>>,
+}
+
+fn check_ws_messages(
+    messages: &[AutomatedMessage],
+    survey: Option<&Survey>,
+) -> Result<(), Problem> {
+    crate::workstreams::check_messages(messages, survey).map_err(|m| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_messages",
+            "Invalid automated messages or survey",
+            m,
+        )
+    })
 }
 
 async fn check_pages(deps: &ChannelDeps, pages: &[PageId]) -> Result<(), Problem> {
@@ -918,6 +948,7 @@ pub async fn create_workstream(
     check_name(&input.name)?;
     check_pages(deps, &input.pages).await?;
     check_distribution(&deps.routing_deps(), &input.distribution, None).await?;
+    check_ws_messages(&input.automated_messages, input.survey.as_ref())?;
     let id = match input.id {
         Some(id) => id,
         None => WorkstreamId::parse(slug(&input.name))?,
@@ -930,6 +961,8 @@ pub async fn create_workstream(
         locale: input.locale,
         features: input.features,
         distribution: input.distribution,
+        automated_messages: input.automated_messages,
+        survey: input.survey,
         created_at: now,
         updated_at: now,
     };
@@ -992,6 +1025,13 @@ pub async fn update_workstream(
         check_distribution(&deps.routing_deps(), &d, Some(&ws)).await?;
         ws.distribution = d;
     }
+    if let Some(m) = patch.automated_messages {
+        ws.automated_messages = m;
+    }
+    if let Some(s) = patch.survey {
+        ws.survey = s;
+    }
+    check_ws_messages(&ws.automated_messages, ws.survey.as_ref())?;
     ws.updated_at = deps.clock.now();
     deps.workstreams
         .put_workstream(&ws, WriteMode::Upsert)
@@ -1332,7 +1372,9 @@ pub async fn apply_routing(
                         && cur.pages == want.pages
                         && cur.locale == want.locale
                         && cur.features == want.features
-                        && cur.distribution == want.distribution;
+                        && cur.distribution == want.distribution
+                        && cur.automated_messages == want.automated_messages
+                        && cur.survey == want.survey;
                     if !same {
                         report.changes.push(format!("update workstream {id}"));
                         if !dry_run {
@@ -1342,6 +1384,8 @@ pub async fn apply_routing(
                                 locale: Some(want.locale),
                                 features: Some(want.features),
                                 distribution: Some(want.distribution),
+                                automated_messages: Some(want.automated_messages),
+                                survey: Some(want.survey),
                             };
                             update_workstream(deps, &id, patch).await?;
                         }

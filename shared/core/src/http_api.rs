@@ -118,6 +118,8 @@ pub async fn webhook_ingest(deps: &IngestDeps, req: &HttpRequest) -> HttpRespons
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     pub subject: String,
+    /// The user name (Cognito's `username`): an agent signs in with their agent id.
+    pub username: Option<String>,
     pub groups: Vec<String>,
 }
 
@@ -274,6 +276,60 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
     let conversations = &deps.channels.conversations;
     let ch = &deps.channels;
     let m = req.method().clone();
+    if let ["agents", id, "tokens"] = segments.as_slice() {
+        if m != Method::POST {
+            return Ok(method_not_allowed("POST"));
+        }
+        let id = AgentId::parse(*id)?;
+        if let AdminAuth::Group(_) = deps.auth {
+            return Err(Problem::new(
+                StatusCode::CONFLICT,
+                "tokens_from_user_pool",
+                "Agents sign in with the user pool",
+                format!(
+                    "in AWS, create a user named {id} in the stack's user pool, in the agent group"
+                ),
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct TokenInput {
+            #[serde(default)]
+            supervisor: bool,
+        }
+        let input: TokenInput = if req.body().is_empty() {
+            TokenInput { supervisor: false }
+        } else {
+            parse_body(req)?
+        };
+        let token = crate::agent_api::issue_token(ch, &id, input.supervisor).await?;
+        return Ok(json(
+            StatusCode::CREATED,
+            &serde_json::json!({"agent_id": id, "supervisor": input.supervisor, "token": token.expose()}),
+        ));
+    }
+    if let ["surveys"] = segments.as_slice() {
+        if m != Method::GET {
+            return Ok(method_not_allowed("GET"));
+        }
+        let ws = query_pairs(req)
+            .into_iter()
+            .find(|(k, _)| k == "workstream")
+            .map(|(_, v)| WorkstreamId::parse(v))
+            .transpose()?;
+        let answers: Vec<serde_json::Value> = ch
+            .streams
+            .read_entries(crate::delivery::SURVEYS_STREAM, None, 1000)
+            .await?
+            .into_iter()
+            .map(|e| e.data)
+            .filter(|a| ws.as_ref().is_none_or(|w| a["workstream"] == w.as_str()))
+            .collect();
+        return Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({ "answers": answers }),
+        ));
+    }
     if let Some(r) = routing_admin(&ch.routing_deps(), &segments, &m, req).await {
         return r;
     }
@@ -634,6 +690,7 @@ pub struct Services {
     pub verify: VerifyDeps,
     pub ingest: IngestDeps,
     pub admin: AdminDeps,
+    pub agent: crate::agent_api::AgentDeps,
 }
 
 pub async fn dispatch(services: &Services, req: HttpRequest) -> HttpResponse {
@@ -650,6 +707,8 @@ pub async fn dispatch(services: &Services, req: HttpRequest) -> HttpResponse {
             }
         } else if path.starts_with("/admin/v1/") {
             admin(&services.admin, &req).await
+        } else if path.starts_with("/agent/v1/") {
+            crate::agent_api::handle(&services.agent, &req).await
         } else {
             Problem::not_found(format!("no route {path}")).into_response()
         };
@@ -672,6 +731,7 @@ mod tests {
             .unwrap();
         req.extensions_mut().insert(Principal {
             subject: "u1".into(),
+            username: None,
             groups: vec![group.into()],
         });
         req

@@ -6,10 +6,13 @@
 //! `switchboard serve` run. Adapters live in `switchboard-aws` and
 //! `switchboard-embedded` and convert at the edge.
 
+pub mod agent_api;
 pub mod channels;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod event;
+pub mod feed;
 pub mod graph;
 pub mod http_api;
 pub mod ids;

@@ -463,6 +463,37 @@ pub trait OutboundStore: Send + Sync {
     ) -> StoreResult<Vec<crate::outbound::Outbound>>;
 }
 
+/// One entry of an append-only stream (an agent's event feed, survey
+/// answers). The cursor orders the stream and identifies the entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamEntry {
+    pub cursor: String,
+    pub data: serde_json::Value,
+    /// When the store may forget it (DynamoDB TTL); kept for ever when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Millis>,
+}
+
+/// A cursor that sorts by time: `sortable(at)` then a unique suffix.
+pub fn stream_cursor(at: Millis, unique: &str) -> String {
+    format!("{}-{unique}", crate::routing::model::sortable(at))
+}
+
+/// Append-only streams, read in cursor order.
+#[async_trait]
+pub trait StreamStore: Send + Sync {
+    /// Add an entry; appending the same (stream, cursor) again changes
+    /// nothing and answers `false`.
+    async fn append_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool>;
+    /// Entries after `after` (from the start when `None`), oldest first.
+    async fn read_entries(
+        &self,
+        stream: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<StreamEntry>>;
+}
+
 /// What the new-conversation logic needs to know about an event.
 pub fn opens_conversation(kind: EventKind) -> bool {
     kind.is_customer_activity()

@@ -16,6 +16,9 @@ pub struct Problem {
     pub code: &'static str,
     /// A sentence a person can act on.
     pub detail: String,
+    /// Members particular to the problem (e.g. `closed_at`).
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -31,7 +34,14 @@ impl Problem {
             status: status.as_u16(),
             code,
             detail: detail.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Add a member to the problem.
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extra.insert(key.to_string(), value.into());
+        self
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

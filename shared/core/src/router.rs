@@ -26,6 +26,8 @@ pub enum RouterError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Processed {
     Appended(AppendOutcome),
+    /// A post-conversation survey answer, recorded on its conversation.
+    SurveyAnswer(ConversationId),
     /// An event naming no customer, kept aside.
     Unattributed,
 }
@@ -53,6 +55,14 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         tracing::warn!(page_id = %event.page_id, kind = event.kind.as_str(), "kept an event that names no customer");
         return Ok(Processed::Unattributed);
     };
+    if let Some((conv, score)) = event
+        .quick_reply_payload
+        .as_deref()
+        .and_then(crate::delivery::survey_answer)
+        && record_survey(deps, &conv, score, &event).await?
+    {
+        return Ok(Processed::SurveyAnswer(conv));
+    }
     let ids = NewIds {
         contact_id: ContactId::generate(),
         contact_name: fallback_contact_name(psid.as_str()),
@@ -91,8 +101,188 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
             crate::metrics::millis("RoutingLatency", ms as f64);
         }
     }
+    if let AppendOutcome::Stored {
+        conversation_id, ..
+    } = &outcome
+    {
+        after_store(deps, conversation_id, &event).await?;
+    }
     crate::metrics::count("EventsStored", 1);
     Ok(Processed::Appended(outcome))
+}
+
+/// A survey answer for one of this customer's closed conversations: kept
+/// with the conversation and in the workstream-wide list (idempotent: the
+/// entry's cursor comes from the event). `false` when it names another
+/// customer's conversation (then it is an ordinary message).
+async fn record_survey(
+    deps: &RouterDeps,
+    id: &ConversationId,
+    score: u8,
+    event: &InboundEvent,
+) -> Result<bool, RouterError> {
+    let Some(conv) = deps.conversations.get_conversation(id).await? else {
+        return Ok(false);
+    };
+    if Some(&conv.psid) != event.psid.as_ref() || conv.page_id != event.page_id {
+        return Ok(false);
+    }
+    let workstream = conv.routing.as_ref().and_then(|r| r.workstream.clone());
+    let answer = crate::delivery::SurveyAnswer {
+        conversation_id: id.clone(),
+        workstream: workstream.clone(),
+        agent_id: conv.routing.as_ref().and_then(|r| r.agent.clone()),
+        score,
+        text: event.text.clone(),
+        mid: event.mid.clone(),
+        answered_at: event.timestamp,
+    };
+    let entry = crate::ports::StreamEntry {
+        cursor: crate::ports::stream_cursor(event.timestamp, &event.key.replace(['|', '/'], "_")),
+        data: serde_json::to_value(&answer).unwrap_or_default(),
+        expires_at: None,
+    };
+    // The conversation's copy first: it decides whether this answer is new.
+    let new = deps
+        .streams
+        .append_entry(&crate::delivery::survey_stream(id), &entry)
+        .await?;
+    deps.streams
+        .append_entry(crate::delivery::SURVEYS_STREAM, &entry)
+        .await?;
+    if !new {
+        return Ok(true);
+    }
+    tracing::info!(conversation_id = %id, score, "survey answered");
+    crate::metrics::count("SurveyAnswers", 1);
+    if let Some(ws) = match &workstream {
+        Some(w) => deps.workstreams.get_workstream(w).await?,
+        None => None,
+    } && let Some(thanks) = ws.survey.as_ref().and_then(|s| s.thanks.clone())
+    {
+        // The answer reopened the 24-hour window.
+        let mut c = conv.clone();
+        c.last_customer_message_at = Some(event.timestamp);
+        crate::delivery::overflow_message_as(deps, &c, "survey_thanks", &thanks).await;
+    }
+    Ok(true)
+}
+
+/// What a stored event means for people: the agent's feed (new customer
+/// message, receipts, a message sent from the Page inbox), our own echo
+/// confirming a send, and the attachments policy.
+async fn after_store(
+    deps: &RouterDeps,
+    id: &ConversationId,
+    event: &InboundEvent,
+) -> Result<(), RouterError> {
+    use crate::event::EventKind;
+    if event.kind == EventKind::Echo
+        && let Some(ob) = own_send(deps, event).await?
+    {
+        // Our send: confirm it (it may still be `queued` if the sender
+        // stopped between Meta's answer and its write).
+        if ob.status == crate::outbound::Status::Queued
+            && let Some(mid) = &event.mid
+        {
+            let sent = crate::outbound::Status::Sent {
+                message_id: mid.clone(),
+                messaging_type: crate::outbound::SendAs::Response,
+                at: event.timestamp,
+            };
+            match deps.outbound.finish_outbound(&ob.id, &sent).await {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        return Ok(());
+    }
+    let kind = match event.kind {
+        EventKind::Echo => "page_inbox_message",
+        EventKind::Delivery => "delivered",
+        EventKind::Read => "read",
+        k if k.is_customer_activity() => "message",
+        _ => return Ok(()),
+    };
+    let Some(conv) = deps.conversations.get_conversation(id).await? else {
+        return Ok(());
+    };
+    let r = conv.routing.clone().unwrap_or_default();
+    let withheld = kind == "message" && !event.attachments.is_empty() && {
+        match &r.workstream {
+            Some(w) => deps
+                .workstreams
+                .get_workstream(w)
+                .await?
+                .is_some_and(|ws| !ws.features.customer_attachments),
+            None => false,
+        }
+    };
+    if withheld
+        && let Some(ws) = match &r.workstream {
+            Some(w) => deps.workstreams.get_workstream(w).await?,
+            None => None,
+        }
+    {
+        crate::delivery::automated(
+            deps,
+            &conv,
+            &ws,
+            crate::workstreams::Trigger::AttachmentsNotSupported,
+            &[],
+        )
+        .await;
+    }
+    let agent = match (conv.state, &r.offer, &r.agent) {
+        (crate::ports::ConversationState::Offered, Some(o), _) => Some(o.agent.clone()),
+        (_, _, Some(a)) if conv.state.is_open() => Some(a.clone()),
+        _ => None,
+    };
+    if let Some(agent) = agent {
+        let mut data = serde_json::json!({ "event_key": event.key });
+        if kind == "message" {
+            data["text"] = event.text.clone().into();
+            data["attachments_withheld"] = withheld.into();
+            if !withheld && !event.attachments.is_empty() {
+                data["attachments"] = serde_json::to_value(&event.attachments).unwrap_or_default();
+            }
+        }
+        if let Some(w) = event.watermark {
+            data["watermark"] = w.into();
+        }
+        crate::feed::publish(
+            deps.streams.as_ref(),
+            deps.clock.as_ref(),
+            &agent,
+            kind,
+            format!("{kind}:{}", event.key),
+            Some(id),
+            data,
+        )
+        .await;
+    }
+    Ok(())
+}
+
+/// The outbound message an echo confirms: matched by the `metadata` we sent
+/// (the outbound id), else by Meta's message id.
+pub async fn own_send(
+    deps: &RouterDeps,
+    event: &InboundEvent,
+) -> Result<Option<crate::outbound::Outbound>, StoreError> {
+    if let Some(id) = event
+        .metadata
+        .as_deref()
+        .and_then(|m| crate::ids::OutboundId::parse(m).ok())
+        .filter(|id| id.as_str().starts_with("ob_"))
+        && let Some(ob) = deps.outbound.get_outbound(&id).await?
+    {
+        return Ok(Some(ob));
+    }
+    match &event.mid {
+        Some(mid) => deps.outbound.outbound_by_mid(mid).await,
+        None => Ok(None),
+    }
 }
 
 /// Process a batch and return the ids of the messages that failed (for

@@ -49,11 +49,41 @@ fn failed(
 
 async fn finish(deps: &SenderDeps, id: &OutboundId, status: Status) -> Result<Sent, SenderError> {
     match deps.outbound.finish_outbound(id, &status).await {
-        Ok(()) => Ok(Sent::Done(status)),
+        Ok(()) => {
+            tell_author(deps, id, &status).await;
+            Ok(Sent::Done(status))
+        }
         // Finished meanwhile by another delivery of the same message.
         Err(StoreError::Conflict(_)) => Ok(Sent::Done(status)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The agent who wrote it hears of a failure (with Meta's code and reason).
+async fn tell_author(deps: &SenderDeps, id: &OutboundId, status: &Status) {
+    let Status::Failed { code, reason, .. } = status else {
+        return;
+    };
+    let Ok(Some(m)) = deps.outbound.get_outbound(id).await else {
+        return;
+    };
+    let crate::outbound::Author::Agent { agent_id } = &m.author else {
+        return;
+    };
+    let Ok(agent) = crate::routing::model::AgentId::parse(agent_id.as_str()) else {
+        return;
+    };
+    let ch = &deps.channels;
+    crate::feed::publish(
+        ch.streams.as_ref(),
+        ch.clock.as_ref(),
+        &agent,
+        "send_failed",
+        format!("send_failed:{id}"),
+        Some(&m.conversation_id),
+        serde_json::json!({"outbound_id": id, "code": code, "reason": reason}),
+    )
+    .await;
 }
 
 /// Send one outbound message; `attempt` counts from 1 (the queue's receive count).
@@ -169,4 +199,89 @@ pub async fn send(
             }
         }
     }
+}
+
+/// One message of the outbound queue (`OutboxMessage` JSON): parse and send.
+/// A body that is not one is dropped with an error log (retrying cannot fix it).
+pub async fn handle_message(
+    deps: &SenderDeps,
+    body: &str,
+    receive_count: u32,
+) -> Result<Sent, SenderError> {
+    let msg: crate::delivery::OutboxMessage = match serde_json::from_str(body) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "outbound queue message is not an outbound id; dropped");
+            return Ok(Sent::Done(Status::Queued));
+        }
+    };
+    let span = tracing::info_span!("send", outbound_id = %msg.outbound_id, attempt = receive_count);
+    use tracing::Instrument;
+    send(
+        deps,
+        &msg.outbound_id,
+        receive_count.max(1),
+        rand::random::<f64>(),
+    )
+    .instrument(span)
+    .await
+}
+
+/// One message of a received batch.
+#[derive(Debug, Clone)]
+pub struct SendItem<'a> {
+    pub message_id: &'a str,
+    pub group: &'a str,
+    pub body: &'a str,
+    pub receive_count: u32,
+}
+
+/// What to do with a received message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle {
+    Delete,
+    /// Visible again after this long (and reported failed to SQS).
+    Retry(Duration),
+}
+
+/// Send a batch: groups (conversations) concurrently, each in order; after
+/// a message of a group is to be retried, the rest of that group is
+/// returned untried, so a conversation's messages never overtake each other.
+pub async fn process_batch(deps: &SenderDeps, items: &[SendItem<'_>]) -> Vec<Settle> {
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match groups.iter_mut().find(|(g, _)| *g == item.group) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((item.group, vec![i])),
+        }
+    }
+    let runs = groups.into_iter().map(|(_, members)| async move {
+        let mut out = Vec::new();
+        let mut blocked = false;
+        for i in members {
+            let item = &items[i];
+            if blocked {
+                out.push((i, Settle::Retry(Duration::ZERO)));
+                continue;
+            }
+            let settle = match handle_message(deps, item.body, item.receive_count).await {
+                Ok(Sent::Done(_)) => Settle::Delete,
+                Ok(Sent::RetryAfter(after)) => Settle::Retry(after),
+                Err(e) => {
+                    tracing::error!(message_id = item.message_id, error = %e, "send failed; it will be retried");
+                    Settle::Retry(Duration::from_secs(5))
+                }
+            };
+            blocked = settle != Settle::Delete;
+            out.push((i, settle));
+        }
+        out
+    });
+    let mut settled: Vec<(usize, Settle)> = futures::future::join_all(runs)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    settled.sort_by_key(|(i, _)| *i);
+    settled.into_iter().map(|(_, s)| s).collect()
 }

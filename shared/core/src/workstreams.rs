@@ -52,7 +52,7 @@ impl<'de> Deserialize<'de> for WorkstreamId {
 
 /// A language tag such as `en`, `da` or `en-GB` (automated messages are
 /// chosen by it).
-#[derive(Clone, PartialEq, Eq, Serialize, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Debug)]
 #[serde(transparent)]
 pub struct Locale(String);
 
@@ -118,6 +118,127 @@ impl Default for Features {
     }
 }
 
+/// When an automated message goes to the customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// The conversation was put in a queue (`{QueueName}`).
+    Queued,
+    /// An agent took it (`{AgentName}`).
+    Assigned,
+    /// It moved to another queue or agent (`{QueueName}`, `{AgentName}`).
+    Transferred,
+    /// It arrived outside the queue's operating hours.
+    OutOfHours,
+    /// The agent ended it (`{AgentName}`).
+    Ended,
+    /// Closed after a period without activity.
+    ClosedInactive,
+    /// The customer sent a file the workstream does not take.
+    AttachmentsNotSupported,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Assigned => "assigned",
+            Self::Transferred => "transferred",
+            Self::OutOfHours => "out_of_hours",
+            Self::Ended => "ended",
+            Self::ClosedInactive => "closed_inactive",
+            Self::AttachmentsNotSupported => "attachments_not_supported",
+        }
+    }
+}
+
+/// The placeholders automated messages may use.
+pub const PLACEHOLDERS: [&str; 2] = ["{AgentName}", "{QueueName}"];
+
+/// An automated message: sent through the sender, always `RESPONSE`, only
+/// inside the 24-hour window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomatedMessage {
+    pub trigger: Trigger,
+    /// The customer's language it is for; without one, for every language
+    /// that has no message of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
+    pub text: String,
+}
+
+/// The post-conversation survey: quick replies 1 to 5, or a link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Survey {
+    /// The question (up to 640 characters).
+    pub question: String,
+    /// Send this link (https) instead of the 1-to-5 quick replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Sent after an answer, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thanks: Option<String>,
+}
+
+/// Check a workstream's automated messages and survey (`Err` says why).
+pub fn check_messages(
+    messages: &[AutomatedMessage],
+    survey: Option<&Survey>,
+) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for m in messages {
+        let n = m.text.chars().count();
+        if m.text.trim().is_empty() || n > 2000 {
+            return Err(format!(
+                "the {} message needs a text of 1 to 2000 characters",
+                m.trigger.as_str()
+            ));
+        }
+        let mut rest = m.text.as_str();
+        while let Some(i) = rest.find('{') {
+            let tail = &rest[i..];
+            let end = tail.find('}').map(|e| e + 1).unwrap_or(tail.len());
+            let ph = &tail[..end];
+            if !PLACEHOLDERS.contains(&ph) {
+                return Err(format!(
+                    "the {} message uses {ph:?}; the placeholders are {{AgentName}} and {{QueueName}}",
+                    m.trigger.as_str()
+                ));
+            }
+            rest = &tail[end..];
+        }
+        if !seen.insert((m.trigger, m.locale.clone())) {
+            return Err(format!(
+                "there are two {} messages for {}",
+                m.trigger.as_str(),
+                m.locale
+                    .as_ref()
+                    .map(Locale::as_str)
+                    .unwrap_or("every language")
+            ));
+        }
+    }
+    if let Some(s) = survey {
+        let n = s.question.chars().count();
+        if s.question.trim().is_empty() || n > 640 {
+            return Err("the survey question needs 1 to 640 characters".into());
+        }
+        if let Some(l) = &s.link
+            && !(l.starts_with("https://") && l.len() > 8 && !l.contains(char::is_whitespace))
+        {
+            return Err(format!("the survey link must be an https URL: {l:?}"));
+        }
+        if let Some(t) = &s.thanks
+            && (t.trim().is_empty() || t.chars().count() > 2000)
+        {
+            return Err("the survey's thanks needs 1 to 2000 characters".into());
+        }
+    }
+    Ok(())
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workstream {
     pub id: WorkstreamId,
@@ -129,10 +250,47 @@ pub struct Workstream {
     /// How conversations reach agents (push or pick, capacity, skills...).
     #[serde(default)]
     pub distribution: Distribution,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub automated_messages: Vec<AutomatedMessage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<Survey>,
     #[serde(with = "time::rfc3339")]
     pub created_at: Millis,
     #[serde(with = "time::rfc3339")]
     pub updated_at: Millis,
+}
+
+impl Workstream {
+    /// The automated message for `trigger` in `language` (else the one for
+    /// every language), placeholders filled in.
+    pub fn automated(
+        &self,
+        trigger: Trigger,
+        language: Option<&str>,
+        vars: &[(&str, &str)],
+    ) -> Option<String> {
+        let lang = |m: &&AutomatedMessage| {
+            m.locale.as_ref().is_some_and(|l| {
+                language.is_some_and(|want| {
+                    l.as_str() == want || l.as_str().split('-').next() == Some(want)
+                })
+            })
+        };
+        let of = self
+            .automated_messages
+            .iter()
+            .filter(|m| m.trigger == trigger);
+        let m = of
+            .clone()
+            .find(lang)
+            .or_else(|| of.clone().find(|m| m.locale.is_none()))
+            .or_else(|| of.clone().find(|m| m.locale.as_ref() == Some(&self.locale)))?;
+        let mut text = m.text.clone();
+        for (k, v) in vars {
+            text = text.replace(k, v);
+        }
+        Some(text)
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod queue;
 mod routing;
 mod secrets;
 mod store;
+mod streams;
 
 pub use queue::{LocalQueue, QueueConfig, QueueDatabase};
 pub use secrets::FileSecrets;

@@ -39,7 +39,8 @@ const MARKERS: Str = TableDefinition::new("markers");
 const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
 const WORKSTREAMS: Str = TableDefinition::new("workstreams");
 const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
-const ALL_TABLES: [Str; 21] = [
+const ALL_TABLES: [Str; 22] = [
+    crate::streams::STREAMS,
     crate::outbound::OUTBOUND,
     crate::outbound::OUTBOUND_BY_CONV,
     crate::outbound::OUTBOUND_MIDS,

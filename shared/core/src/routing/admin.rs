@@ -303,7 +303,7 @@ pub struct QueuePatch {
     pub overflow: Option<Overflow>,
 }
 
-fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+pub(crate) fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)

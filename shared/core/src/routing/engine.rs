@@ -43,6 +43,12 @@ pub struct RoutingDeps {
     pub config: Arc<dyn RoutingConfigStore>,
     pub routing: Arc<dyn RoutingStore>,
     pub clock: Arc<dyn Clock>,
+    /// Messages to customers (automated ones, surveys) and agents' feeds.
+    pub outbound: Arc<dyn crate::ports::OutboundStore>,
+    pub streams: Arc<dyn crate::ports::StreamStore>,
+    /// The outbound queue the sender consumes (`None`: this deployment
+    /// has no sender; automated messages and surveys are skipped, logged).
+    pub outbox: Option<Arc<dyn crate::ports::Queue>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +72,7 @@ fn decision(at: Millis, step: &str, detail: impl Into<String>) -> Decision {
         rulesets: Vec::new(),
         agents: Vec::new(),
         more_agents: Default::default(),
+        rv: super::model::UNWRITTEN,
     }
 }
 
@@ -89,9 +96,16 @@ async fn load(deps: &RoutingDeps, id: &ConversationId) -> Result<Conversation> {
 fn set_conv(
     conv: &Conversation,
     state: ConversationState,
-    routing: Routing,
+    mut routing: Routing,
     at: Millis,
 ) -> RoutingOp {
+    for d in routing
+        .decisions
+        .iter_mut()
+        .filter(|d| d.rv == super::model::UNWRITTEN)
+    {
+        d.rv = conv.rv + 1;
+    }
     RoutingOp::Conversation {
         id: conv.id.clone(),
         page: conv.page_id.clone(),
@@ -106,7 +120,10 @@ fn set_conv(
 /// Apply; `Ok(false)` when a condition failed (someone else moved first).
 async fn try_apply(deps: &RoutingDeps, ops: &[RoutingOp]) -> Result<bool> {
     match deps.routing.apply(ops).await {
-        Ok(()) => Ok(true),
+        Ok(()) => {
+            crate::delivery::after_apply(deps, ops).await;
+            Ok(true)
+        }
         Err(StoreError::Conflict(_)) => Ok(false),
         Err(e) => Err(e.into()),
     }
@@ -455,6 +472,7 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
     let c = classify(&rulesets, &f);
 
     r.workstream = Some(ws.id.clone());
+    r.language = Some(f.locale.clone());
     r.skills = c.skills.clone();
     r.attributes = c.attributes.clone();
     r.priority = c.priority.unwrap_or(DEFAULT_PRIORITY);
@@ -500,11 +518,15 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
         Choice::End { message, why } => {
             r.reason = format!("ended by overflow: {why}");
             let mut d = decision(now, "overflow_ended", why);
-            if let Some(m) = message {
-                d.detail = format!("{}; message to the customer: {m}", d.detail);
+            if let Some(m) = &message {
+                d.detail = format!("{}{}{m}", d.detail, crate::delivery::OVERFLOW_MESSAGE);
             }
             r.record(d);
-            try_apply(deps, &[set_conv(&conv, ConversationState::Closed, r, now)]).await?;
+            if try_apply(deps, &[set_conv(&conv, ConversationState::Closed, r, now)]).await?
+                && let Some(m) = message
+            {
+                crate::delivery::overflow_message(deps, &conv, &m).await;
+            }
             Ok(())
         }
         Choice::Queue { queue, why } => {
@@ -1203,6 +1225,123 @@ pub async fn end(deps: &RoutingDeps, agent: &AgentId, id: &ConversationId) -> Re
     }
     if released {
         distribute_agent(deps, agent).await?;
+    }
+    load(deps, id).await
+}
+
+/// Where a transfer sends a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferTo {
+    Queue(QueueId),
+    Agent(AgentId),
+}
+
+/// The agent holding a conversation hands it on: to a queue (it waits
+/// there and is offered as usual) or straight to an agent (offered to them,
+/// in pick mode assigned, when their presence and capacity allow it now).
+/// The sender's capacity is released in the same write.
+pub async fn transfer(
+    deps: &RoutingDeps,
+    agent: &AgentId,
+    id: &ConversationId,
+    to: TransferTo,
+) -> Result<Conversation> {
+    let conv = load(deps, id).await?;
+    let mut r = conv.routing.clone().unwrap_or_default();
+    if conv.state != ConversationState::Assigned || r.agent.as_ref() != Some(agent) {
+        return Err(RoutingError::Conflict(format!(
+            "conversation {id} is not assigned to you"
+        )));
+    }
+    let Some(ws) = (match &r.workstream {
+        Some(w) => deps.workstreams.get_workstream(w).await?,
+        None => None,
+    }) else {
+        return Err(RoutingError::Conflict(format!(
+            "conversation {id} has no workstream to route it in"
+        )));
+    };
+    let now = deps.clock.now();
+    let mut ops = Vec::new();
+    if r.holds_capacity {
+        ops.push(release_op(&r, agent, now));
+    }
+    r.holds_capacity = false;
+    r.agent = None;
+    r.offer = None;
+    r.assigned_at = None;
+    match to {
+        TransferTo::Queue(qid) => {
+            let queue = deps
+                .config
+                .get_queue(&qid)
+                .await?
+                .ok_or_else(|| RoutingError::NotFound(format!("no queue {qid}")))?;
+            r.record(decision(
+                now,
+                "transferred",
+                format!("{agent} transferred it to queue {qid}"),
+            ));
+            let q = queued(
+                &conv,
+                r,
+                &queue,
+                &ws,
+                &format!("transferred by {agent}"),
+                now,
+                false,
+            );
+            ops.extend(queue_ops(&conv, q, now));
+            if !try_apply(deps, &ops).await? {
+                return Err(RoutingError::Conflict(format!(
+                    "conversation {id} changed meanwhile; try again"
+                )));
+            }
+            distribute_agent(deps, agent).await?;
+            distribute_conversation(deps, id).await?;
+        }
+        TransferTo::Agent(to) => {
+            if &to == agent {
+                return Err(RoutingError::Conflict("it is yours already".into()));
+            }
+            let target = deps
+                .config
+                .get_agent(&to)
+                .await?
+                .ok_or_else(|| RoutingError::NotFound(format!("no agent {to}")))?;
+            let dist = &ws.distribution;
+            r.record(decision(
+                now,
+                "transferred",
+                format!("{agent} transferred it to {to}"),
+            ));
+            let need = need(&r, dist, now);
+            let d = decision(
+                now,
+                if dist.mode == Mode::Push {
+                    "offered"
+                } else {
+                    "assigned"
+                },
+                format!("transferred to {to} by {agent}"),
+            );
+            ops.extend(offer_ops(&conv, &target, &need, dist, r.clone(), d, now));
+            // offer_ops puts its conversation write first; ours must not repeat it.
+            if !try_apply(deps, &ops).await? {
+                let fresh = load(deps, id).await?;
+                return Err(RoutingError::Conflict(if fresh.rv != conv.rv {
+                    format!("conversation {id} changed meanwhile; try again")
+                } else {
+                    format!(
+                        "{to} cannot take it now (presence {}, {} of {} capacity used)",
+                        target.effective_presence().as_str(),
+                        target.load.used,
+                        target.agent.capacity
+                    )
+                }));
+            }
+            distribute_agent(deps, agent).await?;
+        }
     }
     load(deps, id).await
 }

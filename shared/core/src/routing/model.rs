@@ -666,7 +666,14 @@ pub struct Decision {
     /// Agents left out of `agents` (only the first ones are listed), by reason.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub more_agents: BTreeMap<String, u32>,
+    /// The routing version the write that recorded it created (what tells
+    /// a write's own decisions from earlier ones); [`UNWRITTEN`] until then.
+    #[serde(default)]
+    pub rv: u64,
 }
+
+/// A decision's `rv` before the write that records it.
+pub const UNWRITTEN: u64 = u64::MAX;
 
 /// Most decisions a conversation keeps (oldest dropped first).
 pub const MAX_DECISIONS: usize = 30;
@@ -678,6 +685,10 @@ pub const MAX_AGENTS_LISTED: usize = 25;
 pub struct Routing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workstream: Option<WorkstreamId>,
+    /// The customer's language as classification found it (automated
+    /// messages are chosen by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<QueueId>,
     #[serde(default)]

@@ -1,0 +1,807 @@
+//! `/agent/v1/...`: what an agent does all day. The caller is an agent
+//! (their bearer token under serve; the JWT's username and groups in AWS)
+//! and sees and acts only on conversations offered or assigned to them; a
+//! supervisor may see every conversation.
+
+use crate::channels::ChannelDeps;
+use crate::delivery::{self, DeliveryError};
+use crate::event::{EventKind, InboundEvent};
+use crate::feed;
+use crate::http_api::{HttpRequest, HttpResponse, Principal, SUPERVISOR_GROUP};
+use crate::ids::ConversationId;
+use crate::outbound::{Author, Content, Outbound, Status, window};
+use crate::ports::{Conversation, ConversationFilter, ConversationState};
+use crate::problem::Problem;
+use crate::routing::admin as ra;
+use crate::routing::engine::{self, RoutingDeps, TransferTo};
+use crate::routing::model::{AgentId, QueueId};
+use crate::secret::Secret;
+use crate::time::Millis;
+use http::{Method, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The group agents are in (AWS).
+pub const AGENT_GROUP: &str = "agent";
+
+/// How agents prove who they are.
+#[derive(Clone)]
+pub enum AgentAuth {
+    /// Bearer tokens issued by the admin API (serve), looked up by hash in
+    /// the secrets port.
+    Tokens,
+    /// A [`Principal`] whose username is the agent id, in the `agent` or
+    /// `supervisor` group (AWS: the JWT authorizer's claims).
+    Claims,
+}
+
+#[derive(Clone)]
+pub struct AgentDeps {
+    pub channels: ChannelDeps,
+    pub auth: AgentAuth,
+    /// How long new feed events are held back (see [`feed::read`]).
+    pub settle: Duration,
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub agent: AgentId,
+    pub supervisor: bool,
+}
+
+/// What an issued token stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TokenGrant {
+    agent_id: AgentId,
+    #[serde(default)]
+    supervisor: bool,
+}
+
+fn token_secret_name(token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    format!("switchboard/agent-tokens/{}", hex::encode(digest))
+}
+
+/// Issue a bearer token for an agent (shown once; only its hash is kept).
+pub async fn issue_token(
+    deps: &ChannelDeps,
+    agent: &AgentId,
+    supervisor: bool,
+) -> Result<Secret, Problem> {
+    ra::get_agent(&deps.routing_deps(), agent).await?;
+    let token = Secret::new(format!("sbat_{}", Secret::generate(40).expose()));
+    let grant = TokenGrant {
+        agent_id: agent.clone(),
+        supervisor,
+    };
+    let value = Secret::new(serde_json::to_string(&grant).unwrap_or_default());
+    deps.secrets
+        .put(&token_secret_name(token.expose()), &value)
+        .await
+        .map_err(|e| Problem::unavailable(e.to_string()))?;
+    Ok(token)
+}
+
+fn unauthenticated(detail: &str) -> Problem {
+    Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "Unauthenticated",
+        detail,
+    )
+}
+
+async fn caller(deps: &AgentDeps, req: &HttpRequest) -> Result<Caller, Problem> {
+    match deps.auth {
+        AgentAuth::Tokens => {
+            let token = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or_else(|| unauthenticated("send Authorization: Bearer <agent token>"))?;
+            let grant = deps
+                .channels
+                .secrets
+                .get(&token_secret_name(token))
+                .await
+                .map_err(|e| Problem::unavailable(e.to_string()))?
+                .and_then(|s| serde_json::from_str::<TokenGrant>(s.expose()).ok())
+                .ok_or_else(|| unauthenticated("the agent token is not valid"))?;
+            Ok(Caller {
+                agent: grant.agent_id,
+                supervisor: grant.supervisor,
+            })
+        }
+        AgentAuth::Claims => {
+            let p = req.extensions().get::<Principal>().ok_or_else(|| {
+                unauthenticated("sign in: this API needs a token from the stack's user pool")
+            })?;
+            let supervisor = p.groups.iter().any(|g| g == SUPERVISOR_GROUP);
+            if !supervisor && !p.groups.iter().any(|g| g == AGENT_GROUP) {
+                return Err(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "Forbidden",
+                    format!("{} is not in the agent or supervisor group", p.subject),
+                ));
+            }
+            let name = p.username.clone().unwrap_or_else(|| p.subject.clone());
+            let agent = AgentId::parse(name.as_str()).map_err(|_| {
+                Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "not_an_agent",
+                    "Not an agent",
+                    format!("user {name:?} is not an agent id; sign in as the agent"),
+                )
+            })?;
+            Ok(Caller { agent, supervisor })
+        }
+    }
+}
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut r = http::Response::new(bytes::Bytes::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Problem> {
+    let bytes: &[u8] = if req.body().is_empty() {
+        b"{}"
+    } else {
+        req.body()
+    };
+    serde_json::from_slice(bytes).map_err(|e| {
+        Problem::bad_request(
+            "invalid_body",
+            format!("the request body is not what this route takes: {e}"),
+        )
+    })
+}
+
+fn not_allowed(allowed: &'static str) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+        format!("this route accepts {allowed}"),
+    )
+}
+
+fn query(req: &HttpRequest, key: &str) -> Option<String> {
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Whether the conversation is the caller's: offered or assigned to them
+/// (or in their wrap-up).
+fn is_mine(conv: &Conversation, me: &AgentId) -> bool {
+    let Some(r) = &conv.routing else { return false };
+    match conv.state {
+        ConversationState::Offered => r.offer.as_ref().is_some_and(|o| &o.agent == me),
+        ConversationState::Assigned | ConversationState::WrapUp => r.agent.as_ref() == Some(me),
+        _ => false,
+    }
+}
+
+/// The conversation if the caller may see it; 404 otherwise (whether it
+/// exists is not theirs to know).
+async fn visible(
+    r: &RoutingDeps,
+    who: &Caller,
+    id: &ConversationId,
+) -> Result<Conversation, Problem> {
+    let conv = r.conversations.get_conversation(id).await?;
+    match conv {
+        Some(c) if who.supervisor || is_mine(&c, &who.agent) => Ok(c),
+        // A closed conversation stays readable by the agent who had it.
+        Some(c)
+            if c.state == ConversationState::Closed
+                && c.routing.as_ref().and_then(|r| r.agent.as_ref()) == Some(&who.agent) =>
+        {
+            Ok(c)
+        }
+        _ => Err(Problem::not_found(format!(
+            "no conversation {id} offered or assigned to you"
+        ))),
+    }
+}
+
+pub async fn handle(deps: &AgentDeps, req: &HttpRequest) -> HttpResponse {
+    use tracing::Instrument;
+    let span = tracing::info_span!("agent_request", agent_id = tracing::field::Empty);
+    match route(deps, req).instrument(span).await {
+        Ok(r) => r,
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Problem> {
+    let who = caller(deps, req).await?;
+    let path = req.uri().path().trim_end_matches('/');
+    let rest = path
+        .strip_prefix("/agent/v1/")
+        .ok_or_else(|| Problem::not_found("no such route"))?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let r = deps.channels.routing_deps();
+    let m = req.method().clone();
+    tracing::Span::current().record("agent_id", tracing::field::display(&who.agent));
+    match (segments.as_slice(), m) {
+        (["presence"], Method::GET) => Ok(json(
+            StatusCode::OK,
+            &presence(&ra::get_agent(&r, &who.agent).await?),
+        )),
+        (["presence"], Method::PUT) => Ok(json(
+            StatusCode::OK,
+            &presence(&ra::put_presence(&r, &who.agent, body(req)?).await?),
+        )),
+        (["presence"], _) => Err(not_allowed("GET, PUT")),
+        (["events"], Method::GET) => {
+            let wait = match query(req, "wait") {
+                Some(w) => w.parse::<u64>().ok().filter(|w| *w <= 25).ok_or_else(|| {
+                    Problem::bad_request("invalid_wait", "wait is a number of seconds from 0 to 25")
+                })?,
+                None => 0,
+            };
+            let after = query(req, "after").filter(|a| !a.is_empty());
+            if let Some(a) = &after
+                && (a.len() > 100 || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            {
+                return Err(Problem::bad_request(
+                    "invalid_cursor",
+                    "after is a cursor from an earlier answer",
+                ));
+            }
+            let (events, cursor) = feed::read(
+                r.streams.as_ref(),
+                r.clock.as_ref(),
+                &who.agent,
+                after.as_deref(),
+                Duration::from_secs(wait),
+                deps.settle,
+            )
+            .await?;
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({"events": events, "cursor": cursor}),
+            ))
+        }
+        (["events"], _) => Err(not_allowed("GET")),
+        (["conversations"], Method::GET) => {
+            let states = match query(req, "state") {
+                Some(s) => vec![ConversationState::parse(&s).ok_or_else(|| {
+                    Problem::bad_request(
+                        "invalid_state",
+                        format!(
+                            "state {s:?} is not one of offered, assigned, wrap_up, waiting, closed"
+                        ),
+                    )
+                })?],
+                None => vec![
+                    ConversationState::Offered,
+                    ConversationState::Assigned,
+                    ConversationState::WrapUp,
+                ],
+            };
+            let mut out = Vec::new();
+            for st in states {
+                let list = r
+                    .conversations
+                    .list_conversations(&ConversationFilter {
+                        state: Some(st),
+                        limit: Some(1000),
+                        ..Default::default()
+                    })
+                    .await?;
+                out.extend(list.into_iter().filter(|c| {
+                    who.supervisor
+                        || is_mine(c, &who.agent)
+                        || (c.state == ConversationState::Closed
+                            && c.routing.as_ref().and_then(|r| r.agent.as_ref())
+                                == Some(&who.agent))
+                }));
+            }
+            let views: Vec<_> = out.iter().map(summary).collect();
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({"conversations": views}),
+            ))
+        }
+        (["conversations"], _) => Err(not_allowed("GET")),
+        (["conversations", id], Method::GET) => {
+            let id = ConversationId::parse(*id)?;
+            let conv = visible(&r, &who, &id).await?;
+            Ok(json(StatusCode::OK, &detail(&r, &conv).await?))
+        }
+        (["conversations", _], _) => Err(not_allowed("GET")),
+        (["conversations", id, action], Method::POST) => {
+            let id = ConversationId::parse(*id)?;
+            conversation_action(deps, &r, &who, &id, action, req).await
+        }
+        (["conversations", _, _], _) => Err(not_allowed("POST")),
+        _ => Err(Problem::not_found(format!("no route {path}"))),
+    }
+}
+
+async fn conversation_action(
+    deps: &AgentDeps,
+    r: &RoutingDeps,
+    who: &Caller,
+    id: &ConversationId,
+    action: &str,
+    req: &HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let _ = deps;
+    let me = &who.agent;
+    match action {
+        "accept" => {
+            let c = engine::accept(r, me, id).await?;
+            Ok(json(StatusCode::OK, &summary(&c)))
+        }
+        "decline" => {
+            engine::decline(r, me, id, false).await?;
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({"id": id, "declined": true}),
+            ))
+        }
+        "transfer" => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Transfer {
+                queue_id: Option<QueueId>,
+                agent_id: Option<AgentId>,
+            }
+            visible(r, who, id).await?;
+            let t: Transfer = body(req)?;
+            let to = match (t.queue_id, t.agent_id) {
+                (Some(q), None) => TransferTo::Queue(q),
+                (None, Some(a)) => TransferTo::Agent(a),
+                _ => {
+                    return Err(Problem::bad_request(
+                        "invalid_transfer",
+                        "give exactly one of queue_id or agent_id",
+                    ));
+                }
+            };
+            let c = engine::transfer(r, me, id, to).await?;
+            Ok(json(StatusCode::OK, &summary(&c)))
+        }
+        "end" => {
+            visible(r, who, id).await?;
+            let c = engine::end(r, me, id).await?;
+            Ok(json(StatusCode::OK, &summary(&c)))
+        }
+        "close" => {
+            let conv = visible(r, who, id).await?;
+            if !conv.state.is_open() {
+                return Err(closed(id));
+            }
+            let c = engine::close(r, id, &format!("closed by {me}")).await?;
+            Ok(json(StatusCode::OK, &summary(&c)))
+        }
+        "messages" => reply(deps, r, who, id, req).await,
+        "typing" => {
+            let conv = visible(r, who, id).await?;
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Typing {
+                #[serde(default = "yes")]
+                on: bool,
+                #[serde(default)]
+                seen: bool,
+            }
+            fn yes() -> bool {
+                true
+            }
+            let t: Typing = body(req)?;
+            let action = match (t.seen, t.on) {
+                (true, _) => "mark_seen",
+                (false, true) => "typing_on",
+                (false, false) => "typing_off",
+            };
+            sender_action(deps, &conv, action).await?;
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({"id": id, "sender_action": action}),
+            ))
+        }
+        _ => Err(Problem::not_found(format!("no action {action:?}"))),
+    }
+}
+
+fn closed(id: &ConversationId) -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "conversation_closed",
+        "Conversation closed",
+        format!("conversation {id} is closed"),
+    )
+}
+
+/// What an agent's reply may be.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reply {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    attachment: Option<ReplyAttachment>,
+    #[serde(default)]
+    quick_replies: Vec<crate::outbound::QuickReply>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyAttachment {
+    #[serde(rename = "type")]
+    kind: crate::outbound::AttachmentKind,
+    url: String,
+}
+
+fn unprocessable(code: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, title, detail)
+}
+
+async fn reply(
+    deps: &AgentDeps,
+    r: &RoutingDeps,
+    who: &Caller,
+    id: &ConversationId,
+    req: &HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let conv = visible(r, who, id).await?;
+    if !conv.state.is_open() {
+        return Err(closed(id));
+    }
+    let mine = conv.routing.as_ref().and_then(|r| r.agent.as_ref()) == Some(&who.agent);
+    if !mine || conv.state == ConversationState::Offered {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "not_assigned",
+            "Not assigned to you",
+            format!("conversation {id} is not assigned to you; accept the offer first"),
+        ));
+    }
+    let input: Reply = body(req)?;
+    let content = match (input.text, input.attachment) {
+        (Some(text), None) => Content::Text {
+            text,
+            quick_replies: input.quick_replies,
+        },
+        (None, Some(a)) => Content::Attachment {
+            kind: a.kind,
+            url: a.url,
+            quick_replies: input.quick_replies,
+        },
+        _ => {
+            return Err(Problem::bad_request(
+                "invalid_body",
+                "give either text or attachment: {type, url}",
+            ));
+        }
+    };
+    content.check().map_err(|e| {
+        let code = match e {
+            crate::outbound::ContentError::TooLong(_) => "text_too_long",
+            crate::outbound::ContentError::NotHttps(_) => "attachment_url_not_https",
+            crate::outbound::ContentError::Empty => "empty_message",
+            crate::outbound::ContentError::QuickReplies => "invalid_quick_replies",
+        };
+        unprocessable(code, "Message not sendable", e.to_string())
+    })?;
+    let ws = match conv.routing.as_ref().and_then(|r| r.workstream.as_ref()) {
+        Some(w) => r.workstreams.get_workstream(w).await?,
+        None => None,
+    };
+    let tag = ws.as_ref().is_some_and(|w| w.features.human_agent_tag);
+    if matches!(content, Content::Attachment { .. })
+        && ws.as_ref().is_some_and(|w| !w.features.agent_attachments)
+    {
+        return Err(unprocessable(
+            "attachments_disabled",
+            "Attachments are off",
+            "this workstream does not let agents send attachments",
+        ));
+    }
+    let author = Author::Agent {
+        agent_id: who.agent.to_string(),
+    };
+    if let Err(closed) = window(conv.last_customer_message_at, r.clock.now(), &author, tag) {
+        return Err(unprocessable(
+            "messaging_window_closed",
+            "Messaging window closed",
+            closed.reason.clone(),
+        )
+        .with("closed_at", closed.closed_at.to_rfc3339()));
+    }
+    let _ = deps;
+    let m = delivery::enqueue(r, &conv, author, content)
+        .await
+        .map_err(|e| match e {
+            DeliveryError::Store(s) => Problem::from(s),
+            DeliveryError::Queue(q) => {
+                Problem::unavailable(format!("the message was not queued ({q}); send it again"))
+            }
+        })?;
+    Ok(json(
+        StatusCode::ACCEPTED,
+        &serde_json::json!({"id": m.id, "status": "queued", "conversation_id": id}),
+    ))
+}
+
+/// Typing indicators and mark-seen go straight to the Send API (they are
+/// not messages and are not queued); a failure is answered 502.
+async fn sender_action(deps: &AgentDeps, conv: &Conversation, action: &str) -> Result<(), Problem> {
+    let ch = &deps.channels;
+    if window(
+        conv.last_customer_message_at,
+        ch.clock.now(),
+        &Author::Survey,
+        false,
+    )
+    .is_err()
+    {
+        return Err(unprocessable(
+            "messaging_window_closed",
+            "Messaging window closed",
+            "sender actions need the 24-hour window",
+        ));
+    }
+    let token = match ch
+        .accounts
+        .get_page(&conv.page_id)
+        .await?
+        .and_then(|p| p.access_token_ref)
+    {
+        Some(name) => ch
+            .secrets
+            .get(&name)
+            .await
+            .map_err(|e| Problem::unavailable(e.to_string()))?,
+        None => None,
+    }
+    .ok_or_else(|| {
+        Problem::new(
+            StatusCode::CONFLICT,
+            "page_token_missing",
+            "Page token missing",
+            "the page has no access token; connect it again",
+        )
+    })?;
+    let body = serde_json::json!({"recipient": {"id": conv.psid}, "sender_action": action});
+    ch.graph
+        .send_message(&conv.page_id, &token, &body)
+        .await
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "graph_error",
+                "Meta refused it",
+                crate::graph::GraphError::explain(&e),
+            )
+        })?;
+    Ok(())
+}
+
+fn presence(a: &crate::routing::model::AgentState) -> serde_json::Value {
+    serde_json::json!({
+        "agent_id": a.agent.id,
+        "status": a.presence.status,
+        "label": a.presence.label,
+        "effective": a.effective_presence(),
+        "used_capacity": a.load.used,
+        "capacity": a.agent.capacity,
+    })
+}
+
+fn summary(c: &Conversation) -> serde_json::Value {
+    let r = c.routing.clone().unwrap_or_default();
+    serde_json::json!({
+        "id": c.id,
+        "state": c.state,
+        "page_id": c.page_id,
+        "contact_id": c.contact_id,
+        "queue_id": r.queue,
+        "workstream_id": r.workstream,
+        "agent_id": r.agent,
+        "offer_expires_at": r.offer.as_ref().map(|o| o.expires_at.to_rfc3339()),
+        "last_customer_message_at": c.last_customer_message_at.map(|t| t.to_rfc3339()),
+        "created_at": c.created_at.to_rfc3339(),
+        "closed_at": c.closed_at.map(|t| t.to_rfc3339()),
+    })
+}
+
+async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<serde_json::Value, Problem> {
+    let events = r.conversations.timeline(&conv.id).await?;
+    let outbound = r.outbound.list_outbound(&conv.id).await?;
+    let ws = match conv.routing.as_ref().and_then(|r| r.workstream.as_ref()) {
+        Some(w) => r.workstreams.get_workstream(w).await?,
+        None => None,
+    };
+    let contact = r.conversations.get_contact(&conv.contact_id).await?;
+    let surveys = r
+        .streams
+        .read_entries(&delivery::survey_stream(&conv.id), None, 10)
+        .await?
+        .into_iter()
+        .map(|e| e.data)
+        .collect::<Vec<_>>();
+    let attachments_on = ws.as_ref().is_none_or(|w| w.features.customer_attachments);
+    let mut v = summary(conv);
+    v["transcript"] = serde_json::to_value(transcript(conv, &events, &outbound, attachments_on))
+        .unwrap_or_default();
+    v["contact"] = serde_json::to_value(contact).unwrap_or_default();
+    v["survey"] = surveys.last().cloned().unwrap_or_default();
+    Ok(v)
+}
+
+/// One line of a transcript.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Entry {
+    #[serde(with = "crate::time::rfc3339")]
+    pub at: Millis,
+    /// customer, agent, automated, survey, page_inbox, system.
+    pub from: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<serde_json::Value>,
+    /// For outbound messages: queued, sent, delivered, read, failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbound_id: Option<crate::ids::OutboundId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Entry {
+    fn new(at: Millis, from: &'static str) -> Self {
+        Self {
+            at,
+            from,
+            text: None,
+            attachments: None,
+            status: None,
+            outbound_id: None,
+            agent_id: None,
+            failure: None,
+            note: None,
+        }
+    }
+}
+
+/// The conversation as the agent reads it: customer messages, the Page
+/// inbox's, ours with their status (receipts applied), and routing's steps.
+/// Our own echoes are not shown a second time.
+pub fn transcript(
+    conv: &Conversation,
+    events: &[InboundEvent],
+    outbound: &[Outbound],
+    customer_attachments: bool,
+) -> Vec<Entry> {
+    let ours_mid: std::collections::HashSet<&str> = outbound
+        .iter()
+        .filter_map(|m| match &m.status {
+            Status::Sent { message_id, .. } => Some(message_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let ours_id: std::collections::HashSet<&str> = outbound.iter().map(|m| m.id.as_str()).collect();
+    let mut delivered_wm = i64::MIN;
+    let mut read_wm = i64::MIN;
+    let mut delivered_mids = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for e in events {
+        match e.kind {
+            EventKind::Delivery => {
+                delivered_wm = delivered_wm.max(e.watermark.unwrap_or(i64::MIN));
+                delivered_mids.extend(e.mids.iter().map(String::as_str));
+            }
+            EventKind::Read => read_wm = read_wm.max(e.watermark.unwrap_or(i64::MIN)),
+            EventKind::Echo => {
+                let ours = e.metadata.as_deref().is_some_and(|m| ours_id.contains(m))
+                    || e.mid.as_deref().is_some_and(|m| ours_mid.contains(m));
+                if !ours {
+                    let mut en = Entry::new(e.timestamp, "page_inbox");
+                    en.text = e.text.clone();
+                    en.note = e
+                        .app_id
+                        .as_ref()
+                        .map(|a| format!("sent by app {a} or the Page inbox"));
+                    out.push(en);
+                }
+            }
+            k if k.is_customer_activity() => {
+                let mut en = Entry::new(e.timestamp, "customer");
+                en.text = e.text.clone().or_else(|| {
+                    e.postback
+                        .as_ref()
+                        .map(|p| p.title.clone().unwrap_or_default())
+                });
+                if !e.attachments.is_empty() {
+                    if customer_attachments {
+                        en.attachments = serde_json::to_value(&e.attachments).ok();
+                        en.note = Some(
+                            "attachment links come from Meta and expire; open them soon".into(),
+                        );
+                    } else {
+                        en.note = Some(format!(
+                            "the customer sent {} attachment(s); this workstream does not deliver them to agents",
+                            e.attachments.len()
+                        ));
+                    }
+                }
+                out.push(en);
+            }
+            _ => {}
+        }
+    }
+    for m in outbound {
+        let mut en = Entry::new(
+            m.created_at,
+            match &m.author {
+                Author::Agent { .. } => "agent",
+                Author::Automated { .. } => "automated",
+                Author::Survey => "survey",
+            },
+        );
+        if let Author::Agent { agent_id } = &m.author {
+            en.agent_id = Some(agent_id.clone());
+        }
+        match &m.content {
+            Content::Text { text, .. } => en.text = Some(text.clone()),
+            Content::Attachment { kind, url, .. } => {
+                en.attachments = Some(serde_json::json!([{"type": kind, "url": url}]))
+            }
+        }
+        en.outbound_id = Some(m.id.clone());
+        en.status = Some(match &m.status {
+            Status::Queued => "queued",
+            Status::Sent { at, message_id, .. } => {
+                if at.0 <= read_wm {
+                    "read"
+                } else if at.0 <= delivered_wm || delivered_mids.contains(message_id.as_str()) {
+                    "delivered"
+                } else {
+                    "sent"
+                }
+            }
+            Status::Failed {
+                code,
+                subcode,
+                reason,
+                ..
+            } => {
+                en.failure =
+                    Some(serde_json::json!({"code": code, "subcode": subcode, "reason": reason}));
+                "failed"
+            }
+        });
+        out.push(en);
+    }
+    if let Some(r) = &conv.routing {
+        for d in &r.decisions {
+            let mut en = Entry::new(d.at, "system");
+            en.text = Some(format!("{}: {}", d.step, d.detail));
+            out.push(en);
+        }
+    }
+    out.sort_by_key(|e| e.at);
+    out
+}

@@ -1,0 +1,413 @@
+//! Putting messages on their way to the customer, and what routing changes
+//! cause: the outbound record (`queued`) then the outbound queue (group per
+//! conversation, so a conversation's messages keep their order); automated
+//! messages and the survey; agents' feed events.
+
+use crate::feed;
+use crate::ids::{ConversationId, OutboundId};
+use crate::outbound::{Author, Content, Outbound, QuickReply, Status, window};
+use crate::ports::{Conversation, ConversationState, OutgoingMessage, RoutingOp, StoreError};
+use crate::routing::RoutingDeps;
+use crate::routing::model::Routing;
+use crate::workstreams::{Trigger, Workstream};
+use serde::{Deserialize, Serialize};
+
+/// What the outbound queue carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub outbound_id: OutboundId,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the outbound queue did not take the message: {0}")]
+    Queue(String),
+}
+
+/// Record a message `queued` and put it on the outbound queue. When the
+/// queue refuses it, the record is failed (the agent sees it and may send
+/// again) and the error returned.
+pub async fn enqueue(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    author: Author,
+    content: Content,
+) -> Result<Outbound, DeliveryError> {
+    let m = Outbound {
+        id: OutboundId::generate(),
+        conversation_id: conv.id.clone(),
+        page_id: conv.page_id.clone(),
+        psid: conv.psid.clone(),
+        author,
+        content,
+        status: Status::Queued,
+        attempts: 0,
+        created_at: deps.clock.now(),
+    };
+    let body = serde_json::to_string(&OutboxMessage {
+        outbound_id: m.id.clone(),
+    })
+    .unwrap_or_default();
+    let msg = OutgoingMessage {
+        group: conv.id.to_string(),
+        dedup_id: m.id.to_string(),
+        body,
+    };
+    let Some(outbox) = &deps.outbox else {
+        return Err(DeliveryError::Queue(
+            "this deployment has no outbound queue".into(),
+        ));
+    };
+    deps.outbound.put_outbound(&m).await?;
+    let refused = match outbox.send_batch(std::slice::from_ref(&msg)).await {
+        Ok(f) if f.is_empty() => None,
+        Ok(f) => Some(f[0].message.clone()),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(why) = refused {
+        let failed = Status::Failed {
+            code: None,
+            subcode: None,
+            reason: format!("Not sent: the outbound queue did not take it ({why}); send it again."),
+            at: deps.clock.now(),
+        };
+        let _ = deps.outbound.finish_outbound(&m.id, &failed).await;
+        return Err(DeliveryError::Queue(why));
+    }
+    crate::metrics::count("MessagesQueued", 1);
+    Ok(m)
+}
+
+/// Send the workstream's automated message for `trigger`, if it has one and
+/// the 24-hour window is open (never tagged). Best effort: logged on failure.
+pub async fn automated(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    ws: &Workstream,
+    trigger: Trigger,
+    vars: &[(&str, &str)],
+) {
+    let language = conv.routing.as_ref().and_then(|r| r.language.as_deref());
+    let Some(text) = ws.automated(trigger, language, vars) else {
+        return;
+    };
+    let author = Author::Automated {
+        message: trigger.as_str().to_string(),
+    };
+    send_best_effort(
+        deps,
+        conv,
+        author,
+        Content::Text {
+            text,
+            quick_replies: Vec::new(),
+        },
+    )
+    .await;
+}
+
+async fn send_best_effort(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    author: Author,
+    content: Content,
+) {
+    if let Err(closed) = window(
+        conv.last_customer_message_at,
+        deps.clock.now(),
+        &author,
+        false,
+    ) {
+        tracing::info!(conversation_id = %conv.id, reason = %closed.reason, "automated message not sent");
+        return;
+    }
+    if let Err(e) = content.check() {
+        tracing::warn!(conversation_id = %conv.id, error = %e, "automated message not sent");
+        return;
+    }
+    if let Err(e) = enqueue(deps, conv, author, content).await {
+        tracing::warn!(conversation_id = %conv.id, error = %e, "automated message not queued");
+    }
+}
+
+/// How the routing diagnostics introduce an overflow's own message.
+pub const OVERFLOW_MESSAGE: &str = "; message to the customer: ";
+
+/// Send an overflow's own message (automated, inside the 24-hour window only).
+pub async fn overflow_message(deps: &RoutingDeps, conv: &Conversation, text: &str) {
+    overflow_message_as(deps, conv, "overflow", text).await
+}
+
+/// Send a fixed automated text (inside the 24-hour window only).
+pub async fn overflow_message_as(deps: &RoutingDeps, conv: &Conversation, kind: &str, text: &str) {
+    let author = Author::Automated {
+        message: kind.to_string(),
+    };
+    let content = Content::Text {
+        text: text.to_string(),
+        quick_replies: Vec::new(),
+    };
+    send_best_effort(deps, conv, author, content).await;
+}
+
+/// The survey's quick-reply payload prefix: `SURVEY:{conversation}:{score}`.
+pub const SURVEY_PAYLOAD: &str = "SURVEY:";
+
+/// Send the post-conversation survey (inside the 24-hour window only).
+pub async fn survey(deps: &RoutingDeps, conv: &Conversation, ws: &Workstream) {
+    let Some(s) = &ws.survey else { return };
+    let content = match &s.link {
+        Some(link) => Content::Text {
+            text: format!(
+                "{} {}",
+                s.question,
+                link.replace("{ConversationId}", conv.id.as_str())
+            ),
+            quick_replies: Vec::new(),
+        },
+        None => Content::Text {
+            text: s.question.clone(),
+            quick_replies: (1..=5)
+                .map(|n| QuickReply {
+                    title: n.to_string(),
+                    payload: format!("{SURVEY_PAYLOAD}{}:{n}", conv.id),
+                })
+                .collect(),
+        },
+    };
+    send_best_effort(deps, conv, Author::Survey, content).await;
+}
+
+/// Every survey answer, oldest first (the admin API lists them).
+pub const SURVEYS_STREAM: &str = "surveys";
+
+/// The answers to one conversation's survey.
+pub fn survey_stream(id: &ConversationId) -> String {
+    format!("survey:{id}")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyAnswer {
+    pub conversation_id: ConversationId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workstream: Option<crate::workstreams::WorkstreamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<crate::routing::model::AgentId>,
+    pub score: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mid: Option<String>,
+    #[serde(with = "crate::time::rfc3339")]
+    pub answered_at: crate::time::Millis,
+}
+
+/// A survey answer in a quick reply's payload: (conversation, score 1-5).
+pub fn survey_answer(payload: &str) -> Option<(ConversationId, u8)> {
+    let rest = payload.strip_prefix(SURVEY_PAYLOAD)?;
+    let (conv, score) = rest.rsplit_once(':')?;
+    let score: u8 = score.parse().ok().filter(|s| (1..=5).contains(s))?;
+    Some((ConversationId::parse(conv).ok()?, score))
+}
+
+/// The steps this write (the one that makes routing version `rv`) added.
+fn new_steps(r: &Routing, rv: u64) -> Vec<&str> {
+    r.decisions
+        .iter()
+        .filter(|d| d.rv == rv)
+        .map(|d| d.step.as_str())
+        .collect()
+}
+
+/// What a successful routing write causes outside the store: the agents'
+/// feed events and the automated messages and survey. Best effort.
+pub async fn after_apply(deps: &RoutingDeps, ops: &[RoutingOp]) {
+    let Some((id, state, r, at, rv)) = ops.iter().find_map(|op| match op {
+        RoutingOp::Conversation {
+            id,
+            state,
+            routing,
+            at,
+            expect,
+            ..
+        } => Some((id, *state, routing.as_ref(), *at, expect + 1)),
+        _ => None,
+    }) else {
+        return;
+    };
+    let released: Option<&crate::routing::model::AgentId> = ops.iter().find_map(|op| match op {
+        RoutingOp::Release { agent, .. } => Some(agent),
+        _ => None,
+    });
+    let steps = new_steps(r, rv);
+    if steps.is_empty() {
+        return;
+    }
+    let publish =
+        |agent: &crate::routing::model::AgentId, kind: &'static str, data: serde_json::Value| {
+            let agent = agent.clone();
+            let id = id.clone();
+            async move {
+                feed::publish(
+                    deps.streams.as_ref(),
+                    deps.clock.as_ref(),
+                    &agent,
+                    kind,
+                    format!("{kind}:{id}:{}", at.0),
+                    Some(&id),
+                    data,
+                )
+                .await
+            }
+        };
+    // Agents first: they are waiting on it.
+    for step in &steps {
+        match *step {
+            "offered" => {
+                if let Some(o) = &r.offer {
+                    publish(
+                        &o.agent,
+                        "offer",
+                        serde_json::json!({"expires_at": o.expires_at.to_rfc3339(), "queue_id": r.queue}),
+                    )
+                    .await;
+                }
+            }
+            "assigned" | "accepted" => {
+                if let Some(a) = &r.agent {
+                    publish(a, "assigned", serde_json::json!({"queue_id": r.queue})).await;
+                }
+            }
+            "declined" | "offer_expired" => {
+                if let Some(a) = released {
+                    publish(a, "offer_withdrawn", serde_json::json!({"reason": step})).await;
+                }
+            }
+            "transferred" => {
+                if let Some(a) = released {
+                    publish(
+                        a,
+                        "transferred",
+                        serde_json::json!({"to_queue": r.queue, "to_agent": r.agent}),
+                    )
+                    .await;
+                }
+            }
+            "closed" | "overflow_ended" => {
+                if let Some(a) = &r.agent {
+                    publish(a, "closed", serde_json::json!({"reason": r.reason})).await;
+                }
+            }
+            _ => {}
+        }
+    }
+    // Then the customer.
+    let mut triggers: Vec<Trigger> = Vec::new();
+    let all: Vec<Trigger> = steps
+        .iter()
+        .filter_map(|s| match *s {
+            "queued" if state == ConversationState::Waiting => {
+                let times = r.decisions.iter().filter(|d| d.step == "queued").count();
+                Some(if times > 1 {
+                    Trigger::Transferred
+                } else {
+                    Trigger::Queued
+                })
+            }
+            "accepted" | "assigned" => Some(Trigger::Assigned),
+            "transferred" => Some(Trigger::Transferred),
+            "ended" => Some(Trigger::Ended),
+            "closed" if r.reason.contains("no activity") => Some(Trigger::ClosedInactive),
+            // Unless the queue's overflow has a message of its own (the engine sends it).
+            "overflow_ended"
+                if r.reason.contains("hours")
+                    && !r
+                        .decisions
+                        .iter()
+                        .any(|d| d.rv == rv && d.detail.contains(OVERFLOW_MESSAGE)) =>
+            {
+                Some(Trigger::OutOfHours)
+            }
+            _ => None,
+        })
+        .collect();
+    for t in all {
+        if !triggers.contains(&t) {
+            triggers.push(t);
+        }
+    }
+    // The survey asks about an agent's service: only when one took it.
+    let closing =
+        state == ConversationState::Closed && steps.contains(&"closed") && r.assigned_at.is_some();
+    if triggers.is_empty() && !closing {
+        return;
+    }
+    let (conv, ws) = match load_with_workstream(deps, id, r).await {
+        Some(x) => x,
+        None => return,
+    };
+    let agent_name = match &r.agent {
+        Some(a) => match deps.config.get_agent(a).await {
+            Ok(Some(s)) => s.agent.name.clone(),
+            _ => a.to_string(),
+        },
+        None => String::new(),
+    };
+    let queue_name = match &r.queue {
+        Some(q) => match deps.config.get_queue(q).await {
+            Ok(Some(q)) => q.name,
+            _ => q.to_string(),
+        },
+        None => String::new(),
+    };
+    let vars = [
+        ("{AgentName}", agent_name.as_str()),
+        ("{QueueName}", queue_name.as_str()),
+    ];
+    for t in triggers {
+        automated(deps, &conv, &ws, t, &vars).await;
+    }
+    if closing {
+        survey(deps, &conv, &ws).await;
+    }
+}
+
+async fn load_with_workstream(
+    deps: &RoutingDeps,
+    id: &ConversationId,
+    r: &Routing,
+) -> Option<(Conversation, Workstream)> {
+    let ws_id = r.workstream.as_ref()?;
+    let conv = deps
+        .conversations
+        .get_conversation(id)
+        .await
+        .ok()
+        .flatten()?;
+    let ws = deps
+        .workstreams
+        .get_workstream(ws_id)
+        .await
+        .ok()
+        .flatten()?;
+    Some((conv, ws))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survey_payloads() {
+        let id = ConversationId::generate();
+        assert_eq!(
+            survey_answer(&format!("SURVEY:{id}:4")),
+            Some((id.clone(), 4))
+        );
+        assert_eq!(survey_answer(&format!("SURVEY:{id}:9")), None);
+        assert_eq!(survey_answer("SURVEY:x"), None);
+        assert_eq!(survey_answer("OTHER:1"), None);
+    }
+}

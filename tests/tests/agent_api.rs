@@ -1,0 +1,592 @@
+//! The agent's day through the agent API, on the embedded store with the
+//! in-process queue and on DynamoDB + SQS + Secrets Manager (moto), with
+//! the fake Graph server recording what reaches Meta: offer in the feed,
+//! accept, reply (RESPONSE, recipient, text, token), our echo not shown
+//! twice and a Page-inbox echo shown, receipts, bad replies refused,
+//! another agent kept out, transfer, close, survey answered and listed.
+
+use bytes::Bytes;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_core::agent_api::{AgentAuth, AgentDeps};
+use switchboard_core::http_api::{AdminAuth, AdminDeps, HttpResponse, Services, dispatch};
+use switchboard_core::ingest::{IngestDeps, SecretCache};
+use switchboard_core::ports::Queue;
+use switchboard_core::router::{Processed, process_event};
+use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch};
+use switchboard_core::verify::VerifyDeps;
+use switchboard_core::{Clock, ManualClock, Millis};
+use switchboard_tests::fake_graph::FakeGraph;
+use switchboard_tests::*;
+
+const T0: i64 = 1_767_603_600_000;
+const TOKEN: &str = "EAAB-page-104857600000001";
+const ADMIN: &str = "agent-test-admin";
+const PSID: &str = "7700000000000951";
+
+struct Rig {
+    services: Services,
+    router: switchboard_core::routing::RoutingDeps,
+    sender: SenderDeps,
+    outbox: Arc<dyn Queue>,
+    clock: Arc<ManualClock>,
+    fake: FakeGraph,
+    _guard: Box<dyn std::any::Any + Send + Sync>,
+}
+
+fn call(
+    method: &str,
+    uri: &str,
+    bearer: &str,
+    body: Option<serde_json::Value>,
+) -> http::Request<Bytes> {
+    http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {bearer}"))
+        .body(body.map(|b| Bytes::from(b.to_string())).unwrap_or_default())
+        .unwrap()
+}
+
+fn messaging(ts: i64, inner: serde_json::Value) -> Vec<u8> {
+    serde_json::json!({"object": "page", "entry": [{"id": PAGE_1, "time": ts, "messaging": [inner]}]})
+        .to_string()
+        .into_bytes()
+}
+
+impl Rig {
+    async fn new(aws: bool) -> Self {
+        let (store, secrets, guard) = store_and_secrets(aws).await;
+        let (outbox, qguard): (Arc<dyn Queue>, Box<dyn std::any::Any + Send + Sync>) = if aws {
+            let q = sqs_queue(Default::default()).await;
+            (Arc::new(q.queue), Box::new(q.dlq))
+        } else {
+            let q = local_queue(Default::default());
+            (Arc::new(q.queue.clone()), Box::new(q))
+        };
+        let clock = Arc::new(ManualClock::new(Millis(T0)));
+        seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
+        let page = switchboard_core::ids::PageId::parse(PAGE_1).unwrap();
+        let token_name = switchboard_core::ports::page_token_name(&page);
+        secrets.put(&token_name, &secret(TOKEN)).await.unwrap();
+        let mut p = store.get_page(&page).await.unwrap().unwrap();
+        p.access_token_ref = Some(token_name);
+        store
+            .put_page(&p, switchboard_core::ports::WriteMode::Upsert)
+            .await
+            .unwrap();
+        let fake = FakeGraph::start().await;
+        let mut ch = channel_deps(store.clone(), secrets.clone(), clock.clone());
+        ch.graph = Arc::new(
+            switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap(),
+        );
+        ch.outbox = Some(outbox.clone());
+        let config = serde_json::json!({
+            "queues": [{"id": "general", "name": "General"}, {"id": "billing", "name": "Billing"}],
+            "agents": [
+                {"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 2, "queues": ["general"], "presence": "available"},
+                {"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 2, "queues": ["billing"], "presence": "available"}
+            ],
+            "workstreams": [{"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+                "distribution": {"fallback_queue": "general"},
+                "automated_messages": [
+                    {"trigger": "assigned", "text": "{AgentName} is here to help."},
+                    {"trigger": "transferred", "text": "Moving you to {QueueName}."}
+                ],
+                "survey": {"question": "How did we do?", "thanks": "Thank you!"}}]
+        });
+        let mut report = Default::default();
+        switchboard_core::channels::apply_routing(
+            &ch,
+            serde_json::from_value(config).unwrap(),
+            false,
+            &mut report,
+        )
+        .await
+        .unwrap();
+        let services = Services {
+            verify: VerifyDeps {
+                accounts: store.clone(),
+                clock: clock.clone(),
+            },
+            ingest: IngestDeps {
+                accounts: store.clone(),
+                secrets: secrets.clone(),
+                queue: outbox.clone(),
+                clock: clock.clone(),
+                cache: Arc::new(SecretCache::default()),
+            },
+            admin: AdminDeps {
+                channels: ch.clone(),
+                auth: AdminAuth::Bearer(secret(ADMIN)),
+            },
+            agent: AgentDeps {
+                channels: ch.clone(),
+                auth: AgentAuth::Tokens,
+                settle: Duration::ZERO,
+            },
+        };
+        Rig {
+            router: ch.routing_deps(),
+            sender: SenderDeps {
+                channels: ch,
+                outbound: store,
+            },
+            services,
+            outbox,
+            clock,
+            fake,
+            _guard: Box::new((guard, qguard)),
+        }
+    }
+
+    async fn http(
+        &self,
+        method: &str,
+        uri: &str,
+        bearer: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let r: HttpResponse = dispatch(&self.services, call(method, uri, bearer, body)).await;
+        let v = if r.body().is_empty() {
+            serde_json::Value::Null
+        } else {
+            body_json(&r)
+        };
+        (r.status().as_u16(), v)
+    }
+
+    async fn token(&self, agent: &str) -> String {
+        let (s, v) = self
+            .http(
+                "POST",
+                &format!("/admin/v1/agents/{agent}/tokens"),
+                ADMIN,
+                None,
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// Meta delivers an event: through the router (twice, as redeliveries may).
+    async fn deliver(&self, inner: serde_json::Value) -> Vec<Processed> {
+        let body = messaging(self.clock.now().0, inner);
+        let mut out = Vec::new();
+        for ev in
+            switchboard_core::ingest::split(&ACCOUNT.parse().unwrap(), &body, self.clock.now())
+                .unwrap()
+        {
+            let json = serde_json::to_string(&ev).unwrap();
+            out.push(process_event(&self.router, &json).await.unwrap());
+            process_event(&self.router, &json).await.unwrap();
+        }
+        out
+    }
+
+    async fn customer_says(&self, mid: &str, text: &str) {
+        self.deliver(
+            serde_json::json!({"sender": {"id": PSID}, "recipient": {"id": PAGE_1},
+            "timestamp": self.clock.now().0, "message": {"mid": mid, "text": text}}),
+        )
+        .await;
+    }
+
+    /// Run the sender over what is on the outbound queue; the messages sent.
+    async fn drain_sender(&self) -> usize {
+        let mut n = 0;
+        for _ in 0..5 {
+            let batch = self
+                .outbox
+                .receive(10, Duration::from_millis(300))
+                .await
+                .unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            let items: Vec<SendItem<'_>> = batch
+                .iter()
+                .map(|m| SendItem {
+                    message_id: &m.message_id,
+                    group: &m.group,
+                    body: &m.body,
+                    receive_count: m.receive_count,
+                })
+                .collect();
+            for (m, s) in batch.iter().zip(process_batch(&self.sender, &items).await) {
+                assert_eq!(s, Settle::Delete, "{}", m.body);
+                self.outbox.delete(&m.receipt).await.unwrap();
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// What reached the Send API (messages, not sender actions).
+    fn sent(&self) -> Vec<serde_json::Value> {
+        self.fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .map(|r| {
+                assert_eq!(
+                    r.authorization.as_deref(),
+                    Some(format!("Bearer {TOKEN}").as_str())
+                );
+                serde_json::from_str::<serde_json::Value>(&r.body).unwrap()
+            })
+            .filter(|b| b.get("message").is_some())
+            .collect()
+    }
+}
+
+async fn a_whole_conversation(aws: bool) {
+    let rig = Rig::new(aws).await;
+    let anna = rig.token("anna").await;
+    let bo = rig.token("bo").await;
+    let (s, _) = rig
+        .http("GET", "/agent/v1/presence", "not-a-token", None)
+        .await;
+    assert_eq!(s, 401);
+
+    rig.customer_says("m_agent_1", "Hi, where is my parcel?")
+        .await;
+    // The offer reaches anna's feed.
+    let (s, feed) = rig
+        .http("GET", "/agent/v1/events?wait=2", &anna, None)
+        .await;
+    assert_eq!(s, 200, "{feed}");
+    let offer = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "offer")
+        .cloned()
+        .expect("an offer event");
+    let conv = offer["conversation_id"].as_str().unwrap().to_string();
+    let cursor = feed["cursor"].as_str().unwrap().to_string();
+    let (_, list) = rig
+        .http("GET", "/agent/v1/conversations?state=offered", &anna, None)
+        .await;
+    assert_eq!(list["conversations"][0]["id"], conv.as_str());
+
+    // bo sees none of it.
+    for (m, path, body) in [
+        ("GET", format!("/agent/v1/conversations/{conv}"), None),
+        (
+            "POST",
+            format!("/agent/v1/conversations/{conv}/messages"),
+            Some(serde_json::json!({"text": "hi"})),
+        ),
+        (
+            "POST",
+            format!("/agent/v1/conversations/{conv}/accept"),
+            None,
+        ),
+    ] {
+        let (s, v) = rig.http(m, &path, &bo, body).await;
+        assert_eq!(s, 404, "{m} {path}: {v}");
+    }
+    let (_, list) = rig.http("GET", "/agent/v1/conversations", &bo, None).await;
+    assert_eq!(list["conversations"].as_array().unwrap().len(), 0);
+
+    // Replying before accepting is refused; accept; reply.
+    let reply = format!("/agent/v1/conversations/{conv}/messages");
+    let (s, _) = rig
+        .http(
+            "POST",
+            &reply,
+            &anna,
+            Some(serde_json::json!({"text": "hello"})),
+        )
+        .await;
+    assert_eq!(s, 409);
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/agent/v1/conversations/{conv}/accept"),
+            &anna,
+            None,
+        )
+        .await;
+    assert_eq!((s, v["state"].as_str()), (200, Some("assigned")), "{v}");
+    let (s, v) = rig
+        .http(
+            "POST",
+            &reply,
+            &anna,
+            Some(serde_json::json!({"text": "Hello, I am looking into it."})),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    assert_eq!(v["status"], "queued");
+    let ob = v["id"].as_str().unwrap().to_string();
+
+    // Bad replies: clear problems, nothing queued.
+    let long = "x".repeat(2001);
+    for (body, code) in [
+        (serde_json::json!({"text": long}), "text_too_long"),
+        (
+            serde_json::json!({"attachment": {"type": "image", "url": "http://example.com/a.png"}}),
+            "attachment_url_not_https",
+        ),
+        (
+            serde_json::json!({"text": "a", "attachment": {"type": "image", "url": "https://example.com/a.png"}}),
+            "invalid_body",
+        ),
+    ] {
+        let (s, v) = rig.http("POST", &reply, &anna, Some(body)).await;
+        assert!(s == 422 || s == 400, "{v}");
+        assert_eq!(v["code"], code, "{v}");
+    }
+
+    // The sender delivers the automated "assigned" message and the reply, in order.
+    assert_eq!(rig.drain_sender().await, 2);
+    let sent = rig.sent();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0]["message"]["text"], "Anna is here to help.");
+    assert_eq!(sent[1]["message"]["text"], "Hello, I am looking into it.");
+    for b in &sent {
+        assert_eq!(b["recipient"]["id"], PSID);
+        assert_eq!(b["messaging_type"], "RESPONSE");
+    }
+    assert_eq!(sent[1]["message"]["metadata"], ob.as_str());
+
+    // Meta echoes our send (and a reply typed in the Page inbox), then receipts.
+    let (_, detail) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/conversations/{conv}"),
+            &anna,
+            None,
+        )
+        .await;
+    let our_mid = detail["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["outbound_id"] == ob.as_str())
+        .unwrap()["status"]
+        .clone();
+    assert_eq!(our_mid, "sent");
+    let mid = {
+        let m = rig
+            .sender
+            .outbound
+            .get_outbound(&ob.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        match m.status {
+            switchboard_core::outbound::Status::Sent { message_id, .. } => message_id,
+            other => panic!("{other:?}"),
+        }
+    };
+    rig.clock.advance_secs(1);
+    rig.deliver(serde_json::json!({"sender": {"id": PAGE_1}, "recipient": {"id": PSID}, "timestamp": rig.clock.now().0,
+        "message": {"is_echo": true, "app_id": 900000000000001u64, "metadata": ob, "mid": mid, "text": "Hello, I am looking into it."}})).await;
+    rig.deliver(serde_json::json!({"sender": {"id": PAGE_1}, "recipient": {"id": PSID}, "timestamp": rig.clock.now().0,
+        "message": {"is_echo": true, "app_id": 263902037430900u64, "mid": "m_inbox_1", "text": "Typed in the Page inbox"}})).await;
+    rig.clock.advance_secs(1);
+    rig.deliver(serde_json::json!({"sender": {"id": PSID}, "recipient": {"id": PAGE_1}, "timestamp": rig.clock.now().0,
+        "read": {"watermark": rig.clock.now().0}})).await;
+    let (_, detail) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/conversations/{conv}"),
+            &anna,
+            None,
+        )
+        .await;
+    let t = detail["transcript"].as_array().unwrap();
+    let texts: Vec<&str> = t
+        .iter()
+        .filter(|e| e["from"] != "system")
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|x| **x == "Hello, I am looking into it.")
+            .count(),
+        1,
+        "our echo is not shown twice: {texts:?}"
+    );
+    let inbox: Vec<_> = t.iter().filter(|e| e["from"] == "page_inbox").collect();
+    assert_eq!(inbox.len(), 1, "{t:?}");
+    let ours = t.iter().find(|e| e["outbound_id"] == ob.as_str()).unwrap();
+    assert_eq!(ours["status"], "read", "{ours}");
+    assert_eq!(ours["from"], "agent");
+    assert!(
+        t.iter()
+            .any(|e| e["from"] == "customer" && e["text"] == "Hi, where is my parcel?")
+    );
+    assert!(t.iter().any(|e| e["from"] == "automated"));
+    // The feed told anna about the Page inbox message and the read receipt.
+    let (_, feed) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/events?after={cursor}"),
+            &anna,
+            None,
+        )
+        .await;
+    let kinds: Vec<&str> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"assigned")
+            && kinds.contains(&"page_inbox_message")
+            && kinds.contains(&"read"),
+        "{kinds:?}"
+    );
+
+    // 30 hours on, without the HUMAN_AGENT tag: refused with the time it closed.
+    rig.clock.advance_secs(30 * 3600);
+    let (s, v) = rig
+        .http(
+            "POST",
+            &reply,
+            &anna,
+            Some(serde_json::json!({"text": "Still there?"})),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["code"], "messaging_window_closed");
+    assert!(v["closed_at"].as_str().is_some(), "{v}");
+
+    // The customer writes again; anna transfers to billing; bo is offered it.
+    rig.customer_says("m_agent_2", "It is about the invoice")
+        .await;
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/agent/v1/conversations/{conv}/transfer"),
+            &anna,
+            Some(serde_json::json!({"queue_id": "billing"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, _) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/conversations/{conv}"),
+            &anna,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404, "anna no longer has it");
+    let (_, feed) = rig.http("GET", "/agent/v1/events", &bo, None).await;
+    assert!(
+        feed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "offer" && e["conversation_id"] == conv.as_str()),
+        "{feed}"
+    );
+    let (s, _) = rig
+        .http(
+            "POST",
+            &format!("/agent/v1/conversations/{conv}/accept"),
+            &bo,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/agent/v1/conversations/{conv}/close"),
+            &bo,
+            None,
+        )
+        .await;
+    assert_eq!((s, v["state"].as_str()), (200, Some("closed")), "{v}");
+    let (s, v) = rig
+        .http(
+            "POST",
+            &reply,
+            &bo,
+            Some(serde_json::json!({"text": "late"})),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["code"], "conversation_closed");
+
+    // transferred + assigned automated messages, then the survey with 1-5.
+    let drained = rig.drain_sender().await;
+    assert_eq!(
+        drained,
+        3,
+        "{:#?}",
+        rig.sent()
+            .iter()
+            .map(|b| b["message"]["text"].clone())
+            .collect::<Vec<_>>()
+    );
+    let sent = rig.sent();
+    let survey = sent.last().unwrap();
+    assert_eq!(survey["message"]["text"], "How did we do?");
+    let qrs = survey["message"]["quick_replies"].as_array().unwrap();
+    assert_eq!(qrs.len(), 5);
+    assert!(
+        sent.iter()
+            .any(|b| b["message"]["text"] == "Moving you to Billing."),
+        "{sent:?}"
+    );
+    assert!(sent.iter().all(|b| b["messaging_type"] == "RESPONSE"));
+
+    // The customer answers 4: recorded on the conversation, listed for admins, thanked.
+    let payload = qrs[3]["payload"].as_str().unwrap().to_string();
+    let processed = rig
+        .deliver(serde_json::json!({"sender": {"id": PSID}, "recipient": {"id": PAGE_1}, "timestamp": rig.clock.now().0,
+            "message": {"mid": "m_survey_1", "text": "4", "quick_reply": {"payload": payload}}}))
+        .await;
+    assert!(
+        matches!(processed[0], Processed::SurveyAnswer(_)),
+        "{processed:?}"
+    );
+    let (s, v) = rig
+        .http("GET", "/admin/v1/surveys?workstream=support", ADMIN, None)
+        .await;
+    assert_eq!(s, 200);
+    let answers = v["answers"].as_array().unwrap();
+    assert_eq!(
+        answers.len(),
+        1,
+        "an answer delivered twice is recorded once: {v}"
+    );
+    assert_eq!(answers[0]["score"], 4);
+    assert_eq!(answers[0]["conversation_id"], conv.as_str());
+    assert_eq!(answers[0]["agent_id"], "bo");
+    let (_, detail) = rig
+        .http("GET", &format!("/agent/v1/conversations/{conv}"), &bo, None)
+        .await;
+    assert_eq!(detail["survey"]["score"], 4, "{detail}");
+    // No new conversation was opened by the answer.
+    let (_, all) = rig
+        .http(
+            "GET",
+            &format!("/admin/v1/conversations?psid={PSID}"),
+            ADMIN,
+            None,
+        )
+        .await;
+    assert_eq!(all["conversations"].as_array().unwrap().len(), 1, "{all}");
+    assert_eq!(rig.drain_sender().await, 1);
+    assert_eq!(rig.sent().last().unwrap()["message"]["text"], "Thank you!");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_conversation_embedded() {
+    a_whole_conversation(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_conversation_on_moto() {
+    a_whole_conversation(true).await;
+}
