@@ -21,6 +21,7 @@ TEXT ?= Hi, my order has not arrived yet.
 PSID ?= 7700000000000001
 
 ID ?=
+ARGS ?=
 
 .PHONY: run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean
 
@@ -34,7 +35,7 @@ fake-graph:
 
 ## simulate: send a signed customer message to the running server (TEXT=..., PSID=...)
 simulate:
-	cargo run -q -p switchboard-cli -- simulate --app-secret "$(ACME_APP_SECRET)" --psid "$(PSID)" --text "$(TEXT)"
+	cargo run -q -p switchboard-cli -- simulate --app-secret "$(ACME_APP_SECRET)" --psid "$(PSID)" --text "$(TEXT)" $(ARGS)
 
 ## conversations: list conversations on the running server
 conversations:

@@ -2,6 +2,7 @@
 //! customer (`simulate`), read what happened (`conversations`, `timeline`,
 //! `routing`), and manage agents' presence (`agents`, `presence`).
 
+mod agent;
 mod routing;
 mod serve;
 mod simulate;
@@ -40,6 +41,8 @@ enum Command {
     Agents(routing::AgentsArgs),
     /// Set an agent's presence, as a supervisor (admin API).
     Presence(routing::PresenceArgs),
+    /// Act as an agent: presence, inbox, events, accept, reply, transfer, close (agent API).
+    Agent(agent::AgentArgs),
     /// Explain how a conversation was routed: rules, queue, agents considered (admin API).
     Routing(routing::RoutingArgs),
     /// Run a local stand-in for Meta's Graph API, to try channel set-up offline.
@@ -95,6 +98,7 @@ async fn main() -> ExitCode {
         Command::Agents(a) => routing::agents(a).await,
         Command::Presence(a) => routing::presence(a).await,
         Command::Routing(a) => routing::routing(a).await,
+        Command::Agent(a) => agent::run(a).await,
         Command::FakeGraph { addr } => fake_graph(&addr).await,
     };
     match result {

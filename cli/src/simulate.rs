@@ -31,6 +31,10 @@ pub struct SimulateArgs {
     /// Send this file's bytes instead (e.g. a fixture from shared/fixtures/messenger).
     #[arg(long)]
     fixture: Option<PathBuf>,
+    /// Tap a quick reply: its payload (e.g. a survey answer `SURVEY:cv_...:5`,
+    /// shown by `switchboard agent show` / the fake Graph log).
+    #[arg(long)]
+    quick_reply: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -80,7 +84,13 @@ pub async fn run(a: SimulateArgs) -> Result<()> {
         Some(p) => std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
         None => {
             let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
-            text_delivery(&a.page, &a.psid, &a.text, now).into_bytes()
+            let mut v: serde_json::Value =
+                serde_json::from_str(&text_delivery(&a.page, &a.psid, &a.text, now))?;
+            if let Some(p) = &a.quick_reply {
+                v["entry"][0]["messaging"][0]["message"]["quick_reply"] =
+                    serde_json::json!({ "payload": p });
+            }
+            v.to_string().into_bytes()
         }
     };
     let sig = signature::sign(a.app_secret.as_bytes(), &body);
@@ -348,6 +358,11 @@ pub async fn export(a: ExportArgs) -> Result<()> {
         out += &format!("    pages: {}\n", ws["pages"]);
         out += &format!("    features: {}\n", ws["features"]);
         out += &format!("    distribution: {}\n", ws["distribution"]);
+        for key in ["automated_messages", "survey"] {
+            if !ws[key].is_null() {
+                out += &format!("    {key}: {}\n", ws[key]);
+            }
+        }
     }
     // Routing, as flow-style JSON (which is YAML), timestamps left out.
     for section in ["queues", "agents", "rulesets"] {
