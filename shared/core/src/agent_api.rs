@@ -558,27 +558,16 @@ async fn sender_action(deps: &AgentDeps, conv: &Conversation, action: &str) -> R
             "sender actions need the 24-hour window",
         ));
     }
-    let token = match ch
-        .accounts
-        .get_page(&conv.page_id)
+    let token = crate::channels::page_token(ch, &conv.page_id)
         .await?
-        .and_then(|p| p.access_token_ref)
-    {
-        Some(name) => ch
-            .secrets
-            .get(&name)
-            .await
-            .map_err(|e| Problem::unavailable(e.to_string()))?,
-        None => None,
-    }
-    .ok_or_else(|| {
-        Problem::new(
-            StatusCode::CONFLICT,
-            "page_token_missing",
-            "Page token missing",
-            "the page has no access token; connect it again",
-        )
-    })?;
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::CONFLICT,
+                "page_token_missing",
+                "Page token missing",
+                "the page has no access token; connect it again",
+            )
+        })?;
     let body = serde_json::json!({"recipient": {"id": conv.psid}, "sender_action": action});
     ch.graph
         .send_message(&conv.page_id, &token, &body)

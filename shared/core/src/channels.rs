@@ -59,6 +59,23 @@ impl ChannelDeps {
     }
 }
 
+/// A page's access token from the secrets port (`None`: the page has none).
+pub async fn page_token(deps: &ChannelDeps, page: &PageId) -> Result<Option<Secret>, Problem> {
+    match deps
+        .accounts
+        .get_page(page)
+        .await?
+        .and_then(|p| p.access_token_ref)
+    {
+        Some(name) => deps
+            .secrets
+            .get(&name)
+            .await
+            .map_err(|e| Problem::unavailable(e.to_string())),
+        None => Ok(None),
+    }
+}
+
 /// Length of generated verify tokens.
 pub const VERIFY_TOKEN_LEN: usize = 40;
 

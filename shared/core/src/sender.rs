@@ -130,19 +130,9 @@ pub async fn send(
             return finish(deps, id, s).await;
         }
     };
-    let token = match ch
-        .accounts
-        .get_page(&m.page_id)
-        .await?
-        .and_then(|p| p.access_token_ref)
-    {
-        Some(name) => ch
-            .secrets
-            .get(&name)
-            .await
-            .map_err(|e| SenderError::Other(e.to_string()))?,
-        None => None,
-    };
+    let token = crate::channels::page_token(ch, &m.page_id)
+        .await
+        .map_err(|p| SenderError::Other(p.detail))?;
     let Some(token) = token else {
         let s = failed(
             None,
