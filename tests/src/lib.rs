@@ -304,6 +304,63 @@ pub async fn seed_account(
         .expect("apply");
 }
 
+/// Every HTTP function over one set of channel services (as serve wires
+/// them): webhooks onto `inbound`, admin with a bearer token, agents with
+/// issued tokens.
+pub fn services(
+    channels: switchboard_core::channels::ChannelDeps,
+    inbound: Arc<dyn switchboard_core::ports::Queue>,
+    admin_token: &str,
+) -> switchboard_core::http_api::Services {
+    use switchboard_core::http_api::{AdminAuth, AdminDeps, Services};
+    Services {
+        verify: switchboard_core::verify::VerifyDeps {
+            accounts: channels.accounts.clone(),
+            clock: channels.clock.clone(),
+        },
+        ingest: switchboard_core::ingest::IngestDeps {
+            accounts: channels.accounts.clone(),
+            secrets: channels.secrets.clone(),
+            queue: inbound,
+            clock: channels.clock.clone(),
+            cache: Arc::new(switchboard_core::ingest::SecretCache::default()),
+        },
+        admin: AdminDeps {
+            channels: channels.clone(),
+            auth: AdminAuth::Bearer(secret(admin_token)),
+        },
+        agent: switchboard_core::agent_api::AgentDeps {
+            channels,
+            auth: switchboard_core::agent_api::AgentAuth::Tokens,
+            settle: Duration::ZERO,
+        },
+    }
+}
+
+/// Give page 1 an access token (in the secrets port, named on the page).
+pub async fn seed_page_token(
+    store: &dyn Store,
+    secrets: &dyn switchboard_core::ports::SecretStore,
+    token: &str,
+) {
+    let page = switchboard_core::ids::PageId::parse(PAGE_1).expect("page id");
+    let name = switchboard_core::ports::page_token_name(&page);
+    secrets
+        .put(&name, &secret(token))
+        .await
+        .expect("token stored");
+    let mut p = store
+        .get_page(&page)
+        .await
+        .expect("page read")
+        .expect("page 1 seeded");
+    p.access_token_ref = Some(name);
+    store
+        .put_page(&p, switchboard_core::ports::WriteMode::Upsert)
+        .await
+        .expect("page written");
+}
+
 pub fn secret(s: &str) -> Secret {
     Secret::new(s)
 }

@@ -8,13 +8,10 @@
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_core::agent_api::{AgentAuth, AgentDeps};
-use switchboard_core::http_api::{AdminAuth, AdminDeps, HttpResponse, Services, dispatch};
-use switchboard_core::ingest::{IngestDeps, SecretCache};
+use switchboard_core::http_api::{HttpResponse, Services, dispatch};
 use switchboard_core::ports::Queue;
 use switchboard_core::router::{Processed, process_event};
 use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch};
-use switchboard_core::verify::VerifyDeps;
 use switchboard_core::{Clock, ManualClock, Millis};
 use switchboard_tests::fake_graph::FakeGraph;
 use switchboard_tests::*;
@@ -66,15 +63,7 @@ impl Rig {
         };
         let clock = Arc::new(ManualClock::new(Millis(T0)));
         seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
-        let page = switchboard_core::ids::PageId::parse(PAGE_1).unwrap();
-        let token_name = switchboard_core::ports::page_token_name(&page);
-        secrets.put(&token_name, &secret(TOKEN)).await.unwrap();
-        let mut p = store.get_page(&page).await.unwrap().unwrap();
-        p.access_token_ref = Some(token_name);
-        store
-            .put_page(&p, switchboard_core::ports::WriteMode::Upsert)
-            .await
-            .unwrap();
+        seed_page_token(store.as_ref(), secrets.as_ref(), TOKEN).await;
         let fake = FakeGraph::start().await;
         let mut ch = channel_deps(store.clone(), secrets.clone(), clock.clone());
         ch.graph = Arc::new(
@@ -104,28 +93,7 @@ impl Rig {
         )
         .await
         .unwrap();
-        let services = Services {
-            verify: VerifyDeps {
-                accounts: store.clone(),
-                clock: clock.clone(),
-            },
-            ingest: IngestDeps {
-                accounts: store.clone(),
-                secrets: secrets.clone(),
-                queue: outbox.clone(),
-                clock: clock.clone(),
-                cache: Arc::new(SecretCache::default()),
-            },
-            admin: AdminDeps {
-                channels: ch.clone(),
-                auth: AdminAuth::Bearer(secret(ADMIN)),
-            },
-            agent: AgentDeps {
-                channels: ch.clone(),
-                auth: AgentAuth::Tokens,
-                settle: Duration::ZERO,
-            },
-        };
+        let services = services(ch.clone(), outbox.clone(), ADMIN);
         Rig {
             router: ch.routing_deps(),
             sender: SenderDeps {

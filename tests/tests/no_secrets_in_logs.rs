@@ -8,10 +8,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use switchboard_core::channels::ChannelDeps;
-use switchboard_core::http_api::{AdminAuth, AdminDeps, Services, dispatch};
-use switchboard_core::ingest::{IngestDeps, SecretCache};
+use switchboard_core::http_api::dispatch;
 use switchboard_core::ports::{Queue, SecretStore};
-use switchboard_core::verify::VerifyDeps;
 use switchboard_core::{Clock, SystemClock};
 use switchboard_tests::fake_graph::FakeGraph;
 use switchboard_tests::*;
@@ -74,28 +72,7 @@ async fn exercise(
         public_url: "https://sb.example".into(),
         ..channel_deps(store.clone(), secrets.clone(), clock.clone())
     };
-    let services = Services {
-        verify: VerifyDeps {
-            accounts: store.clone(),
-            clock: clock.clone(),
-        },
-        ingest: IngestDeps {
-            accounts: store.clone(),
-            secrets,
-            queue,
-            clock,
-            cache: Arc::new(SecretCache::default()),
-        },
-        admin: AdminDeps {
-            channels: channels.clone(),
-            auth: AdminAuth::Bearer(secret(ADMIN)),
-        },
-        agent: switchboard_core::agent_api::AgentDeps {
-            channels,
-            auth: switchboard_core::agent_api::AgentAuth::Tokens,
-            settle: Duration::ZERO,
-        },
-    };
+    let services = switchboard_tests::services(channels, queue, ADMIN);
     let created = dispatch(
         &services,
         req("POST", "/admin/v1/accounts", serde_json::json!({"id": "acme", "name": "Acme", "app_id": "900000000000001", "app_secret": APP_SECRET_2})),

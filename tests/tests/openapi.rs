@@ -8,11 +8,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::channels::ChannelDeps;
-use switchboard_core::http_api::{AdminAuth, AdminDeps, Services, dispatch};
-use switchboard_core::ingest::{IngestDeps, SecretCache};
+use switchboard_core::http_api::dispatch;
 use switchboard_core::ports::Queue;
 use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
-use switchboard_core::verify::VerifyDeps;
 use switchboard_core::{Clock, SystemClock};
 use switchboard_tests::fake_graph::FakeGraph;
 use switchboard_tests::*;
@@ -77,28 +75,7 @@ async fn the_server_keeps_the_documented_contract() {
         public_url: "https://sb.example".into(),
         ..channel_deps(store.clone(), secrets.clone(), clock.clone())
     };
-    let services = Services {
-        verify: VerifyDeps {
-            accounts: store.clone(),
-            clock: clock.clone(),
-        },
-        ingest: IngestDeps {
-            accounts: store.clone(),
-            secrets: secrets.clone(),
-            queue: Arc::new(q.queue.clone()),
-            clock: clock.clone(),
-            cache: Arc::new(SecretCache::default()),
-        },
-        admin: AdminDeps {
-            channels: channels.clone(),
-            auth: AdminAuth::Bearer(secret(ADMIN)),
-        },
-        agent: switchboard_core::agent_api::AgentDeps {
-            channels,
-            auth: switchboard_core::agent_api::AgentAuth::Tokens,
-            settle: Duration::ZERO,
-        },
-    };
+    let services = switchboard_tests::services(channels, Arc::new(q.queue.clone()), ADMIN);
     // A conversation to read.
     assert_eq!(
         dispatch(

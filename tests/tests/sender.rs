@@ -34,14 +34,7 @@ impl Rig {
         let clock = Arc::new(ManualClock::new(Millis(T0)));
         seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
         let page = PageId::parse(PAGE_1).unwrap();
-        let token_name = switchboard_core::ports::page_token_name(&page);
-        secrets.put(&token_name, &secret(TOKEN)).await.unwrap();
-        let mut p = store.get_page(&page).await.unwrap().unwrap();
-        p.access_token_ref = Some(token_name);
-        store
-            .put_page(&p, switchboard_core::ports::WriteMode::Upsert)
-            .await
-            .unwrap();
+        seed_page_token(store.as_ref(), secrets.as_ref(), TOKEN).await;
         let fake = FakeGraph::start().await;
         let mut ch = channel_deps(store.clone(), secrets, clock.clone());
         ch.graph = Arc::new(

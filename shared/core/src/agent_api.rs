@@ -341,7 +341,6 @@ async fn conversation_action(
     action: &str,
     req: &HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let _ = deps;
     let me = &who.agent;
     match action {
         "accept" => {
@@ -390,7 +389,7 @@ async fn conversation_action(
             let c = engine::close(r, id, &format!("closed by {me}")).await?;
             Ok(json(StatusCode::OK, &summary(&c)))
         }
-        "messages" => reply(deps, r, who, id, req).await,
+        "messages" => reply(r, who, id, req).await,
         "typing" => {
             let conv = visible(r, who, id).await?;
             #[derive(Deserialize)]
@@ -454,7 +453,6 @@ fn unprocessable(code: &'static str, title: &'static str, detail: impl Into<Stri
 }
 
 async fn reply(
-    deps: &AgentDeps,
     r: &RoutingDeps,
     who: &Caller,
     id: &ConversationId,
@@ -525,7 +523,6 @@ async fn reply(
         )
         .with("closed_at", closed.closed_at.to_rfc3339()));
     }
-    let _ = deps;
     let m = delivery::enqueue(r, &conv, author, content)
         .await
         .map_err(|e| match e {
