@@ -87,7 +87,7 @@ bench: test-tools
 ## build: release bootstraps for Lambda (arm64) in target/lambda/<function>/bootstrap
 build: test-tools
 	rustup target add aarch64-unknown-linux-gnu
-	cargo lambda build --release --arm64 -p webhook-verify -p webhook-ingest -p router -p admin-api -p scheduler
+	cargo lambda build --release --arm64 -p webhook-verify -p webhook-ingest -p router -p admin-api -p scheduler -p sender -p agent-api
 	@ls -l target/lambda/*/bootstrap
 
 STACK ?= switchboard

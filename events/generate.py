@@ -90,6 +90,37 @@ def admin_event(path, groups):
 write("apigw-admin-accounts.json", admin_event("/admin/v1/accounts", "[admin]"))
 write("apigw-admin-forbidden.json", admin_event("/admin/v1/accounts", "[agent]"))
 
+def agent_event(method, path, username, groups):
+    ev = admin_event(path, groups)
+    ev["routeKey"] = "ANY /agent/v1/{proxy+}"
+    ev["pathParameters"] = {"proxy": path[len("/agent/v1/"):]}
+    ev["requestContext"]["routeKey"] = "ANY /agent/v1/{proxy+}"
+    ev["requestContext"]["http"]["method"] = method
+    claims = ev["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims.update({"sub": "8d2e-" + username, "username": username, "token_use": "access"})
+    return ev
+
+
+write("apigw-agent-presence.json", agent_event("GET", "/agent/v1/presence", "anna", "[agent]"))
+write("apigw-agent-forbidden.json", agent_event("GET", "/agent/v1/presence", "anna", "[admin]"))
+
+# The outbound record the smoke test seeds (an agent's reply) and a message
+# that is not one (dropped, not retried).
+write("sqs-sender.json", {"Records": [{
+    "messageId": "5c1d2a7e-0000-4000-8000-000000000001", "receiptHandle": "AQEB-outbound",
+    "body": json.dumps({"outbound_id": "ob_smoke_reply_1"}, separators=(",", ":")),
+    "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "cv_smoke",
+                   "MessageDeduplicationId": "ob_smoke_reply_1", "SentTimestamp": "1764000000300"},
+    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-outbound.fifo", "awsRegion": "eu-west-1",
+}, {
+    "messageId": "5c1d2a7e-0000-4000-8000-000000000002", "receiptHandle": "AQEB-outbound-2",
+    "body": "this is not an outbound message",
+    "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "cv_smoke_2"},
+    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-outbound.fifo", "awsRegion": "eu-west-1",
+}]})
+
 write("eventbridge-schedule.json", {
     "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
     "source": "aws.events", "account": "123456789012", "time": "2025-11-24T16:00:00Z", "region": "eu-west-1",

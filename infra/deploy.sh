@@ -66,7 +66,7 @@ done
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-FUNCTIONS=(webhook-verify webhook-ingest router admin-api scheduler)
+FUNCTIONS=(webhook-verify webhook-ingest router admin-api scheduler sender agent-api)
 REGION_ARGS=()
 if [ -n "$REGION" ]; then REGION_ARGS=(--region "$REGION"); fi
 
@@ -137,10 +137,11 @@ Switchboard is deployed (stack $STACK).
 
 Next:
   1. The first administrator (Cognito):
-       aws cognito-idp admin-create-user --user-pool-id $POOL --username you@example.com
-       aws cognito-idp admin-add-user-to-group --user-pool-id $POOL --username you@example.com --group-name admin
-     (agents: the same with --group-name agent). Sign in with the app client
-     $CLIENT (SRP) and send the ID token as "Authorization: Bearer <token>".
+       aws cognito-idp admin-create-user --user-pool-id $POOL --username you --user-attributes Name=email,Value=you@example.com
+       aws cognito-idp admin-add-user-to-group --user-pool-id $POOL --username you --group-name admin
+     (agents: the same with their agent id as the user name and --group-name agent,
+     or supervisor). Sign in with the app client $CLIENT (SRP) and send the
+     token as "Authorization: Bearer <token>".
   2. Connect your Facebook app; the answer has the callback URL and a verify token (shown once):
        curl -H "Authorization: Bearer \$TOKEN" -H "content-type: application/json" \\
          -d '{"id":"acme","name":"Acme","app_id":"<app id>","app_secret":"<app secret>"}' $API/admin/v1/accounts

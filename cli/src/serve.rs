@@ -92,7 +92,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         queue_db,
         "outbound",
         QueueConfig {
-            max_receives: switchboard_core::outbound::MAX_ATTEMPTS + 4,
+            // As the template's outbound queue: the sender counts its own
+            // attempts; this only catches a message that keeps crashing it.
+            max_receives: switchboard_core::outbound::MAX_RECEIVES,
             ..QueueConfig::default()
         },
         Some(outbound_dlq),

@@ -78,6 +78,7 @@ async fn lambda_functions_under_cargo_lambda_watch() {
     let cfg = aws_config().await;
     let store = dynamo_store().await;
     let queues = sqs_queue(switchboard_embedded::QueueConfig::default()).await;
+    let outbound = sqs_queue(switchboard_embedded::QueueConfig::default()).await;
     let prefix = unique("smoke");
     let secrets = Arc::new(switchboard_aws::SecretsManager::new(&cfg, prefix.clone()));
     let yaml = "accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: events-app-secret-0123456789\n    verify_token: events-verify-token-0123456789\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n";
@@ -106,6 +107,10 @@ async fn lambda_functions_under_cargo_lambda_watch() {
             "admin-api",
             "-p",
             "scheduler",
+            "-p",
+            "sender",
+            "-p",
+            "agent-api",
         ])
         .current_dir(workspace_root())
         .status()
@@ -122,6 +127,10 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         (
             "SWITCHBOARD_INBOUND_QUEUE_URL",
             queues.queue.url().to_string(),
+        ),
+        (
+            "SWITCHBOARD_OUTBOUND_QUEUE_URL",
+            outbound.queue.url().to_string(),
         ),
         ("SWITCHBOARD_SECRETS_PREFIX", prefix),
         (
@@ -235,6 +244,59 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         tl[0].text.as_deref(),
         Some("Hi, my order #1042 has not arrived yet.")
     );
+
+    // agent-api: the token's username is the agent, its group lets her in.
+    let clock: Arc<dyn switchboard_core::Clock> = Arc::new(switchboard_core::SystemClock);
+    switchboard_core::routing::admin::create_agent(
+        &routing_deps(store.clone(), clock.clone()),
+        serde_json::from_value(serde_json::json!({"id": "anna", "name": "Anna",
+            "email": "anna@example.com", "queues": []}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let me = invoke(port, "agent-api", "apigw-agent-presence.json");
+    assert_eq!(me["statusCode"], 200, "{me}");
+    let body: serde_json::Value = serde_json::from_str(me["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["agent_id"], "anna", "{body}");
+    let not_agent = invoke(port, "agent-api", "apigw-agent-forbidden.json");
+    assert_eq!(not_agent["statusCode"], 403, "{not_agent}");
+
+    // sender: an agent's reply to the conversation the router stored. The
+    // sample customer wrote in 2025, so the 24-hour window has closed: the
+    // sender refuses it, records why, and nothing is retried; the message
+    // that is not an outbound id is dropped.
+    let reply = switchboard_core::outbound::Outbound {
+        id: "ob_smoke_reply_1".parse().unwrap(),
+        conversation_id: convs[0].id.clone(),
+        page_id: convs[0].page_id.clone(),
+        psid: convs[0].psid.clone(),
+        author: switchboard_core::outbound::Author::Agent {
+            agent_id: "anna".into(),
+        },
+        content: switchboard_core::outbound::Content::Text {
+            text: "Your parcel left our warehouse today.".into(),
+            quick_replies: Vec::new(),
+        },
+        status: switchboard_core::outbound::Status::Queued,
+        attempts: 0,
+        created_at: clock.now(),
+    };
+    switchboard_core::ports::OutboundStore::put_outbound(store.as_ref(), &reply)
+        .await
+        .unwrap();
+    let sent = invoke(port, "sender", "sqs-sender.json");
+    assert_eq!(sent["batchItemFailures"], serde_json::json!([]), "{sent}");
+    let after = switchboard_core::ports::OutboundStore::get_outbound(store.as_ref(), &reply.id)
+        .await
+        .unwrap()
+        .unwrap();
+    match &after.status {
+        switchboard_core::outbound::Status::Failed { reason, .. } => {
+            assert!(reason.contains("24"), "{reason}")
+        }
+        other => panic!("the reply should have been refused: {other:?}"),
+    }
 
     // Metrics left the functions as CloudWatch EMF documents on stdout.
     let log = std::fs::read_to_string(workspace_root().join("target/lambda-watch.log")).unwrap();

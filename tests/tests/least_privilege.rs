@@ -263,13 +263,18 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     let fake = FakeGraph::start().await;
     let graph =
         Arc::new(switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap());
-    let channels = |store: Arc<DynamoStore>, secrets: Arc<SecretsManager>| {
-        let mut ch = channel_deps(store, secrets, clock.clone());
-        ch.graph = graph.clone();
-        ch
-    };
+    // The outbound queue; each function gets its own recording adapter.
+    let outbound = sqs_queue(Default::default()).await;
+    let outbox = || Arc::new(SqsQueue::new(&aws.cfg, outbound.queue.url()));
+    let channels =
+        |store: Arc<DynamoStore>, secrets: Arc<SecretsManager>, outbox: Arc<SqsQueue>| {
+            let mut ch = channel_deps(store, secrets, clock.clone());
+            ch.graph = graph.clone();
+            ch.outbox = Some(outbox);
+            ch
+        };
     // Routing configured by an administrator (not recorded).
-    let setup = channels(seed_store.clone(), seed_secrets.clone());
+    let setup = channels(seed_store.clone(), seed_secrets.clone(), outbox());
     let rd = setup.routing_deps();
     switchboard_core::routing::admin::create_queue(
         &rd,
@@ -278,7 +283,9 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     .await
     .unwrap();
     switchboard_core::channels::create_workstream(&setup, serde_json::from_value(serde_json::json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
-        "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 30}})).unwrap()).await.unwrap();
+        "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 30, "auto_close_after_seconds": 600, "max_declines": 3},
+        "automated_messages": [{"trigger": "queued", "text": "You are in the queue."}, {"trigger": "closed_inactive", "text": "Closed: no reply."}],
+        "survey": {"question": "How did we do?"}})).unwrap()).await.unwrap();
     switchboard_core::routing::admin::create_agent(
         &rd,
         serde_json::from_value(
@@ -327,7 +334,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     );
 
     // router: a new customer routed and offered, an event naming no customer.
-    let store = aws.store();
+    let (store, queue) = (aws.store(), outbox());
     let router = switchboard_core::routing::RoutingDeps {
         conversations: store.clone(),
         workstreams: store.clone(),
@@ -336,7 +343,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         clock: clock.clone(),
         outbound: store.clone(),
         streams: store.clone(),
-        outbox: None,
+        outbox: Some(queue.clone()),
     };
     let received = q.queue.receive(10, Duration::from_secs(2)).await.unwrap();
     for m in &received {
@@ -361,7 +368,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
             .unwrap();
     }
     assert_eq!(
-        recorded(&[store.actions_called()]),
+        recorded(&[store.actions_called(), queue.actions_called()]),
         manifest_actions("router")
     );
 
@@ -390,21 +397,117 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     .await
     .unwrap();
     clock.advance_secs(31);
-    let (store, secrets) = (aws.store(), aws.secrets());
-    let report = switchboard_core::scheduler::run_once(&channels(store.clone(), secrets.clone()))
+    let (sched_store, sched_secrets, sched_queue) = (aws.store(), aws.secrets(), outbox());
+    let scheduler = channels(
+        sched_store.clone(),
+        sched_secrets.clone(),
+        sched_queue.clone(),
+    );
+    let report = switchboard_core::scheduler::run_once(&scheduler)
         .await
         .unwrap();
     assert_eq!(report.routing.offers_expired, 1, "{report:?}");
     assert!(report.token_health.checked >= 1, "{report:?}");
+
+    // agent-api: anna (signed in: the JWT's username and group) sees her
+    // offer, accepts, replies, types, reads it back and her feed.
+    let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
+    let agent = switchboard_core::agent_api::AgentDeps {
+        channels: channels(store.clone(), secrets.clone(), queue.clone()),
+        auth: switchboard_core::agent_api::AgentAuth::Claims,
+        settle: Duration::ZERO,
+    };
+    let as_anna = |method: &str, uri: &str, body: Option<serde_json::Value>| {
+        let mut req = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(
+                body.map(|b| bytes::Bytes::from(b.to_string()))
+                    .unwrap_or_default(),
+            )
+            .unwrap();
+        req.extensions_mut()
+            .insert(switchboard_core::http_api::Principal {
+                subject: "5f0c-anna".into(),
+                username: Some("anna".into()),
+                groups: vec!["agent".into()],
+            });
+        req
+    };
+    let offer = || async {
+        let r = switchboard_core::agent_api::handle(
+            &agent,
+            &as_anna("GET", "/agent/v1/conversations?state=offered", None),
+        )
+        .await;
+        body_json(&r)["conversations"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("anna has an offer: {:?}", body_json(&r)))
+            .to_string()
+    };
+    // She declines it (it is routed again: the queue's members are read)
+    // and is offered one again (up to three declines each).
+    let first = offer().await;
+    let r = switchboard_core::agent_api::handle(
+        &agent,
+        &as_anna(
+            "POST",
+            &format!("/agent/v1/conversations/{first}/decline"),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{:?}", body_json(&r));
+    let offered = offer().await;
+    let conv = format!("/agent/v1/conversations/{offered}");
+    let steps: Vec<(&str, String, Option<serde_json::Value>)> = vec![
+        (
+            "PUT",
+            "/agent/v1/presence".into(),
+            Some(serde_json::json!({"status": "available"})),
+        ),
+        ("POST", format!("{conv}/accept"), None),
+        (
+            "POST",
+            format!("{conv}/messages"),
+            Some(serde_json::json!({"text": "Hello, I am looking into it."})),
+        ),
+        (
+            "POST",
+            format!("{conv}/typing"),
+            Some(serde_json::json!({"on": true})),
+        ),
+        ("GET", conv.clone(), None),
+        ("GET", "/agent/v1/events?wait=0".into(), None),
+        (
+            "PUT",
+            "/agent/v1/presence".into(),
+            Some(serde_json::json!({"status": "offline"})),
+        ),
+    ];
+    for (m, uri, body) in steps {
+        let r = switchboard_core::agent_api::handle(&agent, &as_anna(m, &uri, body)).await;
+        assert!(
+            r.status().is_success(),
+            "{m} {uri}: {} {:?}",
+            r.status(),
+            body_json(&r)
+        );
+    }
     assert_eq!(
-        recorded(&[store.actions_called(), secrets.actions_called()]),
-        manifest_actions("scheduler")
+        recorded(&[
+            store.actions_called(),
+            secrets.actions_called(),
+            queue.actions_called()
+        ]),
+        manifest_actions("agent-api")
     );
 
-    // admin-api: channel set-up and routing management, as an administrator does it.
-    let (store, secrets) = (aws.store(), aws.secrets());
+    // admin-api: channel set-up and routing management, as an administrator
+    // does it, and closing anna's conversation (its survey goes out).
+    let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
     let deps = AdminDeps {
-        channels: channels(store.clone(), secrets.clone()),
+        channels: channels(store.clone(), secrets.clone(), queue.clone()),
         auth: AdminAuth::Bearer(secret("lp-admin")),
     };
     let call = |method: &str, uri: &str, body: Option<serde_json::Value>| {
@@ -461,6 +564,11 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ("GET", "/admin/v1/conversations".into(), None),
         ("GET", "/admin/v1/alerts".into(), None),
         (
+            "POST",
+            format!("/admin/v1/conversations/{offered}/close"),
+            None,
+        ),
+        (
             "PUT",
             "/admin/v1/accounts/shop/pages/104857600000003/token".into(),
             Some(serde_json::json!({"access_token": "EAAB-page-104857600000003-b"})),
@@ -481,12 +589,113 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         );
     }
     assert_eq!(
-        recorded(&[store.actions_called(), secrets.actions_called()]),
+        recorded(&[
+            store.actions_called(),
+            secrets.actions_called(),
+            queue.actions_called()
+        ]),
         manifest_actions("admin-api")
+    );
+
+    // scheduler, ten minutes on (anna is offline): the other customer is
+    // closed for inactivity and told so.
+    clock.advance_secs(600);
+    let report = switchboard_core::scheduler::run_once(&scheduler)
+        .await
+        .unwrap();
+    assert_eq!(report.routing.auto_closed, 1, "{report:?}");
+    assert_eq!(
+        recorded(&[
+            sched_store.actions_called(),
+            sched_secrets.actions_called(),
+            sched_queue.actions_called()
+        ]),
+        manifest_actions("scheduler")
+    );
+
+    // sender: everything queued above, through the Lambda glue: Meta asks
+    // to wait once (613: the visibility is set to the backoff), then says
+    // the page's token is gone (190: the message fails, the page is in error).
+    fake.script(
+        "POST",
+        &format!("{PAGE_1}/messages"),
+        vec![
+            Scripted::error(
+                400,
+                613,
+                None,
+                "Calls to this api have exceeded the rate limit.",
+            ),
+            Scripted::error(400, 190, Some(460), "The session has been invalidated."),
+        ],
+    );
+    let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
+    let sender = switchboard_core::sender::SenderDeps {
+        channels: channels(store.clone(), secrets.clone(), queue.clone()),
+        outbound: store.clone(),
+    };
+    let mut idle = 0;
+    let mut retried = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while idle < 4 && std::time::Instant::now() < deadline {
+        // The event source mapping receives and deletes (not the function's own calls).
+        let batch = outbound
+            .queue
+            .receive(5, Duration::from_secs(1))
+            .await
+            .unwrap();
+        if batch.is_empty() {
+            idle += 1;
+            continue;
+        }
+        idle = 0;
+        let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_value(
+            serde_json::json!({"Records": batch.iter().map(|m| serde_json::json!({
+                "messageId": m.message_id, "receiptHandle": m.receipt, "body": m.body,
+                "attributes": {"MessageGroupId": m.group, "ApproximateReceiveCount": m.receive_count.to_string()},
+                "messageAttributes": {}, "eventSource": "aws:sqs"})).collect::<Vec<_>>()}),
+        )
+        .unwrap();
+        let resp = switchboard_aws::lambda::send_sqs_batch(&sender, queue.as_ref(), event).await;
+        let failed: BTreeSet<String> = resp
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
+        retried += failed.len();
+        for m in batch.iter().filter(|m| !failed.contains(&m.message_id)) {
+            outbound.queue.delete(&m.receipt).await.unwrap();
+        }
+    }
+    assert!(retried >= 1, "the 613 was retried");
+    let sends = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/messages"))
+        .count();
+    assert!(sends >= 3, "613, 190, then the rest: {sends} sends");
+    let page = switchboard_core::ports::AccountStore::get_page(
+        seed_store.as_ref(),
+        &PAGE_1.parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        page.provisioning.state,
+        switchboard_core::provisioning::ProvisioningState::Error
+    );
+    assert_eq!(
+        recorded(&[
+            store.actions_called(),
+            secrets.actions_called(),
+            queue.actions_called()
+        ]),
+        manifest_actions("sender")
     );
 }
 
-use switchboard_tests::fake_graph::FakeGraph;
+use switchboard_tests::fake_graph::{FakeGraph, Scripted};
 
 /// The `!GetAtt X.Arn` / `!Ref X` a value names, as the resource name `X`.
 fn named(v: &Value) -> String {
@@ -613,6 +822,11 @@ fn queues_functions_and_alarms_are_set_up_as_the_design_says() {
                 .any(|(_, r)| r["Properties"]["MetricName"].as_str() == Some("PagesInError")),
         "pages in error are alarmed"
     );
+    assert_eq!(
+        get("OutboundQueue")["Properties"]["RedrivePolicy"]["maxReceiveCount"].as_u64(),
+        Some(switchboard_core::outbound::MAX_RECEIVES as u64),
+        "the outbound queue gives up where serve's does"
+    );
     let scheduler = &get("SchedulerFunction")["Properties"]["Events"];
     assert!(
         texts(&scheduler["EveryMinute"]["Properties"]["Schedule"])
@@ -623,6 +837,7 @@ fn queues_functions_and_alarms_are_set_up_as_the_design_says() {
         "CallbackUrlBase",
         "UserPoolId",
         "UserPoolClientId",
+        "OutboundQueueUrl",
     ] {
         assert!(!t["Outputs"][out].is_null(), "output {out}");
     }

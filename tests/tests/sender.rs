@@ -129,7 +129,7 @@ fn agent() -> Author {
 async fn a_reply_goes_out_as_a_response_once(aws: bool) {
     let r = Rig::new(aws, false).await;
     let id = r.queue(agent(), "Hello from Anna").await;
-    let out = send(&r.deps, &id, 1, 0.0).await.unwrap();
+    let out = send(&r.deps, &id, 0.0).await.unwrap();
     let Sent::Done(Status::Sent {
         message_id,
         messaging_type,
@@ -151,7 +151,7 @@ async fn a_reply_goes_out_as_a_response_once(aws: bool) {
     );
     // Redelivered by the queue: nothing goes out twice.
     assert!(matches!(
-        send(&r.deps, &id, 2, 0.0).await.unwrap(),
+        send(&r.deps, &id, 0.0).await.unwrap(),
         Sent::Done(Status::Sent { .. })
     ));
     assert_eq!(r.sends().len(), 1);
@@ -170,7 +170,7 @@ async fn the_window_decides_as_the_clock_moves(aws: bool) {
     let r = Rig::new(aws, false).await;
     r.clock.advance_secs(30 * HOUR);
     let id = r.queue(agent(), "late").await;
-    match send(&r.deps, &id, 1, 0.0).await.unwrap() {
+    match send(&r.deps, &id, 0.0).await.unwrap() {
         Sent::Done(Status::Failed { reason, .. }) => {
             assert!(reason.contains("24-hour"), "{reason}")
         }
@@ -182,7 +182,7 @@ async fn the_window_decides_as_the_clock_moves(aws: bool) {
     r.clock.advance_secs(30 * HOUR);
     let id = r.queue(agent(), "late but human").await;
     assert!(matches!(
-        send(&r.deps, &id, 1, 0.0).await.unwrap(),
+        send(&r.deps, &id, 0.0).await.unwrap(),
         Sent::Done(Status::Sent {
             messaging_type: SendAs::HumanAgent,
             ..
@@ -197,7 +197,7 @@ async fn the_window_decides_as_the_clock_moves(aws: bool) {
         )
         .await;
     assert!(matches!(
-        send(&r.deps, &auto, 1, 0.0).await.unwrap(),
+        send(&r.deps, &auto, 0.0).await.unwrap(),
         Sent::Done(Status::Failed { .. })
     ));
     let sends = r.sends();
@@ -213,7 +213,7 @@ async fn the_window_decides_as_the_clock_moves(aws: bool) {
     r.clock.advance_secs(7 * 24 * HOUR);
     let id = r.queue(agent(), "too late").await;
     assert!(matches!(
-        send(&r.deps, &id, 1, 0.0).await.unwrap(),
+        send(&r.deps, &id, 0.0).await.unwrap(),
         Sent::Done(Status::Failed { .. })
     ));
     assert_eq!(r.sends().len(), 1);
@@ -243,15 +243,15 @@ async fn errors_retry_fail_or_stop_the_page(aws: bool) {
     );
     let id = r.queue(agent(), "retry me").await;
     assert_eq!(
-        send(&r.deps, &id, 1, 0.0).await.unwrap(),
+        send(&r.deps, &id, 0.0).await.unwrap(),
         Sent::RetryAfter(Duration::from_secs(2))
     );
     assert_eq!(
-        send(&r.deps, &id, 2, 0.0).await.unwrap(),
+        send(&r.deps, &id, 0.0).await.unwrap(),
         Sent::RetryAfter(Duration::from_secs(4))
     );
     assert!(matches!(
-        send(&r.deps, &id, 3, 0.0).await.unwrap(),
+        send(&r.deps, &id, 0.0).await.unwrap(),
         Sent::Done(Status::Sent { .. })
     ));
     assert_eq!(
@@ -278,7 +278,7 @@ async fn errors_retry_fail_or_stop_the_page(aws: bool) {
         )],
     );
     let id = r.queue(agent(), "unavailable").await;
-    match send(&r.deps, &id, 1, 0.0).await.unwrap() {
+    match send(&r.deps, &id, 0.0).await.unwrap() {
         Sent::Done(Status::Failed { code, reason, .. }) => {
             assert_eq!(code, Some(551));
             assert!(reason.contains("unavailable"), "{reason}");
@@ -298,7 +298,7 @@ async fn errors_retry_fail_or_stop_the_page(aws: bool) {
     );
     let id = r.queue(agent(), "token").await;
     assert!(matches!(
-        send(&r.deps, &id, 1, 0.0).await.unwrap(),
+        send(&r.deps, &id, 0.0).await.unwrap(),
         Sent::Done(Status::Failed {
             code: Some(190),
             ..
@@ -316,24 +316,30 @@ async fn errors_retry_fail_or_stop_the_page(aws: bool) {
         page.provisioning.state,
         switchboard_core::provisioning::ProvisioningState::Error
     );
-    // A transient error that never ends gives up after the limit.
+    // A transient error that never ends gives up after the limit: every
+    // attempt before it is counted on the message and retried.
     let id = r.queue(agent(), "never").await;
+    let max = switchboard_core::outbound::MAX_ATTEMPTS;
     r.fake.script(
         "POST",
         &path,
-        vec![Scripted::error(
-            500,
-            2,
-            None,
-            "Service temporarily unavailable",
-        )],
+        vec![Scripted::error(500, 2, None, "Service temporarily unavailable"); max as usize],
     );
-    assert!(matches!(
-        send(&r.deps, &id, switchboard_core::outbound::MAX_ATTEMPTS, 0.0)
-            .await
-            .unwrap(),
-        Sent::Done(Status::Failed { .. })
-    ));
+    for n in 1..max {
+        assert!(
+            matches!(send(&r.deps, &id, 0.0).await.unwrap(), Sent::RetryAfter(_)),
+            "attempt {n}"
+        );
+    }
+    match send(&r.deps, &id, 0.0).await.unwrap() {
+        Sent::Done(Status::Failed { reason, .. }) => {
+            assert!(
+                reason.contains(&format!("after {max} attempts")),
+                "{reason}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 async fn outbound_records_finish_once(aws: bool) {

@@ -147,6 +147,56 @@ pub async fn route_sqs_batch(deps: &RouterDeps, event: SqsEvent) -> SqsBatchResp
     resp
 }
 
+/// Run the sender over an SQS batch of the outbound queue. Sent (or
+/// finally failed) messages succeed, so Lambda deletes them; a message to
+/// be retried gets its visibility set to the backoff the sender chose
+/// (Meta's time-to-regain-access when given) and is reported failed, and
+/// so is the rest of its conversation's group (FIFO order). If setting the
+/// visibility fails, the message is still reported failed: it comes back
+/// after the queue's visibility timeout instead.
+pub async fn send_sqs_batch(
+    deps: &switchboard_core::sender::SenderDeps,
+    queue: &dyn switchboard_core::ports::Queue,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    use switchboard_core::sender::{SendItem, Settle, process_batch};
+    let items: Vec<SendItem<'_>> = event
+        .records
+        .iter()
+        .map(|r| SendItem {
+            message_id: r.message_id.as_deref().unwrap_or_default(),
+            group: r
+                .attributes
+                .get("MessageGroupId")
+                .map(String::as_str)
+                .unwrap_or_default(),
+            body: r.body.as_deref().unwrap_or_default(),
+            receive_count: r
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(1),
+        })
+        .collect();
+    let settles = process_batch(deps, &items).await;
+    let mut resp = SqsBatchResponse::default();
+    for (record, settle) in event.records.iter().zip(settles) {
+        let Settle::Retry(after) = settle else {
+            continue;
+        };
+        let id = record.message_id.clone().unwrap_or_default();
+        if let Some(receipt) = record.receipt_handle.as_deref()
+            && let Err(e) = queue.release(receipt, after).await
+        {
+            tracing::warn!(message_id = %id, error = %e, "could not set the retry delay; the queue's visibility timeout applies");
+        }
+        let mut f = BatchItemFailure::default();
+        f.item_identifier = id;
+        resp.batch_item_failures.push(f);
+    }
+    resp
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -48,9 +48,23 @@ pub async fn local_config(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// The outbound FIFO queue (`SWITCHBOARD_OUTBOUND_QUEUE_URL`): where
+/// replies, automated messages and surveys wait for the sender. Required
+/// wherever a routing step may send one, so a deployment without it fails
+/// at start rather than skipping messages.
+pub fn outbox_from_env(
+    config: &aws_config::SdkConfig,
+) -> Result<std::sync::Arc<SqsQueue>, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(std::sync::Arc::new(SqsQueue::new(
+        config,
+        required_env("SWITCHBOARD_OUTBOUND_QUEUE_URL")?,
+    )))
+}
+
 /// What channel set-up needs, on AWS, from the environment:
-/// `SWITCHBOARD_TABLE`, `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`
-/// and optionally `SWITCHBOARD_GRAPH_URL` (used by admin-api and scheduler).
+/// `SWITCHBOARD_TABLE`, `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`,
+/// `SWITCHBOARD_OUTBOUND_QUEUE_URL` and optionally `SWITCHBOARD_GRAPH_URL`
+/// (admin-api, agent-api, scheduler, sender).
 pub fn channel_deps_from_env(
     config: &aws_config::SdkConfig,
 ) -> Result<switchboard_core::channels::ChannelDeps, Box<dyn std::error::Error + Send + Sync>> {
@@ -75,12 +89,13 @@ pub fn channel_deps_from_env(
         clock: Arc::new(switchboard_core::SystemClock),
         outbound: store.clone(),
         streams: store.clone(),
-        outbox: None,
+        outbox: Some(outbox_from_env(config)?),
         public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
     })
 }
 
-/// What the router needs, on AWS: the one table (`SWITCHBOARD_TABLE`).
+/// What the router needs, on AWS: the one table (`SWITCHBOARD_TABLE`) and
+/// the outbound queue (`SWITCHBOARD_OUTBOUND_QUEUE_URL`, for automated messages).
 pub fn routing_deps_from_env(
     config: &aws_config::SdkConfig,
 ) -> Result<switchboard_core::routing::RoutingDeps, Box<dyn std::error::Error + Send + Sync>> {
@@ -94,7 +109,7 @@ pub fn routing_deps_from_env(
         clock: Arc::new(switchboard_core::SystemClock),
         outbound: store.clone(),
         streams: store,
-        outbox: None,
+        outbox: Some(outbox_from_env(config)?),
     })
 }
 

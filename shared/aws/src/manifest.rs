@@ -24,11 +24,21 @@ pub struct FunctionSpec {
 const TABLE: &str = "SWITCHBOARD_TABLE";
 const SECRETS_PREFIX: &str = "SWITCHBOARD_SECRETS_PREFIX";
 const PUBLIC_URL: &str = "SWITCHBOARD_PUBLIC_URL";
+/// Where replies, automated messages and surveys wait for the sender.
+const OUTBOUND: &str = "SWITCHBOARD_OUTBOUND_QUEUE_URL";
 /// Every function: the metrics namespace (default `Switchboard`).
 const METRICS: &str = "SWITCHBOARD_METRICS_NAMESPACE";
 
 /// `crate::channel_deps_from_env` reads these.
-const CHANNEL_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, PUBLIC_URL];
+const CHANNEL_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, PUBLIC_URL, OUTBOUND];
+
+/// What consuming an SQS queue through an event source mapping needs.
+const CONSUME: &[&str] = &[
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+];
 
 pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
@@ -54,7 +64,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "router",
         resource: "RouterFunction",
-        env: &[TABLE],
+        env: &[TABLE, OUTBOUND],
         env_optional: &[METRICS],
         actions: &[
             "dynamodb:BatchGetItem",
@@ -62,13 +72,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "dynamodb:PutItem",
             "dynamodb:Query",
             "dynamodb:TransactWriteItems",
+            "sqs:SendMessage",
         ],
-        event_source_actions: &[
-            "sqs:ChangeMessageVisibility",
-            "sqs:DeleteMessage",
-            "sqs:GetQueueAttributes",
-            "sqs:ReceiveMessage",
-        ],
+        event_source_actions: CONSUME,
     },
     FunctionSpec {
         name: "admin-api",
@@ -92,6 +98,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "secretsmanager:GetSecretValue",
             "secretsmanager:PutSecretValue",
             "secretsmanager:RestoreSecret",
+            "sqs:SendMessage",
         ],
         event_source_actions: &[],
     },
@@ -107,6 +114,39 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "dynamodb:Query",
             "dynamodb:TransactWriteItems",
             "secretsmanager:GetSecretValue",
+            "sqs:SendMessage",
+        ],
+        event_source_actions: &[],
+    },
+    FunctionSpec {
+        name: "sender",
+        resource: "SenderFunction",
+        env: CHANNEL_ENV,
+        env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL"],
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:TransactWriteItems",
+            "secretsmanager:GetSecretValue",
+            // Its own: the retry delay of a message Meta asked to wait for.
+            "sqs:ChangeMessageVisibility",
+        ],
+        event_source_actions: CONSUME,
+    },
+    FunctionSpec {
+        name: "agent-api",
+        resource: "AgentApiFunction",
+        env: CHANNEL_ENV,
+        env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL", "SWITCHBOARD_GROUPS_CLAIM"],
+        actions: &[
+            "dynamodb:BatchGetItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:TransactWriteItems",
+            "dynamodb:UpdateItem",
+            "secretsmanager:GetSecretValue",
+            "sqs:SendMessage",
         ],
         event_source_actions: &[],
     },

@@ -17,6 +17,11 @@ pub const MAX_TEXT: usize = 2000;
 pub const MAX_QUICK_REPLIES: usize = 13;
 /// Attempts at a send before a transient failure becomes final.
 pub const MAX_ATTEMPTS: u32 = 6;
+/// Receives of one outbound queue message before it goes to the dead-letter
+/// queue (infra/template.yaml's `maxReceiveCount` too). Above
+/// [`MAX_ATTEMPTS`]: a message returned untried behind a retried one in its
+/// conversation is received again without being attempted.
+pub const MAX_RECEIVES: u32 = 20;
 
 /// Who wrote it: the window policy differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

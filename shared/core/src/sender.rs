@@ -86,13 +86,10 @@ async fn tell_author(deps: &SenderDeps, id: &OutboundId, status: &Status) {
     .await;
 }
 
-/// Send one outbound message; `attempt` counts from 1 (the queue's receive count).
-pub async fn send(
-    deps: &SenderDeps,
-    id: &OutboundId,
-    attempt: u32,
-    jitter: f64,
-) -> Result<Sent, SenderError> {
+/// Send one outbound message. Attempts are counted on the message itself,
+/// not by the queue's receive count: a message returned untried behind a
+/// retried one in its conversation has not been attempted.
+pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sent, SenderError> {
     let Some(m) = deps.outbound.get_outbound(id).await? else {
         tracing::warn!(outbound_id = %id, "no such outbound message; dropped");
         return Ok(Sent::Done(Status::Queued));
@@ -100,6 +97,7 @@ pub async fn send(
     if m.status != Status::Queued {
         return Ok(Sent::Done(m.status));
     }
+    let attempt = m.attempts + 1;
     let ch = &deps.channels;
     let Some(conv) = ch
         .conversations
@@ -205,16 +203,11 @@ pub async fn handle_message(
             return Ok(Sent::Done(Status::Queued));
         }
     };
-    let span = tracing::info_span!("send", outbound_id = %msg.outbound_id, attempt = receive_count);
+    let span = tracing::info_span!("send", outbound_id = %msg.outbound_id, receive_count);
     use tracing::Instrument;
-    send(
-        deps,
-        &msg.outbound_id,
-        receive_count.max(1),
-        rand::random::<f64>(),
-    )
-    .instrument(span)
-    .await
+    send(deps, &msg.outbound_id, rand::random::<f64>())
+        .instrument(span)
+        .await
 }
 
 /// One message of a received batch.

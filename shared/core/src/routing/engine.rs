@@ -1420,6 +1420,8 @@ pub struct TickReport {
     pub swept_offers: usize,
     /// Timers another run (or a state change) had already made moot.
     pub stale: usize,
+    /// Timers set again for later (an auto-close after recent activity).
+    pub rescheduled: usize,
 }
 
 /// Most timers one run handles (the rest wait a minute).
@@ -1434,12 +1436,14 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
     let timers = deps.routing.due_timers(now, TIMERS_PER_RUN).await?;
     report.timers_due = timers.len();
     for t in timers {
-        let done = match handle_timer(deps, &t, now).await {
-            Ok(done) => done,
-            Err(RoutingError::NotFound(_)) | Err(RoutingError::Conflict(_)) => false,
+        let timed = match handle_timer(deps, &t, now).await {
+            Ok(timed) => timed,
+            Err(RoutingError::NotFound(_)) | Err(RoutingError::Conflict(_)) => Timed::Moot,
             Err(e) => return Err(e),
         };
-        if done {
+        if timed == Timed::Later {
+            report.rescheduled += 1;
+        } else if timed == Timed::Done {
             match t.kind {
                 TimerKind::OfferExpiry => report.offers_expired += 1,
                 TimerKind::WaitOverflow => report.overflowed += 1,
@@ -1458,26 +1462,37 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
     Ok(report)
 }
 
-/// Handle one due timer; `false` when it no longer applies.
-async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool> {
+/// What became of a due timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timed {
+    /// It did its work.
+    Done,
+    /// Not yet (activity since): set again for later.
+    Later,
+    /// It no longer applies (another run, or a state change, saw to it).
+    Moot,
+}
+
+/// Handle one due timer.
+async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Timed> {
     let Some(conv) = deps
         .conversations
         .get_conversation(&t.conversation_id)
         .await?
     else {
-        return Ok(false);
+        return Ok(Timed::Moot);
     };
     if !conv.state.is_open() {
-        return Ok(false);
+        return Ok(Timed::Moot);
     }
     let mut r = conv.routing.clone().unwrap_or_default();
     match t.kind {
         TimerKind::OfferExpiry => {
             let Some(o) = r.offer.clone().filter(|o| o.expires_at <= now) else {
-                return Ok(false);
+                return Ok(Timed::Moot);
             };
             decline(deps, &o.agent, &conv.id, true).await?;
-            Ok(true)
+            Ok(Timed::Done)
         }
         TimerKind::AutoClose => {
             let Some(secs) = (match &r.workstream {
@@ -1488,7 +1503,7 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool
                     .and_then(|w| w.distribution.auto_close_after_seconds),
                 None => None,
             }) else {
-                return Ok(false);
+                return Ok(Timed::Moot);
             };
             let last = conv
                 .updated_at
@@ -1502,20 +1517,20 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool
                     &[RoutingOp::DeleteTimer(t.clone()), RoutingOp::PutTimer(next)],
                 )
                 .await?;
-                return Ok(true);
+                return Ok(Timed::Later);
             }
             close(deps, &conv.id, &format!("no activity for {secs} s")).await?;
-            Ok(true)
+            Ok(Timed::Done)
         }
         TimerKind::WrapUpEnd => {
             if conv.state != ConversationState::WrapUp
                 || !r.holds_capacity
                 || r.wrap_up_until.is_none_or(|u| u > now)
             {
-                return Ok(false);
+                return Ok(Timed::Moot);
             }
             let Some(agent) = r.agent.clone() else {
-                return Ok(false);
+                return Ok(Timed::Moot);
             };
             r.holds_capacity = false;
             r.record(decision(
@@ -1530,19 +1545,19 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool
             ];
             if try_apply(deps, &ops).await? {
                 distribute_agent(deps, &agent).await?;
-                return Ok(true);
+                return Ok(Timed::Done);
             }
-            Ok(false)
+            Ok(Timed::Moot)
         }
         TimerKind::AffinityEnd => {
             if conv.state != ConversationState::Waiting || r.affinity_until.is_none_or(|u| u > now)
             {
-                return Ok(false);
+                return Ok(Timed::Moot);
             }
             let (Some(q), Some(ws), Some(old)) =
                 (r.queue.clone(), r.workstream.clone(), r.waiting_key.take())
             else {
-                return Ok(false);
+                return Ok(Timed::Moot);
             };
             let who = r.affinity_agent.take();
             r.affinity_until = None;
@@ -1567,9 +1582,9 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool
             ];
             if try_apply(deps, &ops).await? {
                 distribute_conversation(deps, &conv.id).await?;
-                return Ok(true);
+                return Ok(Timed::Done);
             }
-            Ok(false)
+            Ok(Timed::Moot)
         }
         TimerKind::WaitOverflow => {
             let Some(qid) = r
@@ -1577,39 +1592,39 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool
                 .clone()
                 .filter(|_| conv.state == ConversationState::Waiting)
             else {
-                return Ok(false);
+                return Ok(Timed::Moot);
             };
             let Some(queue) = deps.config.get_queue(&qid).await? else {
-                return Ok(false);
+                return Ok(Timed::Moot);
             };
             let Some(m) = queue.overflow.max_wait.clone() else {
-                return Ok(false);
+                return Ok(Timed::Moot);
             };
             if r.queued_at
                 .is_none_or(|q| q.0 + m.seconds as i64 * 1000 > now.0)
             {
-                return Ok(false);
+                return Ok(Timed::Moot);
             }
             let Some(ws) = (match &r.workstream {
                 Some(w) => deps.workstreams.get_workstream(w).await?,
                 None => None,
             }) else {
-                return Ok(false);
+                return Ok(Timed::Moot);
             };
             let why = format!("waited in queue {qid} longer than {} s", m.seconds);
             match m.then {
-                OverflowAction::QueueAnyway => Ok(false),
+                OverflowAction::QueueAnyway => Ok(Timed::Moot),
                 OverflowAction::End { message } => {
                     let detail = match message {
                         Some(m) => format!("{why}; message to the customer: {m}"),
                         None => why,
                     };
                     close(deps, &conv.id, &format!("overflow: {detail}")).await?;
-                    Ok(true)
+                    Ok(Timed::Done)
                 }
                 OverflowAction::Transfer { queue: to } => {
                     let Some(target) = deps.config.get_queue(&to).await? else {
-                        return Ok(false);
+                        return Ok(Timed::Moot);
                     };
                     let q = queued(
                         &conv,
@@ -1624,9 +1639,9 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<bool
                     ops.push(RoutingOp::DeleteTimer(t.clone()));
                     if try_apply(deps, &ops).await? {
                         distribute_conversation(deps, &conv.id).await?;
-                        return Ok(true);
+                        return Ok(Timed::Done);
                     }
-                    Ok(false)
+                    Ok(Timed::Moot)
                 }
             }
         }
