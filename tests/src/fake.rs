@@ -135,4 +135,24 @@ impl<S: ConversationStore + ?Sized> ConversationStore for FlakyStore<S> {
     ) -> StoreResult<Conversation> {
         self.inner.close_conversation(id, at).await
     }
+    async fn create_contact(&self, contact: &Contact) -> StoreResult<()> {
+        self.inner.create_contact(contact).await
+    }
+    async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()> {
+        self.inner.update_contact(contact, expect).await
+    }
+    async fn link_contact(
+        &self,
+        conversation: &ConversationId,
+        contact: &ContactId,
+    ) -> StoreResult<Conversation> {
+        self.inner.link_contact(conversation, contact).await
+    }
+    async fn contact_conversations(
+        &self,
+        contact: &ContactId,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>> {
+        self.inner.contact_conversations(contact, limit).await
+    }
 }

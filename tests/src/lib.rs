@@ -54,6 +54,7 @@ pub fn routing_deps(
         outbound: store.clone(),
         streams: store,
         outbox: None,
+        profiles: None,
     }
 }
 

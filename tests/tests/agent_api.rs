@@ -13,7 +13,7 @@ use switchboard_core::ports::Queue;
 use switchboard_core::router::{Processed, process_event};
 use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch};
 use switchboard_core::{Clock, ManualClock, Millis};
-use switchboard_tests::fake_graph::FakeGraph;
+use switchboard_tests::fake_graph::{FakeGraph, Scripted};
 use switchboard_tests::*;
 
 const T0: i64 = 1_767_603_600_000;
@@ -557,4 +557,268 @@ async fn a_whole_conversation_embedded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_conversation_on_moto() {
     a_whole_conversation(true).await;
+}
+
+/// Contacts: Meta's profile name on a new contact (a readable fallback
+/// when Meta gives none), edits by version, create-and-link and
+/// link-to-existing, history, and a linked PSID's next conversation.
+async fn contacts_and_history(aws: bool) {
+    let rig = Rig::new(aws).await;
+    let anna = rig.token("anna").await;
+    let bo = rig.token("bo").await;
+    const OTHER: &str = "7700000000000952";
+    // Meta has no profile for the second customer (no permission).
+    rig.fake.script(
+        "GET",
+        OTHER,
+        vec![Scripted::error(
+            400,
+            100,
+            Some(2018247),
+            "Insufficient permission to access user profile",
+        )],
+    );
+    rig.customer_says("m_contact_1", "Hello").await;
+    rig.deliver(
+        serde_json::json!({"sender": {"id": OTHER}, "recipient": {"id": PAGE_1},
+        "timestamp": rig.clock.now().0, "message": {"mid": "m_contact_2", "text": "Hi there"}}),
+    )
+    .await;
+    let (_, list) = rig
+        .http("GET", "/agent/v1/conversations?state=offered", &anna, None)
+        .await;
+    let convs = list["conversations"].as_array().unwrap();
+    assert_eq!(convs.len(), 2, "{list}");
+    let mut first = String::new();
+    let mut second = String::new();
+    for c in convs {
+        let id = c["id"].as_str().unwrap().to_string();
+        let (s, contact) = rig
+            .http(
+                "GET",
+                &format!("/agent/v1/conversations/{id}/contact"),
+                &anna,
+                None,
+            )
+            .await;
+        assert_eq!(s, 200, "{contact}");
+        match contact["name"].as_str().unwrap() {
+            "Ada Lovelace" => first = id,
+            "Messenger customer …0952" => second = id,
+            other => panic!("unexpected contact name {other}"),
+        }
+    }
+    assert!(!first.is_empty() && !second.is_empty());
+    // Not bo's to see or change.
+    let (s, _) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/conversations/{first}/contact"),
+            &bo,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = rig
+        .http(
+            "PUT",
+            &format!("/agent/v1/conversations/{first}/contact"),
+            &bo,
+            Some(serde_json::json!({"name": "Mallory"})),
+        )
+        .await;
+    assert_eq!(s, 404);
+
+    // Edit: by version, validated.
+    let (_, c1) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/conversations/{first}/contact"),
+            &anna,
+            None,
+        )
+        .await;
+    let ada = c1["id"].as_str().unwrap().to_string();
+    assert_eq!(c1["version"], 1, "named from the profile: {c1}");
+    let (s, v) = rig
+        .http(
+            "PATCH",
+            &format!("/agent/v1/contacts/{ada}"),
+            &anna,
+            Some(serde_json::json!({"email": "ada@example.com", "version": c1["version"]})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["version"].as_u64(), v["email"].as_str()),
+        (200, Some(2), Some("ada@example.com")),
+        "{v}"
+    );
+    for (body, status, code) in [
+        (
+            serde_json::json!({"name": "Old", "version": 0}),
+            409,
+            "version_mismatch",
+        ),
+        (
+            serde_json::json!({"email": "not an email"}),
+            422,
+            "invalid_contact",
+        ),
+        (
+            serde_json::json!({"phone": "call me"}),
+            422,
+            "invalid_contact",
+        ),
+        (serde_json::json!({"name": ""}), 422, "invalid_contact"),
+        (
+            serde_json::json!({"shoe_size": "42"}),
+            422,
+            "invalid_contact",
+        ),
+    ] {
+        let (s, v) = rig
+            .http(
+                "PATCH",
+                &format!("/agent/v1/contacts/{ada}"),
+                &anna,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!((s, v["code"].as_str()), (status, Some(code)), "{body}: {v}");
+    }
+    let (s, _) = rig
+        .http("GET", "/agent/v1/contacts/ct_nobody", &anna, None)
+        .await;
+    assert_eq!(s, 404);
+
+    // The second customer is someone the company knows: create, then link.
+    let (s, jo) = rig
+        .http(
+            "POST",
+            "/agent/v1/contacts",
+            &anna,
+            Some(serde_json::json!({"name": "Jo Known", "email": "jo@example.com", "phone": "+45 12 34 56 78"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{jo}");
+    let jo = jo["id"].as_str().unwrap().to_string();
+    let (s, v) = rig
+        .http(
+            "PUT",
+            &format!("/agent/v1/conversations/{second}/contact"),
+            &anna,
+            Some(serde_json::json!({"contact_id": "ct_nobody"})),
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = rig
+        .http(
+            "PUT",
+            &format!("/agent/v1/conversations/{second}/contact"),
+            &anna,
+            Some(serde_json::json!({"contact_id": jo})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["contact"]["name"].as_str()),
+        (200, Some("Jo Known")),
+        "{v}"
+    );
+    // And the first customer turns out to be Jo too, on another account of theirs.
+    rig.http(
+        "PUT",
+        &format!("/agent/v1/conversations/{first}/contact"),
+        &anna,
+        Some(serde_json::json!({"contact_id": jo})),
+    )
+    .await;
+    let (s, h) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/contacts/{jo}/history"),
+            &anna,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{h}");
+    let ids: Vec<&str> = h["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{h}");
+    assert!(ids.contains(&first.as_str()) && ids.contains(&second.as_str()));
+    let (s, _) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/contacts/{jo}/history?limit=0"),
+            &anna,
+            None,
+        )
+        .await;
+    assert_eq!(s, 400);
+
+    // Create-and-link in one call.
+    let (s, v) = rig
+        .http(
+            "PUT",
+            &format!("/agent/v1/conversations/{second}/contact"),
+            &anna,
+            Some(serde_json::json!({"name": "Sam Other", "notes": "prefers email"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["contact"]["name"].as_str()),
+        (200, Some("Sam Other")),
+        "{v}"
+    );
+
+    // The first customer's next conversation links to Jo by itself.
+    for verb in ["accept", "close"] {
+        let (s, v) = rig
+            .http(
+                "POST",
+                &format!("/agent/v1/conversations/{first}/{verb}"),
+                &anna,
+                None,
+            )
+            .await;
+        assert!(s == 200 || s == 202, "{verb}: {s} {v}");
+    }
+    rig.clock.advance_secs(60);
+    rig.customer_says("m_contact_3", "Me again").await;
+    let (_, list) = rig
+        .http("GET", "/agent/v1/conversations?state=offered", &anna, None)
+        .await;
+    let newest = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] != first.as_str() && c["id"] != second.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("a new conversation: {list}"));
+    assert_eq!(newest["contact_id"], jo.as_str());
+    let (_, h) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/contacts/{jo}/history"),
+            &anna,
+            None,
+        )
+        .await;
+    assert_eq!(
+        h["conversations"][0]["id"], newest["id"],
+        "newest first: {h}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_and_history_embedded() {
+    contacts_and_history(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_and_history_on_moto() {
+    contacts_and_history(true).await;
 }

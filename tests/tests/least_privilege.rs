@@ -333,8 +333,9 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         manifest_actions("webhook-ingest")
     );
 
-    // router: a new customer routed and offered, an event naming no customer.
-    let (store, queue) = (aws.store(), outbox());
+    // router: a new customer routed and offered (named from Meta's profile
+    // when the page has a token), an event naming no customer.
+    let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
     let router = switchboard_core::routing::RoutingDeps {
         conversations: store.clone(),
         workstreams: store.clone(),
@@ -344,6 +345,10 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         outbound: store.clone(),
         streams: store.clone(),
         outbox: Some(queue.clone()),
+        profiles: Some(switchboard_core::contacts::Profiles {
+            graph: graph.clone(),
+            secrets: secrets.clone(),
+        }),
     };
     let received = q.queue.receive(10, Duration::from_secs(2)).await.unwrap();
     for m in &received {
@@ -368,7 +373,11 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
             .unwrap();
     }
     assert_eq!(
-        recorded(&[store.actions_called(), queue.actions_called()]),
+        recorded(&[
+            store.actions_called(),
+            secrets.actions_called(),
+            queue.actions_called()
+        ]),
         manifest_actions("router")
     );
 

@@ -673,6 +673,135 @@ async fn streams_are_ordered_idempotent_and_paged(s: Arc<dyn Store>) {
     assert_eq!(s.read_entries(&stream, None, 10).await.unwrap().len(), 4);
 }
 
+/// Contacts: create once, edit by version, link a customer (later
+/// conversations follow, history moves), history across pages.
+async fn contacts_are_edited_by_version_and_linked_with_their_history(s: Arc<dyn Store>) {
+    let (p1, p2) = ("104857600000001", "104857600000002");
+    let (a, b) = (unique_psid(), unique_psid());
+    let now = Millis(T0);
+    // Customer a on page 1: two conversations (the first closed).
+    let (a1, _) = stored(
+        s.append(
+            &event(p1, &a, EventKind::Message, T0, &format!("a1{a}")),
+            &ids(),
+            now,
+        )
+        .await
+        .unwrap(),
+    );
+    s.close_conversation(&a1, Millis(T0 + 10)).await.unwrap();
+    let (a2, opened) = stored(
+        s.append(
+            &event(p1, &a, EventKind::Message, T0 + 20, &format!("a2{a}")),
+            &ids(),
+            now,
+        )
+        .await
+        .unwrap(),
+    );
+    assert!(opened);
+    let auto = s.get_conversation(&a2).await.unwrap().unwrap().contact_id;
+    assert_eq!(
+        s.contact_conversations(&auto, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id.clone())
+            .collect::<Vec<_>>(),
+        vec![a2.clone(), a1.clone()],
+        "newest first"
+    );
+    // Customer b on page 2 belongs to a known contact.
+    let mut known = Contact::new(ContactId::generate(), "Jo Known".into(), now);
+    known.email = Some("jo@example.com".into());
+    s.create_contact(&known).await.unwrap();
+    assert!(matches!(
+        s.create_contact(&known).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (b1, _) = stored(
+        s.append(
+            &event(p2, &b, EventKind::Message, T0 + 30, &format!("b1{b}")),
+            &ids(),
+            now,
+        )
+        .await
+        .unwrap(),
+    );
+    let linked = s.link_contact(&b1, &known.id).await.unwrap();
+    assert_eq!(linked.contact_id, known.id);
+    // Linking customer a too moves both of a's conversations to the contact.
+    s.link_contact(&a2, &known.id).await.unwrap();
+    let history: Vec<ConversationId> = s
+        .contact_conversations(&known.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(history, vec![b1.clone(), a2.clone(), a1.clone()]);
+    assert!(s.contact_conversations(&auto, 10).await.unwrap().is_empty());
+    assert_eq!(
+        s.contact_conversations(&known.id, 2).await.unwrap().len(),
+        2
+    );
+    // Linking again changes nothing; unknown ids are NotFound.
+    assert_eq!(
+        s.link_contact(&a2, &known.id).await.unwrap().contact_id,
+        known.id
+    );
+    assert!(matches!(
+        s.link_contact(&a2, &ContactId::generate()).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.link_contact(&ConversationId::generate(), &known.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // a's next conversation links by itself.
+    s.close_conversation(&a2, Millis(T0 + 40)).await.unwrap();
+    let (a3, _) = stored(
+        s.append(
+            &event(p1, &a, EventKind::Message, T0 + 50, &format!("a3{a}")),
+            &ids(),
+            now,
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(
+        s.get_conversation(&a3).await.unwrap().unwrap().contact_id,
+        known.id
+    );
+    assert_eq!(
+        s.contact_conversations(&known.id, 10).await.unwrap()[0].id,
+        a3
+    );
+    // Edits name the version they read.
+    let mut edit = known.clone();
+    edit.phone = Some("+4512345678".into());
+    edit.version = 1;
+    s.update_contact(&edit, 0).await.unwrap();
+    let mut stale = known.clone();
+    stale.name = "Stale".into();
+    stale.version = 1;
+    assert!(matches!(
+        s.update_contact(&stale, 0).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let got = s.get_contact(&known.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.version, got.phone.as_deref(), got.name.as_str()),
+        (1, Some("+4512345678"), "Jo Known")
+    );
+    let mut ghost = Contact::new(ContactId::generate(), "Ghost".into(), now);
+    ghost.version = 1;
+    assert!(matches!(
+        s.update_contact(&ghost, 0).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
 macro_rules! suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -684,7 +813,8 @@ macro_rules! suite {
                 redelivered_event_changes_nothing, timeline_is_in_timestamp_order_and_window_only_moves_forward,
                 closed_conversation_is_not_reopened, listing_filters_by_page_psid_and_state,
                 concurrent_appends_create_one_conversation, unattributed_events_are_kept,
-                streams_are_ordered_idempotent_and_paged);
+                streams_are_ordered_idempotent_and_paged,
+                contacts_are_edited_by_version_and_linked_with_their_history);
         }
     };
     (@case $make:expr; $($case:ident),*) => {

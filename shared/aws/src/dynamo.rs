@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
     TimeToLiveSpecification, TransactWriteItem, Update,
 };
@@ -161,6 +161,26 @@ fn event_sk(ts: Millis, dedup: &str) -> String {
 }
 fn created_sk(created: Millis, id: &ConversationId) -> String {
     format!("{:020}#{id}", created.0.max(0))
+}
+
+/// A conversation in its contact's history: `CONTACT#{contact}` /
+/// `CONV#{created:020}#{conversation}`.
+fn contact_conv_item(contact: &ContactId, c: &Conversation) -> Item {
+    let mut item = key(
+        contact_pk(contact),
+        &format!("CONV#{}", created_sk(c.created_at, &c.id)),
+    );
+    item.insert("conversation_id".into(), s(c.id.as_str()));
+    item.insert("page_id".into(), s(c.page_id.as_str()));
+    item.insert("psid".into(), s(c.psid.as_str()));
+    item
+}
+
+fn contact_item(c: &Contact) -> StoreResult<Item> {
+    let mut item = key(contact_pk(&c.id), "CONTACT");
+    item.insert("doc".into(), to_doc(c)?);
+    item.insert("version".into(), n(c.version as i64));
+    Ok(item)
 }
 
 fn conversation_item(c: &Conversation) -> Item {
@@ -676,18 +696,15 @@ impl ConversationStore for DynamoStore {
                     cust.insert("open_conversation_id".into(), s(conv_id.as_str()));
                     cust.insert("last_conversation_id".into(), s(conv_id.as_str()));
                     items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
-                    let contact = Contact {
-                        id: ids.contact_id.clone(),
-                        name: ids.contact_name.clone(),
-                        created_at: now,
-                    };
-                    let mut citem = key(contact_pk(&contact.id), "CONTACT");
-                    citem.insert("doc".into(), to_doc(&contact)?);
-                    items.push(self.put(citem, Some("attribute_not_exists(PK)"))?);
-                    items.push(self.put(
-                        conversation_item(&new_conv(ids.contact_id.clone())),
-                        Some("attribute_not_exists(PK)"),
-                    )?);
+                    let contact =
+                        Contact::new(ids.contact_id.clone(), ids.contact_name.clone(), now);
+                    items
+                        .push(self.put(contact_item(&contact)?, Some("attribute_not_exists(PK)"))?);
+                    let conv = new_conv(ids.contact_id.clone());
+                    items.push(self.put(contact_conv_item(&contact.id, &conv), None)?);
+                    items.push(
+                        self.put(conversation_item(&conv), Some("attribute_not_exists(PK)"))?,
+                    );
                 }
                 Plan::Existing { open, update_lcm } => {
                     let (expr, cond) = if *update_lcm {
@@ -721,10 +738,11 @@ impl ConversationStore for DynamoStore {
                         &[],
                         vec![(":c", s(conv_id.as_str()))],
                     )?);
-                    items.push(self.put(
-                        conversation_item(&new_conv(customer.contact_id.clone())),
-                        Some("attribute_not_exists(PK)"),
-                    )?);
+                    let conv = new_conv(customer.contact_id.clone());
+                    items.push(self.put(contact_conv_item(&customer.contact_id, &conv), None)?);
+                    items.push(
+                        self.put(conversation_item(&conv), Some("attribute_not_exists(PK)"))?,
+                    );
                 }
                 Plan::AttachToLast { last } => {
                     items.push(self.update(
@@ -939,6 +957,173 @@ impl ConversationStore for DynamoStore {
             updated_at: at,
             ..conv
         })
+    }
+
+    async fn create_contact(&self, contact: &Contact) -> StoreResult<()> {
+        self.put_item(
+            contact_item(contact)?,
+            WriteMode::Create,
+            format!("contact {}", contact.id),
+        )
+        .await
+    }
+
+    async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()> {
+        // Contacts written before versions existed have no `version`: 0.
+        let cond = if expect == 0 {
+            "attribute_exists(PK) AND (attribute_not_exists(version) OR version = :v)"
+        } else {
+            "version = :v"
+        };
+        let item = self.update(
+            key(contact_pk(&contact.id), "CONTACT"),
+            "SET doc = :doc, version = :new",
+            Some(cond),
+            &[],
+            vec![
+                (":v", n(expect as i64)),
+                (":doc", to_doc(contact)?),
+                (":new", n(contact.version as i64)),
+            ],
+        )?;
+        if self.transact(vec![item]).await?.is_none() {
+            return Ok(());
+        }
+        match self.get_contact(&contact.id).await? {
+            None => Err(StoreError::NotFound(format!("contact {}", contact.id))),
+            Some(c) => Err(StoreError::Conflict(format!(
+                "contact {} is at version {}, not {expect}",
+                contact.id, c.version
+            ))),
+        }
+    }
+
+    async fn link_contact(
+        &self,
+        conversation: &ConversationId,
+        contact: &ContactId,
+    ) -> StoreResult<Conversation> {
+        let conv = self
+            .get_conversation(conversation)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("conversation {conversation}")))?;
+        let from = conv.contact_id.clone();
+        if &from == contact {
+            if self.get_contact(contact).await?.is_none() {
+                return Err(StoreError::NotFound(format!("contact {contact}")));
+            }
+            return Ok(conv);
+        }
+        // This customer's conversations in the old contact's history.
+        let moved = self
+            .query_pages(Query {
+                index: None,
+                pk: ("PK", contact_pk(&from)),
+                sk: Some(("SK", "begins_with(#sk, :sk)", "CONV#".to_string())),
+                filter: Some((
+                    "page_id = :page AND psid = :psid".into(),
+                    vec![
+                        (":page", s(conv.page_id.as_str())),
+                        (":psid", s(conv.psid.as_str())),
+                    ],
+                )),
+                forward: false,
+                limit: usize::MAX,
+            })
+            .await?;
+        let check = ConditionCheck::builder()
+            .table_name(self.table())
+            .set_key(Some(key(contact_pk(contact), "CONTACT")))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .map_err(unavailable)?;
+        let mut items = vec![
+            TransactWriteItem::builder().condition_check(check).build(),
+            self.update(
+                key(conv_pk(conversation), "CONV"),
+                "SET contact_id = :to",
+                Some("contact_id = :from"),
+                &[],
+                vec![(":to", s(contact.as_str())), (":from", s(from.as_str()))],
+            )?,
+            self.update(
+                key(customer_pk(&conv.page_id, &conv.psid), "CUSTOMER"),
+                "SET contact_id = :to",
+                Some("contact_id = :from"),
+                &[],
+                vec![(":to", s(contact.as_str())), (":from", s(from.as_str()))],
+            )?,
+        ];
+        // A transaction holds 100 items: the newest history entries move
+        // with the link, older ones in further (idempotent) transactions.
+        let mut batches: Vec<Vec<TransactWriteItem>> = Vec::new();
+        for (i, old) in moved.iter().enumerate() {
+            let sk = get_s(old, "SK")?.to_string();
+            let mut new = old.clone();
+            new.insert("PK".into(), s(contact_pk(contact)));
+            let pair = [
+                self.put(new, None)?,
+                TransactWriteItem::builder()
+                    .delete(
+                        Delete::builder()
+                            .table_name(self.table())
+                            .set_key(Some(key(contact_pk(&from), &sk)))
+                            .build()
+                            .map_err(unavailable)?,
+                    )
+                    .build(),
+            ];
+            if i < 40 {
+                items.extend(pair);
+            } else {
+                if batches.last().is_none_or(|b| b.len() >= 98) {
+                    batches.push(Vec::new());
+                }
+                batches.last_mut().expect("pushed above").extend(pair);
+            }
+        }
+        if let Some(codes) = self.transact(items).await? {
+            if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
+                return Err(StoreError::NotFound(format!("contact {contact}")));
+            }
+            return Err(StoreError::Conflict(format!(
+                "conversation {conversation} changed while linking; try again"
+            )));
+        }
+        for batch in batches {
+            if let Some(codes) = self.transact(batch).await? {
+                tracing::warn!(?codes, contact = %contact, "older history entries not moved yet");
+            }
+        }
+        Ok(Conversation {
+            contact_id: contact.clone(),
+            ..conv
+        })
+    }
+
+    async fn contact_conversations(
+        &self,
+        contact: &ContactId,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>> {
+        let links = self
+            .query_pages(Query {
+                index: None,
+                pk: ("PK", contact_pk(contact)),
+                sk: Some(("SK", "begins_with(#sk, :sk)", "CONV#".to_string())),
+                filter: None,
+                forward: false,
+                limit,
+            })
+            .await?;
+        let mut out = Vec::new();
+        for l in &links {
+            let id = parse_id(ConversationId::parse(get_s(l, "conversation_id")?))?;
+            if let Some(c) = self.get_conversation(&id).await? {
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 }
 

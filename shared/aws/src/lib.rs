@@ -94,13 +94,28 @@ pub fn channel_deps_from_env(
     })
 }
 
-/// What the router needs, on AWS: the one table (`SWITCHBOARD_TABLE`) and
-/// the outbound queue (`SWITCHBOARD_OUTBOUND_QUEUE_URL`, for automated messages).
+/// What the router needs, on AWS: the one table (`SWITCHBOARD_TABLE`), the
+/// outbound queue (`SWITCHBOARD_OUTBOUND_QUEUE_URL`, for automated
+/// messages), and for a new customer's profile name the page tokens
+/// (`SWITCHBOARD_SECRETS_PREFIX`) and the Graph API (`SWITCHBOARD_GRAPH_URL`).
 pub fn routing_deps_from_env(
     config: &aws_config::SdkConfig,
 ) -> Result<switchboard_core::routing::RoutingDeps, Box<dyn std::error::Error + Send + Sync>> {
     use std::sync::Arc;
     let store = Arc::new(DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?));
+    let graph_url = std::env::var("SWITCHBOARD_GRAPH_URL")
+        .unwrap_or_else(|_| switchboard_graph::DEFAULT_BASE_URL.into());
+    let profiles = switchboard_core::contacts::Profiles {
+        // A profile lookup holds up a new customer's routing: a short timeout.
+        graph: Arc::new(switchboard_graph::HttpGraph::new(
+            &graph_url,
+            std::time::Duration::from_secs(3),
+        )?),
+        secrets: Arc::new(SecretsManager::new(
+            config,
+            required_env("SWITCHBOARD_SECRETS_PREFIX")?,
+        )),
+    };
     Ok(switchboard_core::routing::RoutingDeps {
         conversations: store.clone(),
         workstreams: store.clone(),
@@ -110,6 +125,7 @@ pub fn routing_deps_from_env(
         outbound: store.clone(),
         streams: store,
         outbox: Some(outbox_from_env(config)?),
+        profiles: Some(profiles),
     })
 }
 

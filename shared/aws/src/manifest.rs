@@ -64,14 +64,15 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "router",
         resource: "RouterFunction",
-        env: &[TABLE, OUTBOUND],
-        env_optional: &[METRICS],
+        env: &[TABLE, OUTBOUND, SECRETS_PREFIX],
+        env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL"],
         actions: &[
             "dynamodb:BatchGetItem",
             "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:Query",
             "dynamodb:TransactWriteItems",
+            "secretsmanager:GetSecretValue",
             "sqs:SendMessage",
         ],
         event_source_actions: CONSUME,

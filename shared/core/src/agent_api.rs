@@ -4,11 +4,12 @@
 //! supervisor may see every conversation.
 
 use crate::channels::ChannelDeps;
+use crate::contacts;
 use crate::delivery::{self, DeliveryError};
 use crate::event::{EventKind, InboundEvent};
 use crate::feed;
 use crate::http_api::{HttpRequest, HttpResponse, Principal, SUPERVISOR_GROUP};
-use crate::ids::ConversationId;
+use crate::ids::{ContactId, ConversationId};
 use crate::outbound::{Author, Content, Outbound, Status, window};
 use crate::ports::{Conversation, ConversationFilter, ConversationState};
 use crate::problem::Problem;
@@ -194,6 +195,14 @@ fn is_mine(conv: &Conversation, me: &AgentId) -> bool {
     }
 }
 
+async fn contact(r: &RoutingDeps, id: &str) -> Result<crate::ports::Contact, Problem> {
+    let id = ContactId::parse(id)?;
+    r.conversations
+        .get_contact(&id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no contact {id}")))
+}
+
 /// The conversation if the caller may see it; 404 otherwise (whether it
 /// exists is not theirs to know).
 async fn visible(
@@ -324,6 +333,99 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
             Ok(json(StatusCode::OK, &detail(&r, &conv).await?))
         }
         (["conversations", _], _) => Err(not_allowed("GET")),
+        (["conversations", id, "contact"], Method::GET) => {
+            let conv = visible(&r, &who, &ConversationId::parse(*id)?).await?;
+            let contact = r
+                .conversations
+                .get_contact(&conv.contact_id)
+                .await?
+                .ok_or_else(|| Problem::not_found(format!("no contact {}", conv.contact_id)))?;
+            Ok(json(StatusCode::OK, &contacts::view(&contact)))
+        }
+        (["conversations", id, "contact"], Method::PUT) => {
+            let conv = visible(&r, &who, &ConversationId::parse(*id)?).await?;
+            let input: serde_json::Value = body(req)?;
+            let contact_id = match input.get("contact_id") {
+                Some(v) => {
+                    if input.as_object().is_some_and(|o| o.len() > 1) {
+                        return Err(Problem::bad_request(
+                            "invalid_body",
+                            "send {contact_id} to link an existing contact, or the new contact's fields (name, email, phone, notes) to create one",
+                        ));
+                    }
+                    ContactId::parse(v.as_str().unwrap_or_default())?
+                }
+                None => {
+                    let new: contacts::NewContact = serde_json::from_value(input)
+                        .map_err(|e| Problem::bad_request("invalid_body", e.to_string()))?;
+                    let c = contacts::create(new, r.clock.now())?;
+                    r.conversations.create_contact(&c).await?;
+                    c.id
+                }
+            };
+            let linked = r.conversations.link_contact(&conv.id, &contact_id).await?;
+            let contact = r
+                .conversations
+                .get_contact(&linked.contact_id)
+                .await?
+                .ok_or_else(|| Problem::not_found(format!("no contact {contact_id}")))?;
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({"conversation_id": linked.id, "contact": contacts::view(&contact)}),
+            ))
+        }
+        (["conversations", _, "contact"], _) => Err(not_allowed("GET, PUT")),
+        (["contacts"], Method::POST) => {
+            let c = contacts::create(body(req)?, r.clock.now())?;
+            r.conversations.create_contact(&c).await?;
+            Ok(json(StatusCode::CREATED, &contacts::view(&c)))
+        }
+        (["contacts"], _) => Err(not_allowed("POST")),
+        (["contacts", id], Method::GET) => {
+            let c = contact(&r, id).await?;
+            Ok(json(StatusCode::OK, &contacts::view(&c)))
+        }
+        (["contacts", id], Method::PATCH) => {
+            let change: serde_json::Value = body(req)?;
+            // Without a version, a concurrent edit of other fields is
+            // reapplied on top; with one, it is refused (409).
+            for _ in 0..3 {
+                let current = contact(&r, id).await?;
+                let next = contacts::patch(&current, &change, r.clock.now())?;
+                match r.conversations.update_contact(&next, current.version).await {
+                    Ok(()) => return Ok(json(StatusCode::OK, &contacts::view(&next))),
+                    Err(crate::ports::StoreError::Conflict(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(Problem::new(
+                StatusCode::CONFLICT,
+                "contact_busy",
+                "Changed meanwhile",
+                "the contact kept changing; read it again and retry",
+            ))
+        }
+        (["contacts", _], _) => Err(not_allowed("GET, PATCH")),
+        (["contacts", id, "history"], Method::GET) => {
+            let c = contact(&r, id).await?;
+            let limit = match query(req, "limit") {
+                Some(l) => l
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|l| (1..=100).contains(l))
+                    .ok_or_else(|| {
+                        Problem::bad_request("invalid_limit", "limit is a number from 1 to 100")
+                    })?,
+                None => 20,
+            };
+            let convs = r.conversations.contact_conversations(&c.id, limit).await?;
+            let views: Vec<_> = convs.iter().map(summary).collect();
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({"contact_id": c.id, "conversations": views}),
+            ))
+        }
+        (["contacts", _, "history"], _) => Err(not_allowed("GET")),
         (["conversations", id, action], Method::POST) => {
             let id = ConversationId::parse(*id)?;
             conversation_action(deps, &r, &who, &id, action, req).await
@@ -627,7 +729,7 @@ async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<serde_json::Valu
     let mut v = summary(conv);
     v["transcript"] = serde_json::to_value(transcript(conv, &events, &outbound, attachments_on))
         .unwrap_or_default();
-    v["contact"] = serde_json::to_value(contact).unwrap_or_default();
+    v["contact"] = contact.as_ref().map(contacts::view).unwrap_or_default();
     v["survey"] = surveys.last().cloned().unwrap_or_default();
     Ok(v)
 }

@@ -55,6 +55,10 @@ impl ChannelDeps {
             outbound: self.outbound.clone(),
             streams: self.streams.clone(),
             outbox: self.outbox.clone(),
+            profiles: Some(crate::contacts::Profiles {
+                graph: self.graph.clone(),
+                secrets: self.secrets.clone(),
+            }),
         }
     }
 }

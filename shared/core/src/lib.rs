@@ -10,6 +10,7 @@ pub mod agent_api;
 pub mod channels;
 pub mod clock;
 pub mod config;
+pub mod contacts;
 pub mod delivery;
 pub mod event;
 pub mod feed;

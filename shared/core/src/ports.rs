@@ -207,11 +207,52 @@ pub struct Customer {
     pub last_agent: Option<AgentId>,
 }
 
+/// A person the company knows: one or more (page, PSID) customers link to
+/// it. Created for every customer never seen (with a fallback name, then
+/// Meta's profile name when it gives one); agents edit, create and link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: ContactId,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
     pub created_at: Millis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Millis>,
+    /// Bumped by every edit; an edit names the version it read.
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl Contact {
+    pub fn new(id: ContactId, name: String, now: Millis) -> Self {
+        Self {
+            id,
+            name,
+            email: None,
+            phone: None,
+            notes: None,
+            created_at: now,
+            updated_at: None,
+            version: 0,
+        }
+    }
+
+    /// The fields routing rules may test (`contact: {field, equals}`).
+    pub fn fields(&self) -> std::collections::BTreeMap<String, String> {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("name".to_string(), self.name.clone());
+        for (k, v) in [("email", &self.email), ("phone", &self.phone)] {
+            if let Some(v) = v {
+                m.insert(k.to_string(), v.clone());
+            }
+        }
+        m
+    }
 }
 
 // ---------------------------------------------------------------- store ports
@@ -326,6 +367,29 @@ pub trait ConversationStore: Send + Sync {
         id: &ConversationId,
         at: Millis,
     ) -> StoreResult<Conversation>;
+    /// A new contact (`Conflict` when the id exists).
+    async fn create_contact(&self, contact: &Contact) -> StoreResult<()>;
+    /// Replace a contact's fields if its stored version is `expect`, storing
+    /// `contact` (whose version the caller set to `expect + 1`): `NotFound`
+    /// without one, `Conflict` when it changed meanwhile.
+    async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()>;
+    /// Link the conversation's customer (page, PSID) to `contact`,
+    /// atomically: the conversation, the customer (so later conversations
+    /// from that PSID link by themselves) and that customer's conversations
+    /// in the contacts' histories. `NotFound` for an unknown conversation or
+    /// contact; linking to the contact it has changes nothing.
+    async fn link_contact(
+        &self,
+        conversation: &ConversationId,
+        contact: &ContactId,
+    ) -> StoreResult<Conversation>;
+    /// The conversations of every customer linked to the contact, on any
+    /// page, newest first.
+    async fn contact_conversations(
+        &self,
+        contact: &ContactId,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>>;
 }
 
 /// Agents, queues and rulesets: what administrators configure for routing.

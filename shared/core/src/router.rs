@@ -72,6 +72,18 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         .conversations
         .append(&event, &ids, deps.clock.now())
         .await?;
+    // A customer never seen: their contact gets Meta's profile name before
+    // routing (rules may test it).
+    if let (Some(p), AppendOutcome::Stored { opened: true, .. }) = (&deps.profiles, &outcome) {
+        crate::contacts::name_new_contact(
+            p,
+            deps.conversations.as_ref(),
+            &ids.contact_id,
+            &event.page_id,
+            psid,
+        )
+        .await;
+    }
     let route = match &outcome {
         AppendOutcome::Stored {
             conversation_id,

@@ -5,6 +5,7 @@
 //! Tables (JSON values):
 //! - `accounts` id -> Account, `pages` page_id -> Page
 //! - `customers` "page|psid" -> Customer, `contacts` id -> Contact
+//! - `contact_convs` "contact|created(20 digits)|conv" -> ContactConv (history)
 //! - `conversations` id -> Conversation
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
 //! - `markers` dedup id -> conversation id (append-once)
@@ -33,13 +34,15 @@ const ACCOUNTS: Str = TableDefinition::new("accounts");
 const PAGES: Str = TableDefinition::new("pages");
 pub(crate) const CUSTOMERS: Str = TableDefinition::new("customers");
 const CONTACTS: Str = TableDefinition::new("contacts");
+const CONTACT_CONVS: Str = TableDefinition::new("contact_convs");
 pub(crate) const CONVERSATIONS: Str = TableDefinition::new("conversations");
 const TIMELINE: Str = TableDefinition::new("timeline");
 const MARKERS: Str = TableDefinition::new("markers");
 const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
 const WORKSTREAMS: Str = TableDefinition::new("workstreams");
 const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
-const ALL_TABLES: [Str; 22] = [
+const ALL_TABLES: [Str; 23] = [
+    CONTACT_CONVS,
     crate::streams::STREAMS,
     crate::outbound::OUTBOUND,
     crate::outbound::OUTBOUND_BY_CONV,
@@ -79,6 +82,34 @@ pub(crate) fn enc<T: Serialize>(v: &T) -> StoreResult<String> {
 
 pub(crate) fn dec<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A conversation in its contact's history.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ContactConv {
+    conversation_id: ConversationId,
+    page_id: PageId,
+    psid: Psid,
+}
+
+fn contact_conv_key(contact: &ContactId, conv: &Conversation) -> String {
+    format!("{contact}|{:020}|{}", conv.created_at.0.max(0), conv.id)
+}
+
+fn put_contact_conv(
+    table: &mut redb::Table<'_, &'static str, &'static str>,
+    contact: &ContactId,
+    conv: &Conversation,
+) -> StoreResult<()> {
+    let v = ContactConv {
+        conversation_id: conv.id.clone(),
+        page_id: conv.page_id.clone(),
+        psid: conv.psid.clone(),
+    };
+    table
+        .insert(contact_conv_key(contact, conv).as_str(), enc(&v)?.as_str())
+        .map_err(err)?;
+    Ok(())
 }
 
 pub(crate) fn customer_key(page: &PageId, psid: &Psid) -> String {
@@ -290,11 +321,8 @@ impl ConversationStore for RedbStore {
             let activity = opens_conversation(ev.kind);
             let (conv_id, opened) = match customer {
                 None => {
-                    let contact = Contact {
-                        id: ids.contact_id.clone(),
-                        name: ids.contact_name.clone(),
-                        created_at: now,
-                    };
+                    let contact =
+                        Contact::new(ids.contact_id.clone(), ids.contact_name.clone(), now);
                     let mut contacts = txn.open_table(CONTACTS).map_err(err)?;
                     contacts
                         .insert(contact.id.as_str(), enc(&contact)?.as_str())
@@ -309,6 +337,8 @@ impl ConversationStore for RedbStore {
                     conversations
                         .insert(conv.id.as_str(), enc(&conv)?.as_str())
                         .map_err(err)?;
+                    let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
+                    put_contact_conv(&mut history, &contact.id, &conv)?;
                     let c = Customer {
                         page_id: ev.page_id.clone(),
                         psid: psid.clone(),
@@ -357,6 +387,8 @@ impl ConversationStore for RedbStore {
                         conversations
                             .insert(conv.id.as_str(), enc(&conv)?.as_str())
                             .map_err(err)?;
+                        let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
+                        put_contact_conv(&mut history, &c.contact_id, &conv)?;
                         c.open_conversation_id = Some(conv.id.clone());
                         c.last_conversation_id = conv.id.clone();
                         customers
@@ -497,6 +529,131 @@ impl ConversationStore for RedbStore {
                     .map_err(err)?;
             }
             Ok(conv)
+        })
+        .await
+    }
+
+    async fn create_contact(&self, contact: &Contact) -> StoreResult<()> {
+        let contact = contact.clone();
+        self.write(move |txn| {
+            let mut contacts = txn.open_table(CONTACTS).map_err(err)?;
+            if contacts.get(contact.id.as_str()).map_err(err)?.is_some() {
+                return Err(StoreError::Conflict(format!("contact {}", contact.id)));
+            }
+            contacts
+                .insert(contact.id.as_str(), enc(&contact)?.as_str())
+                .map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()> {
+        let contact = contact.clone();
+        self.write(move |txn| {
+            let mut contacts = txn.open_table(CONTACTS).map_err(err)?;
+            let stored: Contact = match contacts.get(contact.id.as_str()).map_err(err)? {
+                Some(g) => dec(g.value())?,
+                None => return Err(StoreError::NotFound(format!("contact {}", contact.id))),
+            };
+            if stored.version != expect {
+                return Err(StoreError::Conflict(format!(
+                    "contact {} is at version {}, not {expect}",
+                    contact.id, stored.version
+                )));
+            }
+            contacts
+                .insert(contact.id.as_str(), enc(&contact)?.as_str())
+                .map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn link_contact(
+        &self,
+        conversation: &ConversationId,
+        contact: &ContactId,
+    ) -> StoreResult<Conversation> {
+        let (id, to) = (conversation.clone(), contact.clone());
+        self.write(move |txn| {
+            let mut conversations = txn.open_table(CONVERSATIONS).map_err(err)?;
+            let mut conv: Conversation = match conversations.get(id.as_str()).map_err(err)? {
+                Some(g) => dec(g.value())?,
+                None => return Err(StoreError::NotFound(format!("conversation {id}"))),
+            };
+            let contacts = txn.open_table(CONTACTS).map_err(err)?;
+            if contacts.get(to.as_str()).map_err(err)?.is_none() {
+                return Err(StoreError::NotFound(format!("contact {to}")));
+            }
+            let from = conv.contact_id.clone();
+            if from == to {
+                return Ok(conv);
+            }
+            // This customer's conversations move to the new contact's history.
+            let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
+            let (lo, hi) = (format!("{from}|"), format!("{from}|~"));
+            let mut moved: Vec<(String, ContactConv)> = Vec::new();
+            for row in history.range(lo.as_str()..hi.as_str()).map_err(err)? {
+                let (k, v) = row.map_err(err)?;
+                let cc: ContactConv = dec(v.value())?;
+                if cc.page_id == conv.page_id && cc.psid == conv.psid {
+                    moved.push((k.value().to_string(), cc));
+                }
+            }
+            for (k, cc) in moved {
+                history.remove(k.as_str()).map_err(err)?;
+                let rest = &k[from.as_str().len()..];
+                history
+                    .insert(format!("{to}{rest}").as_str(), enc(&cc)?.as_str())
+                    .map_err(err)?;
+            }
+            let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
+            let ckey = customer_key(&conv.page_id, &conv.psid);
+            let customer: Option<Customer> = customers
+                .get(ckey.as_str())
+                .map_err(err)?
+                .map(|g| dec(g.value()))
+                .transpose()?;
+            if let Some(mut c) = customer {
+                c.contact_id = to.clone();
+                customers
+                    .insert(ckey.as_str(), enc(&c)?.as_str())
+                    .map_err(err)?;
+            }
+            conv.contact_id = to;
+            conversations
+                .insert(id.as_str(), enc(&conv)?.as_str())
+                .map_err(err)?;
+            Ok(conv)
+        })
+        .await
+    }
+
+    async fn contact_conversations(
+        &self,
+        contact: &ContactId,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>> {
+        let (lo, hi) = (format!("{contact}|"), format!("{contact}|~"));
+        self.read(move |txn| {
+            let history = txn.open_table(CONTACT_CONVS).map_err(err)?;
+            let conversations = txn.open_table(CONVERSATIONS).map_err(err)?;
+            let mut out = Vec::new();
+            for row in history.range(lo.as_str()..hi.as_str()).map_err(err)?.rev() {
+                if out.len() >= limit {
+                    break;
+                }
+                let (_, v) = row.map_err(err)?;
+                let cc: ContactConv = dec(v.value())?;
+                if let Some(g) = conversations
+                    .get(cc.conversation_id.as_str())
+                    .map_err(err)?
+                {
+                    out.push(dec(g.value())?);
+                }
+            }
+            Ok(out)
         })
         .await
     }

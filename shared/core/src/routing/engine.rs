@@ -49,6 +49,9 @@ pub struct RoutingDeps {
     /// The outbound queue the sender consumes (`None`: this deployment
     /// has no sender; automated messages and surveys are skipped, logged).
     pub outbox: Option<Arc<dyn crate::ports::Queue>>,
+    /// Where a new customer's name comes from (`None`: contacts keep
+    /// their generated name).
+    pub profiles: Option<crate::contacts::Profiles>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -246,7 +249,7 @@ fn facts(
     event: &InboundEvent,
     ws: &Workstream,
     rulesets: &[crate::routing::model::Ruleset],
-    contact_name: Option<String>,
+    contact: Option<&crate::ports::Contact>,
     returning: bool,
     now: Millis,
 ) -> Facts {
@@ -269,9 +272,7 @@ fn facts(
             .or_else(|| event.postback.as_ref().and_then(|p| p.payload.clone())),
         referral_ref: referral.and_then(|r| r.reference.clone()),
         ad_id: referral.and_then(|r| r.ad_id.clone()),
-        contact: contact_name
-            .map(|n| [("name".to_string(), n)].into())
-            .unwrap_or_default(),
+        contact: contact.map(|c| c.fields()).unwrap_or_default(),
         returning,
         now,
     }
@@ -465,7 +466,7 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
         event,
         &ws,
         &rulesets,
-        contact.map(|c| c.name),
+        contact.as_ref(),
         returning,
         now,
     );
