@@ -79,9 +79,11 @@ fmt:
 bench: test-tools
 	cargo bench -p switchboard-core --bench ingest -- --noplot
 	cargo bench -p switchboard-core --bench routing -- --noplot
+	cargo bench -p switchboard-core --bench sender -- --noplot
 	cargo build --release -p switchboard-cli -p switchboard-tests
 	cargo run --release -q -p switchboard-tests --bin loadgen
 	cargo run --release -q -p switchboard-tests --bin routeload
+	cargo run --release -q -p switchboard-tests --bin replyload
 	cargo run --release -q -p switchboard-tests --bin store-calls
 
 ## build: release bootstraps for Lambda (arm64) in target/lambda/<function>/bootstrap

@@ -18,6 +18,8 @@ pub struct Recorded {
     pub query: String,
     pub authorization: Option<String>,
     pub body: String,
+    /// When it arrived (latency measurements in `make bench`).
+    pub received: std::time::Instant,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +149,7 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
         body: String::from_utf8_lossy(&body).into_owned(),
+        received: std::time::Instant::now(),
     };
     let scripted = {
         let mut st = state.lock().expect("fake graph state");
