@@ -423,6 +423,16 @@ pub struct ReleaseServe {
 
 impl ReleaseServe {
     pub fn start(config: &str, admin_token: &str, router_workers: &str) -> Self {
+        Self::start_with(config, admin_token, router_workers, &[])
+    }
+
+    /// With more `serve` arguments (e.g. `--graph-url`).
+    pub fn start_with(
+        config: &str,
+        admin_token: &str,
+        router_workers: &str,
+        args: &[&str],
+    ) -> Self {
         let bin = workspace_root().join("target/release/switchboard");
         assert!(
             bin.exists(),
@@ -437,6 +447,7 @@ impl ReleaseServe {
             .arg(&cfg)
             .arg("--data-dir")
             .arg(dir.path().join("data"))
+            .args(args)
             .env("SWITCHBOARD_ADMIN_TOKEN", admin_token)
             .env("SWITCHBOARD_LOG", "error")
             .env("SWITCHBOARD_ROUTER_WORKERS", router_workers)

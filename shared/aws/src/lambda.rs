@@ -118,6 +118,14 @@ pub fn from_domain(resp: HttpResponse) -> lambda_http::Response<Body> {
     })
 }
 
+/// A system attribute of an SQS record (empty when absent).
+fn attribute<'a>(r: &'a aws_lambda_events::event::sqs::SqsMessage, name: &str) -> &'a str {
+    r.attributes
+        .get(name)
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
 /// Run the router over an SQS batch and report the failed messages, so
 /// only those are retried (`ReportBatchItemFailures`).
 pub async fn route_sqs_batch(deps: &RouterDeps, event: SqsEvent) -> SqsBatchResponse {
@@ -126,11 +134,7 @@ pub async fn route_sqs_batch(deps: &RouterDeps, event: SqsEvent) -> SqsBatchResp
         .iter()
         .map(|r| BatchItem {
             message_id: r.message_id.as_deref().unwrap_or_default(),
-            group: r
-                .attributes
-                .get("MessageGroupId")
-                .map(String::as_str)
-                .unwrap_or_default(),
+            group: attribute(r, "MessageGroupId"),
             body: r.body.as_deref().unwrap_or_default(),
         })
         .collect();
@@ -165,17 +169,9 @@ pub async fn send_sqs_batch(
         .iter()
         .map(|r| SendItem {
             message_id: r.message_id.as_deref().unwrap_or_default(),
-            group: r
-                .attributes
-                .get("MessageGroupId")
-                .map(String::as_str)
-                .unwrap_or_default(),
+            group: attribute(r, "MessageGroupId"),
             body: r.body.as_deref().unwrap_or_default(),
-            receive_count: r
-                .attributes
-                .get("ApproximateReceiveCount")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(1),
+            receive_count: attribute(r, "ApproximateReceiveCount").parse().unwrap_or(1),
         })
         .collect();
     let settles = process_batch(deps, &items).await;

@@ -5,11 +5,10 @@
 //! replies one after another. Reports the agent API's `202` latency and
 //! reply-to-Graph latency (p50/p99), and replies delivered per second.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use switchboard_core::signature;
+use switchboard_tests::ReleaseServe;
 use switchboard_tests::fake_graph::FakeGraph;
-use switchboard_tests::workspace_root;
 
 const SECRET: &str = "replyload-app-secret";
 const ADMIN: &str = "replyload-admin";
@@ -49,38 +48,9 @@ fn config() -> String {
 
 #[tokio::main]
 async fn main() {
-    let bin = workspace_root().join("target/release/switchboard");
-    assert!(
-        bin.exists(),
-        "build it first: cargo build --release -p switchboard-cli"
-    );
     let fake = FakeGraph::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cfg = dir.path().join("sb.yaml");
-    std::fs::write(&cfg, config()).unwrap();
-    let mut server = Command::new(&bin)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--config"])
-        .arg(&cfg)
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .args(["--graph-url", &fake.base])
-        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
-        .env("SWITCHBOARD_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let base = format!("http://127.0.0.1:{port}");
+    let server = ReleaseServe::start_with(&config(), ADMIN, "4", &["--graph-url", &fake.base]);
+    let base = server.base.clone();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(AGENTS)
         .build()
@@ -198,8 +168,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert_eq!(latencies.len(), total, "every reply reached the Send API");
     latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
     acks.sort_by(|a, b| a.partial_cmp(b).unwrap());
