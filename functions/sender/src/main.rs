@@ -8,7 +8,7 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, run, service_fn};
 use switchboard_aws::lambda::{Error, init_tracing, send_sqs_batch};
-use switchboard_aws::{channel_deps_from_env, load_config, outbox_from_env};
+use switchboard_aws::{channel_deps_from_env, load_config};
 use switchboard_core::sender::SenderDeps;
 
 #[tokio::main]
@@ -16,11 +16,15 @@ async fn main() -> Result<(), Error> {
     init_tracing();
     let config = load_config().await;
     let channels = channel_deps_from_env(&config)?;
+    // The queue it consumes is the one routing steps send to.
+    let queue = channels
+        .outbox
+        .clone()
+        .ok_or("the outbound queue is not configured")?;
     let deps = SenderDeps {
         outbound: channels.outbound.clone(),
         channels,
     };
-    let queue = outbox_from_env(&config)?;
     let (deps, queue) = (&deps, queue.as_ref());
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(send_sqs_batch(deps, queue, event.payload).await)

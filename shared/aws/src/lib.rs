@@ -61,6 +61,29 @@ pub fn outbox_from_env(
     )))
 }
 
+/// The Graph API client (`SWITCHBOARD_GRAPH_URL`, default Meta's) with
+/// this per-call timeout.
+fn graph_from_env(
+    timeout: std::time::Duration,
+) -> Result<std::sync::Arc<switchboard_graph::HttpGraph>, Box<dyn std::error::Error + Send + Sync>>
+{
+    let url = std::env::var("SWITCHBOARD_GRAPH_URL")
+        .unwrap_or_else(|_| switchboard_graph::DEFAULT_BASE_URL.into());
+    Ok(std::sync::Arc::new(switchboard_graph::HttpGraph::new(
+        &url, timeout,
+    )?))
+}
+
+/// Secrets Manager under the stack's prefix (`SWITCHBOARD_SECRETS_PREFIX`).
+fn secrets_from_env(
+    config: &aws_config::SdkConfig,
+) -> Result<std::sync::Arc<SecretsManager>, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(std::sync::Arc::new(SecretsManager::new(
+        config,
+        required_env("SWITCHBOARD_SECRETS_PREFIX")?,
+    )))
+}
+
 /// What channel set-up needs, on AWS, from the environment:
 /// `SWITCHBOARD_TABLE`, `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`,
 /// `SWITCHBOARD_OUTBOUND_QUEUE_URL` and optionally `SWITCHBOARD_GRAPH_URL`
@@ -70,22 +93,14 @@ pub fn channel_deps_from_env(
 ) -> Result<switchboard_core::channels::ChannelDeps, Box<dyn std::error::Error + Send + Sync>> {
     use std::sync::Arc;
     let store = Arc::new(DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?));
-    let graph_url = std::env::var("SWITCHBOARD_GRAPH_URL")
-        .unwrap_or_else(|_| switchboard_graph::DEFAULT_BASE_URL.into());
     Ok(switchboard_core::channels::ChannelDeps {
         accounts: store.clone(),
         conversations: store.clone(),
         workstreams: store.clone(),
         routing_config: store.clone(),
         routing: store.clone(),
-        secrets: Arc::new(SecretsManager::new(
-            config,
-            std::env::var("SWITCHBOARD_SECRETS_PREFIX").unwrap_or_default(),
-        )),
-        graph: Arc::new(switchboard_graph::HttpGraph::new(
-            &graph_url,
-            std::time::Duration::from_secs(8),
-        )?),
+        secrets: secrets_from_env(config)?,
+        graph: graph_from_env(std::time::Duration::from_secs(8))?,
         clock: Arc::new(switchboard_core::SystemClock),
         outbound: store.clone(),
         streams: store.clone(),
@@ -103,18 +118,10 @@ pub fn routing_deps_from_env(
 ) -> Result<switchboard_core::routing::RoutingDeps, Box<dyn std::error::Error + Send + Sync>> {
     use std::sync::Arc;
     let store = Arc::new(DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?));
-    let graph_url = std::env::var("SWITCHBOARD_GRAPH_URL")
-        .unwrap_or_else(|_| switchboard_graph::DEFAULT_BASE_URL.into());
     let profiles = switchboard_core::contacts::Profiles {
         // A profile lookup holds up a new customer's routing: a short timeout.
-        graph: Arc::new(switchboard_graph::HttpGraph::new(
-            &graph_url,
-            std::time::Duration::from_secs(3),
-        )?),
-        secrets: Arc::new(SecretsManager::new(
-            config,
-            required_env("SWITCHBOARD_SECRETS_PREFIX")?,
-        )),
+        graph: graph_from_env(std::time::Duration::from_secs(3))?,
+        secrets: secrets_from_env(config)?,
     };
     Ok(switchboard_core::routing::RoutingDeps {
         conversations: store.clone(),

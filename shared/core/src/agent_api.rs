@@ -345,7 +345,7 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
         (["conversations", id, "contact"], Method::PUT) => {
             let conv = visible(&r, &who, &ConversationId::parse(*id)?).await?;
             let input: serde_json::Value = body(req)?;
-            let contact_id = match input.get("contact_id") {
+            let (contact_id, created) = match input.get("contact_id") {
                 Some(v) => {
                     if input.as_object().is_some_and(|o| o.len() > 1) {
                         return Err(Problem::bad_request(
@@ -353,22 +353,22 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
                             "send {contact_id} to link an existing contact, or the new contact's fields (name, email, phone, notes) to create one",
                         ));
                     }
-                    ContactId::parse(v.as_str().unwrap_or_default())?
+                    (ContactId::parse(v.as_str().unwrap_or_default())?, None)
                 }
                 None => {
                     let new: contacts::NewContact = serde_json::from_value(input)
                         .map_err(|e| Problem::bad_request("invalid_body", e.to_string()))?;
                     let c = contacts::create(new, r.clock.now())?;
                     r.conversations.create_contact(&c).await?;
-                    c.id
+                    (c.id.clone(), Some(c))
                 }
             };
             let linked = r.conversations.link_contact(&conv.id, &contact_id).await?;
-            let contact = r
-                .conversations
-                .get_contact(&linked.contact_id)
-                .await?
-                .ok_or_else(|| Problem::not_found(format!("no contact {contact_id}")))?;
+            // A new contact is the one just written; an existing one is read.
+            let contact = match created {
+                Some(c) => c,
+                None => contact(&r, contact_id.as_str()).await?,
+            };
             Ok(json(
                 StatusCode::OK,
                 &serde_json::json!({"conversation_id": linked.id, "contact": contacts::view(&contact)}),
