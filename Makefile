@@ -62,6 +62,7 @@ test: test-tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
+	tests/schemathesis.sh
 	cfn-lint infra/template.yaml
 	shellcheck infra/deploy.sh infra/destroy.sh
 	infra/deploy.sh --help > /dev/null

@@ -463,3 +463,106 @@ async fn the_agent_api_keeps_its_documented_contract() {
     ];
     check(&doc, &services, &token, &params, cases).await;
 }
+
+/// Every operation of both documents documents the problems the server can
+/// answer it with: 401 (and 403, in AWS) everywhere; 400 and 404 where the
+/// path holds an id; 400 and 422 where there is a JSON body; 400 where there
+/// are query parameters. Every id path parameter has its pattern and
+/// length, and every `$ref` resolves.
+#[test]
+fn every_operation_documents_its_problems_and_id_rules() {
+    for file in ["openapi.yaml", "agent-api.yaml"] {
+        let doc = doc(file);
+        check_refs(&doc, &doc, file, "");
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let path_params: Vec<&Value> = item["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| resolve(&doc, p))
+                .collect();
+            for p in &path_params {
+                let name = p["name"].as_str().unwrap();
+                assert_eq!(p["in"], "path", "{file} {path}: {name}");
+                assert!(
+                    path.contains(&format!("{{{name}}}")),
+                    "{file} {path}: parameter {name} is not in the path"
+                );
+                let schema = resolve(&doc, &p["schema"]);
+                let pattern = schema["pattern"].as_str().unwrap_or_default();
+                assert!(
+                    pattern.starts_with('^') && pattern.ends_with('$'),
+                    "{file} {path}: {name} needs an anchored pattern, has {pattern:?}"
+                );
+                assert!(
+                    schema["maxLength"].as_u64().is_some_and(|n| n <= 64),
+                    "{file} {path}: {name} needs a maxLength"
+                );
+            }
+            let ids = path.matches('{').count();
+            assert_eq!(
+                ids,
+                path_params.len(),
+                "{file} {path}: every path id is a documented parameter"
+            );
+            for (method, op) in item.as_object().unwrap() {
+                if method == "parameters" {
+                    continue;
+                }
+                let id = op["operationId"].as_str().unwrap();
+                let mut want = vec!["401", "403"];
+                if ids > 0 {
+                    want.extend(["400", "404"]);
+                }
+                if !op["requestBody"].is_null() {
+                    want.extend(["400", "422"]);
+                }
+                let query = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| resolve(&doc, p)["in"] == "query");
+                if query {
+                    want.push("400");
+                }
+                for status in want {
+                    let r = &op["responses"][status];
+                    assert!(!r.is_null(), "{file} {id}: documents no {status}");
+                    let schema = &resolve(&doc, r)["content"]["application/problem+json"]["schema"];
+                    let fields = required(&doc, schema);
+                    for f in ["type", "title", "status", "code", "detail"] {
+                        assert!(
+                            fields.iter().any(|x| x == f),
+                            "{file} {id}: the {status} problem lacks required {f}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every local `$ref` in `v` names something in the document.
+fn check_refs(doc: &Value, v: &Value, file: &str, at: &str) {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                let target = r
+                    .strip_prefix("#/")
+                    .unwrap_or_else(|| panic!("{file} {at}: only local refs, not {r}"))
+                    .split('/')
+                    .try_fold(doc, |d, k| d.get(k));
+                assert!(target.is_some(), "{file} {at}: {r} resolves to nothing");
+            }
+            for (k, x) in m {
+                check_refs(doc, x, file, &format!("{at}/{k}"));
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                check_refs(doc, x, file, &format!("{at}/{i}"));
+            }
+        }
+        _ => {}
+    }
+}
