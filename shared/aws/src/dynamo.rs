@@ -18,7 +18,7 @@ use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
     ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
-    WorkstreamStore, WriteMode, appended_customer, opens_conversation,
+    WorkstreamStore, WriteMode, appended_customer, listed, opens_conversation,
 };
 use switchboard_core::routing::model::AgentId;
 use switchboard_core::workstreams::{Workstream, WorkstreamId};
@@ -597,7 +597,9 @@ impl AccountStore for DynamoStore {
             .query_all(Some("GSI2"), "GSI2PK", "ACCOUNTS".into(), None, usize::MAX)
             .await?
         {
-            let mut a: Account = doc(&item)?;
+            let Some(mut a) = listed::<Account>("account", doc(&item)) else {
+                continue;
+            };
             a.webhook_verified_at = opt_n(&item, "webhook_verified_at").map(Millis);
             out.push(a);
         }
@@ -628,7 +630,10 @@ impl AccountStore for DynamoStore {
                 usize::MAX,
             )
             .await?;
-        let mut out = items.iter().map(doc).collect::<StoreResult<Vec<Page>>>()?;
+        let mut out: Vec<Page> = items
+            .iter()
+            .filter_map(|i| listed("page", doc(i)))
+            .collect();
         out.sort_by(|a, b| a.page_id.cmp(&b.page_id));
         Ok(out)
     }
@@ -839,7 +844,7 @@ impl ConversationStore for DynamoStore {
                     .is_none_or(|st| opt_s(i, "state") == Some(st.as_str()))
             });
             for i in items.iter().take(limit) {
-                out.push(conversation_from(i)?);
+                out.extend(listed("conversation", conversation_from(i)));
             }
         } else {
             let states: Vec<ConversationState> = match filter.state {
@@ -858,7 +863,7 @@ impl ConversationStore for DynamoStore {
                     )
                     .await?
                 {
-                    out.push(conversation_from(&i)?);
+                    out.extend(listed("conversation", conversation_from(&i)));
                 }
             }
         }
@@ -888,7 +893,7 @@ impl ConversationStore for DynamoStore {
                 .await
                 .map_err(|e| unavailable(DisplayErrorContext(e)))?;
             for item in page.items() {
-                out.push(doc(item)?);
+                out.extend(listed("timeline event", doc(item)));
             }
             match page.last_evaluated_key() {
                 Some(k) => start = Some(k.clone()),
@@ -1232,10 +1237,10 @@ impl WorkstreamStore for DynamoStore {
                 usize::MAX,
             )
             .await?;
-        let mut out = items
+        let mut out: Vec<Workstream> = items
             .iter()
-            .map(doc)
-            .collect::<StoreResult<Vec<Workstream>>>()?;
+            .filter_map(|i| listed("workstream", doc(i)))
+            .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }

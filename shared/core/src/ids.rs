@@ -12,6 +12,26 @@ pub struct InvalidId {
     pub rule: &'static str,
 }
 
+impl InvalidId {
+    /// The error for `value`, which is shown cut to 80 characters (on a
+    /// character boundary: the value came from outside and may be any text).
+    pub fn new(kind: &'static str, value: &str, rule: &'static str) -> Self {
+        Self {
+            kind,
+            value: clip(value, 80).into_owned(),
+            rule,
+        }
+    }
+}
+
+/// `s` cut to at most `max` characters, never inside one.
+pub fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => std::borrow::Cow::Borrowed(&s[..end]),
+        None => std::borrow::Cow::Borrowed(s),
+    }
+}
+
 fn digits(s: &str) -> bool {
     !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -47,9 +67,7 @@ macro_rules! string_id {
                 if $check(&value) {
                     Ok(Self(value))
                 } else {
-                    let mut shown = value;
-                    shown.truncate(80);
-                    Err(InvalidId { kind: $kind, value: shown, rule: $rule })
+                    Err(InvalidId::new($kind, &value, $rule))
                 }
             }
 
@@ -165,6 +183,17 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(ConversationId::parse(a.as_str()).unwrap(), a);
         assert!(a.as_str().starts_with("cv_"));
+    }
+
+    #[test]
+    fn an_invalid_id_of_any_text_is_shown_cut_on_a_character_boundary() {
+        // Byte 80 falls inside a three-byte character.
+        for value in ["a€".repeat(60), "ø".repeat(300), "€".repeat(81)] {
+            let e = PageId::parse(value.as_str()).unwrap_err();
+            assert_eq!(e.value.chars().count(), 80, "{}", e.value);
+            assert!(value.starts_with(&e.value));
+        }
+        assert_eq!(clip("short", 80), "short");
     }
 
     #[test]

@@ -543,6 +543,20 @@ pub fn stream_cursor(at: Millis, unique: &str) -> String {
     format!("{}-{unique}", crate::routing::model::sortable(at))
 }
 
+/// One record read for a list. A record that cannot be read (written by
+/// an older version, or damaged) is skipped, logged and counted: it never
+/// breaks the list it is in.
+pub fn listed<T>(what: &str, record: StoreResult<T>) -> Option<T> {
+    match record {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::error!(record = what, error = %e, "skipped a record that cannot be read");
+            crate::metrics::count("UnreadableRecords", 1);
+            None
+        }
+    }
+}
+
 /// Append-only streams, read in cursor order.
 #[async_trait]
 pub trait StreamStore: Send + Sync {

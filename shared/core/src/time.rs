@@ -28,7 +28,11 @@ impl Millis {
     }
 
     /// RFC 3339 with millisecond precision, e.g. `2025-11-24T16:00:00.000Z`.
+    /// Outside years 1970 to 9999 it is the number of milliseconds, as text.
     pub fn to_rfc3339(self) -> String {
+        if !(0..=253_402_300_799_999).contains(&self.0) {
+            return self.0.to_string();
+        }
         let nanos = i128::from(self.0) * 1_000_000;
         match ::time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
             Ok(t) => {
@@ -49,6 +53,17 @@ impl fmt::Display for Millis {
 }
 
 impl Millis {
+    /// The Unix epoch: no event Meta sends is older.
+    pub const EARLIEST: Millis = Millis(0);
+    /// 2100-01-01T00:00:00Z: no event Meta sends is later.
+    pub const LATEST: Millis = Millis(4_102_444_800_000);
+
+    /// A time an event can carry: from 1970 to 2100. Anything else
+    /// (2^63-1, a negative number) is a forged or broken field.
+    pub fn is_plausible(self) -> bool {
+        (Self::EARLIEST..Self::LATEST).contains(&self)
+    }
+
     /// Parse an RFC 3339 timestamp.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
         let t = ::time::OffsetDateTime::parse(s, &::time::format_description::well_known::Rfc3339)
@@ -70,7 +85,10 @@ impl MillisRepr {
     fn into_millis<E: serde::de::Error>(self) -> Result<Millis, E> {
         match self {
             Self::Number(n) => Ok(Millis(n)),
+            // A time outside what RFC 3339 can show is written as its number
+            // (see `to_rfc3339`), so what was written always reads back.
             Self::Text(s) => Millis::parse_rfc3339(&s)
+                .or_else(|| s.parse().ok().map(Millis))
                 .ok_or_else(|| E::custom(format!("{s:?} is not an RFC 3339 time"))),
         }
     }
@@ -123,5 +141,36 @@ mod tests {
             Millis::parse_rfc3339("2025-11-24T16:00:00.123Z"),
             Some(Millis(1_764_000_000_123))
         );
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct At {
+        #[serde(with = "rfc3339")]
+        at: Millis,
+    }
+
+    #[test]
+    fn every_time_written_reads_back() {
+        for ms in [
+            i64::MAX,
+            i64::MIN,
+            -1,
+            0,
+            253_402_300_800_000,
+            1_764_000_000_123,
+        ] {
+            let text = serde_json::to_string(&At { at: Millis(ms) }).unwrap();
+            let back: At = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.at, Millis(ms), "{text}");
+        }
+    }
+
+    #[test]
+    fn plausible_times_lie_between_1970_and_2100() {
+        assert!(Millis(1_764_000_000_000).is_plausible());
+        assert!(Millis(0).is_plausible());
+        assert!(!Millis(i64::MAX).is_plausible());
+        assert!(!Millis(-5).is_plausible());
+        assert!(!Millis::LATEST.is_plausible());
     }
 }

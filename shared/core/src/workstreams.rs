@@ -23,13 +23,11 @@ impl WorkstreamId {
         if ok {
             Ok(Self(v))
         } else {
-            let mut shown = v;
-            shown.truncate(80);
-            Err(InvalidId {
-                kind: "workstream id",
-                value: shown,
-                rule: "use 1 to 64 characters from a-z, 0-9, '-' and '_'",
-            })
+            Err(InvalidId::new(
+                "workstream id",
+                &v,
+                "use 1 to 64 characters from a-z, 0-9, '-' and '_'",
+            ))
         }
     }
 

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use redb::{ReadableTable, TableDefinition};
 use switchboard_core::ids::{ConversationId, OutboundId};
 use switchboard_core::outbound::{Outbound, Status};
-use switchboard_core::ports::{OutboundStore, StoreError, StoreResult};
+use switchboard_core::ports::{OutboundStore, StoreError, StoreResult, listed};
 use switchboard_core::routing::model::sortable;
 
 pub(crate) const OUTBOUND: Str = TableDefinition::new("outbound");
@@ -119,7 +119,7 @@ impl OutboundStore for RedbStore {
                     break;
                 }
                 if let Some(m) = all.get(v.value()).map_err(err)? {
-                    out.push(dec(m.value())?);
+                    out.extend(listed("outbound message", dec(m.value())));
                 }
             }
             Ok(out)

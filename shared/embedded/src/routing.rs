@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use switchboard_core::Millis;
 use switchboard_core::ports::{
     Conversation, ConversationState, Customer, RoutingConfigStore, RoutingOp, RoutingStore,
-    StoreError, StoreResult, WriteMode,
+    StoreError, StoreResult, WriteMode, listed,
 };
 use switchboard_core::routing::model::{
     Agent, AgentId, AgentLoad, AgentState, PresenceSetting, Queue, QueueId, Ruleset, RulesetId,
@@ -80,10 +80,10 @@ impl RedbStore {
     ) -> StoreResult<Vec<T>> {
         self.read(move |txn| {
             let t = txn.open_table(table).map_err(err)?;
-            prefixed(&t, "", usize::MAX)?
+            Ok(prefixed(&t, "", usize::MAX)?
                 .iter()
-                .map(|(_, v)| dec(v))
-                .collect()
+                .filter_map(|(_, v)| listed("routing record", dec(v)))
+                .collect())
         })
         .await
     }
@@ -494,10 +494,10 @@ impl RoutingStore for RedbStore {
         let prefix = format!("{queue}|");
         self.read(move |txn| {
             let t = txn.open_table(WAITING).map_err(err)?;
-            prefixed(&t, &prefix, limit)?
+            Ok(prefixed(&t, &prefix, limit)?
                 .iter()
-                .map(|(_, v)| dec(v))
-                .collect()
+                .filter_map(|(_, v)| listed("waiting item", dec(v)))
+                .collect())
         })
         .await
     }

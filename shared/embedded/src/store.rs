@@ -25,7 +25,7 @@ use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
     ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
-    WorkstreamStore, WriteMode, appended_customer, opens_conversation,
+    WorkstreamStore, WriteMode, appended_customer, listed, opens_conversation,
 };
 use switchboard_core::workstreams::{Workstream, WorkstreamId};
 
@@ -255,7 +255,7 @@ impl AccountStore for RedbStore {
             let t = txn.open_table(ACCOUNTS).map_err(err)?;
             let mut out = Vec::new();
             for row in t.iter().map_err(err)? {
-                out.push(dec(row.map_err(err)?.1.value())?);
+                out.extend(listed("account", dec(row.map_err(err)?.1.value())));
             }
             Ok(out)
         })
@@ -281,7 +281,9 @@ impl AccountStore for RedbStore {
             let t = txn.open_table(PAGES).map_err(err)?;
             let mut out = Vec::new();
             for row in t.iter().map_err(err)? {
-                let page: Page = dec(row.map_err(err)?.1.value())?;
+                let Some(page) = listed::<Page>("page", dec(row.map_err(err)?.1.value())) else {
+                    continue;
+                };
                 if page.account_id == account {
                     out.push(page);
                 }
@@ -447,7 +449,9 @@ impl ConversationStore for RedbStore {
             let mut out = Vec::new();
             for row in t.iter().map_err(err)? {
                 let (_, v) = row.map_err(err)?;
-                let c: Conversation = dec(v.value())?;
+                let Some(c) = listed::<Conversation>("conversation", dec(v.value())) else {
+                    continue;
+                };
                 if f.page_id.as_ref().is_some_and(|p| *p != c.page_id)
                     || f.psid.as_ref().is_some_and(|p| *p != c.psid)
                     || f.state.is_some_and(|s| s != c.state)
@@ -475,7 +479,7 @@ impl ConversationStore for RedbStore {
             let mut out = Vec::new();
             for row in t.range(lo.as_str()..hi.as_str()).map_err(err)? {
                 let (_, v) = row.map_err(err)?;
-                out.push(dec(v.value())?);
+                out.extend(listed("timeline event", dec(v.value())));
             }
             Ok(out)
         })
@@ -645,12 +649,14 @@ impl ConversationStore for RedbStore {
                     break;
                 }
                 let (_, v) = row.map_err(err)?;
-                let cc: ContactConv = dec(v.value())?;
+                let Some(cc) = listed::<ContactConv>("contact history", dec(v.value())) else {
+                    continue;
+                };
                 if let Some(g) = conversations
                     .get(cc.conversation_id.as_str())
                     .map_err(err)?
                 {
-                    out.push(dec(g.value())?);
+                    out.extend(listed("conversation", dec(g.value())));
                 }
             }
             Ok(out)
@@ -712,7 +718,7 @@ impl WorkstreamStore for RedbStore {
             let t = txn.open_table(WORKSTREAMS).map_err(err)?;
             let mut out = Vec::new();
             for row in t.iter().map_err(err)? {
-                out.push(dec(row.map_err(err)?.1.value())?);
+                out.extend(listed("workstream", dec(row.map_err(err)?.1.value())));
             }
             Ok(out)
         })

@@ -3,7 +3,7 @@
 use crate::store::{RedbStore, Str, dec, enc, err};
 use async_trait::async_trait;
 use redb::{ReadableTable, TableDefinition};
-use switchboard_core::ports::{StoreResult, StreamEntry, StreamStore};
+use switchboard_core::ports::{StoreResult, StreamEntry, StreamStore, listed};
 
 pub(crate) const STREAMS: Str = TableDefinition::new("streams");
 
@@ -44,7 +44,7 @@ impl StreamStore for RedbStore {
                 if skip.as_deref() == Some(k.value()) {
                     continue;
                 }
-                out.push(dec(v.value())?);
+                out.extend(listed("stream entry", dec(v.value())));
                 if out.len() >= limit {
                     break;
                 }

@@ -111,8 +111,12 @@ fn delete(
         .build())
 }
 
+/// Every item of a list that can be read (see [`listed`]).
 fn decode_all<T>(items: &[Item], f: fn(&Item) -> StoreResult<T>) -> StoreResult<Vec<T>> {
-    items.iter().map(f).collect()
+    Ok(items
+        .iter()
+        .filter_map(|i| switchboard_core::ports::listed(std::any::type_name::<T>(), f(i)))
+        .collect())
 }
 
 impl DynamoStore {

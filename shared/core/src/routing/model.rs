@@ -29,13 +29,11 @@ macro_rules! slug_id {
                 if slug_ok(&v) {
                     Ok(Self(v))
                 } else {
-                    let mut shown = v;
-                    shown.truncate(80);
-                    Err(InvalidId {
-                        kind: $kind,
-                        value: shown,
-                        rule: "use 1 to 64 characters from a-z, 0-9, '-' and '_'",
-                    })
+                    Err(InvalidId::new(
+                        $kind,
+                        &v,
+                        "use 1 to 64 characters from a-z, 0-9, '-' and '_'",
+                    ))
                 }
             }
 
