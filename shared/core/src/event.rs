@@ -23,13 +23,17 @@ pub enum EventKind {
     Referral,
     Handover,
     Optin,
+    /// The customer unsent one of their messages (`message.is_deleted`).
+    Unsend,
+    /// Meta blocked or unblocked the page (`policy_enforcement`).
+    PolicyEnforcement,
     Unknown,
     /// Written by Switchboard itself (e.g. "closed: the page was removed").
     System,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 14] = [
         Self::Message,
         Self::Echo,
         Self::Postback,
@@ -40,6 +44,8 @@ impl EventKind {
         Self::Referral,
         Self::Handover,
         Self::Optin,
+        Self::Unsend,
+        Self::PolicyEnforcement,
         Self::Unknown,
         Self::System,
     ];
@@ -56,6 +62,8 @@ impl EventKind {
             Self::Referral => "referral",
             Self::Handover => "handover",
             Self::Optin => "optin",
+            Self::Unsend => "unsend",
+            Self::PolicyEnforcement => "policy_enforcement",
             Self::Unknown => "unknown",
             Self::System => "system",
         }
@@ -131,6 +139,20 @@ pub struct HandoverInfo {
     pub metadata: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Events nested deeper than this are set aside, not stored: nothing
+/// stored may be too deep to read back.
+pub const MAX_DEPTH: usize = 32;
+/// Meta's limit on a message's text; a longer one is cut for display.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -181,6 +203,16 @@ pub struct InboundEvent {
     pub metadata: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub is_echo: bool,
+    /// Messenger could not show what the customer sent (`is_unsupported`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unsupported: bool,
+    /// The text was longer than Meta's 2,000 characters and is cut here;
+    /// `raw` holds all of it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub text_cut: bool,
+    /// For `policy_enforcement`: Meta's action (`block`, `unblock`) and reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyInfo>,
     /// For unknown events: the key that names the kind (e.g. `hologram`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknown_kind: Option<String>,
@@ -234,8 +266,13 @@ pub fn event_key(
     }
 }
 
-/// Turn one raw event of an entry into an [`InboundEvent`]. Never fails:
-/// an event that does not parse is kept as `unknown` with its raw JSON.
+/// Turn one raw event of an entry into an [`InboundEvent`]. An event of
+/// a shape Switchboard cannot use answers `Err` with the reason (the caller
+/// sets it aside); one it merely does not know is kept as `unknown`.
+///
+/// The event's time is Meta's `timestamp` when it is plausible (1970 to
+/// 2100, see [`Millis::is_plausible`]), else the entry's time, else the
+/// arrival time.
 pub fn normalize(
     account_id: &AccountId,
     page_id: &PageId,
@@ -243,8 +280,15 @@ pub fn normalize(
     raw: &RawValue,
     entry_time: Option<i64>,
     received_at: Millis,
-) -> InboundEvent {
-    let parsed: MessagingEvent = serde_json::from_str(raw.get()).unwrap_or_default();
+) -> Result<InboundEvent, String> {
+    let depth = crate::aside::nesting_depth(raw.get());
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "the event nests {depth} levels deep; at most {MAX_DEPTH} are kept"
+        ));
+    }
+    let parsed: MessagingEvent = serde_json::from_str(raw.get())
+        .map_err(|e| format!("the event does not have Meta's shape: {e}"))?;
     let sender = parsed.sender.as_ref().map(|p| p.id.as_str()).unwrap_or("");
     let recipient = parsed
         .recipient
@@ -258,7 +302,14 @@ pub fn normalize(
         sender
     };
     let psid = Psid::parse(customer).ok();
-    let timestamp = Millis(parsed.timestamp.or(entry_time).unwrap_or(received_at.0));
+    let plausible = |t: &i64| Millis(*t).is_plausible();
+    let timestamp = Millis(
+        parsed
+            .timestamp
+            .filter(plausible)
+            .or(entry_time.filter(plausible))
+            .unwrap_or(received_at.0),
+    );
 
     let mut ev = InboundEvent::bare(
         account_id,
@@ -284,12 +335,15 @@ pub fn normalize(
     if let Some(m) = parsed.message {
         ev.kind = if m.is_echo {
             EventKind::Echo
+        } else if m.is_deleted {
+            EventKind::Unsend
         } else {
             EventKind::Message
         };
         ev.is_echo = m.is_echo;
+        ev.unsupported = m.is_unsupported;
         ev.mid = m.mid;
-        ev.text = m.text;
+        (ev.text, ev.text_cut) = cut_text(m.text);
         ev.app_id = m.app_id;
         ev.metadata = m.metadata;
         ev.quick_reply_payload = m.quick_reply.and_then(|q| q.payload);
@@ -310,7 +364,7 @@ pub fn normalize(
     } else if let Some(e) = parsed.message_edit {
         ev.kind = EventKind::Edit;
         ev.mid = e.mid;
-        ev.text = e.text;
+        (ev.text, ev.text_cut) = cut_text(e.text);
         ev.num_edit = e.num_edit;
     } else if let Some(p) = parsed.postback {
         ev.kind = EventKind::Postback;
@@ -353,6 +407,12 @@ pub fn normalize(
             action: "app_roles".into(),
             ..Default::default()
         });
+    } else if let Some(p) = parsed.policy_enforcement {
+        ev.kind = EventKind::PolicyEnforcement;
+        ev.policy = Some(PolicyInfo {
+            action: p.action,
+            reason: p.reason,
+        });
     } else if let Some(o) = parsed.optin {
         ev.kind = EventKind::Optin;
         ev.text = o.payload.clone();
@@ -379,7 +439,18 @@ pub fn normalize(
         sender,
         timestamp.0,
     );
-    ev
+    Ok(ev)
+}
+
+/// A text cut to [`MAX_TEXT_CHARS`] characters, and whether it was cut.
+fn cut_text(text: Option<String>) -> (Option<String>, bool) {
+    match text {
+        Some(t) => match t.char_indices().nth(MAX_TEXT_CHARS) {
+            Some((end, _)) => (Some(t[..end].to_string()), true),
+            None => (Some(t), false),
+        },
+        None => (None, false),
+    }
 }
 
 fn referral_info(r: crate::messenger::Referral) -> ReferralInfo {
@@ -434,6 +505,9 @@ impl InboundEvent {
             app_id: None,
             metadata: None,
             is_echo: false,
+            unsupported: false,
+            text_cut: false,
+            policy: None,
             unknown_kind: None,
             received_at,
             raw,

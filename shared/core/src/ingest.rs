@@ -6,10 +6,11 @@
 //! the store's idempotent append make the retry safe. Nothing slow happens
 //! here: one cached secret lookup, one HMAC, one parse, batched sends.
 
+use crate::aside::{NoticeKind, SetAside};
 use crate::clock::Clock;
-use crate::event::{InboundEvent, normalize};
+use crate::event::{EventKind, InboundEvent, normalize};
 use crate::ids::{AccountId, PageId};
-use crate::messenger::Delivery;
+use crate::messenger::{Delivery, Entry};
 use crate::ports::{
     AccountStore, MAX_BATCH, OutgoingMessage, Queue, SecretError, SecretStore, StoreError,
 };
@@ -97,17 +98,47 @@ pub struct IngestReport {
     pub events: usize,
 }
 
-/// App secrets by account, kept across invocations of a warm function.
+/// App secrets by account, and which account each page is connected to,
+/// kept across invocations of a warm function.
 pub struct SecretCache {
     ttl: Duration,
     entries: Mutex<HashMap<AccountId, (Secret, Instant)>>,
+    pages: Mutex<HashMap<PageId, (Option<AccountId>, Instant)>>,
 }
+
+/// How long a page found connected (or not) is believed.
+const PAGE_TTL: Duration = Duration::from_secs(60);
+const NO_PAGE_TTL: Duration = Duration::from_secs(5);
 
 impl SecretCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            pages: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn page_account(&self, page: &PageId) -> Option<Option<AccountId>> {
+        let map = self.pages.lock().ok()?;
+        map.get(page)
+            .filter(|(owner, at)| {
+                at.elapsed()
+                    < if owner.is_some() {
+                        PAGE_TTL
+                    } else {
+                        NO_PAGE_TTL
+                    }
+            })
+            .map(|(owner, _)| owner.clone())
+    }
+
+    fn put_page(&self, page: PageId, owner: Option<AccountId>) {
+        if let Ok(mut map) = self.pages.lock() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(page, (owner, Instant::now()));
         }
     }
 
@@ -144,6 +175,49 @@ async fn load_secret(deps: &IngestDeps, id: &AccountId) -> Result<Secret, Ingest
         .ok_or(IngestError::SecretMissing)?;
     deps.cache.put(id.clone(), secret.clone());
     Ok(secret)
+}
+
+/// The events whose page is connected to `account`; the others are set
+/// aside (the administrator forgot to connect the page, or someone holding
+/// this app's secret writes into another account's pages).
+async fn keep_connected_pages(
+    deps: &IngestDeps,
+    account: &AccountId,
+    events: Vec<InboundEvent>,
+    aside: &mut Vec<SetAside>,
+) -> Result<Vec<InboundEvent>, IngestError> {
+    let mut kept = Vec::with_capacity(events.len());
+    for ev in events {
+        let owner = match deps.cache.page_account(&ev.page_id) {
+            Some(owner) => owner,
+            None => {
+                let owner = deps
+                    .accounts
+                    .get_page(&ev.page_id)
+                    .await?
+                    .filter(|p| p.is_live())
+                    .map(|p| p.account_id);
+                deps.cache.put_page(ev.page_id.clone(), owner.clone());
+                owner
+            }
+        };
+        if owner.as_ref() == Some(account) {
+            kept.push(ev);
+        } else {
+            aside.push(SetAside::new(
+                NoticeKind::UnknownPage,
+                account,
+                Some(ev.page_id.as_str()),
+                format!(
+                    "page {} is not connected to account {account}: connect it, or check who holds this app's secret",
+                    ev.page_id
+                ),
+                ev.raw.get(),
+                ev.received_at,
+            ));
+        }
+    }
+    Ok(kept)
 }
 
 /// Handle one delivery. `sig256` is the `X-Hub-Signature-256` header value.
@@ -185,13 +259,20 @@ pub async fn ingest(
         return Err(e.into());
     }
 
-    let events = split(&id, body, deps.clock.now())?;
-    let messages = to_messages(&events)?;
+    let Split { events, mut aside } = split_delivery(&id, body, deps.clock.now())?;
+    let events = keep_connected_pages(deps, &id, events, &mut aside).await?;
+    let mut messages = to_messages(&events)?;
+    for item in &aside {
+        messages.push(
+            item.to_message()
+                .map_err(|e| IngestError::BadPayload(e.to_string()))?,
+        );
+    }
     if let Err(e) = enqueue(deps.queue.as_ref(), &messages).await {
         crate::metrics::count_by("Deliveries", "not_queued", 1);
         return Err(e);
     }
-    tracing::info!(account_id = %id, events = events.len(), "delivery queued");
+    tracing::info!(account_id = %id, events = events.len(), set_aside = aside.len(), "delivery queued");
     crate::metrics::count_by("Deliveries", "queued", 1);
     crate::metrics::count("EventsQueued", events.len() as u64);
     Ok(IngestReport {
@@ -199,40 +280,106 @@ pub async fn ingest(
     })
 }
 
-/// Parse a delivery and normalize every event of every entry, `messaging`
-/// and `standby` alike. Pure: no I/O.
+/// A delivery read into what can be stored and what is kept aside.
+#[derive(Debug, Default)]
+pub struct Split {
+    pub events: Vec<InboundEvent>,
+    pub aside: Vec<SetAside>,
+}
+
+/// The events of a delivery (see [`split_delivery`]; what it sets aside is
+/// dropped here).
 pub fn split(
     account: &AccountId,
     body: &[u8],
     received_at: Millis,
 ) -> Result<Vec<InboundEvent>, IngestError> {
-    let delivery: Delivery<'_> = serde_json::from_slice(body)
+    split_delivery(account, body, received_at).map(|s| s.events)
+}
+
+/// Parse a delivery and normalize every event of every entry, `messaging`
+/// and `standby` alike. Pure: no I/O. Only a body that is not JSON is an
+/// error: a delivery, entry or event of another shape is set aside with its
+/// reason (Meta disables webhooks that keep refusing its deliveries).
+pub fn split_delivery(
+    account: &AccountId,
+    body: &[u8],
+    received_at: Millis,
+) -> Result<Split, IngestError> {
+    let text = std::str::from_utf8(body)
         .map_err(|e| IngestError::BadPayload(format!("not valid JSON ({e})")))?;
+    let mut out = Split::default();
+    let aside = |kind, page: Option<&str>, reason: String, raw: &str| {
+        SetAside::new(kind, account, page, reason, raw, received_at)
+    };
+    let delivery: Delivery<'_> = match serde_json::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text)
+                .map_err(|e| IngestError::BadPayload(format!("not valid JSON ({e})")))?;
+            let reason = format!("the delivery does not have Meta's shape: {e}");
+            out.aside
+                .push(aside(NoticeKind::OddShape, None, reason, text));
+            return Ok(out);
+        }
+    };
     if delivery.object != "page" {
-        return Err(IngestError::BadPayload(format!(
-            "object is {:?}; Switchboard handles \"page\" deliveries",
-            delivery.object
-        )));
+        let reason = format!(
+            "object {:?} is not handled; Switchboard reads \"page\" deliveries",
+            crate::ids::clip(&delivery.object, 40)
+        );
+        out.aside
+            .push(aside(NoticeKind::OtherObject, None, reason, text));
+        return Ok(out);
     }
-    let mut out = Vec::with_capacity(
-        delivery
-            .entry
-            .iter()
-            .map(|e| e.messaging.len() + e.standby.len())
-            .sum(),
-    );
-    for entry in &delivery.entry {
-        let page = PageId::parse(entry.id.as_str())
-            .map_err(|e| IngestError::BadPayload(format!("entry id: {e}")))?;
+    for raw_entry in delivery.entry {
+        let entry: Entry<'_> = match serde_json::from_str(raw_entry.get()) {
+            Ok(e) => e,
+            Err(e) => {
+                let reason = format!("an entry does not have Meta's shape: {e}");
+                out.aside
+                    .push(aside(NoticeKind::OddShape, None, reason, raw_entry.get()));
+                continue;
+            }
+        };
+        let page = match PageId::parse(entry.id.as_str()) {
+            Ok(p) => p,
+            Err(e) => {
+                let reason = format!("the entry's id is not a page id: {e}");
+                out.aside.push(aside(
+                    NoticeKind::OddShape,
+                    Some(&entry.id),
+                    reason,
+                    raw_entry.get(),
+                ));
+                continue;
+            }
+        };
         for (channel, raw) in entry.events() {
-            out.push(normalize(
-                account,
-                &page,
-                channel,
-                raw,
-                entry.time,
-                received_at,
-            ));
+            match normalize(account, &page, channel, raw, entry.time, received_at) {
+                Ok(ev) if ev.kind == EventKind::PolicyEnforcement => {
+                    let p = ev.policy.clone().unwrap_or_default();
+                    let reason = format!(
+                        "Meta's policy enforcement on the page: {} ({})",
+                        p.action.as_deref().unwrap_or("no action given"),
+                        p.reason.as_deref().unwrap_or("no reason given")
+                    );
+                    out.aside.push(aside(
+                        NoticeKind::PolicyEnforcement,
+                        Some(page.as_str()),
+                        reason,
+                        raw.get(),
+                    ));
+                    out.events.push(ev);
+                }
+                Ok(ev) => out.events.push(ev),
+                Err(reason) => out.aside.push(aside(
+                    NoticeKind::OddShape,
+                    Some(page.as_str()),
+                    reason,
+                    raw.get(),
+                )),
+            }
         }
     }
     Ok(out)

@@ -7,6 +7,8 @@
 //! `switchboard-embedded` and convert at the edge.
 
 pub mod agent_api;
+pub mod agent_tokens;
+pub mod aside;
 pub mod channels;
 pub mod clock;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod ingest;
 pub mod messenger;
 pub mod metrics;
 pub mod outbound;
+pub mod panics;
 pub mod ports;
 pub mod problem;
 pub mod provisioning;

@@ -12,15 +12,18 @@ use serde_json::value::RawValue;
 #[derive(Debug, Deserialize)]
 pub struct Delivery<'a> {
     pub object: String,
+    /// Read one at a time, so an odd entry does not spoil the others.
     #[serde(default, borrow)]
-    pub entry: Vec<Entry<'a>>,
+    pub entry: Vec<&'a RawValue>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct Entry<'a> {
     #[serde(deserialize_with = "string_or_number")]
     pub id: String,
-    #[serde(default)]
+    /// Meta's entry time; a number, a numeric string, or anything else
+    /// (then ignored).
+    #[serde(default, deserialize_with = "lenient_i64")]
     pub time: Option<i64>,
     #[serde(default, borrow)]
     pub messaging: Vec<&'a RawValue>,
@@ -46,7 +49,7 @@ pub struct MessagingEvent {
     pub sender: Option<Party>,
     #[serde(default)]
     pub recipient: Option<Party>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_i64")]
     pub timestamp: Option<i64>,
     #[serde(default)]
     pub message: Option<Message>,
@@ -72,6 +75,16 @@ pub struct MessagingEvent {
     pub app_roles: Option<serde_json::Value>,
     #[serde(default)]
     pub optin: Option<Optin>,
+    #[serde(default, alias = "policy-enforcement")]
+    pub policy_enforcement: Option<PolicyEnforcement>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PolicyEnforcement {
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +101,12 @@ pub struct Message {
     pub text: Option<String>,
     #[serde(default)]
     pub is_echo: bool,
+    /// The customer unsent this message.
+    #[serde(default)]
+    pub is_deleted: bool,
+    /// Messenger could not show what the customer sent.
+    #[serde(default)]
+    pub is_unsupported: bool,
     #[serde(default, deserialize_with = "opt_string_or_number")]
     pub app_id: Option<String>,
     #[serde(default)]
@@ -146,13 +165,13 @@ pub struct Postback {
 pub struct DeliveryReceipt {
     #[serde(default)]
     pub mids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_i64")]
     pub watermark: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ReadReceipt {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_i64")]
     pub watermark: Option<i64>,
 }
 
@@ -174,7 +193,8 @@ pub struct MessageEdit {
     pub mid: Option<String>,
     #[serde(default)]
     pub text: Option<String>,
-    #[serde(default)]
+    /// Sometimes sent as a string.
+    #[serde(default, deserialize_with = "lenient_i64")]
     pub num_edit: Option<i64>,
 }
 
@@ -256,5 +276,26 @@ fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String
         Some(SN::U(n)) => Some(n.to_string()),
         Some(SN::I(n)) => Some(n.to_string()),
         Some(SN::F(n)) => Some(n.to_string()),
+    })
+}
+
+/// A number Meta may send as a JSON number or as a numeric string; any
+/// other value reads as absent rather than failing the event.
+fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        I(i64),
+        U(u64),
+        F(f64),
+        S(String),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Option::<Loose>::deserialize(d)? {
+        Some(Loose::I(n)) => Some(n),
+        Some(Loose::U(n)) => Some(i64::try_from(n).unwrap_or(i64::MAX)),
+        Some(Loose::F(f)) if f.is_finite() => Some(f as i64),
+        Some(Loose::S(s)) => s.trim().parse().ok(),
+        _ => None,
     })
 }

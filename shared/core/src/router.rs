@@ -7,6 +7,7 @@ use crate::event::InboundEvent;
 use crate::ids::{ContactId, ConversationId};
 use crate::ports::{AppendOutcome, NewIds, StoreError};
 use crate::routing::engine::{self, RoutingDeps, RoutingError};
+use futures::FutureExt;
 use std::collections::HashSet;
 use tracing::Instrument;
 
@@ -30,6 +31,9 @@ pub enum Processed {
     SurveyAnswer(ConversationId),
     /// An event naming no customer, kept aside.
     Unattributed,
+    /// Something Meta sent that cannot be used, kept as a notice for
+    /// administrators (see [`crate::aside`]).
+    SetAside,
 }
 
 /// One message of a queue batch.
@@ -42,12 +46,18 @@ pub struct BatchItem<'a> {
 
 /// A readable name for a contact Switchboard knows nothing about yet.
 pub fn fallback_contact_name(psid: &str) -> String {
-    let tail = &psid[psid.len().saturating_sub(4)..];
+    let skip = psid.chars().count().saturating_sub(4);
+    let tail: String = psid.chars().skip(skip).collect();
     format!("Messenger customer …{tail}")
 }
 
 /// Store one event. Idempotent: processing the same body twice stores it once.
 pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, RouterError> {
+    if let Some(item) = crate::aside::SetAside::from_queue_body(body) {
+        let item = item.map_err(|e| RouterError::Poison(e.to_string()))?;
+        crate::aside::record(deps.streams.as_ref(), &item).await?;
+        return Ok(Processed::SetAside);
+    }
     let event: InboundEvent =
         serde_json::from_str(body).map_err(|e| RouterError::Poison(e.to_string()))?;
     let Some(psid) = &event.psid else {
@@ -139,6 +149,11 @@ async fn record_survey(
     if Some(&conv.psid) != event.psid.as_ref() || conv.page_id != event.page_id {
         return Ok(false);
     }
+    // Only an answer to a survey that was sent, after the close, counts.
+    if conv.state != crate::ports::ConversationState::Closed || !survey_was_sent(deps, id).await? {
+        tracing::warn!(conversation_id = %id, "a survey payload for a conversation that was sent no survey; kept as a message");
+        return Ok(false);
+    }
     let workstream = conv.routing.as_ref().and_then(|r| r.workstream.clone());
     let answer = crate::delivery::SurveyAnswer {
         conversation_id: id.clone(),
@@ -154,6 +169,17 @@ async fn record_survey(
         data: serde_json::to_value(&answer).unwrap_or_default(),
         expires_at: None,
     };
+    // One answer per survey: a later tap (or a forged payload) changes nothing.
+    if let Some(first) = deps
+        .streams
+        .read_entries(&crate::delivery::survey_stream(id), None, 1)
+        .await?
+        .first()
+        && first.cursor != entry.cursor
+    {
+        tracing::info!(conversation_id = %id, "the survey was answered already; this answer is not counted");
+        return Ok(true);
+    }
     // The conversation's copy first: it decides whether this answer is new.
     let new = deps
         .streams
@@ -178,6 +204,15 @@ async fn record_survey(
         crate::delivery::overflow_message_as(deps, &c, "survey_thanks", &thanks).await;
     }
     Ok(true)
+}
+
+/// Whether Switchboard sent this conversation's survey (the sender may
+/// still be delivering it: queued counts).
+async fn survey_was_sent(deps: &RouterDeps, id: &ConversationId) -> Result<bool, RouterError> {
+    Ok(deps.outbound.list_outbound(id).await?.iter().any(|m| {
+        m.author == crate::outbound::Author::Survey
+            && !matches!(m.status, crate::outbound::Status::Failed { .. })
+    }))
 }
 
 /// What a stored event means for people: the agent's feed (new customer
@@ -318,8 +353,15 @@ pub async fn process_batch(deps: &RouterDeps, items: &[BatchItem<'_>]) -> Vec<St
                 continue;
             }
             let span = tracing::info_span!("queue_message", message_id = item.message_id, group);
-            if let Err(e) = process_event(deps, item.body).instrument(span).await {
-                tracing::error!(message_id = item.message_id, group, error = %e, "event failed; it will be retried");
+            // A panic fails this message only: it is retried, then dead-lettered.
+            let run = std::panic::AssertUnwindSafe(process_event(deps, item.body).instrument(span));
+            let error = match run.catch_unwind().await {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(panic) => Some(crate::panics::describe(panic.as_ref())),
+            };
+            if let Some(error) = error {
+                tracing::error!(message_id = item.message_id, group, %error, "event failed; it will be retried");
                 failed.push(item.message_id.to_string());
                 broken = true;
             }

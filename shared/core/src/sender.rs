@@ -7,6 +7,7 @@ use crate::channels::{ChannelDeps, report_graph_error};
 use crate::ids::OutboundId;
 use crate::outbound::{Failure, Status, on_error, send_body, window};
 use crate::ports::{OutboundStore, StoreError};
+use futures::FutureExt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -247,11 +248,22 @@ pub async fn process_batch(deps: &SenderDeps, items: &[SendItem<'_>]) -> Vec<Set
                 out.push((i, Settle::Retry(Duration::ZERO)));
                 continue;
             }
-            let settle = match handle_message(deps, item.body, item.receive_count).await {
-                Ok(Sent::Done(_)) => Settle::Delete,
-                Ok(Sent::RetryAfter(after)) => Settle::Retry(after),
-                Err(e) => {
+            // A panic fails this message only: it is retried, then dead-lettered.
+            let run = std::panic::AssertUnwindSafe(handle_message(
+                deps,
+                item.body,
+                item.receive_count,
+            ));
+            let settle = match run.catch_unwind().await {
+                Ok(Ok(Sent::Done(_))) => Settle::Delete,
+                Ok(Ok(Sent::RetryAfter(after))) => Settle::Retry(after),
+                Ok(Err(e)) => {
                     tracing::error!(message_id = item.message_id, error = %e, "send failed; it will be retried");
+                    Settle::Retry(Duration::from_secs(5))
+                }
+                Err(panic) => {
+                    let error = crate::panics::describe(panic.as_ref());
+                    tracing::error!(message_id = item.message_id, %error, "send failed; it will be retried");
                     Settle::Retry(Duration::from_secs(5))
                 }
             };
