@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ACME_APP_SECRET ?= local-dev-app-secret
 ACME_VERIFY_TOKEN ?= local-dev-verify-token-0123456789
 ACME_PAGE_TOKEN ?= local-dev-page-token
-SWITCHBOARD_ADMIN_TOKEN ?= local-dev-admin-token
+SWITCHBOARD_ADMIN_TOKEN ?= local-dev-admin-token-change-me
 export ACME_APP_SECRET ACME_VERIFY_TOKEN ACME_PAGE_TOKEN SWITCHBOARD_ADMIN_TOKEN
 
 CONFIG ?= examples/switchboard.yaml

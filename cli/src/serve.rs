@@ -1,9 +1,6 @@
 //! `switchboard serve`: webhook-verify, webhook-ingest, the router and the
 //! admin API in one process, on redb and durable in-process queues.
 
-use axum::extract::{Request, State};
-use axum::response::Response;
-use bytes::Bytes;
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,10 +9,9 @@ use std::time::Duration;
 use switchboard_core::agent_api::{AgentAuth, AgentDeps};
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::config::{Config, apply_local};
-use switchboard_core::http_api::{AdminAuth, AdminDeps, Services, dispatch};
-use switchboard_core::ingest::{IngestDeps, MAX_BODY, SecretCache};
+use switchboard_core::http_api::{AdminAuth, AdminDeps, Services};
+use switchboard_core::ingest::{IngestDeps, SecretCache};
 use switchboard_core::ports::{Queue, ReceivedMessage};
-use switchboard_core::problem::Problem;
 use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
 use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch as process_send_batch};
 use switchboard_core::verify::VerifyDeps;
@@ -57,12 +53,8 @@ fn boxed(e: impl std::fmt::Display) -> Box<dyn std::error::Error> {
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    std::fs::create_dir_all(&args.data_dir).map_err(|e| {
-        boxed(format!(
-            "cannot create data dir {}: {e}",
-            args.data_dir.display()
-        ))
-    })?;
+    let admin_token = admin_token()?;
+    private_data_dir(&args.data_dir)?;
     let store = Arc::new(RedbStore::open(args.data_dir.join("store.redb")).map_err(boxed)?);
     let queue_db = LocalQueue::open_database(args.data_dir.join("queues.redb")).map_err(boxed)?;
     let dlq = LocalQueue::open(
@@ -102,18 +94,6 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     .map_err(boxed)?;
     let secrets = Arc::new(FileSecrets::open(args.data_dir.join("secrets.json")).map_err(boxed)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-
-    let admin_token = match std::env::var("SWITCHBOARD_ADMIN_TOKEN") {
-        Ok(t) if !t.is_empty() => Secret::new(t),
-        _ => {
-            let t = Secret::generate(32);
-            println!(
-                "SWITCHBOARD_ADMIN_TOKEN was not set; this run's admin token is: {}",
-                t.expose()
-            );
-            t
-        }
-    };
 
     let mut public_url = args.public_url.clone();
     let mut routing_sections = None;
@@ -174,7 +154,10 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             println!("config: {change}");
         }
     }
-    let scheduler = tokio::spawn(scheduler_every_minute(channels.clone()));
+    let scheduler = supervise("scheduler", {
+        let channels = channels.clone();
+        move || scheduler_every_minute(channels.clone())
+    });
     let router: RouterDeps = channels.routing_deps();
     let services = Arc::new(Services {
         verify: VerifyDeps {
@@ -203,24 +186,29 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         outbound: store.clone(),
     };
     let senders: Vec<_> = (0..args.sender_workers.max(1))
-        .map(|_| tokio::spawn(send_loop(outbox.clone(), sender.clone())))
+        .map(|_| {
+            let (outbox, sender) = (outbox.clone(), sender.clone());
+            supervise("sender worker", move || {
+                send_loop(outbox.clone(), sender.clone())
+            })
+        })
         .collect();
     let workers: Vec<_> = (0..args.router_workers.max(1))
-        .map(|_| tokio::spawn(consume(inbound.clone(), router.clone())))
+        .map(|_| {
+            let (inbound, router) = (inbound.clone(), router.clone());
+            supervise("router worker", move || {
+                consume(inbound.clone(), router.clone())
+            })
+        })
         .collect();
 
-    let app = axum::Router::new().fallback(handle).with_state(services);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| boxed(format!("cannot listen on {}: {e}", args.addr)))?;
-    tracing::info!(addr = %args.addr, data_dir = %args.data_dir.display(), graph_url = %args.graph_url, "switchboard serving");
-    println!("switchboard listening on http://{}", args.addr);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(boxed)?;
+    let addr = listener.local_addr().map_err(boxed)?;
+    tracing::info!(%addr, data_dir = %args.data_dir.display(), graph_url = %args.graph_url, "switchboard serving");
+    println!("switchboard listening on http://{addr}");
+    crate::http_server::serve(listener, services).await;
     for w in workers.into_iter().chain(senders) {
         w.abort();
     }
@@ -229,22 +217,75 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn handle(State(services): State<Arc<Services>>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            let p = Problem::new(
-                http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Payload too large",
-                format!("the body is over {MAX_BODY} bytes"),
-            );
-            return p.into_response().map(axum::body::Body::from);
+/// The admin token: `SWITCHBOARD_ADMIN_TOKEN`, at least 24 characters, or
+/// one generated for this run.
+fn admin_token() -> Result<Secret, Box<dyn std::error::Error>> {
+    match std::env::var("SWITCHBOARD_ADMIN_TOKEN") {
+        Ok(t) if !t.is_empty() => {
+            if t.chars().count() < MIN_ADMIN_TOKEN {
+                return Err(boxed(format!(
+                    "SWITCHBOARD_ADMIN_TOKEN is {} characters; use at least {MIN_ADMIN_TOKEN} (for example: openssl rand -hex 24)",
+                    t.chars().count()
+                )));
+            }
+            Ok(Secret::new(t))
         }
+        _ => {
+            let t = Secret::generate(32);
+            println!(
+                "SWITCHBOARD_ADMIN_TOKEN was not set; this run's admin token is: {}",
+                t.expose()
+            );
+            Ok(t)
+        }
+    }
+}
+
+/// The shortest admin token serve accepts.
+const MIN_ADMIN_TOKEN: usize = 24;
+
+/// The data directory holds transcripts, contacts and secrets: it is made
+/// readable by its owner only (0700, its files 0600), and so is everything
+/// this process creates from now on.
+fn private_data_dir(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: umask only sets this process's file-creation mask.
+    unsafe { libc::umask(0o077) };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| boxed(format!("cannot create data dir {}: {e}", dir.display())))?;
+    let private = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| boxed(format!("cannot make {} private: {e}", path.display())))
     };
-    let resp = dispatch(&services, http::Request::from_parts(parts, bytes)).await;
-    resp.map(axum::body::Body::from)
+    private(dir, 0o700)?;
+    for entry in std::fs::read_dir(dir).map_err(boxed)? {
+        let entry = entry.map_err(boxed)?;
+        if entry.file_type().map_err(boxed)?.is_file() {
+            private(&entry.path(), 0o600)?;
+        }
+    }
+    Ok(())
+}
+
+/// Run a long-lived task, and start it again (after a second) whenever it
+/// panics: one poisoned message or bug never stops routing for good.
+fn supervise<F, Fut>(name: &'static str, start: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        loop {
+            match tokio::spawn(start()).await {
+                Err(e) if e.is_panic() => {
+                    let error = switchboard_core::panics::describe(e.into_panic().as_ref());
+                    tracing::error!(task = name, %error, "task panicked; restarting it");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                _ => return,
+            }
+        }
+    })
 }
 
 /// The scheduler under serve: every minute (as EventBridge runs it in AWS),

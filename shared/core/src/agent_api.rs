@@ -16,7 +16,6 @@ use crate::problem::Problem;
 use crate::routing::admin as ra;
 use crate::routing::engine::{self, RoutingDeps, TransferTo};
 use crate::routing::model::{AgentId, QueueId};
-use crate::secret::Secret;
 use crate::time::Millis;
 use http::{Method, StatusCode, header};
 use serde::{Deserialize, Serialize};
@@ -51,40 +50,6 @@ pub struct Caller {
     pub supervisor: bool,
 }
 
-/// What an issued token stands for.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct TokenGrant {
-    agent_id: AgentId,
-    #[serde(default)]
-    supervisor: bool,
-}
-
-fn token_secret_name(token: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(token.as_bytes());
-    format!("switchboard/agent-tokens/{}", hex::encode(digest))
-}
-
-/// Issue a bearer token for an agent (shown once; only its hash is kept).
-pub async fn issue_token(
-    deps: &ChannelDeps,
-    agent: &AgentId,
-    supervisor: bool,
-) -> Result<Secret, Problem> {
-    ra::get_agent(&deps.routing_deps(), agent).await?;
-    let token = Secret::new(format!("sbat_{}", Secret::generate(40).expose()));
-    let grant = TokenGrant {
-        agent_id: agent.clone(),
-        supervisor,
-    };
-    let value = Secret::new(serde_json::to_string(&grant).unwrap_or_default());
-    deps.secrets
-        .put(&token_secret_name(token.expose()), &value)
-        .await
-        .map_err(|e| Problem::unavailable(e.to_string()))?;
-    Ok(token)
-}
-
 fn unauthenticated(detail: &str) -> Problem {
     Problem::new(
         StatusCode::UNAUTHORIZED,
@@ -104,17 +69,16 @@ async fn caller(deps: &AgentDeps, req: &HttpRequest) -> Result<Caller, Problem> 
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
                 .ok_or_else(|| unauthenticated("send Authorization: Bearer <agent token>"))?;
-            let grant = deps
-                .channels
-                .secrets
-                .get(&token_secret_name(token))
-                .await
-                .map_err(|e| Problem::unavailable(e.to_string()))?
-                .and_then(|s| serde_json::from_str::<TokenGrant>(s.expose()).ok())
-                .ok_or_else(|| unauthenticated("the agent token is not valid"))?;
+            let bearer = crate::agent_tokens::verify(&deps.channels, token)
+                .await?
+                .ok_or_else(|| {
+                    unauthenticated(
+                        "the agent token is not valid: it expired, was revoked, or its agent was deleted; ask an administrator for a new one",
+                    )
+                })?;
             Ok(Caller {
-                agent: grant.agent_id,
-                supervisor: grant.supervisor,
+                agent: bearer.agent,
+                supervisor: bearer.supervisor,
             })
         }
         AgentAuth::Claims => {
@@ -226,6 +190,22 @@ async fn visible(
     }
 }
 
+/// The conversation if the caller holds it (assigned or in wrap-up; a
+/// supervisor holds every open one). An offer is not holding: it can be
+/// accepted or declined, nothing else.
+async fn held(r: &RoutingDeps, who: &Caller, id: &ConversationId) -> Result<Conversation, Problem> {
+    let conv = visible(r, who, id).await?;
+    if conv.state == ConversationState::Offered && !who.supervisor {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "not_assigned",
+            "Not assigned to you",
+            format!("conversation {id} is only offered to you; accept or decline it"),
+        ));
+    }
+    Ok(conv)
+}
+
 pub async fn handle(deps: &AgentDeps, req: &HttpRequest) -> HttpResponse {
     use tracing::Instrument;
     let span = tracing::info_span!("agent_request", agent_id = tracing::field::Empty);
@@ -241,7 +221,8 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
     let rest = path
         .strip_prefix("/agent/v1/")
         .ok_or_else(|| Problem::not_found("no such route"))?;
-    let segments: Vec<&str> = rest.split('/').collect();
+    let decoded = crate::http_api::path_segments(rest)?;
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let r = deps.channels.routing_deps();
     let m = req.method().clone();
     tracing::Span::current().record("agent_id", tracing::field::display(&who.agent));
@@ -463,7 +444,7 @@ async fn conversation_action(
                 queue_id: Option<QueueId>,
                 agent_id: Option<AgentId>,
             }
-            visible(r, who, id).await?;
+            held(r, who, id).await?;
             let t: Transfer = body(req)?;
             let to = match (t.queue_id, t.agent_id) {
                 (Some(q), None) => TransferTo::Queue(q),
@@ -479,12 +460,12 @@ async fn conversation_action(
             Ok(json(StatusCode::OK, &summary(&c)))
         }
         "end" => {
-            visible(r, who, id).await?;
+            held(r, who, id).await?;
             let c = engine::end(r, me, id).await?;
             Ok(json(StatusCode::OK, &summary(&c)))
         }
         "close" => {
-            let conv = visible(r, who, id).await?;
+            let conv = held(r, who, id).await?;
             if !conv.state.is_open() {
                 return Err(closed(id));
             }
@@ -493,7 +474,7 @@ async fn conversation_action(
         }
         "messages" => reply(r, who, id, req).await,
         "typing" => {
-            let conv = visible(r, who, id).await?;
+            let conv = held(r, who, id).await?;
             #[derive(Deserialize)]
             #[serde(deny_unknown_fields)]
             struct Typing {
@@ -591,6 +572,20 @@ async fn reply(
             ));
         }
     };
+    if content.quick_replies().iter().any(|q| {
+        q.payload
+            .to_ascii_uppercase()
+            .starts_with(delivery::SURVEY_PAYLOAD)
+    }) {
+        return Err(unprocessable(
+            "reserved_payload",
+            "Reserved payload",
+            format!(
+                "quick-reply payloads starting with {:?} are Switchboard's own",
+                delivery::SURVEY_PAYLOAD
+            ),
+        ));
+    }
     content.check().map_err(|e| {
         let code = match e {
             crate::outbound::ContentError::TooLong(_) => "text_too_long",

@@ -147,6 +147,24 @@ fn parse_body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Pr
     })
 }
 
+/// The segments of a route's path, each percent-decoded
+/// (`/admin/v1/agents/%61nna` names agent `anna`).
+pub fn path_segments(rest: &str) -> Result<Vec<String>, Problem> {
+    rest.split('/')
+        .map(|seg| {
+            percent_encoding::percent_decode_str(seg)
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .map_err(|_| {
+                    Problem::bad_request(
+                        "invalid_path",
+                        "a path segment is not percent-encoded UTF-8",
+                    )
+                })
+        })
+        .collect()
+}
+
 fn no_content() -> HttpResponse {
     let mut r = Response::new(Bytes::new());
     *r.status_mut() = StatusCode::NO_CONTENT;
@@ -272,41 +290,13 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
     let rest = path
         .strip_prefix("/admin/v1/")
         .ok_or_else(|| Problem::not_found("no such route"))?;
-    let segments: Vec<&str> = rest.split('/').collect();
+    let decoded = path_segments(rest)?;
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let conversations = &deps.channels.conversations;
     let ch = &deps.channels;
     let m = req.method().clone();
-    if let ["agents", id, "tokens"] = segments.as_slice() {
-        if m != Method::POST {
-            return Ok(method_not_allowed("POST"));
-        }
-        let id = AgentId::parse(*id)?;
-        if let AdminAuth::Group(_) = deps.auth {
-            return Err(Problem::new(
-                StatusCode::CONFLICT,
-                "tokens_from_user_pool",
-                "Agents sign in with the user pool",
-                format!(
-                    "in AWS, create a user named {id} in the stack's user pool, in the agent group"
-                ),
-            ));
-        }
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct TokenInput {
-            #[serde(default)]
-            supervisor: bool,
-        }
-        let input: TokenInput = if req.body().is_empty() {
-            TokenInput { supervisor: false }
-        } else {
-            parse_body(req)?
-        };
-        let token = crate::agent_api::issue_token(ch, &id, input.supervisor).await?;
-        return Ok(json(
-            StatusCode::CREATED,
-            &serde_json::json!({"agent_id": id, "supervisor": input.supervisor, "token": token.expose()}),
-        ));
+    if let ["agents", id, "tokens", rest @ ..] = segments.as_slice() {
+        return agent_tokens(deps, req, id, rest).await;
     }
     if let ["surveys"] = segments.as_slice() {
         if m != Method::GET {
@@ -331,13 +321,27 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
         ));
     }
     if let Some(r) = routing_admin(&ch.routing_deps(), &segments, &m, req).await {
+        // A deleted agent's tokens go with it (serve's tokens; in AWS the
+        // user pool's users are removed there).
+        if let (Ok(resp), ["agents", id], AdminAuth::Bearer(_)) =
+            (&r, segments.as_slice(), &deps.auth)
+            && m == Method::DELETE
+            && resp.status() == StatusCode::NO_CONTENT
+        {
+            crate::agent_tokens::revoke(ch, &AgentId::parse(*id)?, None).await?;
+        }
         return r;
     }
     match segments.as_slice() {
         ["alerts"] => match m {
             Method::GET => Ok(json(
                 StatusCode::OK,
-                &serde_json::json!({ "alerts": channels::alerts(ch).await? }),
+                &serde_json::json!({
+                    "alerts": channels::alerts(ch).await?,
+                    // What Meta sent that could not be used, and Meta's
+                    // policy actions, newest first (30 days).
+                    "set_aside": crate::aside::recent(ch.streams.as_ref(), ch.clock.now(), 100).await?,
+                }),
             )),
             _ => Ok(method_not_allowed("GET")),
         },
@@ -481,12 +485,98 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
                 return Err(Problem::not_found(format!("no conversation {id}")));
             }
             let events = conversations.timeline(&id).await?;
+            // Typed, not `json!`: the events' raw JSON is written as it is.
+            #[derive(Serialize)]
+            struct Timeline<'a> {
+                conversation_id: &'a ConversationId,
+                events: &'a [crate::event::InboundEvent],
+            }
             Ok(json(
                 StatusCode::OK,
-                &serde_json::json!({ "conversation_id": id, "events": events }),
+                &Timeline {
+                    conversation_id: &id,
+                    events: &events,
+                },
             ))
         }
         _ => Err(Problem::not_found(format!("no route {path}"))),
+    }
+}
+
+/// `/agents/{id}/tokens[/{token_id}]`: issue, list and revoke agents'
+/// tokens (under serve; in AWS agents sign in with the user pool).
+async fn agent_tokens(
+    deps: &AdminDeps,
+    req: &HttpRequest,
+    id: &str,
+    rest: &[&str],
+) -> Result<HttpResponse, Problem> {
+    use crate::agent_tokens as tokens;
+    let id = AgentId::parse(id)?;
+    if let AdminAuth::Group(_) = deps.auth {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "tokens_from_user_pool",
+            "Agents sign in with the user pool",
+            format!(
+                "in AWS, create a user named {id} in the stack's user pool, in the agent group"
+            ),
+        ));
+    }
+    let ch = &deps.channels;
+    match (rest, req.method().clone()) {
+        ([], Method::POST) => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct TokenInput {
+                #[serde(default)]
+                supervisor: bool,
+                #[serde(default)]
+                ttl_seconds: Option<u64>,
+            }
+            let input: TokenInput = if req.body().is_empty() {
+                TokenInput {
+                    supervisor: false,
+                    ttl_seconds: None,
+                }
+            } else {
+                parse_body(req)?
+            };
+            let (token, info) = tokens::issue(ch, &id, input.supervisor, input.ttl_seconds).await?;
+            #[derive(Serialize)]
+            struct Issued<'a> {
+                agent_id: &'a AgentId,
+                token: &'a str,
+                #[serde(flatten)]
+                info: &'a tokens::TokenInfo,
+            }
+            Ok(json(
+                StatusCode::CREATED,
+                &Issued {
+                    agent_id: &id,
+                    token: token.expose(),
+                    info: &info,
+                },
+            ))
+        }
+        ([], Method::GET) => Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({ "agent_id": id, "tokens": tokens::list(ch, &id).await? }),
+        )),
+        ([], Method::DELETE) => {
+            let n = tokens::revoke(ch, &id, None).await?;
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({ "agent_id": id, "revoked": n }),
+            ))
+        }
+        ([], _) => Ok(method_not_allowed("GET, POST, DELETE")),
+        ([token_id], Method::DELETE) => {
+            tokens::revoke(ch, &id, Some(token_id)).await?;
+            Ok(no_content())
+        }
+        ([_], _) => Ok(method_not_allowed("DELETE")),
+        _ => Err(Problem::not_found("no such route")),
     }
 }
 

@@ -88,6 +88,14 @@ pub enum ContentError {
 }
 
 impl Content {
+    pub fn quick_replies(&self) -> &[QuickReply] {
+        match self {
+            Content::Text { quick_replies, .. } | Content::Attachment { quick_replies, .. } => {
+                quick_replies
+            }
+        }
+    }
+
     pub fn check(&self) -> Result<(), ContentError> {
         let qrs = match self {
             Content::Text {

@@ -8,9 +8,16 @@
 //! - after `max_receives` receives it moves to the dead-letter queue.
 //!
 //! Sends are committed to redb before they are acknowledged, so a message
-//! the ingest handler was told is queued survives a crash. Receive counts
-//! and deletes are committed without fsync: after a crash a message may be
-//! delivered once more, which the idempotent router absorbs.
+//! the ingest handler was told is queued survives a crash. Deletes are
+//! committed without fsync: after a crash a message may be delivered once
+//! more, which the idempotent router absorbs. Receive counts are kept too,
+//! so a message that keeps failing (or crashing the process) reaches the
+//! dead-letter queue across restarts: a first receive is committed without
+//! fsync, any later one (and the first after a restart) with it.
+//!
+//! A send holds its messages' places from the moment it takes their
+//! sequence numbers: until it commits they block their group, so two
+//! concurrent sends to one group are received in sequence order.
 
 use crate::commit::Committer;
 use async_trait::async_trait;
@@ -53,6 +60,23 @@ struct Slot {
     receive_count: u32,
     invisible_until: Option<Instant>,
     receipt: Option<String>,
+    /// Sent but not yet committed: invisible, and it holds back its group.
+    pending: bool,
+    /// Loaded from disk at open (its count may lag by one receive).
+    recovered: bool,
+}
+
+impl Slot {
+    fn new(stored: Stored, receive_count: u32, pending: bool, recovered: bool) -> Self {
+        Self {
+            stored,
+            receive_count,
+            invisible_until: None,
+            receipt: None,
+            pending,
+            recovered,
+        }
+    }
 }
 
 /// Changes to a queue's tables, written together.
@@ -60,6 +84,8 @@ struct Slot {
 struct Writes {
     inserts: Vec<(u64, String)>,
     removes: Vec<u64>,
+    /// Receive counts to record.
+    receives: Vec<(u64, u32)>,
     dedupe: Vec<String>,
     dedupe_expired: Vec<String>,
     /// Fsync before returning (sends); receipts and deletes can do without.
@@ -81,6 +107,7 @@ struct Inner {
     committer: Arc<Committer>,
     table: String,
     dedupe_table: String,
+    receives_table: String,
     config: QueueConfig,
     state: Mutex<State>,
     notify: Notify,
@@ -125,27 +152,29 @@ impl LocalQueue {
     ) -> Result<Self, QueueError> {
         let table = format!("queue:{name}");
         let dedupe_table = format!("dedupe:{name}");
+        let receives_table = format!("receives:{name}");
         let mut state = State::default();
         let db = qdb.0.db().clone();
         {
             let txn = db.begin_write().map_err(qerr)?;
             {
+                let counts = txn
+                    .open_table(TableDefinition::<u64, u32>::new(&receives_table))
+                    .map_err(qerr)?;
                 let t = txn
                     .open_table(TableDefinition::<u64, &str>::new(&table))
                     .map_err(qerr)?;
                 for row in t.iter().map_err(qerr)? {
                     let (k, v) = row.map_err(qerr)?;
                     let stored: Stored = serde_json::from_str(v.value()).map_err(qerr)?;
+                    let count = counts
+                        .get(k.value())
+                        .map_err(qerr)?
+                        .map_or(0, |c| c.value());
                     state.next_seq = state.next_seq.max(k.value() + 1);
-                    state.messages.insert(
-                        k.value(),
-                        Slot {
-                            stored,
-                            receive_count: 0,
-                            invisible_until: None,
-                            receipt: None,
-                        },
-                    );
+                    state
+                        .messages
+                        .insert(k.value(), Slot::new(stored, count, false, true));
                 }
                 let d = txn
                     .open_table(TableDefinition::<&str, u64>::new(&dedupe_table))
@@ -173,6 +202,7 @@ impl LocalQueue {
                 committer: qdb.0.clone(),
                 table,
                 dedupe_table,
+                receives_table,
                 config,
                 state: Mutex::new(state),
                 notify: Notify::new(),
@@ -207,12 +237,14 @@ impl LocalQueue {
         let Writes {
             inserts,
             removes,
+            receives,
             dedupe,
             dedupe_expired,
             durable,
         } = w;
         let table = self.inner.table.clone();
         let dedupe_table = self.inner.dedupe_table.clone();
+        let receives_table = self.inner.receives_table.clone();
         self.inner
             .committer
             .write(durable, move |txn| -> Result<(), QueueError> {
@@ -224,6 +256,17 @@ impl LocalQueue {
                 }
                 for k in &removes {
                     t.remove(*k).map_err(qerr)?;
+                }
+                if !removes.is_empty() || !receives.is_empty() {
+                    let mut r = txn
+                        .open_table(TableDefinition::<u64, u32>::new(&receives_table))
+                        .map_err(qerr)?;
+                    for (k, n) in &receives {
+                        r.insert(*k, *n).map_err(qerr)?;
+                    }
+                    for k in &removes {
+                        r.remove(*k).map_err(qerr)?;
+                    }
                 }
                 if !dedupe.is_empty() || !dedupe_expired.is_empty() {
                     let mut d = txn
@@ -302,15 +345,20 @@ impl Queue for LocalQueue {
                 }
                 let seq = st.next_seq;
                 st.next_seq += 1;
-                accepted.push((
-                    seq,
-                    Stored {
-                        // Unique across restarts: the sequence restarts when the queue empties.
-                        message_id: format!("{}-{}-{seq}", self.inner.name, self.inner.epoch),
-                        group: m.group.clone(),
-                        body: m.body.clone(),
-                    },
-                ));
+                let stored = Stored {
+                    // Unique across restarts: the sequence restarts when the queue empties.
+                    message_id: format!("{}-{}-{seq}", self.inner.name, self.inner.epoch),
+                    group: m.group.clone(),
+                    body: m.body.clone(),
+                };
+                // Its place in the group is held from now (see the module doc).
+                st.messages
+                    .insert(seq, Slot::new(stored.clone(), 0, true, false));
+                accepted.push((seq, stored));
+                // Held now too, so a concurrent duplicate is dropped.
+                let now = Instant::now();
+                st.dedupe.insert(m.dedup_id.clone(), now);
+                st.dedupe_order.push_back((now, m.dedup_id.clone()));
                 new_dedupe.push(m.dedup_id.clone());
             }
         }
@@ -329,33 +377,33 @@ impl Queue for LocalQueue {
             .map(|(k, s)| serde_json::to_string(s).map(|v| (*k, v)).map_err(qerr))
             .collect::<Result<Vec<_>, _>>()?;
         // Durable before acknowledged.
-        self.persist(Writes {
-            inserts,
-            dedupe: new_dedupe.clone(),
-            dedupe_expired: expired,
-            durable: true,
-            ..Writes::default()
-        })
-        .await?;
+        let committed = self
+            .persist(Writes {
+                inserts,
+                dedupe: new_dedupe.clone(),
+                dedupe_expired: expired,
+                durable: true,
+                ..Writes::default()
+            })
+            .await;
         {
             let mut st = self.lock()?;
-            let now = Instant::now();
-            for id in new_dedupe {
-                st.dedupe.insert(id.clone(), now);
-                st.dedupe_order.push_back((now, id));
+            for (seq, _) in &accepted {
+                if committed.is_ok() {
+                    if let Some(slot) = st.messages.get_mut(seq) {
+                        slot.pending = false;
+                    }
+                } else {
+                    st.messages.remove(seq);
+                }
             }
-            for (seq, stored) in accepted {
-                st.messages.insert(
-                    seq,
-                    Slot {
-                        stored,
-                        receive_count: 0,
-                        invisible_until: None,
-                        receipt: None,
-                    },
-                );
+            if committed.is_err() {
+                for id in &new_dedupe {
+                    st.dedupe.remove(id);
+                }
             }
         }
+        committed?;
         self.inner.notify.notify_waiters();
         Ok(failures)
     }
@@ -370,6 +418,8 @@ impl Queue for LocalQueue {
             let notified = self.inner.notify.notified();
             let mut out = Vec::new();
             let mut dead: Vec<(u64, Stored)> = Vec::new();
+            let mut counts: Vec<(u64, u32)> = Vec::new();
+            let mut durable_counts = false;
             {
                 let mut st = self.lock()?;
                 let now = Instant::now();
@@ -385,7 +435,7 @@ impl Queue for LocalQueue {
                     if blocked.contains(&slot.stored.group) {
                         continue;
                     }
-                    if slot.invisible_until.is_some_and(|t| t > now) {
+                    if slot.pending || slot.invisible_until.is_some_and(|t| t > now) {
                         blocked.insert(slot.stored.group.clone());
                         continue;
                     }
@@ -394,6 +444,11 @@ impl Queue for LocalQueue {
                         continue;
                     }
                     slot.receive_count += 1;
+                    // A retry, or the first receive since a restart, must
+                    // not be forgotten by a crash.
+                    durable_counts |= slot.receive_count > 1 || slot.recovered;
+                    slot.recovered = false;
+                    counts.push((*seq, slot.receive_count));
                     receipts += 1;
                     let receipt = format!("{name}:{seq}:{receipts}");
                     slot.receipt = Some(receipt.clone());
@@ -436,6 +491,12 @@ impl Queue for LocalQueue {
                 }
             }
             if !out.is_empty() {
+                self.persist(Writes {
+                    receives: counts,
+                    durable: durable_counts,
+                    ..Writes::default()
+                })
+                .await?;
                 return Ok(out);
             }
             let now = Instant::now();

@@ -100,3 +100,84 @@ async fn a_stale_receipt_does_not_delete_a_redelivered_message() {
     q.delete(&second.receipt).await.unwrap();
     assert_eq!(q.len(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receive_counts_survive_a_restart_so_a_poison_message_reaches_the_dead_letter_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = QueueConfig {
+        visibility_timeout: Duration::from_millis(1),
+        max_receives: 3,
+        ..QueueConfig::default()
+    };
+    let reopen = || {
+        let db = LocalQueue::open_database(dir.path().join("q.redb")).unwrap();
+        let dlq = LocalQueue::open(db.clone(), "dlq", QueueConfig::default(), None).unwrap();
+        let q = LocalQueue::open(db, "inbound", config.clone(), Some(dlq.clone())).unwrap();
+        (q, dlq)
+    };
+    {
+        let (q, _) = reopen();
+        q.send_batch(&[msg("g", "poison")]).await.unwrap();
+    }
+    // Each run receives the message once and "crashes" (drops the queue
+    // without deleting or releasing it).
+    for run in 1..=3u32 {
+        let (q, dlq) = reopen();
+        let got = q.receive(10, Duration::from_millis(200)).await.unwrap();
+        assert_eq!(got.len(), 1, "run {run}");
+        assert_eq!(got[0].receive_count, run, "the count carries over restarts");
+        assert!(dlq.is_empty());
+    }
+    let (q, dlq) = reopen();
+    let got = q.receive(10, Duration::from_millis(200)).await.unwrap();
+    assert!(got.is_empty(), "after 3 receives it is not delivered again");
+    assert_eq!(dlq.peek_bodies(), ["poison"]);
+    drop((q, dlq));
+    let (q, dlq) = reopen();
+    assert!(q.is_empty(), "and it stays moved after a restart");
+    assert_eq!(dlq.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sends_to_one_group_are_received_in_sequence_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = Arc::new(open(dir.path(), QueueConfig::default()));
+    let receiver = {
+        let q = q.clone();
+        tokio::spawn(async move {
+            let mut seen: Vec<u64> = Vec::new();
+            while seen.len() < 400 {
+                for m in q.receive(10, Duration::from_millis(500)).await.unwrap() {
+                    let seq: u64 = m.message_id.rsplit('-').next().unwrap().parse().unwrap();
+                    seen.push(seq);
+                    q.delete(&m.receipt).await.unwrap();
+                }
+            }
+            seen
+        })
+    };
+    let mut senders = Vec::new();
+    for t in 0..4 {
+        let q = q.clone();
+        senders.push(tokio::spawn(async move {
+            for i in 0..100 {
+                q.send_batch(&[msg("one-group", &format!("{t}-{i}"))])
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for s in senders {
+        s.await.unwrap();
+    }
+    let seen = tokio::time::timeout(Duration::from_secs(60), receiver)
+        .await
+        .expect("every message is received")
+        .unwrap();
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        seen, sorted,
+        "one group is received in the order its places were taken"
+    );
+}

@@ -13,7 +13,7 @@ use switchboard_core::signature;
 use switchboard_tests::workspace_root;
 
 const SECRET: &str = "loadgen-app-secret";
-const ADMIN: &str = "loadgen-admin";
+const ADMIN: &str = "loadgen-admin-token-0123456789";
 const RATE: u64 = 2_000;
 const RATE_SECS: u64 = 10;
 const PEAK_DELIVERIES: u64 = 60_000;

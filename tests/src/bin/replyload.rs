@@ -12,7 +12,7 @@ use switchboard_tests::ReleaseServe;
 use switchboard_tests::fake_graph::FakeGraph;
 
 const SECRET: &str = "replyload-app-secret";
-const ADMIN: &str = "replyload-admin";
+const ADMIN: &str = "replyload-admin-token-0123456789";
 const PAGE: &str = "104857600000001";
 const AGENTS: usize = 100;
 const REPLIES_EACH: usize = 20;

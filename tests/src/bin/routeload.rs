@@ -10,7 +10,7 @@ use switchboard_core::signature;
 use switchboard_tests::ReleaseServe;
 
 const SECRET: &str = "routeload-app-secret";
-const ADMIN: &str = "routeload-admin";
+const ADMIN: &str = "routeload-admin-token-0123456789";
 const AGENTS: usize = 200;
 /// New customers per second (`ROUTELOAD_RATE`), for a second's worth of
 /// 1,000 conversations at most (the admin listing's page).

@@ -1,0 +1,211 @@
+//! serve's HTTP listener, made to face the internet: a client must send
+//! its headers within [`HEADER_TIMEOUT`] and its body within
+//! [`BODY_TIMEOUT`], a request is answered within [`REQUEST_TIMEOUT`], a
+//! panic answers `500` for that request only, and a client that keeps
+//! presenting bad tokens is told to wait (see [`FailureBudget`]).
+
+use axum::body::Body;
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use switchboard_core::http_api::{Services, dispatch};
+use switchboard_core::ingest::MAX_BODY;
+use switchboard_core::problem::Problem;
+
+/// How long a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a request may take to answer (the agents' feed waits up to 25 s).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Serve until Ctrl-C.
+pub async fn serve(listener: tokio::net::TcpListener, services: Arc<Services>) {
+    let budget = Arc::new(FailureBudget::default());
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => return,
+        };
+        let (services, budget) = (services.clone(), budget.clone());
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let (services, budget) = (services.clone(), budget.clone());
+                async move { Ok::<_, Infallible>(answer(&services, &budget, peer, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+        });
+    }
+}
+
+fn problem(p: Problem) -> http::Response<Body> {
+    p.into_response().map(Body::from)
+}
+
+async fn answer(
+    services: &Services,
+    budget: &FailureBudget,
+    peer: SocketAddr,
+    req: http::Request<Incoming>,
+) -> http::Response<Body> {
+    let guarded = guarded_path(req.uri().path());
+    if guarded && let Some(wait) = budget.blocked(peer.ip()) {
+        let mut r = problem(Problem::new(
+            http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_failed_attempts",
+            "Too many failed attempts",
+            format!(
+                "too many requests from this address had a wrong token; try again in {} s",
+                wait.as_secs().max(1)
+            ),
+        ));
+        if let Ok(v) = http::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            r.headers_mut().insert(http::header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes: Bytes = match tokio::time::timeout(
+        BODY_TIMEOUT,
+        axum::body::to_bytes(Body::new(body), MAX_BODY),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
+            return problem(Problem::new(
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+                format!("the body is over {MAX_BODY} bytes, or it broke off"),
+            ));
+        }
+        Err(_) => {
+            return problem(Problem::new(
+                http::StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Request timeout",
+                format!(
+                    "the body did not arrive within {} s",
+                    BODY_TIMEOUT.as_secs()
+                ),
+            ));
+        }
+    };
+    let run =
+        std::panic::AssertUnwindSafe(dispatch(services, http::Request::from_parts(parts, bytes)));
+    let resp = match tokio::time::timeout(REQUEST_TIMEOUT, futures_catch(run)).await {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(error)) => {
+            tracing::error!(%error, "request panicked");
+            return problem(Problem::internal(
+                "the request failed inside Switchboard; it has been logged",
+            ));
+        }
+        Err(_) => {
+            return problem(Problem::new(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "Timeout",
+                format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+            ));
+        }
+    };
+    if guarded && resp.status() == http::StatusCode::UNAUTHORIZED {
+        budget.failed(peer.ip());
+    }
+    resp.map(Body::from)
+}
+
+/// A future's output, or what its panic said.
+async fn futures_catch<F: std::future::Future>(
+    f: std::panic::AssertUnwindSafe<F>,
+) -> Result<F::Output, String> {
+    use futures::FutureExt;
+    f.catch_unwind()
+        .await
+        .map_err(|p| switchboard_core::panics::describe(p.as_ref()))
+}
+
+/// Routes that take a token.
+fn guarded_path(path: &str) -> bool {
+    path.starts_with("/admin/") || path.starts_with("/agent/")
+}
+
+/// Wrong tokens allowed per address within [`WINDOW`] before it must wait.
+pub const FAILURES_ALLOWED: u32 = 20;
+/// The window failures are counted in, and the wait once over budget.
+pub const WINDOW: Duration = Duration::from_secs(60);
+
+/// Failed token checks per client address, in fixed windows.
+#[derive(Default)]
+pub struct FailureBudget {
+    by_ip: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl FailureBudget {
+    /// How long `ip` must still wait, when it is over budget.
+    pub fn blocked(&self, ip: IpAddr) -> Option<Duration> {
+        let map = self.by_ip.lock().ok()?;
+        let (start, n) = map.get(&ip)?;
+        let left = WINDOW.checked_sub(start.elapsed())?;
+        (*n >= FAILURES_ALLOWED).then_some(left)
+    }
+
+    pub fn failed(&self, ip: IpAddr) {
+        let Ok(mut map) = self.by_ip.lock() else {
+            return;
+        };
+        if map.len() > 100_000 {
+            map.retain(|_, (start, _)| start.elapsed() < WINDOW);
+        }
+        let e = map.entry(ip).or_insert((Instant::now(), 0));
+        if e.0.elapsed() >= WINDOW {
+            *e = (Instant::now(), 0);
+        }
+        e.1 += 1;
+        if e.1 == FAILURES_ALLOWED {
+            tracing::warn!(%ip, "too many wrong tokens from one address; it must wait");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_blocked_after_its_budget_of_failures_only() {
+        let b = FailureBudget::default();
+        let (a, other): (IpAddr, IpAddr) =
+            ("127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap());
+        for _ in 0..FAILURES_ALLOWED - 1 {
+            b.failed(a);
+        }
+        assert!(b.blocked(a).is_none());
+        b.failed(a);
+        assert!(b.blocked(a).is_some_and(|d| d <= WINDOW));
+        assert!(b.blocked(other).is_none());
+    }
+}
