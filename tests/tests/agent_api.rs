@@ -130,7 +130,8 @@ impl Rig {
                 "POST",
                 &format!("/admin/v1/agents/{agent}/tokens"),
                 ADMIN,
-                None,
+                // The flow runs days on the test clock.
+                Some(serde_json::json!({"ttl_seconds": 7 * 86_400})),
             )
             .await;
         assert_eq!(s, 201, "{v}");

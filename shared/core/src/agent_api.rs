@@ -125,6 +125,7 @@ fn body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Problem>
     } else {
         req.body()
     };
+    crate::http_api::require_object(bytes)?;
     serde_json::from_slice(bytes).map_err(|e| {
         Problem::bad_request(
             "invalid_body",
@@ -134,12 +135,7 @@ fn body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Problem>
 }
 
 fn not_allowed(allowed: &'static str) -> Problem {
-    Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Method not allowed",
-        format!("this route accepts {allowed}"),
-    )
+    Problem::method_not_allowed(allowed)
 }
 
 fn query(req: &HttpRequest, key: &str) -> Option<String> {

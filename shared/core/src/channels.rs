@@ -235,6 +235,17 @@ fn slug(name: &str) -> String {
     if s.is_empty() { "account".into() } else { s }
 }
 
+/// A verify token is 16 to 256 printable ASCII characters without spaces
+/// (Meta echoes it in a query string).
+fn check_verify_token(t: &Secret) -> Result<(), Problem> {
+    let v = t.expose();
+    require(
+        (16..=256).contains(&v.len()) && v.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+        "invalid_verify_token",
+        "a verify token is 16 to 256 printable ASCII characters, without spaces",
+    )
+}
+
 fn conflict(detail: String) -> Problem {
     Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
 }
@@ -259,11 +270,7 @@ pub async fn create_account(deps: &ChannelDeps, input: NewAccount) -> Result<Acc
     }
     let verify_token = match input.verify_token {
         Some(t) => {
-            require(
-                t.expose().len() >= 16,
-                "invalid_verify_token",
-                "a verify token has at least 16 characters",
-            )?;
+            check_verify_token(&t)?;
             t
         }
         None => Secret::generate(VERIFY_TOKEN_LEN),
@@ -1274,11 +1281,7 @@ pub async fn apply(
                     && verify_changed
                     && let Some(t) = &want.verify_token
                 {
-                    require(
-                        t.expose().len() >= 16,
-                        "invalid_verify_token",
-                        "a verify token has at least 16 characters",
-                    )?;
+                    check_verify_token(t)?;
                     let mut acct = load_account(deps, &want.id).await?;
                     acct.verify_token_sha256 = t.sha256_hex();
                     acct.updated_at = deps.clock.now();

@@ -51,16 +51,7 @@ fn text(status: StatusCode, body: String) -> HttpResponse {
 }
 
 fn method_not_allowed(allowed: &'static str) -> HttpResponse {
-    let mut r = Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Method not allowed",
-        format!("this route accepts {allowed}"),
-    )
-    .into_response();
-    r.headers_mut()
-        .insert(header::ALLOW, header::HeaderValue::from_static(allowed));
-    r
+    Problem::method_not_allowed(allowed).into_response()
 }
 
 /// The `{account_id}` of a webhook path.
@@ -138,7 +129,19 @@ pub struct AdminDeps {
     pub auth: AdminAuth,
 }
 
+/// Request bodies are JSON objects (serde would read an array as a struct).
+pub fn require_object(body: &[u8]) -> Result<(), Problem> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ => Err(Problem::bad_request(
+            "invalid_body",
+            "the request body must be a JSON object",
+        )),
+    }
+}
+
 fn parse_body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Problem> {
+    require_object(req.body())?;
     serde_json::from_slice(req.body()).map_err(|e| {
         Problem::bad_request(
             "invalid_body",
@@ -347,9 +350,20 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
         },
         ["apply"] => match m {
             Method::POST => {
-                let dry_run = query_pairs(req)
+                let dry_run = match query_pairs(req)
                     .iter()
-                    .any(|(k, v)| k == "dry_run" && v != "false");
+                    .find(|(k, _)| k == "dry_run")
+                    .map(|(_, v)| v.as_str())
+                {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(_) => {
+                        return Err(Problem::bad_request(
+                            "invalid_query",
+                            "dry_run is true or false",
+                        ));
+                    }
+                };
                 Ok(json(
                     StatusCode::OK,
                     &channels::apply(ch, parse_body(req)?, dry_run).await?,

@@ -19,6 +19,9 @@ pub struct Problem {
     /// Members particular to the problem (e.g. `closed_at`).
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// For `405`: the methods the route takes (the `Allow` header).
+    #[serde(skip)]
+    pub allow: Option<&'static str>,
 }
 
 impl Problem {
@@ -35,7 +38,20 @@ impl Problem {
             code,
             detail: detail.into(),
             extra: serde_json::Map::new(),
+            allow: None,
         }
+    }
+
+    /// `405` for a route that takes `allow` (e.g. `"GET, PUT"`).
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        let mut p = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed",
+            format!("this route accepts {allow}"),
+        );
+        p.allow = Some(allow);
+        p
     }
 
     /// Add a member to the problem.
@@ -82,6 +98,10 @@ impl Problem {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(allow) = self.allow {
+            resp.headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+        }
         resp
     }
 }

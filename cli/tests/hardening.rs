@@ -1,0 +1,269 @@
+//! `switchboard serve` facing hostile or careless clients: a short admin
+//! token, a world-readable data dir, a client trickling its headers, a
+//! client guessing tokens, and agent tokens that expire, are revoked, or
+//! outlive their agent.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+const ADMIN: &str = "hardening-admin-token-0123456789";
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("switchboard.yaml");
+    std::fs::write(
+        &path,
+        "public_url: http://127.0.0.1:1\naccounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: hardening-app-secret\n    verify_token: hardening-verify-token-0123\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\nagents:\n  - id: anna\n    name: Anna Jensen\n    email: anna@example.com\n    capacity: 2\n",
+    )
+    .unwrap();
+    path
+}
+
+fn command(dir: &std::path::Path, admin: &str) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.join("data"))
+        .arg("--config")
+        .arg(config(dir))
+        .env("SWITCHBOARD_ADMIN_TOKEN", admin)
+        .env("SWITCHBOARD_GRAPH_URL", "http://127.0.0.1:9")
+        .env("SWITCHBOARD_LOG", "warn");
+    c
+}
+
+/// Start serve on port 0 and read the port it announces.
+fn start(dir: &std::path::Path) -> Server {
+    let mut child = command(dir, ADMIN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start switchboard serve");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("switchboard listening on http://") {
+                let _ = tx.send(addr.rsplit(':').next().unwrap_or("").parse::<u16>());
+            }
+        }
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("serve announces where it listens")
+        .expect("a port");
+    Server { child, port }
+}
+
+/// (status, body) of a request made with curl.
+fn curl(port: u16, method: &str, path: &str, token: &str, body: Option<&str>) -> (u16, String) {
+    let mut c = Command::new("curl");
+    c.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args(["-H", "content-type: application/json"]);
+    if let Some(b) = body {
+        c.args(["--data", b]);
+    }
+    let out = c
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (status.trim().parse().unwrap_or(0), body.to_string())
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn a_short_admin_token_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path(), "only-twenty-characte")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at least 24"), "{err}");
+}
+
+#[test]
+fn the_data_dir_and_its_files_are_readable_by_their_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _s = start(dir.path());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    for f in ["store.redb", "queues.redb"] {
+        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+    }
+}
+
+#[test]
+fn a_client_trickling_its_headers_is_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let started = Instant::now();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // Never finish the headers: the server must give up, not wait for ever.
+    let mut buf = Vec::new();
+    let _ = conn.read_to_end(&mut buf);
+    assert!(
+        started.elapsed() < Duration::from_secs(29),
+        "the connection was closed by the server"
+    );
+    // And the server still answers others.
+    assert_eq!(curl(s.port, "GET", "/healthz", "", None).0, 200);
+}
+
+#[test]
+fn a_client_guessing_tokens_is_made_to_wait_and_others_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    for i in 0..20 {
+        let (status, _) = curl(
+            s.port,
+            "GET",
+            "/admin/v1/accounts",
+            &format!("guess-{i}"),
+            None,
+        );
+        assert_eq!(status, 401);
+    }
+    let (status, body) = curl(s.port, "GET", "/admin/v1/accounts", ADMIN, None);
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(json(&body)["code"], "too_many_failed_attempts");
+    // Webhooks are not behind the budget.
+    assert_eq!(curl(s.port, "GET", "/healthz", "", None).0, 200);
+}
+
+#[test]
+fn agent_tokens_expire_are_revoked_and_die_with_their_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let issue = |body: &str| {
+        let (status, b) = curl(
+            s.port,
+            "POST",
+            "/admin/v1/agents/anna/tokens",
+            ADMIN,
+            Some(body),
+        );
+        assert_eq!(status, 201, "{b}");
+        json(&b)
+    };
+    let presence = |token: &str| curl(s.port, "GET", "/agent/v1/presence", token, None).0;
+
+    let first = issue("{}");
+    let token = first["token"].as_str().unwrap().to_string();
+    assert!(first["token_id"].as_str().unwrap().starts_with("tk_"));
+    let issued =
+        switchboard_core::Millis::parse_rfc3339(first["issued_at"].as_str().unwrap()).unwrap();
+    let expires =
+        switchboard_core::Millis::parse_rfc3339(first["expires_at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        expires.0 - issued.0,
+        12 * 3600 * 1000,
+        "12 hours by default"
+    );
+    assert_eq!(presence(&token), 200);
+    assert_eq!(
+        curl(
+            s.port,
+            "POST",
+            "/admin/v1/agents/anna/tokens",
+            ADMIN,
+            Some(r#"{"ttl_seconds":5}"#)
+        )
+        .0,
+        422,
+        "lifetimes under a minute are refused"
+    );
+
+    // Percent-encoded ids name the same agent.
+    let (status, listed) = curl(s.port, "GET", "/admin/v1/agents/%61nna/tokens", ADMIN, None);
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(json(&listed)["tokens"].as_array().unwrap().len(), 1);
+    assert!(!listed.contains(&token), "a token is never shown again");
+
+    // Revoke one.
+    let id = first["token_id"].as_str().unwrap();
+    assert_eq!(
+        curl(
+            s.port,
+            "DELETE",
+            &format!("/admin/v1/agents/anna/tokens/{id}"),
+            ADMIN,
+            None
+        )
+        .0,
+        204
+    );
+    assert_eq!(presence(&token), 401);
+    assert_eq!(
+        curl(
+            s.port,
+            "DELETE",
+            &format!("/admin/v1/agents/anna/tokens/{id}"),
+            ADMIN,
+            None
+        )
+        .0,
+        404
+    );
+
+    // Revoke all.
+    let a = issue("{}")["token"].as_str().unwrap().to_string();
+    let b = issue(r#"{"supervisor":true}"#)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = curl(
+        s.port,
+        "DELETE",
+        "/admin/v1/agents/anna/tokens",
+        ADMIN,
+        None,
+    );
+    assert_eq!((status, json(&body)["revoked"].as_u64()), (200, Some(2)));
+    assert_eq!((presence(&a), presence(&b)), (401, 401));
+
+    // Deleting the agent revokes its tokens; a new anna does not inherit them.
+    let c = issue("{}")["token"].as_str().unwrap().to_string();
+    assert_eq!(presence(&c), 200);
+    assert_eq!(
+        curl(s.port, "DELETE", "/admin/v1/agents/anna", ADMIN, None).0,
+        204
+    );
+    let (status, body) = curl(
+        s.port,
+        "POST",
+        "/admin/v1/agents",
+        ADMIN,
+        Some(r#"{"id":"anna","name":"Anna Again","email":"anna@example.com","capacity":1}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(presence(&c), 401, "the old token is dead");
+}
