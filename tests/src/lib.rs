@@ -71,15 +71,9 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The Messenger fixtures: `../shared/fixtures/messenger` beside the
-/// checkout when present (the source of truth), else the vendored copy.
+/// The project's Messenger fixtures (`tests/fixtures/messenger`).
 pub fn fixtures_dir() -> PathBuf {
-    let shared = workspace_root().join("../shared/fixtures/messenger");
-    if shared.is_dir() {
-        shared
-    } else {
-        workspace_root().join("tests/fixtures/messenger")
-    }
+    workspace_root().join("tests/fixtures/messenger")
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -411,6 +405,42 @@ pub fn channel_deps(
         clock,
         public_url: "https://switchboard.example".into(),
     }
+}
+
+/// The URL a child process announces on stdout after `prefix` (`switchboard
+/// serve`: "switchboard listening on http://127.0.0.1:PORT"; `switchboard
+/// fake-graph`: "fake Graph API on http://..."), waiting at most `within`.
+/// Its stdout must be piped; the rest of it is drained on a thread so the
+/// child never blocks on a full pipe. The announcement comes after the
+/// listener is bound, so the URL answers, and it names the port the child
+/// bound: nothing else can be listening there.
+pub fn announced_url(
+    child: &mut std::process::Child,
+    prefix: &'static str,
+    within: Duration,
+) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("the child's stdout is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix(prefix)
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(within)
+        .unwrap_or_else(|_| panic!("no \"{prefix}...\" line within {within:?}"));
+    assert!(
+        !url.ends_with(":0"),
+        "announced {url}, not the port it bound"
+    );
+    url
 }
 
 /// The release `switchboard serve` on a free loopback port, with `config`

@@ -237,3 +237,123 @@ async fn profile_token_debugging_and_subscription() {
     assert_eq!(e.class(), ErrorClass::Permanent);
     assert!(e.explain().contains("permission"));
 }
+
+/// A log capture for one test (a thread-local default subscriber: the
+/// test runs on tokio's current-thread runtime).
+#[derive(Clone, Default)]
+struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `debug_token` is the one call that carries a token in its URL
+/// (`input_token`, as Meta requires). When it fails in every way Meta or
+/// the network can fail it, the token is in neither the error nor the logs.
+#[tokio::test]
+async fn a_failing_debug_token_call_keeps_the_input_token_out_of_errors_and_logs() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let _logs = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish(),
+    );
+    let (fake, graph) = setup().await;
+    fake.script(
+        "GET",
+        "debug_token",
+        vec![
+            Scripted::error(400, 190, Some(460), "Error validating access token"),
+            Scripted::error(500, 2, None, "Service temporarily unavailable"),
+            Scripted {
+                status: 502,
+                body: serde_json::json!("bad gateway"),
+                headers: vec![],
+                delay: Duration::ZERO,
+            },
+            // Not the shape debug_token answers with.
+            Scripted::ok(serde_json::json!({"unexpected": true})),
+            // Slower than the client's 500 ms timeout.
+            Scripted::ok(serde_json::json!({})).after(Duration::from_secs(3)),
+        ],
+    );
+    let app = AppId::parse("900000000000001").unwrap();
+    let app_secret = Secret::new("app-secret-for-debugging");
+    let mut errors = Vec::new();
+    for _ in 0..5 {
+        errors.push(
+            graph
+                .debug_token(&app, &app_secret, &token())
+                .await
+                .unwrap_err(),
+        );
+    }
+    assert_eq!(errors[0].class(), ErrorClass::Token);
+    assert_eq!((errors[1].status, errors[1].code), (500, Some(2)));
+    assert_eq!(errors[2].status, 502);
+    assert!(
+        errors[3].message.contains("unexpected answer"),
+        "{}",
+        errors[3].message
+    );
+    assert_eq!(
+        (errors[4].status, errors[4].class()),
+        (0, ErrorClass::Transient)
+    );
+    assert!(
+        errors[4].message.contains("timed out"),
+        "{}",
+        errors[4].message
+    );
+    // The token did travel in the URL of each of those calls.
+    let sent: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "debug_token")
+        .collect();
+    assert_eq!(sent.len(), 5);
+    assert!(sent.iter().all(|r| r.query.contains(TOKEN)));
+
+    // Unreachable: a loopback port with nothing listening (bound, then released).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let nowhere = HttpGraph::new(&base, Duration::from_millis(500)).unwrap();
+    let e = nowhere
+        .debug_token(&app, &app_secret, &token())
+        .await
+        .unwrap_err();
+    assert_eq!((e.status, e.class()), (0, ErrorClass::Transient), "{e}");
+    errors.push(e);
+
+    for e in &errors {
+        for shown in [
+            e.to_string(),
+            format!("{e:?}"),
+            e.explain(),
+            serde_json::to_string(e).unwrap(),
+        ] {
+            assert!(!shown.contains(TOKEN), "the input token leaked: {shown}");
+            assert!(!shown.contains("app-secret-for-debugging"), "{shown}");
+        }
+    }
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("Graph API error"),
+        "the capture works: {logs}"
+    );
+    assert!(
+        !logs.contains(TOKEN),
+        "the input token reached the logs:\n{logs}"
+    );
+    assert!(!logs.contains("app-secret-for-debugging"), "{logs}");
+}

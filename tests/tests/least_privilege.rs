@@ -53,27 +53,38 @@ fn declared(t: &Value) -> BTreeMap<String, Declared> {
                 .collect()
         })
         .unwrap_or_default();
+    for k in ["Policies", "Role", "PermissionsBoundary"] {
+        assert!(
+            t["Globals"]["Function"][k].is_null(),
+            "Globals.Function.{k} is not read by this test"
+        );
+    }
+    for (name, res) in t["Resources"].as_mapping().unwrap() {
+        let kind = res["Type"].as_str().unwrap_or_default();
+        assert!(
+            !kind.starts_with("AWS::IAM::") && !kind.ends_with("Policy"),
+            "{name:?}: {kind} could grant a function more than its policy"
+        );
+    }
     let mut out = BTreeMap::new();
     for (name, res) in t["Resources"].as_mapping().unwrap() {
         if res["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
         }
         let p = &res["Properties"];
+        let name = name.as_str().unwrap();
         let mut actions = BTreeSet::new();
         let mut resources = Vec::new();
-        for policy in p["Policies"].as_sequence().into_iter().flatten() {
-            for st in policy["Statement"].as_sequence().into_iter().flatten() {
-                assert_eq!(st["Effect"].as_str(), Some("Allow"));
-                actions.extend(texts(&st["Action"]));
-                resources.extend(texts(&st["Resource"]));
-            }
+        for st in statements(name, p) {
+            actions.extend(texts(&st["Action"]));
+            resources.extend(texts(&st["Resource"]));
         }
         let mut env = globals.clone();
         if let Some(m) = p["Environment"]["Variables"].as_mapping() {
             env.extend(m.keys().filter_map(|k| k.as_str().map(str::to_string)));
         }
         out.insert(
-            name.as_str().unwrap().to_string(),
+            name.to_string(),
             Declared {
                 code_uri: p["CodeUri"].as_str().unwrap_or_default().to_string(),
                 actions,
@@ -83,6 +94,132 @@ fn declared(t: &Value) -> BTreeMap<String, Declared> {
         );
     }
     out
+}
+
+/// The keys of a mapping, as text (a non-mapping panics with `what`).
+fn keys<'a>(v: &'a Value, what: &str) -> BTreeSet<&'a str> {
+    v.as_mapping()
+        .unwrap_or_else(|| panic!("{what}: expected a mapping, found {v:?}"))
+        .keys()
+        .map(|k| k.as_str().unwrap_or_else(|| panic!("{what}: key {k:?}")))
+        .collect()
+}
+
+/// Every statement a function's role gets, refusing any shape this test
+/// cannot read: a managed policy name, a SAM policy template, a single
+/// statement instead of a list, Deny/NotAction/NotResource/Condition, a
+/// role of its own, policies in Globals. Anything skipped could grant more
+/// than the manifest.
+fn statements<'a>(function: &str, p: &'a Value) -> Vec<&'a Value> {
+    for k in ["Role", "PermissionsBoundary", "RolePath"] {
+        assert!(p[k].is_null(), "{function}: {k} is not read by this test");
+    }
+    let policies = p["Policies"].as_sequence().unwrap_or_else(|| {
+        panic!(
+            "{function}: Policies must be a list of policy documents, found {:?}",
+            p["Policies"]
+        )
+    });
+    let mut out = Vec::new();
+    for (i, policy) in policies.iter().enumerate() {
+        let what = format!("{function}: policy {i}");
+        let k = keys(policy, &what);
+        assert!(
+            k.contains("Statement") && k.iter().all(|k| ["Statement", "Version"].contains(k)),
+            "{what}: only inline documents (Statement, Version) are read, found {k:?}"
+        );
+        let list = policy["Statement"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{what}: Statement must be a list"));
+        assert!(!list.is_empty(), "{what}: an empty Statement list");
+        for st in list {
+            let k = keys(st, &what);
+            assert_eq!(
+                k,
+                BTreeSet::from(["Action", "Effect", "Resource"]),
+                "{what}: a statement has Effect, Action and Resource only"
+            );
+            assert_eq!(st["Effect"].as_str(), Some("Allow"), "{what}");
+            assert!(!texts(&st["Action"]).is_empty(), "{what}: no action");
+            assert!(!texts(&st["Resource"]).is_empty(), "{what}: no resource");
+            out.push(st);
+        }
+    }
+    out
+}
+
+/// A function's SQS event sources, refusing events this test cannot read.
+fn sqs_events<'a>(function: &str, p: &'a Value) -> Vec<&'a Value> {
+    if p["Events"].is_null() {
+        return Vec::new();
+    }
+    let events = p["Events"]
+        .as_mapping()
+        .unwrap_or_else(|| panic!("{function}: Events must be a mapping"));
+    let mut out = Vec::new();
+    for (name, ev) in events {
+        let kind = ev["Type"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{function}: event {name:?} without a Type"));
+        assert!(
+            ev["Properties"].is_mapping(),
+            "{function}: event {name:?} without Properties"
+        );
+        match kind {
+            "SQS" => out.push(&ev["Properties"]),
+            "HttpApi" | "Schedule" => {}
+            other => panic!("{function}: event {name:?} of an unexpected type {other}"),
+        }
+    }
+    out
+}
+
+#[test]
+fn unreadable_policy_and_event_shapes_are_refused() {
+    // Shapes the checks above must not skip silently.
+    let base = "CodeUri: x\nPolicies:\n  - Statement:\n      - Effect: Allow\n        Action: [sqs:SendMessage]\n        Resource: arn\n";
+    let props =
+        |extra: &str| -> Value { serde_yaml_ng::from_str(&format!("{base}{extra}")).unwrap() };
+    assert_eq!(statements("F", &props("")).len(), 1, "the base case reads");
+    let refused =
+        |p: Value, f: fn(&str, &Value)| std::panic::catch_unwind(move || f("F", &p)).is_err();
+    let st = |_: &str, p: &Value| {
+        statements("F", p);
+    };
+    for bad in [
+        "  - AmazonDynamoDBFullAccess\n",
+        "  - SQSPollerPolicy:\n      QueueName: q\n",
+        "  - Statement:\n      Effect: Allow\n      Action: '*'\n      Resource: '*'\n",
+        "  - Statement:\n      - Effect: Deny\n        Action: [s3:GetObject]\n        Resource: arn\n",
+        "  - Statement:\n      - Effect: Allow\n        NotAction: [s3:GetObject]\n        Resource: arn\n",
+        "  - Statement:\n      - Effect: Allow\n        Action: [s3:GetObject]\n        Resource: arn\n        Condition: {}\n",
+        "  - Statement: []\n",
+        "Role: arn:aws:iam::1:role/admin\n",
+    ] {
+        assert!(refused(props(bad), st), "not refused: {bad}");
+    }
+    let single: Value = serde_yaml_ng::from_str("Policies: AWSLambdaExecute\n").unwrap();
+    assert!(refused(single, st), "a single managed policy");
+    let ev = |_: &str, p: &Value| {
+        sqs_events("F", p);
+    };
+    let events = |yaml: &str| -> Value { serde_yaml_ng::from_str(yaml).unwrap() };
+    assert_eq!(
+        sqs_events(
+            "F",
+            &events("Events:\n  In:\n    Type: SQS\n    Properties: {Queue: q}\n")
+        )
+        .len(),
+        1
+    );
+    for bad in [
+        "Events: [SQS]\n",
+        "Events:\n  In:\n    Properties: {Queue: q}\n",
+        "Events:\n  In:\n    Type: SQS\n",
+        "Events:\n  In:\n    Type: Kinesis\n    Properties: {Stream: s}\n",
+    ] {
+        assert!(refused(events(bad), ev), "not refused: {bad}");
+    }
 }
 
 /// The `"SWITCHBOARD_..."` string literals in the Rust files under `dir`.
@@ -767,6 +904,7 @@ fn queues_functions_and_alarms_are_set_up_as_the_design_says() {
             _ => {}
         }
     }
+    let mut consumers = 0;
     for f in FUNCTIONS {
         let p = &get(f.resource)["Properties"];
         assert!(
@@ -786,11 +924,17 @@ fn queues_functions_and_alarms_are_set_up_as_the_design_says() {
             "{}: a log group with retention",
             f.resource
         );
-        for (_, ev) in p["Events"].as_mapping().into_iter().flatten() {
-            if ev["Type"].as_str() != Some("SQS") {
-                continue;
-            }
-            let e = &ev["Properties"];
+        let sqs = sqs_events(f.resource, p);
+        // A function that consumes a queue has exactly one SQS event source
+        // (its manifest names the actions the mapping needs); others none.
+        assert_eq!(
+            sqs.len(),
+            usize::from(!f.event_source_actions.is_empty()),
+            "{}: SQS event sources",
+            f.resource
+        );
+        consumers += sqs.len();
+        for e in sqs {
             assert_eq!(
                 texts(&e["FunctionResponseTypes"]),
                 vec!["ReportBatchItemFailures"],
@@ -824,6 +968,10 @@ fn queues_functions_and_alarms_are_set_up_as_the_design_says() {
             );
         }
     }
+    assert!(
+        consumers >= 2,
+        "the router and the sender consume their queues: {consumers}"
+    );
     assert!(
         alarmed.contains("SchedulerFunction")
             && res

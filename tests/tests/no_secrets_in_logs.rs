@@ -89,7 +89,7 @@ async fn exercise(
     )
     .await;
     assert_eq!(page.status(), 201, "{:?}", body_json(&page));
-    dispatch(
+    let rotated = dispatch(
         &services,
         req(
             "PUT",
@@ -98,7 +98,14 @@ async fn exercise(
         ),
     )
     .await;
-    dispatch(
+    assert_eq!(rotated.status(), 200, "{:?}", body_json(&rotated));
+    assert_eq!(
+        body_json(&rotated)["provisioning"]["state"],
+        "running",
+        "the rotated token was used: {:?}",
+        body_json(&rotated)
+    );
+    let empty = dispatch(
         &services,
         req(
             "PUT",
@@ -107,9 +114,12 @@ async fn exercise(
         ),
     )
     .await;
+    assert_eq!(empty.status(), 400, "{:?}", body_json(&empty));
+    assert_eq!(body_json(&empty)["code"], "invalid_access_token");
     let ok = dispatch(&services, get(&format!("/webhooks/facebook/acme?hub.mode=subscribe&hub.verify_token={verify_token}&hub.challenge=1"), None)).await;
     assert_eq!(ok.status(), 200);
-    dispatch(&services, get("/webhooks/facebook/acme?hub.mode=subscribe&hub.verify_token=wrong-but-logged-as-what&hub.challenge=1", None)).await;
+    let wrong = dispatch(&services, get("/webhooks/facebook/acme?hub.mode=subscribe&hub.verify_token=wrong-but-logged-as-what&hub.challenge=1", None)).await;
+    assert_eq!(wrong.status(), 403, "{:?}", body_json(&wrong));
     let body = fixture("text-message.json");
     assert_eq!(
         dispatch(&services, signed_post("acme", &body, APP_SECRET_2))
@@ -123,12 +133,13 @@ async fn exercise(
             .status(),
         403
     );
-    dispatch(
+    let unauthorized = dispatch(
         &services,
         get("/admin/v1/accounts", Some("not-the-admin-token")),
     )
     .await;
-    dispatch(
+    assert_eq!(unauthorized.status(), 401, "{:?}", body_json(&unauthorized));
+    let removed = dispatch(
         &services,
         req(
             "DELETE",
@@ -137,6 +148,11 @@ async fn exercise(
         ),
     )
     .await;
+    assert_eq!(removed.status(), 200, "{:?}", body_json(&removed));
+    assert_eq!(
+        body_json(&removed)["provisioning"]["state"],
+        "deprovisioned"
+    );
     verify_token
 }
 

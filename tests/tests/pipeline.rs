@@ -387,6 +387,11 @@ async fn failed_event_holds_back_its_group_only(b: Backend) {
     // First pass: customer 1's first message fails, so its later message
     // waits too; the other customers' events are stored.
     let batch = rig.queue.receive(10, Duration::from_secs(1)).await.unwrap();
+    assert_eq!(
+        batch.len(),
+        5,
+        "the five events of the delivery arrive in one batch"
+    );
     let items: Vec<switchboard_core::router::BatchItem<'_>> = batch
         .iter()
         .map(|m| switchboard_core::router::BatchItem {
@@ -396,17 +401,71 @@ async fn failed_event_holds_back_its_group_only(b: Backend) {
         })
         .collect();
     let failed = switchboard_core::router::process_batch(&router, &items).await;
-    let failed_groups: Vec<&str> = batch
+    const HELD: &str = "104857600000001:7700000000000001";
+    // Exactly customer 1's two messages are reported: the poisoned one and
+    // the later one held back behind it; nothing of any other group.
+    let mut failed_texts: Vec<String> = batch
         .iter()
         .filter(|m| failed.contains(&m.message_id))
-        .map(|m| m.group.as_str())
+        .map(|m| {
+            assert_eq!(m.group, HELD, "only customer 1's group is held back");
+            let ev: InboundEvent = serde_json::from_str(&m.body).unwrap();
+            ev.text.unwrap_or_default()
+        })
         .collect();
-    assert!(!failed.is_empty());
+    failed_texts.sort();
+    assert_eq!(failed_texts, ["Are you there?", "Hello??"]);
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    // After the first pass: nothing of customer 1 is stored (a later
+    // message stored early would read in order at the end anyway, since the
+    // timeline is sorted by timestamp), and every other customer's
+    // conversation exists with its event.
+    let customer_1 = ConversationFilter {
+        page_id: Some(PAGE_1.parse().unwrap()),
+        psid: Some("7700000000000001".parse().unwrap()),
+        ..Default::default()
+    };
     assert!(
-        failed_groups
-            .iter()
-            .all(|g| *g == "104857600000001:7700000000000001"),
-        "{failed_groups:?}"
+        rig.store
+            .list_conversations(&customer_1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "customer 1 has nothing stored after the failed pass"
+    );
+    let mut stored: Vec<(String, String, Vec<String>)> = Vec::new();
+    for c in rig.all_conversations().await {
+        let texts = rig
+            .store
+            .timeline(&c.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| e.text)
+            .collect();
+        stored.push((c.page_id.to_string(), c.psid.to_string(), texts));
+    }
+    stored.sort();
+    assert_eq!(
+        stored,
+        [
+            (
+                PAGE_1.to_string(),
+                "7700000000000002".to_string(),
+                vec!["I want to return a jacket".to_string()]
+            ),
+            (
+                PAGE_2.to_string(),
+                "7700000000000002".to_string(),
+                vec!["(seen while another app owns the thread)".to_string()]
+            ),
+            (
+                PAGE_2.to_string(),
+                "7700000000000003".to_string(),
+                vec!["Do you ship to Denmark?".to_string()]
+            ),
+        ],
+        "the other groups went through on the first pass"
     );
     for m in &batch {
         if failed.contains(&m.message_id) {
@@ -416,15 +475,9 @@ async fn failed_event_holds_back_its_group_only(b: Backend) {
         }
     }
     // The fault clears; the retry stores the rest, in order, once.
-    rig.drain(&rig.router).await;
-    let c = rig
-        .store
-        .list_conversations(&ConversationFilter {
-            psid: Some("7700000000000001".parse().unwrap()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    assert_eq!(rig.drain(&rig.router).await, 0);
+    let c = rig.store.list_conversations(&customer_1).await.unwrap();
+    assert_eq!(c.len(), 1);
     let texts: Vec<String> = rig
         .store
         .timeline(&c[0].id)
@@ -434,6 +487,7 @@ async fn failed_event_holds_back_its_group_only(b: Backend) {
         .filter_map(|e| e.text)
         .collect();
     assert_eq!(texts, ["Are you there?", "Hello??"]);
+    assert_eq!(rig.all_conversations().await.len(), 4);
 }
 
 async fn webhook_verification_handshake(b: Backend) {
@@ -1034,17 +1088,43 @@ async fn channel_requests_with_bad_input_get_clear_errors(b: Backend) {
             body_json(&r)
         );
     }
-    // Graph slow: the request returns, the page waits in provisioning with a reason.
+    // Graph slow: the request gives up at the client's timeout (2 s, see
+    // Rig::new) instead of waiting for Meta's answer, and the page waits in
+    // provisioning with a reason. Meta is scripted to answer after 60 s,
+    // and the bound is 30 s: generous for a moto shared with parallel tests,
+    // and far below the scripted delay, so waiting for the answer fails.
+    const GRAPH_DELAY: Duration = Duration::from_secs(60);
+    const BOUND: Duration = Duration::from_secs(30);
     rig.fake_graph.script(
         "GET",
         "debug_token",
-        vec![Scripted::ok(serde_json::json!({})).after(Duration::from_secs(4))],
+        vec![Scripted::ok(serde_json::json!({})).after(GRAPH_DELAY)],
     );
     let started = std::time::Instant::now();
-    let r = dispatch(&rig.services, send("POST", "/admin/v1/accounts/acme/pages", serde_json::json!({"page_id": "104857600000005", "name": "Slow", "access_token": "EAAB-slow"}))).await;
-    assert!(started.elapsed() < Duration::from_secs(4));
-    assert_eq!(r.status(), 201);
-    assert_eq!(body_json(&r)["provisioning"]["state"], "provisioning");
+    let r = tokio::time::timeout(
+        BOUND,
+        dispatch(&rig.services, send("POST", "/admin/v1/accounts/acme/pages", serde_json::json!({"page_id": "104857600000005", "name": "Slow", "access_token": "EAAB-slow"}))),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("the request waited {BOUND:?} for a Graph API that answers after {GRAPH_DELAY:?}"));
+    let took = started.elapsed();
+    assert_eq!(r.status(), 201, "{:?}", body_json(&r));
+    let v = body_json(&r);
+    assert_eq!(v["provisioning"]["state"], "provisioning", "{v}");
+    let reason = v["provisioning"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("Checking the page token") && reason.contains("try again"),
+        "took {took:?}: {v}"
+    );
+    assert_eq!(
+        rig.fake_graph
+            .requests()
+            .iter()
+            .filter(|q| q.path == "debug_token")
+            .count(),
+        1,
+        "one attempt within the request"
+    );
 }
 
 async fn token_health_check_finds_a_revoked_token_a_day_later(b: Backend) {

@@ -114,103 +114,120 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
     let violations = Arc::new(AtomicUsize::new(0));
     let samples = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = async_channel(conversations);
-    let mut tasks = Vec::new();
+    // Every task, named; a task that stops early (a panic) fails the run.
+    let mut tasks: Vec<(&'static str, tokio::task::JoinHandle<()>)> = Vec::new();
 
     // Router workers.
     for _ in 0..WORKERS {
         let (deps, rx) = (deps.clone(), rx.clone());
-        tasks.push(tokio::spawn(async move {
-            while let Ok(body) = rx.recv().await {
-                for attempt in 0.. {
-                    match switchboard_core::router::process_event(&deps, &body).await {
-                        Ok(_) => break,
-                        // Redelivered by the queue, as SQS would.
-                        Err(e) if attempt < 20 => {
-                            eprintln!("router retry: {e}");
-                            tokio::time::sleep(Duration::from_millis(20)).await
+        tasks.push((
+            "router worker",
+            tokio::spawn(async move {
+                while let Ok(body) = rx.recv().await {
+                    for attempt in 0.. {
+                        match switchboard_core::router::process_event(&deps, &body).await {
+                            Ok(_) => break,
+                            // Redelivered by the queue, as SQS would.
+                            Err(e) if attempt < 20 => {
+                                eprintln!("router retry: {e}");
+                                tokio::time::sleep(Duration::from_millis(20)).await
+                            }
+                            Err(e) => panic!("router kept failing: {e}"),
                         }
-                        Err(e) => panic!("router kept failing: {e}"),
                     }
                 }
-            }
-        }));
+            }),
+        ));
     }
     // Two schedulers at once, and a clock that moves 5 s per 100 ms so offers expire.
     for _ in 0..2 {
         let (deps, done) = (deps.clone(), done.clone());
-        tasks.push(tokio::spawn(async move {
-            while !done.load(Ordering::Relaxed) {
-                engine::tick(&deps).await.expect("tick");
-                tokio::time::sleep(Duration::from_millis(60)).await;
-            }
-        }));
+        tasks.push((
+            "scheduler",
+            tokio::spawn(async move {
+                while !done.load(Ordering::Relaxed) {
+                    engine::tick(&deps).await.expect("tick");
+                    tokio::time::sleep(Duration::from_millis(60)).await;
+                }
+            }),
+        ));
     }
     {
         let (clock, done) = (clock.clone(), done.clone());
-        tasks.push(tokio::spawn(async move {
-            while !done.load(Ordering::Relaxed) {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                clock.advance_secs(5);
-            }
-        }));
+        tasks.push((
+            "clock",
+            tokio::spawn(async move {
+                while !done.load(Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    clock.advance_secs(5);
+                }
+            }),
+        ));
     }
     // Agents changing presence.
     {
         let (deps, done) = (deps.clone(), done.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut rng = Rng(7);
-            while !done.load(Ordering::Relaxed) {
-                let a = agent_id(rng.below(AGENTS));
-                let status =
-                    ["away", "available", "busy_dnd", "available", "offline"][rng.below(5)];
-                ra::put_presence(
-                    &deps,
-                    &a,
-                    serde_json::from_value(json!({"status": status})).unwrap(),
-                )
-                .await
-                .expect("presence");
-                tokio::time::sleep(Duration::from_millis(15)).await;
-            }
-        }));
+        tasks.push((
+            "presence",
+            tokio::spawn(async move {
+                let mut rng = Rng(7);
+                while !done.load(Ordering::Relaxed) {
+                    let a = agent_id(rng.below(AGENTS));
+                    let status =
+                        ["away", "available", "busy_dnd", "available", "offline"][rng.below(5)];
+                    ra::put_presence(
+                        &deps,
+                        &a,
+                        serde_json::from_value(json!({"status": status})).unwrap(),
+                    )
+                    .await
+                    .expect("presence");
+                    tokio::time::sleep(Duration::from_millis(15)).await;
+                }
+            }),
+        ));
     }
     // Agents answering offers and closing conversations; some offers left to expire.
     let known: Arc<tokio::sync::Mutex<Vec<ConversationId>>> = Arc::default();
     {
         let (deps, done, known) = (deps.clone(), done.clone(), known.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut rng = Rng(11);
-            while !done.load(Ordering::Relaxed) {
-                let all = known.lock().await.clone();
-                // A sample each round: reading all of them would slow moto down.
-                let ids: Vec<_> = (0..all.len().min(40))
-                    .map(|_| all[rng.below(all.len())].clone())
-                    .collect();
-                for id in ids {
-                    let Some(c) = deps.conversations.get_conversation(&id).await.unwrap() else {
-                        continue;
-                    };
-                    let r = c.routing.clone().unwrap_or_default();
-                    let res = match (c.state, r.agent.clone()) {
-                        (ConversationState::Offered, Some(a)) => match rng.below(4) {
-                            0 | 1 => engine::accept(&deps, &a, &id).await.map(|_| ()),
-                            2 => engine::decline(&deps, &a, &id, false).await,
-                            _ => Ok(()), // let it expire
-                        },
-                        (ConversationState::Assigned, Some(_)) if rng.below(5) == 0 => {
-                            engine::close(&deps, &id, "resolved").await.map(|_| ())
+        tasks.push((
+            "agents answering",
+            tokio::spawn(async move {
+                let mut rng = Rng(11);
+                while !done.load(Ordering::Relaxed) {
+                    let all = known.lock().await.clone();
+                    // A sample each round: reading all of them would slow moto down.
+                    let ids: Vec<_> = (0..all.len().min(40))
+                        .map(|_| all[rng.below(all.len())].clone())
+                        .collect();
+                    for id in ids {
+                        let Some(c) = deps.conversations.get_conversation(&id).await.unwrap()
+                        else {
+                            continue;
+                        };
+                        let r = c.routing.clone().unwrap_or_default();
+                        let res = match (c.state, r.agent.clone()) {
+                            (ConversationState::Offered, Some(a)) => match rng.below(4) {
+                                0 | 1 => engine::accept(&deps, &a, &id).await.map(|_| ()),
+                                2 => engine::decline(&deps, &a, &id, false).await,
+                                _ => Ok(()), // let it expire
+                            },
+                            (ConversationState::Assigned, Some(_)) if rng.below(5) == 0 => {
+                                engine::close(&deps, &id, "resolved").await.map(|_| ())
+                            }
+                            _ => Ok(()),
+                        };
+                        // Conflicts and missing offers are races with the
+                        // scheduler or a router: fine. A store error is not.
+                        if let Err(engine::RoutingError::Store(e)) = res {
+                            panic!("store error: {e}");
                         }
-                        _ => Ok(()),
-                    };
-                    // Conflicts and missing offers are races with the
-                    // scheduler or a router: fine. A store error is not.
-                    if let Err(engine::RoutingError::Store(e)) = res {
-                        panic!("store error: {e}");
                     }
+                    tokio::time::sleep(Duration::from_millis(30)).await;
                 }
-                tokio::time::sleep(Duration::from_millis(30)).await;
-            }
-        }));
+            }),
+        ));
     }
     // The monitor.
     {
@@ -220,21 +237,24 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
             violations.clone(),
             samples.clone(),
         );
-        tasks.push(tokio::spawn(async move {
-            while !done.load(Ordering::Relaxed) {
-                for a in deps.config.list_agents().await.unwrap() {
-                    if a.load.used > a.agent.capacity {
-                        violations.fetch_add(1, Ordering::Relaxed);
-                        eprintln!(
-                            "{} holds {} of {}",
-                            a.agent.id, a.load.used, a.agent.capacity
-                        );
+        tasks.push((
+            "monitor",
+            tokio::spawn(async move {
+                while !done.load(Ordering::Relaxed) {
+                    for a in deps.config.list_agents().await.unwrap() {
+                        if a.load.used > a.agent.capacity {
+                            violations.fetch_add(1, Ordering::Relaxed);
+                            eprintln!(
+                                "{} holds {} of {}",
+                                a.agent.id, a.load.used, a.agent.capacity
+                            );
+                        }
                     }
+                    samples.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(40)).await;
                 }
-                samples.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(40)).await;
-            }
-        }));
+            }),
+        ));
     }
 
     // Customers arrive in bursts.
@@ -246,28 +266,49 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     drop(tx);
-    // Wait for the routers, collecting the conversations.
-    while known.lock().await.len() < conversations {
-        let mut ids = Vec::new();
-        for i in 0..conversations {
-            let psid = Psid::parse(format!("78{i:014}")).unwrap();
-            match deps
-                .conversations
-                .get_customer(&PageId::parse(PAGE_1).unwrap(), &psid)
-                .await
-                .unwrap()
-            {
-                Some(c) => ids.push(c.last_conversation_id),
-                None => break,
+    // Wait for the routers, collecting the conversations: bounded, and
+    // failing at once when a task panicked (its work would never be done).
+    let waited = tokio::time::timeout(run_bound(aws), async {
+        while known.lock().await.len() < conversations {
+            check_tasks(&mut tasks).await;
+            let mut ids = Vec::new();
+            for i in 0..conversations {
+                let psid = Psid::parse(format!("78{i:014}")).unwrap();
+                match deps
+                    .conversations
+                    .get_customer(&PageId::parse(PAGE_1).unwrap(), &psid)
+                    .await
+                    .unwrap()
+                {
+                    Some(c) => ids.push(c.last_conversation_id),
+                    None => break,
+                }
             }
+            *known.lock().await = ids;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        *known.lock().await = ids;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        check_tasks(&mut tasks).await;
+    })
+    .await;
     done.store(true, Ordering::Relaxed);
-    for t in tasks {
-        t.await.expect("task");
+    if waited.is_err() {
+        for (name, t) in &tasks {
+            t.abort();
+            eprintln!("{name}: still running at the bound");
+        }
+        panic!(
+            "{} of {conversations} conversations routed within {:?}",
+            known.lock().await.len(),
+            run_bound(aws)
+        );
+    }
+    for (name, t) in tasks {
+        match tokio::time::timeout(Duration::from_secs(30), t).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("{name} failed: {e}"),
+            Err(_) => panic!("{name} did not stop within 30 s of the end"),
+        }
     }
 
     // Everyone back, one more scheduler run: waiting work meets free agents.
@@ -369,6 +410,31 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
         );
     }
     eprintln!("states after the run: {states:?}; held {held:?}");
+}
+
+/// How long the routers may take for every conversation: generous (moto
+/// runs one request at a time, shared with the other tests of the process),
+/// but finite, so a stuck run fails instead of hanging.
+fn run_bound(aws: bool) -> Duration {
+    Duration::from_secs(if aws { 600 } else { 180 })
+}
+
+/// Fail at once if a task has ended with a panic, or if one that runs
+/// until the end (all but the router workers, which end when the channel
+/// is drained) has ended at all.
+async fn check_tasks(tasks: &mut Vec<(&'static str, tokio::task::JoinHandle<()>)>) {
+    let mut i = 0;
+    while i < tasks.len() {
+        if !tasks[i].1.is_finished() {
+            i += 1;
+            continue;
+        }
+        let (name, t) = tasks.remove(i);
+        if let Err(e) = t.await {
+            panic!("{name} failed: {e}");
+        }
+        assert_eq!(name, "router worker", "{name} stopped before the end");
+    }
 }
 
 /// A multi-consumer channel from tokio's primitives.

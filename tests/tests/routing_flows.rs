@@ -100,17 +100,74 @@ impl Rig {
         switchboard_core::router::process_event(&self.deps, &body)
             .await
             .expect("processed");
-        // Processing twice (an SQS redelivery) changes nothing.
-        switchboard_core::router::process_event(&self.deps, &body)
-            .await
-            .expect("processed again");
-        self.deps
+        let id = self
+            .deps
             .conversations
             .get_customer(&ev.page_id, ev.psid.as_ref().unwrap())
             .await
             .unwrap()
             .unwrap()
-            .last_conversation_id
+            .last_conversation_id;
+        // Processing twice (an SQS redelivery) changes nothing.
+        let before = self.snapshot(&ev.page_id, ev.psid.as_ref().unwrap()).await;
+        assert!(
+            before["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["key"] == ev.key.as_str()),
+            "the event is on its conversation"
+        );
+        switchboard_core::router::process_event(&self.deps, &body)
+            .await
+            .expect("processed again");
+        let after = self.snapshot(&ev.page_id, ev.psid.as_ref().unwrap()).await;
+        assert_eq!(
+            before, after,
+            "processing {} a second time changed something",
+            ev.key
+        );
+        id
+    }
+
+    /// What a redelivery could change: the customer and their latest
+    /// conversation (with its routing), its timeline and outbound messages,
+    /// every agent (presence, load) and their feed, every queue's waiting
+    /// list, and every timer.
+    async fn snapshot(&self, page: &PageId, psid: &Psid) -> Value {
+        let d = &self.deps;
+        let customer = d
+            .conversations
+            .get_customer(page, psid)
+            .await
+            .unwrap()
+            .unwrap();
+        let id = customer.last_conversation_id.clone();
+        let agents = d.config.list_agents().await.unwrap();
+        let mut feeds = serde_json::Map::new();
+        for a in &agents {
+            let entries = d
+                .streams
+                .read_entries(&switchboard_core::feed::stream(&a.agent.id), None, 10_000)
+                .await
+                .unwrap();
+            feeds.insert(a.agent.id.to_string(), json!(entries));
+        }
+        let mut waiting = serde_json::Map::new();
+        for q in d.config.list_queues().await.unwrap() {
+            let items = d.routing.waiting(&q.id, 10_000).await.unwrap();
+            waiting.insert(q.id.to_string(), json!(items));
+        }
+        json!({
+            "customer": customer,
+            "conversation": d.conversations.get_conversation(&id).await.unwrap(),
+            "timeline": d.conversations.timeline(&id).await.unwrap(),
+            "outbound": d.outbound.list_outbound(&id).await.unwrap(),
+            "agents": agents,
+            "feeds": feeds,
+            "waiting": waiting,
+            "timers": d.routing.due_timers(Millis(i64::MAX), 10_000).await.unwrap(),
+        })
     }
 
     async fn conv(&self, id: &ConversationId) -> Conversation {

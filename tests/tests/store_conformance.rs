@@ -27,33 +27,20 @@ fn account(id: &str) -> Account {
 
 fn event(page: &str, psid: &str, kind: EventKind, ts: i64, key: &str) -> InboundEvent {
     let raw = serde_json::value::RawValue::from_string(format!(r#"{{"k":"{key}"}}"#)).unwrap();
-    InboundEvent {
-        account_id: AccountId::parse("acme").unwrap(),
-        page_id: PageId::parse(page).unwrap(),
-        psid: Some(Psid::parse(psid).unwrap()),
-        channel: Channel::Messaging,
+    let mut e = InboundEvent::bare(
+        &AccountId::parse("acme").unwrap(),
+        &PageId::parse(page).unwrap(),
+        Some(Psid::parse(psid).unwrap()),
+        Channel::Messaging,
         kind,
-        timestamp: Millis(ts),
-        key: key.to_string(),
-        mid: Some(key.to_string()),
-        text: Some(format!("text {key}")),
-        attachments: vec![],
-        quick_reply_payload: None,
-        reply_to_mid: None,
-        postback: None,
-        watermark: None,
-        mids: vec![],
-        reaction: None,
-        num_edit: None,
-        referral: None,
-        handover: None,
-        app_id: None,
-        metadata: None,
-        is_echo: false,
-        unknown_kind: None,
-        received_at: Millis(ts + 5),
+        Millis(ts),
+        Millis(ts + 5),
         raw,
-    }
+    );
+    e.key = key.to_string();
+    e.mid = Some(key.to_string());
+    e.text = Some(format!("text {key}"));
+    e
 }
 
 fn ids() -> NewIds {
@@ -619,11 +606,105 @@ async fn concurrent_appends_create_one_conversation(s: Arc<dyn Store>) {
     assert_eq!(c.last_customer_message_at, Some(Millis(T0 + 100)));
 }
 
-async fn unattributed_events_are_kept(s: Arc<dyn Store>) {
-    let mut e = event("104857600000001", "1", EventKind::Unknown, T0, "orphan");
-    e.psid = None;
-    s.record_unattributed(&e).await.unwrap();
-    s.record_unattributed(&e).await.unwrap();
+/// Two events naming no customer (the first recorded twice, as a
+/// redelivery does), and one that is never recorded.
+fn orphans() -> (InboundEvent, InboundEvent, InboundEvent) {
+    let orphan = |ts: i64, key: &str| {
+        let mut e = event("104857600000001", "1", EventKind::Unknown, ts, key);
+        e.psid = None;
+        e
+    };
+    (
+        orphan(T0 + 10, "orphan-late"),
+        orphan(T0, "orphan-early"),
+        orphan(T0 + 5, "orphan-never-recorded"),
+    )
+}
+
+async fn record_orphans(s: &dyn Store) -> (InboundEvent, InboundEvent, InboundEvent) {
+    let (late, early, never) = orphans();
+    s.record_unattributed(&late).await.unwrap();
+    s.record_unattributed(&early).await.unwrap();
+    s.record_unattributed(&late).await.unwrap();
+    (late, early, never)
+}
+
+// No port method reads unattributed events back (`ConversationStore` only
+// writes them), so these two cases read each adapter's storage directly:
+// DynamoDB through moto's wire API, redb through the bytes of its file.
+// With a port method such as
+// `unattributed(&self, page: &PageId, limit: usize) -> StoreResult<Vec<InboundEvent>>`
+// (in timestamp order) this would be one conformance case in the suite.
+
+/// The documents stored under `UNATTRIBUTED#<page>`, in sort-key order,
+/// read with a DynamoDB Query sent straight to moto.
+async fn dynamo_unattributed(table: &str, page: &str) -> Vec<InboundEvent> {
+    let body = serde_json::json!({
+        "TableName": table,
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": format!("UNATTRIBUTED#{page}")}},
+        "ConsistentRead": true,
+    });
+    let resp = reqwest::Client::new()
+        .post(switchboard_tests::moto_endpoint())
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amz-target", "DynamoDB_20120810.Query")
+        // moto reads the account and region from the credential scope; it
+        // does not check the signature.
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00",
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{:?}", resp.text().await);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    v["Items"]
+        .as_array()
+        .expect("Items")
+        .iter()
+        .map(|i| serde_json::from_str(i["doc"]["S"].as_str().expect("doc")).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unattributed_events_are_kept_dynamodb() {
+    let store = switchboard_tests::dynamo_store().await;
+    let (late, early, never) = record_orphans(store.as_ref()).await;
+    let kept = dynamo_unattributed(store.table(), "104857600000001").await;
+    let keys: Vec<&str> = kept.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [early.key.as_str(), late.key.as_str()],
+        "each kept once, in timestamp order; {} never recorded",
+        never.key
+    );
+    for (got, want) in kept.iter().zip([&early, &late]) {
+        assert!(got.psid.is_none());
+        assert_eq!(
+            serde_json::to_string(got).unwrap(),
+            serde_json::to_string(want).unwrap(),
+            "kept as recorded"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unattributed_events_are_kept_redb() {
+    let e = switchboard_tests::redb_store();
+    let (late, early, never) = record_orphans(e.store.as_ref()).await;
+    // Writes are durable on return: the events' serialized form is in the
+    // file (redb stores values as their bytes). The one never recorded is not.
+    let file = std::fs::read(e.dir.path().join("store.redb")).unwrap();
+    let contains = |ev: &InboundEvent| {
+        let needle = serde_json::to_string(ev).unwrap().into_bytes();
+        file.windows(needle.len()).any(|w| w == needle.as_slice())
+    };
+    assert!(contains(&early), "{} is kept", early.key);
+    assert!(contains(&late), "{} is kept", late.key);
+    assert!(!contains(&never), "the search finds only what was written");
 }
 
 async fn streams_are_ordered_idempotent_and_paged(s: Arc<dyn Store>) {
@@ -812,7 +893,7 @@ macro_rules! suite {
                 pages_conditional_create, new_customer_gets_contact_and_waiting_conversation,
                 redelivered_event_changes_nothing, timeline_is_in_timestamp_order_and_window_only_moves_forward,
                 closed_conversation_is_not_reopened, listing_filters_by_page_psid_and_state,
-                concurrent_appends_create_one_conversation, unattributed_events_are_kept,
+                concurrent_appends_create_one_conversation,
                 streams_are_ordered_idempotent_and_paged,
                 contacts_are_edited_by_version_and_linked_with_their_history);
         }
