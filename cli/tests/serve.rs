@@ -1,4 +1,5 @@
-//! `switchboard serve` as a user runs it: the real binary on a free port,
+//! `switchboard serve` as a user runs it: the real binary on port 0 (it
+//! announces the port it bound),
 //! a signed customer message from `switchboard simulate`, the conversation
 //! read back through the admin API, and the state surviving a restart.
 
@@ -6,74 +7,79 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
-const ADMIN: &str = "serve-test-admin-token";
+const ADMIN: &str = "serve-test-admin-token-0123456789";
 const SECRET: &str = "serve-test-app-secret";
 
-struct Server(Child);
+/// Where the webhook callback URLs point (the port is not known before
+/// serve starts).
+const PUBLIC_URL: &str = "https://switchboard.serve-test.example";
+
+/// A child process killed when dropped, and the port it announced.
+struct Server {
+    child: Child,
+    port: u16,
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Start `cmd` with its stdout piped and wait (bounded) for the URL it
+/// announces after `prefix`: it is printed once the listener is bound, and
+/// names the port this child bound.
+fn spawn_announced(cmd: &mut Command, prefix: &'static str) -> Server {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start switchboard");
+    let url = switchboard_tests::announced_url(&mut child, prefix, Duration::from_secs(20));
+    let port = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .unwrap_or_else(|| panic!("no port in {url}"));
+    Server { child, port }
 }
 
-fn config(dir: &std::path::Path, port: u16, extra: &str) -> std::path::PathBuf {
+fn config(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
     let path = dir.join("switchboard.yaml");
     std::fs::write(
         &path,
         format!(
-            "public_url: http://127.0.0.1:{port}\naccounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: ${{TEST_APP_SECRET}}\n    verify_token: ${{TEST_VERIFY_TOKEN}}\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n{extra}"
+            "public_url: {PUBLIC_URL}\naccounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: ${{TEST_APP_SECRET}}\n    verify_token: ${{TEST_VERIFY_TOKEN}}\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n{extra}"
         ),
     )
     .unwrap();
     path
 }
 
-fn start(dir: &std::path::Path, port: u16) -> Server {
+fn start(dir: &std::path::Path) -> Server {
     // Nothing listens on port 9 of loopback: Graph calls would fail fast.
-    start_with(dir, port, "http://127.0.0.1:9")
+    start_with(dir, "http://127.0.0.1:9")
 }
 
-fn start_with(dir: &std::path::Path, port: u16, graph_url: &str) -> Server {
-    start_configured(dir, port, graph_url, "")
+fn start_with(dir: &std::path::Path, graph_url: &str) -> Server {
+    start_configured(dir, graph_url, "")
 }
 
-fn start_configured(dir: &std::path::Path, port: u16, graph_url: &str, extra: &str) -> Server {
-    let child = Command::new(BIN)
-        .args([
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(config(dir, port, extra))
-        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
-        .env("SWITCHBOARD_GRAPH_URL", graph_url)
-        .env("TEST_APP_SECRET", SECRET)
-        .env("TEST_VERIFY_TOKEN", "serve-test-verify-token-0123456789")
-        .env("SWITCHBOARD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start switchboard serve");
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+fn start_configured(dir: &std::path::Path, graph_url: &str, extra: &str) -> Server {
+    spawn_announced(
+        Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.join("data"))
+            .arg("--config")
+            .arg(config(dir, extra))
+            .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+            .env("SWITCHBOARD_GRAPH_URL", graph_url)
+            .env("TEST_APP_SECRET", SECRET)
+            .env("TEST_VERIFY_TOKEN", "serve-test-verify-token-0123456789")
+            .env("SWITCHBOARD_LOG", "warn")
+            .stderr(Stdio::null()),
+        "switchboard listening on ",
+    )
 }
 
 fn admin_get(port: u16, path: &str) -> serde_json::Value {
@@ -122,8 +128,8 @@ fn wait_for_conversation(port: u16, psid: &str) -> serde_json::Value {
 #[test]
 fn a_simulated_customer_message_appears_in_a_conversation_and_survives_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let server = start(dir.path(), port);
+    let server = start(dir.path());
+    let port = server.port;
 
     let health = Command::new("curl")
         .args(["-sf", &format!("http://127.0.0.1:{port}/healthz")])
@@ -155,7 +161,8 @@ fn a_simulated_customer_message_appears_in_a_conversation_and_survives_restart()
     assert!(!refused.success());
 
     drop(server);
-    let _server = start(dir.path(), port);
+    let server = start(dir.path());
+    let port = server.port;
     let again = admin_get(port, &format!("/admin/v1/conversations/{id}/timeline"));
     assert_eq!(
         again["events"].as_array().map(Vec::len),
@@ -197,21 +204,12 @@ fn admin(port: u16, method: &str, path: &str, body: &str) -> serde_json::Value {
 #[test]
 fn an_administrator_connects_breaks_and_fixes_a_page_against_switchboard_fake_graph() {
     let dir = tempfile::tempdir().unwrap();
-    let graph_port = free_port();
-    let fake = Server(
-        Command::new(BIN)
-            .args(["fake-graph", "--addr", &format!("127.0.0.1:{graph_port}")])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let fake = spawn_announced(
+        Command::new(BIN).args(["fake-graph", "--addr", "127.0.0.1:0"]),
+        "fake Graph API on ",
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", graph_port)).is_err() {
-        assert!(Instant::now() < deadline, "fake-graph did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let port = free_port();
-    let _server = start_with(dir.path(), port, &format!("http://127.0.0.1:{graph_port}"));
+    let server = start_with(dir.path(), &format!("http://127.0.0.1:{}", fake.port));
+    let port = server.port;
 
     let acct = admin(
         port,
@@ -221,7 +219,7 @@ fn an_administrator_connects_breaks_and_fixes_a_page_against_switchboard_fake_gr
     );
     assert_eq!(
         acct["callback_url"],
-        format!("http://127.0.0.1:{port}/webhooks/facebook/shop")
+        format!("{PUBLIC_URL}/webhooks/facebook/shop")
     );
     assert!(acct["verify_token"].as_str().unwrap().len() >= 32);
     let page = admin(
@@ -305,8 +303,8 @@ fn apply_twice_changes_nothing_and_export_round_trips() {
         .unwrap();
     let fake = rt.block_on(switchboard_tests::fake_graph::FakeGraph::start());
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = start_with(dir.path(), port, &fake.base);
+    let server = start_with(dir.path(), &fake.base);
+    let port = server.port;
     let file = dir.path().join("switchboard.yaml");
     let yaml = |shop_name: &str| {
         format!(
@@ -393,8 +391,8 @@ fn example_routing() -> String {
 #[test]
 fn the_example_routes_danish_invoices_to_billing_and_explains_why() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = start_configured(dir.path(), port, "http://127.0.0.1:9", &example_routing());
+    let server = start_configured(dir.path(), "http://127.0.0.1:9", &example_routing());
+    let port = server.port;
     let (ok, out) = cli(port, &["agents"], &[]);
     assert!(ok, "{out}");
     assert!(

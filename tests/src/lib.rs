@@ -429,7 +429,8 @@ pub fn announced_url(
             if let Some(url) = line.strip_prefix(prefix)
                 && let Some(tx) = tx.take()
             {
-                let _ = tx.send(url.trim().to_string());
+                let url = url.split_whitespace().next().unwrap_or_default();
+                let _ = tx.send(url.to_string());
             }
         }
     });
@@ -443,8 +444,9 @@ pub fn announced_url(
     url
 }
 
-/// The release `switchboard serve` on a free loopback port, with `config`
-/// (YAML) applied at start; killed when dropped. For the load runs.
+/// The release `switchboard serve` on loopback (port 0: the port it bound
+/// is read from its announcement), with `config` (YAML) applied at start;
+/// killed when dropped. For the load runs.
 pub struct ReleaseServe {
     pub base: String,
     child: std::process::Child,
@@ -469,11 +471,10 @@ impl ReleaseServe {
             "build it first: cargo build --release -p switchboard-cli"
         );
         let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
         let cfg = dir.path().join("sb.yaml");
         std::fs::write(&cfg, config).expect("config");
-        let child = std::process::Command::new(&bin)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--config"])
+        let mut child = std::process::Command::new(&bin)
+            .args(["serve", "--addr", "127.0.0.1:0", "--config"])
             .arg(&cfg)
             .arg("--data-dir")
             .arg(dir.path().join("data"))
@@ -481,17 +482,17 @@ impl ReleaseServe {
             .env("SWITCHBOARD_ADMIN_TOKEN", admin_token)
             .env("SWITCHBOARD_LOG", "error")
             .env("SWITCHBOARD_ROUTER_WORKERS", router_workers)
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start serve");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "serve did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let base = announced_url(
+            &mut child,
+            "switchboard listening on ",
+            Duration::from_secs(30),
+        );
         Self {
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             child,
             _dir: dir,
         }
