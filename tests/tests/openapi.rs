@@ -291,10 +291,11 @@ async fn check(
             let got = body_json(&resp);
             for (k, v) in got.as_object().into_iter().flatten() {
                 let key = format!("{{{k}}}");
-                if k.ends_with("_id") && !params.contains_key(key.as_str()) {
-                    if let Some(v) = v.as_str() {
-                        learned.insert(key, v.to_string());
-                    }
+                if k.ends_with("_id")
+                    && !params.contains_key(key.as_str())
+                    && let Some(v) = v.as_str()
+                {
+                    learned.insert(key, v.to_string());
                 }
             }
             for field in required(doc, schema) {

@@ -6,10 +6,8 @@ use bytes::Bytes;
 use http::{Response, StatusCode, header};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
     pub title: &'static str,
     pub status: u16,
     /// Stable, machine-readable.
@@ -17,11 +15,36 @@ pub struct Problem {
     /// A sentence a person can act on.
     pub detail: String,
     /// Members particular to the problem (e.g. `closed_at`).
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// For `405`: the methods the route takes (the `Allow` header).
-    #[serde(skip)]
     pub allow: Option<&'static str>,
+}
+
+/// A problem as RFC 9457 writes it; `type` is derived from the code.
+#[derive(Serialize)]
+struct Wire<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    code: &'a str,
+    detail: &'a str,
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    extra: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            kind: format!("https://switchboard.dev/problems/{}", self.code),
+            title: self.title,
+            status: self.status,
+            code: self.code,
+            detail: &self.detail,
+            extra: &self.extra,
+        }
+        .serialize(s)
+    }
 }
 
 impl Problem {
@@ -32,7 +55,6 @@ impl Problem {
         detail: impl Into<String>,
     ) -> Self {
         Self {
-            kind: format!("https://switchboard.dev/problems/{code}"),
             title,
             status: status.as_u16(),
             code,
