@@ -280,6 +280,7 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         },
         status: switchboard_core::outbound::Status::Queued,
         attempts: 0,
+        claimed_at: None,
         created_at: clock.now(),
     };
     switchboard_core::ports::OutboundStore::put_outbound(store.as_ref(), &reply)

@@ -97,6 +97,7 @@ impl Rig {
             },
             status: Status::Queued,
             attempts: 0,
+            claimed_at: None,
             created_at: self.clock.now(),
         };
         self.deps.outbound.put_outbound(&m).await.unwrap();
@@ -361,7 +362,7 @@ async fn outbound_records_finish_once(aws: bool) {
         .map(|m| m.id)
         .collect();
     assert_eq!(listed, vec![first.clone(), second.clone()]);
-    s.count_attempt(&first, 3).await.unwrap();
+    s.count_attempt(&first, 3, None).await.unwrap();
     let sent = Status::Sent {
         message_id: "m_x".into(),
         messaging_type: SendAs::Response,
@@ -373,7 +374,7 @@ async fn outbound_records_finish_once(aws: bool) {
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        s.count_attempt(&first, 4).await,
+        s.count_attempt(&first, 4, None).await,
         Err(StoreError::Conflict(_))
     ));
     let got = s.get_outbound(&first).await.unwrap().unwrap();
@@ -387,11 +388,146 @@ async fn outbound_records_finish_once(aws: bool) {
     ));
 }
 
+/// Meta took the message but its answer never came (a timeout), or the
+/// sender stopped before writing it: a retry waits for the echo instead of
+/// sending twice, and sends again only when no echo came.
+async fn a_send_with_no_outcome_is_not_sent_twice(aws: bool) {
+    let r = Rig::new(aws, false).await;
+    let path = format!("{PAGE_1}/messages");
+    // Meta answers after the client has given up (2 s).
+    let mut late = Scripted::ok(
+        serde_json::json!({"recipient_id": "7700000000000901", "message_id": "m_late"}),
+    );
+    late.delay = Duration::from_secs(4);
+    r.fake.script("POST", &path, vec![late]);
+    let id = r.queue(agent(), "are you there?").await;
+    assert!(matches!(
+        send(&r.deps, &id, 0.0).await.unwrap(),
+        Sent::RetryAfter(_)
+    ));
+    let claimed = r.deps.outbound.get_outbound(&id).await.unwrap().unwrap();
+    assert_eq!(claimed.status, Status::Queued);
+    assert_eq!(
+        claimed.claimed_at,
+        Some(r.clock.now()),
+        "the attempt is claimed"
+    );
+    assert_eq!(r.sends().len(), 1);
+    // Redelivered at once: it waits for the echo, nothing goes to Meta.
+    r.clock.advance_secs(5);
+    match send(&r.deps, &id, 0.0).await.unwrap() {
+        Sent::RetryAfter(d) => assert!(
+            d <= Duration::from_secs(55) && d >= Duration::from_secs(1),
+            "{d:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r.sends().len(), 1, "not sent twice inside the grace");
+    // The echo arrives (the router marks it sent): the retry finds it done.
+    let sent = Status::Sent {
+        message_id: "m_late".into(),
+        messaging_type: SendAs::Response,
+        at: r.clock.now(),
+    };
+    r.deps.outbound.finish_outbound(&id, &sent).await.unwrap();
+    assert!(matches!(
+        send(&r.deps, &id, 0.0).await.unwrap(),
+        Sent::Done(Status::Sent { .. })
+    ));
+    assert_eq!(r.sends().len(), 1, "the customer got it once");
+
+    // Another claim whose echo never comes: after the grace it goes again.
+    let mut late = Scripted::ok(
+        serde_json::json!({"recipient_id": "7700000000000901", "message_id": "m_lost"}),
+    );
+    late.delay = Duration::from_secs(4);
+    r.fake.script("POST", &path, vec![late]);
+    let id = r.queue(agent(), "hello?").await;
+    assert!(matches!(
+        send(&r.deps, &id, 0.0).await.unwrap(),
+        Sent::RetryAfter(_)
+    ));
+    r.clock.advance_secs(61);
+    assert!(matches!(
+        send(&r.deps, &id, 0.0).await.unwrap(),
+        Sent::Done(Status::Sent { .. })
+    ));
+    assert_eq!(r.sends().len(), 3);
+    let done = r.deps.outbound.get_outbound(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (done.attempts, done.claimed_at),
+        (1, None),
+        "one failed attempt, no claim left"
+    );
+}
+
+/// A message whose queue message was lost (a crash between writing the
+/// record and queueing it) is queued again by the sweep; one queued for an
+/// hour is failed with a reason.
+async fn the_sweep_requeues_stuck_messages_and_gives_up_after_an_hour(aws: bool) {
+    let mut r = Rig::new(aws, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = switchboard_embedded::LocalQueue::open_database(dir.path().join("q.redb")).unwrap();
+    let outbox = switchboard_embedded::LocalQueue::open(
+        db,
+        "outbound",
+        switchboard_embedded::QueueConfig::default(),
+        None,
+    )
+    .unwrap();
+    r.deps.channels.outbox = Some(Arc::new(outbox.clone()));
+    let routing = r.deps.channels.routing_deps();
+    let stuck = r.queue(agent(), "lost on the way").await;
+    let sweep = switchboard_core::outbound_sweep::sweep;
+    // Fresh: left alone.
+    assert_eq!(sweep(&routing).await.unwrap().requeued, 0);
+    r.clock.advance_secs(6 * 60);
+    let report = sweep(&routing).await.unwrap();
+    assert_eq!((report.requeued, report.failed), (1, 0));
+    let bodies = outbox.peek_bodies();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].contains(stuck.as_str()));
+    // Sent in the meantime: no longer swept.
+    let sent = Status::Sent {
+        message_id: "m_swept".into(),
+        messaging_type: SendAs::Response,
+        at: r.clock.now(),
+    };
+    r.deps
+        .outbound
+        .finish_outbound(&stuck, &sent)
+        .await
+        .unwrap();
+    let never = r.queue(agent(), "never delivered").await;
+    r.clock.advance_secs(61 * 60);
+    let report = sweep(&routing).await.unwrap();
+    assert_eq!((report.requeued, report.failed), (0, 1));
+    match r
+        .deps
+        .outbound
+        .get_outbound(&never)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+    {
+        Status::Failed { reason, .. } => assert!(reason.contains("within an hour"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        sweep(&routing).await.unwrap(),
+        Default::default(),
+        "nothing left queued"
+    );
+}
+
 macro_rules! suite {
     ($backend:ident, $aws:expr) => {
         mod $backend {
             suite!(@case $aws; a_reply_goes_out_as_a_response_once, the_window_decides_as_the_clock_moves,
-                errors_retry_fail_or_stop_the_page, outbound_records_finish_once);
+                errors_retry_fail_or_stop_the_page, outbound_records_finish_once,
+                a_send_with_no_outcome_is_not_sent_twice,
+                the_sweep_requeues_stuck_messages_and_gives_up_after_an_hour);
         }
     };
     (@case $aws:expr; $($case:ident),*) => {

@@ -44,6 +44,7 @@ pub async fn enqueue(
         content,
         status: Status::Queued,
         attempts: 0,
+        claimed_at: None,
         created_at: deps.clock.now(),
     };
     let body = serde_json::to_string(&OutboxMessage {

@@ -23,6 +23,7 @@ pub mod ingest;
 pub mod messenger;
 pub mod metrics;
 pub mod outbound;
+pub mod outbound_sweep;
 pub mod panics;
 pub mod ports;
 pub mod problem;

@@ -22,6 +22,14 @@ pub const MAX_ATTEMPTS: u32 = 6;
 /// [`MAX_ATTEMPTS`]: a message returned untried behind a retried one in its
 /// conversation is received again without being attempted.
 pub const MAX_RECEIVES: u32 = 20;
+/// How long a claimed send waits for its echo before it is sent again.
+pub const CLAIM_GRACE_MS: i64 = 60_000;
+/// A message still queued this long after its creation (or its last claim)
+/// is put on the outbound queue again by the scheduler's sweep.
+pub const STALE_AFTER_MS: i64 = 5 * 60_000;
+/// A message still queued this long after its creation is failed with a
+/// reason by the sweep: nobody answers a customer an hour late unawares.
+pub const GIVE_UP_AFTER_MS: i64 = 60 * 60_000;
 
 /// Who wrote it: the window policy differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +185,15 @@ pub struct Outbound {
     /// Send attempts so far.
     #[serde(default)]
     pub attempts: u32,
+    /// A send to Meta began then and has no known outcome yet (the sender
+    /// stopped, or Meta timed out): before sending again, the sender waits
+    /// [`CLAIM_GRACE_MS`] for the echo that would confirm it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::rfc3339::option"
+    )]
+    pub claimed_at: Option<Millis>,
     #[serde(with = "time::rfc3339")]
     pub created_at: Millis,
 }

@@ -508,8 +508,22 @@ pub trait OutboundStore: Send + Sync {
         &self,
         id: &crate::ids::OutboundId,
     ) -> StoreResult<Option<crate::outbound::Outbound>>;
-    /// Count an attempt on a queued message (`Conflict` when it is not queued).
-    async fn count_attempt(&self, id: &crate::ids::OutboundId, attempts: u32) -> StoreResult<()>;
+    /// Count an attempt on a queued message (`Conflict` when it is not
+    /// queued): `claimed_at` is when a send to Meta began (its outcome is
+    /// not known yet), or `None` once Meta answered that it did not take it.
+    async fn count_attempt(
+        &self,
+        id: &crate::ids::OutboundId,
+        attempts: u32,
+        claimed_at: Option<Millis>,
+    ) -> StoreResult<()>;
+    /// Messages still `queued` that were created before `before`, oldest
+    /// first (the scheduler's sweep).
+    async fn queued_outbound(
+        &self,
+        before: Millis,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::outbound::Outbound>>;
     /// Move a queued message to its outcome, once: `Conflict` when it is not
     /// queued any more (a redelivered send changes nothing). A `Sent`
     /// message becomes findable by Meta's `message_id`.

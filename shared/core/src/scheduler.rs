@@ -13,12 +13,20 @@ use serde::Serialize;
 pub struct ScheduleReport {
     pub routing: TickReport,
     pub token_health: TokenCheckReport,
+    /// Outbound messages stuck in `queued`, queued again or failed.
+    pub outbound: crate::outbound_sweep::SweepReport,
 }
 
 /// One scheduler run. Routing goes first (customers are waiting); a
 /// failure of one part does not stop the other.
 pub async fn run_once(deps: &ChannelDeps) -> Result<ScheduleReport, Problem> {
     let routing = tick(&deps.routing_deps()).await;
+    let outbound = crate::outbound_sweep::sweep(&deps.routing_deps())
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "outbound sweep failed; the next run tries again");
+            Default::default()
+        });
     let token_health = check_tokens(deps).await;
     // Token health for the alarm on pages in error.
     if let Ok(alerts) = crate::channels::alerts(deps).await {
@@ -33,6 +41,7 @@ pub async fn run_once(deps: &ChannelDeps) -> Result<ScheduleReport, Problem> {
         (Ok(routing), Ok(token_health)) => Ok(ScheduleReport {
             routing,
             token_health,
+            outbound,
         }),
         (Err(e), _) => Err(e.into()),
         (_, Err(p)) => Err(p),

@@ -2,10 +2,17 @@
 //! token, under Meta's window policy (decided again now: the clock moved
 //! since the agent wrote), and each Graph error handled as its class says.
 //! Idempotent: a message that is not `queued` any more is not sent again.
+//!
+//! Exactly once towards the customer: before calling Meta the sender claims
+//! the message (`claimed_at`). A message found claimed (the last attempt
+//! stopped between Meta's answer and our write, or Meta timed out after
+//! perhaps taking it) is not sent again until [`CLAIM_GRACE_MS`] has passed
+//! without its echo: the echo (whose `metadata` is the outbound id) marks
+//! it sent, see `router::after_store`.
 
 use crate::channels::{ChannelDeps, report_graph_error};
 use crate::ids::OutboundId;
-use crate::outbound::{Failure, Status, on_error, send_body, window};
+use crate::outbound::{CLAIM_GRACE_MS, Failure, Status, on_error, send_body, window};
 use crate::ports::{OutboundStore, StoreError};
 use futures::FutureExt;
 use std::sync::Arc;
@@ -98,8 +105,18 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
     if m.status != Status::Queued {
         return Ok(Sent::Done(m.status));
     }
-    let attempt = m.attempts + 1;
     let ch = &deps.channels;
+    if let Some(claimed) = m.claimed_at {
+        let waited = ch.clock.now().0.saturating_sub(claimed.0);
+        if waited < CLAIM_GRACE_MS {
+            // Meta may have taken it: give its echo time to arrive.
+            let left = (CLAIM_GRACE_MS - waited).max(1000) as u64;
+            tracing::info!(outbound_id = %id, waited_ms = waited, "an earlier send has no outcome yet; waiting for its echo");
+            return Ok(Sent::RetryAfter(Duration::from_millis(left)));
+        }
+        tracing::warn!(outbound_id = %id, waited_ms = waited, "no echo for an earlier send; sending again");
+    }
+    let attempt = m.attempts + 1;
     let Some(conv) = ch
         .conversations
         .get_conversation(&m.conversation_id)
@@ -142,6 +159,21 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
         return finish(deps, id, s).await;
     };
     let body = send_body(&m.psid, &m.content, send_as, id.as_str());
+    // The claim: from here until the outcome is written, a retry waits for
+    // the echo instead of sending twice.
+    let claimed = ch.clock.now();
+    match deps
+        .outbound
+        .count_attempt(id, m.attempts, Some(claimed))
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            // Finished meanwhile (its echo arrived): nothing to send.
+            return Ok(Sent::Done(Status::Queued));
+        }
+        Err(e) => return Err(e.into()),
+    }
     match ch.graph.send_message(&m.page_id, &token, &body).await {
         Ok(accepted) => {
             crate::metrics::count_by("Sends", "sent", 1);
@@ -160,7 +192,11 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
             crate::metrics::count_by("Sends", &code, 1);
             match on_error(&e, attempt, jitter) {
                 Failure::Retry(after) => {
-                    match deps.outbound.count_attempt(id, attempt).await {
+                    // Meta answered with an error: it did not take the
+                    // message, so the claim goes. No answer (a timeout, a
+                    // broken connection) keeps it: Meta may have taken it.
+                    let claim = e.code.is_none().then_some(claimed);
+                    match deps.outbound.count_attempt(id, attempt, claim).await {
                         Ok(()) | Err(StoreError::Conflict(_)) => {}
                         Err(e) => return Err(e.into()),
                     }

@@ -1,5 +1,6 @@
 //! The outbound port on redb: `outbound` id -> Outbound, `outbound_by_conv`
-//! "conversation|created|id" -> id, `outbound_mids` Meta's message id -> id.
+//! "conversation|created|id" -> id, `outbound_mids` Meta's message id -> id,
+//! `outbound_queued` "created|id" -> id while a message is queued.
 
 use crate::store::{RedbStore, Str, dec, enc, err};
 use async_trait::async_trait;
@@ -8,10 +9,16 @@ use switchboard_core::ids::{ConversationId, OutboundId};
 use switchboard_core::outbound::{Outbound, Status};
 use switchboard_core::ports::{OutboundStore, StoreError, StoreResult, listed};
 use switchboard_core::routing::model::sortable;
+use switchboard_core::time::Millis;
 
 pub(crate) const OUTBOUND: Str = TableDefinition::new("outbound");
 pub(crate) const OUTBOUND_BY_CONV: Str = TableDefinition::new("outbound_by_conv");
 pub(crate) const OUTBOUND_MIDS: Str = TableDefinition::new("outbound_mids");
+pub(crate) const OUTBOUND_QUEUED: Str = TableDefinition::new("outbound_queued");
+
+fn queued_key(m: &Outbound) -> String {
+    format!("{}|{}", sortable(m.created_at), m.id)
+}
 
 fn by_conv(m: &Outbound) -> String {
     format!("{}|{}|{}", m.conversation_id, sortable(m.created_at), m.id)
@@ -39,6 +46,12 @@ impl OutboundStore for RedbStore {
             let mut idx = txn.open_table(OUTBOUND_BY_CONV).map_err(err)?;
             idx.insert(by_conv(&m).as_str(), m.id.as_str())
                 .map_err(err)?;
+            if m.status == Status::Queued {
+                let mut queued = txn.open_table(OUTBOUND_QUEUED).map_err(err)?;
+                queued
+                    .insert(queued_key(&m).as_str(), m.id.as_str())
+                    .map_err(err)?;
+            }
             all.insert(m.id.as_str(), enc(&m)?.as_str()).map_err(err)?;
             Ok(())
         })
@@ -49,7 +62,12 @@ impl OutboundStore for RedbStore {
         self.get_json(OUTBOUND, id.to_string()).await
     }
 
-    async fn count_attempt(&self, id: &OutboundId, attempts: u32) -> StoreResult<()> {
+    async fn count_attempt(
+        &self,
+        id: &OutboundId,
+        attempts: u32,
+        claimed_at: Option<Millis>,
+    ) -> StoreResult<()> {
         let id = id.clone();
         self.write(move |txn| {
             let mut all = txn.open_table(OUTBOUND).map_err(err)?;
@@ -60,6 +78,7 @@ impl OutboundStore for RedbStore {
                 )));
             }
             m.attempts = attempts;
+            m.claimed_at = claimed_at;
             all.insert(id.as_str(), enc(&m)?.as_str()).map_err(err)?;
             Ok(())
         })
@@ -80,7 +99,10 @@ impl OutboundStore for RedbStore {
                 let mut mids = txn.open_table(OUTBOUND_MIDS).map_err(err)?;
                 mids.insert(message_id.as_str(), id.as_str()).map_err(err)?;
             }
+            let mut queued = txn.open_table(OUTBOUND_QUEUED).map_err(err)?;
+            queued.remove(queued_key(&m).as_str()).map_err(err)?;
             m.status = status;
+            m.claimed_at = None;
             all.insert(id.as_str(), enc(&m)?.as_str()).map_err(err)?;
             Ok(())
         })
@@ -103,6 +125,26 @@ impl OutboundStore for RedbStore {
                 .map_err(err)?
                 .map(|v| dec(v.value()))
                 .transpose()
+        })
+        .await
+    }
+
+    async fn queued_outbound(&self, before: Millis, limit: usize) -> StoreResult<Vec<Outbound>> {
+        let end = format!("{}|", sortable(before));
+        self.read(move |txn| {
+            let queued = txn.open_table(OUTBOUND_QUEUED).map_err(err)?;
+            let all = txn.open_table(OUTBOUND).map_err(err)?;
+            let mut out = Vec::new();
+            for row in queued.range(..end.as_str()).map_err(err)? {
+                let (_, id) = row.map_err(err)?;
+                if let Some(m) = all.get(id.value()).map_err(err)? {
+                    out.extend(listed("outbound message", dec::<Outbound>(m.value())));
+                }
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            Ok(out)
         })
         .await
     }

@@ -41,12 +41,13 @@ const MARKERS: Str = TableDefinition::new("markers");
 const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
 const WORKSTREAMS: Str = TableDefinition::new("workstreams");
 const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
-const ALL_TABLES: [Str; 23] = [
+const ALL_TABLES: [Str; 24] = [
     CONTACT_CONVS,
     crate::streams::STREAMS,
     crate::outbound::OUTBOUND,
     crate::outbound::OUTBOUND_BY_CONV,
     crate::outbound::OUTBOUND_MIDS,
+    crate::outbound::OUTBOUND_QUEUED,
     crate::routing::AGENTS,
     crate::routing::MEMBERS,
     crate::routing::QUEUES,

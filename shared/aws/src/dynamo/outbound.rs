@@ -2,12 +2,17 @@
 //! (status as an attribute the conditions test), GSI1 `CONVOUT#{conv}` /
 //! `{created}#{id}` lists a conversation's, and `MID#{message_id}` / `MID`
 //! finds one by Meta's message id (written with the Sent status, atomically).
+//! While a message is queued, GSI2 `OUTQUEUED` / `{created}#{id}` lists it
+//! for the scheduler's sweep (a sparse index: finishing removes the keys).
 
 use super::*;
 use switchboard_core::ids::OutboundId;
 use switchboard_core::outbound::{Outbound, Status};
 use switchboard_core::ports::OutboundStore;
 use switchboard_core::routing::model::sortable;
+
+/// GSI2's partition of queued outbound messages.
+const QUEUED_PK: &str = "OUTQUEUED";
 
 fn out_pk(id: &OutboundId) -> String {
     format!("OUT#{id}")
@@ -32,6 +37,13 @@ impl OutboundStore for DynamoStore {
             "GSI1SK".into(),
             s(format!("{}#{}", sortable(m.created_at), m.id)),
         );
+        if m.status == Status::Queued {
+            item.insert("GSI2PK".into(), s(QUEUED_PK));
+            item.insert(
+                "GSI2SK".into(),
+                s(format!("{}#{}", sortable(m.created_at), m.id)),
+            );
+        }
         self.put_item(
             item,
             WriteMode::Create,
@@ -44,11 +56,17 @@ impl OutboundStore for DynamoStore {
         self.get_decoded(key(out_pk(id), "OUT"), doc).await
     }
 
-    async fn count_attempt(&self, id: &OutboundId, attempts: u32) -> StoreResult<()> {
+    async fn count_attempt(
+        &self,
+        id: &OutboundId,
+        attempts: u32,
+        claimed_at: Option<Millis>,
+    ) -> StoreResult<()> {
         let Some(mut m) = self.get_outbound(id).await? else {
             return Err(StoreError::NotFound(format!("outbound message {id}")));
         };
         m.attempts = attempts;
+        m.claimed_at = claimed_at;
         let item = self.update(
             key(out_pk(id), "OUT"),
             "SET doc = :doc",
@@ -69,9 +87,10 @@ impl OutboundStore for DynamoStore {
             return Err(StoreError::NotFound(format!("outbound message {id}")));
         };
         m.status = status.clone();
+        m.claimed_at = None;
         let mut items = vec![self.update(
             key(out_pk(id), "OUT"),
-            "SET doc = :doc, #st = :status",
+            "SET doc = :doc, #st = :status REMOVE GSI2PK, GSI2SK",
             Some("#st = :queued"),
             &[("#st", "status")],
             vec![
@@ -99,6 +118,23 @@ impl OutboundStore for DynamoStore {
         };
         let id = parse_id(OutboundId::parse(get_s(&item, "outbound_id")?))?;
         self.get_outbound(&id).await
+    }
+
+    async fn queued_outbound(&self, before: Millis, limit: usize) -> StoreResult<Vec<Outbound>> {
+        let items = self
+            .query_pages(Query {
+                index: Some("GSI2"),
+                pk: ("GSI2PK", QUEUED_PK.to_string()),
+                sk: Some(("GSI2SK", "#sk < :sk", format!("{}#", sortable(before)))),
+                filter: None,
+                forward: true,
+                limit,
+            })
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| switchboard_core::ports::listed("outbound message", doc(i)))
+            .collect())
     }
 
     async fn list_outbound(&self, conversation: &ConversationId) -> StoreResult<Vec<Outbound>> {
