@@ -2,6 +2,10 @@
 //! about the conversation and its customer. In a classification ruleset the
 //! first matching rule wins and its outputs feed later rulesets; the
 //! route-to-queue rulesets then name candidate queues in order.
+//!
+//! Regular expressions (`text_matches`) are compiled once per ruleset
+//! version (its id and `updated_at`) and kept in a process-wide cache, not
+//! for every message; a new version of a ruleset replaces the old one's.
 
 use super::hours::{local_minutes, parse_hhmm, parse_zone};
 use super::model::{
@@ -9,7 +13,8 @@ use super::model::{
 };
 use crate::ids::PageId;
 use crate::time::Millis;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// What rules can look at.
 #[derive(Debug, Clone, Default)]
@@ -38,14 +43,81 @@ pub struct Classification {
     pub traces: Vec<RulesetTrace>,
 }
 
+/// Compile a rule's regular expression with the limits rulesets are held to.
+fn compile(re: &str) -> Result<regex::Regex, regex::Error> {
+    #[cfg(test)]
+    tests::COMPILES.with(|n| n.set(n.get() + 1));
+    regex::RegexBuilder::new(re).size_limit(1 << 20).build()
+}
+
+/// The regular expressions of one ruleset version, compiled (`None`: the
+/// pattern does not compile, so it never matches).
+#[derive(Default)]
+struct Compiled {
+    updated_at: Millis,
+    regexes: HashMap<String, Option<regex::Regex>>,
+}
+
+impl Compiled {
+    fn of(rs: &Ruleset) -> Self {
+        let mut regexes = HashMap::new();
+        each_condition(std::slice::from_ref(rs), &mut |c| {
+            if let Condition::TextMatches(re) = c {
+                regexes
+                    .entry(re.clone())
+                    .or_insert_with(|| compile(re).ok());
+            }
+        });
+        Self {
+            updated_at: rs.updated_at,
+            regexes,
+        }
+    }
+
+    /// Whether `text` matches `re`. A pattern this version does not hold
+    /// (a ruleset changed twice within one millisecond) is compiled here.
+    fn is_match(&self, re: &str, text: &str) -> bool {
+        match self.regexes.get(re) {
+            Some(r) => r.as_ref().is_some_and(|r| r.is_match(text)),
+            None => compile(re).is_ok_and(|r| r.is_match(text)),
+        }
+    }
+}
+
+/// Most ruleset versions kept compiled; past it the cache starts afresh.
+const MAX_CACHED: usize = 1024;
+
+type CacheKey = (String, String);
+static CACHE: LazyLock<Mutex<HashMap<CacheKey, Arc<Compiled>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The compiled form of this version of a ruleset, from the cache when it
+/// holds it.
+fn compiled(rs: &Ruleset) -> Arc<Compiled> {
+    let key = (rs.workstream.to_string(), rs.id.to_string());
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(c) = cache.get(&key).filter(|c| c.updated_at == rs.updated_at) {
+        return c.clone();
+    }
+    if cache.len() >= MAX_CACHED && !cache.contains_key(&key) {
+        cache.clear();
+    }
+    let c = Arc::new(Compiled::of(rs));
+    cache.insert(key, c.clone());
+    c
+}
+
+/// How many ruleset versions the process holds compiled.
+pub fn compiled_rulesets() -> usize {
+    CACHE.lock().unwrap_or_else(|p| p.into_inner()).len()
+}
+
 /// Why a condition cannot be used (checked when a ruleset is saved).
 pub fn check_condition(c: &Condition) -> Result<(), String> {
     match c {
         Condition::All(cs) | Condition::Any(cs) => cs.iter().try_for_each(check_condition),
         Condition::Not(c) => check_condition(c),
-        Condition::TextMatches(re) => regex::RegexBuilder::new(re)
-            .size_limit(1 << 20)
-            .build()
+        Condition::TextMatches(re) => compile(re)
             .map(|_| ())
             .map_err(|e| format!("the regular expression {re:?} does not compile: {e}")),
         Condition::TimeOfDay {
@@ -64,12 +136,12 @@ pub fn check_condition(c: &Condition) -> Result<(), String> {
     }
 }
 
-fn eval(c: &Condition, f: &Facts, attrs: &BTreeMap<String, String>) -> bool {
+fn eval(c: &Condition, f: &Facts, attrs: &BTreeMap<String, String>, rx: &Compiled) -> bool {
     match c {
         Condition::Always => true,
-        Condition::All(cs) => cs.iter().all(|c| eval(c, f, attrs)),
-        Condition::Any(cs) => cs.iter().any(|c| eval(c, f, attrs)),
-        Condition::Not(c) => !eval(c, f, attrs),
+        Condition::All(cs) => cs.iter().all(|c| eval(c, f, attrs, rx)),
+        Condition::Any(cs) => cs.iter().any(|c| eval(c, f, attrs, rx)),
+        Condition::Not(c) => !eval(c, f, attrs, rx),
         Condition::Page(pages) => f.page_id.as_ref().is_some_and(|p| pages.contains(p)),
         Condition::Locale(l) => {
             let want = l.to_ascii_lowercase();
@@ -80,10 +152,7 @@ fn eval(c: &Condition, f: &Facts, attrs: &BTreeMap<String, String>) -> bool {
             .text
             .as_deref()
             .is_some_and(|x| x.to_lowercase().contains(&t.to_lowercase())),
-        Condition::TextMatches(re) => match (&f.text, regex::Regex::new(re)) {
-            (Some(x), Ok(r)) => r.is_match(x),
-            _ => false,
-        },
+        Condition::TextMatches(re) => f.text.as_deref().is_some_and(|x| rx.is_match(re, x)),
         Condition::Payload(p) => f.payload.as_deref() == Some(p.as_str()),
         Condition::Ref(r) => f.referral_ref.as_deref() == Some(r.as_str()),
         Condition::AdId(a) => f.ad_id.as_deref() == Some(a.as_str()),
@@ -130,6 +199,7 @@ fn merge(into: &mut Classification, o: &Outputs) {
 pub fn classify(rulesets: &[Ruleset], facts: &Facts) -> Classification {
     let mut out = Classification::default();
     for rs in rulesets {
+        let rx = compiled(rs);
         let mut trace = RulesetTrace {
             ruleset: rs.id.clone(),
             kind: match rs.kind {
@@ -142,7 +212,7 @@ pub fn classify(rulesets: &[Ruleset], facts: &Facts) -> Classification {
         match &rs.kind {
             RulesetKind::Classification { rules } => {
                 for r in rules {
-                    let matched = eval(&r.when, facts, &out.attributes);
+                    let matched = eval(&r.when, facts, &out.attributes, &rx);
                     trace.rules.push(RuleTrace {
                         rule: r.name.clone(),
                         matched,
@@ -156,7 +226,7 @@ pub fn classify(rulesets: &[Ruleset], facts: &Facts) -> Classification {
             }
             RulesetKind::RouteToQueue { rules } => {
                 for r in rules {
-                    let matched = eval(&r.when, facts, &out.attributes);
+                    let matched = eval(&r.when, facts, &out.attributes, &rx);
                     trace.rules.push(RuleTrace {
                         rule: r.name.clone(),
                         matched,
@@ -278,6 +348,12 @@ mod tests {
     use super::*;
     use crate::routing::model::{ClassifyRule, RouteRule, RulesetId};
     use crate::workstreams::WorkstreamId;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Regular expressions compiled on this thread (tests run on their own).
+        pub(super) static COMPILES: Cell<usize> = const { Cell::new(0) };
+    }
 
     fn rs(id: &str, order: u32, kind: RulesetKind) -> Ruleset {
         Ruleset {
@@ -380,10 +456,23 @@ mod tests {
             ]),
         ];
         for c in yes {
-            assert!(eval(&c, &f, &BTreeMap::new()), "{c:?}");
+            assert!(
+                eval(&c, &f, &BTreeMap::new(), &Compiled::default()),
+                "{c:?}"
+            );
         }
-        assert!(!eval(&Condition::Locale("da".into()), &f, &BTreeMap::new()));
-        assert!(!eval(&Condition::Ref("x".into()), &f, &BTreeMap::new()));
+        assert!(!eval(
+            &Condition::Locale("da".into()),
+            &f,
+            &BTreeMap::new(),
+            &Compiled::default()
+        ));
+        assert!(!eval(
+            &Condition::Ref("x".into()),
+            &f,
+            &BTreeMap::new(),
+            &Compiled::default()
+        ));
     }
 
     #[test]
@@ -412,9 +501,24 @@ mod tests {
             to: to.into(),
             time_zone: "Europe/Copenhagen".into(),
         };
-        assert!(eval(&tod("08:00", "09:00"), &f, &BTreeMap::new()));
-        assert!(!eval(&tod("09:00", "17:00"), &f, &BTreeMap::new()));
-        assert!(eval(&tod("22:00", "09:00"), &f, &BTreeMap::new()));
+        assert!(eval(
+            &tod("08:00", "09:00"),
+            &f,
+            &BTreeMap::new(),
+            &Compiled::default()
+        ));
+        assert!(!eval(
+            &tod("09:00", "17:00"),
+            &f,
+            &BTreeMap::new(),
+            &Compiled::default()
+        ));
+        assert!(eval(
+            &tod("22:00", "09:00"),
+            &f,
+            &BTreeMap::new(),
+            &Compiled::default()
+        ));
     }
 
     #[test]
@@ -436,5 +540,47 @@ mod tests {
         }
         assert_eq!(detect_language("Hej", &["da".to_string()]), None);
         assert_eq!(locales_in(&billing()), vec!["da".to_string()]);
+    }
+
+    #[test]
+    fn a_regex_is_compiled_once_per_ruleset_version() {
+        let id = format!("regex-cache-{}", uuid::Uuid::now_v7().simple());
+        let rule = |re: &str| RouteRule {
+            name: "orders".into(),
+            when: Condition::TextMatches(re.into()),
+            queue: QueueId::parse("orders").unwrap(),
+        };
+        let mut set = rs(
+            &id,
+            1,
+            RulesetKind::RouteToQueue {
+                rules: vec![rule(r"order \d{5}")],
+            },
+        );
+        let before = COMPILES.with(Cell::get);
+        for i in 0..500 {
+            let c = classify(
+                std::slice::from_ref(&set),
+                &facts(&format!("order {i:05}"), "en"),
+            );
+            assert_eq!(c.candidates.len(), 1, "message {i} matches");
+        }
+        assert_eq!(
+            COMPILES.with(Cell::get) - before,
+            1,
+            "compiled once for 500 messages"
+        );
+        assert!(compiled_rulesets() >= 1);
+
+        // A new version compiles its own pattern once, and only its own.
+        set.updated_at = Millis(1);
+        set.kind = RulesetKind::RouteToQueue {
+            rules: vec![rule(r"^refund")],
+        };
+        for _ in 0..100 {
+            let c = classify(std::slice::from_ref(&set), &facts("order 12345", "en"));
+            assert!(c.candidates.is_empty(), "the old pattern is gone");
+        }
+        assert_eq!(COMPILES.with(Cell::get) - before, 2);
     }
 }
