@@ -692,7 +692,17 @@ async fn contacts_and_history(aws: bool) {
         .await;
     assert_eq!(s, 404);
 
-    // The second customer is someone the company knows: create, then link.
+    // The second customer is someone the company knows: create, then link
+    // (linking takes holding the conversation, not just its offer).
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/agent/v1/conversations/{second}/accept"),
+            &anna,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
     let (s, jo) = rig
         .http(
             "POST",
@@ -726,6 +736,15 @@ async fn contacts_and_history(aws: bool) {
         "{v}"
     );
     // And the first customer turns out to be Jo too, on another account of theirs.
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/agent/v1/conversations/{first}/accept"),
+            &anna,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
     rig.http(
         "PUT",
         &format!("/agent/v1/conversations/{first}/contact"),
@@ -822,4 +841,171 @@ async fn contacts_and_history_embedded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contacts_and_history_on_moto() {
     contacts_and_history(true).await;
+}
+
+/// What the hardening issue found an agent could do and must not: act on
+/// a conversation only offered to them, read or merge other agents'
+/// contacts, forge survey answers; and the customer's unsent message.
+async fn agents_are_held_to_what_is_theirs(aws: bool) {
+    let rig = Rig::new(aws).await;
+    let anna = rig.token("anna").await;
+    let bo = rig.token("bo").await;
+    rig.customer_says("m_guard_1", "Hello, a question").await;
+    let (_, list) = rig
+        .http("GET", "/agent/v1/conversations?state=offered", &anna, None)
+        .await;
+    let conv = list["conversations"][0]["id"].as_str().unwrap().to_string();
+    let on = |action: &str| format!("/agent/v1/conversations/{conv}/{action}");
+
+    // Only offered: accept or decline, nothing else.
+    for (action, body) in [
+        ("close", None),
+        ("end", None),
+        ("transfer", Some(serde_json::json!({"queue_id": "billing"}))),
+        ("typing", Some(serde_json::json!({"on": true}))),
+    ] {
+        let (s, v) = rig.http("POST", &on(action), &anna, body).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (409, Some("not_assigned")),
+            "{action}: {v}"
+        );
+    }
+    let (s, v) = rig
+        .http(
+            "PUT",
+            &on("contact"),
+            &anna,
+            Some(serde_json::json!({"name": "Jo"})),
+        )
+        .await;
+    assert_eq!(s, 409, "linking takes holding the conversation: {v}");
+    let (s, v) = rig.http("POST", &on("accept"), &anna, None).await;
+    assert_eq!(s, 200, "{v}");
+
+    // The survey prefix is Switchboard's own.
+    for payload in ["SURVEY:{conv}:5", "survey:x:1"] {
+        let (s, v) = rig
+            .http(
+                "POST",
+                &on("messages"),
+                &anna,
+                Some(serde_json::json!({"text": "Rate us", "quick_replies": [{"title": "5", "payload": payload.replace("{conv}", &conv)}]})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (422, Some("reserved_payload")),
+            "{v}"
+        );
+    }
+    // A survey payload on an open conversation, with no survey sent, is a
+    // plain message.
+    let forged = rig
+        .deliver(serde_json::json!({"sender": {"id": PSID}, "recipient": {"id": PAGE_1}, "timestamp": rig.clock.now().0,
+            "message": {"mid": "m_guard_forged", "text": "5", "quick_reply": {"payload": format!("SURVEY:{conv}:5")}}}))
+        .await;
+    assert!(matches!(forged[0], Processed::Appended(_)), "{forged:?}");
+
+    // Contacts: anna sees her customer's; bo, who has nothing to do with
+    // it, neither reads, edits nor sees its history.
+    let (_, detail) = rig.http("GET", &on("contact"), &anna, None).await;
+    let contact = detail["id"].as_str().unwrap().to_string();
+    let path = format!("/agent/v1/contacts/{contact}");
+    assert_eq!(rig.http("GET", &path, &anna, None).await.0, 200);
+    assert_eq!(rig.http("GET", &path, &bo, None).await.0, 404);
+    assert_eq!(
+        rig.http(
+            "PATCH",
+            &path,
+            &bo,
+            Some(serde_json::json!({"notes": "mine now"}))
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        rig.http("GET", &format!("{path}/history"), &bo, None)
+            .await
+            .0,
+        404
+    );
+    // A contact bo creates is his to read.
+    let (s, own) = rig
+        .http(
+            "POST",
+            "/agent/v1/contacts",
+            &bo,
+            Some(serde_json::json!({"name": "Bo's customer"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{own}");
+    let own = own["id"].as_str().unwrap();
+    assert_eq!(
+        rig.http("GET", &format!("/agent/v1/contacts/{own}"), &bo, None)
+            .await
+            .0,
+        200
+    );
+
+    // The customer unsends a message: marked in the transcript, text gone,
+    // and anna is told.
+    rig.customer_says("m_guard_2", "my card number is 1234")
+        .await;
+    rig.deliver(serde_json::json!({"sender": {"id": PSID}, "recipient": {"id": PAGE_1}, "timestamp": rig.clock.now().0,
+        "message": {"mid": "m_guard_2", "is_deleted": true}}))
+        .await;
+    let (_, detail) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/conversations/{conv}"),
+            &anna,
+            None,
+        )
+        .await;
+    let entries = detail["transcript"].as_array().unwrap();
+    assert!(!detail.to_string().contains("1234"), "{detail}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["note"] == "the customer unsent this message"),
+        "{entries:?}"
+    );
+    let (_, feed) = rig.http("GET", "/agent/v1/events", &anna, None).await;
+    assert!(
+        feed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "message_unsent"),
+        "{feed}"
+    );
+
+    // Closed, the survey goes out; the first answer counts, a second does not.
+    let (s, v) = rig.http("POST", &on("close"), &anna, None).await;
+    assert_eq!(s, 200, "{v}");
+    rig.drain_sender().await;
+    for (mid, score) in [("m_guard_s1", 5), ("m_guard_s2", 1)] {
+        rig.deliver(serde_json::json!({"sender": {"id": PSID}, "recipient": {"id": PAGE_1}, "timestamp": rig.clock.now().0,
+            "message": {"mid": mid, "text": score.to_string(), "quick_reply": {"payload": format!("SURVEY:{conv}:{score}")}}}))
+            .await;
+        rig.clock.advance_secs(1);
+    }
+    let (_, v) = rig
+        .http("GET", "/admin/v1/surveys?workstream=support", ADMIN, None)
+        .await;
+    let answers = v["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 1, "{v}");
+    assert_eq!(answers[0]["score"], 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_are_held_to_what_is_theirs_embedded() {
+    agents_are_held_to_what_is_theirs(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_are_held_to_what_is_theirs_on_moto() {
+    agents_are_held_to_what_is_theirs(true).await;
 }

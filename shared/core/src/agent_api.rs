@@ -170,20 +170,50 @@ async fn visible(
     who: &Caller,
     id: &ConversationId,
 ) -> Result<Conversation, Problem> {
-    let conv = r.conversations.get_conversation(id).await?;
-    match conv {
-        Some(c) if who.supervisor || is_mine(&c, &who.agent) => Ok(c),
-        // A closed conversation stays readable by the agent who had it.
-        Some(c)
-            if c.state == ConversationState::Closed
-                && c.routing.as_ref().and_then(|r| r.agent.as_ref()) == Some(&who.agent) =>
-        {
-            Ok(c)
-        }
+    match r.conversations.get_conversation(id).await? {
+        Some(c) if can_see(&c, who) => Ok(c),
         _ => Err(Problem::not_found(format!(
             "no conversation {id} offered or assigned to you"
         ))),
     }
+}
+
+/// Whether the caller may read the conversation: a supervisor any; an
+/// agent one offered or assigned to them, or a closed one they had.
+fn can_see(c: &Conversation, who: &Caller) -> bool {
+    who.supervisor
+        || is_mine(c, &who.agent)
+        || (c.state == ConversationState::Closed
+            && c.routing.as_ref().and_then(|r| r.agent.as_ref()) == Some(&who.agent))
+}
+
+/// How many of a contact's conversations are looked at to decide whether
+/// an agent may see it.
+const CONTACT_REACH: usize = 100;
+
+/// The contact if the caller may see it: a supervisor any; an agent one
+/// linked to a conversation they can see (or, with `orphans`, one linked
+/// to none yet, as a contact they just created). 404 otherwise.
+async fn visible_contact(
+    r: &RoutingDeps,
+    who: &Caller,
+    id: &str,
+    orphans: bool,
+) -> Result<crate::ports::Contact, Problem> {
+    let c = contact(r, id).await?;
+    if who.supervisor {
+        return Ok(c);
+    }
+    let convs = r
+        .conversations
+        .contact_conversations(&c.id, CONTACT_REACH)
+        .await?;
+    if convs.iter().any(|conv| can_see(conv, who)) || (orphans && convs.is_empty()) {
+        return Ok(c);
+    }
+    Err(Problem::not_found(format!(
+        "no contact {id} linked to a conversation of yours"
+    )))
 }
 
 /// The conversation if the caller holds it (assigned or in wrap-up; a
@@ -320,7 +350,9 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
             Ok(json(StatusCode::OK, &contacts::view(&contact)))
         }
         (["conversations", id, "contact"], Method::PUT) => {
-            let conv = visible(&r, &who, &ConversationId::parse(*id)?).await?;
+            // Linking changes the customer's record: it takes holding the
+            // conversation, not just an offer.
+            let conv = held(&r, &who, &ConversationId::parse(*id)?).await?;
             let input: serde_json::Value = body(req)?;
             let (contact_id, created) = match input.get("contact_id") {
                 Some(v) => {
@@ -330,7 +362,9 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
                             "send {contact_id} to link an existing contact, or the new contact's fields (name, email, phone, notes) to create one",
                         ));
                     }
-                    (ContactId::parse(v.as_str().unwrap_or_default())?, None)
+                    let target =
+                        visible_contact(&r, &who, v.as_str().unwrap_or_default(), true).await?;
+                    (target.id, None)
                 }
                 None => {
                     let new: contacts::NewContact = serde_json::from_value(input)
@@ -359,13 +393,14 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
         }
         (["contacts"], _) => Err(not_allowed("POST")),
         (["contacts", id], Method::GET) => {
-            let c = contact(&r, id).await?;
+            let c = visible_contact(&r, &who, id, true).await?;
             Ok(json(StatusCode::OK, &contacts::view(&c)))
         }
         (["contacts", id], Method::PATCH) => {
             let change: serde_json::Value = body(req)?;
             // Without a version, a concurrent edit of other fields is
             // reapplied on top; with one, it is refused (409).
+            visible_contact(&r, &who, id, true).await?;
             for _ in 0..3 {
                 let current = contact(&r, id).await?;
                 let next = contacts::patch(&current, &change, r.clock.now())?;
@@ -384,7 +419,7 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
         }
         (["contacts", _], _) => Err(not_allowed("GET, PATCH")),
         (["contacts", id, "history"], Method::GET) => {
-            let c = contact(&r, id).await?;
+            let c = visible_contact(&r, &who, id, true).await?;
             let limit = match query(req, "limit") {
                 Some(l) => l
                     .parse::<usize>()
@@ -785,6 +820,12 @@ pub fn transcript(
     let mut delivered_wm = i64::MIN;
     let mut read_wm = i64::MIN;
     let mut delivered_mids = std::collections::HashSet::new();
+    // Messages the customer unsent: shown as unsent, their text withheld.
+    let unsent: std::collections::HashSet<&str> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Unsend)
+        .filter_map(|e| e.mid.as_deref())
+        .collect();
     let mut out = Vec::new();
     for e in events {
         match e.kind {
@@ -808,11 +849,28 @@ pub fn transcript(
             }
             k if k.is_customer_activity() => {
                 let mut en = Entry::new(e.timestamp, "customer");
+                if e.mid.as_deref().is_some_and(|m| unsent.contains(m)) {
+                    en.note = Some("the customer unsent this message".into());
+                    out.push(en);
+                    continue;
+                }
                 en.text = e.text.clone().or_else(|| {
                     e.postback
                         .as_ref()
                         .map(|p| p.title.clone().unwrap_or_default())
                 });
+                if e.unsupported {
+                    en.note = Some(
+                        "Messenger could not show this message here; ask the customer to send it another way"
+                            .into(),
+                    );
+                }
+                if e.text_cut {
+                    en.note = Some(format!(
+                        "the message was longer than {} characters; the rest is in the timeline's raw event",
+                        crate::event::MAX_TEXT_CHARS
+                    ));
+                }
                 if !e.attachments.is_empty() {
                     if customer_attachments {
                         en.attachments = serde_json::to_value(&e.attachments).ok();

@@ -248,6 +248,7 @@ async fn after_store(
         EventKind::Echo => "page_inbox_message",
         EventKind::Delivery => "delivered",
         EventKind::Read => "read",
+        EventKind::Unsend => "message_unsent",
         k if k.is_customer_activity() => "message",
         _ => return Ok(()),
     };
@@ -293,6 +294,9 @@ async fn after_store(
             if !withheld && !event.attachments.is_empty() {
                 data["attachments"] = serde_json::to_value(&event.attachments).unwrap_or_default();
             }
+        }
+        if kind == "message_unsent" {
+            data["mid"] = event.mid.clone().into();
         }
         if let Some(w) = event.watermark {
             data["watermark"] = w.into();
