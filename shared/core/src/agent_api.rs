@@ -125,13 +125,7 @@ fn body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Problem>
     } else {
         req.body()
     };
-    crate::http_api::require_object(bytes)?;
-    serde_json::from_slice(bytes).map_err(|e| {
-        Problem::bad_request(
-            "invalid_body",
-            format!("the request body is not what this route takes: {e}"),
-        )
-    })
+    crate::http_api::read_body(bytes)
 }
 
 fn not_allowed(allowed: &'static str) -> Problem {

@@ -141,13 +141,39 @@ pub fn require_object(body: &[u8]) -> Result<(), Problem> {
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Problem> {
-    require_object(req.body())?;
-    serde_json::from_slice(req.body()).map_err(|e| {
+    read_body(req.body())
+}
+
+/// A request body: a JSON object, read as `T`. A whole number written with
+/// a fraction (`2.0`) is the integer JSON Schema says it is.
+pub fn read_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    require_object(body)?;
+    let invalid = |e: serde_json::Error| {
         Problem::bad_request(
             "invalid_body",
             format!("the request body is not what this route takes: {e}"),
         )
-    })
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(invalid)?;
+    whole_numbers_as_integers(&mut value);
+    serde_json::from_value(value).map_err(invalid)
+}
+
+fn whole_numbers_as_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *v = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 /// The segments of a route's path, each percent-decoded
@@ -856,6 +882,35 @@ mod tests {
             authorize(&auth, &as_member("/admin/v1/agents/anna", "supervisor")).unwrap_err();
         assert_eq!(denied.status, 403);
         assert!(authorize(&auth, &as_member("/admin/v1/agents/anna/presence", "agent")).is_err());
+    }
+
+    #[test]
+    fn bodies_are_objects_and_whole_floats_are_integers() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Q {
+            priority: u32,
+            #[serde(default)]
+            weights: Vec<u8>,
+        }
+        let q: Q = read_body(br#"{"priority": 2089.0, "weights": [1.0, 2]}"#).unwrap();
+        assert_eq!((q.priority, q.weights), (2089, vec![1, 2]));
+        assert!(read_body::<Q>(br#"{"priority": 2.5}"#).is_err());
+        for not_object in [&b"[null, null]"[..], b"5", b"  \"x\""] {
+            let e = read_body::<serde_json::Value>(not_object).unwrap_err();
+            assert_eq!((e.status, e.code), (400, "invalid_body"));
+        }
+    }
+
+    #[test]
+    fn path_segments_are_percent_decoded() {
+        assert_eq!(
+            path_segments("agents/%61nna/tokens").unwrap(),
+            ["agents", "anna", "tokens"]
+        );
+        assert_eq!(
+            path_segments("agents/%FF").unwrap_err().code,
+            "invalid_path"
+        );
     }
 
     #[test]
