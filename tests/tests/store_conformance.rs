@@ -920,3 +920,105 @@ suite!(
         ()
     )
 );
+
+// ---------------------------------------------------------------- retention
+
+/// Stream entries past their `expires_at` are not read (DynamoDB's TTL
+/// deletes late; redb deletes them as it reads).
+async fn expired_stream_entries_are_not_read(s: Arc<dyn Store>) {
+    use switchboard_core::ports::{StreamEntry, stream_cursor};
+    let stream = format!("agent:{}", unique_psid());
+    let entry = |t: i64, expires: Option<i64>| StreamEntry {
+        cursor: stream_cursor(Millis(t), "e"),
+        data: serde_json::json!({ "t": t }),
+        expires_at: expires.map(Millis),
+    };
+    let all = [
+        entry(T0, Some(T0 + 10)),
+        entry(T0 + 1, Some(T0 + 20)),
+        entry(T0 + 2, None),
+        entry(T0 + 3, Some(T0 + 30)),
+        entry(T0 + 4, Some(T0 + 60_000)),
+    ];
+    for e in &all {
+        assert!(s.append_entry(&stream, e).await.unwrap());
+    }
+    let live = |after: Option<usize>, limit: usize, now: i64| {
+        let (s, stream) = (s.clone(), stream.clone());
+        let after = after.map(|i| all[i].cursor.clone());
+        async move {
+            let got = s.read_live_entries(&stream, after.as_deref(), limit, Millis(now));
+            let got = got.await.unwrap();
+            got.iter()
+                .map(|e| e.data["t"].as_i64().unwrap() - T0)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(live(None, 10, T0 + 5).await, [0, 1, 2, 3, 4]);
+    assert_eq!(
+        live(None, 10, T0 + 10).await,
+        [1, 2, 3, 4],
+        "expired at its expires_at"
+    );
+    assert_eq!(live(None, 10, T0 + 25).await, [2, 3, 4]);
+    assert_eq!(live(Some(0), 10, T0 + 25).await, [2, 3, 4]);
+    assert_eq!(
+        live(None, 1, T0 + 25).await,
+        [2],
+        "the limit counts live entries"
+    );
+    assert_eq!(live(None, 10, T0 + 30).await, [2, 4]);
+    assert_eq!(live(None, 10, T0 + 120_000).await, [2]);
+}
+
+/// An agent's feed read without a cursor does not replay events older than
+/// the feed's retention.
+async fn an_expired_feed_is_not_replayed(s: Arc<dyn Store>) {
+    use std::time::Duration;
+    use switchboard_core::clock::ManualClock;
+    use switchboard_core::feed;
+    use switchboard_core::routing::model::AgentId;
+    let clock = ManualClock::new(Millis(T0));
+    let agent = AgentId::parse(format!("agent-{}", unique_psid()).as_str()).unwrap();
+    let publish = |id: &'static str| {
+        let (s, agent) = (s.clone(), agent.clone());
+        let clock = &clock;
+        async move {
+            let data = serde_json::json!({});
+            feed::publish(s.as_ref(), clock, &agent, "offer", id.into(), None, data).await;
+        }
+    };
+    publish("old").await;
+    clock.advance_secs(8 * 24 * 3600);
+    publish("new").await;
+    let (events, _) = feed::read(
+        s.as_ref(),
+        &clock,
+        &agent,
+        None,
+        Duration::ZERO,
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["new"], "the event of 8 days ago has expired");
+}
+
+mod retention {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn redb() {
+        let e = switchboard_tests::redb_store();
+        expired_stream_entries_are_not_read(e.store.clone()).await;
+        an_expired_feed_is_not_replayed(e.store.clone()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn dynamodb() {
+        let s: Arc<dyn Store> = switchboard_tests::dynamo_store().await;
+        expired_stream_entries_are_not_read(s.clone()).await;
+        an_expired_feed_is_not_replayed(s).await;
+    }
+}

@@ -5,7 +5,8 @@
 //! Publishing is best effort: the conversation's state is the truth (the
 //! agent's conversation list always shows it); the feed tells the agent's
 //! screen to look. Every event has an `id` that names its cause, so a
-//! client can drop the copy a retried write may add.
+//! client can drop the copy a retried write may add. Reads leave out
+//! events past their `expires_at` ([`FEED_TTL_MS`] after they were written).
 
 use crate::clock::Clock;
 use crate::ids::ConversationId;
@@ -95,7 +96,7 @@ pub async fn read(
     let wait = wait.min(MAX_WAIT);
     loop {
         let entries = streams
-            .read_entries(&stream(agent), after, FEED_PAGE)
+            .read_live_entries(&stream(agent), after, FEED_PAGE, clock.now())
             .await?;
         let horizon = stream_cursor(Millis(clock.now().0 - settle.as_millis() as i64), "");
         let events: Vec<AgentEvent> = entries

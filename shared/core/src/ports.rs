@@ -584,6 +584,21 @@ pub trait StreamStore: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<StreamEntry>>;
+    /// Like `read_entries`, without the entries expired at `now`
+    /// (`expires_at` at or before it); the store may delete those as it goes.
+    async fn read_live_entries(
+        &self,
+        stream: &str,
+        after: Option<&str>,
+        limit: usize,
+        now: Millis,
+    ) -> StoreResult<Vec<StreamEntry>> {
+        let entries = self.read_entries(stream, after, limit).await?;
+        Ok(entries
+            .into_iter()
+            .filter(|e| e.expires_at.is_none_or(|t| t > now))
+            .collect())
+    }
 }
 
 /// What the new-conversation logic needs to know about an event.

@@ -1,8 +1,26 @@
 //! The stream port on the table: `STREAM#{stream}` / `E#{cursor}` holds an
 //! entry (`doc`), with `expires_at` for DynamoDB's TTL when the entry has one.
+//!
+//! TTL deletes lazily (up to days late), so `read_live_entries` also leaves
+//! out what has expired: the query filters on `expires_at` (whole seconds,
+//! rounded down, so it keeps the current second) and the entry's own
+//! `expires_at` (milliseconds) decides the rest.
 
 use super::*;
 use switchboard_core::ports::{StreamEntry, StreamStore};
+
+/// Whether an entry is still kept at `now`.
+fn live(e: &StreamEntry, now: Millis) -> bool {
+    e.expires_at.is_none_or(|t| t > now)
+}
+
+/// The sort-key condition for entries after `after` (all when `None`).
+fn after_sk(after: Option<&str>) -> (&'static str, &'static str, String) {
+    match after {
+        Some(c) => ("SK", "#sk > :sk", format!("E#{c}")),
+        None => ("SK", "begins_with(#sk, :sk)", "E#".to_string()),
+    }
+}
 
 fn stream_pk(stream: &str) -> String {
     format!("STREAM#{stream}")
@@ -37,16 +55,64 @@ impl StreamStore for DynamoStore {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<StreamEntry>> {
-        let sk = match after {
-            Some(c) => ("SK", "#sk > :sk", format!("E#{c}")),
-            None => ("SK", "begins_with(#sk, :sk)", "E#".to_string()),
-        };
         let items = self
             .query_pages(Query {
                 index: None,
                 pk: ("PK", stream_pk(stream)),
-                sk: Some(sk),
+                sk: Some(after_sk(after)),
                 filter: None,
+                forward: true,
+                limit,
+            })
+            .await?;
+        items.iter().map(doc).collect()
+    }
+
+    async fn read_live_entries(
+        &self,
+        stream: &str,
+        after: Option<&str>,
+        limit: usize,
+        now: Millis,
+    ) -> StoreResult<Vec<StreamEntry>> {
+        let mut out: Vec<StreamEntry> = Vec::new();
+        let mut cursor = after.map(str::to_string);
+        // The query keeps what expires within the current second; read on
+        // past the ones the exact time leaves out.
+        while out.len() < limit {
+            let want = limit - out.len();
+            let page = self.live_page(stream, cursor.as_deref(), want, now).await?;
+            let Some(last) = page.last() else { break };
+            cursor = Some(last.cursor.clone());
+            let full = page.len() >= want;
+            out.extend(page.into_iter().filter(|e| live(e, now)));
+            if !full {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl DynamoStore {
+    /// Up to `limit` entries after `after` whose `expires_at` second has
+    /// not passed at `now`.
+    async fn live_page(
+        &self,
+        stream: &str,
+        after: Option<&str>,
+        limit: usize,
+        now: Millis,
+    ) -> StoreResult<Vec<StreamEntry>> {
+        let items = self
+            .query_pages(Query {
+                index: None,
+                pk: ("PK", stream_pk(stream)),
+                sk: Some(after_sk(after)),
+                filter: Some((
+                    "attribute_not_exists(expires_at) OR expires_at >= :now".into(),
+                    vec![(":now", n(now.0.div_euclid(1000)))],
+                )),
                 forward: true,
                 limit,
             })
