@@ -5,8 +5,15 @@
 //! Publishing is best effort: the conversation's state is the truth (the
 //! agent's conversation list always shows it); the feed tells the agent's
 //! screen to look. Every event has an `id` that names its cause, so a
-//! client can drop the copy a retried write may add. Reads leave out
-//! events past their `expires_at` ([`FEED_TTL_MS`] after they were written).
+//! client can drop the copy a retried write may add.
+//!
+//! A long poll reads the store at once, then after 200 ms, doubling to at
+//! most 2 s between reads (about 15 reads in 25 s, not 125). An agent holds
+//! at most [`MAX_POLLS`] long polls open at once (per process): a further
+//! poll answers the agent's oldest one early, as if its wait had ended
+//! (no events, its cursor), rather than refusing the new one, so a client
+//! that reloads or lost a connection the server still holds is never
+//! locked out. Reads leave out entries whose `expires_at` has passed.
 
 use crate::clock::Clock;
 use crate::ids::ConversationId;
@@ -14,7 +21,10 @@ use crate::ports::{StoreResult, StreamEntry, StreamStore, stream_cursor};
 use crate::routing::model::AgentId;
 use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// How long an agent's events are kept.
 pub const FEED_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -22,6 +32,12 @@ pub const FEED_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 pub const FEED_PAGE: usize = 100;
 /// Longest long poll.
 pub const MAX_WAIT: Duration = Duration::from_secs(25);
+/// The first pause between reads of a long poll; it doubles up to [`MAX_PAUSE`].
+pub const FIRST_PAUSE: Duration = Duration::from_millis(200);
+/// The longest pause between reads of a long poll.
+pub const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// Most long polls one agent holds open at once; one more answers the oldest.
+pub const MAX_POLLS: usize = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentEvent {
@@ -81,9 +97,117 @@ pub fn cursor_now(clock: &dyn Clock) -> String {
     stream_cursor(clock.now(), "")
 }
 
-/// Events after `after`, waiting up to `wait` for the first one. `settle`
-/// holds back events younger than that, so one written a moment late by a
-/// concurrent writer (DynamoDB) is not skipped by a cursor already past it.
+/// The long polls open in this process, per agent, oldest first.
+#[derive(Default)]
+struct Polls {
+    next: u64,
+    open: HashMap<String, Vec<(u64, Arc<Notify>)>>,
+}
+
+static POLLS: LazyLock<Mutex<Polls>> = LazyLock::new(|| Mutex::new(Polls::default()));
+
+fn polls() -> std::sync::MutexGuard<'static, Polls> {
+    POLLS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One open long poll of an agent; closing it (drop) frees its place.
+pub struct PollSlot {
+    agent: String,
+    id: u64,
+    /// Told when a newer poll of the same agent takes this one's place.
+    evicted: Arc<Notify>,
+}
+
+/// Open a long poll for `agent`, answering its oldest ones early when it
+/// already holds [`MAX_POLLS`].
+pub fn open_poll(agent: &AgentId) -> PollSlot {
+    let mut p = polls();
+    p.next += 1;
+    let id = p.next;
+    let evicted = Arc::new(Notify::new());
+    let open = p.open.entry(agent.to_string()).or_default();
+    while open.len() >= MAX_POLLS {
+        let (_, oldest) = open.remove(0);
+        oldest.notify_one();
+    }
+    open.push((id, evicted.clone()));
+    PollSlot {
+        agent: agent.to_string(),
+        id,
+        evicted,
+    }
+}
+
+/// How many long polls `agent` holds open in this process.
+pub fn open_polls(agent: &AgentId) -> usize {
+    polls().open.get(agent.as_str()).map_or(0, Vec::len)
+}
+
+impl Drop for PollSlot {
+    fn drop(&mut self) {
+        let mut p = polls();
+        if let Some(open) = p.open.get_mut(&self.agent) {
+            open.retain(|(id, _)| *id != self.id);
+            if open.is_empty() {
+                p.open.remove(&self.agent);
+            }
+        }
+    }
+}
+
+/// Sleep for `pause`; `false` when a newer poll took this one's place first.
+async fn pause(slot: &PollSlot, pause: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(pause) => true,
+        () = slot.evicted.notified() => false,
+    }
+}
+
+/// One read: the live events after `after` older than the settle horizon,
+/// and that horizon.
+async fn read_once(
+    streams: &dyn StreamStore,
+    clock: &dyn Clock,
+    agent: &AgentId,
+    after: Option<&str>,
+    settle: Duration,
+) -> StoreResult<(Vec<AgentEvent>, String)> {
+    let now = clock.now();
+    let entries = streams
+        .read_live_entries(&stream(agent), after, FEED_PAGE, now)
+        .await?;
+    let horizon = stream_cursor(Millis(now.0 - settle.as_millis() as i64), "");
+    let events = entries
+        .into_iter()
+        .filter(|e| settle.is_zero() || e.cursor < horizon)
+        .filter_map(|e| {
+            let mut ev: AgentEvent = serde_json::from_value(e.data).ok()?;
+            ev.cursor = e.cursor;
+            Some(ev)
+        })
+        .collect();
+    Ok((events, horizon))
+}
+
+/// The answer: the events and the cursor to continue from.
+fn answer(
+    events: Vec<AgentEvent>,
+    after: Option<&str>,
+    horizon: String,
+) -> (Vec<AgentEvent>, String) {
+    let cursor = events
+        .last()
+        .map(|e| e.cursor.clone())
+        .or_else(|| after.map(str::to_string))
+        .unwrap_or(horizon);
+    (events, cursor)
+}
+
+/// Events after `after`, waiting up to `wait` for the first one (reads
+/// back off from [`FIRST_PAUSE`] to [`MAX_PAUSE`]; see [`MAX_POLLS`]).
+/// `settle` holds back events younger than that, so one written a moment
+/// late by a concurrent writer (DynamoDB) is not skipped by a cursor
+/// already past it.
 pub async fn read(
     streams: &dyn StreamStore,
     clock: &dyn Clock,
@@ -92,31 +216,22 @@ pub async fn read(
     wait: Duration,
     settle: Duration,
 ) -> StoreResult<(Vec<AgentEvent>, String)> {
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let wait = wait.min(MAX_WAIT);
+    let slot = (!wait.is_zero()).then(|| open_poll(agent));
+    let mut next = FIRST_PAUSE;
     loop {
-        let entries = streams
-            .read_live_entries(&stream(agent), after, FEED_PAGE, clock.now())
-            .await?;
-        let horizon = stream_cursor(Millis(clock.now().0 - settle.as_millis() as i64), "");
-        let events: Vec<AgentEvent> = entries
-            .into_iter()
-            .filter(|e| settle.is_zero() || e.cursor < horizon)
-            .filter_map(|e| {
-                let mut ev: AgentEvent = serde_json::from_value(e.data).ok()?;
-                ev.cursor = e.cursor;
-                Some(ev)
-            })
-            .collect();
-        if !events.is_empty() || started.elapsed() >= wait {
-            let cursor = events
-                .last()
-                .map(|e| e.cursor.clone())
-                .or_else(|| after.map(str::to_string))
-                .unwrap_or_else(|| horizon.clone());
-            return Ok((events, cursor));
+        let (events, horizon) = read_once(streams, clock, agent, after, settle).await?;
+        let left = wait.saturating_sub(started.elapsed());
+        let Some(slot) = slot
+            .as_ref()
+            .filter(|_| events.is_empty() && !left.is_zero())
+        else {
+            return Ok(answer(events, after, horizon));
+        };
+        if !pause(slot, next.min(left)).await {
+            return Ok(answer(Vec::new(), after, horizon));
         }
-        tokio::time::sleep(Duration::from_millis(200).min(wait.saturating_sub(started.elapsed())))
-            .await;
+        next = (next * 2).min(MAX_PAUSE);
     }
 }
