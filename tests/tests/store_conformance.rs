@@ -1022,3 +1022,156 @@ mod retention {
         an_expired_feed_is_not_replayed(s).await;
     }
 }
+
+// ---------------------------------------------------------------- interrupted links
+
+/// A proxy in front of moto that, once told, lets a number of
+/// TransactWriteItems through and refuses the rest, as a link whose process
+/// stopped after its first transaction would leave things.
+struct Cutter {
+    url: String,
+    /// Transactions still let through; negative: all of them.
+    allow: Arc<std::sync::atomic::AtomicI64>,
+}
+
+type Cut = (reqwest::Client, Arc<std::sync::atomic::AtomicI64>);
+
+async fn cut_or_forward(
+    axum::extract::State((client, allow)): axum::extract::State<Cut>,
+    req: axum::extract::Request,
+) -> axum::response::Response<axum::body::Body> {
+    use std::sync::atomic::Ordering;
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok());
+    if target.is_some_and(|t| t.ends_with(".TransactWriteItems")) {
+        if allow.load(Ordering::SeqCst) == 0 {
+            return http::Response::builder()
+                .status(400)
+                .header("content-type", "application/x-amz-json-1.0")
+                .body(axum::body::Body::from(
+                    r#"{"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","message":"cut by the test"}"#,
+                ))
+                .unwrap();
+        }
+        let _ = allow.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n > 0).then_some(n - 1)
+        });
+    }
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{}{path}", switchboard_tests::moto_endpoint());
+    let mut forward = client.request(parts.method, url).body(body);
+    for (k, v) in &parts.headers {
+        if k != http::header::HOST && k != http::header::CONTENT_LENGTH {
+            forward = forward.header(k, v);
+        }
+    }
+    let answer = forward.send().await.unwrap();
+    let mut out = http::Response::builder().status(answer.status());
+    for (k, v) in answer.headers() {
+        if k != http::header::CONTENT_LENGTH && k != http::header::TRANSFER_ENCODING {
+            out = out.header(k, v);
+        }
+    }
+    out.body(axum::body::Body::from(answer.bytes().await.unwrap()))
+        .unwrap()
+}
+
+async fn cutter() -> Cutter {
+    let allow = Arc::new(std::sync::atomic::AtomicI64::new(-1));
+    let app = axum::Router::new()
+        .fallback(cut_or_forward)
+        .with_state((reqwest::Client::new(), allow.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Cutter { url, allow }
+}
+
+/// A customer with 45 conversations is linked to a contact; `linker` (the
+/// same store, or the same table through a [`Cutter`]) may stop after the
+/// link's first transaction. Linking again, to the contact the conversation
+/// already has, finishes the move: the whole history is the contact's.
+async fn an_interrupted_link_is_finished_by_linking_again(
+    s: Arc<dyn Store>,
+    linker: Arc<dyn Store>,
+    cut: Option<&Cutter>,
+) {
+    let (page, psid) = ("104857600000001", unique_psid());
+    let now = Millis(T0 + 1_000_000);
+    let mut convs = Vec::new();
+    for i in 0..45 {
+        let key = format!("hist{i}-{psid}");
+        let ev = event(page, &psid, EventKind::Message, T0 + i * 100, &key);
+        let (id, opened) = stored(s.append(&ev, &ids(), now).await.unwrap());
+        assert!(opened, "conversation {i} opens");
+        s.close_conversation(&id, Millis(T0 + i * 100 + 50))
+            .await
+            .unwrap();
+        convs.push(id);
+    }
+    let old = s
+        .get_conversation(&convs[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .contact_id;
+    assert_eq!(s.contact_conversations(&old, 100).await.unwrap().len(), 45);
+    let known = Contact::new(ContactId::generate(), "Many Visits".into(), now);
+    s.create_contact(&known).await.unwrap();
+    let newest = convs[44].clone();
+
+    if let Some(c) = cut {
+        c.allow.store(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    // The link itself took effect whether or not it reports its later part.
+    let _ = linker.link_contact(&newest, &known.id).await;
+    if let Some(c) = cut {
+        c.allow.store(-1, std::sync::atomic::Ordering::SeqCst);
+    }
+    let linked = s.get_conversation(&newest).await.unwrap().unwrap();
+    assert_eq!(linked.contact_id, known.id);
+    let moved = s.contact_conversations(&known.id, 100).await.unwrap().len();
+    if cut.is_some() {
+        assert_eq!(moved, 40, "stopped after the first transaction");
+    }
+
+    let again = s.link_contact(&newest, &known.id).await.unwrap();
+    assert_eq!(again.contact_id, known.id);
+    let history = s.contact_conversations(&known.id, 100).await.unwrap();
+    let mut ids: Vec<ConversationId> = history.iter().map(|c| c.id.clone()).collect();
+    ids.reverse();
+    assert_eq!(ids, convs, "the whole history, newest first");
+    assert!(s.contact_conversations(&old, 100).await.unwrap().is_empty());
+    // Linking once more changes nothing.
+    s.link_contact(&newest, &known.id).await.unwrap();
+    assert_eq!(
+        s.contact_conversations(&known.id, 100).await.unwrap().len(),
+        45
+    );
+}
+
+mod interrupted_link {
+    use super::*;
+
+    /// redb links in one transaction: nothing can stop half way, and
+    /// linking again leaves the whole history in place.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn redb() {
+        let e = switchboard_tests::redb_store();
+        let s: Arc<dyn Store> = e.store.clone();
+        an_interrupted_link_is_finished_by_linking_again(s.clone(), s, None).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn dynamodb() {
+        let s = switchboard_tests::dynamo_store().await;
+        let cut = cutter().await;
+        let config = switchboard_aws::local_config(&cut.url).await;
+        let linker = Arc::new(switchboard_aws::DynamoStore::new(&config, s.table()));
+        an_interrupted_link_is_finished_by_linking_again(s, linker, Some(&cut)).await;
+    }
+}
