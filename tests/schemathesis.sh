@@ -72,7 +72,7 @@ wait_for "http://127.0.0.1:$graph_port/" fake-graph
 
 port=$(free_port)
 base=http://127.0.0.1:$port
-"$BIN" serve --addr "127.0.0.1:$port" --data-dir "$work/data" \
+"$BIN" serve --addr "127.0.0.1:$port" --data-dir "$work/data" --auth-failures-per-minute 0 \
   --config examples/switchboard.yaml --public-url "$base" \
   --graph-url "http://127.0.0.1:$graph_port" > "$work/serve.log" 2>&1 &
 pids+=($!)

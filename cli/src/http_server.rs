@@ -25,8 +25,12 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Serve until Ctrl-C.
-pub async fn serve(listener: tokio::net::TcpListener, services: Arc<Services>) {
-    let budget = Arc::new(FailureBudget::default());
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    services: Arc<Services>,
+    failures_per_minute: u32,
+) {
+    let budget = Arc::new(FailureBudget::new(failures_per_minute));
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
     loop {
@@ -153,24 +157,33 @@ fn guarded_path(path: &str) -> bool {
     path.starts_with("/admin/") || path.starts_with("/agent/")
 }
 
-/// Wrong tokens allowed per address within [`WINDOW`] before it must wait.
-pub const FAILURES_ALLOWED: u32 = 20;
 /// The window failures are counted in, and the wait once over budget.
 pub const WINDOW: Duration = Duration::from_secs(60);
 
-/// Failed token checks per client address, in fixed windows.
-#[derive(Default)]
+/// Failed token checks per client address, in fixed windows of [`WINDOW`].
 pub struct FailureBudget {
+    /// Wrong tokens allowed per window (0: no limit).
+    allowed: u32,
     by_ip: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 impl FailureBudget {
+    pub fn new(allowed: u32) -> Self {
+        Self {
+            allowed,
+            by_ip: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// How long `ip` must still wait, when it is over budget.
     pub fn blocked(&self, ip: IpAddr) -> Option<Duration> {
+        if self.allowed == 0 {
+            return None;
+        }
         let map = self.by_ip.lock().ok()?;
         let (start, n) = map.get(&ip)?;
         let left = WINDOW.checked_sub(start.elapsed())?;
-        (*n >= FAILURES_ALLOWED).then_some(left)
+        (*n >= self.allowed).then_some(left)
     }
 
     pub fn failed(&self, ip: IpAddr) {
@@ -185,7 +198,7 @@ impl FailureBudget {
             *e = (Instant::now(), 0);
         }
         e.1 += 1;
-        if e.1 == FAILURES_ALLOWED {
+        if e.1 == self.allowed {
             tracing::warn!(%ip, "too many wrong tokens from one address; it must wait");
         }
     }
@@ -197,10 +210,10 @@ mod tests {
 
     #[test]
     fn an_address_is_blocked_after_its_budget_of_failures_only() {
-        let b = FailureBudget::default();
+        let b = FailureBudget::new(20);
         let (a, other): (IpAddr, IpAddr) =
             ("127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap());
-        for _ in 0..FAILURES_ALLOWED - 1 {
+        for _ in 0..19 {
             b.failed(a);
         }
         assert!(b.blocked(a).is_none());

@@ -43,6 +43,14 @@ pub struct ServeArgs {
     /// Number of router workers consuming the inbound queue.
     #[arg(long, env = "SWITCHBOARD_ROUTER_WORKERS", default_value_t = 4)]
     router_workers: usize,
+    /// Wrong tokens one address may present per minute before it must wait
+    /// (0: no limit, for a test campaign behind a trusted proxy).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_AUTH_FAILURES_PER_MINUTE",
+        default_value_t = 20
+    )]
+    auth_failures_per_minute: u32,
     /// Number of sender workers consuming the outbound queue.
     #[arg(long, env = "SWITCHBOARD_SENDER_WORKERS", default_value_t = 4)]
     sender_workers: usize,
@@ -208,7 +216,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let addr = listener.local_addr().map_err(boxed)?;
     tracing::info!(%addr, data_dir = %args.data_dir.display(), graph_url = %args.graph_url, "switchboard serving");
     println!("switchboard listening on http://{addr}");
-    crate::http_server::serve(listener, services).await;
+    crate::http_server::serve(listener, services, args.auth_failures_per_minute).await;
     for w in workers.into_iter().chain(senders) {
         w.abort();
     }

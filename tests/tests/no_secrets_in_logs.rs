@@ -114,7 +114,7 @@ async fn exercise(
         ),
     )
     .await;
-    assert_eq!(empty.status(), 400, "{:?}", body_json(&empty));
+    assert_eq!(empty.status(), 422, "{:?}", body_json(&empty));
     assert_eq!(body_json(&empty)["code"], "invalid_access_token");
     let ok = dispatch(&services, get(&format!("/webhooks/facebook/acme?hub.mode=subscribe&hub.verify_token={verify_token}&hub.challenge=1"), None)).await;
     assert_eq!(ok.status(), 200);

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use switchboard_core::ports::ConversationStore;
 use switchboard_core::router::{BatchItem, process_batch};
 use switchboard_core::{Clock, ManualClock, Millis};
 use switchboard_tests::*;
@@ -49,9 +48,21 @@ async fn a_panicking_event_fails_alone_and_the_worker_goes_on() {
     });
     let deps = routing_deps(store.clone(), clock.clone());
     let bodies = [
-        ("m1", "7700000000000001:poison", event_body("7700000000000001", "m_poison")),
-        ("m2", "7700000000000002:ok", event_body("7700000000000002", "m_ok_1")),
-        ("m3", "7700000000000002:ok", event_body("7700000000000002", "m_ok_2")),
+        (
+            "m1",
+            "7700000000000001:poison",
+            event_body("7700000000000001", "m_poison"),
+        ),
+        (
+            "m2",
+            "7700000000000002:ok",
+            event_body("7700000000000002", "m_ok_1"),
+        ),
+        (
+            "m3",
+            "7700000000000002:ok",
+            event_body("7700000000000002", "m_ok_2"),
+        ),
     ];
     let items: Vec<BatchItem<'_>> = bodies
         .iter()
@@ -70,7 +81,11 @@ async fn a_panicking_event_fails_alone_and_the_worker_goes_on() {
     // Its retry, on the same worker, goes through.
     assert!(process_batch(&deps, &items[..1]).await.is_empty());
     assert_eq!(
-        store.list_conversations(&Default::default()).await.unwrap().len(),
+        store
+            .list_conversations(&Default::default())
+            .await
+            .unwrap()
+            .len(),
         2
     );
 }

@@ -1051,7 +1051,7 @@ async fn channel_requests_with_bad_input_get_clear_errors(b: Backend) {
             "POST",
             "/admin/v1/accounts".to_string(),
             serde_json::json!({"name": " ", "app_id": "1", "app_secret": "s"}),
-            400,
+            422,
             "invalid_name",
         ),
         (
@@ -1079,7 +1079,7 @@ async fn channel_requests_with_bad_input_get_clear_errors(b: Backend) {
             "PATCH",
             "/admin/v1/accounts/acme".to_string(),
             serde_json::json!({"app_secret": ""}),
-            400,
+            422,
             "invalid_app_secret",
         ),
     ];

@@ -381,7 +381,7 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
         }
         (["conversations", _, "contact"], _) => Err(not_allowed("GET, PUT")),
         (["contacts"], Method::POST) => {
-            let c = contacts::create(body(req)?, r.clock.now())?;
+            let c = contacts::create(crate::http_api::read_body(req.body())?, r.clock.now())?;
             r.conversations.create_contact(&c).await?;
             Ok(json(StatusCode::CREATED, &contacts::view(&c)))
         }
@@ -391,7 +391,8 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
             Ok(json(StatusCode::OK, &contacts::view(&c)))
         }
         (["contacts", id], Method::PATCH) => {
-            let change: serde_json::Value = body(req)?;
+            // An edit needs a body (an empty one is not "change nothing").
+            let change: serde_json::Value = crate::http_api::read_body(req.body())?;
             // Without a version, a concurrent edit of other fields is
             // reapplied on top; with one, it is refused (409).
             visible_contact(&r, &who, id, true).await?;

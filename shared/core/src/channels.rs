@@ -169,24 +169,24 @@ impl PageView {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub id: Option<AccountId>,
     pub name: String,
     pub app_id: AppId,
     pub app_secret: Secret,
     /// Optional: generated (and shown once) when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub verify_token: Option<Secret>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub app_id: Option<AppId>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub app_secret: Option<Secret>,
 }
 
@@ -204,12 +204,23 @@ pub struct NewToken {
     pub access_token: Secret,
 }
 
+/// A value the request carries in the right shape but cannot be used:
+/// `422` with the rule (a malformed body is `400`).
 fn require(cond: bool, code: &'static str, detail: &str) -> Result<(), Problem> {
     if cond {
         Ok(())
     } else {
-        Err(Problem::bad_request(code, detail))
+        Err(invalid_value(code, detail))
     }
+}
+
+fn invalid_value(code: &'static str, detail: impl Into<String>) -> Problem {
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        "Invalid value",
+        detail,
+    )
 }
 
 fn check_name(name: &str) -> Result<(), Problem> {
@@ -235,6 +246,15 @@ fn slug(name: &str) -> String {
     if s.is_empty() { "account".into() } else { s }
 }
 
+/// A secret (app secret, page token) is not empty or blank.
+fn check_secret(v: &Secret, code: &'static str, what: &str) -> Result<(), Problem> {
+    require(
+        !v.expose().trim().is_empty(),
+        code,
+        &format!("{what} must not be empty or blank"),
+    )
+}
+
 /// A verify token is 16 to 256 printable ASCII characters without spaces
 /// (Meta echoes it in a query string).
 fn check_verify_token(t: &Secret) -> Result<(), Problem> {
@@ -254,11 +274,7 @@ fn conflict(detail: String) -> Problem {
 
 pub async fn create_account(deps: &ChannelDeps, input: NewAccount) -> Result<AccountView, Problem> {
     check_name(&input.name)?;
-    require(
-        !input.app_secret.is_empty(),
-        "invalid_app_secret",
-        "app_secret must not be empty",
-    )?;
+    check_secret(&input.app_secret, "invalid_app_secret", "app_secret")?;
     let id = match input.id {
         Some(id) => id,
         None => AccountId::parse(slug(&input.name))?,
@@ -341,11 +357,7 @@ pub async fn update_account(
         account.app_id = app_id;
     }
     if let Some(secret) = patch.app_secret {
-        require(
-            !secret.is_empty(),
-            "invalid_app_secret",
-            "app_secret must not be empty",
-        )?;
+        check_secret(&secret, "invalid_app_secret", "app_secret")?;
         deps.secrets
             .put(&account.app_secret_ref, &secret)
             .await
@@ -449,11 +461,7 @@ pub async fn add_page(
     input: NewPage,
 ) -> Result<PageView, Problem> {
     check_name(&input.name)?;
-    require(
-        !input.access_token.is_empty(),
-        "invalid_access_token",
-        "access_token must not be empty",
-    )?;
+    check_secret(&input.access_token, "invalid_access_token", "access_token")?;
     let account = load_account(deps, account_id).await?;
     if let Some(existing) = deps
         .accounts
@@ -530,11 +538,7 @@ pub async fn rotate_token(
     page_id: &PageId,
     input: NewToken,
 ) -> Result<PageView, Problem> {
-    require(
-        !input.access_token.is_empty(),
-        "invalid_access_token",
-        "access_token must not be empty",
-    )?;
+    check_secret(&input.access_token, "invalid_access_token", "access_token")?;
     let account = load_account(deps, account_id).await?;
     let mut page = load_page(deps, account_id, page_id).await?;
     let token_ref = page
@@ -879,7 +883,7 @@ pub const MAX_WORKSTREAM_PAGES: usize = 50;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewWorkstream {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub id: Option<WorkstreamId>,
     pub name: String,
     #[serde(default)]
@@ -891,24 +895,28 @@ pub struct NewWorkstream {
     pub distribution: Distribution,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub automated_messages: Vec<AutomatedMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub survey: Option<Survey>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkstreamPatch {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub pages: Option<Vec<PageId>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub locale: Option<Locale>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub features: Option<Features>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub distribution: Option<Distribution>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub automated_messages: Option<Vec<AutomatedMessage>>,
     /// `null` removes the survey.
     #[serde(default, deserialize_with = "crate::routing::admin::some")]
@@ -1083,14 +1091,14 @@ pub struct Desired {
     #[serde(default)]
     pub accounts: Vec<DesiredAccount>,
     /// Absent: workstreams are not managed by this file.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub workstreams: Option<Vec<NewWorkstream>>,
     /// Absent: queues are not managed by this file (likewise agents, rulesets).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub queues: Option<Vec<NewQueue>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub agents: Option<Vec<NewAgent>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub rulesets: Option<Vec<NewRuleset>>,
 }
 
@@ -1115,7 +1123,7 @@ pub struct DesiredAccount {
     pub name: String,
     pub app_id: AppId,
     pub app_secret: Secret,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub verify_token: Option<Secret>,
     #[serde(default)]
     pub pages: Vec<DesiredPage>,
@@ -1126,7 +1134,7 @@ pub struct DesiredAccount {
 pub struct DesiredPage {
     pub page_id: PageId,
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub access_token: Option<Secret>,
 }
 
@@ -1165,10 +1173,17 @@ pub async fn apply(
     let mut seen_pages = std::collections::HashMap::new();
     for a in &desired.accounts {
         check_name(&a.name)?;
+        check_secret(&a.app_secret, "invalid_app_secret", "app_secret")?;
+        if let Some(t) = &a.verify_token {
+            check_verify_token(t)?;
+        }
         for p in &a.pages {
             check_name(&p.name)?;
+            if let Some(t) = &p.access_token {
+                check_secret(t, "invalid_access_token", "access_token")?;
+            }
             if let Some(other) = seen_pages.insert(p.page_id.clone(), a.id.clone()) {
-                return Err(Problem::bad_request(
+                return Err(invalid_value(
                     "duplicate_page",
                     format!(
                         "page {} is listed under {other} and {}; a page belongs to one account",
@@ -1364,6 +1379,21 @@ pub async fn apply_routing(
     report: &mut ApplyReport,
 ) -> Result<(), Problem> {
     let r = deps.routing_deps();
+    // A dry run that passes must not fail when applied: every item's own
+    // values are checked first, whatever the run.
+    for q in want.queues.iter().flatten() {
+        routing_admin::check_queue_values(&routing_admin::queue_from(q))?;
+    }
+    for rs in want.rulesets.iter().flatten() {
+        routing_admin::check_ruleset_values(&routing_admin::ruleset_from(rs))?;
+    }
+    for a in want.agents.iter().flatten() {
+        routing_admin::check_agent_values(&routing_admin::agent_from(a))?;
+    }
+    for w in want.workstreams.iter().flatten() {
+        check_name(&w.name)?;
+        check_ws_messages(&w.automated_messages, w.survey.as_ref())?;
+    }
     if let Some(queues) = &want.queues {
         for q in queues {
             if r.config.get_queue(&q.id).await?.is_none() {
@@ -1379,8 +1409,8 @@ pub async fn apply_routing(
     if let Some(wss) = want.workstreams {
         for want in wss {
             let Some(id) = want.id.clone() else {
-                return Err(Problem::bad_request(
-                    "invalid_body",
+                return Err(invalid_value(
+                    "missing_id",
                     "every workstream in a configuration file needs an id",
                 ));
             };
@@ -1528,7 +1558,7 @@ async fn apply_pages(
         let page_view = match live.iter().find(|p| p.page_id == wp.page_id) {
             None => {
                 let Some(token) = &wp.access_token else {
-                    return Err(Problem::bad_request(
+                    return Err(invalid_value(
                         "missing_access_token",
                         format!("page {} needs an access_token to be connected", wp.page_id),
                     ));

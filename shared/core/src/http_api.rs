@@ -145,7 +145,8 @@ fn parse_body<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, Pr
 }
 
 /// A request body: a JSON object, read as `T`. A whole number written with
-/// a fraction (`2.0`) is the integer JSON Schema says it is.
+/// a fraction (`2.0`) is the integer JSON Schema says it is. (Fields that
+/// `null` does not clear refuse it: see [`crate::serde_rules::present`].)
 pub fn read_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     require_object(body)?;
     let invalid = |e: serde_json::Error| {
@@ -571,7 +572,7 @@ async fn agent_tokens(
             struct TokenInput {
                 #[serde(default)]
                 supervisor: bool,
-                #[serde(default)]
+                #[serde(default, deserialize_with = "crate::serde_rules::present")]
                 ttl_seconds: Option<u64>,
             }
             let input: TokenInput = if req.body().is_empty() {

@@ -33,6 +33,7 @@ pub mod routing;
 pub mod scheduler;
 pub mod secret;
 pub mod sender;
+pub mod serde_rules;
 pub mod signature;
 pub mod time;
 pub mod verify;

@@ -161,7 +161,11 @@ pub struct AutomatedMessage {
     pub trigger: Trigger,
     /// The customer's language it is for; without one, for every language
     /// that has no message of its own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub locale: Option<Locale>,
     pub text: String,
 }
@@ -173,10 +177,18 @@ pub struct Survey {
     /// The question (up to 640 characters).
     pub question: String,
     /// Send this link (https) instead of the 1-to-5 quick replies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub link: Option<String>,
     /// Sent after an answer, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub thanks: Option<String>,
 }
 

@@ -101,22 +101,38 @@ pub struct NewAgent {
     pub queues: Vec<QueueId>,
     /// Presence when created (default offline); after that presence belongs
     /// to the agent and supervisors (`PUT /admin/v1/agents/{id}/presence`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub presence: Option<BasePresence>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AgentPatch {
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub skills: Option<BTreeMap<Skill, u8>>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub capacity: Option<u32>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub profiles: Option<BTreeMap<ProfileName, u32>>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub queues: Option<Vec<QueueId>>,
 }
 
 async fn check_agent(deps: &RoutingDeps, a: &Agent) -> Result<(), Problem> {
+    check_agent_values(a)?;
+    for q in &a.queues {
+        queue_exists(deps, q, &format!("agent {}", a.id)).await?;
+    }
+    Ok(())
+}
+
+/// The rules an agent's own values follow (what needs no store: a dry run
+/// checks these too).
+pub fn check_agent_values(a: &Agent) -> Result<(), Problem> {
     check_name(&a.name)?;
     let e = a.email.trim();
     check(
@@ -145,7 +161,6 @@ async fn check_agent(deps: &RoutingDeps, a: &Agent) -> Result<(), Problem> {
         check(seen.insert(q), "duplicate_queue", || {
             format!("queue {q} is listed twice")
         })?;
-        queue_exists(deps, q, &format!("agent {}", a.id)).await?;
     }
     Ok(())
 }
@@ -246,7 +261,7 @@ pub async fn delete_agent(deps: &RoutingDeps, id: &AgentId) -> Result<(), Proble
 #[serde(deny_unknown_fields)]
 pub struct PresenceInput {
     pub status: BasePresence,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub label: Option<String>,
 }
 
@@ -285,7 +300,7 @@ pub struct NewQueue {
     pub priority: u32,
     #[serde(default)]
     pub assignment: AssignmentMethod,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub hours: Option<OperatingHours>,
     #[serde(default)]
     pub overflow: Overflow,
@@ -294,12 +309,16 @@ pub struct NewQueue {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct QueuePatch {
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub priority: Option<u32>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub assignment: Option<AssignmentMethod>,
     /// `null` removes the hours (always open).
     #[serde(default, deserialize_with = "some")]
     pub hours: Option<Option<OperatingHours>>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub overflow: Option<Overflow>,
 }
 
@@ -311,20 +330,7 @@ pub(crate) fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
 
 /// Refuse transfers to unknown queues, to itself, and cycles.
 async fn check_queue(deps: &RoutingDeps, q: &Queue) -> Result<(), Problem> {
-    check_name(&q.name)?;
-    if let Some(h) = &q.hours {
-        check_hours(h).map_err(|m| invalid("invalid_hours", m))?;
-    }
-    if let Some(m) = &q.overflow.max_waiting {
-        check(m.items >= 1, "invalid_overflow", || {
-            "max_waiting.items must be at least 1".into()
-        })?;
-    }
-    if let Some(m) = &q.overflow.max_wait {
-        check(m.seconds >= 1, "invalid_overflow", || {
-            "max_wait.seconds must be at least 1".into()
-        })?;
-    }
+    check_queue_values(q)?;
     let mut graph: HashMap<QueueId, Vec<QueueId>> = HashMap::new();
     for other in deps.config.list_queues().await? {
         if other.id != q.id {
@@ -499,8 +505,11 @@ pub struct NewRuleset {
 
 #[derive(Debug, Deserialize, Default)]
 pub struct RulesetPatch {
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub workstream: Option<WorkstreamId>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub order: Option<u32>,
     #[serde(flatten)]
     pub kind: Option<RulesetKind>,
@@ -517,7 +526,7 @@ fn condition_depth(c: &Condition) -> usize {
 }
 
 async fn check_ruleset(deps: &RoutingDeps, r: &Ruleset) -> Result<(), Problem> {
-    check_name(&r.name)?;
+    check_ruleset_values(r)?;
     if deps
         .workstreams
         .get_workstream(&r.workstream)
@@ -532,6 +541,36 @@ async fn check_ruleset(deps: &RoutingDeps, r: &Ruleset) -> Result<(), Problem> {
             ),
         ));
     }
+    if let RulesetKind::RouteToQueue { rules } = &r.kind {
+        for rule in rules {
+            queue_exists(deps, &rule.queue, &format!("rule {:?}", rule.name)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The rules a queue's own values follow (a dry run checks these too).
+pub fn check_queue_values(q: &Queue) -> Result<(), Problem> {
+    check_name(&q.name)?;
+    if let Some(h) = &q.hours {
+        check_hours(h).map_err(|m| invalid("invalid_hours", m))?;
+    }
+    if let Some(m) = &q.overflow.max_waiting {
+        check(m.items >= 1, "invalid_overflow", || {
+            "max_waiting.items must be at least 1".into()
+        })?;
+    }
+    if let Some(m) = &q.overflow.max_wait {
+        check(m.seconds >= 1, "invalid_overflow", || {
+            "max_wait.seconds must be at least 1".into()
+        })?;
+    }
+    Ok(())
+}
+
+/// The rules a ruleset's own values follow (a dry run checks these too).
+pub fn check_ruleset_values(r: &Ruleset) -> Result<(), Problem> {
+    check_name(&r.name)?;
     let rules: Vec<(&String, &Condition)> = match &r.kind {
         RulesetKind::Classification { rules } => {
             for rule in rules {
@@ -543,12 +582,7 @@ async fn check_ruleset(deps: &RoutingDeps, r: &Ruleset) -> Result<(), Problem> {
             }
             rules.iter().map(|x| (&x.name, &x.when)).collect()
         }
-        RulesetKind::RouteToQueue { rules } => {
-            for rule in rules {
-                queue_exists(deps, &rule.queue, &format!("rule {:?}", rule.name)).await?;
-            }
-            rules.iter().map(|x| (&x.name, &x.when)).collect()
-        }
+        RulesetKind::RouteToQueue { rules } => rules.iter().map(|x| (&x.name, &x.when)).collect(),
     };
     check(rules.len() <= 200, "too_many_rules", || {
         "a ruleset holds at most 200 rules".into()

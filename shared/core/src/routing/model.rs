@@ -270,7 +270,11 @@ pub enum OverflowAction {
     Transfer { queue: QueueId },
     /// End the conversation, telling the customer why.
     End {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::serde_rules::present"
+        )]
         message: Option<String>,
     },
     /// Queue it here anyway.
@@ -297,13 +301,25 @@ pub struct MaxWait {
 #[serde(deny_unknown_fields)]
 pub struct Overflow {
     /// Before queueing, outside operating hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub out_of_hours: Option<OverflowAction>,
     /// Before queueing, when too many are waiting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub max_waiting: Option<MaxWaiting>,
     /// After queueing, when one waited too long.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub max_wait: Option<MaxWait>,
 }
 
@@ -395,7 +411,11 @@ pub struct Outputs {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub skills: BTreeMap<Skill, u8>,
     /// Lower first; absent keeps what earlier rules set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub priority: Option<u32>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
@@ -472,7 +492,11 @@ pub struct CapacityNeed {
     pub units: u32,
     /// Also counts against this profile's limit (agents without the profile
     /// cannot take it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub profile: Option<ProfileName>,
 }
 
@@ -555,7 +579,11 @@ pub struct Distribution {
     #[serde(default)]
     pub skill_matching: SkillMatching,
     /// Where conversations go when no route-to-queue rule matches.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub fallback_queue: Option<QueueId>,
     #[serde(default)]
     pub affinity: Affinity,
@@ -566,7 +594,11 @@ pub struct Distribution {
     #[serde(default = "default_max_declines")]
     pub max_declines: u32,
     /// Close conversations with no activity for this long.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub auto_close_after_seconds: Option<u64>,
     #[serde(default)]
     pub wrap_up: WrapUp,
