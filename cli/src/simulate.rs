@@ -28,7 +28,7 @@ pub struct SimulateArgs {
     /// Text the customer sends.
     #[arg(long, default_value = "Hi, my order has not arrived yet.")]
     text: String,
-    /// Send this file's bytes instead (e.g. a fixture from shared/fixtures/messenger).
+    /// Send this file's bytes instead (e.g. a fixture from tests/fixtures/messenger).
     #[arg(long)]
     fixture: Option<PathBuf>,
     /// Tap a quick reply: its payload (e.g. a survey answer `SURVEY:cv_...:5`,
