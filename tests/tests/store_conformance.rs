@@ -883,6 +883,210 @@ async fn contacts_are_edited_by_version_and_linked_with_their_history(s: Arc<dyn
     ));
 }
 
+// ---------------------------------------------------------------- paging and the agent inbox
+
+/// A new conversation for a new customer on `page`, opened at `at`.
+async fn open_conversation(s: &dyn Store, page: &str, at: i64) -> Conversation {
+    let psid = unique_psid();
+    let e = event(page, &psid, EventKind::Message, at, &format!("o-{psid}"));
+    let (id, _) = stored(s.append(&e, &ids(), Millis(at)).await.unwrap());
+    s.get_conversation(&id).await.unwrap().unwrap()
+}
+
+/// Pages of `size` through `filter` until the last, following each page's
+/// last list key.
+async fn page_through(
+    s: &dyn Store,
+    filter: ConversationFilter,
+    size: usize,
+) -> Vec<Vec<Conversation>> {
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .list_conversations(&ConversationFilter {
+                limit: Some(size),
+                after: after.clone(),
+                ..filter.clone()
+            })
+            .await
+            .unwrap();
+        after = page.last().map(Conversation::list_key);
+        let done = page.len() < size;
+        pages.push(page);
+        if done {
+            return pages;
+        }
+        assert!(pages.len() < 10, "paging does not end");
+    }
+}
+
+async fn conversations_are_paged_newest_first(s: Arc<dyn Store>) {
+    let page = "104857600000011";
+    let other = "104857600000012";
+    let mut made = Vec::new();
+    for i in 0..120 {
+        made.push(open_conversation(s.as_ref(), page, T0 + i * 10).await.id);
+    }
+    let elsewhere = open_conversation(s.as_ref(), other, T0 + 5).await.id;
+    made.reverse();
+    let on_page = ConversationFilter {
+        page_id: Some(PageId::parse(page).unwrap()),
+        ..Default::default()
+    };
+    let pages = page_through(s.as_ref(), on_page.clone(), 50).await;
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, vec![50, 50, 20]);
+    let seen: Vec<ConversationId> = pages.into_iter().flatten().map(|c| c.id).collect();
+    assert_eq!(seen, made, "each once, newest first, only that page's");
+    // Without a page: every conversation, the other page's in its place.
+    let all: Vec<ConversationId> = page_through(s.as_ref(), ConversationFilter::default(), 50)
+        .await
+        .into_iter()
+        .flatten()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(all.len(), 121);
+    assert_eq!(all[119], elsewhere, "created between the two oldest");
+    // The page filter with a state, paged too.
+    s.close_conversation(&made[3], Millis(T0 + 5_000))
+        .await
+        .unwrap();
+    s.close_conversation(&made[70], Millis(T0 + 5_000))
+        .await
+        .unwrap();
+    let closed: Vec<ConversationId> = page_through(
+        s.as_ref(),
+        ConversationFilter {
+            state: Some(ConversationState::Closed),
+            ..on_page
+        },
+        1,
+    )
+    .await
+    .into_iter()
+    .flatten()
+    .map(|c| c.id)
+    .collect();
+    assert_eq!(closed, vec![made[3].clone(), made[70].clone()]);
+}
+
+fn routed(
+    c: &Conversation,
+    expect: u64,
+    state: ConversationState,
+    offer: Option<&str>,
+    agent: Option<&str>,
+) -> RoutingOp {
+    use switchboard_core::routing::model::{AgentId, Offer, Routing};
+    RoutingOp::Conversation {
+        id: c.id.clone(),
+        page: c.page_id.clone(),
+        psid: c.psid.clone(),
+        expect,
+        state,
+        routing: Box::new(Routing {
+            agent: agent.map(|a| AgentId::parse(a).unwrap()),
+            offer: offer.map(|a| Offer {
+                agent: AgentId::parse(a).unwrap(),
+                offered_at: Millis(T0),
+                expires_at: Millis(T0 + 60_000),
+            }),
+            ..Routing::default()
+        }),
+        at: Millis(T0 + 100 + expect as i64),
+    }
+}
+
+async fn the_agent_inbox_follows_every_move(s: Arc<dyn Store>) {
+    use ConversationState::*;
+    use switchboard_core::routing::model::AgentId;
+    let page = "104857600000021";
+    let conv = open_conversation(s.as_ref(), page, T0).await;
+    let older = open_conversation(s.as_ref(), page, T0 - 10).await;
+    let inbox = |agent: &'static str, state: ConversationState| {
+        let s = s.clone();
+        async move {
+            s.agent_conversations(&AgentId::parse(agent).unwrap(), state, None, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let everywhere = |agent: &'static str| async move {
+        let mut v = Vec::new();
+        for st in ConversationState::ALL {
+            for id in inbox(agent, st).await {
+                v.push((st, id));
+            }
+        }
+        v
+    };
+    assert!(everywhere("ana").await.is_empty(), "waiting is nobody's");
+    s.apply(&[routed(&conv, 0, Offered, Some("ana"), None)])
+        .await
+        .unwrap();
+    assert_eq!(everywhere("ana").await, vec![(Offered, conv.id.clone())]);
+    s.apply(&[routed(&conv, 1, Assigned, None, Some("ana"))])
+        .await
+        .unwrap();
+    assert_eq!(everywhere("ana").await, vec![(Assigned, conv.id.clone())]);
+    // Transferred: offered to bob while ana still holds it, then bob's.
+    s.apply(&[routed(&conv, 2, Offered, Some("bob"), Some("ana"))])
+        .await
+        .unwrap();
+    assert!(everywhere("ana").await.is_empty());
+    assert_eq!(everywhere("bob").await, vec![(Offered, conv.id.clone())]);
+    s.apply(&[routed(&conv, 3, Assigned, None, Some("bob"))])
+        .await
+        .unwrap();
+    assert_eq!(everywhere("bob").await, vec![(Assigned, conv.id.clone())]);
+    s.apply(&[routed(&conv, 4, WrapUp, None, Some("bob"))])
+        .await
+        .unwrap();
+    assert_eq!(everywhere("bob").await, vec![(WrapUp, conv.id.clone())]);
+    s.apply(&[routed(&conv, 5, Closed, None, Some("bob"))])
+        .await
+        .unwrap();
+    assert_eq!(everywhere("bob").await, vec![(Closed, conv.id.clone())]);
+    assert!(everywhere("ana").await.is_empty());
+    // Closed by an administrator while bob holds it: still bob's, closed,
+    // and paged newest first.
+    s.apply(&[routed(&older, 0, Assigned, None, Some("bob"))])
+        .await
+        .unwrap();
+    assert_eq!(inbox("bob", Assigned).await, vec![older.id.clone()]);
+    s.close_conversation(&older.id, Millis(T0 + 500))
+        .await
+        .unwrap();
+    assert_eq!(
+        inbox("bob", Closed).await,
+        vec![conv.id.clone(), older.id.clone()]
+    );
+    let bob = AgentId::parse("bob").unwrap();
+    let first = s.agent_conversations(&bob, Closed, None, 1).await.unwrap();
+    assert_eq!(first.len(), 1);
+    let next = s
+        .agent_conversations(&bob, Closed, Some(&first[0].list_key()), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        next.into_iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![older.id.clone()]
+    );
+    // A supervisor's list by state still sees them.
+    let closed = s
+        .list_conversations(&ConversationFilter {
+            state: Some(Closed),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(closed.len(), 2);
+}
+
 macro_rules! suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -895,7 +1099,8 @@ macro_rules! suite {
                 closed_conversation_is_not_reopened, listing_filters_by_page_psid_and_state,
                 concurrent_appends_create_one_conversation,
                 streams_are_ordered_idempotent_and_paged,
-                contacts_are_edited_by_version_and_linked_with_their_history);
+                contacts_are_edited_by_version_and_linked_with_their_history,
+                conversations_are_paged_newest_first, the_agent_inbox_follows_every_move);
         }
     };
     (@case $make:expr; $($case:ident),*) => {

@@ -20,7 +20,7 @@ use switchboard_core::ports::{
     ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
     WorkstreamStore, WriteMode, appended_customer, listed, opens_conversation,
 };
-use switchboard_core::routing::model::AgentId;
+use switchboard_core::routing::model::{AgentId, Routing};
 use switchboard_core::workstreams::{Workstream, WorkstreamId};
 
 /// The IAM actions this adapter calls, by capability.
@@ -202,10 +202,36 @@ fn conversation_item(c: &Conversation) -> Item {
     item.insert("GSI1SK".into(), s(created_sk(c.created_at, &c.id)));
     item.insert("GSI2PK".into(), s(format!("STATE#{}", c.state.as_str())));
     item.insert("GSI2SK".into(), s(created_sk(c.created_at, &c.id)));
+    if let Some(a) = c.inbox_agent() {
+        item.insert("GSI3PK".into(), s(agent_conv_pk(a, c.state)));
+        item.insert("GSI3SK".into(), s(created_sk(c.created_at, &c.id)));
+    }
     item
 }
 
-fn conversation_from(item: &Item) -> StoreResult<Conversation> {
+/// GSI3's partition of an agent's conversations in one state (the agent's
+/// inbox); its sort key is the conversation's `created_sk`, as on GSI1.
+pub(crate) fn agent_conv_pk(agent: &AgentId, state: ConversationState) -> String {
+    format!("AGENTCONV#{agent}#{}", state.as_str())
+}
+
+/// The update-expression clause that files a conversation under its new
+/// inbox agent on GSI3 (`:gsi3`), or out of GSI3 when it has none, with
+/// the values it needs.
+pub(crate) fn gsi3_clause(
+    state: ConversationState,
+    routing: Option<&Routing>,
+) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+    match routing.and_then(|r| switchboard_core::ports::inbox_agent(state, r)) {
+        Some(a) => (
+            ", GSI3PK = :gsi3, GSI3SK = GSI1SK",
+            vec![(":gsi3", s(agent_conv_pk(a, state)))],
+        ),
+        None => (" REMOVE GSI3PK, GSI3SK", Vec::new()),
+    }
+}
+
+pub(crate) fn conversation_from(item: &Item) -> StoreResult<Conversation> {
     Ok(Conversation {
         id: parse_id(ConversationId::parse(get_s(item, "id")?))?,
         page_id: parse_id(PageId::parse(get_s(item, "page_id")?))?,
@@ -328,10 +354,13 @@ impl DynamoStore {
             .attribute_definitions(attr("GSI1SK")?)
             .attribute_definitions(attr("GSI2PK")?)
             .attribute_definitions(attr("GSI2SK")?)
+            .attribute_definitions(attr("GSI3PK")?)
+            .attribute_definitions(attr("GSI3SK")?)
             .key_schema(ks("PK", KeyType::Hash)?)
             .key_schema(ks("SK", KeyType::Range)?)
             .global_secondary_indexes(gsi("GSI1")?)
             .global_secondary_indexes(gsi("GSI2")?)
+            .global_secondary_indexes(gsi("GSI3")?)
             .send()
             .await
             .map_err(|e| unavailable(DisplayErrorContext(e)))?;
@@ -820,6 +849,9 @@ impl ConversationStore for DynamoStore {
         filter: &ConversationFilter,
     ) -> StoreResult<Vec<Conversation>> {
         let limit = filter.limit.unwrap_or(100);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
         let mut conds = Vec::new();
         let mut values: Vec<(&str, AttributeValue)> = Vec::new();
         if let Some(p) = &filter.psid {
@@ -828,25 +860,32 @@ impl ConversationStore for DynamoStore {
         }
         let mut out = Vec::new();
         if let Some(page) = &filter.page_id {
-            let f = (!conds.is_empty()).then(|| (conds.join(" AND "), values.clone()));
-            let mut items = self
-                .query_all(
-                    Some("GSI1"),
-                    "GSI1PK",
-                    format!("PAGECONV#{page}"),
-                    f,
-                    usize::MAX,
-                )
+            // One Query on the page's partition of GSI1, newest first, from
+            // the cursor; the state (GSI2PK, not a reserved word) filters.
+            if let Some(st) = filter.state {
+                conds.push("GSI2PK = :gsi2");
+                values.push((":gsi2", s(format!("STATE#{}", st.as_str()))));
+            }
+            let f = (!conds.is_empty()).then(|| (conds.join(" AND "), values));
+            let items = self
+                .query_pages(Query {
+                    index: Some("GSI1"),
+                    pk: ("GSI1PK", format!("PAGECONV#{page}")),
+                    sk: filter
+                        .after
+                        .as_ref()
+                        .map(|a| ("GSI1SK", "#sk < :sk", a.clone())),
+                    filter: f,
+                    forward: false,
+                    limit,
+                })
                 .await?;
-            items.retain(|i| {
-                filter
-                    .state
-                    .is_none_or(|st| opt_s(i, "state") == Some(st.as_str()))
-            });
-            for i in items.iter().take(limit) {
+            for i in &items {
                 out.extend(listed("conversation", conversation_from(i)));
             }
         } else {
+            // Each state's partition of GSI2 gives its newest `limit` before
+            // the cursor; together they hold the newest `limit` overall.
             let states: Vec<ConversationState> = match filter.state {
                 Some(st) => vec![st],
                 None => ConversationState::ALL.to_vec(),
@@ -854,13 +893,17 @@ impl ConversationStore for DynamoStore {
             let f = (!conds.is_empty()).then(|| (conds.join(" AND "), values.clone()));
             for st in states {
                 for i in self
-                    .query_all(
-                        Some("GSI2"),
-                        "GSI2PK",
-                        format!("STATE#{}", st.as_str()),
-                        f.clone(),
+                    .query_pages(Query {
+                        index: Some("GSI2"),
+                        pk: ("GSI2PK", format!("STATE#{}", st.as_str())),
+                        sk: filter
+                            .after
+                            .as_ref()
+                            .map(|a| ("GSI2SK", "#sk < :sk", a.clone())),
+                        filter: f.clone(),
+                        forward: false,
                         limit,
-                    )
+                    })
                     .await?
                 {
                     out.extend(listed("conversation", conversation_from(&i)));
@@ -917,51 +960,72 @@ impl ConversationStore for DynamoStore {
         id: &ConversationId,
         at: Millis,
     ) -> StoreResult<Conversation> {
-        let conv = self
-            .get_conversation(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?;
-        if conv.state == ConversationState::Closed {
-            return Err(StoreError::Conflict(format!(
-                "conversation {id} is already closed"
-            )));
-        }
-        let mut items = vec![self.update(
-            key(conv_pk(id), "CONV"),
-            "SET #state = :closed, closed_at = :at, updated_at = :at, GSI2PK = :gsi",
-            Some("attribute_exists(PK) AND #state <> :closed"),
-            &[("#state", "state")],
-            vec![
+        // The close conditions on the routing version it read, since it
+        // files the conversation on GSI3 by the holder that version names;
+        // a routing write in between is read again.
+        for _ in 0..3 {
+            let conv = self
+                .get_conversation(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?;
+            if conv.state == ConversationState::Closed {
+                return Err(StoreError::Conflict(format!(
+                    "conversation {id} is already closed"
+                )));
+            }
+            let (gsi3, gsi3_values) = gsi3_clause(ConversationState::Closed, conv.routing.as_ref());
+            let mut values = vec![
                 (":closed", s("closed")),
                 (":at", n(at.0)),
                 (":gsi", s("STATE#closed")),
-            ],
-        )?];
-        let customer = self.get_customer(&conv.page_id, &conv.psid).await?;
-        if customer
-            .as_ref()
-            .and_then(|c| c.open_conversation_id.as_ref())
-            == Some(id)
-        {
-            items.push(self.update(
-                key(customer_pk(&conv.page_id, &conv.psid), "CUSTOMER"),
-                "REMOVE open_conversation_id",
-                Some("open_conversation_id = :id"),
-                &[],
-                vec![(":id", s(id.as_str()))],
-            )?);
+                (":rv", n(conv.rv as i64)),
+            ];
+            values.extend(gsi3_values);
+            let rv_cond = if conv.rv == 0 {
+                "attribute_not_exists(rv)"
+            } else {
+                "rv = :rv"
+            };
+            if conv.rv == 0 {
+                values.retain(|(k, _)| *k != ":rv");
+            }
+            let mut items = vec![self.update(
+                key(conv_pk(id), "CONV"),
+                &format!(
+                    "SET #state = :closed, closed_at = :at, updated_at = :at, GSI2PK = :gsi{gsi3}"
+                ),
+                Some(&format!(
+                    "attribute_exists(PK) AND #state <> :closed AND {rv_cond}"
+                )),
+                &[("#state", "state")],
+                values,
+            )?];
+            let customer = self.get_customer(&conv.page_id, &conv.psid).await?;
+            if customer
+                .as_ref()
+                .and_then(|c| c.open_conversation_id.as_ref())
+                == Some(id)
+            {
+                items.push(self.update(
+                    key(customer_pk(&conv.page_id, &conv.psid), "CUSTOMER"),
+                    "REMOVE open_conversation_id",
+                    Some("open_conversation_id = :id"),
+                    &[],
+                    vec![(":id", s(id.as_str()))],
+                )?);
+            }
+            if self.transact(items).await?.is_none() {
+                return Ok(Conversation {
+                    state: ConversationState::Closed,
+                    closed_at: Some(at),
+                    updated_at: at,
+                    ..conv
+                });
+            }
         }
-        if self.transact(items).await?.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "conversation {id} changed while closing; it may be closed already"
-            )));
-        }
-        Ok(Conversation {
-            state: ConversationState::Closed,
-            closed_at: Some(at),
-            updated_at: at,
-            ..conv
-        })
+        Err(StoreError::Conflict(format!(
+            "conversation {id} changed while closing; it may be closed already"
+        )))
     }
 
     async fn create_contact(&self, contact: &Contact) -> StoreResult<()> {

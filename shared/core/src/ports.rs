@@ -186,6 +186,35 @@ impl Conversation {
     }
 }
 
+impl Conversation {
+    /// The agent whose inbox lists this conversation: the one it is offered
+    /// to while `offered`, the one holding it while `assigned` or in
+    /// `wrap_up`, the one who last held it once `closed`; nobody while
+    /// `waiting`. Stores index conversations by it
+    /// (`RoutingStore::agent_conversations`).
+    pub fn inbox_agent(&self) -> Option<&AgentId> {
+        inbox_agent(self.state, self.routing.as_ref()?)
+    }
+
+    /// Where the conversation sorts in a newest-first list:
+    /// `{created_at:020}#{id}` (what list cursors carry).
+    pub fn list_key(&self) -> String {
+        format!("{:020}#{}", self.created_at.0.max(0), self.id)
+    }
+}
+
+/// `Conversation::inbox_agent` of a conversation in `state` with `routing`
+/// (what a routing write is about to store).
+pub fn inbox_agent(state: ConversationState, routing: &Routing) -> Option<&AgentId> {
+    match state {
+        ConversationState::Waiting => None,
+        ConversationState::Offered => routing.offer.as_ref().map(|o| &o.agent),
+        ConversationState::Assigned | ConversationState::WrapUp | ConversationState::Closed => {
+            routing.agent.as_ref()
+        }
+    }
+}
+
 /// The customer of an event given to `append` (which takes only those that name one).
 pub fn appended_customer(event: &InboundEvent) -> StoreResult<Psid> {
     event
@@ -328,6 +357,9 @@ pub struct ConversationFilter {
     pub psid: Option<Psid>,
     pub state: Option<ConversationState>,
     pub limit: Option<usize>,
+    /// Only conversations listed after this one (a `Conversation::list_key`):
+    /// the next page.
+    pub after: Option<String>,
 }
 
 /// Conversations, their timelines, customers and contacts.
@@ -497,6 +529,16 @@ pub trait RoutingStore: Send + Sync {
     async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<AgentState>>;
     /// Timers due at or before `now`, earliest first.
     async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>>;
+    /// The conversations in `state` whose `Conversation::inbox_agent` is
+    /// `agent`, newest first, after the `Conversation::list_key` `after`.
+    /// An index kept in the same write as every routing change and close.
+    async fn agent_conversations(
+        &self,
+        agent: &AgentId,
+        state: ConversationState,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>>;
 }
 
 /// Outbound messages: created `queued`, then finished once.

@@ -436,7 +436,9 @@ impl RoutingStore for RedbStore {
             }
             // 2. Write.
             for (k, c) in &p.convs {
+                let before: Option<Conversation> = get(&convs, k)?;
                 convs.insert(k.as_str(), enc(c)?.as_str()).map_err(err)?;
+                crate::conv_index::index(txn, before.as_ref(), c)?;
             }
             for (k, a) in &p.agents {
                 agents.insert(k.as_str(), enc(a)?.as_str()).map_err(err)?;
@@ -486,6 +488,31 @@ impl RoutingStore for RedbStore {
                 }
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn agent_conversations(
+        &self,
+        agent: &AgentId,
+        state: ConversationState,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>> {
+        let prefix = format!("{agent}|{}|", state.as_str());
+        let after = after.map(str::to_string);
+        let agent = agent.clone();
+        self.read(move |txn| {
+            crate::conv_index::newest(
+                txn,
+                crate::conv_index::AGENT_CONVS,
+                &prefix,
+                after.as_deref(),
+                limit,
+                // The index is written with the conversation: this only
+                // guards against a damaged row.
+                |c| c.state == state && c.inbox_agent() == Some(&agent),
+            )
         })
         .await
     }

@@ -10,6 +10,7 @@
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
 //! - `markers` dedup id -> conversation id (append-once)
 //! - `unattributed` "page|timestamp|dedup" -> InboundEvent
+//! - the conversation indexes of `conv_index` (newest first, by page, by agent)
 
 use crate::blocking;
 use crate::commit::Committer;
@@ -41,8 +42,11 @@ const MARKERS: Str = TableDefinition::new("markers");
 const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
 const WORKSTREAMS: Str = TableDefinition::new("workstreams");
 const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
-const ALL_TABLES: [Str; 24] = [
+const ALL_TABLES: [Str; 27] = [
     CONTACT_CONVS,
+    crate::conv_index::CONV_ORDER,
+    crate::conv_index::PAGE_CONVS,
+    crate::conv_index::AGENT_CONVS,
     crate::streams::STREAMS,
     crate::outbound::OUTBOUND,
     crate::outbound::OUTBOUND_BY_CONV,
@@ -131,6 +135,7 @@ impl RedbStore {
         for t in ALL_TABLES {
             txn.open_table(t).map_err(err)?;
         }
+        crate::conv_index::rebuild(&txn)?;
         txn.commit().map_err(err)?;
         Ok(Self {
             committer: Arc::new(Committer::new(Arc::new(db))),
@@ -340,6 +345,7 @@ impl ConversationStore for RedbStore {
                     conversations
                         .insert(conv.id.as_str(), enc(&conv)?.as_str())
                         .map_err(err)?;
+                    crate::conv_index::index(txn, None, &conv)?;
                     let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
                     put_contact_conv(&mut history, &contact.id, &conv)?;
                     let c = Customer {
@@ -390,6 +396,7 @@ impl ConversationStore for RedbStore {
                         conversations
                             .insert(conv.id.as_str(), enc(&conv)?.as_str())
                             .map_err(err)?;
+                        crate::conv_index::index(txn, None, &conv)?;
                         let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
                         put_contact_conv(&mut history, &c.contact_id, &conv)?;
                         c.open_conversation_id = Some(conv.id.clone());
@@ -446,28 +453,23 @@ impl ConversationStore for RedbStore {
     ) -> StoreResult<Vec<Conversation>> {
         let f = filter.clone();
         self.read(move |txn| {
-            let t = txn.open_table(CONVERSATIONS).map_err(err)?;
-            let mut out = Vec::new();
-            for row in t.iter().map_err(err)? {
-                let (_, v) = row.map_err(err)?;
-                let Some(c) = listed::<Conversation>("conversation", dec(v.value())) else {
-                    continue;
-                };
-                if f.page_id.as_ref().is_some_and(|p| *p != c.page_id)
-                    || f.psid.as_ref().is_some_and(|p| *p != c.psid)
-                    || f.state.is_some_and(|s| s != c.state)
-                {
-                    continue;
-                }
-                out.push(c);
-            }
-            out.sort_by(|a, b| {
-                b.created_at
-                    .cmp(&a.created_at)
-                    .then_with(|| b.id.cmp(&a.id))
-            });
-            out.truncate(f.limit.unwrap_or(100));
-            Ok(out)
+            // A page's conversations from its own index; otherwise every
+            // conversation, newest first; other filters apply while walking.
+            let (table, prefix) = match &f.page_id {
+                Some(p) => (crate::conv_index::PAGE_CONVS, format!("{p}|")),
+                None => (crate::conv_index::CONV_ORDER, String::new()),
+            };
+            crate::conv_index::newest(
+                txn,
+                table,
+                &prefix,
+                f.after.as_deref(),
+                f.limit.unwrap_or(100),
+                |c| {
+                    f.psid.as_ref().is_none_or(|p| *p == c.psid)
+                        && f.state.is_none_or(|s| s == c.state)
+                },
+            )
         })
         .await
     }
@@ -519,12 +521,14 @@ impl ConversationStore for RedbStore {
                 .map_err(err)?
                 .map(|g| dec(g.value()))
                 .transpose()?;
+            let before = conv.clone();
             conv.state = ConversationState::Closed;
             conv.closed_at = Some(at);
             conv.updated_at = at;
             conversations
                 .insert(id.as_str(), enc(&conv)?.as_str())
                 .map_err(err)?;
+            crate::conv_index::index(txn, Some(&before), &conv)?;
             if let Some(mut c) = customer
                 && c.open_conversation_id.as_ref() == Some(&id)
             {

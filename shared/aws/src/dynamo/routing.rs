@@ -206,6 +206,9 @@ impl DynamoStore {
                 if closed {
                     set.push_str(", closed_at = :at");
                 }
+                // The inbox index (GSI3) follows the offer or the holder.
+                let (gsi3, gsi3_values) = gsi3_clause(*state, Some(routing.as_ref()));
+                set.push_str(gsi3);
                 let cond = if *expect == 0 {
                     "attribute_exists(PK) AND attribute_not_exists(rv) AND #state <> :closed"
                 } else {
@@ -222,6 +225,7 @@ impl DynamoStore {
                 if *expect != 0 {
                     values.push((":expect", n(*expect as i64)));
                 }
+                values.extend(gsi3_values);
                 let mut items = vec![self.update(
                     key(conv_pk(id), "CONV"),
                     &set,
@@ -601,6 +605,32 @@ impl RoutingStore for DynamoStore {
                 "routing write refused: {codes:?}"
             ))),
         }
+    }
+
+    async fn agent_conversations(
+        &self,
+        agent: &AgentId,
+        state: ConversationState,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let items = self
+            .query_pages(Query {
+                index: Some("GSI3"),
+                pk: ("GSI3PK", agent_conv_pk(agent, state)),
+                sk: after.map(|a| ("GSI3SK", "#sk < :sk", a.to_string())),
+                filter: None,
+                forward: false,
+                limit,
+            })
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| listed("conversation", conversation_from(i)))
+            .collect())
     }
 
     async fn waiting(&self, queue: &QueueId, limit: usize) -> StoreResult<Vec<WaitingItem>> {
