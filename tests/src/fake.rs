@@ -151,8 +151,11 @@ impl<S: ConversationStore + ?Sized> ConversationStore for FlakyStore<S> {
     async fn contact_conversations(
         &self,
         contact: &ContactId,
+        after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<Conversation>> {
-        self.inner.contact_conversations(contact, limit).await
+        self.inner
+            .contact_conversations(contact, after, limit)
+            .await
     }
 }

@@ -238,6 +238,47 @@ async fn a_whole_conversation(aws: bool) {
         .http("GET", "/agent/v1/conversations?state=offered", &anna, None)
         .await;
     assert_eq!(list["conversations"][0]["id"], conv.as_str());
+    assert!(list["next_cursor"].is_null(), "{list}");
+    // Her inbox without a state is her offers, assigned and wrap-up ones,
+    // a page at a time; a cursor she did not get is refused.
+    let (s, list) = rig
+        .http("GET", "/agent/v1/conversations?limit=1", &anna, None)
+        .await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["conversations"][0]["id"], conv.as_str());
+    if let Some(c) = list["next_cursor"].as_str() {
+        let (s, rest) = rig
+            .http(
+                "GET",
+                &format!("/agent/v1/conversations?cursor={c}"),
+                &anna,
+                None,
+            )
+            .await;
+        assert_eq!(s, 200, "{rest}");
+        assert!(
+            rest["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["id"] != conv.as_str())
+        );
+    }
+    for bad in ["nope", "b2ZmZXJlZA", "Ym9ndXN8MDAx"] {
+        let (s, v) = rig
+            .http(
+                "GET",
+                &format!("/agent/v1/conversations?cursor={bad}"),
+                &anna,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (400, Some("invalid_cursor")),
+            "{bad}: {v}"
+        );
+    }
 
     // bo sees none of it.
     for (m, path, body) in [

@@ -585,7 +585,29 @@ async fn admin_read_api(b: Backend) {
             assert!(!c[field].is_null(), "{field} in {c}");
         }
         assert_eq!(c["state"], "waiting");
+        assert_eq!(c["page_id"], "104857600000002", "only that page's");
     }
+    assert!(
+        body_json(&list)["next_cursor"].is_null(),
+        "one page holds them"
+    );
+    // A page at a time: the same two, newest first, then no cursor.
+    let mut paged = Vec::new();
+    let mut uri = "/admin/v1/conversations?page_id=104857600000002&limit=1".to_string();
+    loop {
+        let r = dispatch(&rig.services, get(&uri, Some(ADMIN))).await;
+        assert_eq!(r.status(), 200, "{uri}");
+        let b = body_json(&r);
+        paged.extend(b["conversations"].as_array().unwrap().iter().cloned());
+        match b["next_cursor"].as_str() {
+            Some(c) => {
+                uri = format!("/admin/v1/conversations?page_id=104857600000002&limit=1&cursor={c}")
+            }
+            None => break,
+        }
+        assert!(paged.len() <= 2, "paging ends");
+    }
+    assert_eq!(paged, convs, "the pages hold the list, in its order");
     let one = convs
         .iter()
         .find(|c| c["psid"] == "7700000000000002")
@@ -613,6 +635,9 @@ async fn admin_read_api(b: Backend) {
         ("/admin/v1/conversations?state=bogus", 400),
         ("/admin/v1/conversations?page_id=abc", 400),
         ("/admin/v1/conversations?colour=red", 400),
+        ("/admin/v1/conversations?cursor=%25%25", 400),
+        ("/admin/v1/conversations?cursor=AP8", 400),
+        ("/admin/v1/conversations?limit=201", 400),
         ("/admin/v1/conversations/cv_unknown/timeline", 404),
         ("/admin/v1/nothing", 404),
     ] {

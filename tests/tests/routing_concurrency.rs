@@ -380,7 +380,7 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
     // The queue lists exactly the waiting conversations.
     let listed: HashSet<ConversationId> = deps
         .routing
-        .waiting(&QueueId::parse("general").unwrap(), 10_000)
+        .waiting(&QueueId::parse("general").unwrap(), None, 10_000)
         .await
         .unwrap()
         .into_iter()

@@ -449,14 +449,20 @@ async fn waiting_items_keep_queue_and_window_order(s: Arc<dyn Store>) {
     let order = |v: Vec<WaitingItem>| v.into_iter().map(|i| i.conversation_id).collect::<Vec<_>>();
     let billing = qid("billing");
     assert_eq!(
-        order(s.waiting(&billing, 10).await.unwrap()),
+        order(s.waiting(&billing, None, 10).await.unwrap()),
         vec![
             convs[1].id.clone(),
             convs[2].id.clone(),
             convs[0].id.clone()
         ]
     );
-    assert_eq!(order(s.waiting(&billing, 2).await.unwrap()).len(), 2);
+    assert_eq!(order(s.waiting(&billing, None, 2).await.unwrap()).len(), 2);
+    // A page at a time, after the last key seen: the same order.
+    let first = s.waiting(&billing, None, 2).await.unwrap();
+    let key = first.last().map(WaitingItem::key);
+    let rest = s.waiting(&billing, key.as_deref(), 10).await.unwrap();
+    let all = order(s.waiting(&billing, None, 10).await.unwrap());
+    assert_eq!([order(first), order(rest)].concat(), all);
     assert_eq!(
         order(s.urgent(&billing, Millis(T0 + 600), 10).await.unwrap()),
         vec![convs[2].id.clone(), convs[1].id.clone()]

@@ -155,7 +155,7 @@ impl Rig {
         }
         let mut waiting = serde_json::Map::new();
         for q in d.config.list_queues().await.unwrap() {
-            let items = d.routing.waiting(&q.id, 10_000).await.unwrap();
+            let items = d.routing.waiting(&q.id, None, 10_000).await.unwrap();
             waiting.insert(q.id.to_string(), json!(items));
         }
         json!({

@@ -783,7 +783,7 @@ async fn contacts_are_edited_by_version_and_linked_with_their_history(s: Arc<dyn
     assert!(opened);
     let auto = s.get_conversation(&a2).await.unwrap().unwrap().contact_id;
     assert_eq!(
-        s.contact_conversations(&auto, 10)
+        s.contact_conversations(&auto, None, 10)
             .await
             .unwrap()
             .iter()
@@ -814,18 +814,43 @@ async fn contacts_are_edited_by_version_and_linked_with_their_history(s: Arc<dyn
     // Linking customer a too moves both of a's conversations to the contact.
     s.link_contact(&a2, &known.id).await.unwrap();
     let history: Vec<ConversationId> = s
-        .contact_conversations(&known.id, 10)
+        .contact_conversations(&known.id, None, 10)
         .await
         .unwrap()
         .into_iter()
         .map(|c| c.id)
         .collect();
     assert_eq!(history, vec![b1.clone(), a2.clone(), a1.clone()]);
-    assert!(s.contact_conversations(&auto, 10).await.unwrap().is_empty());
+    assert!(
+        s.contact_conversations(&auto, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
-        s.contact_conversations(&known.id, 2).await.unwrap().len(),
+        s.contact_conversations(&known.id, None, 2)
+            .await
+            .unwrap()
+            .len(),
         2
     );
+    // A page at a time, after the last one seen: the same history.
+    let all = s.contact_conversations(&known.id, None, 10).await.unwrap();
+    let mut paged = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = s
+            .contact_conversations(&known.id, after.as_deref(), 1)
+            .await
+            .unwrap();
+        let Some(c) = page.into_iter().next() else {
+            break;
+        };
+        after = Some(c.list_key());
+        paged.push(c);
+        assert!(paged.len() <= all.len(), "paging ends");
+    }
+    assert_eq!(paged, all);
     // Linking again changes nothing; unknown ids are NotFound.
     assert_eq!(
         s.link_contact(&a2, &known.id).await.unwrap().contact_id,
@@ -855,7 +880,7 @@ async fn contacts_are_edited_by_version_and_linked_with_their_history(s: Arc<dyn
         known.id
     );
     assert_eq!(
-        s.contact_conversations(&known.id, 10).await.unwrap()[0].id,
+        s.contact_conversations(&known.id, None, 10).await.unwrap()[0].id,
         a3
     );
     // Edits name the version they read.
@@ -1324,7 +1349,13 @@ async fn an_interrupted_link_is_finished_by_linking_again(
         .unwrap()
         .unwrap()
         .contact_id;
-    assert_eq!(s.contact_conversations(&old, 100).await.unwrap().len(), 45);
+    assert_eq!(
+        s.contact_conversations(&old, None, 100)
+            .await
+            .unwrap()
+            .len(),
+        45
+    );
     let known = Contact::new(ContactId::generate(), "Many Visits".into(), now);
     s.create_contact(&known).await.unwrap();
     let newest = convs[44].clone();
@@ -1339,22 +1370,34 @@ async fn an_interrupted_link_is_finished_by_linking_again(
     }
     let linked = s.get_conversation(&newest).await.unwrap().unwrap();
     assert_eq!(linked.contact_id, known.id);
-    let moved = s.contact_conversations(&known.id, 100).await.unwrap().len();
+    let moved = s
+        .contact_conversations(&known.id, None, 100)
+        .await
+        .unwrap()
+        .len();
     if cut.is_some() {
         assert_eq!(moved, 40, "stopped after the first transaction");
     }
 
     let again = s.link_contact(&newest, &known.id).await.unwrap();
     assert_eq!(again.contact_id, known.id);
-    let history = s.contact_conversations(&known.id, 100).await.unwrap();
+    let history = s.contact_conversations(&known.id, None, 100).await.unwrap();
     let mut ids: Vec<ConversationId> = history.iter().map(|c| c.id.clone()).collect();
     ids.reverse();
     assert_eq!(ids, convs, "the whole history, newest first");
-    assert!(s.contact_conversations(&old, 100).await.unwrap().is_empty());
+    assert!(
+        s.contact_conversations(&old, None, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Linking once more changes nothing.
     s.link_contact(&newest, &known.id).await.unwrap();
     assert_eq!(
-        s.contact_conversations(&known.id, 100).await.unwrap().len(),
+        s.contact_conversations(&known.id, None, 100)
+            .await
+            .unwrap()
+            .len(),
         45
     );
 }

@@ -1262,20 +1262,31 @@ impl ConversationStore for DynamoStore {
     async fn contact_conversations(
         &self,
         contact: &ContactId,
+        after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<Conversation>> {
+        // After a cursor: `SK < CONV#{after}`, which also reaches the
+        // contact item (`CONTACT` sorts below `CONV#`); it comes last,
+        // newest first, and is dropped.
+        let sk = match after {
+            Some(a) => ("SK", "#sk < :sk", format!("CONV#{a}")),
+            None => ("SK", "begins_with(#sk, :sk)", "CONV#".to_string()),
+        };
         let links = self
             .query_pages(Query {
                 index: None,
                 pk: ("PK", contact_pk(contact)),
-                sk: Some(("SK", "begins_with(#sk, :sk)", "CONV#".to_string())),
+                sk: Some(sk),
                 filter: None,
                 forward: false,
                 limit,
             })
             .await?;
         let mut out = Vec::new();
-        for l in &links {
+        for l in links
+            .iter()
+            .filter(|l| opt_s(l, "SK").is_some_and(|k| k.starts_with("CONV#")))
+        {
             let id = parse_id(ConversationId::parse(get_s(l, "conversation_id")?))?;
             if let Some(c) = self.get_conversation(&id).await? {
                 out.push(c);

@@ -138,6 +138,15 @@ fn query(req: &HttpRequest, key: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// `?limit=` and `?cursor=` of a list.
+fn page_request(req: &HttpRequest) -> Result<crate::paging::PageRequest, Problem> {
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    crate::paging::PageRequest::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
 /// Whether the conversation is the caller's: offered or assigned to them
 /// (or in their wrap-up).
 fn is_mine(conv: &Conversation, me: &AgentId) -> bool {
@@ -200,7 +209,7 @@ async fn visible_contact(
     }
     let convs = r
         .conversations
-        .contact_conversations(&c.id, CONTACT_REACH)
+        .contact_conversations(&c.id, None, CONTACT_REACH)
         .await?;
     if convs.iter().any(|conv| can_see(conv, who)) || (orphans && convs.is_empty()) {
         return Ok(c);
@@ -303,28 +312,51 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
                     ConversationState::WrapUp,
                 ],
             };
-            let mut out = Vec::new();
-            for st in states {
-                let list = r
-                    .conversations
-                    .list_conversations(&ConversationFilter {
-                        state: Some(st),
-                        limit: Some(1000),
-                        ..Default::default()
-                    })
-                    .await?;
-                out.extend(list.into_iter().filter(|c| {
-                    who.supervisor
-                        || is_mine(c, &who.agent)
-                        || (c.state == ConversationState::Closed
-                            && c.routing.as_ref().and_then(|r| r.agent.as_ref())
-                                == Some(&who.agent))
-                }));
+            let page = page_request(req)?;
+            // The cursor names the state it stopped in and the list key in it.
+            let (first, mut after) = match &page.after {
+                Some(c) => {
+                    let (st, key) = c
+                        .split_once('|')
+                        .and_then(|(st, key)| Some((ConversationState::parse(st)?, key)))
+                        .filter(|(st, _)| states.contains(st))
+                        .ok_or_else(crate::paging::invalid_cursor)?;
+                    (
+                        states.iter().position(|s| *s == st).unwrap_or(0),
+                        Some(key.to_string()),
+                    )
+                }
+                None => (0, None),
+            };
+            let mut out: Vec<Conversation> = Vec::new();
+            for st in states.into_iter().skip(first) {
+                let want = page.read() - out.len();
+                let list = if who.supervisor {
+                    r.conversations
+                        .list_conversations(&ConversationFilter {
+                            state: Some(st),
+                            limit: Some(want),
+                            after: after.take(),
+                            ..Default::default()
+                        })
+                        .await?
+                } else {
+                    r.routing
+                        .agent_conversations(&who.agent, st, after.take().as_deref(), want)
+                        .await?
+                };
+                out.extend(list);
+                if out.len() >= page.read() {
+                    break;
+                }
             }
+            let (out, next) = crate::paging::page(out, &page, |c| {
+                format!("{}|{}", c.state.as_str(), c.list_key())
+            });
             let views: Vec<_> = out.iter().map(summary).collect();
             Ok(json(
                 StatusCode::OK,
-                &serde_json::json!({"conversations": views}),
+                &serde_json::json!({"conversations": views, "next_cursor": next}),
             ))
         }
         (["conversations"], _) => Err(not_allowed("GET")),
@@ -415,21 +447,16 @@ async fn route(deps: &AgentDeps, req: &HttpRequest) -> Result<HttpResponse, Prob
         (["contacts", _], _) => Err(not_allowed("GET, PATCH")),
         (["contacts", id, "history"], Method::GET) => {
             let c = visible_contact(&r, &who, id, true).await?;
-            let limit = match query(req, "limit") {
-                Some(l) => l
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|l| (1..=100).contains(l))
-                    .ok_or_else(|| {
-                        Problem::bad_request("invalid_limit", "limit is a number from 1 to 100")
-                    })?,
-                None => 20,
-            };
-            let convs = r.conversations.contact_conversations(&c.id, limit).await?;
+            let page = page_request(req)?;
+            let convs = r
+                .conversations
+                .contact_conversations(&c.id, page.after.as_deref(), page.read())
+                .await?;
+            let (convs, next) = crate::paging::page(convs, &page, Conversation::list_key);
             let views: Vec<_> = convs.iter().map(summary).collect();
             Ok(json(
                 StatusCode::OK,
-                &serde_json::json!({"contact_id": c.id, "conversations": views}),
+                &serde_json::json!({"contact_id": c.id, "conversations": views, "next_cursor": next}),
             ))
         }
         (["contacts", _, "history"], _) => Err(not_allowed("GET")),

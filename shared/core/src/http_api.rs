@@ -269,9 +269,19 @@ fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
         .collect()
 }
 
-fn conversation_filter(req: &HttpRequest) -> Result<ConversationFilter, Problem> {
-    let mut f = ConversationFilter::default();
-    for (k, v) in query_pairs(req) {
+fn conversation_filter(
+    req: &HttpRequest,
+) -> Result<(ConversationFilter, crate::paging::PageRequest), Problem> {
+    let pairs = query_pairs(req);
+    let page = crate::paging::PageRequest::from_pairs(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
+    let mut f = ConversationFilter {
+        limit: Some(page.read()),
+        after: page.after.clone(),
+        ..ConversationFilter::default()
+    };
+    for (k, v) in pairs {
         match k.as_str() {
             "page_id" => f.page_id = Some(PageId::parse(v)?),
             "psid" => f.psid = Some(Psid::parse(v)?),
@@ -285,26 +295,22 @@ fn conversation_filter(req: &HttpRequest) -> Result<ConversationFilter, Problem>
                     )
                 })?)
             }
-            "limit" => {
-                let n: usize = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=1000).contains(n))
-                    .ok_or_else(|| {
-                        Problem::bad_request("invalid_limit", "limit is a number from 1 to 1000")
-                    })?;
-                f.limit = Some(n);
-            }
+            "limit" | "cursor" => {}
             other => {
                 return Err(Problem::bad_request(
                     "unknown_parameter",
-                    format!("unknown query parameter {other:?}; use page_id, psid, state or limit"),
+                    format!(
+                        "unknown query parameter {other:?}; use page_id, psid, state, limit or cursor"
+                    ),
                 ));
             }
         }
     }
-    Ok(f)
+    Ok((f, page))
 }
+
+/// Stream reads one survey page may take while filtering by workstream.
+const SURVEY_READS: usize = 5;
 
 /// `/admin/v1/...` (read access for operators; grows with later issues).
 pub async fn admin(deps: &AdminDeps, req: &HttpRequest) -> HttpResponse {
@@ -332,22 +338,62 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
         if m != Method::GET {
             return Ok(method_not_allowed("GET"));
         }
-        let ws = query_pairs(req)
+        let pairs = query_pairs(req);
+        let page = crate::paging::PageRequest::from_pairs(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )?;
+        let ws = pairs
             .into_iter()
             .find(|(k, _)| k == "workstream")
             .map(|(_, v)| WorkstreamId::parse(v))
             .transpose()?;
-        let answers: Vec<serde_json::Value> = ch
-            .streams
-            .read_entries(crate::delivery::SURVEYS_STREAM, None, 1000)
-            .await?
-            .into_iter()
-            .map(|e| e.data)
-            .filter(|a| ws.as_ref().is_none_or(|w| a["workstream"] == w.as_str()))
-            .collect();
+        // Oldest first, in stream order; a workstream filters while reading,
+        // with a bounded number of stream reads a request: the cursor is
+        // the last entry looked at, kept or not.
+        let mut kept = Vec::new();
+        let mut after = page.after.clone();
+        let mut end = false;
+        for _ in 0..SURVEY_READS {
+            let entries = ch
+                .streams
+                .read_entries(
+                    crate::delivery::SURVEYS_STREAM,
+                    after.as_deref(),
+                    page.read(),
+                )
+                .await?;
+            let full = entries.len() == page.read();
+            let mut filled = false;
+            for e in entries {
+                if kept.len() == page.limit {
+                    filled = true;
+                    break;
+                }
+                after = Some(e.cursor.clone());
+                if ws
+                    .as_ref()
+                    .is_none_or(|w| e.data["workstream"] == w.as_str())
+                {
+                    kept.push(e);
+                }
+            }
+            if filled {
+                break;
+            }
+            if !full {
+                end = true;
+                break;
+            }
+        }
+        let next = if end {
+            None
+        } else {
+            after.as_deref().map(crate::paging::encode)
+        };
+        let answers: Vec<serde_json::Value> = kept.into_iter().map(|e| e.data).collect();
         return Ok(json(
             StatusCode::OK,
-            &serde_json::json!({ "answers": answers }),
+            &serde_json::json!({ "answers": answers, "next_cursor": next }),
         ));
     }
     if let Some(r) = routing_admin(&ch.routing_deps(), &segments, &m, req).await {
@@ -499,11 +545,13 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
             if req.method() != Method::GET {
                 return Ok(method_not_allowed("GET"));
             }
-            let filter = conversation_filter(req)?;
+            let (filter, page) = conversation_filter(req)?;
             let list = conversations.list_conversations(&filter).await?;
+            let (list, next) =
+                crate::paging::page(list, &page, crate::ports::Conversation::list_key);
             Ok(json(
                 StatusCode::OK,
-                &serde_json::json!({ "conversations": list }),
+                &serde_json::json!({ "conversations": list, "next_cursor": next }),
             ))
         }
         ["conversations", id] => {
@@ -704,11 +752,28 @@ async fn routing_admin(
                 let id = QueueId::parse(*id)?;
                 match *m {
                     Method::GET => {
+                        let page = crate::paging::PageRequest::from_pairs(
+                            query_pairs(req)
+                                .iter()
+                                .map(|(k, v)| (k.as_str(), v.as_str())),
+                        )?;
                         ra::get_queue(r, &id).await?;
-                        let items = r.routing.waiting(&id, 1000).await?;
+                        let items = r
+                            .routing
+                            .waiting(&id, page.after.as_deref(), page.read())
+                            .await?;
+                        let (items, next) = crate::paging::page(
+                            items,
+                            &page,
+                            crate::routing::model::WaitingItem::key,
+                        );
                         Ok(json(
                             StatusCode::OK,
-                            &serde_json::json!({ "queue_id": id, "waiting": items }),
+                            &serde_json::json!({
+                                "queue_id": id,
+                                "waiting": items,
+                                "next_cursor": next,
+                            }),
                         ))
                     }
                     _ => Ok(method_not_allowed("GET")),

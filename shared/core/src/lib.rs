@@ -24,6 +24,7 @@ pub mod messenger;
 pub mod metrics;
 pub mod outbound;
 pub mod outbound_sweep;
+pub mod paging;
 pub mod panics;
 pub mod ports;
 pub mod problem;

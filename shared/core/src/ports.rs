@@ -416,10 +416,11 @@ pub trait ConversationStore: Send + Sync {
         contact: &ContactId,
     ) -> StoreResult<Conversation>;
     /// The conversations of every customer linked to the contact, on any
-    /// page, newest first.
+    /// page, newest first, after the `Conversation::list_key` `after`.
     async fn contact_conversations(
         &self,
         contact: &ContactId,
+        after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<Conversation>>;
 }
@@ -514,8 +515,14 @@ pub enum RoutingOp {
 #[async_trait]
 pub trait RoutingStore: Send + Sync {
     async fn apply(&self, ops: &[RoutingOp]) -> StoreResult<()>;
-    /// Waiting items in queue order (priority, then oldest).
-    async fn waiting(&self, queue: &QueueId, limit: usize) -> StoreResult<Vec<WaitingItem>>;
+    /// Waiting items in queue order (priority, then oldest), after the
+    /// item whose `WaitingItem::key` is `after`.
+    async fn waiting(
+        &self,
+        queue: &QueueId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<WaitingItem>>;
     /// Waiting items whose messaging window closes before `before`, soonest first.
     async fn urgent(
         &self,

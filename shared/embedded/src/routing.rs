@@ -517,11 +517,35 @@ impl RoutingStore for RedbStore {
         .await
     }
 
-    async fn waiting(&self, queue: &QueueId, limit: usize) -> StoreResult<Vec<WaitingItem>> {
+    async fn waiting(
+        &self,
+        queue: &QueueId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<WaitingItem>> {
         let prefix = format!("{queue}|");
+        let after = after.map(|a| format!("{prefix}{a}"));
         self.read(move |txn| {
             let t = txn.open_table(WAITING).map_err(err)?;
-            Ok(prefixed(&t, &prefix, limit)?
+            let rows = match &after {
+                None => prefixed(&t, &prefix, limit)?,
+                Some(from) => {
+                    let mut out = Vec::new();
+                    let range = (
+                        std::ops::Bound::Excluded(from.as_str()),
+                        std::ops::Bound::Unbounded,
+                    );
+                    for row in t.range::<&str>(range).map_err(err)? {
+                        let (k, v) = row.map_err(err)?;
+                        if !k.value().starts_with(&prefix) || out.len() >= limit {
+                            break;
+                        }
+                        out.push((k.value().to_string(), v.value().to_string()));
+                    }
+                    out
+                }
+            };
+            Ok(rows
                 .iter()
                 .filter_map(|(_, v)| listed("waiting item", dec(v)))
                 .collect())

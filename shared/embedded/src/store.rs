@@ -642,9 +642,15 @@ impl ConversationStore for RedbStore {
     async fn contact_conversations(
         &self,
         contact: &ContactId,
+        after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<Conversation>> {
-        let (lo, hi) = (format!("{contact}|"), format!("{contact}|~"));
+        // History keys are the list key with `|` for its `#`.
+        let lo = format!("{contact}|");
+        let hi = match after {
+            Some(a) => format!("{contact}|{}", a.replacen('#', "|", 1)),
+            None => format!("{contact}|~"),
+        };
         self.read(move |txn| {
             let history = txn.open_table(CONTACT_CONVS).map_err(err)?;
             let conversations = txn.open_table(CONVERSATIONS).map_err(err)?;

@@ -97,8 +97,21 @@ async fn main() {
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     let offered = loop {
-        let v = admin("/admin/v1/conversations?state=offered&limit=1000".into()).await;
-        let list = v["conversations"].as_array().cloned().unwrap_or_default();
+        // Every page of the offered conversations, 200 at a time.
+        let mut list = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = "/admin/v1/conversations?state=offered&limit=200".to_string();
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let v = admin(path).await;
+            list.extend(v["conversations"].as_array().cloned().unwrap_or_default());
+            match v["next_cursor"].as_str() {
+                Some(c) if list.len() < 1000 => cursor = Some(c.to_string()),
+                _ => break,
+            }
+        }
         if list.len() as u64 >= total.min(1000) || Instant::now() > deadline {
             break list;
         }

@@ -633,9 +633,19 @@ impl RoutingStore for DynamoStore {
             .collect())
     }
 
-    async fn waiting(&self, queue: &QueueId, limit: usize) -> StoreResult<Vec<WaitingItem>> {
+    async fn waiting(
+        &self,
+        queue: &QueueId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<WaitingItem>> {
         let items = self
-            .query_range(None, ("PK", waiting_pk(queue)), None, limit)
+            .query_range(
+                None,
+                ("PK", waiting_pk(queue)),
+                after.map(|a| ("SK", "#sk > :sk", a.to_string())),
+                limit,
+            )
             .await?;
         decode_all(&items, doc)
     }

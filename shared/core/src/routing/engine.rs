@@ -959,7 +959,7 @@ async fn agent_candidates(
                 urgent.push((item, q.clone()));
             }
         }
-        for item in deps.routing.waiting(&q.id, PULL_DEPTH).await? {
+        for item in deps.routing.waiting(&q.id, None, PULL_DEPTH).await? {
             normal.push((item, q.clone()));
         }
     }
@@ -1654,7 +1654,7 @@ async fn sweep(deps: &RoutingDeps) -> Result<usize> {
     let mut offered = 0;
     let mut ws = WsCache::new(deps);
     for queue in deps.config.list_queues().await? {
-        let items = deps.routing.waiting(&queue.id, SWEEP_DEPTH).await?;
+        let items = deps.routing.waiting(&queue.id, None, SWEEP_DEPTH).await?;
         if items.is_empty() {
             continue;
         }
