@@ -87,6 +87,11 @@ bench: test-tools
 	cargo run --release -q -p switchboard-tests --bin replyload
 	cargo run --release -q -p switchboard-tests --bin store-calls
 
+.PHONY: fuzz
+## fuzz: cargo-fuzz the delivery parser, config file, rule conditions and agent API bodies (FUZZ_SECONDS=60 per target; not part of make test)
+fuzz:
+	fuzz/run.sh
+
 ## build: release bootstraps for Lambda (arm64) in target/lambda/<function>/bootstrap
 build: test-tools
 	rustup target add aarch64-unknown-linux-gnu
