@@ -267,3 +267,126 @@ fn agent_tokens_expire_are_revoked_and_die_with_their_agent() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(presence(&c), 401, "the old token is dead");
 }
+
+/// The audit's poisoned deliveries, signed and sent to the real server: a
+/// multi-byte id that once panicked a router worker (byte 80 inside a
+/// character), a timestamp of 2^63-1 that broke every conversation list, an
+/// event nested 130 levels deep whose timeline could not be read, another
+/// product's object, and an entry for a page the account never connected.
+/// Each is acknowledged, nothing breaks a list or a timeline, and routing
+/// goes on for the next customer.
+#[test]
+fn poisoned_deliveries_are_acknowledged_and_break_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let page = "104857600000001";
+    let long_id = "é".repeat(39) + "€";
+    let deep = format!("{}1{}", "[".repeat(130), "]".repeat(130));
+    let bodies = [
+        format!(
+            r#"{{"object":"page","entry":[{{"id":"{page}","time":1764000000000,"messaging":[{{"sender":{{"id":"{long_id}"}},"recipient":{{"id":"{page}"}},"timestamp":1764000000000,"message":{{"mid":"m_long","text":"x","quick_reply":{{"payload":"SURVEY:{long_id}:5"}}}}}}]}}]}}"#
+        ),
+        format!(
+            r#"{{"object":"page","entry":[{{"id":"{page}","time":1764000000000,"messaging":[{{"sender":{{"id":"7700000000000101"}},"recipient":{{"id":"{page}"}},"timestamp":9223372036854775807,"message":{{"mid":"m_far","text":"from the far future"}}}}]}}]}}"#
+        ),
+        format!(
+            r#"{{"object":"page","entry":[{{"id":"{page}","time":1764000000000,"messaging":[{{"sender":{{"id":"7700000000000102"}},"recipient":{{"id":"{page}"}},"timestamp":1764000000000,"message":{{"mid":"m_deep","text":"deep","x":{deep}}}}}]}}]}}"#
+        ),
+        r#"{"object":"instagram","entry":[{"id":"1","time":1,"messaging":[]}]}"#.to_string(),
+        r#"{"object":"page","entry":[{"id":"999999999","time":1764000000000,"messaging":[{"sender":{"id":"7700000000000103"},"recipient":{"id":"999999999"},"timestamp":1764000000000,"message":{"mid":"m_stranger","text":"hi"}}]}]}"#.to_string(),
+    ];
+    for body in &bodies {
+        let file = dir.path().join("delivery.json");
+        std::fs::write(&file, body).unwrap();
+        let out = Command::new(BIN)
+            .args(["simulate", "--url", &format!("http://127.0.0.1:{}", s.port)])
+            .arg("--fixture")
+            .arg(&file)
+            .args(["--app-secret", "hardening-app-secret"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "acknowledged: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    // A customer after them is still routed and listed.
+    let normal = format!(
+        r#"{{"object":"page","entry":[{{"id":"{page}","time":1764000000000,"messaging":[{{"sender":{{"id":"7700000000000104"}},"recipient":{{"id":"{page}"}},"timestamp":1764000000000,"message":{{"mid":"m_normal","text":"hello"}}}}]}}]}}"#
+    );
+    let file = dir.path().join("normal.json");
+    std::fs::write(&file, normal).unwrap();
+    assert!(
+        Command::new(BIN)
+            .args(["simulate", "--url", &format!("http://127.0.0.1:{}", s.port)])
+            .arg("--fixture")
+            .arg(&file)
+            .args(["--app-secret", "hardening-app-secret"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (list, notices) = loop {
+        let (status, body) = curl(s.port, "GET", "/admin/v1/conversations", ADMIN, None);
+        assert_eq!(status, 200, "the list never breaks: {body}");
+        let list = json(&body);
+        let (_, alerts) = curl(s.port, "GET", "/admin/v1/alerts", ADMIN, None);
+        let alerts = json(&alerts);
+        let notices = alerts["set_aside"].as_array().cloned().unwrap_or_default();
+        let psids: Vec<String> = list["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["psid"].as_str().unwrap_or("").to_string())
+            .collect();
+        if psids.iter().any(|p| p == "7700000000000104") && notices.len() >= 3 {
+            break (list, notices);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not all processed: {list} {alerts}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for c in list["conversations"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let (status, body) = curl(
+            s.port,
+            "GET",
+            &format!("/admin/v1/conversations/{id}/timeline"),
+            ADMIN,
+            None,
+        );
+        assert_eq!(status, 200, "every timeline reads back: {body}");
+    }
+    let far = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["psid"] == "7700000000000101")
+        .expect("the far-future message is stored");
+    let (_, timeline) = curl(
+        s.port,
+        "GET",
+        &format!(
+            "/admin/v1/conversations/{}/timeline",
+            far["id"].as_str().unwrap()
+        ),
+        ADMIN,
+        None,
+    );
+    assert_eq!(
+        json(&timeline)["events"][0]["timestamp"],
+        1_764_000_000_000i64,
+        "its time fell back to the entry's: {timeline}"
+    );
+    let kinds: Vec<&str> = notices.iter().filter_map(|n| n["kind"].as_str()).collect();
+    for kind in ["odd_shape", "other_object", "unknown_page"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    // The server is still serving.
+    assert_eq!(curl(s.port, "GET", "/healthz", "", None).0, 200);
+}
