@@ -1023,13 +1023,27 @@ async fn agents_are_held_to_what_is_theirs(aws: bool) {
         "{feed}"
     );
 
-    // Closed, the survey goes out; the first answer counts, a second does not.
+    // Closed, the survey goes out. A made-up payload does not count, even
+    // in the right shape; of the payloads Switchboard sent, the first
+    // answer counts and a second does not.
     let (s, v) = rig.http("POST", &on("close"), &anna, None).await;
     assert_eq!(s, 200, "{v}");
     rig.drain_sender().await;
-    for (mid, score) in [("m_guard_s1", 5), ("m_guard_s2", 1)] {
+    let sent = rig.sent();
+    let qrs = sent.last().unwrap()["message"]["quick_replies"].clone();
+    let payload = |i: usize| qrs[i]["payload"].as_str().unwrap().to_string();
+    assert!(
+        payload(4).starts_with(&format!("SURVEY:{conv}:5:")),
+        "{qrs}"
+    );
+    let answers = [
+        ("m_guard_s0", format!("SURVEY:{conv}:1:madeuptoken00000")),
+        ("m_guard_s1", payload(4)),
+        ("m_guard_s2", payload(0)),
+    ];
+    for (mid, p) in answers {
         rig.deliver(serde_json::json!({"sender": {"id": PSID}, "recipient": {"id": PAGE_1}, "timestamp": rig.clock.now().0,
-            "message": {"mid": mid, "text": score.to_string(), "quick_reply": {"payload": format!("SURVEY:{conv}:{score}")}}}))
+            "message": {"mid": mid, "text": "answer", "quick_reply": {"payload": p}}}))
             .await;
         rig.clock.advance_secs(1);
     }

@@ -153,7 +153,11 @@ pub async fn overflow_message_as(deps: &RoutingDeps, conv: &Conversation, kind: 
     send_best_effort(deps, conv, author, content).await;
 }
 
-/// The survey's quick-reply payload prefix: `SURVEY:{conversation}:{score}`.
+/// The survey's quick-reply payload prefix:
+/// `SURVEY:{conversation}:{score}:{token}`. The token is random per survey
+/// and kept with the sent message: an answer counts only when its payload
+/// is one Switchboard sent (so it cannot be made up), and agents may not
+/// send payloads with this prefix at all.
 pub const SURVEY_PAYLOAD: &str = "SURVEY:";
 
 /// Send the post-conversation survey (inside the 24-hour window only).
@@ -168,15 +172,18 @@ pub async fn survey(deps: &RoutingDeps, conv: &Conversation, ws: &Workstream) {
             ),
             quick_replies: Vec::new(),
         },
-        None => Content::Text {
-            text: s.question.clone(),
-            quick_replies: (1..=5)
-                .map(|n| QuickReply {
-                    title: n.to_string(),
-                    payload: format!("{SURVEY_PAYLOAD}{}:{n}", conv.id),
-                })
-                .collect(),
-        },
+        None => {
+            let token = crate::secret::Secret::generate(16);
+            Content::Text {
+                text: s.question.clone(),
+                quick_replies: (1..=5)
+                    .map(|n| QuickReply {
+                        title: n.to_string(),
+                        payload: format!("{SURVEY_PAYLOAD}{}:{n}:{}", conv.id, token.expose()),
+                    })
+                    .collect(),
+            }
+        }
     };
     send_best_effort(deps, conv, Author::Survey, content).await;
 }
@@ -206,11 +213,13 @@ pub struct SurveyAnswer {
 }
 
 /// A survey answer in a quick reply's payload: (conversation, score 1-5).
+/// Whether Switchboard sent that payload is the router's to check.
 pub fn survey_answer(payload: &str) -> Option<(ConversationId, u8)> {
-    let rest = payload.strip_prefix(SURVEY_PAYLOAD)?;
-    let (conv, score) = rest.rsplit_once(':')?;
-    let score: u8 = score.parse().ok().filter(|s| (1..=5).contains(s))?;
-    Some((ConversationId::parse(conv).ok()?, score))
+    let mut parts = payload.strip_prefix(SURVEY_PAYLOAD)?.split(':');
+    let conv = ConversationId::parse(parts.next()?).ok()?;
+    let score: u8 = parts.next()?.parse().ok().filter(|s| (1..=5).contains(s))?;
+    // Then the token, and nothing more.
+    (parts.next().is_some() && parts.next().is_none()).then_some((conv, score))
 }
 
 /// The steps this write (the one that makes routing version `rv`) added.
@@ -404,10 +413,12 @@ mod tests {
     fn survey_payloads() {
         let id = ConversationId::generate();
         assert_eq!(
-            survey_answer(&format!("SURVEY:{id}:4")),
+            survey_answer(&format!("SURVEY:{id}:4:tok")),
             Some((id.clone(), 4))
         );
-        assert_eq!(survey_answer(&format!("SURVEY:{id}:9")), None);
+        assert_eq!(survey_answer(&format!("SURVEY:{id}:4")), None, "no token");
+        assert_eq!(survey_answer(&format!("SURVEY:{id}:4:a:b")), None);
+        assert_eq!(survey_answer(&format!("SURVEY:{id}:9:tok")), None);
         assert_eq!(survey_answer("SURVEY:x"), None);
         assert_eq!(survey_answer("OTHER:1"), None);
     }

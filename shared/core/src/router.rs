@@ -150,7 +150,10 @@ async fn record_survey(
         return Ok(false);
     }
     // Only an answer to a survey that was sent, after the close, counts.
-    if conv.state != crate::ports::ConversationState::Closed || !survey_was_sent(deps, id).await? {
+    let payload = event.quick_reply_payload.as_deref().unwrap_or_default();
+    if conv.state != crate::ports::ConversationState::Closed
+        || !survey_was_sent(deps, id, payload).await?
+    {
         tracing::warn!(conversation_id = %id, "a survey payload for a conversation that was sent no survey; kept as a message");
         return Ok(false);
     }
@@ -206,12 +209,20 @@ async fn record_survey(
     Ok(true)
 }
 
-/// Whether Switchboard sent this conversation's survey (the sender may
-/// still be delivering it: queued counts).
-async fn survey_was_sent(deps: &RouterDeps, id: &ConversationId) -> Result<bool, RouterError> {
+/// Whether Switchboard sent this conversation's survey with exactly this
+/// payload (its random token included; the sender may still be delivering
+/// it: queued counts).
+async fn survey_was_sent(
+    deps: &RouterDeps,
+    id: &ConversationId,
+    payload: &str,
+) -> Result<bool, RouterError> {
+    use crate::outbound::{Author, Content, Status};
     Ok(deps.outbound.list_outbound(id).await?.iter().any(|m| {
-        m.author == crate::outbound::Author::Survey
-            && !matches!(m.status, crate::outbound::Status::Failed { .. })
+        m.author == Author::Survey
+            && !matches!(m.status, Status::Failed { .. })
+            && matches!(&m.content, Content::Text { quick_replies, .. }
+                if quick_replies.iter().any(|q| q.payload == payload))
     }))
 }
 
