@@ -258,6 +258,14 @@ pub async fn run(a: AgentArgs) -> Result<()> {
                     s(&e["at"]),
                     s(&e["from"])
                 );
+                for q in e["quick_replies"].as_array().into_iter().flatten() {
+                    println!(
+                        "{:>34} [{}] payload {}",
+                        "",
+                        s(&q["title"]),
+                        s(&q["payload"])
+                    );
+                }
             }
             if let Some(score) = v["survey"]["score"].as_u64() {
                 println!("survey: {score}/5");

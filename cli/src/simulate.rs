@@ -31,7 +31,7 @@ pub struct SimulateArgs {
     /// Send this file's bytes instead (e.g. a fixture from tests/fixtures/messenger).
     #[arg(long)]
     fixture: Option<PathBuf>,
-    /// Tap a quick reply: its payload (e.g. a survey answer `SURVEY:cv_...:5`,
+    /// Tap a quick reply: its payload (e.g. a survey answer `SURVEY:cv_...:5:<token>`,
     /// shown by `switchboard agent show` / the fake Graph log).
     #[arg(long)]
     quick_reply: Option<String>,

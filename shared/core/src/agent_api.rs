@@ -804,6 +804,9 @@ pub struct Entry {
     pub failure: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For outbound messages: the quick replies offered (title, payload).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quick_replies: Vec<crate::outbound::QuickReply>,
 }
 
 impl Entry {
@@ -818,6 +821,7 @@ impl Entry {
             agent_id: None,
             failure: None,
             note: None,
+            quick_replies: Vec::new(),
         }
     }
 }
@@ -924,7 +928,13 @@ pub fn transcript(
             en.agent_id = Some(agent_id.clone());
         }
         match &m.content {
-            Content::Text { text, .. } => en.text = Some(text.clone()),
+            Content::Text {
+                text,
+                quick_replies,
+            } => {
+                en.text = Some(text.clone());
+                en.quick_replies = quick_replies.clone();
+            }
             Content::Attachment { kind, url, .. } => {
                 en.attachments = Some(serde_json::json!([{"type": kind, "url": url}]))
             }
