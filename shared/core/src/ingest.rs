@@ -280,6 +280,14 @@ pub async fn ingest(
     })
 }
 
+/// A delivery whose every entry has Meta's shape (the fast path).
+#[derive(serde::Deserialize)]
+struct TypedDelivery<'a> {
+    object: String,
+    #[serde(default, borrow)]
+    entry: Vec<Entry<'a>>,
+}
+
 /// A delivery read into what can be stored and what is kept aside.
 #[derive(Debug, Default)]
 pub struct Split {
@@ -312,6 +320,23 @@ pub fn split_delivery(
     let aside = |kind, page: Option<&str>, reason: String, raw: &str| {
         SetAside::new(kind, account, page, reason, raw, received_at)
     };
+    // The usual delivery, read in one pass.
+    if let Ok(d) = serde_json::from_str::<TypedDelivery<'_>>(text)
+        && d.object == "page"
+    {
+        let pages: Result<Vec<PageId>, _> = d
+            .entry
+            .iter()
+            .map(|e| PageId::parse(e.id.as_str()))
+            .collect();
+        if let Ok(pages) = pages {
+            for (entry, page) in d.entry.iter().zip(&pages) {
+                entry_events(account, page, entry, received_at, &mut out);
+            }
+            return Ok(out);
+        }
+    }
+    // Anything else, entry by entry, so an odd one spoils nothing else.
     let delivery: Delivery<'_> = match serde_json::from_str(text) {
         Ok(d) => d,
         Err(e) => {
@@ -355,34 +380,42 @@ pub fn split_delivery(
                 continue;
             }
         };
-        for (channel, raw) in entry.events() {
-            match normalize(account, &page, channel, raw, entry.time, received_at) {
-                Ok(ev) if ev.kind == EventKind::PolicyEnforcement => {
-                    let p = ev.policy.clone().unwrap_or_default();
-                    let reason = format!(
-                        "Meta's policy enforcement on the page: {} ({})",
-                        p.action.as_deref().unwrap_or("no action given"),
-                        p.reason.as_deref().unwrap_or("no reason given")
-                    );
-                    out.aside.push(aside(
-                        NoticeKind::PolicyEnforcement,
-                        Some(page.as_str()),
-                        reason,
-                        raw.get(),
-                    ));
-                    out.events.push(ev);
-                }
-                Ok(ev) => out.events.push(ev),
-                Err(reason) => out.aside.push(aside(
-                    NoticeKind::OddShape,
-                    Some(page.as_str()),
-                    reason,
-                    raw.get(),
-                )),
-            }
-        }
+        entry_events(account, &page, &entry, received_at, &mut out);
     }
     Ok(out)
+}
+
+/// The events of one entry, into `out` (odd ones and Meta's policy
+/// actions into `out.aside`).
+fn entry_events(
+    account: &AccountId,
+    page: &PageId,
+    entry: &Entry<'_>,
+    received_at: Millis,
+    out: &mut Split,
+) {
+    let aside = |kind, reason: String, raw: &str| {
+        SetAside::new(kind, account, Some(page.as_str()), reason, raw, received_at)
+    };
+    for (channel, raw) in entry.events() {
+        match normalize(account, page, channel, raw, entry.time, received_at) {
+            Ok(ev) if ev.kind == EventKind::PolicyEnforcement => {
+                let p = ev.policy.clone().unwrap_or_default();
+                let reason = format!(
+                    "Meta's policy enforcement on the page: {} ({})",
+                    p.action.as_deref().unwrap_or("no action given"),
+                    p.reason.as_deref().unwrap_or("no reason given")
+                );
+                out.aside
+                    .push(aside(NoticeKind::PolicyEnforcement, reason, raw.get()));
+                out.events.push(ev);
+            }
+            Ok(ev) => out.events.push(ev),
+            Err(reason) => out
+                .aside
+                .push(aside(NoticeKind::OddShape, reason, raw.get())),
+        }
+    }
 }
 
 /// The queue messages for a delivery's events.

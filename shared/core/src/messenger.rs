@@ -282,20 +282,52 @@ fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String
 /// A number Meta may send as a JSON number or as a numeric string; any
 /// other value reads as absent rather than failing the event.
 fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Loose {
-        I(i64),
-        U(u64),
-        F(f64),
-        S(String),
-        Other(serde::de::IgnoredAny),
+    d.deserialize_any(LenientI64)
+}
+
+/// Reads a number, a numeric string, or anything else (as `None`) without
+/// buffering the value.
+struct LenientI64;
+
+impl<'de> serde::de::Visitor<'de> for LenientI64 {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number or a numeric string")
     }
-    Ok(match Option::<Loose>::deserialize(d)? {
-        Some(Loose::I(n)) => Some(n),
-        Some(Loose::U(n)) => Some(i64::try_from(n).unwrap_or(i64::MAX)),
-        Some(Loose::F(f)) if f.is_finite() => Some(f as i64),
-        Some(Loose::S(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
+    fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(Some(n))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(Some(i64::try_from(n).unwrap_or(i64::MAX)))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Self::Value, E> {
+        Ok(f.is_finite().then_some(f as i64))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(s.trim().parse().ok())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        while a
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
 }
