@@ -104,6 +104,11 @@ args=(
   --request-timeout 30
   --no-color
 )
+# CI replays one seed, so a submission is judged on the same requests every
+# time; anywhere else each run explores new ones (the seed is printed).
+if [[ -z ${SCHEMATHESIS_SEED:-} && ${CI:-} == true ]]; then
+  SCHEMATHESIS_SEED=20261130
+fi
 if [[ -n ${SCHEMATHESIS_SEED:-} ]]; then
   args+=(--seed "$SCHEMATHESIS_SEED")
 fi
