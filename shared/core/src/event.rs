@@ -281,7 +281,14 @@ pub fn normalize(
     entry_time: Option<i64>,
     received_at: Millis,
 ) -> Result<InboundEvent, String> {
-    let depth = crate::aside::nesting_depth(raw.get());
+    // Nesting never exceeds the number of brackets: count them first (a
+    // vectorised scan) and walk the structure only when it could.
+    let brackets = memchr::memchr2_iter(b'[', b'{', raw.get().as_bytes()).count();
+    let depth = if brackets > MAX_DEPTH {
+        crate::aside::nesting_depth(raw.get())
+    } else {
+        brackets
+    };
     if depth > MAX_DEPTH {
         return Err(format!(
             "the event nests {depth} levels deep; at most {MAX_DEPTH} are kept"
@@ -445,6 +452,8 @@ pub fn normalize(
 /// A text cut to [`MAX_TEXT_CHARS`] characters, and whether it was cut.
 fn cut_text(text: Option<String>) -> (Option<String>, bool) {
     match text {
+        // No more bytes than the limit: no more characters either.
+        Some(t) if t.len() <= MAX_TEXT_CHARS => (Some(t), false),
         Some(t) => match t.char_indices().nth(MAX_TEXT_CHARS) {
             Some((end, _)) => (Some(t[..end].to_string()), true),
             None => (Some(t), false),

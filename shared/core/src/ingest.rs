@@ -330,6 +330,12 @@ pub fn split_delivery(
             .map(|e| PageId::parse(e.id.as_str()))
             .collect();
         if let Ok(pages) = pages {
+            out.events.reserve(
+                d.entry
+                    .iter()
+                    .map(|e| e.messaging.len() + e.standby.len())
+                    .sum(),
+            );
             for (entry, page) in d.entry.iter().zip(&pages) {
                 entry_events(account, page, entry, received_at, &mut out);
             }
