@@ -241,8 +241,7 @@ fn slug(name: &str) -> String {
             out.push('-');
         }
     }
-    let mut s = out.trim_end_matches('-').to_string();
-    s.truncate(48);
+    let s: String = out.trim_end_matches('-').chars().take(48).collect();
     if s.is_empty() { "account".into() } else { s }
 }
 
