@@ -103,6 +103,11 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let secrets = Arc::new(FileSecrets::open(args.data_dir.join("secrets.json")).map_err(boxed)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
+    // Bound first: with port 0 the callback URLs name the port it got.
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| boxed(format!("cannot listen on {}: {e}", args.addr)))?;
+    let addr = listener.local_addr().map_err(boxed)?;
     let mut public_url = args.public_url.clone();
     let mut routing_sections = None;
     if let Some(path) = &args.config {
@@ -148,7 +153,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         outbound: store.clone(),
         streams: store.clone(),
         outbox: Some(Arc::new(outbox.clone())),
-        public_url: public_url.unwrap_or_else(|| format!("http://{}", args.addr)),
+        public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
     };
     if let Some(sections) = routing_sections {
         // Workstreams, queues, agents and rulesets, validated as the admin API does.
@@ -210,10 +215,6 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
 
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .map_err(|e| boxed(format!("cannot listen on {}: {e}", args.addr)))?;
-    let addr = listener.local_addr().map_err(boxed)?;
     tracing::info!(%addr, data_dir = %args.data_dir.display(), graph_url = %args.graph_url, "switchboard serving");
     println!("switchboard listening on http://{addr}");
     crate::http_server::serve(listener, services, args.auth_failures_per_minute).await;
