@@ -212,7 +212,7 @@ mod tests {
     fn an_address_is_blocked_after_its_budget_of_failures_only() {
         let b = FailureBudget::new(20);
         let (a, other): (IpAddr, IpAddr) =
-            ("127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap());
+            (IpAddr::from([127, 0, 0, 2]), IpAddr::from([127, 0, 0, 3]));
         for _ in 0..19 {
             b.failed(a);
         }
