@@ -6,6 +6,9 @@
 //! for the scheduler's sweep (a sparse index: finishing removes the keys).
 
 use super::*;
+use async_trait::async_trait;
+use switchboard_core::Millis;
+use switchboard_core::ids::ConversationId;
 use switchboard_core::ids::OutboundId;
 use switchboard_core::outbound::{Outbound, Status};
 use switchboard_core::ports::OutboundStore;

@@ -4,13 +4,20 @@
 //! waiting items in queue order (with a window-closing index), and the
 //! scheduler's timers. `apply` is one `TransactWriteItems`.
 
+use super::conv_items::{agent_conv_pk, conv_pk, conversation_from, customer_pk, gsi3_clause};
 use super::*;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::Delete;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue, Select};
+use switchboard_core::Millis;
+use switchboard_core::ports::{Conversation, ConversationState, listed};
 use switchboard_core::ports::{RoutingConfigStore, RoutingOp, RoutingStore};
+use switchboard_core::routing::model::AgentId;
 use switchboard_core::routing::model::{
     Agent, AgentLoad, AgentState, PresenceSetting, ProfileName, Queue, QueueId, Ruleset, RulesetId,
     Timer, WaitingItem, sortable,
 };
+use switchboard_core::workstreams::WorkstreamId;
 
 /// The IAM actions the routing ports call.
 pub const IAM_ACTIONS_ROUTING: &[&str] = &[

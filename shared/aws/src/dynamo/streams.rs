@@ -7,6 +7,8 @@
 //! `expires_at` (milliseconds) decides the rest.
 
 use super::*;
+use async_trait::async_trait;
+use switchboard_core::Millis;
 use switchboard_core::ports::{StreamEntry, StreamStore};
 
 /// Whether an entry is still kept at `now`.

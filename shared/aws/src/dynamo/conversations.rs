@@ -1,0 +1,489 @@
+//! The conversation port on the table: appending events (one transaction
+//! per attempt, conditional on what it read), conversations, timelines,
+//! customers and contacts. Linking a contact is in `link`.
+
+use super::conv_items::{
+    contact_conv_item, contact_item, contact_pk, conv_pk, conversation_from, conversation_item,
+    customer_from, customer_pk, event_sk, gsi3_clause, marker_pk,
+};
+use super::{
+    DynamoStore, Item, Query, doc, get_s, key, n, opt_s, parse_id, s, to_doc, unavailable,
+};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::AttributeValue;
+use switchboard_core::Millis;
+use switchboard_core::event::InboundEvent;
+use switchboard_core::ids::{ContactId, ConversationId, PageId, Psid};
+use switchboard_core::ports::{
+    AppendOutcome, Contact, Conversation, ConversationFilter, ConversationState, ConversationStore,
+    Customer, NewIds, StoreError, StoreResult, WriteMode, appended_customer, listed,
+    opens_conversation,
+};
+
+/// How long an event's append-once marker is kept (Meta retries for an hour).
+const MARKER_TTL_SECS: i64 = 14 * 24 * 3600;
+/// Attempts at an append that races with another writer.
+const APPEND_ATTEMPTS: usize = 5;
+
+/// What one attempt at an append decided to write.
+enum Plan {
+    NewCustomer,
+    Existing {
+        open: ConversationId,
+        update_lcm: bool,
+    },
+    Reopen {
+        customer: Customer,
+    },
+    AttachToLast {
+        last: ConversationId,
+    },
+}
+
+#[async_trait]
+impl ConversationStore for DynamoStore {
+    async fn append(
+        &self,
+        event: &InboundEvent,
+        ids: &NewIds,
+        now: Millis,
+    ) -> StoreResult<AppendOutcome> {
+        let psid = appended_customer(event)?;
+        let dedup = event.dedup_id();
+        let activity = opens_conversation(event.kind);
+        let event_doc = to_doc(event)?;
+        let mut lcm_allowed = true;
+        for _ in 0..APPEND_ATTEMPTS {
+            let customer = self
+                .get_item(key(customer_pk(&event.page_id, &psid), "CUSTOMER"))
+                .await?;
+            let customer = customer.as_ref().map(customer_from).transpose()?;
+            let plan = match customer {
+                None => Plan::NewCustomer,
+                Some(c) => match (&c.open_conversation_id, activity) {
+                    (Some(open), _) => Plan::Existing {
+                        open: open.clone(),
+                        update_lcm: activity && lcm_allowed,
+                    },
+                    (None, true) => Plan::Reopen { customer: c },
+                    (None, false) => Plan::AttachToLast {
+                        last: c.last_conversation_id.clone(),
+                    },
+                },
+            };
+            let conv_id = match &plan {
+                Plan::NewCustomer | Plan::Reopen { .. } => ids.conversation_id.clone(),
+                Plan::Existing { open, .. } => open.clone(),
+                Plan::AttachToLast { last } => last.clone(),
+            };
+
+            let mut marker = key(marker_pk(&dedup), "EVENT");
+            marker.insert("conversation_id".into(), s(conv_id.as_str()));
+            marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+            let mut timeline = key(conv_pk(&conv_id), &event_sk(event.timestamp, &dedup));
+            timeline.insert("doc".into(), event_doc.clone());
+            let mut items = vec![
+                self.put(marker, Some("attribute_not_exists(PK)"))?,
+                self.put(timeline, None)?,
+            ];
+            let new_conv = |contact: ContactId| {
+                Conversation::opened_by(ids.conversation_id.clone(), event, &psid, contact, now)
+            };
+            match &plan {
+                Plan::NewCustomer => {
+                    let mut cust = key(customer_pk(&event.page_id, &psid), "CUSTOMER");
+                    cust.insert("page_id".into(), s(event.page_id.as_str()));
+                    cust.insert("psid".into(), s(psid.as_str()));
+                    cust.insert("contact_id".into(), s(ids.contact_id.as_str()));
+                    cust.insert("open_conversation_id".into(), s(conv_id.as_str()));
+                    cust.insert("last_conversation_id".into(), s(conv_id.as_str()));
+                    items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
+                    let contact =
+                        Contact::new(ids.contact_id.clone(), ids.contact_name.clone(), now);
+                    items
+                        .push(self.put(contact_item(&contact)?, Some("attribute_not_exists(PK)"))?);
+                    let conv = new_conv(ids.contact_id.clone());
+                    items.push(self.put(contact_conv_item(&contact.id, &conv), None)?);
+                    items.push(
+                        self.put(conversation_item(&conv), Some("attribute_not_exists(PK)"))?,
+                    );
+                }
+                Plan::Existing { open, update_lcm } => {
+                    let (expr, cond) = if *update_lcm {
+                        (
+                            "SET updated_at = :now, last_customer_message_at = :ts",
+                            "attribute_exists(PK) AND #state <> :closed AND (attribute_not_exists(last_customer_message_at) OR last_customer_message_at < :ts)",
+                        )
+                    } else {
+                        (
+                            "SET updated_at = :now",
+                            "attribute_exists(PK) AND #state <> :closed",
+                        )
+                    };
+                    let mut values = vec![(":now", n(now.0)), (":closed", s("closed"))];
+                    if *update_lcm {
+                        values.push((":ts", n(event.timestamp.0)));
+                    }
+                    items.push(self.update(
+                        key(conv_pk(open), "CONV"),
+                        expr,
+                        Some(cond),
+                        &[("#state", "state")],
+                        values,
+                    )?);
+                }
+                Plan::Reopen { customer } => {
+                    items.push(self.update(
+                        key(customer_pk(&event.page_id, &psid), "CUSTOMER"),
+                        "SET open_conversation_id = :c, last_conversation_id = :c",
+                        Some("attribute_exists(PK) AND attribute_not_exists(open_conversation_id)"),
+                        &[],
+                        vec![(":c", s(conv_id.as_str()))],
+                    )?);
+                    let conv = new_conv(customer.contact_id.clone());
+                    items.push(self.put(contact_conv_item(&customer.contact_id, &conv), None)?);
+                    items.push(
+                        self.put(conversation_item(&conv), Some("attribute_not_exists(PK)"))?,
+                    );
+                }
+                Plan::AttachToLast { last } => {
+                    items.push(self.update(
+                        key(conv_pk(last), "CONV"),
+                        "SET updated_at = :now",
+                        Some("attribute_exists(PK)"),
+                        &[],
+                        vec![(":now", n(now.0))],
+                    )?);
+                }
+            }
+            let Some(codes) = self.transact(items).await? else {
+                let opened = matches!(plan, Plan::NewCustomer | Plan::Reopen { .. });
+                return Ok(AppendOutcome::Stored {
+                    conversation_id: conv_id,
+                    opened,
+                });
+            };
+            if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
+                let marker = self.get_item(key(marker_pk(&dedup), "EVENT")).await?;
+                let conversation_id = marker
+                    .as_ref()
+                    .and_then(|m| opt_s(m, "conversation_id"))
+                    .and_then(|c| ConversationId::parse(c).ok());
+                return Ok(AppendOutcome::Duplicate { conversation_id });
+            }
+            if let Plan::Existing {
+                open,
+                update_lcm: true,
+            } = &plan
+            {
+                // Either an older event (keep the newer time) or a conversation
+                // closed meanwhile: look, then try again.
+                if let Some(item) = self.get_item(key(conv_pk(open), "CONV")).await? {
+                    let conv = conversation_from(&item)?;
+                    if conv.state.is_open()
+                        && conv
+                            .last_customer_message_at
+                            .is_some_and(|t| t >= event.timestamp)
+                    {
+                        lcm_allowed = false;
+                    }
+                }
+            }
+            tracing::debug!(?codes, "append raced with another writer; retrying");
+        }
+        Err(StoreError::Unavailable(format!(
+            "event {} could not be stored after {APPEND_ATTEMPTS} attempts",
+            event.key
+        )))
+    }
+
+    async fn record_unattributed(&self, event: &InboundEvent) -> StoreResult<()> {
+        let mut item = key(
+            format!("UNATTRIBUTED#{}", event.page_id),
+            &event_sk(event.timestamp, &event.dedup_id()),
+        );
+        item.insert("doc".into(), to_doc(event)?);
+        self.put_item(item, WriteMode::Upsert, "unattributed event".into())
+            .await
+    }
+
+    async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        self.get_decoded(key(conv_pk(id), "CONV"), conversation_from)
+            .await
+    }
+
+    async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> StoreResult<Vec<Conversation>> {
+        let limit = filter.limit.unwrap_or(100);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut conds = Vec::new();
+        let mut values: Vec<(&str, AttributeValue)> = Vec::new();
+        if let Some(p) = &filter.psid {
+            conds.push("psid = :psid");
+            values.push((":psid", s(p.as_str())));
+        }
+        let mut out = Vec::new();
+        if let Some(page) = &filter.page_id {
+            // One Query on the page's partition of GSI1, newest first, from
+            // the cursor; the state (GSI2PK, not a reserved word) filters.
+            if let Some(st) = filter.state {
+                conds.push("GSI2PK = :gsi2");
+                values.push((":gsi2", s(format!("STATE#{}", st.as_str()))));
+            }
+            let f = (!conds.is_empty()).then(|| (conds.join(" AND "), values));
+            let items = self
+                .query_pages(Query {
+                    index: Some("GSI1"),
+                    pk: ("GSI1PK", format!("PAGECONV#{page}")),
+                    sk: filter
+                        .after
+                        .as_ref()
+                        .map(|a| ("GSI1SK", "#sk < :sk", a.clone())),
+                    filter: f,
+                    forward: false,
+                    limit,
+                })
+                .await?;
+            for i in &items {
+                out.extend(listed("conversation", conversation_from(i)));
+            }
+        } else {
+            // Each state's partition of GSI2 gives its newest `limit` before
+            // the cursor; together they hold the newest `limit` overall.
+            let states: Vec<ConversationState> = match filter.state {
+                Some(st) => vec![st],
+                None => ConversationState::ALL.to_vec(),
+            };
+            let f = (!conds.is_empty()).then(|| (conds.join(" AND "), values.clone()));
+            for st in states {
+                for i in self
+                    .query_pages(Query {
+                        index: Some("GSI2"),
+                        pk: ("GSI2PK", format!("STATE#{}", st.as_str())),
+                        sk: filter
+                            .after
+                            .as_ref()
+                            .map(|a| ("GSI2SK", "#sk < :sk", a.clone())),
+                        filter: f.clone(),
+                        forward: false,
+                        limit,
+                    })
+                    .await?
+                {
+                    out.extend(listed("conversation", conversation_from(&i)));
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn timeline(&self, id: &ConversationId) -> StoreResult<Vec<InboundEvent>> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            self.count("dynamodb:Query");
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :ev)")
+                .expression_attribute_values(":pk", s(conv_pk(id)))
+                .expression_attribute_values(":ev", s("EV#"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+            for item in page.items() {
+                out.extend(listed("timeline event", doc(item)));
+            }
+            match page.last_evaluated_key() {
+                Some(k) => start = Some(k.clone()),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_customer(&self, page: &PageId, psid: &Psid) -> StoreResult<Option<Customer>> {
+        self.get_decoded(key(customer_pk(page, psid), "CUSTOMER"), customer_from)
+            .await
+    }
+
+    async fn get_contact(&self, id: &ContactId) -> StoreResult<Option<Contact>> {
+        self.get_decoded(key(contact_pk(id), "CONTACT"), doc).await
+    }
+
+    async fn close_conversation(
+        &self,
+        id: &ConversationId,
+        at: Millis,
+    ) -> StoreResult<Conversation> {
+        // The close conditions on the routing version it read, since it
+        // files the conversation on GSI3 by the holder that version names;
+        // a routing write in between is read again.
+        for _ in 0..3 {
+            let conv = self
+                .get_conversation(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?;
+            if conv.state == ConversationState::Closed {
+                return Err(StoreError::Conflict(format!(
+                    "conversation {id} is already closed"
+                )));
+            }
+            let (gsi3, gsi3_values) = gsi3_clause(ConversationState::Closed, conv.routing.as_ref());
+            let mut values = vec![
+                (":closed", s("closed")),
+                (":at", n(at.0)),
+                (":gsi", s("STATE#closed")),
+                (":rv", n(conv.rv as i64)),
+            ];
+            values.extend(gsi3_values);
+            let rv_cond = if conv.rv == 0 {
+                "attribute_not_exists(rv)"
+            } else {
+                "rv = :rv"
+            };
+            if conv.rv == 0 {
+                values.retain(|(k, _)| *k != ":rv");
+            }
+            let mut items = vec![self.update(
+                key(conv_pk(id), "CONV"),
+                &format!(
+                    "SET #state = :closed, closed_at = :at, updated_at = :at, GSI2PK = :gsi{gsi3}"
+                ),
+                Some(&format!(
+                    "attribute_exists(PK) AND #state <> :closed AND {rv_cond}"
+                )),
+                &[("#state", "state")],
+                values,
+            )?];
+            let customer = self.get_customer(&conv.page_id, &conv.psid).await?;
+            if customer
+                .as_ref()
+                .and_then(|c| c.open_conversation_id.as_ref())
+                == Some(id)
+            {
+                items.push(self.update(
+                    key(customer_pk(&conv.page_id, &conv.psid), "CUSTOMER"),
+                    "REMOVE open_conversation_id",
+                    Some("open_conversation_id = :id"),
+                    &[],
+                    vec![(":id", s(id.as_str()))],
+                )?);
+            }
+            if self.transact(items).await?.is_none() {
+                return Ok(Conversation {
+                    state: ConversationState::Closed,
+                    closed_at: Some(at),
+                    updated_at: at,
+                    ..conv
+                });
+            }
+        }
+        Err(StoreError::Conflict(format!(
+            "conversation {id} changed while closing; it may be closed already"
+        )))
+    }
+
+    async fn create_contact(&self, contact: &Contact) -> StoreResult<()> {
+        self.put_item(
+            contact_item(contact)?,
+            WriteMode::Create,
+            format!("contact {}", contact.id),
+        )
+        .await
+    }
+
+    async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()> {
+        // Contacts written before versions existed have no `version`: 0.
+        let cond = if expect == 0 {
+            "attribute_exists(PK) AND (attribute_not_exists(version) OR version = :v)"
+        } else {
+            "version = :v"
+        };
+        let item = self.update(
+            key(contact_pk(&contact.id), "CONTACT"),
+            "SET doc = :doc, version = :new",
+            Some(cond),
+            &[],
+            vec![
+                (":v", n(expect as i64)),
+                (":doc", to_doc(contact)?),
+                (":new", n(contact.version as i64)),
+            ],
+        )?;
+        if self.transact(vec![item]).await?.is_none() {
+            return Ok(());
+        }
+        match self.get_contact(&contact.id).await? {
+            None => Err(StoreError::NotFound(format!("contact {}", contact.id))),
+            Some(c) => Err(StoreError::Conflict(format!(
+                "contact {} is at version {}, not {expect}",
+                contact.id, c.version
+            ))),
+        }
+    }
+
+    /// Link the conversation's customer to `contact`. The conversation,
+    /// the customer and the 40 newest history entries move in one
+    /// transaction; older entries in further ones. When there are older
+    /// ones, that transaction also writes a marker (`CUSTOMER#page#psid` /
+    /// `LINK#{old contact}`), deleted once every entry has moved: a link that
+    /// stopped half way is finished by the next link of the customer, to the
+    /// same contact or another.
+    async fn link_contact(
+        &self,
+        conversation: &ConversationId,
+        contact: &ContactId,
+    ) -> StoreResult<Conversation> {
+        self.link(conversation, contact).await
+    }
+
+    async fn contact_conversations(
+        &self,
+        contact: &ContactId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Conversation>> {
+        // After a cursor: `SK < CONV#{after}`, which also reaches the
+        // contact item (`CONTACT` sorts below `CONV#`); it comes last,
+        // newest first, and is dropped.
+        let sk = match after {
+            Some(a) => ("SK", "#sk < :sk", format!("CONV#{a}")),
+            None => ("SK", "begins_with(#sk, :sk)", "CONV#".to_string()),
+        };
+        let links = self
+            .query_pages(Query {
+                index: None,
+                pk: ("PK", contact_pk(contact)),
+                sk: Some(sk),
+                filter: None,
+                forward: false,
+                limit,
+            })
+            .await?;
+        let mut out = Vec::new();
+        for l in links
+            .iter()
+            .filter(|l| opt_s(l, "SK").is_some_and(|k| k.starts_with("CONV#")))
+        {
+            let id = parse_id(ConversationId::parse(get_s(l, "conversation_id")?))?;
+            if let Some(c) = self.get_conversation(&id).await? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+}
