@@ -8,6 +8,7 @@
 
 pub mod agent_api;
 pub mod agent_tokens;
+pub mod append;
 pub mod aside;
 pub mod channels;
 pub mod clock;

@@ -11,14 +11,14 @@ use super::{
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use switchboard_core::Millis;
+use switchboard_core::append::{AppendPlan, AppendWrites, Touch, plan_append};
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::{ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     AppendOutcome, Contact, Conversation, ConversationFilter, ConversationState, ConversationStore,
     Customer, NewIds, StoreError, StoreResult, WriteMode, appended_customer, listed,
-    opens_conversation,
 };
 
 /// How long an event's append-once marker is kept (Meta retries for an hour).
@@ -26,19 +26,111 @@ const MARKER_TTL_SECS: i64 = 14 * 24 * 3600;
 /// Attempts at an append that races with another writer.
 const APPEND_ATTEMPTS: usize = 5;
 
-/// What one attempt at an append decided to write.
-enum Plan {
-    NewCustomer,
-    Existing {
-        open: ConversationId,
-        update_lcm: bool,
-    },
-    Reopen {
-        customer: Customer,
-    },
-    AttachToLast {
-        last: ConversationId,
-    },
+impl DynamoStore {
+    /// Where an append's writes go in the table, with the conditions that
+    /// make the transaction fail if what `plan_append` read has changed.
+    fn append_items(
+        &self,
+        plan: &AppendPlan,
+        event_doc: AttributeValue,
+        now: Millis,
+    ) -> StoreResult<Vec<TransactWriteItem>> {
+        // The marker first: a failed condition on item 0 is a duplicate.
+        let mut marker = key(marker_pk(&plan.dedup), "EVENT");
+        marker.insert("conversation_id".into(), s(plan.conversation_id.as_str()));
+        marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+        let mut timeline = key(
+            conv_pk(&plan.conversation_id),
+            &event_sk(plan.at, &plan.dedup),
+        );
+        timeline.insert("doc".into(), event_doc);
+        let mut items = vec![
+            self.put(marker, Some("attribute_not_exists(PK)"))?,
+            self.put(timeline, None)?,
+        ];
+        match &plan.writes {
+            AppendWrites::NewCustomer {
+                contact,
+                conversation,
+                customer,
+            } => {
+                let mut cust = key(customer_pk(&customer.page_id, &customer.psid), "CUSTOMER");
+                cust.insert("page_id".into(), s(customer.page_id.as_str()));
+                cust.insert("psid".into(), s(customer.psid.as_str()));
+                cust.insert("contact_id".into(), s(customer.contact_id.as_str()));
+                if let Some(open) = &customer.open_conversation_id {
+                    cust.insert("open_conversation_id".into(), s(open.as_str()));
+                }
+                cust.insert(
+                    "last_conversation_id".into(),
+                    s(customer.last_conversation_id.as_str()),
+                );
+                items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
+                items.push(self.put(contact_item(contact)?, Some("attribute_not_exists(PK)"))?);
+                items.push(self.put(contact_conv_item(&contact.id, conversation), None)?);
+                items.push(self.put(
+                    conversation_item(conversation),
+                    Some("attribute_not_exists(PK)"),
+                )?);
+            }
+            AppendWrites::Existing {
+                conversation_id,
+                touch,
+            } => {
+                let (expr, cond) = if touch.customer_message_at.is_some() {
+                    (
+                        "SET updated_at = :now, last_customer_message_at = :ts",
+                        "attribute_exists(PK) AND #state <> :closed AND (attribute_not_exists(last_customer_message_at) OR last_customer_message_at < :ts)",
+                    )
+                } else {
+                    (
+                        "SET updated_at = :now",
+                        "attribute_exists(PK) AND #state <> :closed",
+                    )
+                };
+                let mut values = vec![(":now", n(touch.updated_at.0)), (":closed", s("closed"))];
+                if let Some(ts) = touch.customer_message_at {
+                    values.push((":ts", n(ts.0)));
+                }
+                items.push(self.update(
+                    key(conv_pk(conversation_id), "CONV"),
+                    expr,
+                    Some(cond),
+                    &[("#state", "state")],
+                    values,
+                )?);
+            }
+            AppendWrites::Reopen {
+                conversation,
+                customer,
+            } => {
+                items.push(self.update(
+                    key(customer_pk(&customer.page_id, &customer.psid), "CUSTOMER"),
+                    "SET open_conversation_id = :c, last_conversation_id = :c",
+                    Some("attribute_exists(PK) AND attribute_not_exists(open_conversation_id)"),
+                    &[],
+                    vec![(":c", s(conversation.id.as_str()))],
+                )?);
+                items.push(self.put(contact_conv_item(&customer.contact_id, conversation), None)?);
+                items.push(self.put(
+                    conversation_item(conversation),
+                    Some("attribute_not_exists(PK)"),
+                )?);
+            }
+            AppendWrites::AttachToLast { conversation_id } => {
+                // The condition checks the conversation is there; the update
+                // also sets its `updated_at`, as it always has here.
+                items.push(self.update(
+                    key(conv_pk(conversation_id), "CONV"),
+                    "SET updated_at = :now",
+                    Some("attribute_exists(PK)"),
+                    &[],
+                    vec![(":now", n(now.0))],
+                )?);
+            }
+        }
+        Ok(items)
+    }
 }
 
 #[async_trait]
@@ -50,141 +142,48 @@ impl ConversationStore for DynamoStore {
         now: Millis,
     ) -> StoreResult<AppendOutcome> {
         let psid = appended_customer(event)?;
-        let dedup = event.dedup_id();
-        let activity = opens_conversation(event.kind);
         let event_doc = to_doc(event)?;
+        // Off once the open conversation holds a newer customer message: then
+        // the event only touches `updated_at` (the time moves forward only).
         let mut lcm_allowed = true;
         for _ in 0..APPEND_ATTEMPTS {
             let customer = self
                 .get_item(key(customer_pk(&event.page_id, &psid), "CUSTOMER"))
                 .await?;
             let customer = customer.as_ref().map(customer_from).transpose()?;
-            let plan = match customer {
-                None => Plan::NewCustomer,
-                Some(c) => match (&c.open_conversation_id, activity) {
-                    (Some(open), _) => Plan::Existing {
-                        open: open.clone(),
-                        update_lcm: activity && lcm_allowed,
-                    },
-                    (None, true) => Plan::Reopen { customer: c },
-                    (None, false) => Plan::AttachToLast {
-                        last: c.last_conversation_id.clone(),
-                    },
-                },
-            };
-            let conv_id = match &plan {
-                Plan::NewCustomer | Plan::Reopen { .. } => ids.conversation_id.clone(),
-                Plan::Existing { open, .. } => open.clone(),
-                Plan::AttachToLast { last } => last.clone(),
-            };
-
-            let mut marker = key(marker_pk(&dedup), "EVENT");
-            marker.insert("conversation_id".into(), s(conv_id.as_str()));
-            marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
-            let mut timeline = key(conv_pk(&conv_id), &event_sk(event.timestamp, &dedup));
-            timeline.insert("doc".into(), event_doc.clone());
-            let mut items = vec![
-                self.put(marker, Some("attribute_not_exists(PK)"))?,
-                self.put(timeline, None)?,
-            ];
-            let new_conv = |contact: ContactId| {
-                Conversation::opened_by(ids.conversation_id.clone(), event, &psid, contact, now)
-            };
-            match &plan {
-                Plan::NewCustomer => {
-                    let mut cust = key(customer_pk(&event.page_id, &psid), "CUSTOMER");
-                    cust.insert("page_id".into(), s(event.page_id.as_str()));
-                    cust.insert("psid".into(), s(psid.as_str()));
-                    cust.insert("contact_id".into(), s(ids.contact_id.as_str()));
-                    cust.insert("open_conversation_id".into(), s(conv_id.as_str()));
-                    cust.insert("last_conversation_id".into(), s(conv_id.as_str()));
-                    items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
-                    let contact =
-                        Contact::new(ids.contact_id.clone(), ids.contact_name.clone(), now);
-                    items
-                        .push(self.put(contact_item(&contact)?, Some("attribute_not_exists(PK)"))?);
-                    let conv = new_conv(ids.contact_id.clone());
-                    items.push(self.put(contact_conv_item(&contact.id, &conv), None)?);
-                    items.push(
-                        self.put(conversation_item(&conv), Some("attribute_not_exists(PK)"))?,
-                    );
-                }
-                Plan::Existing { open, update_lcm } => {
-                    let (expr, cond) = if *update_lcm {
-                        (
-                            "SET updated_at = :now, last_customer_message_at = :ts",
-                            "attribute_exists(PK) AND #state <> :closed AND (attribute_not_exists(last_customer_message_at) OR last_customer_message_at < :ts)",
-                        )
-                    } else {
-                        (
-                            "SET updated_at = :now",
-                            "attribute_exists(PK) AND #state <> :closed",
-                        )
-                    };
-                    let mut values = vec![(":now", n(now.0)), (":closed", s("closed"))];
-                    if *update_lcm {
-                        values.push((":ts", n(event.timestamp.0)));
-                    }
-                    items.push(self.update(
-                        key(conv_pk(open), "CONV"),
-                        expr,
-                        Some(cond),
-                        &[("#state", "state")],
-                        values,
-                    )?);
-                }
-                Plan::Reopen { customer } => {
-                    items.push(self.update(
-                        key(customer_pk(&event.page_id, &psid), "CUSTOMER"),
-                        "SET open_conversation_id = :c, last_conversation_id = :c",
-                        Some("attribute_exists(PK) AND attribute_not_exists(open_conversation_id)"),
-                        &[],
-                        vec![(":c", s(conv_id.as_str()))],
-                    )?);
-                    let conv = new_conv(customer.contact_id.clone());
-                    items.push(self.put(contact_conv_item(&customer.contact_id, &conv), None)?);
-                    items.push(
-                        self.put(conversation_item(&conv), Some("attribute_not_exists(PK)"))?,
-                    );
-                }
-                Plan::AttachToLast { last } => {
-                    items.push(self.update(
-                        key(conv_pk(last), "CONV"),
-                        "SET updated_at = :now",
-                        Some("attribute_exists(PK)"),
-                        &[],
-                        vec![(":now", n(now.0))],
-                    )?);
-                }
+            let mut plan = plan_append(customer.as_ref(), event, ids, now)?;
+            if let AppendWrites::Existing { touch, .. } = &mut plan.writes
+                && !lcm_allowed
+            {
+                touch.customer_message_at = None;
             }
+            let items = self.append_items(&plan, event_doc.clone(), now)?;
             let Some(codes) = self.transact(items).await? else {
-                let opened = matches!(plan, Plan::NewCustomer | Plan::Reopen { .. });
-                return Ok(AppendOutcome::Stored {
-                    conversation_id: conv_id,
-                    opened,
-                });
+                return Ok(plan.outcome());
             };
             if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
-                let marker = self.get_item(key(marker_pk(&dedup), "EVENT")).await?;
+                let marker = self.get_item(key(marker_pk(&plan.dedup), "EVENT")).await?;
                 let conversation_id = marker
                     .as_ref()
                     .and_then(|m| opt_s(m, "conversation_id"))
                     .and_then(|c| ConversationId::parse(c).ok());
                 return Ok(AppendOutcome::Duplicate { conversation_id });
             }
-            if let Plan::Existing {
-                open,
-                update_lcm: true,
-            } = &plan
+            if let AppendWrites::Existing {
+                conversation_id: open,
+                touch:
+                    Touch {
+                        customer_message_at: Some(ts),
+                        ..
+                    },
+            } = &plan.writes
             {
                 // Either an older event (keep the newer time) or a conversation
                 // closed meanwhile: look, then try again.
                 if let Some(item) = self.get_item(key(conv_pk(open), "CONV")).await? {
                     let conv = conversation_from(&item)?;
                     if conv.state.is_open()
-                        && conv
-                            .last_customer_message_at
-                            .is_some_and(|t| t >= event.timestamp)
+                        && conv.last_customer_message_at.is_some_and(|t| t >= *ts)
                     {
                         lcm_allowed = false;
                     }
