@@ -12,13 +12,9 @@
 //! A store written before these tables existed is indexed when it opens
 //! (`rebuild`, when `conv_order` holds fewer rows than `conversations`).
 
-use crate::store::{CONVERSATIONS, Str, dec, err};
-use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use crate::tables::{AGENT_CONVS, CONV_ORDER, CONVERSATIONS, PAGE_CONVS, Str, dec, err};
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use switchboard_core::ports::{Conversation, StoreResult, listed};
-
-pub(crate) const CONV_ORDER: Str = TableDefinition::new("conv_order");
-pub(crate) const PAGE_CONVS: Str = TableDefinition::new("page_convs");
-pub(crate) const AGENT_CONVS: Str = TableDefinition::new("agent_convs");
 
 fn agent_key(c: &Conversation) -> Option<String> {
     c.inbox_agent()

@@ -15,6 +15,7 @@ mod routing;
 mod secrets;
 mod store;
 mod streams;
+mod tables;
 
 pub use queue::{LocalQueue, QueueConfig, QueueDatabase};
 pub use secrets::FileSecrets;

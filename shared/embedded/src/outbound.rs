@@ -2,19 +2,15 @@
 //! "conversation|created|id" -> id, `outbound_mids` Meta's message id -> id,
 //! `outbound_queued` "created|id" -> id while a message is queued.
 
-use crate::store::{RedbStore, Str, dec, enc, err};
+use crate::store::RedbStore;
+use crate::tables::{OUTBOUND, OUTBOUND_BY_CONV, OUTBOUND_MIDS, OUTBOUND_QUEUED, dec, enc, err};
 use async_trait::async_trait;
-use redb::{ReadableTable, TableDefinition};
+use redb::ReadableTable;
 use switchboard_core::ids::{ConversationId, OutboundId};
 use switchboard_core::outbound::{Outbound, Status};
 use switchboard_core::ports::{OutboundStore, StoreError, StoreResult, listed};
 use switchboard_core::routing::model::sortable;
 use switchboard_core::time::Millis;
-
-pub(crate) const OUTBOUND: Str = TableDefinition::new("outbound");
-pub(crate) const OUTBOUND_BY_CONV: Str = TableDefinition::new("outbound_by_conv");
-pub(crate) const OUTBOUND_MIDS: Str = TableDefinition::new("outbound_mids");
-pub(crate) const OUTBOUND_QUEUED: Str = TableDefinition::new("outbound_queued");
 
 fn queued_key(m: &Outbound) -> String {
     format!("{}|{}", sortable(m.created_at), m.id)

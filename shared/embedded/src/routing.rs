@@ -8,9 +8,13 @@
 //! - `waiting` "queue|key" -> WaitingItem (key: priority, oldest); `urgent` "queue|window" -> key
 //! - `timers` key (due, kind, conversation) -> Timer
 
-use crate::store::{CONVERSATIONS, CUSTOMERS, RedbStore, Str, customer_key, dec, enc, err};
+use crate::store::RedbStore;
+use crate::tables::{
+    AGENT_CONVS, AGENTS, CONVERSATIONS, CUSTOMERS, MEMBERS, QUEUES, RULESETS, RULESETS_BY_WS, Str,
+    TIMERS, URGENT, WAITING, customer_key, dec, enc, err,
+};
 use async_trait::async_trait;
-use redb::{ReadableTable, TableDefinition};
+use redb::ReadableTable;
 use std::collections::HashMap;
 use switchboard_core::Millis;
 use switchboard_core::ports::{
@@ -22,15 +26,6 @@ use switchboard_core::routing::model::{
     Timer, WaitingItem,
 };
 use switchboard_core::workstreams::WorkstreamId;
-
-pub(crate) const AGENTS: Str = TableDefinition::new("agents");
-pub(crate) const MEMBERS: Str = TableDefinition::new("members");
-pub(crate) const QUEUES: Str = TableDefinition::new("queues");
-pub(crate) const RULESETS: Str = TableDefinition::new("rulesets");
-pub(crate) const RULESETS_BY_WS: Str = TableDefinition::new("rulesets_by_ws");
-pub(crate) const WAITING: Str = TableDefinition::new("waiting");
-pub(crate) const URGENT: Str = TableDefinition::new("urgent");
-pub(crate) const TIMERS: Str = TableDefinition::new("timers");
 
 fn member_key(q: &QueueId, a: &AgentId) -> String {
     format!("{q}|{a}")
@@ -505,7 +500,7 @@ impl RoutingStore for RedbStore {
         self.read(move |txn| {
             crate::conv_index::newest(
                 txn,
-                crate::conv_index::AGENT_CONVS,
+                AGENT_CONVS,
                 &prefix,
                 after.as_deref(),
                 limit,

@@ -14,79 +14,30 @@
 
 use crate::blocking;
 use crate::commit::Committer;
+use crate::tables::{
+    ACCOUNTS, ALL_TABLES, CONTACT_CONVS, CONTACTS, CONVERSATIONS, CUSTOMERS, MARKERS,
+    PAGE_WORKSTREAM, PAGES, Str, TIMELINE, UNATTRIBUTED, WORKSTREAMS, customer_key, dec, enc, err,
+};
 use async_trait::async_trait;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::Arc;
 use switchboard_core::Millis;
+use switchboard_core::append::{AppendWrites, plan_append};
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
     ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
-    WorkstreamStore, WriteMode, appended_customer, listed, opens_conversation,
+    WorkstreamStore, WriteMode, appended_customer, listed,
 };
 use switchboard_core::workstreams::{Workstream, WorkstreamId};
-
-pub(crate) type Str = TableDefinition<'static, &'static str, &'static str>;
-const ACCOUNTS: Str = TableDefinition::new("accounts");
-const PAGES: Str = TableDefinition::new("pages");
-pub(crate) const CUSTOMERS: Str = TableDefinition::new("customers");
-const CONTACTS: Str = TableDefinition::new("contacts");
-const CONTACT_CONVS: Str = TableDefinition::new("contact_convs");
-pub(crate) const CONVERSATIONS: Str = TableDefinition::new("conversations");
-const TIMELINE: Str = TableDefinition::new("timeline");
-const MARKERS: Str = TableDefinition::new("markers");
-const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
-const WORKSTREAMS: Str = TableDefinition::new("workstreams");
-const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
-const ALL_TABLES: [Str; 27] = [
-    CONTACT_CONVS,
-    crate::conv_index::CONV_ORDER,
-    crate::conv_index::PAGE_CONVS,
-    crate::conv_index::AGENT_CONVS,
-    crate::streams::STREAMS,
-    crate::outbound::OUTBOUND,
-    crate::outbound::OUTBOUND_BY_CONV,
-    crate::outbound::OUTBOUND_MIDS,
-    crate::outbound::OUTBOUND_QUEUED,
-    crate::routing::AGENTS,
-    crate::routing::MEMBERS,
-    crate::routing::QUEUES,
-    crate::routing::RULESETS,
-    crate::routing::RULESETS_BY_WS,
-    crate::routing::WAITING,
-    crate::routing::URGENT,
-    crate::routing::TIMERS,
-    ACCOUNTS,
-    PAGES,
-    CUSTOMERS,
-    CONTACTS,
-    CONVERSATIONS,
-    TIMELINE,
-    MARKERS,
-    UNATTRIBUTED,
-    WORKSTREAMS,
-    PAGE_WORKSTREAM,
-];
 
 #[derive(Clone)]
 pub struct RedbStore {
     committer: Arc<Committer>,
-}
-
-pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(e.to_string())
-}
-
-pub(crate) fn enc<T: Serialize>(v: &T) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-pub(crate) fn dec<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// A conversation in its contact's history.
@@ -117,8 +68,20 @@ fn put_contact_conv(
     Ok(())
 }
 
-pub(crate) fn customer_key(page: &PageId, psid: &Psid) -> String {
-    format!("{page}|{psid}")
+/// A conversation an append opens: the conversation, its indexes and its
+/// row in `contact`'s history.
+fn open_conversation(
+    txn: &redb::WriteTransaction,
+    conversations: &mut redb::Table<'_, &'static str, &'static str>,
+    contact: &ContactId,
+    conv: &Conversation,
+) -> StoreResult<()> {
+    conversations
+        .insert(conv.id.as_str(), enc(conv)?.as_str())
+        .map_err(err)?;
+    crate::conv_index::index(txn, None, conv)?;
+    let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
+    put_contact_conv(&mut history, contact, conv)
 }
 
 fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
@@ -326,103 +289,62 @@ impl ConversationStore for RedbStore {
                 .map_err(err)?
                 .map(|g| dec(g.value()))
                 .transpose()?;
-            let activity = opens_conversation(ev.kind);
-            let (conv_id, opened) = match customer {
-                None => {
-                    let contact =
-                        Contact::new(ids.contact_id.clone(), ids.contact_name.clone(), now);
+            let plan = plan_append(customer.as_ref(), &ev, &ids, now)?;
+            match &plan.writes {
+                AppendWrites::NewCustomer {
+                    contact,
+                    conversation,
+                    customer,
+                } => {
                     let mut contacts = txn.open_table(CONTACTS).map_err(err)?;
                     contacts
-                        .insert(contact.id.as_str(), enc(&contact)?.as_str())
+                        .insert(contact.id.as_str(), enc(contact)?.as_str())
                         .map_err(err)?;
-                    let conv = Conversation::opened_by(
-                        ids.conversation_id.clone(),
-                        &ev,
-                        &psid,
-                        contact.id.clone(),
-                        now,
-                    );
-                    conversations
-                        .insert(conv.id.as_str(), enc(&conv)?.as_str())
-                        .map_err(err)?;
-                    crate::conv_index::index(txn, None, &conv)?;
-                    let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
-                    put_contact_conv(&mut history, &contact.id, &conv)?;
-                    let c = Customer {
-                        page_id: ev.page_id.clone(),
-                        psid: psid.clone(),
-                        contact_id: contact.id,
-                        open_conversation_id: Some(conv.id.clone()),
-                        last_conversation_id: conv.id.clone(),
-                        last_agent: None,
-                    };
+                    open_conversation(txn, &mut conversations, &contact.id, conversation)?;
                     customers
-                        .insert(ckey.as_str(), enc(&c)?.as_str())
+                        .insert(ckey.as_str(), enc(customer)?.as_str())
                         .map_err(err)?;
-                    (conv.id, true)
                 }
-                Some(mut c) => match c.open_conversation_id.clone() {
-                    Some(open) => {
-                        let mut conv: Conversation =
-                            match conversations.get(open.as_str()).map_err(err)? {
-                                Some(g) => dec(g.value())?,
-                                None => {
-                                    return Err(StoreError::Corrupt(format!(
-                                        "conversation {open} is missing"
-                                    )));
-                                }
-                            };
-                        conv.updated_at = now;
-                        if activity
-                            && conv
-                                .last_customer_message_at
-                                .is_none_or(|t| t < ev.timestamp)
-                        {
-                            conv.last_customer_message_at = Some(ev.timestamp);
-                        }
-                        conversations
-                            .insert(open.as_str(), enc(&conv)?.as_str())
-                            .map_err(err)?;
-                        (open, false)
-                    }
-                    None if activity => {
-                        let conv = Conversation::opened_by(
-                            ids.conversation_id.clone(),
-                            &ev,
-                            &psid,
-                            c.contact_id.clone(),
-                            now,
-                        );
-                        conversations
-                            .insert(conv.id.as_str(), enc(&conv)?.as_str())
-                            .map_err(err)?;
-                        crate::conv_index::index(txn, None, &conv)?;
-                        let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
-                        put_contact_conv(&mut history, &c.contact_id, &conv)?;
-                        c.open_conversation_id = Some(conv.id.clone());
-                        c.last_conversation_id = conv.id.clone();
-                        customers
-                            .insert(ckey.as_str(), enc(&c)?.as_str())
-                            .map_err(err)?;
-                        (conv.id, true)
-                    }
-                    None => (c.last_conversation_id.clone(), false),
-                },
-            };
+                AppendWrites::Reopen {
+                    conversation,
+                    customer,
+                } => {
+                    open_conversation(txn, &mut conversations, &customer.contact_id, conversation)?;
+                    customers
+                        .insert(ckey.as_str(), enc(customer)?.as_str())
+                        .map_err(err)?;
+                }
+                AppendWrites::Existing {
+                    conversation_id: open,
+                    touch,
+                } => {
+                    let mut conv: Conversation =
+                        match conversations.get(open.as_str()).map_err(err)? {
+                            Some(g) => dec(g.value())?,
+                            None => {
+                                return Err(StoreError::Corrupt(format!(
+                                    "conversation {open} is missing"
+                                )));
+                            }
+                        };
+                    touch.apply(&mut conv);
+                    conversations
+                        .insert(open.as_str(), enc(&conv)?.as_str())
+                        .map_err(err)?;
+                }
+                AppendWrites::AttachToLast { .. } => {}
+            }
             let mut timeline = txn.open_table(TIMELINE).map_err(err)?;
             timeline
                 .insert(
-                    timeline_key(&conv_id, ev.timestamp, &dedup).as_str(),
+                    timeline_key(&plan.conversation_id, plan.at, &plan.dedup).as_str(),
                     enc(&ev)?.as_str(),
                 )
                 .map_err(err)?;
             markers
-                .insert(dedup.as_str(), conv_id.as_str())
+                .insert(plan.dedup.as_str(), plan.conversation_id.as_str())
                 .map_err(err)?;
-            Ok(AppendOutcome::Stored {
-                conversation_id: conv_id,
-                opened,
-            })
+            Ok(plan.outcome())
         })
         .await
     }
@@ -456,8 +378,8 @@ impl ConversationStore for RedbStore {
             // A page's conversations from its own index; otherwise every
             // conversation, newest first; other filters apply while walking.
             let (table, prefix) = match &f.page_id {
-                Some(p) => (crate::conv_index::PAGE_CONVS, format!("{p}|")),
-                None => (crate::conv_index::CONV_ORDER, String::new()),
+                Some(p) => (crate::tables::PAGE_CONVS, format!("{p}|")),
+                None => (crate::tables::CONV_ORDER, String::new()),
             };
             crate::conv_index::newest(
                 txn,

@@ -6,13 +6,12 @@
 //! in one write (DynamoDB's TTL does this on the table). The port learns
 //! "now" from the caller: the store has no clock of its own.
 
-use crate::store::{RedbStore, Str, dec, enc, err};
+use crate::store::RedbStore;
+use crate::tables::{STREAMS, dec, enc, err};
 use async_trait::async_trait;
-use redb::{ReadableTable, TableDefinition};
+use redb::ReadableTable;
 use switchboard_core::Millis;
 use switchboard_core::ports::{StoreResult, StreamEntry, StreamStore, listed};
-
-pub(crate) const STREAMS: Str = TableDefinition::new("streams");
 
 /// Most expired entries one sweep deletes.
 const SWEEP: usize = 64;

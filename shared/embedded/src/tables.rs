@@ -1,0 +1,97 @@
+//! Every redb table of the store, and the JSON codec and shared key format
+//! its modules use: a leaf, importing none of them (each module keeps its
+//! own tables' layout in its docs).
+
+use redb::TableDefinition;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use switchboard_core::ids::{PageId, Psid};
+use switchboard_core::ports::{StoreError, StoreResult};
+
+/// A table of string keys and (mostly JSON) string values.
+pub(crate) type Str = TableDefinition<'static, &'static str, &'static str>;
+
+// Accounts, conversations and workstreams (`store`).
+pub(crate) const ACCOUNTS: Str = TableDefinition::new("accounts");
+pub(crate) const PAGES: Str = TableDefinition::new("pages");
+pub(crate) const CUSTOMERS: Str = TableDefinition::new("customers");
+pub(crate) const CONTACTS: Str = TableDefinition::new("contacts");
+pub(crate) const CONTACT_CONVS: Str = TableDefinition::new("contact_convs");
+pub(crate) const CONVERSATIONS: Str = TableDefinition::new("conversations");
+pub(crate) const TIMELINE: Str = TableDefinition::new("timeline");
+pub(crate) const MARKERS: Str = TableDefinition::new("markers");
+pub(crate) const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
+pub(crate) const WORKSTREAMS: Str = TableDefinition::new("workstreams");
+pub(crate) const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
+
+// The conversation indexes (`conv_index`).
+pub(crate) const CONV_ORDER: Str = TableDefinition::new("conv_order");
+pub(crate) const PAGE_CONVS: Str = TableDefinition::new("page_convs");
+pub(crate) const AGENT_CONVS: Str = TableDefinition::new("agent_convs");
+
+// Streams (`streams`).
+pub(crate) const STREAMS: Str = TableDefinition::new("streams");
+
+// Outbound messages (`outbound`).
+pub(crate) const OUTBOUND: Str = TableDefinition::new("outbound");
+pub(crate) const OUTBOUND_BY_CONV: Str = TableDefinition::new("outbound_by_conv");
+pub(crate) const OUTBOUND_MIDS: Str = TableDefinition::new("outbound_mids");
+pub(crate) const OUTBOUND_QUEUED: Str = TableDefinition::new("outbound_queued");
+
+// Routing (`routing`).
+pub(crate) const AGENTS: Str = TableDefinition::new("agents");
+pub(crate) const MEMBERS: Str = TableDefinition::new("members");
+pub(crate) const QUEUES: Str = TableDefinition::new("queues");
+pub(crate) const RULESETS: Str = TableDefinition::new("rulesets");
+pub(crate) const RULESETS_BY_WS: Str = TableDefinition::new("rulesets_by_ws");
+pub(crate) const WAITING: Str = TableDefinition::new("waiting");
+pub(crate) const URGENT: Str = TableDefinition::new("urgent");
+pub(crate) const TIMERS: Str = TableDefinition::new("timers");
+
+/// Every table, created when the store opens.
+pub(crate) const ALL_TABLES: [Str; 27] = [
+    CONTACT_CONVS,
+    CONV_ORDER,
+    PAGE_CONVS,
+    AGENT_CONVS,
+    STREAMS,
+    OUTBOUND,
+    OUTBOUND_BY_CONV,
+    OUTBOUND_MIDS,
+    OUTBOUND_QUEUED,
+    AGENTS,
+    MEMBERS,
+    QUEUES,
+    RULESETS,
+    RULESETS_BY_WS,
+    WAITING,
+    URGENT,
+    TIMERS,
+    ACCOUNTS,
+    PAGES,
+    CUSTOMERS,
+    CONTACTS,
+    CONVERSATIONS,
+    TIMELINE,
+    MARKERS,
+    UNATTRIBUTED,
+    WORKSTREAMS,
+    PAGE_WORKSTREAM,
+];
+
+pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+pub(crate) fn enc<T: Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn dec<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A customer's key in `customers`: "page|psid".
+pub(crate) fn customer_key(page: &PageId, psid: &Psid) -> String {
+    format!("{page}|{psid}")
+}
