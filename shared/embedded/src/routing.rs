@@ -10,7 +10,7 @@
 
 use crate::store::RedbStore;
 use crate::tables::{
-    AGENT_CONVS, AGENTS, CONVERSATIONS, CUSTOMERS, MEMBERS, QUEUES, RULESETS, RULESETS_BY_WS, Str,
+    AGENT_CONVS, AGENTS, CONVERSATIONS, CUSTOMERS, MEMBERS, QUEUES, RULESETS, RULESETS_BY_WS,
     TIMERS, URGENT, WAITING, customer_key, dec, enc, err,
 };
 use async_trait::async_trait;
@@ -67,21 +67,12 @@ fn conflict(what: String) -> StoreError {
     StoreError::Conflict(what)
 }
 
-impl RedbStore {
-    /// Every record of a (small, configuration) table, in key order.
-    async fn all<T: serde::de::DeserializeOwned + Send + 'static>(
-        &self,
-        table: Str,
-    ) -> StoreResult<Vec<T>> {
-        self.read(move |txn| {
-            let t = txn.open_table(table).map_err(err)?;
-            Ok(prefixed(&t, "", usize::MAX)?
-                .iter()
-                .filter_map(|(_, v)| listed("routing record", dec(v)))
-                .collect())
-        })
-        .await
-    }
+/// An agent's record; `NotFound` when there is none.
+fn existing_agent(
+    agents: &impl ReadableTable<&'static str, &'static str>,
+    id: &AgentId,
+) -> StoreResult<AgentState> {
+    get(agents, id.as_str())?.ok_or_else(|| StoreError::NotFound(format!("agent {id}")))
 }
 
 #[async_trait]
@@ -142,16 +133,14 @@ impl RoutingConfigStore for RedbStore {
     }
 
     async fn list_agents(&self) -> StoreResult<Vec<AgentState>> {
-        self.all(AGENTS).await
+        self.all(AGENTS, "routing record").await
     }
 
     async fn delete_agent(&self, id: &AgentId) -> StoreResult<()> {
         let id = id.clone();
         self.write(move |txn| {
             let mut agents = txn.open_table(AGENTS).map_err(err)?;
-            let Some(state): Option<AgentState> = get(&agents, id.as_str())? else {
-                return Err(StoreError::NotFound(format!("agent {id}")));
-            };
+            let state = existing_agent(&agents, &id)?;
             if state.load.active > 0 || state.load.used > 0 {
                 return Err(conflict(format!("agent {id} holds conversations")));
             }
@@ -173,9 +162,7 @@ impl RoutingConfigStore for RedbStore {
         let (id, presence) = (id.clone(), presence.clone());
         self.write(move |txn| {
             let mut agents = txn.open_table(AGENTS).map_err(err)?;
-            let Some(mut state): Option<AgentState> = get(&agents, id.as_str())? else {
-                return Err(StoreError::NotFound(format!("agent {id}")));
-            };
+            let mut state = existing_agent(&agents, &id)?;
             state.presence = presence;
             agents
                 .insert(id.as_str(), enc(&state)?.as_str())
@@ -196,19 +183,12 @@ impl RoutingConfigStore for RedbStore {
     }
 
     async fn list_queues(&self) -> StoreResult<Vec<Queue>> {
-        self.all(QUEUES).await
+        self.all(QUEUES, "routing record").await
     }
 
     async fn delete_queue(&self, id: &QueueId) -> StoreResult<()> {
-        let id = id.clone();
-        self.write(move |txn| {
-            let mut t = txn.open_table(QUEUES).map_err(err)?;
-            if t.remove(id.as_str()).map_err(err)?.is_none() {
-                return Err(StoreError::NotFound(format!("queue {id}")));
-            }
-            Ok(())
-        })
-        .await
+        self.delete_json(QUEUES, id.to_string(), format!("queue {id}"))
+            .await
     }
 
     async fn put_ruleset(&self, ruleset: &Ruleset, mode: WriteMode) -> StoreResult<()> {

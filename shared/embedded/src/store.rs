@@ -143,6 +143,40 @@ impl RedbStore {
         .await
     }
 
+    /// Every record of a table, in key order (`what` names an unreadable one).
+    pub(crate) async fn all<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: Str,
+        what: &'static str,
+    ) -> StoreResult<Vec<T>> {
+        self.read(move |txn| {
+            let t = txn.open_table(table).map_err(err)?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(err)? {
+                out.extend(listed(what, dec(row.map_err(err)?.1.value())));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Remove a record; `NotFound(what)` when there is none.
+    pub(crate) async fn delete_json(
+        &self,
+        table: Str,
+        key: String,
+        what: String,
+    ) -> StoreResult<()> {
+        self.write(move |txn| {
+            let mut t = txn.open_table(table).map_err(err)?;
+            if t.remove(key.as_str()).map_err(err)?.is_none() {
+                return Err(StoreError::NotFound(what));
+            }
+            Ok(())
+        })
+        .await
+    }
+
     pub(crate) async fn put_json<T: Serialize>(
         &self,
         table: Str,
@@ -220,28 +254,12 @@ impl AccountStore for RedbStore {
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
-        self.read(|txn| {
-            let t = txn.open_table(ACCOUNTS).map_err(err)?;
-            let mut out = Vec::new();
-            for row in t.iter().map_err(err)? {
-                out.extend(listed("account", dec(row.map_err(err)?.1.value())));
-            }
-            Ok(out)
-        })
-        .await
+        self.all(ACCOUNTS, "account").await
     }
 
     async fn delete_account(&self, id: &AccountId) -> StoreResult<()> {
-        let key = id.to_string();
-        self.write(move |txn| {
-            let mut t = txn.open_table(ACCOUNTS).map_err(err)?;
-            if t.get(key.as_str()).map_err(err)?.is_none() {
-                return Err(StoreError::NotFound(format!("account {key}")));
-            }
-            t.remove(key.as_str()).map_err(err)?;
-            Ok(())
-        })
-        .await
+        self.delete_json(ACCOUNTS, id.to_string(), format!("account {id}"))
+            .await
     }
 
     async fn list_pages(&self, account: &AccountId) -> StoreResult<Vec<Page>> {
@@ -647,15 +665,7 @@ impl WorkstreamStore for RedbStore {
     }
 
     async fn list_workstreams(&self) -> StoreResult<Vec<Workstream>> {
-        self.read(|txn| {
-            let t = txn.open_table(WORKSTREAMS).map_err(err)?;
-            let mut out = Vec::new();
-            for row in t.iter().map_err(err)? {
-                out.extend(listed("workstream", dec(row.map_err(err)?.1.value())));
-            }
-            Ok(out)
-        })
-        .await
+        self.all(WORKSTREAMS, "workstream").await
     }
 
     async fn delete_workstream(&self, id: &WorkstreamId) -> StoreResult<()> {

@@ -57,17 +57,7 @@ impl StreamStore for DynamoStore {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<StreamEntry>> {
-        let items = self
-            .query_pages(Query {
-                index: None,
-                pk: ("PK", stream_pk(stream)),
-                sk: Some(after_sk(after)),
-                filter: None,
-                forward: true,
-                limit,
-            })
-            .await?;
-        items.iter().map(doc).collect()
+        self.entries(stream, after, limit, None).await
     }
 
     async fn read_live_entries(
@@ -106,15 +96,27 @@ impl DynamoStore {
         limit: usize,
         now: Millis,
     ) -> StoreResult<Vec<StreamEntry>> {
+        let filter = (
+            "attribute_not_exists(expires_at) OR expires_at >= :now".into(),
+            vec![(":now", n(now.0.div_euclid(1000)))],
+        );
+        self.entries(stream, after, limit, Some(filter)).await
+    }
+
+    /// Up to `limit` entries after `after`, oldest first, that pass `filter`.
+    async fn entries(
+        &self,
+        stream: &str,
+        after: Option<&str>,
+        limit: usize,
+        filter: Option<(String, Vec<(&str, AttributeValue)>)>,
+    ) -> StoreResult<Vec<StreamEntry>> {
         let items = self
             .query_pages(Query {
                 index: None,
                 pk: ("PK", stream_pk(stream)),
                 sk: Some(after_sk(after)),
-                filter: Some((
-                    "attribute_not_exists(expires_at) OR expires_at >= :now".into(),
-                    vec![(":now", n(now.0.div_euclid(1000)))],
-                )),
+                filter,
                 forward: true,
                 limit,
             })
