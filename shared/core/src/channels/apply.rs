@@ -2,19 +2,22 @@
 //! workstreams, queues, agents, rulesets) made true in the store, with a
 //! report of what changed.
 
-use super::workstreams::check_ws_messages;
+use super::apply_routing::{apply_routing, remove_unwanted};
 use super::{
-    AccountPatch, ChannelDeps, NewAccount, NewPage, NewToken, NewWorkstream, WorkstreamPatch,
+    AccountPatch, ChannelDeps, NewAccount, NewPage, NewToken, NewWorkstream, VERIFY_TOKEN_LEN,
     add_page, check_name, check_secret, check_verify_token, conflict, create_account,
-    create_workstream, delete_account, delete_workstream, invalid_value, live_pages, load_account,
-    remove_page, rotate_token, update_account, update_workstream,
+    delete_account, invalid_value, live_pages, load_account, remove_page, rotate_token,
+    update_account,
 };
+use crate::clock::Clock;
 use crate::ids::{AccountId, AppId, PageId};
-use crate::ports::{Page, WriteMode, page_token_name};
+use crate::ports::{
+    Account, AccountStore, Page, SecretStore, WriteMode, app_secret_name, page_token_name,
+};
 use crate::problem::Problem;
 use crate::provisioning::ProvisioningState;
-use crate::routing::admin::{self as routing_admin, NewAgent, NewQueue, NewRuleset};
-use crate::secret::Secret;
+use crate::routing::admin::{NewAgent, NewQueue, NewRuleset};
+use crate::secret::{Secret, matches_sha256_hex};
 use crate::secret_lookup::secrets_down;
 use serde::{Deserialize, Serialize};
 
@@ -86,27 +89,80 @@ pub struct ApplyReport {
     pub not_running: Vec<String>,
 }
 
-async fn secret_differs(deps: &ChannelDeps, name: &str, want: &Secret) -> Result<bool, Problem> {
-    Ok(deps.secrets.get(name).await.map_err(secrets_down)?.as_ref() != Some(want))
+async fn secret_differs(
+    secrets: &dyn SecretStore,
+    name: &str,
+    want: &Secret,
+) -> Result<bool, Problem> {
+    Ok(secrets.get(name).await.map_err(secrets_down)?.as_ref() != Some(want))
 }
 
-/// Make the store match `desired`: create, update and remove accounts,
-/// pages and (when given) workstreams. Applying the same file twice
-/// changes nothing the second time. With `dry_run`, only report.
+/// Where a configuration comes from, and so how its accounts and pages are
+/// made true: the one thing the two entry points do differently. The
+/// routing sections (workstreams, queues, agents, rulesets) are applied the
+/// same way by both, checked as the admin API checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// `POST /admin/v1/apply` (`switchboard apply`): the file is the whole
+    /// configuration. Every value is checked first; accounts, pages,
+    /// workstreams, agents and rulesets it does not list are removed; pages
+    /// are connected through Meta (provisioned), a new one needs its
+    /// `access_token`. With `dry_run`, only report.
+    Admin { dry_run: bool },
+    /// `switchboard serve --config` at start: accounts and pages are
+    /// written to the store as listed (secrets stored, no call to Meta, a
+    /// page may come without a token and keeps its provisioning state);
+    /// nothing the file does not list is removed.
+    Start,
+}
+
+/// Make the store match `desired` (see [`ApplyMode`] for what differs by
+/// entry point). Applying the same file twice changes nothing the second
+/// time.
+pub async fn apply_as(
+    deps: &ChannelDeps,
+    desired: Desired,
+    mode: ApplyMode,
+) -> Result<ApplyReport, Problem> {
+    let dry_run = mode == ApplyMode::Admin { dry_run: true };
+    let mut report = ApplyReport {
+        dry_run,
+        ..ApplyReport::default()
+    };
+    let sections = RoutingSections {
+        workstreams: desired.workstreams,
+        queues: desired.queues,
+        agents: desired.agents,
+        rulesets: desired.rulesets,
+    };
+    match mode {
+        ApplyMode::Admin { dry_run } => {
+            // Validate the whole file before changing anything.
+            check_accounts(deps, &desired.accounts).await?;
+            connect_accounts(deps, desired.accounts, &sections, dry_run, &mut report).await?;
+        }
+        ApplyMode::Start => {
+            write_accounts(Stores::of(deps), &desired.accounts, &mut report).await?;
+        }
+    }
+    apply_routing(deps, sections, dry_run, &mut report).await?;
+    Ok(report)
+}
+
+/// `POST /admin/v1/apply`: [`apply_as`] in [`ApplyMode::Admin`].
 pub async fn apply(
     deps: &ChannelDeps,
     desired: Desired,
     dry_run: bool,
 ) -> Result<ApplyReport, Problem> {
-    let mut report = ApplyReport {
-        dry_run,
-        changes: Vec::new(),
-        verify_tokens: Default::default(),
-        not_running: Vec::new(),
-    };
-    // Validate the whole file before changing anything.
+    apply_as(deps, desired, ApplyMode::Admin { dry_run }).await
+}
+
+/// Every account and page value as the admin API checks it, and no page
+/// listed twice or bound to another listed account.
+async fn check_accounts(deps: &ChannelDeps, accounts: &[DesiredAccount]) -> Result<(), Problem> {
     let mut seen_pages = std::collections::HashMap::new();
-    for a in &desired.accounts {
+    for a in accounts {
         check_name(&a.name)?;
         check_secret(&a.app_secret, "invalid_app_secret", "app_secret")?;
         if let Some(t) = &a.verify_token {
@@ -132,7 +188,7 @@ pub async fn apply(
                 .await?
                 .filter(Page::is_live)
                 && bound.account_id != a.id
-                && desired.accounts.iter().any(|d| {
+                && accounts.iter().any(|d| {
                     d.id == bound.account_id && d.pages.iter().any(|dp| dp.page_id == p.page_id)
                 })
             {
@@ -143,18 +199,23 @@ pub async fn apply(
             }
         }
     }
-    let existing = deps.accounts.list_accounts().await?;
-    let wanted_ids: Vec<&AccountId> = desired.accounts.iter().map(|a| &a.id).collect();
+    Ok(())
+}
 
-    let sections = RoutingSections {
-        workstreams: desired.workstreams,
-        queues: desired.queues,
-        agents: desired.agents,
-        rulesets: desired.rulesets,
-    };
-    // Rulesets, agents and workstreams no longer wanted go first, so their
-    // pages and queues are free.
-    remove_unwanted(deps, &sections, dry_run, &mut report).await?;
+/// [`ApplyMode::Admin`]'s accounts and pages, through the admin API's own
+/// operations. Rulesets, agents and workstreams no longer wanted go first,
+/// so their pages and queues are free.
+async fn connect_accounts(
+    deps: &ChannelDeps,
+    accounts: Vec<DesiredAccount>,
+    sections: &RoutingSections,
+    dry_run: bool,
+    report: &mut ApplyReport,
+) -> Result<(), Problem> {
+    let existing = deps.accounts.list_accounts().await?;
+    let wanted_ids: Vec<&AccountId> = accounts.iter().map(|a| &a.id).collect();
+
+    remove_unwanted(deps, sections, dry_run, report).await?;
     // Accounts no longer wanted (their pages with them).
     for a in existing.iter().filter(|a| !wanted_ids.contains(&&a.id)) {
         report.changes.push(format!("remove account {}", a.id));
@@ -162,7 +223,7 @@ pub async fn apply(
             delete_account(deps, &a.id).await?;
         }
     }
-    for want in desired.accounts {
+    for want in accounts {
         let current = existing.iter().find(|a| a.id == want.id);
         match current {
             None => {
@@ -206,15 +267,18 @@ pub async fn apply(
                     ));
                     patch.app_id = Some(want.app_id.clone());
                 }
-                if secret_differs(deps, &cur.app_secret_ref, &want.app_secret).await? {
+                if secret_differs(deps.secrets.as_ref(), &cur.app_secret_ref, &want.app_secret)
+                    .await?
+                {
                     report
                         .changes
                         .push(format!("replace account {}'s app secret", want.id));
                     patch.app_secret = Some(want.app_secret.clone());
                 }
-                let verify_changed = want.verify_token.as_ref().is_some_and(|t| {
-                    !crate::secret::matches_sha256_hex(t.expose(), &cur.verify_token_sha256)
-                });
+                let verify_changed = want
+                    .verify_token
+                    .as_ref()
+                    .is_some_and(|t| !matches_sha256_hex(t.expose(), &cur.verify_token_sha256));
                 if verify_changed {
                     report
                         .changes
@@ -239,223 +303,168 @@ pub async fn apply(
                 }
             }
         }
-        apply_pages(deps, &want, current.is_some(), dry_run, &mut report).await?;
+        apply_pages(deps, &want, current.is_some(), dry_run, report).await?;
     }
-    apply_routing(deps, sections, dry_run, &mut report).await?;
-    Ok(report)
+    Ok(())
 }
 
-fn strip_times(mut v: serde_json::Value) -> serde_json::Value {
-    if let Some(o) = v.as_object_mut() {
-        o.remove("created_at");
-        o.remove("updated_at");
+/// The stores [`ApplyMode::Start`] writes accounts and pages to.
+#[derive(Clone, Copy)]
+pub struct Stores<'a> {
+    pub accounts: &'a dyn AccountStore,
+    pub secrets: &'a dyn SecretStore,
+    pub clock: &'a dyn Clock,
+}
+
+impl<'a> Stores<'a> {
+    pub fn of(deps: &'a ChannelDeps) -> Self {
+        Self {
+            accounts: deps.accounts.as_ref(),
+            secrets: deps.secrets.as_ref(),
+            clock: deps.clock.as_ref(),
+        }
     }
-    v
 }
 
-/// Whether a stored record already says what the file says (compared as
-/// the JSON the admin API takes, timestamps aside).
-fn same_as<A: Serialize, B: Serialize>(stored: &A, wanted: &B) -> bool {
-    let a = strip_times(serde_json::to_value(stored).unwrap_or_default());
-    let b = strip_times(serde_json::to_value(wanted).unwrap_or_default());
-    a == b
+/// Store `value` under `name` unless it is there already; whether it was stored.
+async fn store_secret(
+    secrets: &dyn SecretStore,
+    name: &str,
+    value: &Secret,
+) -> Result<bool, Problem> {
+    let differs = secret_differs(secrets, name, value).await?;
+    if differs {
+        secrets.put(name, value).await.map_err(secrets_down)?;
+    }
+    Ok(differs)
 }
 
-async fn remove_unwanted(
-    deps: &ChannelDeps,
-    want: &RoutingSections,
-    dry_run: bool,
+/// What a write did, as [`ApplyMode::Start`] reports it.
+fn created_or_updated(existed: bool) -> &'static str {
+    if existed { "updated" } else { "created" }
+}
+
+/// [`ApplyMode::Start`]'s accounts and pages: each account and page record
+/// written as listed (kept as it is when it already says so), secrets stored
+/// under their names, a verify token generated for a new account that gives
+/// none. A page already on another live account is refused.
+pub async fn write_accounts(
+    stores: Stores<'_>,
+    accounts: &[DesiredAccount],
     report: &mut ApplyReport,
 ) -> Result<(), Problem> {
-    let r = deps.routing_deps();
-    if let Some(rss) = &want.rulesets {
-        for rs in r.config.list_rulesets(None).await? {
-            if !rss.iter().any(|w| w.id == rs.id) {
-                report.changes.push(format!("remove ruleset {}", rs.id));
-                if !dry_run {
-                    routing_admin::delete_ruleset(&r, &rs.id).await?;
-                }
-            }
+    let now = stores.clock.now();
+    for a in accounts {
+        let existing = stores.accounts.get_account(&a.id).await?;
+        let secret_name = app_secret_name(&a.id);
+        if store_secret(stores.secrets, &secret_name, &a.app_secret).await? {
+            report
+                .changes
+                .push(format!("account {}: app secret stored", a.id));
         }
-    }
-    if let Some(agents) = &want.agents {
-        for a in r.config.list_agents().await? {
-            if !agents.iter().any(|w| w.id == a.agent.id) {
-                report.changes.push(format!("remove agent {}", a.agent.id));
-                if !dry_run {
-                    routing_admin::delete_agent(&r, &a.agent.id).await?;
-                }
+        let verify_hash = match (&a.verify_token, &existing) {
+            (Some(t), Some(e)) if matches_sha256_hex(t.expose(), &e.verify_token_sha256) => {
+                e.verify_token_sha256.clone()
             }
+            (Some(t), _) => t.sha256_hex(),
+            (None, Some(e)) => e.verify_token_sha256.clone(),
+            (None, None) => {
+                let t = Secret::generate(VERIFY_TOKEN_LEN);
+                report
+                    .verify_tokens
+                    .insert(a.id.to_string(), t.expose().to_string());
+                t.sha256_hex()
+            }
+        };
+        let wanted = Account {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            app_id: a.app_id.clone(),
+            app_secret_ref: secret_name,
+            verify_token_sha256: verify_hash,
+            created_at: existing.as_ref().map_or(now, |e| e.created_at),
+            updated_at: now,
+            webhook_verified_at: existing.as_ref().and_then(|e| e.webhook_verified_at),
+        };
+        let same = existing.as_ref().is_some_and(|e| {
+            Account {
+                updated_at: e.updated_at,
+                ..wanted.clone()
+            } == *e
+        });
+        if !same {
+            stores
+                .accounts
+                .put_account(&wanted, WriteMode::Upsert)
+                .await?;
+            report.changes.push(format!(
+                "account {}: {}",
+                a.id,
+                created_or_updated(existing.is_some())
+            ));
         }
-    }
-    if let Some(wss) = &want.workstreams {
-        for ws in deps.workstreams.list_workstreams().await? {
-            if !wss.iter().any(|w| w.id.as_ref() == Some(&ws.id)) {
-                report.changes.push(format!("remove workstream {}", ws.id));
-                if !dry_run {
-                    for rs in r.config.list_rulesets(Some(&ws.id)).await? {
-                        routing_admin::delete_ruleset(&r, &rs.id).await?;
-                    }
-                    delete_workstream(deps, &ws.id).await?;
-                }
-            }
+        for p in &a.pages {
+            write_page(stores, &a.id, p, now, report).await?;
         }
     }
     Ok(())
 }
 
-/// Create and update the routing sections in dependency order: queues
-/// (without overflow first, so queues may overflow to each other), then
-/// workstreams, overflow, agents, rulesets; queues no longer wanted last.
-pub async fn apply_routing(
-    deps: &ChannelDeps,
-    want: RoutingSections,
-    dry_run: bool,
+async fn write_page(
+    stores: Stores<'_>,
+    account: &AccountId,
+    p: &DesiredPage,
+    now: crate::time::Millis,
     report: &mut ApplyReport,
 ) -> Result<(), Problem> {
-    let r = deps.routing_deps();
-    // A dry run that passes must not fail when applied: every item's own
-    // values are checked first, whatever the run.
-    for q in want.queues.iter().flatten() {
-        routing_admin::check_queue_values(&routing_admin::queue_from(q))?;
+    let existing = stores.accounts.get_page(&p.page_id).await?;
+    if let Some(e) = &existing
+        && e.account_id != *account
+        && e.is_live()
+    {
+        return Err(conflict(format!(
+            "page {} already belongs to account {}; remove it there first",
+            p.page_id, e.account_id
+        )));
     }
-    for rs in want.rulesets.iter().flatten() {
-        routing_admin::check_ruleset_values(&routing_admin::ruleset_from(rs))?;
-    }
-    for a in want.agents.iter().flatten() {
-        routing_admin::check_agent_values(&routing_admin::agent_from(a))?;
-    }
-    for w in want.workstreams.iter().flatten() {
-        check_name(&w.name)?;
-        check_ws_messages(&w.automated_messages, w.survey.as_ref())?;
-    }
-    if let Some(queues) = &want.queues {
-        for q in queues {
-            if r.config.get_queue(&q.id).await?.is_none() {
-                report.changes.push(format!("create queue {}", q.id));
-                if !dry_run {
-                    let mut first = q.clone();
-                    first.overflow = Default::default();
-                    routing_admin::create_queue(&r, first).await?;
-                }
+    let token_ref = match &p.access_token {
+        Some(t) => {
+            let name = page_token_name(&p.page_id);
+            if store_secret(stores.secrets, &name, t).await? {
+                report
+                    .changes
+                    .push(format!("page {}: access token stored", p.page_id));
             }
+            Some(name)
         }
-    }
-    if let Some(wss) = want.workstreams {
-        for want in wss {
-            let Some(id) = want.id.clone() else {
-                return Err(invalid_value(
-                    "missing_id",
-                    "every workstream in a configuration file needs an id",
-                ));
-            };
-            match deps.workstreams.get_workstream(&id).await? {
-                None => {
-                    report.changes.push(format!("create workstream {id}"));
-                    if !dry_run {
-                        create_workstream(deps, want).await?;
-                    }
-                }
-                Some(cur) => {
-                    let same = cur.name == want.name.trim()
-                        && cur.pages == want.pages
-                        && cur.locale == want.locale
-                        && cur.features == want.features
-                        && cur.distribution == want.distribution
-                        && cur.automated_messages == want.automated_messages
-                        && cur.survey == want.survey;
-                    if !same {
-                        report.changes.push(format!("update workstream {id}"));
-                        if !dry_run {
-                            let patch = WorkstreamPatch {
-                                name: Some(want.name),
-                                pages: Some(want.pages),
-                                locale: Some(want.locale),
-                                features: Some(want.features),
-                                distribution: Some(want.distribution),
-                                automated_messages: Some(want.automated_messages),
-                                survey: Some(want.survey),
-                            };
-                            update_workstream(deps, &id, patch).await?;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if let Some(queues) = &want.queues {
-        for q in queues {
-            if report.changes.contains(&format!("create queue {}", q.id)) {
-                // Created above without overflow: now the whole of it.
-                if !dry_run && q.overflow != Default::default() {
-                    routing_admin::update_queue(&r, &q.id, routing_admin::queue_patch(q)).await?;
-                }
-                continue;
-            }
-            if let Some(cur) = r.config.get_queue(&q.id).await?
-                && !same_as(&cur, &routing_admin::queue_from(q))
-            {
-                report.changes.push(format!("update queue {}", q.id));
-                if !dry_run {
-                    routing_admin::update_queue(&r, &q.id, routing_admin::queue_patch(q)).await?;
-                }
-            }
-        }
-    }
-    if let Some(agents) = want.agents {
-        for a in agents {
-            match r.config.get_agent(&a.id).await? {
-                None => {
-                    report.changes.push(format!("create agent {}", a.id));
-                    if !dry_run {
-                        routing_admin::create_agent(&r, a).await?;
-                    }
-                }
-                Some(cur) if !same_as(&cur.agent, &routing_admin::agent_from(&a)) => {
-                    report.changes.push(format!("update agent {}", a.id));
-                    if !dry_run {
-                        routing_admin::update_agent(
-                            &r,
-                            &a.id.clone(),
-                            routing_admin::agent_patch(a),
-                        )
-                        .await?;
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    if let Some(rss) = want.rulesets {
-        for rs in rss {
-            match r.config.get_ruleset(&rs.id).await? {
-                None => {
-                    report.changes.push(format!("create ruleset {}", rs.id));
-                    if !dry_run {
-                        routing_admin::create_ruleset(&r, rs).await?;
-                    }
-                }
-                Some(cur) if !same_as(&cur, &routing_admin::ruleset_from(&rs)) => {
-                    report.changes.push(format!("update ruleset {}", rs.id));
-                    if !dry_run {
-                        let id = rs.id.clone();
-                        routing_admin::update_ruleset(&r, &id, routing_admin::ruleset_patch(rs))
-                            .await?;
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    if let Some(queues) = &want.queues {
-        for q in r.config.list_queues().await? {
-            if !queues.iter().any(|w| w.id == q.id) {
-                report.changes.push(format!("remove queue {}", q.id));
-                if !dry_run {
-                    routing_admin::delete_queue(&r, &q.id).await?;
-                }
-            }
-        }
+        None => None,
+    };
+    let wanted = Page {
+        page_id: p.page_id.clone(),
+        account_id: account.clone(),
+        name: p.name.clone(),
+        access_token_ref: token_ref,
+        created_at: existing.as_ref().map_or(now, |e| e.created_at),
+        updated_at: now,
+        provisioning: existing
+            .as_ref()
+            .map(|e| e.provisioning.clone())
+            .unwrap_or_default(),
+        token: existing.as_ref().and_then(|e| e.token.clone()),
+    };
+    let same = existing.as_ref().is_some_and(|e| {
+        Page {
+            updated_at: e.updated_at,
+            ..wanted.clone()
+        } == *e
+    });
+    if !same {
+        stores.accounts.put_page(&wanted, WriteMode::Upsert).await?;
+        report.changes.push(format!(
+            "page {}: {}",
+            p.page_id,
+            created_or_updated(existing.is_some())
+        ));
     }
     Ok(())
 }
@@ -531,7 +540,7 @@ async fn apply_pages(
                         .access_token_ref
                         .clone()
                         .unwrap_or_else(|| page_token_name(&wp.page_id));
-                    if secret_differs(deps, &token_ref, token).await? {
+                    if secret_differs(deps.secrets.as_ref(), &token_ref, token).await? {
                         report
                             .changes
                             .push(format!("replace page {}'s token", wp.page_id));

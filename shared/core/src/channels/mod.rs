@@ -7,6 +7,7 @@
 
 mod accounts;
 pub mod apply;
+mod apply_routing;
 mod export;
 mod health;
 mod pages;
@@ -17,8 +18,9 @@ pub use accounts::{
     list_accounts, update_account,
 };
 pub use apply::{
-    ApplyReport, Desired, DesiredAccount, DesiredPage, RoutingSections, apply, apply_routing,
+    ApplyMode, ApplyReport, Desired, DesiredAccount, DesiredPage, RoutingSections, apply, apply_as,
 };
+pub use apply_routing::apply_routing;
 pub use export::{Exported, ExportedAccount, ExportedPage, export};
 pub use health::{
     Alert, AlertKind, EXPIRY_WARNING_SECS, TOKEN_CHECK_EVERY_SECS, TokenCheckReport, alerts,
