@@ -65,16 +65,20 @@ pub struct NewToken {
     pub access_token: Secret,
 }
 
+/// The account and its live page `page` (not found if either is not).
 async fn load_page(
     deps: &ChannelDeps,
     account: &AccountId,
     page: &PageId,
-) -> Result<Page, Problem> {
-    deps.accounts
+) -> Result<(Account, Page), Problem> {
+    let owner = load_account(deps, account).await?;
+    let page = deps
+        .accounts
         .get_page(page)
         .await?
         .filter(|p| p.account_id == *account && p.is_live())
-        .ok_or_else(|| Problem::not_found(format!("no page {page} on account {account}")))
+        .ok_or_else(|| Problem::not_found(format!("no page {page} on account {account}")))?;
+    Ok((owner, page))
 }
 
 /// Run provisioning for a page whose token is `token`, and store the result.
@@ -184,8 +188,7 @@ pub async fn get_page(
     account_id: &AccountId,
     page_id: &PageId,
 ) -> Result<PageView, Problem> {
-    let account = load_account(deps, account_id).await?;
-    let page = load_page(deps, account_id, page_id).await?;
+    let (account, page) = load_page(deps, account_id, page_id).await?;
     Ok(PageView::of(deps, &page, Some(&account)))
 }
 
@@ -197,8 +200,7 @@ pub async fn rotate_token(
     input: NewToken,
 ) -> Result<PageView, Problem> {
     check_secret(&input.access_token, "invalid_access_token", "access_token")?;
-    let account = load_account(deps, account_id).await?;
-    let mut page = load_page(deps, account_id, page_id).await?;
+    let (account, mut page) = load_page(deps, account_id, page_id).await?;
     let token_ref = page
         .access_token_ref
         .clone()
@@ -217,8 +219,7 @@ pub async fn remove_page(
     account_id: &AccountId,
     page_id: &PageId,
 ) -> Result<PageView, Problem> {
-    let account = load_account(deps, account_id).await?;
-    let page = load_page(deps, account_id, page_id).await?;
+    let (account, page) = load_page(deps, account_id, page_id).await?;
     let page = remove_page_of(deps, &account, page).await?;
     Ok(PageView::of(deps, &page, Some(&account)))
 }
