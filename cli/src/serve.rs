@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::agent_api::{AgentAuth, AgentDeps};
-use switchboard_core::channels::ChannelDeps;
-use switchboard_core::config::{Config, apply_local};
+use switchboard_core::channels::{ApplyMode, ChannelDeps, apply_as};
+use switchboard_core::config::Config;
 use switchboard_core::http_api::{AdminAuth, AdminDeps, Services};
 use switchboard_core::ingest::{IngestDeps, SecretCache};
 use switchboard_core::ports::{Queue, ReceivedMessage};
@@ -109,32 +109,13 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| boxed(format!("cannot listen on {}: {e}", args.addr)))?;
     let addr = listener.local_addr().map_err(boxed)?;
     let mut public_url = args.public_url.clone();
-    let mut routing_sections = None;
+    let mut config = None;
     if let Some(path) = &args.config {
         let yaml = std::fs::read_to_string(path)
             .map_err(|e| boxed(format!("cannot read {}: {e}", path.display())))?;
-        let config = Config::parse(&yaml, &|k| std::env::var(k).ok()).map_err(boxed)?;
-        public_url.get_or_insert_with(|| config.public_url.clone());
-        routing_sections = Some(config.routing_json());
-        let report = apply_local(&config, store.as_ref(), secrets.as_ref(), clock.as_ref())
-            .await
-            .map_err(boxed)?;
-        for change in &report.changes {
-            println!("config: {change}");
-        }
-        for a in &config.accounts {
-            println!(
-                "account {}: webhook callback URL {}",
-                a.id,
-                config.callback_url(&a.id)
-            );
-        }
-        for (id, token) in &report.generated_verify_tokens {
-            println!(
-                "account {id}: generated verify token (shown once): {}",
-                token.expose()
-            );
-        }
+        let parsed = Config::parse(&yaml, &|k| std::env::var(k).ok()).map_err(boxed)?;
+        public_url.get_or_insert_with(|| parsed.public_url.clone());
+        config = Some(parsed);
     }
 
     let graph = Arc::new(
@@ -155,16 +136,29 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         outbox: Some(Arc::new(outbox.clone())),
         public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
     };
-    if let Some(sections) = routing_sections {
-        // Workstreams, queues, agents and rulesets, validated as the admin API does.
-        let sections = serde_json::from_value(sections)
-            .map_err(|e| boxed(format!("the configuration's routing sections: {e}")))?;
-        let mut report = switchboard_core::channels::ApplyReport::default();
-        switchboard_core::channels::apply_routing(&channels, sections, false, &mut report)
+    if let Some(config) = &config {
+        // The one apply engine, as at POST /admin/v1/apply, in its start-up mode.
+        let desired = config.to_desired().map_err(boxed)?;
+        let report = apply_as(&channels, desired, ApplyMode::Start)
             .await
             .map_err(|p| boxed(format!("the configuration was refused: {}", p.detail)))?;
         for change in &report.changes {
             println!("config: {change}");
+        }
+        for a in &config.accounts {
+            println!(
+                "account {}: webhook callback URL {}",
+                a.id,
+                config.callback_url(&a.id)
+            );
+        }
+        for a in &config.accounts {
+            if let Some(token) = report.verify_tokens.get(&a.id.to_string()) {
+                println!(
+                    "account {}: generated verify token (shown once): {token}",
+                    a.id
+                );
+            }
         }
     }
     let scheduler = supervise("scheduler", {

@@ -1,13 +1,15 @@
-//! Configuration as code: the YAML file of DESIGN.md. Secrets are never
-//! required inline: a value `${NAME}` is read from the environment.
+//! Configuration as code, the file: reading the YAML file of DESIGN.md.
+//! Secrets are never required inline: a value `${NAME}` is read from the
+//! environment. Applying it is `channels::apply` (one engine for
+//! `switchboard serve` at start and `POST /admin/v1/apply`).
 
+use crate::channels::apply::{Stores, write_accounts};
+use crate::channels::{ApplyReport, Desired, DesiredAccount, DesiredPage, RoutingSections};
 use crate::clock::Clock;
 use crate::ids::{AccountId, AppId, PageId};
-use crate::ports::{
-    Account, AccountStore, Page, SecretError, SecretStore, StoreError, WriteMode, app_secret_name,
-    page_token_name,
-};
-use crate::secret::{Secret, matches_sha256_hex};
+use crate::ports::{AccountStore, SecretStore};
+use crate::problem::Problem;
+use crate::secret::Secret;
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -18,10 +20,6 @@ pub enum ConfigError {
     MissingEnv { field: String, var: String },
     #[error("{0}")]
     Invalid(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Secrets(#[from] SecretError),
 }
 
 #[derive(Debug, Deserialize)]
@@ -234,136 +232,72 @@ impl Config {
         out
     }
 
+    /// The accounts and their pages as the apply engine takes them.
+    pub fn desired_accounts(&self) -> Vec<DesiredAccount> {
+        self.accounts
+            .iter()
+            .map(|a| DesiredAccount {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                app_id: a.app_id.clone(),
+                app_secret: a.app_secret.clone(),
+                verify_token: a.verify_token.clone(),
+                pages: a
+                    .pages
+                    .iter()
+                    .map(|p| DesiredPage {
+                        page_id: p.page_id.clone(),
+                        name: p.name.clone(),
+                        access_token: p.access_token.clone(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The whole file as the apply engine takes it (the schema
+    /// `POST /admin/v1/apply` reads); the routing sections are checked
+    /// against it here.
+    pub fn to_desired(&self) -> Result<Desired, ConfigError> {
+        let sections: RoutingSections =
+            serde_json::from_value(self.routing_json()).map_err(|e| {
+                ConfigError::Invalid(format!("the configuration's routing sections: {e}"))
+            })?;
+        Ok(Desired {
+            accounts: self.desired_accounts(),
+            workstreams: sections.workstreams,
+            queues: sections.queues,
+            agents: sections.agents,
+            rulesets: sections.rulesets,
+        })
+    }
+
     pub fn callback_url(&self, account: &AccountId) -> String {
         format!("{}/webhooks/facebook/{account}", self.public_url)
     }
 }
 
-/// What applying a file did.
-#[derive(Debug, Default)]
-pub struct ApplyReport {
-    pub changes: Vec<String>,
-    /// Verify tokens generated for accounts that gave none: shown once.
-    pub generated_verify_tokens: Vec<(AccountId, Secret)>,
-}
-
-/// Apply accounts and pages straight to the store (used by `serve --config`).
-/// Applying the same file twice changes nothing the second time.
+/// A file's accounts and pages written straight to the stores, as
+/// `switchboard serve` writes them at start: the one apply engine's
+/// [`ApplyMode::Start`] step, for stores without the rest of a
+/// `ChannelDeps` (seeding a store in tests). The routing sections are not
+/// applied here; `serve` applies the whole file with [`channels::apply_as`].
+///
+/// [`ApplyMode::Start`]: crate::channels::ApplyMode::Start
+/// [`channels::apply_as`]: crate::channels::apply_as
 pub async fn apply_local(
     config: &Config,
     accounts: &dyn AccountStore,
     secrets: &dyn SecretStore,
     clock: &dyn Clock,
-) -> Result<ApplyReport, ConfigError> {
-    let now = clock.now();
+) -> Result<ApplyReport, Problem> {
     let mut report = ApplyReport::default();
-    for a in &config.accounts {
-        let existing = accounts.get_account(&a.id).await?;
-        let secret_name = app_secret_name(&a.id);
-        if secrets.get(&secret_name).await?.as_ref() != Some(&a.app_secret) {
-            secrets.put(&secret_name, &a.app_secret).await?;
-            report
-                .changes
-                .push(format!("account {}: app secret stored", a.id));
-        }
-        let verify_hash = match (&a.verify_token, &existing) {
-            (Some(t), Some(e)) if matches_sha256_hex(t.expose(), &e.verify_token_sha256) => {
-                e.verify_token_sha256.clone()
-            }
-            (Some(t), _) => t.sha256_hex(),
-            (None, Some(e)) => e.verify_token_sha256.clone(),
-            (None, None) => {
-                let t = Secret::generate(40);
-                let h = t.sha256_hex();
-                report.generated_verify_tokens.push((a.id.clone(), t));
-                h
-            }
-        };
-        let wanted = Account {
-            id: a.id.clone(),
-            name: a.name.clone(),
-            app_id: a.app_id.clone(),
-            app_secret_ref: secret_name,
-            verify_token_sha256: verify_hash,
-            created_at: existing.as_ref().map_or(now, |e| e.created_at),
-            updated_at: now,
-            webhook_verified_at: existing.as_ref().and_then(|e| e.webhook_verified_at),
-        };
-        let same = existing.as_ref().is_some_and(|e| {
-            Account {
-                updated_at: e.updated_at,
-                ..wanted.clone()
-            } == *e
-        });
-        if !same {
-            accounts.put_account(&wanted, WriteMode::Upsert).await?;
-            report.changes.push(format!(
-                "account {}: {}",
-                a.id,
-                if existing.is_some() {
-                    "updated"
-                } else {
-                    "created"
-                }
-            ));
-        }
-        for p in &a.pages {
-            let existing_page = accounts.get_page(&p.page_id).await?;
-            if let Some(e) = &existing_page
-                && e.account_id != a.id
-                && e.is_live()
-            {
-                return Err(ConfigError::Invalid(format!(
-                    "page {} already belongs to account {}; remove it there first",
-                    p.page_id, e.account_id
-                )));
-            }
-            let token_ref = match &p.access_token {
-                Some(t) => {
-                    let name = page_token_name(&p.page_id);
-                    if secrets.get(&name).await?.as_ref() != Some(t) {
-                        secrets.put(&name, t).await?;
-                        report
-                            .changes
-                            .push(format!("page {}: access token stored", p.page_id));
-                    }
-                    Some(name)
-                }
-                None => None,
-            };
-            let wanted = Page {
-                page_id: p.page_id.clone(),
-                account_id: a.id.clone(),
-                name: p.name.clone(),
-                access_token_ref: token_ref,
-                created_at: existing_page.as_ref().map_or(now, |e| e.created_at),
-                updated_at: now,
-                provisioning: existing_page
-                    .as_ref()
-                    .map(|e| e.provisioning.clone())
-                    .unwrap_or_default(),
-                token: existing_page.as_ref().and_then(|e| e.token.clone()),
-            };
-            let same = existing_page.as_ref().is_some_and(|e| {
-                Page {
-                    updated_at: e.updated_at,
-                    ..wanted.clone()
-                } == *e
-            });
-            if !same {
-                accounts.put_page(&wanted, WriteMode::Upsert).await?;
-                report.changes.push(format!(
-                    "page {}: {}",
-                    p.page_id,
-                    if existing_page.is_some() {
-                        "updated"
-                    } else {
-                        "created"
-                    }
-                ));
-            }
-        }
-    }
+    let stores = Stores {
+        accounts,
+        secrets,
+        clock,
+    };
+    write_accounts(stores, &config.desired_accounts(), &mut report).await?;
     Ok(report)
 }
 

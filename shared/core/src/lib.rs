@@ -34,6 +34,7 @@ pub mod router;
 pub mod routing;
 pub mod scheduler;
 pub mod secret;
+pub mod secret_lookup;
 pub mod sender;
 pub mod serde_rules;
 pub mod signature;

@@ -14,6 +14,7 @@ use crate::channels::{ChannelDeps, report_graph_error};
 use crate::ids::OutboundId;
 use crate::outbound::{CLAIM_GRACE_MS, Failure, Status, on_error, send_body, window};
 use crate::ports::{OutboundStore, StoreError};
+use crate::secret_lookup::page_token;
 use futures::FutureExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -146,7 +147,7 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
             return finish(deps, id, s).await;
         }
     };
-    let token = crate::channels::page_token(ch, &m.page_id)
+    let token = page_token(ch.accounts.as_ref(), ch.secrets.as_ref(), &m.page_id)
         .await
         .map_err(|p| SenderError::Other(p.detail))?;
     let Some(token) = token else {
