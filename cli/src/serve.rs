@@ -13,6 +13,7 @@ use switchboard_core::http_api::{AdminAuth, AdminDeps, Services};
 use switchboard_core::ingest::{IngestDeps, SecretCache};
 use switchboard_core::ports::{Queue, ReceivedMessage};
 use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
+use switchboard_core::scheduler::SchedulerDeps;
 use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch as process_send_batch};
 use switchboard_core::verify::VerifyDeps;
 use switchboard_core::{Clock, Secret, SystemClock};
@@ -162,8 +163,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let scheduler = supervise("scheduler", {
-        let channels = channels.clone();
-        move || scheduler_every_minute(channels.clone())
+        let deps = SchedulerDeps::of(&channels);
+        move || scheduler_every_minute(deps.clone())
     });
     let router: RouterDeps = channels.routing_deps();
     let services = Arc::new(Services {
@@ -188,10 +189,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             settle: Duration::ZERO,
         },
     });
-    let sender = SenderDeps {
-        channels,
-        outbound: store.clone(),
-    };
+    let sender = SenderDeps::of(&channels);
     let senders: Vec<_> = (0..args.sender_workers.max(1))
         .map(|_| {
             let (outbox, sender) = (outbox.clone(), sender.clone());
@@ -293,11 +291,11 @@ where
 
 /// The scheduler under serve: every minute (as EventBridge runs it in AWS),
 /// routing's timers and sweep, then the token-health pass.
-async fn scheduler_every_minute(channels: ChannelDeps) {
+async fn scheduler_every_minute(deps: SchedulerDeps) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
-        match switchboard_core::scheduler::run_once(&channels).await {
+        match switchboard_core::scheduler::run_once(&deps).await {
             Ok(r) => tracing::debug!(?r, "scheduler run"),
             Err(p) => tracing::warn!(detail = %p.detail, "scheduler run failed; will try again"),
         }

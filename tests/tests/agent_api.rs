@@ -96,10 +96,7 @@ impl Rig {
         let services = services(ch.clone(), outbox.clone(), ADMIN);
         Rig {
             router: ch.routing_deps(),
-            sender: SenderDeps {
-                channels: ch,
-                outbound: store,
-            },
+            sender: SenderDeps::of(&ch),
             services,
             outbox,
             clock,

@@ -544,11 +544,11 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     .unwrap();
     clock.advance_secs(31);
     let (sched_store, sched_secrets, sched_queue) = (aws.store(), aws.secrets(), outbox());
-    let scheduler = channels(
+    let scheduler = switchboard_core::scheduler::SchedulerDeps::of(&channels(
         sched_store.clone(),
         sched_secrets.clone(),
         sched_queue.clone(),
-    );
+    ));
     let report = switchboard_core::scheduler::run_once(&scheduler)
         .await
         .unwrap();
@@ -776,10 +776,11 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ],
     );
     let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
-    let sender = switchboard_core::sender::SenderDeps {
-        channels: channels(store.clone(), secrets.clone(), queue.clone()),
-        outbound: store.clone(),
-    };
+    let sender = switchboard_core::sender::SenderDeps::of(&channels(
+        store.clone(),
+        secrets.clone(),
+        queue.clone(),
+    ));
     let mut idle = 0;
     let mut retried = 0;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);

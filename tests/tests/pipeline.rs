@@ -1165,7 +1165,7 @@ async fn token_health_check_finds_a_revoked_token_a_day_later(b: Backend) {
     let mut ch = rig.services.admin.channels.clone();
 
     // Checked just now: not due.
-    let r = check_tokens(&ch).await.unwrap();
+    let r = check_tokens(&ch.pages()).await.unwrap();
     assert_eq!((r.checked, r.retried), (0, 0));
 
     // A day later Meta no longer accepts the token.
@@ -1182,7 +1182,7 @@ async fn token_health_check_finds_a_revoked_token_a_day_later(b: Backend) {
             "The session has been invalidated because the user changed their password",
         )],
     );
-    let r = check_tokens(&ch).await.unwrap();
+    let r = check_tokens(&ch.pages()).await.unwrap();
     assert_eq!((r.checked, r.failed), (1, 1), "{r:?}");
     let page = body_json(
         &dispatch(
@@ -1212,7 +1212,7 @@ async fn token_health_check_finds_a_revoked_token_a_day_later(b: Backend) {
             .any(|a| a["page_id"] == "104857600000009" && a["kind"] == "page_error")
     );
     // Pages in error wait for an administrator; the check leaves them be.
-    assert_eq!(check_tokens(&ch).await.unwrap().checked, 0);
+    assert_eq!(check_tokens(&ch.pages()).await.unwrap().checked, 0);
 }
 
 async fn a_page_left_provisioning_by_an_outage_is_retried(b: Backend) {
@@ -1238,7 +1238,9 @@ async fn a_page_left_provisioning_by_an_outage_is_retried(b: Backend) {
         "104857600000009/subscribed_apps",
         vec![subscribed_ours()],
     );
-    let report = check_tokens(&rig.services.admin.channels).await.unwrap();
+    let report = check_tokens(&rig.services.admin.channels.pages())
+        .await
+        .unwrap();
     assert_eq!((report.retried, report.now_running), (1, 1), "{report:?}");
     let page = body_json(
         &dispatch(
@@ -1480,7 +1482,7 @@ async fn a_token_error_on_a_send_moves_the_page_to_error_at_once(b: Backend) {
         .await
         .unwrap_err();
     assert!(
-        !switchboard_core::channels::report_graph_error(ch, &page, &e)
+        !switchboard_core::channels::report_graph_error(&ch.pages(), &page, &e)
             .await
             .unwrap()
     );
@@ -1512,7 +1514,7 @@ async fn a_token_error_on_a_send_moves_the_page_to_error_at_once(b: Backend) {
         .await
         .unwrap_err();
     assert!(
-        switchboard_core::channels::report_graph_error(ch, &page, &e)
+        switchboard_core::channels::report_graph_error(&ch.pages(), &page, &e)
             .await
             .unwrap()
     );

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_core::channels::ChannelDeps;
 use switchboard_core::event::{EventKind, InboundEvent};
 use switchboard_core::ids::{AccountId, ConversationId, OutboundId, PageId, Psid};
 use switchboard_core::messenger::Channel;
@@ -22,6 +23,7 @@ const TOKEN: &str = "EAAB-page-104857600000001";
 
 struct Rig {
     deps: SenderDeps,
+    channels: ChannelDeps,
     clock: Arc<ManualClock>,
     fake: FakeGraph,
     conv: ConversationId,
@@ -73,10 +75,8 @@ impl Rig {
             other => panic!("{other:?}"),
         };
         Rig {
-            deps: SenderDeps {
-                channels: ch,
-                outbound: store,
-            },
+            deps: SenderDeps::of(&ch),
+            channels: ch,
             clock,
             fake,
             conv,
@@ -306,7 +306,6 @@ async fn errors_retry_fail_or_stop_the_page(aws: bool) {
         })
     ));
     let page = r
-        .deps
         .channels
         .accounts
         .get_page(&PageId::parse(PAGE_1).unwrap())
@@ -475,8 +474,8 @@ async fn the_sweep_requeues_stuck_messages_and_gives_up_after_an_hour(aws: bool)
         None,
     )
     .unwrap();
-    r.deps.channels.outbox = Some(Arc::new(outbox.clone()));
-    let routing = r.deps.channels.routing_deps();
+    r.channels.outbox = Some(Arc::new(outbox.clone()));
+    let routing = r.channels.routing_deps();
     let stuck = r.queue(agent(), "lost on the way").await;
     let sweep = switchboard_core::outbound_sweep::sweep;
     // Fresh: left alone.

@@ -9,11 +9,17 @@
 
 pub mod dynamo;
 pub mod emf;
+pub mod env;
+pub mod failure;
 pub mod manifest;
 pub mod secrets;
 pub mod sqs;
 
 pub use dynamo::DynamoStore;
+pub use env::{
+    EnvError, channel_deps_from_env, outbox_from_env, required_env, routing_deps_from_env,
+    scheduler_deps_from_env, secrets_from_env, sender_deps_from_env, store_from_env,
+};
 pub use secrets::SecretsManager;
 pub use sqs::SqsQueue;
 
@@ -23,14 +29,6 @@ pub async fn load_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await
-}
-
-/// Read a required environment variable with a clear error.
-pub fn required_env(name: &str) -> Result<String, String> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| format!("environment variable {name} is not set"))
 }
 
 pub mod lambda;
@@ -46,94 +44,6 @@ pub async fn local_config(endpoint: &str) -> aws_config::SdkConfig {
         ))
         .load()
         .await
-}
-
-/// The outbound FIFO queue (`SWITCHBOARD_OUTBOUND_QUEUE_URL`): where
-/// replies, automated messages and surveys wait for the sender. Required
-/// wherever a routing step may send one, so a deployment without it fails
-/// at start rather than skipping messages.
-pub fn outbox_from_env(
-    config: &aws_config::SdkConfig,
-) -> Result<std::sync::Arc<SqsQueue>, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(std::sync::Arc::new(SqsQueue::new(
-        config,
-        required_env("SWITCHBOARD_OUTBOUND_QUEUE_URL")?,
-    )))
-}
-
-/// The Graph API client (`SWITCHBOARD_GRAPH_URL`, default Meta's) with
-/// this per-call timeout.
-fn graph_from_env(
-    timeout: std::time::Duration,
-) -> Result<std::sync::Arc<switchboard_graph::HttpGraph>, Box<dyn std::error::Error + Send + Sync>>
-{
-    let url = std::env::var("SWITCHBOARD_GRAPH_URL")
-        .unwrap_or_else(|_| switchboard_graph::DEFAULT_BASE_URL.into());
-    Ok(std::sync::Arc::new(switchboard_graph::HttpGraph::new(
-        &url, timeout,
-    )?))
-}
-
-/// Secrets Manager under the stack's prefix (`SWITCHBOARD_SECRETS_PREFIX`).
-fn secrets_from_env(
-    config: &aws_config::SdkConfig,
-) -> Result<std::sync::Arc<SecretsManager>, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(std::sync::Arc::new(SecretsManager::new(
-        config,
-        required_env("SWITCHBOARD_SECRETS_PREFIX")?,
-    )))
-}
-
-/// What channel set-up needs, on AWS, from the environment:
-/// `SWITCHBOARD_TABLE`, `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`,
-/// `SWITCHBOARD_OUTBOUND_QUEUE_URL` and optionally `SWITCHBOARD_GRAPH_URL`
-/// (admin-api, agent-api, scheduler, sender).
-pub fn channel_deps_from_env(
-    config: &aws_config::SdkConfig,
-) -> Result<switchboard_core::channels::ChannelDeps, Box<dyn std::error::Error + Send + Sync>> {
-    use std::sync::Arc;
-    let store = Arc::new(DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?));
-    Ok(switchboard_core::channels::ChannelDeps {
-        accounts: store.clone(),
-        conversations: store.clone(),
-        workstreams: store.clone(),
-        routing_config: store.clone(),
-        routing: store.clone(),
-        secrets: secrets_from_env(config)?,
-        graph: graph_from_env(std::time::Duration::from_secs(8))?,
-        clock: Arc::new(switchboard_core::SystemClock),
-        outbound: store.clone(),
-        streams: store.clone(),
-        outbox: Some(outbox_from_env(config)?),
-        public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
-    })
-}
-
-/// What the router needs, on AWS: the one table (`SWITCHBOARD_TABLE`), the
-/// outbound queue (`SWITCHBOARD_OUTBOUND_QUEUE_URL`, for automated
-/// messages), and for a new customer's profile name the page tokens
-/// (`SWITCHBOARD_SECRETS_PREFIX`) and the Graph API (`SWITCHBOARD_GRAPH_URL`).
-pub fn routing_deps_from_env(
-    config: &aws_config::SdkConfig,
-) -> Result<switchboard_core::routing::RoutingDeps, Box<dyn std::error::Error + Send + Sync>> {
-    use std::sync::Arc;
-    let store = Arc::new(DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?));
-    let profiles = switchboard_core::contacts::Profiles {
-        // A profile lookup holds up a new customer's routing: a short timeout.
-        graph: graph_from_env(std::time::Duration::from_secs(3))?,
-        secrets: secrets_from_env(config)?,
-    };
-    Ok(switchboard_core::routing::RoutingDeps {
-        conversations: store.clone(),
-        workstreams: store.clone(),
-        config: store.clone(),
-        routing: store.clone(),
-        clock: Arc::new(switchboard_core::SystemClock),
-        outbound: store.clone(),
-        streams: store,
-        outbox: Some(outbox_from_env(config)?),
-        profiles: Some(profiles),
-    })
 }
 
 /// An adapter's calls, counted (for `make bench`) and by IAM action (for

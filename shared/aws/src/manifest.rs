@@ -31,6 +31,9 @@ const METRICS: &str = "SWITCHBOARD_METRICS_NAMESPACE";
 
 /// `crate::channel_deps_from_env` reads these.
 const CHANNEL_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, PUBLIC_URL, OUTBOUND];
+/// `crate::scheduler_deps_from_env` and `crate::sender_deps_from_env` read
+/// these: no callback URLs to show.
+const WORKER_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, OUTBOUND];
 
 /// What consuming an SQS queue through an event source mapping needs.
 const CONSUME: &[&str] = &[
@@ -106,7 +109,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "scheduler",
         resource: "SchedulerFunction",
-        env: CHANNEL_ENV,
+        env: WORKER_ENV,
         env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL"],
         actions: &[
             "dynamodb:BatchGetItem",
@@ -122,7 +125,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "sender",
         resource: "SenderFunction",
-        env: CHANNEL_ENV,
+        env: WORKER_ENV,
         env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL"],
         actions: &[
             "dynamodb:GetItem",

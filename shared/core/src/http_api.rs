@@ -413,7 +413,7 @@ async fn admin_inner(deps: &AdminDeps, req: &HttpRequest) -> Result<HttpResponse
             Method::GET => Ok(json(
                 StatusCode::OK,
                 &serde_json::json!({
-                    "alerts": channels::alerts(ch).await?,
+                    "alerts": channels::alerts(&ch.pages()).await?,
                     // What Meta sent that could not be used, and Meta's
                     // policy actions, newest first (30 days).
                     "set_aside": crate::aside::recent(ch.streams.as_ref(), ch.clock.now(), 100).await?,

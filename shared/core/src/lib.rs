@@ -35,6 +35,7 @@ pub mod routing;
 pub mod scheduler;
 pub mod secret;
 pub mod secret_lookup;
+pub mod send_policy;
 pub mod sender;
 pub mod serde_rules;
 pub mod signature;

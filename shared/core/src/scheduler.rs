@@ -4,8 +4,9 @@
 //! the token-health pass. Safe to run twice at once: every change it makes
 //! is a conditional write.
 
-use crate::channels::{ChannelDeps, TokenCheckReport, check_tokens};
+use crate::channels::{ChannelDeps, PageDeps, TokenCheckReport, check_tokens};
 use crate::problem::Problem;
+use crate::routing::RoutingDeps;
 use crate::routing::engine::{TickReport, tick};
 use serde::Serialize;
 
@@ -17,19 +18,37 @@ pub struct ScheduleReport {
     pub outbound: crate::outbound_sweep::SweepReport,
 }
 
+/// What the scheduler takes: routing's stores and queue (its timers and the
+/// outbound sweep) and page health (token checks and alerts).
+#[derive(Clone)]
+pub struct SchedulerDeps {
+    pub routing: RoutingDeps,
+    pub pages: PageDeps,
+}
+
+impl SchedulerDeps {
+    /// The scheduler's part of everything (`serve` builds one of each).
+    pub fn of(channels: &ChannelDeps) -> Self {
+        Self {
+            routing: channels.routing_deps(),
+            pages: channels.pages(),
+        }
+    }
+}
+
 /// One scheduler run. Routing goes first (customers are waiting); a
 /// failure of one part does not stop the other.
-pub async fn run_once(deps: &ChannelDeps) -> Result<ScheduleReport, Problem> {
-    let routing = tick(&deps.routing_deps()).await;
-    let outbound = crate::outbound_sweep::sweep(&deps.routing_deps())
+pub async fn run_once(deps: &SchedulerDeps) -> Result<ScheduleReport, Problem> {
+    let routing = tick(&deps.routing).await;
+    let outbound = crate::outbound_sweep::sweep(&deps.routing)
         .await
         .unwrap_or_else(|e| {
             tracing::warn!(error = %e, "outbound sweep failed; the next run tries again");
             Default::default()
         });
-    let token_health = check_tokens(deps).await;
+    let token_health = check_tokens(&deps.pages).await;
     // Token health for the alarm on pages in error.
-    if let Ok(alerts) = crate::channels::alerts(deps).await {
+    if let Ok(alerts) = crate::channels::alerts(&deps.pages).await {
         let in_error = alerts
             .iter()
             .filter(|a| a.kind == crate::channels::AlertKind::PageError)

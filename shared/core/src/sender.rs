@@ -10,19 +10,40 @@
 //! without its echo: the echo (whose `metadata` is the outbound id) marks
 //! it sent, see `router::after_store`.
 
-use crate::channels::{ChannelDeps, report_graph_error};
+use crate::channels::{ChannelDeps, PageDeps, report_graph_error};
 use crate::ids::OutboundId;
 use crate::outbound::{CLAIM_GRACE_MS, Failure, Status, on_error, send_body, window};
-use crate::ports::{OutboundStore, StoreError};
+use crate::ports::{ConversationStore, OutboundStore, StoreError, StreamStore, WorkstreamStore};
 use crate::secret_lookup::page_token;
+use crate::send_policy::{human_agent_tag, workstream_of};
 use futures::FutureExt;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What the sender takes, and nothing more: the outbound messages, the
+/// conversation and its workstream (for the window), the agents' feed (to
+/// tell an author of a failure), and page health (the page token, the Graph
+/// API, the clock, and a token error reported on the page).
 #[derive(Clone)]
 pub struct SenderDeps {
-    pub channels: ChannelDeps,
     pub outbound: Arc<dyn OutboundStore>,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub workstreams: Arc<dyn WorkstreamStore>,
+    pub streams: Arc<dyn StreamStore>,
+    pub pages: PageDeps,
+}
+
+impl SenderDeps {
+    /// The sender's part of everything (`serve` builds one of each).
+    pub fn of(channels: &ChannelDeps) -> Self {
+        Self {
+            outbound: channels.outbound.clone(),
+            conversations: channels.conversations.clone(),
+            workstreams: channels.workstreams.clone(),
+            streams: channels.streams.clone(),
+            pages: channels.pages(),
+        }
+    }
 }
 
 /// What to do with the queue message.
@@ -52,7 +73,7 @@ fn failed(
         code,
         subcode,
         reason: reason.into(),
-        at: deps.channels.clock.now(),
+        at: deps.pages.clock.now(),
     }
 }
 
@@ -82,10 +103,9 @@ async fn tell_author(deps: &SenderDeps, id: &OutboundId, status: &Status) {
     let Ok(agent) = crate::routing::model::AgentId::parse(agent_id.as_str()) else {
         return;
     };
-    let ch = &deps.channels;
     crate::feed::publish(
-        ch.streams.as_ref(),
-        ch.clock.as_ref(),
+        deps.streams.as_ref(),
+        deps.pages.clock.as_ref(),
         &agent,
         "send_failed",
         format!("send_failed:{id}"),
@@ -106,7 +126,7 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
     if m.status != Status::Queued {
         return Ok(Sent::Done(m.status));
     }
-    let ch = &deps.channels;
+    let ch = &deps.pages;
     if let Some(claimed) = m.claimed_at {
         let waited = ch.clock.now().0.saturating_sub(claimed.0);
         if waited < CLAIM_GRACE_MS {
@@ -118,7 +138,7 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
         tracing::warn!(outbound_id = %id, waited_ms = waited, "no echo for an earlier send; sending again");
     }
     let attempt = m.attempts + 1;
-    let Some(conv) = ch
+    let Some(conv) = deps
         .conversations
         .get_conversation(&m.conversation_id)
         .await?
@@ -126,14 +146,12 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
         let s = failed(None, None, "the conversation no longer exists", deps);
         return finish(deps, id, s).await;
     };
-    let tag = match ch.workstreams.workstream_of_page(&m.page_id).await? {
-        Some(w) => ch
-            .workstreams
-            .get_workstream(&w)
+    // The workstream the reply was checked against: the conversation's.
+    let tag = human_agent_tag(
+        workstream_of(deps.workstreams.as_ref(), &conv)
             .await?
-            .is_some_and(|w| w.features.human_agent_tag),
-        None => false,
-    };
+            .as_ref(),
+    );
     let send_as = match window(
         conv.last_customer_message_at,
         ch.clock.now(),

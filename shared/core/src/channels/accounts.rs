@@ -165,7 +165,7 @@ pub async fn update_account(
 /// open conversations closed), then the account; history stays.
 pub async fn delete_account(deps: &ChannelDeps, id: &AccountId) -> Result<(), Problem> {
     let account = load_account(deps, id).await?;
-    for page in live_pages(deps, id).await? {
+    for page in live_pages(deps.accounts.as_ref(), id).await? {
         remove_page_of(deps, &account, page).await?;
     }
     deps.accounts.delete_account(id).await?;

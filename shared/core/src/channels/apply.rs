@@ -477,7 +477,7 @@ async fn apply_pages(
     report: &mut ApplyReport,
 ) -> Result<(), Problem> {
     let live: Vec<Page> = if account_exists {
-        live_pages(deps, &want.id).await?
+        live_pages(deps.accounts.as_ref(), &want.id).await?
     } else {
         Vec::new()
     };

@@ -37,7 +37,7 @@ pub struct ExportedPage {
 
 pub async fn export(deps: &ChannelDeps) -> Result<Exported, Problem> {
     let mut accounts = Vec::new();
-    for (a, pages) in accounts_with_pages(deps).await? {
+    for (a, pages) in accounts_with_pages(deps.accounts.as_ref()).await? {
         let pages = pages
             .into_iter()
             .map(|p| ExportedPage {

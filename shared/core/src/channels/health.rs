@@ -2,12 +2,13 @@
 //! token check, and Graph API token errors reported on a page's behalf.
 
 use super::pages::provision_and_save;
-use super::{ChannelDeps, accounts_with_pages, app_secret, stored_token};
+use super::{PageDeps, accounts_with_pages, stored_token};
 use crate::ids::{AccountId, PageId};
 use crate::ports::{Account, Page, WriteMode};
 use crate::problem::Problem;
 use crate::provisioning::{self, Provisioning, ProvisioningState, Target, TokenHealth};
 use crate::secret::Secret;
+use crate::secret_lookup::app_secret;
 use crate::time::{self, Millis};
 use serde::Serialize;
 
@@ -38,11 +39,11 @@ pub struct Alert {
 
 /// Pages that need an administrator: in error, stuck provisioning, or
 /// with a token (or its data access) expiring within 14 days.
-pub async fn alerts(deps: &ChannelDeps) -> Result<Vec<Alert>, Problem> {
+pub async fn alerts(deps: &PageDeps) -> Result<Vec<Alert>, Problem> {
     let now = deps.clock.now();
     let soon = now.0 / 1000 + EXPIRY_WARNING_SECS;
     let mut out = Vec::new();
-    for (account, pages) in accounts_with_pages(deps).await? {
+    for (account, pages) in accounts_with_pages(deps.accounts.as_ref()).await? {
         for page in pages {
             let alert = |kind, message: String, since| Alert {
                 kind,
@@ -115,10 +116,10 @@ pub struct TokenCheckReport {
 /// ago are checked again with `debug_token` (a token Meta no longer
 /// accepts moves the page to `error` at once), and pages left
 /// `provisioning` by a Meta outage are provisioned again.
-pub async fn check_tokens(deps: &ChannelDeps) -> Result<TokenCheckReport, Problem> {
+pub async fn check_tokens(deps: &PageDeps) -> Result<TokenCheckReport, Problem> {
     let now = deps.clock.now();
     let mut report = TokenCheckReport::default();
-    for (account, pages) in accounts_with_pages(deps).await? {
+    for (account, pages) in accounts_with_pages(deps.accounts.as_ref()).await? {
         for page in pages {
             let due = match page.provisioning.state {
                 ProvisioningState::Running => page
@@ -132,7 +133,7 @@ pub async fn check_tokens(deps: &ChannelDeps) -> Result<TokenCheckReport, Proble
             if !due {
                 continue;
             }
-            let Some(token) = stored_token(deps, &page).await? else {
+            let Some(token) = stored_token(deps.secrets.as_ref(), &page).await? else {
                 continue;
             };
             let retry = page.provisioning.state == ProvisioningState::Provisioning;
@@ -164,12 +165,12 @@ pub async fn check_tokens(deps: &ChannelDeps) -> Result<TokenCheckReport, Proble
 
 /// Re-validate a running page's token (no re-subscription).
 async fn recheck(
-    deps: &ChannelDeps,
+    deps: &PageDeps,
     account: &Account,
     mut page: Page,
     token: &Secret,
 ) -> Result<Page, Problem> {
-    let app_secret = app_secret(deps, account).await?;
+    let app_secret = app_secret(deps.secrets.as_ref(), account).await?;
     let now = deps.clock.now();
     let target = Target {
         app_id: &account.app_id,
@@ -217,7 +218,7 @@ async fn recheck(
 /// Every caller of the Graph API with a page token reports here (the
 /// sender, profile look-ups). Returns whether the page was moved.
 pub async fn report_graph_error(
-    deps: &ChannelDeps,
+    deps: &PageDeps,
     page_id: &PageId,
     e: &crate::graph::GraphError,
 ) -> Result<bool, Problem> {

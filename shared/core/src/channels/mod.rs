@@ -48,6 +48,10 @@ use crate::secret_lookup::secrets_down;
 use http::StatusCode;
 use std::sync::Arc;
 
+/// What the administrator's API takes: every store channel set-up and the
+/// routing administration touch, the Graph API and the callback base. The
+/// other functions take narrower sets: [`PageDeps`], `SenderDeps`,
+/// `SchedulerDeps`, `RoutingDeps`.
 #[derive(Clone)]
 pub struct ChannelDeps {
     pub accounts: Arc<dyn AccountStore>,
@@ -66,7 +70,29 @@ pub struct ChannelDeps {
     pub public_url: String,
 }
 
+/// What page health takes (token checks, alerts, re-provisioning, a Graph
+/// error on a page's behalf): the accounts and their pages, the secrets,
+/// the Graph API and the clock. The scheduler and the sender get only this
+/// of channel set-up.
+#[derive(Clone)]
+pub struct PageDeps {
+    pub accounts: Arc<dyn AccountStore>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub graph: Arc<dyn GraphApi>,
+    pub clock: Arc<dyn Clock>,
+}
+
 impl ChannelDeps {
+    /// The page-health view of the same stores.
+    pub fn pages(&self) -> PageDeps {
+        PageDeps {
+            accounts: self.accounts.clone(),
+            secrets: self.secrets.clone(),
+            graph: self.graph.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
     /// The routing flows' view of the same stores.
     pub fn routing_deps(&self) -> RoutingDeps {
         RoutingDeps {
@@ -182,11 +208,10 @@ pub(crate) async fn load_account(deps: &ChannelDeps, id: &AccountId) -> Result<A
 
 /// The account's pages that are not removed.
 pub(crate) async fn live_pages(
-    deps: &ChannelDeps,
+    accounts: &dyn AccountStore,
     account: &AccountId,
 ) -> Result<Vec<Page>, Problem> {
-    Ok(deps
-        .accounts
+    Ok(accounts
         .list_pages(account)
         .await?
         .into_iter()
@@ -196,28 +221,23 @@ pub(crate) async fn live_pages(
 
 /// Every account with its live pages, in the store's order.
 pub(crate) async fn accounts_with_pages(
-    deps: &ChannelDeps,
+    accounts: &dyn AccountStore,
 ) -> Result<Vec<(Account, Vec<Page>)>, Problem> {
     let mut out = Vec::new();
-    for account in deps.accounts.list_accounts().await? {
-        let pages = live_pages(deps, &account.id).await?;
+    for account in accounts.list_accounts().await? {
+        let pages = live_pages(accounts, &account.id).await?;
         out.push((account, pages));
     }
     Ok(out)
 }
 
-/// The account's app secret; see [`crate::secret_lookup::app_secret`].
-pub(crate) async fn app_secret(deps: &ChannelDeps, account: &Account) -> Result<Secret, Problem> {
-    crate::secret_lookup::app_secret(deps.secrets.as_ref(), account).await
-}
-
 /// The page's own token, by the name its record keeps (`None`: it has none).
 pub(crate) async fn stored_token(
-    deps: &ChannelDeps,
+    secrets: &dyn SecretStore,
     page: &Page,
 ) -> Result<Option<Secret>, Problem> {
     match &page.access_token_ref {
-        Some(name) => deps.secrets.get(name).await.map_err(secrets_down),
+        Some(name) => secrets.get(name).await.map_err(secrets_down),
         None => Ok(None),
     }
 }

@@ -3,7 +3,7 @@
 //! closed, history kept).
 
 use super::{
-    ChannelDeps, app_secret, callback_url, check_secret, clean_name, conflict, live_pages,
+    ChannelDeps, PageDeps, callback_url, check_secret, clean_name, conflict, live_pages,
     load_account, stored_token,
 };
 use crate::ids::{AccountId, PageId};
@@ -13,6 +13,7 @@ use crate::ports::{
 use crate::problem::Problem;
 use crate::provisioning::{self, Provisioning, ProvisioningState, Target, TokenHealth};
 use crate::secret::Secret;
+use crate::secret_lookup::app_secret;
 use crate::secret_lookup::secrets_down;
 use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
@@ -83,12 +84,12 @@ async fn load_page(
 
 /// Run provisioning for a page whose token is `token`, and store the result.
 pub(super) async fn provision_and_save(
-    deps: &ChannelDeps,
+    deps: &PageDeps,
     account: &Account,
     mut page: Page,
     token: &Secret,
 ) -> Result<Page, Problem> {
-    let app_secret = app_secret(deps, account).await?;
+    let app_secret = app_secret(deps.secrets.as_ref(), account).await?;
     page.provisioning = Provisioning::new(ProvisioningState::Provisioning, deps.clock.now());
     let outcome = provisioning::provision(
         deps.graph.as_ref(),
@@ -167,7 +168,7 @@ pub async fn add_page(
         .put(&token_ref, &input.access_token)
         .await
         .map_err(secrets_down)?;
-    let page = provision_and_save(deps, &account, page, &input.access_token).await?;
+    let page = provision_and_save(&deps.pages(), &account, page, &input.access_token).await?;
     Ok(PageView::of(deps, &page, Some(&account)))
 }
 
@@ -176,7 +177,7 @@ pub async fn list_pages(
     account_id: &AccountId,
 ) -> Result<Vec<PageView>, Problem> {
     let account = load_account(deps, account_id).await?;
-    Ok(live_pages(deps, account_id)
+    Ok(live_pages(deps.accounts.as_ref(), account_id)
         .await?
         .iter()
         .map(|p| PageView::of(deps, p, Some(&account)))
@@ -210,7 +211,7 @@ pub async fn rotate_token(
         .await
         .map_err(secrets_down)?;
     page.access_token_ref = Some(token_ref);
-    let page = provision_and_save(deps, &account, page, &input.access_token).await?;
+    let page = provision_and_save(&deps.pages(), &account, page, &input.access_token).await?;
     Ok(PageView::of(deps, &page, Some(&account)))
 }
 
@@ -234,7 +235,7 @@ pub(super) async fn remove_page_of(
     page.provisioning = Provisioning::new(ProvisioningState::Deprovisioning, deps.clock.now());
     deps.accounts.put_page(&page, WriteMode::Upsert).await?;
     let mut notes = Vec::new();
-    match stored_token(deps, &page).await? {
+    match stored_token(deps.secrets.as_ref(), &page).await? {
         Some(token) => {
             if let Err(e) = deps.graph.unsubscribe_app(&page.page_id, &token).await {
                 notes.push(format!(

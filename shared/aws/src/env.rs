@@ -1,0 +1,145 @@
+//! Each Lambda function's dependencies, built from its environment: one
+//! constructor per capability set, so a function holds only the ports it
+//! calls (the same set `manifest` lists and the template grants).
+
+use crate::{DynamoStore, SecretsManager, SqsQueue};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_core::channels::{ChannelDeps, PageDeps};
+use switchboard_core::routing::RoutingDeps;
+use switchboard_core::scheduler::SchedulerDeps;
+use switchboard_core::sender::SenderDeps;
+
+/// Why a function could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvError {
+    #[error("environment variable {0} is not set")]
+    Missing(String),
+    #[error("the Graph API client could not be built: {0}")]
+    Graph(#[from] switchboard_core::graph::GraphError),
+}
+
+/// Read a required environment variable with a clear error.
+pub fn required_env(name: &str) -> Result<String, EnvError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| EnvError::Missing(name.to_string()))
+}
+
+/// The one table (`SWITCHBOARD_TABLE`).
+pub fn store_from_env(config: &aws_config::SdkConfig) -> Result<Arc<DynamoStore>, EnvError> {
+    Ok(Arc::new(DynamoStore::new(
+        config,
+        required_env("SWITCHBOARD_TABLE")?,
+    )))
+}
+
+/// The outbound FIFO queue (`SWITCHBOARD_OUTBOUND_QUEUE_URL`): where
+/// replies, automated messages and surveys wait for the sender. Required
+/// wherever a routing step may send one, so a deployment without it fails
+/// at start rather than skipping messages.
+pub fn outbox_from_env(config: &aws_config::SdkConfig) -> Result<Arc<SqsQueue>, EnvError> {
+    Ok(Arc::new(SqsQueue::new(
+        config,
+        required_env("SWITCHBOARD_OUTBOUND_QUEUE_URL")?,
+    )))
+}
+
+/// The Graph API client (`SWITCHBOARD_GRAPH_URL`, default Meta's) with
+/// this per-call timeout.
+fn graph_from_env(timeout: Duration) -> Result<Arc<switchboard_graph::HttpGraph>, EnvError> {
+    let url = std::env::var("SWITCHBOARD_GRAPH_URL")
+        .unwrap_or_else(|_| switchboard_graph::DEFAULT_BASE_URL.into());
+    Ok(Arc::new(switchboard_graph::HttpGraph::new(&url, timeout)?))
+}
+
+/// Secrets Manager under the stack's prefix (`SWITCHBOARD_SECRETS_PREFIX`).
+pub fn secrets_from_env(config: &aws_config::SdkConfig) -> Result<Arc<SecretsManager>, EnvError> {
+    Ok(Arc::new(SecretsManager::new(
+        config,
+        required_env("SWITCHBOARD_SECRETS_PREFIX")?,
+    )))
+}
+
+/// Page health: the table, the secrets, the Graph API (8 s per call).
+fn page_deps(
+    config: &aws_config::SdkConfig,
+    store: Arc<DynamoStore>,
+) -> Result<PageDeps, EnvError> {
+    Ok(PageDeps {
+        accounts: store,
+        secrets: secrets_from_env(config)?,
+        graph: graph_from_env(Duration::from_secs(8))?,
+        clock: Arc::new(switchboard_core::SystemClock),
+    })
+}
+
+/// What channel set-up needs (admin-api, agent-api): `SWITCHBOARD_TABLE`,
+/// `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`,
+/// `SWITCHBOARD_OUTBOUND_QUEUE_URL` and optionally `SWITCHBOARD_GRAPH_URL`.
+pub fn channel_deps_from_env(config: &aws_config::SdkConfig) -> Result<ChannelDeps, EnvError> {
+    let store = store_from_env(config)?;
+    let pages = page_deps(config, store.clone())?;
+    Ok(ChannelDeps {
+        accounts: store.clone(),
+        conversations: store.clone(),
+        workstreams: store.clone(),
+        routing_config: store.clone(),
+        routing: store.clone(),
+        secrets: pages.secrets,
+        graph: pages.graph,
+        clock: pages.clock,
+        outbound: store.clone(),
+        streams: store,
+        outbox: Some(outbox_from_env(config)?),
+        public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
+    })
+}
+
+/// What the router needs: the one table, the outbound queue (for automated
+/// messages), and for a new customer's profile name the page tokens
+/// (`SWITCHBOARD_SECRETS_PREFIX`) and the Graph API (`SWITCHBOARD_GRAPH_URL`).
+pub fn routing_deps_from_env(config: &aws_config::SdkConfig) -> Result<RoutingDeps, EnvError> {
+    let store = store_from_env(config)?;
+    let profiles = switchboard_core::contacts::Profiles {
+        // A profile lookup holds up a new customer's routing: a short timeout.
+        graph: graph_from_env(Duration::from_secs(3))?,
+        secrets: secrets_from_env(config)?,
+    };
+    Ok(RoutingDeps {
+        conversations: store.clone(),
+        workstreams: store.clone(),
+        config: store.clone(),
+        routing: store.clone(),
+        clock: Arc::new(switchboard_core::SystemClock),
+        outbound: store.clone(),
+        streams: store,
+        outbox: Some(outbox_from_env(config)?),
+        profiles: Some(profiles),
+    })
+}
+
+/// What the scheduler needs: routing's (its timers and the outbound sweep)
+/// and page health (`SWITCHBOARD_GRAPH_URL` optional).
+pub fn scheduler_deps_from_env(config: &aws_config::SdkConfig) -> Result<SchedulerDeps, EnvError> {
+    let routing = routing_deps_from_env(config)?;
+    let pages = page_deps(config, store_from_env(config)?)?;
+    Ok(SchedulerDeps { routing, pages })
+}
+
+/// What the sender needs: the table, the page tokens, the Graph API, and the
+/// outbound queue it consumes (returned beside, for its visibility changes).
+pub fn sender_deps_from_env(
+    config: &aws_config::SdkConfig,
+) -> Result<(SenderDeps, Arc<SqsQueue>), EnvError> {
+    let store = store_from_env(config)?;
+    let deps = SenderDeps {
+        outbound: store.clone(),
+        conversations: store.clone(),
+        workstreams: store.clone(),
+        streams: store.clone(),
+        pages: page_deps(config, store)?,
+    };
+    Ok((deps, outbox_from_env(config)?))
+}
