@@ -5,7 +5,6 @@
 
 use super::offers::{distribute_conversation, offer_decision, offer_ops};
 use super::{Result, RoutingDeps, decision, load, need, set_conv, try_apply, waiting_item};
-use super::{WINDOW_7D, WINDOW_24H};
 use crate::event::InboundEvent;
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, RoutingOp};
@@ -24,12 +23,7 @@ pub const DEFAULT_PRIORITY: u32 = 5;
 
 fn window_closes(conv: &Conversation, ws: &Workstream) -> Millis {
     let start = conv.last_customer_message_at.unwrap_or(conv.created_at);
-    let len = if ws.features.human_agent_tag {
-        WINDOW_7D
-    } else {
-        WINDOW_24H
-    };
-    Millis(start.0 + len)
+    crate::window::closes_at(start, ws.features.human_agent_tag)
 }
 
 /// Route a conversation the router just stored an event on: classify and

@@ -13,6 +13,8 @@ mod arrival;
 mod offers;
 mod timers;
 
+/// Meta's windows live in [`crate::window`]; named here too for older paths.
+pub use crate::window::{WINDOW_7D, WINDOW_24H};
 pub use answers::{TransferTo, accept, close, decline, end, transfer};
 pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
 pub use offers::{
@@ -34,12 +36,6 @@ use crate::time::Millis;
 use crate::workstreams::{Workstream, WorkstreamId};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-const HOUR: i64 = 3_600_000;
-/// Meta's standard messaging window.
-pub const WINDOW_24H: i64 = 24 * HOUR;
-/// The HUMAN_AGENT tag's window.
-pub const WINDOW_7D: i64 = 7 * 24 * HOUR;
 
 #[derive(Clone)]
 pub struct RoutingDeps {

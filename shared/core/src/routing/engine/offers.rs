@@ -2,7 +2,6 @@
 //! it (pick), choosing who in which order, the agent's pull of waiting
 //! work, pick mode, and presence changes that make room for work.
 
-use super::WINDOW_7D;
 use super::{
     Result, RoutingDeps, RoutingError, WsCache, decision, load, need, set_conv, try_apply,
 };
@@ -14,6 +13,7 @@ use crate::routing::model::{
 };
 use crate::routing::select::{Need, Ranking, considered, qualifies, rank, take_op};
 use crate::time::Millis;
+use crate::window::WINDOW_7D;
 
 /// Waiting items an agent's pull looks at per queue.
 const PULL_DEPTH: usize = 25;
