@@ -1,9 +1,6 @@
 //! Validated identifiers. Each is parsed once at the edge; past that the
 //! type says it is well-formed.
 
-use serde::{Deserialize, Deserializer, Serialize};
-use std::fmt;
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} {value:?} is not valid: {rule}")]
 pub struct InvalidId {
@@ -36,7 +33,13 @@ fn digits(s: &str) -> bool {
     !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn slug(s: &str) -> bool {
+/// What a slug id is told when it breaks [`is_slug`].
+pub const SLUG_RULE: &str = "use 1 to 64 characters from a-z, 0-9, '-' and '_'";
+
+/// The slug rule every slug id (account, workstream, agent, queue,
+/// ruleset, skill, capacity profile) follows: 1 to 64 characters from
+/// a-z, 0-9, '-' and '_'.
+pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()
@@ -54,20 +57,29 @@ fn generated(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// Defines a validated string id: `parse`, `as_str`, `Display` (the value),
+/// `Debug` (`Name("value")`), `FromStr`, and serde as a plain string that
+/// is validated when read. Either `Name, "kind", check_fn, "rule"` or, for
+/// a slug id, `Name, "kind", slug` ([`is_slug`] and [`SLUG_RULE`]).
 macro_rules! string_id {
-    ($(#[$meta:meta])* $name:ident, $kind:literal, $check:path, $rule:literal) => {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, slug) => {
+        $crate::ids::string_id!(
+            $(#[$meta])* $name, $kind, $crate::ids::is_slug, $crate::ids::SLUG_RULE
+        );
+    };
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $check:path, $rule:expr) => {
         $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
-            pub fn parse(value: impl Into<String>) -> Result<Self, InvalidId> {
+            pub fn parse(value: impl Into<String>) -> Result<Self, $crate::ids::InvalidId> {
                 let value = value.into();
                 if $check(&value) {
                     Ok(Self(value))
                 } else {
-                    Err(InvalidId::new($kind, &value, $rule))
+                    Err($crate::ids::InvalidId::new($kind, &value, $rule))
                 }
             }
 
@@ -76,37 +88,42 @@ macro_rules! string_id {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 write!(f, "{}({:?})", stringify!($name), self.0)
             }
         }
 
-        impl std::str::FromStr for $name {
-            type Err = InvalidId;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::ids::InvalidId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::parse(s)
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(s).map_err(serde::de::Error::custom)
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as ::serde::Deserialize>::deserialize(d)?;
+                Self::parse(s).map_err(<D::Error as ::serde::de::Error>::custom)
             }
         }
     };
 }
+pub(crate) use string_id;
 
 string_id!(
     /// A channel account: the id in `/webhooks/facebook/{account_id}`.
-    AccountId, "account id", slug, "use 1 to 64 characters from a-z, 0-9, '-' and '_'"
+    AccountId, "account id", slug
+);
+string_id!(
+    /// A workstream id: a slug, like an account id.
+    WorkstreamId, "workstream id", slug
 );
 string_id!(
     /// A Facebook page id.
@@ -174,6 +191,24 @@ mod tests {
         assert!(AccountId::parse("acme-eu_1").is_ok());
         assert!(AccountId::parse("Acme").is_err());
         assert!(AccountId::parse("a/b").is_err());
+    }
+
+    #[test]
+    fn one_slug_rule_for_every_slug_id() {
+        assert!(is_slug(&"a".repeat(64)));
+        assert!(!is_slug(&"a".repeat(65)));
+        assert!(!is_slug(""));
+        assert!(!is_slug("é"));
+        let e = WorkstreamId::parse("Sales").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "workstream id \"Sales\" is not valid: use 1 to 64 characters from a-z, 0-9, '-' and '_'"
+        );
+        let w: WorkstreamId = serde_json::from_str("\"sales-eu\"").unwrap();
+        assert_eq!(w.to_string(), "sales-eu");
+        assert_eq!(format!("{w:?}"), "WorkstreamId(\"sales-eu\")");
+        assert_eq!(serde_json::to_string(&w).unwrap(), "\"sales-eu\"");
+        assert!(serde_json::from_str::<WorkstreamId>("\"Sales\"").is_err());
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod serde_rules;
 pub mod signature;
 pub mod time;
 pub mod verify;
+pub mod window;
 pub mod workstreams;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -6,8 +6,8 @@
 
 use crate::graph::{DEPRECATED_TAGS, ErrorClass, GraphError};
 use crate::ids::{ConversationId, OutboundId, PageId, Psid};
-use crate::routing::engine::{WINDOW_7D, WINDOW_24H};
 use crate::time::{self, Millis};
+pub use crate::window::{SendAs, WindowClosed};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -198,28 +198,10 @@ pub struct Outbound {
     pub created_at: Millis,
 }
 
-/// How a message may go out now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SendAs {
-    /// Inside the 24-hour window.
-    Response,
-    /// `MESSAGE_TAG` + `HUMAN_AGENT`: a human, 24 hours to 7 days, tag enabled.
-    HumanAgent,
-}
-
-/// The window is closed for this message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
-#[error("{reason}")]
-pub struct WindowClosed {
-    #[serde(with = "time::rfc3339")]
-    pub closed_at: Millis,
-    pub reason: String,
-}
-
-/// Meta's messaging window for one message: `RESPONSE` within 24 hours of
-/// the customer's last message; from 24 hours to 7 days only a human's
-/// message, only with the workstream's HUMAN_AGENT tag on; never otherwise.
+/// Meta's messaging window for one message (the policy is
+/// [`crate::window::send_as`]): `RESPONSE` within 24 hours of the
+/// customer's last message; from 24 hours to 7 days only a human's message,
+/// only with the workstream's HUMAN_AGENT tag on; never otherwise.
 /// Automated messages, surveys and bots are never tagged.
 pub fn window(
     last_customer_message_at: Option<Millis>,
@@ -227,41 +209,12 @@ pub fn window(
     author: &Author,
     human_agent_tag: bool,
 ) -> Result<SendAs, WindowClosed> {
-    let Some(last) = last_customer_message_at else {
-        return Err(WindowClosed {
-            closed_at: now,
-            reason: "the customer has not written: Messenger allows no message yet".into(),
-        });
-    };
-    let standard = Millis(last.0 + WINDOW_24H);
-    if now < standard {
-        return Ok(SendAs::Response);
-    }
-    let tagged = Millis(last.0 + WINDOW_7D);
-    match (author.is_human(), human_agent_tag) {
-        (true, true) if now < tagged => Ok(SendAs::HumanAgent),
-        (true, true) => Err(WindowClosed {
-            closed_at: tagged,
-            reason: format!(
-                "the 7-day human agent window closed at {}; the customer must write first",
-                tagged.to_rfc3339()
-            ),
-        }),
-        (true, false) => Err(WindowClosed {
-            closed_at: standard,
-            reason: format!(
-                "the 24-hour messaging window closed at {}; the workstream does not use the HUMAN_AGENT tag",
-                standard.to_rfc3339()
-            ),
-        }),
-        (false, _) => Err(WindowClosed {
-            closed_at: standard,
-            reason: format!(
-                "the 24-hour messaging window closed at {}; automated messages are never tagged",
-                standard.to_rfc3339()
-            ),
-        }),
-    }
+    crate::window::send_as(
+        last_customer_message_at,
+        now,
+        author.is_human(),
+        human_agent_tag,
+    )
 }
 
 /// The Send API body. `metadata` comes back on the echo, so the echo of our
@@ -376,45 +329,6 @@ pub fn on_error(err: &GraphError, attempt: u32, jitter: f64) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const H: i64 = 3_600_000;
-    fn agent() -> Author {
-        Author::Agent {
-            agent_id: "anna".into(),
-        }
-    }
-
-    #[test]
-    fn the_window_as_meta_defines_it() {
-        let last = Some(Millis(0));
-        assert_eq!(
-            window(last, Millis(23 * H), &agent(), false),
-            Ok(SendAs::Response)
-        );
-        // 30 hours: refused with the tag off, tagged with it on.
-        let closed = window(last, Millis(30 * H), &agent(), false).unwrap_err();
-        assert_eq!(closed.closed_at, Millis(24 * H));
-        assert!(closed.reason.contains("HUMAN_AGENT"));
-        assert_eq!(
-            window(last, Millis(30 * H), &agent(), true),
-            Ok(SendAs::HumanAgent)
-        );
-        // 8 days: refused either way.
-        assert_eq!(
-            window(last, Millis(8 * 24 * H), &agent(), true)
-                .unwrap_err()
-                .closed_at,
-            Millis(7 * 24 * H)
-        );
-        // Automated messages and surveys are never tagged.
-        let auto = Author::Automated {
-            message: "queued".into(),
-        };
-        assert_eq!(window(last, Millis(H), &auto, true), Ok(SendAs::Response));
-        assert!(window(last, Millis(30 * H), &auto, true).is_err());
-        assert!(window(last, Millis(30 * H), &Author::Survey, true).is_err());
-        assert!(window(None, Millis(0), &agent(), true).is_err());
-    }
 
     #[test]
     fn bodies_carry_the_type_tag_and_metadata() {

@@ -3,50 +3,11 @@
 //! features. The distribution settings arrive with routing; the agent and
 //! routing capabilities enforce these.
 
-use crate::ids::{InvalidId, PageId};
+use crate::ids::PageId;
+pub use crate::ids::WorkstreamId;
 use crate::routing::model::Distribution;
 use crate::time::{self, Millis};
 use serde::{Deserialize, Deserializer, Serialize};
-
-/// A workstream id: a slug, like an account id.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Debug)]
-#[serde(transparent)]
-pub struct WorkstreamId(String);
-
-impl WorkstreamId {
-    pub fn parse(v: impl Into<String>) -> Result<Self, InvalidId> {
-        let v = v.into();
-        let ok = !v.is_empty()
-            && v.len() <= 64
-            && v.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if ok {
-            Ok(Self(v))
-        } else {
-            Err(InvalidId::new(
-                "workstream id",
-                &v,
-                "use 1 to 64 characters from a-z, 0-9, '-' and '_'",
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for WorkstreamId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for WorkstreamId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Self::parse(String::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
-}
 
 /// A language tag such as `en`, `da` or `en-GB` (automated messages are
 /// chosen by it).

@@ -3,90 +3,30 @@
 //! rulesets, a workstream's distribution settings, and the routing record a
 //! conversation carries (with the decisions the diagnostics show).
 
-use crate::ids::{ConversationId, InvalidId, PageId};
+use crate::ids::{ConversationId, PageId, WorkstreamId, string_id};
 use crate::time::{self, Millis};
-use crate::workstreams::WorkstreamId;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-fn slug_ok(v: &str) -> bool {
-    !v.is_empty()
-        && v.len() <= 64
-        && v.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
-
-macro_rules! slug_id {
-    ($(#[$meta:meta])* $name:ident, $kind:literal) => {
-        $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Debug)]
-        #[serde(transparent)]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn parse(v: impl Into<String>) -> Result<Self, InvalidId> {
-                let v = v.into();
-                if slug_ok(&v) {
-                    Ok(Self(v))
-                } else {
-                    Err(InvalidId::new(
-                        $kind,
-                        &v,
-                        "use 1 to 64 characters from a-z, 0-9, '-' and '_'",
-                    ))
-                }
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Self::parse(String::deserialize(d)?).map_err(serde::de::Error::custom)
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = InvalidId;
-            fn from_str(s: &str) -> Result<Self, InvalidId> {
-                Self::parse(s)
-            }
-        }
-    };
-}
-
-slug_id!(
+string_id!(
     /// An agent id, e.g. `anna` or `agent-17`.
-    AgentId,
-    "agent id"
+    AgentId, "agent id", slug
 );
-slug_id!(
+string_id!(
     /// A queue id, e.g. `billing`.
-    QueueId,
-    "queue id"
+    QueueId, "queue id", slug
 );
-slug_id!(
+string_id!(
     /// A ruleset id.
-    RulesetId,
-    "ruleset id"
+    RulesetId, "ruleset id", slug
 );
-slug_id!(
+string_id!(
     /// A skill, e.g. `billing` or `danish`.
-    Skill,
-    "skill"
+    Skill, "skill", slug
 );
-slug_id!(
+string_id!(
     /// A capacity profile, e.g. `chat`.
-    ProfileName,
-    "capacity profile"
+    ProfileName, "capacity profile", slug
 );
 
 // ------------------------------------------------------------------ presence

@@ -1,0 +1,332 @@
+//! Answers: what an agent does with an offer or a conversation: accept,
+//! decline (or an offer left to expire), end with wrap-up, transfer to a
+//! queue or an agent, and close from any state.
+
+use super::arrival::{queue_ops, queued};
+use super::offers::{distribute_agent, distribute_conversation, offer_ops};
+use super::{
+    Result, RoutingDeps, RoutingError, decision, load, need, offer_timer, release_op, set_conv,
+    try_apply, waiting_item,
+};
+use crate::ids::ConversationId;
+use crate::ports::{Conversation, ConversationState, RoutingOp};
+use crate::routing::model::{AgentId, Mode, QueueId, Timer, TimerKind, WrapUp};
+use crate::time::Millis;
+
+/// The agent accepts an offer.
+pub async fn accept(
+    deps: &RoutingDeps,
+    agent: &AgentId,
+    id: &ConversationId,
+) -> Result<Conversation> {
+    let conv = load(deps, id).await?;
+    let mut r = conv.routing.clone().unwrap_or_default();
+    if conv.state == ConversationState::Assigned && r.agent.as_ref() == Some(agent) {
+        return Ok(conv);
+    }
+    let offer = match (&r.offer, conv.state) {
+        (Some(o), ConversationState::Offered) if o.agent == *agent => o.clone(),
+        _ => {
+            return Err(if r.declines.contains_key(agent) {
+                RoutingError::Conflict(format!("the offer of {id} to you expired or was declined"))
+            } else {
+                RoutingError::NotFound(format!("no offer of conversation {id} for you"))
+            });
+        }
+    };
+    let now = deps.clock.now();
+    r.offer = None;
+    r.assigned_at = Some(now);
+    r.reason = format!("assigned to {agent}");
+    r.record(decision(now, "accepted", format!("{agent} accepted")));
+    let ops = vec![
+        set_conv(&conv, ConversationState::Assigned, r, now),
+        RoutingOp::DeleteTimer(offer_timer(id, &offer)),
+        RoutingOp::CustomerAgent {
+            page: conv.page_id.clone(),
+            psid: conv.psid.clone(),
+            agent: agent.clone(),
+        },
+    ];
+    if !try_apply(deps, &ops).await? {
+        return Err(RoutingError::Conflict(format!(
+            "the offer of {id} changed meanwhile (expired?); try again"
+        )));
+    }
+    load(deps, id).await
+}
+
+/// The agent declines an offer, or it expired: back to the queue, the
+/// decline counted, the capacity freed; then the next agent.
+pub async fn decline(
+    deps: &RoutingDeps,
+    agent: &AgentId,
+    id: &ConversationId,
+    expired: bool,
+) -> Result<()> {
+    let conv = load(deps, id).await?;
+    let mut r = conv.routing.clone().unwrap_or_default();
+    let offer = match (&r.offer, conv.state) {
+        (Some(o), ConversationState::Offered) if o.agent == *agent => o.clone(),
+        _ => {
+            return Err(RoutingError::NotFound(format!(
+                "no offer of conversation {id} for you"
+            )));
+        }
+    };
+    let now = deps.clock.now();
+    if expired && offer.expires_at > now {
+        return Err(RoutingError::Conflict(format!(
+            "the offer of {id} has not expired"
+        )));
+    }
+    let (Some(queue), Some(ws)) = (r.queue.clone(), r.workstream.clone()) else {
+        return Err(RoutingError::Conflict(format!(
+            "conversation {id} has no queue"
+        )));
+    };
+    *r.declines.entry(agent.clone()).or_default() += 1;
+    r.offer = None;
+    r.agent = None;
+    r.holds_capacity = false;
+    let item = waiting_item(&conv, &r, &queue, &ws, now);
+    r.waiting_key = Some(item.key());
+    r.reason = format!("waiting in queue {queue}");
+    let step = if expired { "offer_expired" } else { "declined" };
+    r.record(decision(
+        now,
+        step,
+        if expired {
+            format!("{agent} did not answer in time; counted as a decline")
+        } else {
+            format!("{agent} declined")
+        },
+    ));
+    let ops = vec![
+        release_op(&r, agent, now),
+        set_conv(&conv, ConversationState::Waiting, r, now),
+        RoutingOp::PutWaiting(Box::new(item)),
+        RoutingOp::DeleteTimer(offer_timer(id, &offer)),
+    ];
+    if !try_apply(deps, &ops).await? {
+        return Err(RoutingError::Conflict(format!(
+            "the offer of {id} changed meanwhile"
+        )));
+    }
+    distribute_conversation(deps, id).await?;
+    distribute_agent(deps, agent).await?;
+    Ok(())
+}
+
+/// The agent ends the conversation: wrap-up, capacity as the workstream says.
+pub async fn end(deps: &RoutingDeps, agent: &AgentId, id: &ConversationId) -> Result<Conversation> {
+    let conv = load(deps, id).await?;
+    let mut r = conv.routing.clone().unwrap_or_default();
+    if conv.state != ConversationState::Assigned || r.agent.as_ref() != Some(agent) {
+        return Err(RoutingError::Conflict(format!(
+            "conversation {id} is not assigned to you"
+        )));
+    }
+    let now = deps.clock.now();
+    let wrap = match &r.workstream {
+        Some(w) => deps
+            .workstreams
+            .get_workstream(w)
+            .await?
+            .map(|w| w.distribution.wrap_up),
+        None => None,
+    }
+    .unwrap_or_default();
+    let mut ops = Vec::new();
+    match wrap {
+        WrapUp::Never => {
+            ops.push(release_op(&r, agent, now));
+            r.holds_capacity = false;
+        }
+        WrapUp::Always => {}
+        WrapUp::Seconds(s) => {
+            let until = Millis(now.0 + s as i64 * 1000);
+            r.wrap_up_until = Some(until);
+            ops.push(RoutingOp::PutTimer(Timer {
+                kind: TimerKind::WrapUpEnd,
+                due: until,
+                conversation_id: id.clone(),
+            }));
+        }
+    }
+    let released = !r.holds_capacity;
+    r.reason = format!("ended by {agent}; wrap-up");
+    r.record(decision(
+        now,
+        "ended",
+        format!("{agent} ended it; wrap-up capacity: {wrap:?}"),
+    ));
+    ops.insert(0, set_conv(&conv, ConversationState::WrapUp, r, now));
+    if !try_apply(deps, &ops).await? {
+        return Err(RoutingError::Conflict(format!(
+            "conversation {id} changed meanwhile; try again"
+        )));
+    }
+    if released {
+        distribute_agent(deps, agent).await?;
+    }
+    load(deps, id).await
+}
+
+/// Where a transfer sends a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferTo {
+    Queue(QueueId),
+    Agent(AgentId),
+}
+
+/// The agent holding a conversation hands it on: to a queue (it waits
+/// there and is offered as usual) or straight to an agent (offered to them,
+/// in pick mode assigned, when their presence and capacity allow it now).
+/// The sender's capacity is released in the same write.
+pub async fn transfer(
+    deps: &RoutingDeps,
+    agent: &AgentId,
+    id: &ConversationId,
+    to: TransferTo,
+) -> Result<Conversation> {
+    let conv = load(deps, id).await?;
+    let mut r = conv.routing.clone().unwrap_or_default();
+    if conv.state != ConversationState::Assigned || r.agent.as_ref() != Some(agent) {
+        return Err(RoutingError::Conflict(format!(
+            "conversation {id} is not assigned to you"
+        )));
+    }
+    let Some(ws) = (match &r.workstream {
+        Some(w) => deps.workstreams.get_workstream(w).await?,
+        None => None,
+    }) else {
+        return Err(RoutingError::Conflict(format!(
+            "conversation {id} has no workstream to route it in"
+        )));
+    };
+    let now = deps.clock.now();
+    let mut ops = Vec::new();
+    if r.holds_capacity {
+        ops.push(release_op(&r, agent, now));
+    }
+    r.holds_capacity = false;
+    r.agent = None;
+    r.offer = None;
+    r.assigned_at = None;
+    match to {
+        TransferTo::Queue(qid) => {
+            let queue = deps
+                .config
+                .get_queue(&qid)
+                .await?
+                .ok_or_else(|| RoutingError::NotFound(format!("no queue {qid}")))?;
+            r.record(decision(
+                now,
+                "transferred",
+                format!("{agent} transferred it to queue {qid}"),
+            ));
+            let q = queued(
+                &conv,
+                r,
+                &queue,
+                &ws,
+                &format!("transferred by {agent}"),
+                now,
+                false,
+            );
+            ops.extend(queue_ops(&conv, q, now));
+            if !try_apply(deps, &ops).await? {
+                return Err(RoutingError::Conflict(format!(
+                    "conversation {id} changed meanwhile; try again"
+                )));
+            }
+            distribute_agent(deps, agent).await?;
+            distribute_conversation(deps, id).await?;
+        }
+        TransferTo::Agent(to) => {
+            if &to == agent {
+                return Err(RoutingError::Conflict("it is yours already".into()));
+            }
+            let target = deps
+                .config
+                .get_agent(&to)
+                .await?
+                .ok_or_else(|| RoutingError::NotFound(format!("no agent {to}")))?;
+            let dist = &ws.distribution;
+            r.record(decision(
+                now,
+                "transferred",
+                format!("{agent} transferred it to {to}"),
+            ));
+            let need = need(&r, dist, now);
+            let d = decision(
+                now,
+                if dist.mode == Mode::Push {
+                    "offered"
+                } else {
+                    "assigned"
+                },
+                format!("transferred to {to} by {agent}"),
+            );
+            ops.extend(offer_ops(&conv, &target, &need, dist, r.clone(), d, now));
+            // offer_ops puts its conversation write first; ours must not repeat it.
+            if !try_apply(deps, &ops).await? {
+                let fresh = load(deps, id).await?;
+                return Err(RoutingError::Conflict(if fresh.rv != conv.rv {
+                    format!("conversation {id} changed meanwhile; try again")
+                } else {
+                    format!(
+                        "{to} cannot take it now (presence {}, {} of {} capacity used)",
+                        target.effective_presence().as_str(),
+                        target.load.used,
+                        target.agent.capacity
+                    )
+                }));
+            }
+            distribute_agent(deps, agent).await?;
+        }
+    }
+    load(deps, id).await
+}
+
+/// Close an open conversation from any state, releasing what it holds.
+pub async fn close(deps: &RoutingDeps, id: &ConversationId, why: &str) -> Result<Conversation> {
+    for _ in 0..5 {
+        let conv = load(deps, id).await?;
+        if !conv.state.is_open() {
+            return Err(RoutingError::Conflict(format!(
+                "conversation {id} is already closed"
+            )));
+        }
+        let now = deps.clock.now();
+        let mut r = conv.routing.clone().unwrap_or_default();
+        let mut ops = Vec::new();
+        let mut freed = None;
+        if r.holds_capacity
+            && let Some(a) = r.agent.clone()
+        {
+            ops.push(release_op(&r, &a, now));
+            r.holds_capacity = false;
+            freed = Some(a);
+        }
+        if let (Some(q), Some(key)) = (r.queue.clone(), r.waiting_key.take()) {
+            ops.push(RoutingOp::DeleteWaiting { queue: q, key });
+        }
+        if let Some(o) = r.offer.take() {
+            ops.push(RoutingOp::DeleteTimer(offer_timer(id, &o)));
+        }
+        r.reason = format!("closed: {why}");
+        r.record(decision(now, "closed", why));
+        ops.insert(0, set_conv(&conv, ConversationState::Closed, r, now));
+        if try_apply(deps, &ops).await? {
+            if let Some(a) = freed {
+                distribute_agent(deps, &a).await?;
+            }
+            return load(deps, id).await;
+        }
+    }
+    Err(RoutingError::Conflict(format!(
+        "conversation {id} kept changing; try again"
+    )))
+}

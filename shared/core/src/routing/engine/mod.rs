@@ -1,0 +1,201 @@
+//! The router's flows over the ports, and what they share: the ports
+//! ([`RoutingDeps`]), the error, loading and writing a conversation's
+//! routing, and the re-exports of every flow. The flows live in
+//! `arrival` (classify, enqueue, automated messages), `offers` (offer,
+//! select, pick, presence), `answers` (accept, decline, end, transfer,
+//! close) and `timers` (the scheduler's due timers and sweep). Every
+//! state change is one atomic `RoutingStore::apply` conditioned on the
+//! conversation's routing version and (for capacity) on the agent's load:
+//! never read-then-write.
+
+mod answers;
+mod arrival;
+mod offers;
+mod timers;
+
+/// Meta's windows live in [`crate::window`]; named here too for older paths.
+pub use crate::window::{WINDOW_7D, WINDOW_24H};
+pub use answers::{TransferTo, accept, close, decline, end, transfer};
+pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
+pub use offers::{
+    Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
+};
+pub use timers::{TIMERS_PER_RUN, TickReport, tick};
+
+use super::model::{
+    AgentId, Decision, Distribution, Offer, QueueId, Routing, Timer, TimerKind, WaitingItem,
+};
+use super::select::Need;
+use crate::clock::Clock;
+use crate::ids::ConversationId;
+use crate::ports::{
+    Conversation, ConversationState, ConversationStore, RoutingConfigStore, RoutingOp,
+    RoutingStore, StoreError, WorkstreamStore,
+};
+use crate::time::Millis;
+use crate::workstreams::{Workstream, WorkstreamId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct RoutingDeps {
+    pub conversations: Arc<dyn ConversationStore>,
+    pub workstreams: Arc<dyn WorkstreamStore>,
+    pub config: Arc<dyn RoutingConfigStore>,
+    pub routing: Arc<dyn RoutingStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Messages to customers (automated ones, surveys) and agents' feeds.
+    pub outbound: Arc<dyn crate::ports::OutboundStore>,
+    pub streams: Arc<dyn crate::ports::StreamStore>,
+    /// The outbound queue the sender consumes (`None`: this deployment
+    /// has no sender; automated messages and surveys are skipped, logged).
+    pub outbox: Option<Arc<dyn crate::ports::Queue>>,
+    /// Where a new customer's name comes from (`None`: contacts keep
+    /// their generated name).
+    pub profiles: Option<crate::contacts::Profiles>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoutingError {
+    #[error("{0}")]
+    NotFound(String),
+    /// The request cannot be done in the conversation's current state.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Result<T> = std::result::Result<T, RoutingError>;
+
+fn decision(at: Millis, step: &str, detail: impl Into<String>) -> Decision {
+    Decision {
+        at,
+        step: step.to_string(),
+        detail: detail.into(),
+        rulesets: Vec::new(),
+        agents: Vec::new(),
+        more_agents: Default::default(),
+        rv: super::model::UNWRITTEN,
+    }
+}
+async fn load(deps: &RoutingDeps, id: &ConversationId) -> Result<Conversation> {
+    deps.conversations
+        .get_conversation(id)
+        .await?
+        .ok_or_else(|| RoutingError::NotFound(format!("no conversation {id}")))
+}
+
+fn set_conv(
+    conv: &Conversation,
+    state: ConversationState,
+    mut routing: Routing,
+    at: Millis,
+) -> RoutingOp {
+    for d in routing
+        .decisions
+        .iter_mut()
+        .filter(|d| d.rv == super::model::UNWRITTEN)
+    {
+        d.rv = conv.rv + 1;
+    }
+    RoutingOp::Conversation {
+        id: conv.id.clone(),
+        page: conv.page_id.clone(),
+        psid: conv.psid.clone(),
+        expect: conv.rv,
+        state,
+        routing: Box::new(routing),
+        at,
+    }
+}
+
+/// Apply; `Ok(false)` when a condition failed (someone else moved first).
+async fn try_apply(deps: &RoutingDeps, ops: &[RoutingOp]) -> Result<bool> {
+    match deps.routing.apply(ops).await {
+        Ok(()) => {
+            crate::delivery::after_apply(deps, ops).await;
+            Ok(true)
+        }
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Workstreams by id, read once per flow.
+struct WsCache<'a> {
+    deps: &'a RoutingDeps,
+    map: HashMap<WorkstreamId, Option<Workstream>>,
+}
+
+impl<'a> WsCache<'a> {
+    fn new(deps: &'a RoutingDeps) -> Self {
+        Self {
+            deps,
+            map: HashMap::new(),
+        }
+    }
+
+    async fn get(&mut self, id: &WorkstreamId) -> Result<Option<Workstream>> {
+        if !self.map.contains_key(id) {
+            let ws = self.deps.workstreams.get_workstream(id).await?;
+            self.map.insert(id.clone(), ws);
+        }
+        Ok(self.map.get(id).cloned().flatten())
+    }
+}
+
+fn waiting_item(
+    conv: &Conversation,
+    r: &Routing,
+    queue: &QueueId,
+    ws: &WorkstreamId,
+    now: Millis,
+) -> WaitingItem {
+    WaitingItem {
+        queue: queue.clone(),
+        conversation_id: conv.id.clone(),
+        priority: r.priority,
+        since: conv.last_customer_message_at.unwrap_or(conv.created_at),
+        window_closes_at: r.window_closes_at.unwrap_or(Millis(now.0 + WINDOW_24H)),
+        queued_at: r.queued_at.unwrap_or(now),
+        skills: r.skills.clone(),
+        capacity: r.capacity.clone(),
+        declines: r.declines.clone(),
+        affinity_agent: r.affinity_agent.clone(),
+        affinity_until: r.affinity_until,
+        workstream: ws.clone(),
+    }
+}
+
+fn need<'a>(r: &'a Routing, dist: &'a Distribution, now: Millis) -> Need<'a> {
+    Need {
+        skills: &r.skills,
+        capacity: &r.capacity,
+        allowed: &dist.allowed_presences,
+        matching: dist.skill_matching,
+        declines: &r.declines,
+        max_declines: dist.max_declines,
+        reserved_for: r
+            .affinity_until
+            .filter(|u| *u > now)
+            .and(r.affinity_agent.as_ref()),
+    }
+}
+
+fn offer_timer(conv: &ConversationId, o: &Offer) -> Timer {
+    Timer {
+        kind: TimerKind::OfferExpiry,
+        due: o.expires_at,
+        conversation_id: conv.clone(),
+    }
+}
+
+fn release_op(r: &Routing, agent: &AgentId, at: Millis) -> RoutingOp {
+    RoutingOp::Release {
+        agent: agent.clone(),
+        units: r.capacity.units,
+        profile: r.capacity.profile.clone(),
+        at,
+    }
+}
