@@ -6,8 +6,8 @@
 //! `switchboard serve` run. Adapters live in `switchboard-aws` and
 //! `switchboard-embedded` and convert at the edge.
 
-pub mod agent_api;
 pub mod agent_tokens;
+pub mod agent_work;
 pub mod aside;
 pub mod channels;
 pub mod clock;
@@ -17,7 +17,6 @@ pub mod delivery;
 pub mod event;
 pub mod feed;
 pub mod graph;
-pub mod http_api;
 pub mod ids;
 pub mod ingest;
 pub mod messenger;
@@ -37,7 +36,9 @@ pub mod sender;
 pub mod serde_rules;
 pub mod signature;
 pub mod time;
+pub mod transcript;
 pub mod verify;
+pub mod visibility;
 pub mod workstreams;
 
 pub use clock::{Clock, ManualClock, SystemClock};
