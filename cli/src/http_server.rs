@@ -116,8 +116,11 @@ async fn answer(
             ));
         }
     };
-    let req = switchboard_http::normalize(http::Request::from_parts(parts, Body::from(bytes)));
-    let run = std::panic::AssertUnwindSafe(tower::ServiceExt::oneshot(router, req));
+    let req = http::Request::from_parts(parts, Body::from(bytes));
+    let run = std::panic::AssertUnwindSafe(tower::ServiceExt::oneshot(
+        switchboard_http::app(router),
+        req,
+    ));
     let resp = match tokio::time::timeout(REQUEST_TIMEOUT, futures_catch(run)).await {
         Ok(Ok(Ok(resp))) => resp,
         Ok(Ok(Err(never))) => match never {},

@@ -299,12 +299,13 @@ pub async fn seed_account(
         .expect("apply");
 }
 
-/// A router's answer to one request, its body collected (as serve and
-/// the Lambda functions serve it: trailing slashes trimmed first).
+/// A router's answer to one request, its body collected, served as serve
+/// and the Lambda functions serve it (`switchboard_http::app`).
 pub async fn call(router: axum::Router, req: http::Request<Bytes>) -> http::Response<Bytes> {
     use tower::ServiceExt;
-    let req = switchboard_http::normalize(req.map(axum::body::Body::from));
-    let Ok(resp) = router.oneshot(req).await;
+    let Ok(resp) = switchboard_http::app(router)
+        .oneshot(req.map(axum::body::Body::from))
+        .await;
     let (parts, body) = resp.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await

@@ -123,9 +123,27 @@ pub fn normalize<B>(mut req: http::Request<B>) -> http::Request<B> {
     req
 }
 
-/// A router as a service that trims trailing slashes before routing.
-pub fn app(router: Router) -> tower::util::MapRequest<Router, fn(Request) -> Request> {
-    tower::util::MapRequest::new(router, normalize as fn(Request) -> Request)
+/// A router as the service every front end serves: trailing slashes
+/// trimmed before routing ([`normalize`]), and `Allow` only on a `405`
+/// (axum adds it to whatever a route's method fallback answers, such as
+/// the `401` or `400` of the checks made before a `405`).
+pub type App = tower::util::MapResponse<
+    tower::util::MapRequest<Router, fn(Request) -> Request>,
+    fn(axum::response::Response) -> axum::response::Response,
+>;
+
+pub fn app(router: Router) -> App {
+    tower::util::MapResponse::new(
+        tower::util::MapRequest::new(router, normalize as fn(Request) -> Request),
+        allow_only_on_405 as fn(axum::response::Response) -> axum::response::Response,
+    )
+}
+
+fn allow_only_on_405(mut resp: axum::response::Response) -> axum::response::Response {
+    if resp.status() != http::StatusCode::METHOD_NOT_ALLOWED {
+        resp.headers_mut().remove(http::header::ALLOW);
+    }
+    resp
 }
 
 /// A problem as an axum response (for glue that answers on its own).
