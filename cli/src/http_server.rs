@@ -13,7 +13,6 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use switchboard_core::http_api::{Services, dispatch};
 use switchboard_core::ingest::MAX_BODY;
 use switchboard_core::problem::Problem;
 
@@ -27,7 +26,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Serve until Ctrl-C.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    services: Arc<Services>,
+    router: axum::Router,
     failures_per_minute: u32,
 ) {
     let budget = Arc::new(FailureBudget::new(failures_per_minute));
@@ -46,11 +45,11 @@ pub async fn serve(
             },
             _ = &mut shutdown => return,
         };
-        let (services, budget) = (services.clone(), budget.clone());
+        let (router, budget) = (router.clone(), budget.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let (services, budget) = (services.clone(), budget.clone());
-                async move { Ok::<_, Infallible>(answer(&services, &budget, peer, req).await) }
+                let (router, budget) = (router.clone(), budget.clone());
+                async move { Ok::<_, Infallible>(answer(router, &budget, peer, req).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -64,11 +63,11 @@ pub async fn serve(
 }
 
 fn problem(p: Problem) -> http::Response<Body> {
-    p.into_response().map(Body::from)
+    switchboard_http::response(p)
 }
 
 async fn answer(
-    services: &Services,
+    router: axum::Router,
     budget: &FailureBudget,
     peer: SocketAddr,
     req: http::Request<Incoming>,
@@ -117,10 +116,14 @@ async fn answer(
             ));
         }
     };
-    let run =
-        std::panic::AssertUnwindSafe(dispatch(services, http::Request::from_parts(parts, bytes)));
+    let req = http::Request::from_parts(parts, Body::from(bytes));
+    let run = std::panic::AssertUnwindSafe(tower::ServiceExt::oneshot(
+        switchboard_http::app(router),
+        req,
+    ));
     let resp = match tokio::time::timeout(REQUEST_TIMEOUT, futures_catch(run)).await {
-        Ok(Ok(resp)) => resp,
+        Ok(Ok(Ok(resp))) => resp,
+        Ok(Ok(Err(never))) => match never {},
         Ok(Err(error)) => {
             tracing::error!(%error, "request panicked");
             return problem(Problem::internal(
@@ -139,7 +142,7 @@ async fn answer(
     if guarded && resp.status() == http::StatusCode::UNAUTHORIZED {
         budget.failed(peer.ip());
     }
-    resp.map(Body::from)
+    resp
 }
 
 /// A future's output, or what its panic said.

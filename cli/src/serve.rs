@@ -6,10 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_core::agent_api::{AgentAuth, AgentDeps};
 use switchboard_core::channels::{ApplyMode, ChannelDeps, apply_as};
 use switchboard_core::config::Config;
-use switchboard_core::http_api::{AdminAuth, AdminDeps, Services};
 use switchboard_core::ingest::{IngestDeps, SecretCache};
 use switchboard_core::ports::{Queue, ReceivedMessage};
 use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
@@ -18,6 +16,7 @@ use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch as pr
 use switchboard_core::verify::VerifyDeps;
 use switchboard_core::{Clock, Secret, SystemClock};
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
+use switchboard_http::{AdminAuth, AdminDeps, AgentAuth, AgentDeps, Services};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -167,7 +166,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         move || scheduler_every_minute(deps.clone())
     });
     let router: RouterDeps = channels.routing_deps();
-    let services = Arc::new(Services {
+    let services = Services {
         verify: VerifyDeps {
             accounts: store.clone(),
             clock: clock.clone(),
@@ -188,7 +187,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             auth: AgentAuth::Tokens,
             settle: Duration::ZERO,
         },
-    });
+    };
     let sender = SenderDeps::of(&channels);
     let senders: Vec<_> = (0..args.sender_workers.max(1))
         .map(|_| {
@@ -209,7 +208,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
 
     tracing::info!(%addr, data_dir = %args.data_dir.display(), graph_url = %args.graph_url, "switchboard serving");
     println!("switchboard listening on http://{addr}");
-    crate::http_server::serve(listener, services, args.auth_failures_per_minute).await;
+    crate::http_server::serve(listener, services.router(), args.auth_failures_per_minute).await;
     for w in workers.into_iter().chain(senders) {
         w.abort();
     }

@@ -299,6 +299,28 @@ pub async fn seed_account(
         .expect("apply");
 }
 
+/// A router's answer to one request, its body collected, served as serve
+/// and the Lambda functions serve it (`switchboard_http::app`).
+pub async fn call(router: axum::Router, req: http::Request<Bytes>) -> http::Response<Bytes> {
+    use tower::ServiceExt;
+    let Ok(resp) = switchboard_http::app(router)
+        .oneshot(req.map(axum::body::Body::from))
+        .await;
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    http::Response::from_parts(parts, bytes)
+}
+
+/// What `switchboard serve` answers to one request (every API's router).
+pub async fn dispatch(
+    services: &switchboard_http::Services,
+    req: http::Request<Bytes>,
+) -> http::Response<Bytes> {
+    call(services.clone().router(), req).await
+}
+
 /// Every HTTP function over one set of channel services (as serve wires
 /// them): webhooks onto `inbound`, admin with a bearer token, agents with
 /// issued tokens.
@@ -306,8 +328,8 @@ pub fn services(
     channels: switchboard_core::channels::ChannelDeps,
     inbound: Arc<dyn switchboard_core::ports::Queue>,
     admin_token: &str,
-) -> switchboard_core::http_api::Services {
-    use switchboard_core::http_api::{AdminAuth, AdminDeps, Services};
+) -> switchboard_http::Services {
+    use switchboard_http::{AdminAuth, AdminDeps, Services};
     Services {
         verify: switchboard_core::verify::VerifyDeps {
             accounts: channels.accounts.clone(),
@@ -324,9 +346,9 @@ pub fn services(
             channels: channels.clone(),
             auth: AdminAuth::Bearer(secret(admin_token)),
         },
-        agent: switchboard_core::agent_api::AgentDeps {
+        agent: switchboard_http::AgentDeps {
             channels,
-            auth: switchboard_core::agent_api::AgentAuth::Tokens,
+            auth: switchboard_http::AgentAuth::Tokens,
             settle: Duration::ZERO,
         },
     }

@@ -8,7 +8,8 @@
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_core::http_api::{HttpResponse, Services, dispatch};
+use switchboard_http::Services;
+type HttpResponse = http::Response<Bytes>;
 use switchboard_core::ports::Queue;
 use switchboard_core::router::{Processed, process_event};
 use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch};

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use switchboard_aws::manifest::{FUNCTIONS, function};
 use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue};
-use switchboard_core::http_api::{AdminAuth, AdminDeps, admin, webhook_ingest, webhook_verify};
 use switchboard_core::ports::{Queue, SecretStore};
 use switchboard_core::{Clock, ManualClock, Millis};
+use switchboard_http::{AdminAuth, AdminDeps};
 use switchboard_tests::*;
 
 fn template() -> Value {
@@ -440,7 +440,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         accounts: store.clone(),
         clock: clock.clone(),
     };
-    let r = webhook_verify(&verify, &get(&format!("/webhooks/facebook/{ACCOUNT}?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=7"), None)).await;
+    let r = switchboard_tests::call(switchboard_http::webhook::verify_router(verify.clone()), get(&format!("/webhooks/facebook/{ACCOUNT}?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=7"), None)).await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         recorded(&[store.actions_called()]),
@@ -459,7 +459,11 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         cache: Arc::new(switchboard_core::ingest::SecretCache::default()),
     };
     let body = text_event("7700000000000701", "m_lp_1", clock.now().0);
-    let r = webhook_ingest(&ingest, &signed_post(ACCOUNT, &body, APP_SECRET)).await;
+    let r = switchboard_tests::call(
+        switchboard_http::webhook::ingest_router(ingest.clone()),
+        signed_post(ACCOUNT, &body, APP_SECRET),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         recorded(&[
@@ -558,9 +562,9 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     // agent-api: anna (signed in: the JWT's username and group) sees her
     // offer, accepts, replies, types, reads it back and her feed.
     let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
-    let agent = switchboard_core::agent_api::AgentDeps {
+    let agent = switchboard_http::AgentDeps {
         channels: channels(store.clone(), secrets.clone(), queue.clone()),
-        auth: switchboard_core::agent_api::AgentAuth::Claims,
+        auth: switchboard_http::AgentAuth::Claims,
         settle: Duration::ZERO,
     };
     let as_anna = |method: &str, uri: &str, body: Option<serde_json::Value>| {
@@ -572,18 +576,17 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
                     .unwrap_or_default(),
             )
             .unwrap();
-        req.extensions_mut()
-            .insert(switchboard_core::http_api::Principal {
-                subject: "5f0c-anna".into(),
-                username: Some("anna".into()),
-                groups: vec!["agent".into()],
-            });
+        req.extensions_mut().insert(switchboard_http::Principal {
+            subject: "5f0c-anna".into(),
+            username: Some("anna".into()),
+            groups: vec!["agent".into()],
+        });
         req
     };
     let offer = || async {
-        let r = switchboard_core::agent_api::handle(
-            &agent,
-            &as_anna("GET", "/agent/v1/conversations?state=offered", None),
+        let r = switchboard_tests::call(
+            switchboard_http::agent::router(agent.clone()),
+            as_anna("GET", "/agent/v1/conversations?state=offered", None),
         )
         .await;
         body_json(&r)["conversations"][0]["id"]
@@ -594,9 +597,9 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     // She declines it (it is routed again: the queue's members are read)
     // and is offered one again (up to three declines each).
     let first = offer().await;
-    let r = switchboard_core::agent_api::handle(
-        &agent,
-        &as_anna(
+    let r = switchboard_tests::call(
+        switchboard_http::agent::router(agent.clone()),
+        as_anna(
             "POST",
             &format!("/agent/v1/conversations/{first}/decline"),
             None,
@@ -632,7 +635,11 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ),
     ];
     for (m, uri, body) in steps {
-        let r = switchboard_core::agent_api::handle(&agent, &as_anna(m, &uri, body)).await;
+        let r = switchboard_tests::call(
+            switchboard_http::agent::router(agent.clone()),
+            as_anna(m, &uri, body),
+        )
+        .await;
         assert!(
             r.status().is_success(),
             "{m} {uri}: {} {:?}",
@@ -726,7 +733,11 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ),
     ];
     for (m, uri, body) in steps {
-        let r = admin(&deps, &call(m, &uri, body)).await;
+        let r = switchboard_tests::call(
+            switchboard_http::admin::router(deps.clone()),
+            call(m, &uri, body),
+        )
+        .await;
         assert!(
             r.status().is_success(),
             "{m} {uri}: {} {:?}",

@@ -8,7 +8,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use switchboard_core::channels::ChannelDeps;
-use switchboard_core::http_api::dispatch;
 use switchboard_core::ports::{Queue, SecretStore};
 use switchboard_core::{Clock, SystemClock};
 use switchboard_tests::fake_graph::FakeGraph;

@@ -8,7 +8,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::channels::ChannelDeps;
-use switchboard_core::http_api::dispatch;
 use switchboard_core::ports::Queue;
 use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
 use switchboard_core::{Clock, SystemClock};
@@ -237,7 +236,7 @@ type Case<'a> = (&'a str, Option<Value>, Vec<(&'a str, String)>);
 /// documented path does not list answer 405.
 async fn check(
     doc: &Value,
-    services: &switchboard_core::http_api::Services,
+    services: &switchboard_http::Services,
     bearer: &str,
     params: &HashMap<&str, String>,
     cases: Vec<Case<'_>>,

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 use switchboard_core::event::InboundEvent;
-use switchboard_core::http_api::{AdminAuth, AdminDeps, Services, dispatch};
 use switchboard_core::ids::AccountId;
 use switchboard_core::ingest::{IngestDeps, SecretCache};
 use switchboard_core::ports::{ConversationFilter, Queue, SecretStore};
 use switchboard_core::router::RouterDeps;
 use switchboard_core::verify::VerifyDeps;
 use switchboard_core::{Clock, Millis, SystemClock};
+use switchboard_http::{AdminAuth, AdminDeps, Services};
 use switchboard_tests::fake::{FlakyQueue, FlakyStore};
 use switchboard_tests::fake_graph::Scripted;
 use switchboard_tests::*;
@@ -99,12 +99,12 @@ impl Rig {
                 },
                 auth: AdminAuth::Bearer(secret(ADMIN)),
             },
-            agent: switchboard_core::agent_api::AgentDeps {
+            agent: switchboard_http::AgentDeps {
                 channels: switchboard_core::channels::ChannelDeps {
                     graph,
                     ..channel_deps(store.clone(), secrets_for_admin, clock.clone())
                 },
-                auth: switchboard_core::agent_api::AgentAuth::Tokens,
+                auth: switchboard_http::AgentAuth::Tokens,
                 settle: Duration::ZERO,
             },
         };

@@ -4,10 +4,10 @@
 //! Environment: see `switchboard_aws::channel_deps_from_env`, plus optional
 //! `SWITCHBOARD_GROUPS_CLAIM` and `SWITCHBOARD_ADMIN_GROUP`.
 
-use lambda_http::{Request, run, service_fn};
-use switchboard_aws::lambda::{Error, from_domain, init_tracing, to_domain};
+use switchboard_aws::lambda::{Error, init_tracing, serve};
 use switchboard_aws::{channel_deps_from_env, load_config};
-use switchboard_core::http_api::{AdminAuth, AdminDeps, admin};
+use switchboard_http::admin::{AdminDeps, router};
+use switchboard_http::auth::AdminAuth;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -19,9 +19,5 @@ async fn main() -> Result<(), Error> {
             std::env::var("SWITCHBOARD_ADMIN_GROUP").unwrap_or_else(|_| "admin".into()),
         ),
     };
-    let deps = &deps;
-    run(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(from_domain(admin(deps, &to_domain(req)).await))
-    }))
-    .await
+    serve(router(deps)).await
 }

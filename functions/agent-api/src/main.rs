@@ -4,11 +4,11 @@
 //! `agent` or `supervisor` group (SWITCHBOARD_GROUPS_CLAIM) lets them in.
 //! Environment: see `switchboard_aws::channel_deps_from_env`.
 
-use lambda_http::{Request, run, service_fn};
 use std::time::Duration;
-use switchboard_aws::lambda::{Error, from_domain, init_tracing, to_domain};
+use switchboard_aws::lambda::{Error, init_tracing, serve};
 use switchboard_aws::{channel_deps_from_env, load_config};
-use switchboard_core::agent_api::{AgentAuth, AgentDeps, handle};
+use switchboard_http::agent::{AgentDeps, router};
+use switchboard_http::auth::AgentAuth;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -21,9 +21,5 @@ async fn main() -> Result<(), Error> {
         // newest second so a cursor never skips a write still landing.
         settle: Duration::from_secs(1),
     };
-    let deps = &deps;
-    run(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(from_domain(handle(deps, &to_domain(req)).await))
-    }))
-    .await
+    serve(router(deps)).await
 }

@@ -3,13 +3,12 @@
 //! Environment: `SWITCHBOARD_TABLE`, `SWITCHBOARD_INBOUND_QUEUE_URL`,
 //! `SWITCHBOARD_SECRETS_PREFIX`.
 
-use lambda_http::{Request, run, service_fn};
 use std::sync::Arc;
-use switchboard_aws::lambda::{Error, from_domain, init_tracing, to_domain};
+use switchboard_aws::lambda::{Error, init_tracing, serve};
 use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue, load_config, required_env};
 use switchboard_core::SystemClock;
-use switchboard_core::http_api::webhook_ingest;
 use switchboard_core::ingest::{IngestDeps, SecretCache};
+use switchboard_http::webhook::ingest_router;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -31,9 +30,5 @@ async fn main() -> Result<(), Error> {
         clock: Arc::new(SystemClock),
         cache: Arc::new(SecretCache::default()),
     };
-    let deps = &deps;
-    run(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(from_domain(webhook_ingest(deps, &to_domain(req)).await))
-    }))
-    .await
+    serve(ingest_router(deps)).await
 }

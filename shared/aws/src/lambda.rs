@@ -1,11 +1,12 @@
 //! Glue between the Lambda event shapes and the domain's handlers, shared by
-//! every function's `main.rs`.
+//! every function's `main.rs`: an HTTP function serves its API's router
+//! ([`serve`]), a queue function runs a batch.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use bytes::Bytes;
 use lambda_http::Body;
-use switchboard_core::http_api::{HttpRequest, HttpResponse, Principal};
 use switchboard_core::router::{BatchItem, RouterDeps, process_batch};
+use switchboard_http::Principal;
 
 pub use lambda_http::Error;
 
@@ -48,10 +49,24 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// An API Gateway request as the domain's `http::Request<Bytes>`. The body
-/// is the exact bytes Meta sent: `lambda_http` has already decoded
-/// API Gateway's base64 (`isBase64Encoded`), and nothing re-serialises it.
-pub fn to_domain(req: lambda_http::Request) -> HttpRequest {
+/// Serve an API's router as this function (as the runtime's axum
+/// examples do, `lambda_http::run` over the router), each request made
+/// ready for it by [`to_router`] (the router answers its unknown paths).
+pub async fn serve(router: axum::Router) -> Result<(), Error> {
+    let app = switchboard_http::app(router);
+    lambda_http::run(tower::ServiceExt::map_request(
+        app,
+        to_router as fn(lambda_http::Request) -> axum::extract::Request,
+    ))
+    .await
+}
+
+/// An API Gateway request as the routers take it: the caller API
+/// Gateway's JWT authorizer verified (its claims) becomes the request's
+/// [`Principal`], which the admin and agent extractors read; the body is
+/// the exact bytes Meta sent: `lambda_http` has already decoded API
+/// Gateway's base64 (`isBase64Encoded`), and nothing re-serialises it.
+pub fn to_router(req: lambda_http::Request) -> axum::extract::Request {
     let principal = principal(&req);
     let (mut parts, body) = req.into_parts();
     if let Some(p) = principal {
@@ -63,7 +78,7 @@ pub fn to_domain(req: lambda_http::Request) -> HttpRequest {
         Body::Binary(b) => Bytes::from(b),
         _ => Bytes::new(),
     };
-    http::Request::from_parts(parts, bytes)
+    http::Request::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// The claim that lists a user's groups (Cognito's, unless overridden by
@@ -108,14 +123,6 @@ pub fn parse_groups(v: &str) -> Vec<String> {
         .filter(|g| !g.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-/// The domain's response as a Lambda HTTP response (text when UTF-8).
-pub fn from_domain(resp: HttpResponse) -> lambda_http::Response<Body> {
-    resp.map(|b| match String::from_utf8(b.to_vec()) {
-        Ok(t) => Body::Text(t),
-        Err(e) => Body::Binary(e.into_bytes()),
-    })
 }
 
 /// A system attribute of an SQS record (empty when absent).

@@ -6,8 +6,8 @@
 //! `switchboard serve` run. Adapters live in `switchboard-aws` and
 //! `switchboard-embedded` and convert at the edge.
 
-pub mod agent_api;
 pub mod agent_tokens;
+pub mod agent_work;
 pub mod append;
 pub mod aside;
 pub mod channels;
@@ -18,7 +18,6 @@ pub mod delivery;
 pub mod event;
 pub mod feed;
 pub mod graph;
-pub mod http_api;
 pub mod ids;
 pub mod ingest;
 pub mod messenger;
@@ -40,7 +39,9 @@ pub mod sender;
 pub mod serde_rules;
 pub mod signature;
 pub mod time;
+pub mod transcript;
 pub mod verify;
+pub mod visibility;
 pub mod window;
 pub mod workstreams;
 

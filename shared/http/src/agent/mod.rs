@@ -1,0 +1,123 @@
+//! `/agent/v1/...`: what an agent does all day. The caller is an agent
+//! (their bearer token under serve; the JWT's username and groups in AWS)
+//! and sees and acts only on conversations offered or assigned to them; a
+//! supervisor may see every conversation. Every route checks the caller
+//! first ([`Agent`]).
+
+mod contacts;
+mod conversations;
+mod inbox;
+mod replies;
+
+use crate::auth::{Agent, AgentAuth};
+use crate::extract::{OriginalPath, path_segments};
+use crate::problem::{Answer, methods};
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::middleware::Next;
+use std::time::Duration;
+use switchboard_core::channels::ChannelDeps;
+use switchboard_core::ports::Conversation;
+use switchboard_core::problem::Problem;
+use tracing::Instrument;
+
+pub const PREFIX: &str = "/agent/v1/";
+
+#[derive(Clone)]
+pub struct AgentDeps {
+    pub channels: ChannelDeps,
+    pub auth: AgentAuth,
+    /// How long new feed events are held back (see `switchboard_core::feed::read`).
+    pub settle: Duration,
+}
+
+/// The agent API's routes, each request in an `agent_request` span that
+/// names the agent once known.
+pub fn router(deps: AgentDeps) -> Router {
+    type A = Agent;
+    Router::new()
+        .route(
+            "/agent/v1/presence",
+            methods::<_, A>("GET, PUT")
+                .get(inbox::get_presence)
+                .put(inbox::put_presence),
+        )
+        .route(
+            "/agent/v1/events",
+            methods::<_, A>("GET").get(inbox::events),
+        )
+        .route(
+            "/agent/v1/conversations",
+            methods::<_, A>("GET").get(conversations::list),
+        )
+        .route(
+            "/agent/v1/conversations/{conversation_id}",
+            methods::<_, A>("GET").get(conversations::detail),
+        )
+        .route(
+            "/agent/v1/conversations/{conversation_id}/contact",
+            methods::<_, A>("GET, PUT")
+                .get(contacts::of_conversation)
+                .put(contacts::link),
+        )
+        .route(
+            "/agent/v1/conversations/{conversation_id}/{action}",
+            methods::<_, A>("POST").post(conversations::action),
+        )
+        .route(
+            "/agent/v1/contacts",
+            methods::<_, A>("POST").post(contacts::create),
+        )
+        .route(
+            "/agent/v1/contacts/{contact_id}",
+            methods::<_, A>("GET, PATCH")
+                .get(contacts::get)
+                .patch(contacts::patch),
+        )
+        .route(
+            "/agent/v1/contacts/{contact_id}/history",
+            methods::<_, A>("GET").get(contacts::history),
+        )
+        .fallback(unknown)
+        .layer(axum::middleware::from_fn(span))
+        .with_state(deps)
+}
+
+async fn span(req: Request, next: Next) -> axum::response::Response {
+    let span = tracing::info_span!("agent_request", agent_id = tracing::field::Empty);
+    next.run(req).instrument(span).await
+}
+
+/// A path under `/agent/v1/` that is no route: the caller is checked
+/// first, then the path, as for every route.
+async fn unknown(State(deps): State<AgentDeps>, mut parts: http::request::Parts) -> Answer {
+    let original = OriginalPath::of(&parts);
+    if !original.starts_with(PREFIX) {
+        return Err(Problem::not_found(format!("no route {original}")).into());
+    }
+    Agent::from_request_parts(&mut parts, &deps).await?;
+    let path = parts.uri.path().trim_end_matches('/');
+    let rest = path
+        .strip_prefix(PREFIX)
+        .ok_or_else(|| Problem::not_found("no such route"))?;
+    path_segments(rest)?;
+    Err(Problem::not_found(format!("no route {path}")).into())
+}
+
+/// A conversation in a list.
+fn summary(c: &Conversation) -> serde_json::Value {
+    let r = c.routing.clone().unwrap_or_default();
+    serde_json::json!({
+        "id": c.id,
+        "state": c.state,
+        "page_id": c.page_id,
+        "contact_id": c.contact_id,
+        "queue_id": r.queue,
+        "workstream_id": r.workstream,
+        "agent_id": r.agent,
+        "offer_expires_at": r.offer.as_ref().map(|o| o.expires_at.to_rfc3339()),
+        "last_customer_message_at": c.last_customer_message_at.map(|t| t.to_rfc3339()),
+        "created_at": c.created_at.to_rfc3339(),
+        "closed_at": c.closed_at.map(|t| t.to_rfc3339()),
+    })
+}
