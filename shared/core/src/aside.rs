@@ -169,45 +169,9 @@ pub async fn recent(
     Ok(out)
 }
 
-/// How deeply `json` nests (arrays and objects), counted without parsing
-/// it and without recursion.
-pub fn nesting_depth(json: &str) -> usize {
-    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
-    for b in json.bytes() {
-        if in_str {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn depth_is_counted_outside_strings() {
-        assert_eq!(nesting_depth("1"), 0);
-        assert_eq!(nesting_depth(r#"{"a":[1,{"b":"[[[{{"}]}"#), 3);
-        assert_eq!(nesting_depth(r#"{"a":"\"[[[["}"#), 1);
-        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        assert_eq!(nesting_depth(&deep), 200);
-    }
 
     #[test]
     fn a_set_aside_item_round_trips_through_the_queue() {

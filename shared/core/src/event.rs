@@ -285,7 +285,7 @@ pub fn normalize(
     // vectorised scan) and walk the structure only when it could.
     let brackets = memchr::memchr2_iter(b'[', b'{', raw.get().as_bytes()).count();
     let depth = if brackets > MAX_DEPTH {
-        crate::aside::nesting_depth(raw.get())
+        nesting_depth(raw.get())
     } else {
         brackets
     };
@@ -546,5 +546,46 @@ impl InboundEvent {
         ev.key = format!("system:{psid}:{}:{text}", at.0);
         ev.text = Some(text.to_string());
         ev
+    }
+}
+
+/// How deeply `json` nests (arrays and objects), counted without parsing
+/// it and without recursion.
+pub fn nesting_depth(json: &str) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+    for b in json.bytes() {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_is_counted_outside_strings() {
+        assert_eq!(nesting_depth("1"), 0);
+        assert_eq!(nesting_depth(r#"{"a":[1,{"b":"[[[{{"}]}"#), 3);
+        assert_eq!(nesting_depth(r#"{"a":"\"[[[["}"#), 1);
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(nesting_depth(&deep), 200);
     }
 }

@@ -2,13 +2,10 @@
 //! claims, put in the request's extensions by the Lambda glue) or a bearer
 //! token (serve), checked by the [`Admin`] and [`Agent`] extractors.
 
-use crate::admin::AdminDeps;
-use crate::agent::AgentDeps;
-use crate::problem::ApiProblem;
-use axum::extract::FromRequestParts;
 use http::request::Parts;
 use http::{StatusCode, header};
 use switchboard_core::Secret;
+use switchboard_core::channels::ChannelDeps;
 use switchboard_core::problem::Problem;
 use switchboard_core::routing::model::AgentId;
 use switchboard_core::visibility::Caller;
@@ -114,41 +111,22 @@ pub fn authorize(auth: &AdminAuth, parts: &Parts) -> Result<(), Problem> {
 /// An administrator (or, for presence, a supervisor).
 pub struct Admin;
 
-impl FromRequestParts<AdminDeps> for Admin {
-    type Rejection = ApiProblem;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        deps: &AdminDeps,
-    ) -> Result<Self, Self::Rejection> {
-        authorize(&deps.auth, parts)?;
-        Ok(Admin)
-    }
-}
-
 /// The agent calling (or a supervisor), recorded on the request's span.
 pub struct Agent(pub Caller);
 
-impl FromRequestParts<AgentDeps> for Agent {
-    type Rejection = ApiProblem;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        deps: &AgentDeps,
-    ) -> Result<Self, Self::Rejection> {
-        let who = caller(deps, parts).await?;
-        tracing::Span::current().record("agent_id", tracing::field::display(&who.agent));
-        Ok(Agent(who))
-    }
-}
-
-async fn caller(deps: &AgentDeps, parts: &Parts) -> Result<Caller, Problem> {
-    match deps.auth {
+/// The agent a request comes from, by `auth` (agent tokens are checked
+/// against the stores in `tokens`).
+pub(crate) async fn caller(
+    auth: &AgentAuth,
+    tokens: &ChannelDeps,
+    parts: &Parts,
+) -> Result<Caller, Problem> {
+    match auth {
         AgentAuth::Tokens => {
             let token = bearer(parts)
                 .map(str::trim)
                 .ok_or_else(|| unauthenticated("send Authorization: Bearer <agent token>"))?;
-            let bearer = switchboard_core::agent_tokens::verify(&deps.channels, token)
+            let bearer = switchboard_core::agent_tokens::verify(tokens, token)
                 .await?
                 .ok_or_else(|| {
                     unauthenticated(

@@ -9,9 +9,11 @@ mod tokens;
 
 use crate::auth::{Admin, AdminAuth, authorize};
 use crate::extract::{Id, Id2, OriginalPath, path_segments};
-use crate::problem::{Answer, methods};
+use crate::problem::{Answer, ApiProblem, methods};
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::extract::State;
+use http::request::Parts;
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::ids::{AccountId, ConversationId, PageId};
 use switchboard_core::problem::Problem;
@@ -24,6 +26,19 @@ pub const PREFIX: &str = "/admin/v1/";
 pub struct AdminDeps {
     pub channels: ChannelDeps,
     pub auth: AdminAuth,
+}
+
+/// An administrator (or, for presence, a supervisor) by the API's auth.
+impl FromRequestParts<AdminDeps> for Admin {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        deps: &AdminDeps,
+    ) -> Result<Self, Self::Rejection> {
+        authorize(&deps.auth, parts)?;
+        Ok(Admin)
+    }
 }
 
 /// The admin API's routes.

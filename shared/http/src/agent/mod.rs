@@ -11,10 +11,11 @@ mod replies;
 
 use crate::auth::{Agent, AgentAuth};
 use crate::extract::{OriginalPath, path_segments};
-use crate::problem::{Answer, methods};
+use crate::problem::{Answer, ApiProblem, methods};
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::Next;
+use http::request::Parts;
 use std::time::Duration;
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::ports::Conversation;
@@ -29,6 +30,20 @@ pub struct AgentDeps {
     pub auth: AgentAuth,
     /// How long new feed events are held back (see `switchboard_core::feed::read`).
     pub settle: Duration,
+}
+
+/// The agent calling, by the API's auth, recorded on the request's span.
+impl FromRequestParts<AgentDeps> for Agent {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        deps: &AgentDeps,
+    ) -> Result<Self, Self::Rejection> {
+        let who = crate::auth::caller(&deps.auth, &deps.channels, parts).await?;
+        tracing::Span::current().record("agent_id", tracing::field::display(&who.agent));
+        Ok(Agent(who))
+    }
 }
 
 /// The agent API's routes, each request in an `agent_request` span that
