@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_core::ingest::MAX_BODY;
-use switchboard_core::problem::Problem;
+use switchboard_core::problem::{Problem, Status};
 
 /// How long a client may take to send a request's headers.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -75,7 +75,7 @@ async fn answer(
     let guarded = guarded_path(req.uri().path());
     if guarded && let Some(wait) = budget.blocked(peer.ip()) {
         let mut r = problem(Problem::new(
-            http::StatusCode::TOO_MANY_REQUESTS,
+            Status::TOO_MANY_REQUESTS,
             "too_many_failed_attempts",
             "Too many failed attempts",
             format!(
@@ -98,7 +98,7 @@ async fn answer(
         Ok(Ok(b)) => b,
         Ok(Err(_)) => {
             return problem(Problem::new(
-                http::StatusCode::PAYLOAD_TOO_LARGE,
+                Status::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 "Payload too large",
                 format!("the body is over {MAX_BODY} bytes, or it broke off"),
@@ -106,7 +106,7 @@ async fn answer(
         }
         Err(_) => {
             return problem(Problem::new(
-                http::StatusCode::REQUEST_TIMEOUT,
+                Status::REQUEST_TIMEOUT,
                 "request_timeout",
                 "Request timeout",
                 format!(
@@ -132,7 +132,7 @@ async fn answer(
         }
         Err(_) => {
             return problem(Problem::new(
-                http::StatusCode::SERVICE_UNAVAILABLE,
+                Status::SERVICE_UNAVAILABLE,
                 "timeout",
                 "Timeout",
                 format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),

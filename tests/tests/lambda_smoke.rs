@@ -272,7 +272,7 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         page_id: convs[0].page_id.clone(),
         psid: convs[0].psid.clone(),
         author: switchboard_core::outbound::Author::Agent {
-            agent_id: "anna".into(),
+            agent_id: switchboard_core::ids::AgentId::parse("anna").unwrap(),
         },
         content: switchboard_core::outbound::Content::Text {
             text: "Your parcel left our warehouse today.".into(),

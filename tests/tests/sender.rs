@@ -123,7 +123,7 @@ impl Rig {
 
 fn agent() -> Author {
     Author::Agent {
-        agent_id: "anna".into(),
+        agent_id: switchboard_core::ids::AgentId::parse("anna").unwrap(),
     }
 }
 

@@ -7,11 +7,11 @@
 
 use crate::channels::ChannelDeps;
 use crate::problem::Problem;
+use crate::problem::Status;
 use crate::routing::admin as ra;
 use crate::routing::model::AgentId;
 use crate::secret::Secret;
 use crate::time::{self, Millis};
-use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 /// How long a token lives unless the administrator asks otherwise.
@@ -115,7 +115,7 @@ pub async fn issue(
     let ttl = ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
     if !TTL_RANGE.contains(&ttl) {
         return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            Status::UNPROCESSABLE_ENTITY,
             "invalid_ttl",
             "Invalid lifetime",
             format!(

@@ -10,11 +10,12 @@ use crate::outbound::{Author, Content, Outbound, window};
 use crate::paging::PageRequest;
 use crate::ports::{Contact, Conversation, ConversationFilter, ConversationState};
 use crate::problem::Problem;
+use crate::problem::Status;
 use crate::routing::engine::{self, RoutingDeps, TransferTo};
 use crate::routing::model::{AgentId, QueueId};
+use crate::send_policy::{human_agent_tag, workstream_of};
 use crate::transcript::{Entry, transcript};
 use crate::visibility::{Caller, contact, held, visible, visible_contact};
-use http::StatusCode;
 use serde::Deserialize;
 
 /// The states an agent's list shows unless asked for one.
@@ -85,10 +86,7 @@ pub struct Detail {
 pub async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<Detail, Problem> {
     let events = r.conversations.timeline(&conv.id).await?;
     let outbound = r.outbound.list_outbound(&conv.id).await?;
-    let ws = match conv.routing.as_ref().and_then(|r| r.workstream.as_ref()) {
-        Some(w) => r.workstreams.get_workstream(w).await?,
-        None => None,
-    };
+    let ws = workstream_of(r.workstreams.as_ref(), conv).await?;
     let contact = r.conversations.get_contact(&conv.contact_id).await?;
     let surveys = r
         .streams
@@ -181,7 +179,7 @@ pub async fn patch_contact(
         }
     }
     Err(Problem::new(
-        StatusCode::CONFLICT,
+        Status::CONFLICT,
         "contact_busy",
         "Changed meanwhile",
         "the contact kept changing; read it again and retry",
@@ -244,7 +242,7 @@ pub async fn close(
 
 fn closed(id: &ConversationId) -> Problem {
     Problem::new(
-        StatusCode::CONFLICT,
+        Status::CONFLICT,
         "conversation_closed",
         "Conversation closed",
         format!("conversation {id} is closed"),
@@ -272,7 +270,7 @@ pub struct ReplyAttachment {
 }
 
 fn unprocessable(code: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, title, detail)
+    Problem::new(Status::UNPROCESSABLE_ENTITY, code, title, detail)
 }
 
 /// The conversation the caller may reply in: open, and assigned to them.
@@ -288,7 +286,7 @@ pub async fn reply_target(
     let mine = conv.routing.as_ref().and_then(|r| r.agent.as_ref()) == Some(&who.agent);
     if !mine || conv.state == ConversationState::Offered {
         return Err(Problem::new(
-            StatusCode::CONFLICT,
+            Status::CONFLICT,
             "not_assigned",
             "Not assigned to you",
             format!("conversation {id} is not assigned to you; accept the offer first"),
@@ -345,11 +343,8 @@ pub async fn reply(
         };
         unprocessable(code, "Message not sendable", e.to_string())
     })?;
-    let ws = match conv.routing.as_ref().and_then(|r| r.workstream.as_ref()) {
-        Some(w) => r.workstreams.get_workstream(w).await?,
-        None => None,
-    };
-    let tag = ws.as_ref().is_some_and(|w| w.features.human_agent_tag);
+    let ws = workstream_of(r.workstreams.as_ref(), conv).await?;
+    let tag = human_agent_tag(ws.as_ref());
     if matches!(content, Content::Attachment { .. })
         && ws.as_ref().is_some_and(|w| !w.features.agent_attachments)
     {
@@ -360,7 +355,7 @@ pub async fn reply(
         ));
     }
     let author = Author::Agent {
-        agent_id: who.agent.to_string(),
+        agent_id: who.agent.clone(),
     };
     if let Err(closed) = window(conv.last_customer_message_at, r.clock.now(), &author, tag) {
         return Err(unprocessable(
@@ -430,7 +425,7 @@ pub async fn sender_action(
         .await?
         .ok_or_else(|| {
             Problem::new(
-                StatusCode::CONFLICT,
+                Status::CONFLICT,
                 "page_token_missing",
                 "Page token missing",
                 "the page has no access token; connect it again",
@@ -442,7 +437,7 @@ pub async fn sender_action(
         .await
         .map_err(|e| {
             Problem::new(
-                StatusCode::BAD_GATEWAY,
+                Status::BAD_GATEWAY,
                 "graph_error",
                 "Meta refused it",
                 crate::graph::GraphError::explain(&e),

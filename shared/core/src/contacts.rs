@@ -6,7 +6,7 @@ use crate::graph::GraphApi;
 use crate::ids::{ContactId, PageId, Psid};
 use crate::ports::{Contact, ConversationStore, SecretStore, StoreError, page_token_name};
 use crate::problem::Problem;
-use http::StatusCode;
+use crate::problem::Status;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ pub struct NewContact {
 
 fn invalid(detail: impl Into<String>) -> Problem {
     Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        Status::UNPROCESSABLE_ENTITY,
         "invalid_contact",
         "Invalid contact",
         detail,
@@ -110,7 +110,7 @@ pub fn patch(
             serde_json::Value::Number(n) if k == "version" => {
                 if n.as_u64() != Some(current.version) {
                     return Err(Problem::new(
-                        StatusCode::CONFLICT,
+                        Status::CONFLICT,
                         "version_mismatch",
                         "Changed meanwhile",
                         format!(

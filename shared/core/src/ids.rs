@@ -122,6 +122,10 @@ string_id!(
     AccountId, "account id", slug
 );
 string_id!(
+    /// An agent id, e.g. `anna` or `agent-17`.
+    AgentId, "agent id", slug
+);
+string_id!(
     /// A workstream id: a slug, like an account id.
     WorkstreamId, "workstream id", slug
 );

@@ -15,10 +15,10 @@ use crate::ports::{
     AccountStore, MAX_BATCH, OutgoingMessage, Queue, SecretError, SecretStore, StoreError,
 };
 use crate::problem::Problem;
+use crate::problem::Status;
 use crate::secret::Secret;
 use crate::signature::{self, SignatureError};
 use crate::time::Millis;
-use http::StatusCode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -66,13 +66,13 @@ impl From<IngestError> for Problem {
         match e {
             IngestError::UnknownAccount(_) => Problem::not_found(e.to_string()),
             IngestError::TooLarge(_) => Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
+                Status::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 "Payload too large",
                 e.to_string(),
             ),
             IngestError::Signature(_) => Problem::new(
-                StatusCode::FORBIDDEN,
+                Status::FORBIDDEN,
                 "invalid_signature",
                 "Invalid signature",
                 e.to_string(),

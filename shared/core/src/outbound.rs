@@ -5,7 +5,7 @@
 //! it, so they cannot disagree.
 
 use crate::graph::{DEPRECATED_TAGS, ErrorClass, GraphError};
-use crate::ids::{ConversationId, OutboundId, PageId, Psid};
+use crate::ids::{AgentId, ConversationId, OutboundId, PageId, Psid};
 use crate::time::{self, Millis};
 pub use crate::window::{SendAs, WindowClosed};
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,7 @@ pub const GIVE_UP_AFTER_MS: i64 = 60 * 60_000;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Author {
     /// A human agent.
-    Agent { agent_id: String },
+    Agent { agent_id: AgentId },
     /// An automated message (`kind`: queued, assigned, out_of_hours...).
     Automated { message: String },
     /// The post-conversation survey.

@@ -1,10 +1,32 @@
-//! HTTP problem responses (RFC 9457, `application/problem+json`): each
-//! error enum maps to a [`Problem`] once, in its `From` impl, so every
-//! surface answers the same error the same way.
+//! The domain's answer when an operation cannot be done: a [`Problem`]
+//! with a stable code, a sentence a person can act on, and the class of
+//! failure as an RFC 9110 status number ([`Status`]). Each error enum maps
+//! to a `Problem` once, in its `From` impl, so every surface answers the
+//! same error the same way; `switchboard-http` writes it as RFC 9457
+//! `application/problem+json`. No HTTP type is named here.
 
-use bytes::Bytes;
-use http::{Response, StatusCode, header};
 use serde::Serialize;
+
+/// The class of a failure, as the status number the HTTP edge answers
+/// with (a plain number, so the domain needs no HTTP crate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status(pub u16);
+
+impl Status {
+    pub const BAD_REQUEST: Status = Status(400);
+    pub const UNAUTHORIZED: Status = Status(401);
+    pub const FORBIDDEN: Status = Status(403);
+    pub const NOT_FOUND: Status = Status(404);
+    pub const METHOD_NOT_ALLOWED: Status = Status(405);
+    pub const REQUEST_TIMEOUT: Status = Status(408);
+    pub const CONFLICT: Status = Status(409);
+    pub const PAYLOAD_TOO_LARGE: Status = Status(413);
+    pub const UNPROCESSABLE_ENTITY: Status = Status(422);
+    pub const TOO_MANY_REQUESTS: Status = Status(429);
+    pub const INTERNAL_SERVER_ERROR: Status = Status(500);
+    pub const BAD_GATEWAY: Status = Status(502);
+    pub const SERVICE_UNAVAILABLE: Status = Status(503);
+}
 
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -49,14 +71,14 @@ impl Serialize for Problem {
 
 impl Problem {
     pub fn new(
-        status: StatusCode,
+        status: Status,
         code: &'static str,
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
         Self {
             title,
-            status: status.as_u16(),
+            status: status.0,
             code,
             detail: detail.into(),
             extra: serde_json::Map::new(),
@@ -67,7 +89,7 @@ impl Problem {
     /// `405` for a route that takes `allow` (e.g. `"GET, PUT"`).
     pub fn method_not_allowed(allow: &'static str) -> Self {
         let mut p = Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
+            Status::METHOD_NOT_ALLOWED,
             "method_not_allowed",
             "Method not allowed",
             format!("this route accepts {allow}"),
@@ -83,16 +105,16 @@ impl Problem {
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", what)
+        Self::new(Status::NOT_FOUND, "not_found", "Not found", what)
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+        Self::new(Status::BAD_REQUEST, code, "Bad request", detail)
     }
 
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
+            Status::INTERNAL_SERVER_ERROR,
             "internal",
             "Internal error",
             detail,
@@ -101,30 +123,11 @@ impl Problem {
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            Status::SERVICE_UNAVAILABLE,
             "unavailable",
             "Service unavailable",
             detail,
         )
-    }
-
-    pub fn status(&self) -> StatusCode {
-        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-
-    pub fn into_response(self) -> Response<Bytes> {
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        let mut resp = Response::new(Bytes::from(body));
-        *resp.status_mut() = self.status();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/problem+json"),
-        );
-        if let Some(allow) = self.allow {
-            resp.headers_mut()
-                .insert(header::ALLOW, header::HeaderValue::from_static(allow));
-        }
-        resp
     }
 }
 
@@ -132,9 +135,7 @@ impl From<crate::ports::StoreError> for Problem {
     fn from(e: crate::ports::StoreError) -> Self {
         use crate::ports::StoreError as E;
         match &e {
-            E::Conflict(_) => {
-                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", e.to_string())
-            }
+            E::Conflict(_) => Problem::new(Status::CONFLICT, "conflict", "Conflict", e.to_string()),
             E::NotFound(_) => Problem::not_found(e.to_string()),
             E::Unavailable(_) => {
                 Problem::unavailable("the store is unavailable; try again shortly")

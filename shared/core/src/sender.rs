@@ -100,13 +100,10 @@ async fn tell_author(deps: &SenderDeps, id: &OutboundId, status: &Status) {
     let crate::outbound::Author::Agent { agent_id } = &m.author else {
         return;
     };
-    let Ok(agent) = crate::routing::model::AgentId::parse(agent_id.as_str()) else {
-        return;
-    };
     crate::feed::publish(
         deps.streams.as_ref(),
         deps.pages.clock.as_ref(),
-        &agent,
+        agent_id,
         "send_failed",
         format!("send_failed:{id}"),
         Some(&m.conversation_id),

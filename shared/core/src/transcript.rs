@@ -24,7 +24,7 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_id: Option<crate::ids::OutboundId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent_id: Option<String>,
+    pub agent_id: Option<crate::ids::AgentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -5,8 +5,8 @@ use crate::clock::Clock;
 use crate::ids::AccountId;
 use crate::ports::{AccountStore, StoreError};
 use crate::problem::Problem;
+use crate::problem::Status;
 use crate::secret::matches_sha256_hex;
-use http::StatusCode;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -35,7 +35,7 @@ impl From<VerifyError> for Problem {
             VerifyError::UnknownAccount(_) => Problem::not_found(e.to_string()),
             VerifyError::NotSubscribe | VerifyError::TokenMismatch | VerifyError::BadChallenge => {
                 Problem::new(
-                    StatusCode::FORBIDDEN,
+                    Status::FORBIDDEN,
                     "verification_failed",
                     "Verification failed",
                     e.to_string(),

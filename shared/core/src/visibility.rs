@@ -4,9 +4,9 @@
 use crate::ids::{ContactId, ConversationId};
 use crate::ports::{Contact, Conversation, ConversationState};
 use crate::problem::Problem;
+use crate::problem::Status;
 use crate::routing::engine::RoutingDeps;
 use crate::routing::model::AgentId;
-use http::StatusCode;
 
 /// Who is calling the agent API.
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ pub async fn held(
     let conv = visible(r, who, id).await?;
     if conv.state == ConversationState::Offered && !who.supervisor {
         return Err(Problem::new(
-            StatusCode::CONFLICT,
+            Status::CONFLICT,
             "not_assigned",
             "Not assigned to you",
             format!("conversation {id} is only offered to you; accept or decline it"),

@@ -98,7 +98,7 @@ mod tests {
     const H: i64 = 3_600_000;
     fn agent() -> Author {
         Author::Agent {
-            agent_id: "anna".into(),
+            agent_id: crate::ids::AgentId::parse("anna").unwrap(),
         }
     }
 

@@ -3,10 +3,10 @@
 //! token (serve), checked by the [`Admin`] and [`Agent`] extractors.
 
 use http::request::Parts;
-use http::{StatusCode, header};
+use http::header;
 use switchboard_core::Secret;
 use switchboard_core::channels::ChannelDeps;
-use switchboard_core::problem::Problem;
+use switchboard_core::problem::{Problem, Status};
 use switchboard_core::routing::model::AgentId;
 use switchboard_core::visibility::Caller;
 
@@ -50,7 +50,7 @@ pub const AGENT_GROUP: &str = "agent";
 
 fn unauthenticated(detail: &str) -> Problem {
     Problem::new(
-        StatusCode::UNAUTHORIZED,
+        Status::UNAUTHORIZED,
         "unauthenticated",
         "Unauthenticated",
         detail,
@@ -91,7 +91,7 @@ pub fn authorize(auth: &AdminAuth, parts: &Parts) -> Result<(), Problem> {
                 Ok(())
             }
             Some(p) => Err(Problem::new(
-                StatusCode::FORBIDDEN,
+                Status::FORBIDDEN,
                 "forbidden",
                 "Forbidden",
                 format!("{} is not in the {required} group", p.subject),
@@ -145,7 +145,7 @@ pub(crate) async fn caller(
             let supervisor = p.groups.iter().any(|g| g == SUPERVISOR_GROUP);
             if !supervisor && !p.groups.iter().any(|g| g == AGENT_GROUP) {
                 return Err(Problem::new(
-                    StatusCode::FORBIDDEN,
+                    Status::FORBIDDEN,
                     "forbidden",
                     "Forbidden",
                     format!("{} is not in the agent or supervisor group", p.subject),
@@ -154,7 +154,7 @@ pub(crate) async fn caller(
             let name = p.username.clone().unwrap_or_else(|| p.subject.clone());
             let agent = AgentId::parse(name.as_str()).map_err(|_| {
                 Problem::new(
-                    StatusCode::FORBIDDEN,
+                    Status::FORBIDDEN,
                     "not_an_agent",
                     "Not an agent",
                     format!("user {name:?} is not an agent id; sign in as the agent"),

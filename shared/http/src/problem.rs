@@ -25,7 +25,8 @@ impl IntoResponse for ApiProblem {
         let p = self.0;
         let body = serde_json::to_vec(&p).unwrap_or_default();
         let mut resp = Response::new(axum::body::Body::from(body));
-        *resp.status_mut() = p.status();
+        *resp.status_mut() =
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

@@ -42,10 +42,10 @@ use crate::ports::{
     WorkstreamStore,
 };
 use crate::problem::Problem;
+use crate::problem::Status;
 use crate::routing::RoutingDeps;
 use crate::secret::Secret;
 use crate::secret_lookup::secrets_down;
-use http::StatusCode;
 use std::sync::Arc;
 
 /// What the administrator's API takes: every store channel set-up and the
@@ -139,12 +139,7 @@ pub(crate) fn require(cond: bool, code: &'static str, detail: &str) -> Result<()
 }
 
 pub(crate) fn invalid_value(code: &'static str, detail: impl Into<String>) -> Problem {
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        code,
-        "Invalid value",
-        detail,
-    )
+    Problem::new(Status::UNPROCESSABLE_ENTITY, code, "Invalid value", detail)
 }
 
 pub(crate) fn check_name(name: &str) -> Result<(), Problem> {
@@ -196,7 +191,7 @@ pub(crate) fn check_verify_token(t: &Secret) -> Result<(), Problem> {
 }
 
 pub(crate) fn conflict(detail: String) -> Problem {
-    Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+    Problem::new(Status::CONFLICT, "conflict", "Conflict", detail)
 }
 
 pub(crate) async fn load_account(deps: &ChannelDeps, id: &AccountId) -> Result<Account, Problem> {

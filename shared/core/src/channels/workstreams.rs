@@ -5,10 +5,10 @@ use super::{ChannelDeps, clean_name, conflict, require, slug};
 use crate::ids::PageId;
 use crate::ports::{Page, StoreError, WriteMode};
 use crate::problem::Problem;
+use crate::problem::Status;
 use crate::routing::admin::check_distribution;
 use crate::routing::model::Distribution;
 use crate::workstreams::{AutomatedMessage, Features, Locale, Survey, Workstream, WorkstreamId};
-use http::StatusCode;
 use serde::Deserialize;
 
 /// Most pages one workstream may list (one store transaction binds them).
@@ -63,7 +63,7 @@ pub(super) fn check_ws_messages(
 ) -> Result<(), Problem> {
     crate::workstreams::check_messages(messages, survey).map_err(|m| {
         Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            Status::UNPROCESSABLE_ENTITY,
             "invalid_messages",
             "Invalid automated messages or survey",
             m,
@@ -92,7 +92,7 @@ async fn check_pages(deps: &ChannelDeps, pages: &[PageId]) -> Result<(), Problem
             .is_none()
         {
             return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Status::UNPROCESSABLE_ENTITY,
                 "unknown_page",
                 "Unknown page",
                 format!("page {p} is not connected to any account; connect it first"),

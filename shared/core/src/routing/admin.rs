@@ -13,9 +13,9 @@ use super::model::{
 };
 use crate::ports::{StoreError, WriteMode};
 use crate::problem::Problem;
+use crate::problem::Status;
 use crate::time::Millis;
 use crate::workstreams::{Workstream, WorkstreamId};
-use http::StatusCode;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -23,9 +23,7 @@ impl From<RoutingError> for Problem {
     fn from(e: RoutingError) -> Self {
         match e {
             RoutingError::NotFound(m) => Problem::not_found(m),
-            RoutingError::Conflict(m) => {
-                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", m)
-            }
+            RoutingError::Conflict(m) => Problem::new(Status::CONFLICT, "conflict", "Conflict", m),
             RoutingError::Store(e) => e.into(),
         }
     }
@@ -33,7 +31,7 @@ impl From<RoutingError> for Problem {
 
 fn invalid(code: &'static str, detail: impl Into<String>) -> Problem {
     Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        Status::UNPROCESSABLE_ENTITY,
         code,
         "Invalid configuration",
         detail,
@@ -59,7 +57,7 @@ fn check_name(name: &str) -> Result<(), Problem> {
 fn conflict(e: StoreError, what: String) -> Problem {
     match e {
         StoreError::Conflict(_) => Problem::new(
-            StatusCode::CONFLICT,
+            Status::CONFLICT,
             "conflict",
             "Conflict",
             format!("{what} already exists"),
@@ -247,7 +245,7 @@ pub async fn update_agent(
 pub async fn delete_agent(deps: &RoutingDeps, id: &AgentId) -> Result<(), Problem> {
     deps.config.delete_agent(id).await.map_err(|e| match e {
         StoreError::Conflict(_) => Problem::new(
-            StatusCode::CONFLICT,
+            Status::CONFLICT,
             "agent_busy",
             "Conflict",
             format!("agent {id} holds or is offered conversations; close or transfer them first"),
@@ -473,7 +471,7 @@ pub async fn delete_queue(deps: &RoutingDeps, id: &QueueId) -> Result<(), Proble
     let users = queue_users(deps, id).await?;
     if !users.is_empty() {
         return Err(Problem::new(
-            StatusCode::CONFLICT,
+            Status::CONFLICT,
             "queue_in_use",
             "Conflict",
             format!(

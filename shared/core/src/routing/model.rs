@@ -8,10 +8,8 @@ use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-string_id!(
-    /// An agent id, e.g. `anna` or `agent-17`.
-    AgentId, "agent id", slug
-);
+/// Ids name agents in outbound messages and tokens too, so it lives with the others.
+pub use crate::ids::AgentId;
 string_id!(
     /// A queue id, e.g. `billing`.
     QueueId, "queue id", slug

@@ -6,11 +6,10 @@ use crate::auth::{Admin, AdminAuth};
 use crate::extract::{OptionalJson, Params};
 use crate::problem::{Answer, ApiProblem, created, no_content, ok};
 use axum::extract::{FromRequestParts, State};
-use http::StatusCode;
 use http::request::Parts;
 use serde::Serialize;
 use switchboard_core::agent_tokens as tokens;
-use switchboard_core::problem::Problem;
+use switchboard_core::problem::{Problem, Status};
 use switchboard_core::routing::model::AgentId;
 
 /// The agent whose tokens these are, once it is known tokens are this
@@ -19,7 +18,7 @@ pub fn tokens_of(deps: &AdminDeps, id: &str) -> Result<AgentId, Problem> {
     let id = AgentId::parse(id)?;
     if let AdminAuth::Group(_) = deps.auth {
         return Err(Problem::new(
-            StatusCode::CONFLICT,
+            Status::CONFLICT,
             "tokens_from_user_pool",
             "Agents sign in with the user pool",
             format!(
