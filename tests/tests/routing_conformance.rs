@@ -15,6 +15,7 @@ use switchboard_core::ports::{
     WriteMode,
 };
 use switchboard_core::routing::model::*;
+use switchboard_core::routing::record::*;
 use switchboard_core::workstreams::WorkstreamId;
 use switchboard_tests::Store;
 

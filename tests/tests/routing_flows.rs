@@ -13,7 +13,8 @@ use switchboard_core::messenger::Channel;
 use switchboard_core::ports::{Conversation, ConversationState};
 use switchboard_core::routing::admin as ra;
 use switchboard_core::routing::engine::{self, RoutingDeps, RoutingError};
-use switchboard_core::routing::model::{AgentId, AgentVerdict, BasePresence};
+use switchboard_core::routing::model::{AgentId, BasePresence};
+use switchboard_core::routing::record::AgentVerdict;
 use switchboard_core::{Clock, ManualClock, Millis};
 use switchboard_tests::*;
 

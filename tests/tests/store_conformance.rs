@@ -1003,7 +1003,8 @@ fn routed(
     offer: Option<&str>,
     agent: Option<&str>,
 ) -> RoutingOp {
-    use switchboard_core::routing::model::{AgentId, Offer, Routing};
+    use switchboard_core::routing::model::AgentId;
+    use switchboard_core::routing::record::{Offer, Routing};
     RoutingOp::Conversation {
         id: c.id.clone(),
         page: c.page_id.clone(),

@@ -14,6 +14,7 @@ use switchboard_core::Millis;
 use switchboard_core::ids::ConversationId;
 use switchboard_core::routing::classify::{Facts, classify, detect_language, locales_in};
 use switchboard_core::routing::model::*;
+use switchboard_core::routing::record::WaitingItem;
 use switchboard_core::routing::select::{Need, considered, qualifies, rank, take_op};
 use switchboard_core::workstreams::WorkstreamId;
 

@@ -8,7 +8,7 @@ use crate::ids::{ConversationId, OutboundId};
 use crate::outbound::{Author, Content, Outbound, QuickReply, Status, window};
 use crate::ports::{Conversation, ConversationState, OutgoingMessage, RoutingOp, StoreError};
 use crate::routing::RoutingDeps;
-use crate::routing::model::Routing;
+use crate::routing::record::Routing;
 use crate::workstreams::{Trigger, Workstream};
 use serde::{Deserialize, Serialize};
 

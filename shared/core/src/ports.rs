@@ -10,8 +10,9 @@ use crate::ids::{AccountId, AppId, ContactId, ConversationId, PageId, Psid};
 use crate::provisioning::{Provisioning, ProvisioningState, TokenHealth};
 use crate::routing::model::{
     Agent, AgentId, AgentState, PresenceSetting, ProfileName, Queue as RoutingQueue, QueueId,
-    Routing, Ruleset, RulesetId, Timer, WaitingItem,
+    Ruleset, RulesetId,
 };
+use crate::routing::record::{Routing, Timer, WaitingItem};
 use crate::secret::Secret;
 use crate::time::{self, Millis};
 use crate::workstreams::{Workstream, WorkstreamId};
@@ -603,7 +604,7 @@ pub struct StreamEntry {
 
 /// A cursor that sorts by time: `sortable(at)` then a unique suffix.
 pub fn stream_cursor(at: Millis, unique: &str) -> String {
-    format!("{}-{unique}", crate::routing::model::sortable(at))
+    format!("{}-{unique}", crate::routing::record::sortable(at))
 }
 
 /// One record read for a list. A record that cannot be read (written by

@@ -9,7 +9,7 @@ use redb::ReadableTable;
 use switchboard_core::ids::{ConversationId, OutboundId};
 use switchboard_core::outbound::{Outbound, Status};
 use switchboard_core::ports::{OutboundStore, StoreError, StoreResult, listed};
-use switchboard_core::routing::model::sortable;
+use switchboard_core::routing::record::sortable;
 use switchboard_core::time::Millis;
 
 fn queued_key(m: &Outbound) -> String {

@@ -23,8 +23,8 @@ use switchboard_core::ports::{
 };
 use switchboard_core::routing::model::{
     Agent, AgentId, AgentLoad, AgentState, PresenceSetting, Queue, QueueId, Ruleset, RulesetId,
-    Timer, WaitingItem,
 };
+use switchboard_core::routing::record::{Timer, WaitingItem};
 use switchboard_core::workstreams::WorkstreamId;
 
 fn member_key(q: &QueueId, a: &AgentId) -> String {

@@ -2,8 +2,8 @@
 //! claims, put in the request's extensions by the Lambda glue) or a bearer
 //! token (serve), checked by the [`Admin`] and [`Agent`] extractors.
 
-use http::request::Parts;
 use http::header;
+use http::request::Parts;
 use switchboard_core::Secret;
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::problem::{Problem, Status};

@@ -10,7 +10,8 @@ use switchboard_core::ids::{ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Contact, Conversation, ConversationState, Customer, StoreError, StoreResult,
 };
-use switchboard_core::routing::model::{AgentId, Routing};
+use switchboard_core::routing::model::AgentId;
+use switchboard_core::routing::record::Routing;
 
 pub(super) fn customer_pk(page: &PageId, psid: &Psid) -> String {
     format!("CUSTOMER#{page}#{psid}")

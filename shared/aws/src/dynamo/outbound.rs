@@ -12,7 +12,7 @@ use switchboard_core::ids::ConversationId;
 use switchboard_core::ids::OutboundId;
 use switchboard_core::outbound::{Outbound, Status};
 use switchboard_core::ports::OutboundStore;
-use switchboard_core::routing::model::sortable;
+use switchboard_core::routing::record::sortable;
 
 /// GSI2's partition of queued outbound messages.
 const QUEUED_PK: &str = "OUTQUEUED";

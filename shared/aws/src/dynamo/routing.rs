@@ -15,8 +15,8 @@ use switchboard_core::ports::{RoutingConfigStore, RoutingOp, RoutingStore};
 use switchboard_core::routing::model::AgentId;
 use switchboard_core::routing::model::{
     Agent, AgentLoad, AgentState, PresenceSetting, ProfileName, Queue, QueueId, Ruleset, RulesetId,
-    Timer, WaitingItem, sortable,
 };
+use switchboard_core::routing::record::{Timer, WaitingItem, sortable};
 use switchboard_core::workstreams::WorkstreamId;
 
 /// The IAM actions the routing ports call.

@@ -8,9 +8,8 @@
 //! for every message; a new version of a ruleset replaces the old one's.
 
 use super::hours::{local_minutes, parse_hhmm, parse_zone};
-use super::model::{
-    Condition, Outputs, QueueId, RuleTrace, Ruleset, RulesetKind, RulesetTrace, Skill,
-};
+use super::model::{Condition, Outputs, QueueId, Ruleset, RulesetKind, Skill};
+use super::record::{RuleTrace, RulesetTrace};
 use crate::ids::PageId;
 use crate::time::Millis;
 use std::collections::{BTreeMap, HashMap};

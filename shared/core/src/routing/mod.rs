@@ -1,8 +1,10 @@
 //! Unified routing: classification rulesets, queues, agents, work
 //! distribution, offers and the scheduler's timed work.
 //!
-//! - [`model`]: the records (agents, presence, queues, rulesets,
-//!   distribution settings, a conversation's routing and its decisions);
+//! - [`model`]: the configuration (agents, presence, queues, rulesets,
+//!   distribution settings);
+//! - [`record`]: what routing writes (a conversation's routing and its
+//!   decisions, waiting items, timers);
 //! - [`classify`]: rulesets over what is known about a conversation;
 //! - [`hours`]: operating hours and local time;
 //! - [`select`]: who qualifies for a conversation and in which order;
@@ -15,6 +17,7 @@ pub mod classify;
 pub mod engine;
 pub mod hours;
 pub mod model;
+pub mod record;
 pub mod select;
 
 pub use engine::{RoutingDeps, RoutingError};

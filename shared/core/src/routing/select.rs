@@ -3,9 +3,10 @@
 //! in which order the queue's assignment method ranks them.
 
 use super::model::{
-    AgentConsidered, AgentId, AgentState, AgentVerdict, AssignmentMethod, BasePresence,
-    CapacityNeed, MAX_AGENTS_LISTED, ProfileName, Skill, SkillMatching,
+    AgentId, AgentState, AssignmentMethod, BasePresence, CapacityNeed, ProfileName, Skill,
+    SkillMatching,
 };
+use super::record::{AgentConsidered, AgentVerdict, MAX_AGENTS_LISTED};
 use crate::ports::RoutingOp;
 use crate::time::Millis;
 use std::cmp::Ordering;

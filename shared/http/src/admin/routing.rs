@@ -136,7 +136,7 @@ pub async fn waiting(
     let (items, next) = switchboard_core::paging::page(
         items,
         &page,
-        switchboard_core::routing::model::WaitingItem::key,
+        switchboard_core::routing::record::WaitingItem::key,
     );
     ok(&serde_json::json!({
         "queue_id": id,

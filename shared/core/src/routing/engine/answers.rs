@@ -10,7 +10,8 @@ use super::{
 };
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, RoutingOp};
-use crate::routing::model::{AgentId, Mode, QueueId, Timer, TimerKind, WrapUp};
+use crate::routing::model::{AgentId, Mode, QueueId, WrapUp};
+use crate::routing::record::{Timer, TimerKind};
 use crate::time::Millis;
 
 /// The agent accepts an offer.

@@ -10,10 +10,8 @@ use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::classify::{Facts, any_condition, classify, detect_language, locales_in};
 use crate::routing::hours::is_open;
-use crate::routing::model::{
-    Condition, Distribution, Mode, OverflowAction, Queue, QueueId, Routing, Timer, TimerKind,
-    WaitingItem,
-};
+use crate::routing::model::{Condition, Distribution, Mode, OverflowAction, Queue, QueueId};
+use crate::routing::record::{Routing, Timer, TimerKind, WaitingItem};
 use crate::routing::select::rank;
 use crate::time::Millis;
 use crate::workstreams::Workstream;

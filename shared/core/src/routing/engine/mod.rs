@@ -22,9 +22,8 @@ pub use offers::{
 };
 pub use timers::{TIMERS_PER_RUN, TickReport, tick};
 
-use super::model::{
-    AgentId, Decision, Distribution, Offer, QueueId, Routing, Timer, TimerKind, WaitingItem,
-};
+use super::model::{AgentId, Distribution, QueueId};
+use super::record::{Decision, Offer, Routing, Timer, TimerKind, WaitingItem};
 use super::select::Need;
 use crate::clock::Clock;
 use crate::ids::ConversationId;
@@ -76,7 +75,7 @@ fn decision(at: Millis, step: &str, detail: impl Into<String>) -> Decision {
         rulesets: Vec::new(),
         agents: Vec::new(),
         more_agents: Default::default(),
-        rv: super::model::UNWRITTEN,
+        rv: super::record::UNWRITTEN,
     }
 }
 async fn load(deps: &RoutingDeps, id: &ConversationId) -> Result<Conversation> {
@@ -95,7 +94,7 @@ fn set_conv(
     for d in routing
         .decisions
         .iter_mut()
-        .filter(|d| d.rv == super::model::UNWRITTEN)
+        .filter(|d| d.rv == super::record::UNWRITTEN)
     {
         d.rv = conv.rv + 1;
     }

@@ -8,9 +8,9 @@ use super::{
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, RoutingOp, StoreError};
 use crate::routing::model::{
-    AgentId, AgentState, BasePresence, Decision, Distribution, Mode, Offer, PresenceSetting, Queue,
-    Routing, Timer, TimerKind, WaitingItem,
+    AgentId, AgentState, BasePresence, Distribution, Mode, PresenceSetting, Queue,
 };
+use crate::routing::record::{Decision, Offer, Routing, Timer, TimerKind, WaitingItem};
 use crate::routing::select::{Need, Ranking, considered, qualifies, rank, take_op};
 use crate::time::Millis;
 use crate::window::WINDOW_7D;

@@ -10,7 +10,8 @@ use super::{
     waiting_item,
 };
 use crate::ports::{ConversationState, RoutingOp};
-use crate::routing::model::{Mode, OverflowAction, Timer, TimerKind};
+use crate::routing::model::{Mode, OverflowAction};
+use crate::routing::record::{Timer, TimerKind};
 use crate::routing::select::rank;
 use crate::time::Millis;
 

@@ -1,0 +1,267 @@
+//! What routing writes on a conversation and beside it: the routing record
+//! (state, queue, offer, holder, version), the decisions the diagnostics
+//! show, the waiting-list item and the timers. The configuration these
+//! refer to (agents, queues, rulesets, distribution) is in [`super::model`].
+
+use super::model::{AgentId, BasePresence, CapacityNeed, ProfileName, QueueId, RulesetId, Skill};
+use crate::ids::{ConversationId, WorkstreamId};
+use crate::time::{self, Millis};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An offer waiting for the agent's answer.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Offer {
+    pub agent: AgentId,
+    #[serde(with = "time::rfc3339")]
+    pub offered_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub expires_at: Millis,
+}
+
+/// Why one agent was or was not chosen.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum AgentVerdict {
+    Chosen,
+    Presence {
+        presence: BasePresence,
+    },
+    Capacity {
+        free: u32,
+        needed: u32,
+    },
+    Profile {
+        profile: ProfileName,
+    },
+    Skills {
+        missing: Vec<String>,
+    },
+    Declined {
+        times: u32,
+    },
+    /// Reserved for the agent of the customer's last conversation.
+    Affinity {
+        reserved_for: AgentId,
+    },
+    /// Another router took the agent's capacity first.
+    LostRace,
+    /// Eligible, ranked lower.
+    Ranked {
+        rank: u32,
+    },
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct AgentConsidered {
+    pub agent: AgentId,
+    #[serde(flatten)]
+    pub verdict: AgentVerdict,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct RuleTrace {
+    pub rule: String,
+    pub matched: bool,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct RulesetTrace {
+    pub ruleset: RulesetId,
+    pub kind: String,
+    pub rules: Vec<RuleTrace>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
+}
+
+/// One step the router took, as the diagnostics show it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Decision {
+    #[serde(with = "time::rfc3339")]
+    pub at: Millis,
+    /// `classified`, `queued`, `offered`, `waiting`, `accepted`, `declined`,
+    /// `offer_expired`, `overflow`, `transferred`, `ended`, `closed`...
+    pub step: String,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rulesets: Vec<RulesetTrace>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<AgentConsidered>,
+    /// Agents left out of `agents` (only the first ones are listed), by reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub more_agents: BTreeMap<String, u32>,
+    /// The routing version the write that recorded it created (what tells
+    /// a write's own decisions from earlier ones); [`UNWRITTEN`] until then.
+    #[serde(default)]
+    pub rv: u64,
+}
+
+/// A decision's `rv` before the write that records it.
+pub const UNWRITTEN: u64 = u64::MAX;
+
+/// Most decisions a conversation keeps (oldest dropped first).
+pub const MAX_DECISIONS: usize = 30;
+/// Most agents one decision lists by name.
+pub const MAX_AGENTS_LISTED: usize = 25;
+
+/// Everything routing knows about a conversation.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+pub struct Routing {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workstream: Option<WorkstreamId>,
+    /// The customer's language as classification found it (automated
+    /// messages are chosen by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueId>,
+    #[serde(default)]
+    pub priority: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skills: BTreeMap<Skill, u8>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub capacity: CapacityNeed,
+    /// The agent offered or holding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentId>,
+    /// Whether `agent`'s capacity is held for it.
+    #[serde(default)]
+    pub holds_capacity: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<Offer>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub queued_at: Option<Millis>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub assigned_at: Option<Millis>,
+    /// Key of the waiting item while queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_key: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub declines: BTreeMap<AgentId, u32>,
+    /// Reserved for this agent until `affinity_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity_agent: Option<AgentId>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub affinity_until: Option<Millis>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub wrap_up_until: Option<Millis>,
+    /// The messaging window closes here (24 hours, or 7 days with the tag).
+    #[serde(default, with = "time::rfc3339::option")]
+    pub window_closes_at: Option<Millis>,
+    /// Why it is waiting (or how it ended), in a sentence.
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub decisions: Vec<Decision>,
+}
+
+impl Routing {
+    pub fn record(&mut self, d: Decision) {
+        self.decisions.push(d);
+        if self.decisions.len() > MAX_DECISIONS {
+            let extra = self.decisions.len() - MAX_DECISIONS;
+            self.decisions.drain(..extra);
+        }
+    }
+}
+
+/// A queued conversation as its queue lists it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct WaitingItem {
+    pub queue: QueueId,
+    pub conversation_id: ConversationId,
+    pub priority: u32,
+    /// Oldest first within a priority.
+    #[serde(with = "time::rfc3339")]
+    pub since: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub window_closes_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub queued_at: Millis,
+    #[serde(default)]
+    pub skills: BTreeMap<Skill, u8>,
+    #[serde(default)]
+    pub capacity: CapacityNeed,
+    /// Who declined it, how many times (agents at the limit are skipped).
+    #[serde(default)]
+    pub declines: BTreeMap<AgentId, u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity_agent: Option<AgentId>,
+    #[serde(default, with = "time::rfc3339::option")]
+    pub affinity_until: Option<Millis>,
+    pub workstream: WorkstreamId,
+}
+
+fn offset(t: Millis) -> u128 {
+    (i128::from(t.0) + i128::from(i64::MAX) + 1) as u128
+}
+
+/// A time as a fixed-width string that sorts like the number (for sort keys).
+pub fn sortable(t: Millis) -> String {
+    format!("{:020}", offset(t))
+}
+
+impl WaitingItem {
+    /// The queue order: priority, then oldest, then id.
+    pub fn key(&self) -> String {
+        format!(
+            "{:010}#{:020}#{}",
+            self.priority,
+            offset(self.since),
+            self.conversation_id
+        )
+    }
+
+    /// The order of the window-aware index: soonest closing first.
+    pub fn urgency_key(&self) -> String {
+        format!(
+            "{:020}#{}",
+            offset(self.window_closes_at),
+            self.conversation_id
+        )
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Debug, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    OfferExpiry,
+    WaitOverflow,
+    AutoClose,
+    WrapUpEnd,
+    AffinityEnd,
+}
+
+impl TimerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OfferExpiry => "offer_expiry",
+            Self::WaitOverflow => "wait_overflow",
+            Self::AutoClose => "auto_close",
+            Self::WrapUpEnd => "wrap_up_end",
+            Self::AffinityEnd => "affinity_end",
+        }
+    }
+}
+
+/// Work the scheduler does when `due` passes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Timer {
+    pub kind: TimerKind,
+    #[serde(with = "time::rfc3339")]
+    pub due: Millis,
+    pub conversation_id: ConversationId,
+}
+
+impl Timer {
+    pub fn key(&self) -> String {
+        format!(
+            "{:020}#{}#{}",
+            offset(self.due),
+            self.kind.as_str(),
+            self.conversation_id
+        )
+    }
+}
