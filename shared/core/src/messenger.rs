@@ -42,48 +42,36 @@ pub enum Channel {
 }
 
 /// One messaging event: the envelope every kind shares plus the kind's body.
-/// Unknown keys are ignored here; they survive in the raw JSON.
+/// Unknown keys are ignored here; they survive in the raw JSON. In every
+/// struct below marked `#[serde(default)]` each field may be absent (it then
+/// reads as empty).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct MessagingEvent {
-    #[serde(default)]
     pub sender: Option<Party>,
-    #[serde(default)]
     pub recipient: Option<Party>,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "lenient_i64")]
     pub timestamp: Option<i64>,
-    #[serde(default)]
     pub message: Option<Message>,
-    #[serde(default)]
     pub postback: Option<Postback>,
-    #[serde(default)]
     pub delivery: Option<DeliveryReceipt>,
-    #[serde(default)]
     pub read: Option<ReadReceipt>,
-    #[serde(default)]
     pub reaction: Option<Reaction>,
-    #[serde(default)]
     pub message_edit: Option<MessageEdit>,
-    #[serde(default)]
     pub referral: Option<Referral>,
-    #[serde(default)]
     pub pass_thread_control: Option<Handover>,
-    #[serde(default)]
     pub take_thread_control: Option<Handover>,
-    #[serde(default)]
     pub request_thread_control: Option<Handover>,
-    #[serde(default)]
     pub app_roles: Option<serde_json::Value>,
-    #[serde(default)]
     pub optin: Option<Optin>,
-    #[serde(default, alias = "policy-enforcement")]
+    #[serde(alias = "policy-enforcement")]
     pub policy_enforcement: Option<PolicyEnforcement>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct PolicyEnforcement {
-    #[serde(default)]
     pub action: Option<String>,
-    #[serde(default)]
     pub reason: Option<String>,
 }
 
@@ -94,143 +82,127 @@ pub struct Party {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Message {
-    #[serde(default)]
     pub mid: Option<String>,
-    #[serde(default)]
     pub text: Option<String>,
-    #[serde(default)]
     pub is_echo: bool,
     /// The customer unsent this message.
-    #[serde(default)]
     pub is_deleted: bool,
     /// Messenger could not show what the customer sent.
-    #[serde(default)]
     pub is_unsupported: bool,
-    #[serde(default, deserialize_with = "opt_string_or_number")]
+    #[serde(deserialize_with = "opt_string_or_number")]
     pub app_id: Option<String>,
-    #[serde(default)]
     pub metadata: Option<String>,
-    #[serde(default)]
     pub quick_reply: Option<QuickReply>,
-    #[serde(default)]
     pub reply_to: Option<ReplyTo>,
-    #[serde(default)]
     pub attachments: Vec<Attachment>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct QuickReply {
-    #[serde(default)]
     pub payload: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ReplyTo {
-    #[serde(default)]
     pub mid: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Attachment {
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
     pub payload: Option<AttachmentPayload>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct AttachmentPayload {
-    #[serde(default)]
     pub url: Option<String>,
-    #[serde(default, deserialize_with = "opt_string_or_number")]
+    #[serde(deserialize_with = "opt_string_or_number")]
     pub sticker_id: Option<String>,
-    #[serde(default)]
     pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Postback {
-    #[serde(default)]
     pub mid: Option<String>,
-    #[serde(default)]
     pub title: Option<String>,
-    #[serde(default)]
     pub payload: Option<String>,
-    #[serde(default)]
     pub referral: Option<Referral>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct DeliveryReceipt {
-    #[serde(default)]
     pub mids: Vec<String>,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "lenient_i64")]
     pub watermark: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ReadReceipt {
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "lenient_i64")]
     pub watermark: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Reaction {
-    #[serde(default)]
     pub reaction: Option<String>,
-    #[serde(default)]
     pub emoji: Option<String>,
-    #[serde(default)]
     pub action: Option<String>,
-    #[serde(default)]
     pub mid: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct MessageEdit {
-    #[serde(default)]
     pub mid: Option<String>,
-    #[serde(default)]
     pub text: Option<String>,
     /// Sometimes sent as a string.
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "lenient_i64")]
     pub num_edit: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Referral {
-    #[serde(rename = "ref", default)]
+    #[serde(rename = "ref")]
     pub reference: Option<String>,
-    #[serde(default)]
     pub source: Option<String>,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
-    #[serde(default, deserialize_with = "opt_string_or_number")]
+    #[serde(deserialize_with = "opt_string_or_number")]
     pub ad_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Handover {
-    #[serde(default, deserialize_with = "opt_string_or_number")]
+    #[serde(deserialize_with = "opt_string_or_number")]
     pub previous_owner_app_id: Option<String>,
-    #[serde(default, deserialize_with = "opt_string_or_number")]
+    #[serde(deserialize_with = "opt_string_or_number")]
     pub new_owner_app_id: Option<String>,
-    #[serde(default, deserialize_with = "opt_string_or_number")]
+    #[serde(deserialize_with = "opt_string_or_number")]
     pub requested_owner_app_id: Option<String>,
-    #[serde(default)]
     pub metadata: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Optin {
-    #[serde(rename = "ref", default)]
+    #[serde(rename = "ref")]
     pub reference: Option<String>,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
-    #[serde(default)]
     pub payload: Option<String>,
-    #[serde(default)]
     pub user_ref: Option<String>,
 }
 
