@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_aws::manifest::{FUNCTIONS, function};
-use switchboard_aws::{DynamoStore, SecretsManager, SqsQueue};
+use switchboard_aws::{DynamoStore, Metered, SecretsManager, SqsQueue};
 use switchboard_core::ports::{Queue, SecretStore};
 use switchboard_core::{Clock, ManualClock, Millis};
 use switchboard_http::{AdminAuth, AdminDeps};

@@ -54,6 +54,21 @@ pub struct CallLog {
     actions: std::sync::Mutex<std::collections::BTreeSet<&'static str>>,
 }
 
+/// An adapter that keeps a [`CallLog`] of the calls it makes.
+pub trait Metered {
+    fn call_log(&self) -> &CallLog;
+
+    /// API calls made through this adapter (for `make bench`).
+    fn calls(&self) -> u64 {
+        self.call_log().total()
+    }
+
+    /// The IAM actions this adapter has called (for the least-privilege test).
+    fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
+        self.call_log().actions()
+    }
+}
+
 impl CallLog {
     pub fn record(&self, action: &'static str) {
         self.total

@@ -42,18 +42,11 @@ impl SecretsManager {
             format!("{}/{name}", self.prefix)
         }
     }
+}
 
-    pub fn calls(&self) -> u64 {
-        self.calls.total()
-    }
-
-    fn count(&self, action: &'static str) {
-        self.calls.record(action);
-    }
-
-    /// The IAM actions this adapter has called (for the least-privilege test).
-    pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
-        self.calls.actions()
+impl crate::Metered for SecretsManager {
+    fn call_log(&self) -> &crate::CallLog {
+        &self.calls
     }
 }
 
@@ -66,7 +59,7 @@ impl SecretStore for SecretsManager {
         // can be neither read nor written until restored; restoring one that
         // is not scheduled for deletion changes nothing. Puts are rare (admin
         // actions), so the extra call is cheap.
-        self.count("secretsmanager:RestoreSecret");
+        self.calls.record("secretsmanager:RestoreSecret");
         match self.client.restore_secret().secret_id(&id).send().await {
             Ok(_) => {}
             Err(e)
@@ -76,7 +69,7 @@ impl SecretStore for SecretsManager {
                 if e.as_service_error()
                     .is_some_and(|s| s.is_resource_not_found_exception()) =>
             {
-                self.count("secretsmanager:CreateSecret");
+                self.calls.record("secretsmanager:CreateSecret");
                 return self
                     .client
                     .create_secret()
@@ -89,7 +82,7 @@ impl SecretStore for SecretsManager {
             }
             Err(e) => return Err(unavailable(DisplayErrorContext(e))),
         }
-        self.count("secretsmanager:PutSecretValue");
+        self.calls.record("secretsmanager:PutSecretValue");
         self.client
             .put_secret_value()
             .secret_id(&id)
@@ -101,7 +94,7 @@ impl SecretStore for SecretsManager {
     }
 
     async fn get(&self, name: &str) -> Result<Option<Secret>, SecretError> {
-        self.count("secretsmanager:GetSecretValue");
+        self.calls.record("secretsmanager:GetSecretValue");
         match self
             .client
             .get_secret_value()
@@ -125,7 +118,7 @@ impl SecretStore for SecretsManager {
     }
 
     async fn delete(&self, name: &str) -> Result<(), SecretError> {
-        self.count("secretsmanager:DeleteSecret");
+        self.calls.record("secretsmanager:DeleteSecret");
         match self
             .client
             .delete_secret()

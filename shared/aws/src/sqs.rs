@@ -45,20 +45,6 @@ impl SqsQueue {
         &self.url
     }
 
-    /// SQS API calls made through this adapter.
-    pub fn calls(&self) -> u64 {
-        self.calls.total()
-    }
-
-    fn count(&self, action: &'static str) {
-        self.calls.record(action);
-    }
-
-    /// The IAM actions this adapter has called (for the least-privilege test).
-    pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
-        self.calls.actions()
-    }
-
     /// Create a FIFO queue and its dead-letter queue (tests and local set-up;
     /// the SAM template creates them in AWS). Returns the queue URL.
     pub async fn create_fifo_with_dlq(
@@ -106,6 +92,12 @@ impl SqsQueue {
     }
 }
 
+impl crate::Metered for SqsQueue {
+    fn call_log(&self) -> &crate::CallLog {
+        &self.calls
+    }
+}
+
 #[async_trait]
 impl Queue for SqsQueue {
     async fn send_batch(
@@ -134,7 +126,7 @@ impl Queue for SqsQueue {
                     .map_err(|e| QueueError::Rejected(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        self.count("sqs:SendMessage");
+        self.calls.record("sqs:SendMessage");
         let out = self
             .client
             .send_message_batch()
@@ -160,7 +152,7 @@ impl Queue for SqsQueue {
         max: usize,
         wait: Duration,
     ) -> Result<Vec<ReceivedMessage>, QueueError> {
-        self.count("sqs:ReceiveMessage");
+        self.calls.record("sqs:ReceiveMessage");
         let out = self
             .client
             .receive_message()
@@ -191,7 +183,7 @@ impl Queue for SqsQueue {
     }
 
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
-        self.count("sqs:DeleteMessage");
+        self.calls.record("sqs:DeleteMessage");
         self.client
             .delete_message()
             .queue_url(&self.url)
@@ -203,7 +195,7 @@ impl Queue for SqsQueue {
     }
 
     async fn release(&self, receipt: &str, delay: Duration) -> Result<(), QueueError> {
-        self.count("sqs:ChangeMessageVisibility");
+        self.calls.record("sqs:ChangeMessageVisibility");
         self.client
             .change_message_visibility()
             .queue_url(&self.url)

@@ -4,6 +4,7 @@
 //! then a new conversation routed end to end (classified, queued, offered
 //! to one of 20 agents) and the agent accepting it.
 
+use switchboard_aws::Metered;
 use switchboard_core::Millis;
 use switchboard_core::ids::AccountId;
 use switchboard_core::ingest::split;

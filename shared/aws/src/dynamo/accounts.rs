@@ -43,7 +43,7 @@ impl AccountStore for DynamoStore {
     }
 
     async fn mark_webhook_verified(&self, id: &AccountId, at: Millis) -> StoreResult<()> {
-        self.count("dynamodb:UpdateItem");
+        self.calls.record("dynamodb:UpdateItem");
         let r = self
             .client
             .update_item()
@@ -63,21 +63,15 @@ impl AccountStore for DynamoStore {
         item.insert("live".into(), AttributeValue::Bool(page.is_live()));
         item.insert("GSI1PK".into(), s(account_pk(&page.account_id)));
         item.insert("GSI1SK".into(), s(page_pk(&page.page_id)));
-        self.count("dynamodb:PutItem");
-        let mut req = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item));
-        if mode == WriteMode::Create {
-            // A page belongs to one account: only a removed page may be replaced.
-            req = req
-                .condition_expression("attribute_not_exists(PK) OR live = :false")
-                .expression_attribute_values(":false", AttributeValue::Bool(false));
-        }
-        conditional(req.send().await, || {
-            StoreError::Conflict(format!("page {}", page.page_id))
-        })
+        // A page belongs to one account: only a removed page may be replaced.
+        let create = (mode == WriteMode::Create).then(|| {
+            (
+                "attribute_not_exists(PK) OR live = :false",
+                vec![(":false", AttributeValue::Bool(false))],
+            )
+        });
+        self.put_item_if(item, create, format!("page {}", page.page_id))
+            .await
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
@@ -97,7 +91,7 @@ impl AccountStore for DynamoStore {
     }
 
     async fn delete_account(&self, id: &AccountId) -> StoreResult<()> {
-        self.count("dynamodb:DeleteItem");
+        self.calls.record("dynamodb:DeleteItem");
         let r = self
             .client
             .delete_item()

@@ -291,7 +291,7 @@ impl ConversationStore for DynamoStore {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            self.count("dynamodb:Query");
+            self.calls.record("dynamodb:Query");
             let page = self
                 .client
                 .query()

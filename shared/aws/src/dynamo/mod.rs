@@ -126,6 +126,12 @@ pub(crate) fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
 }
 
+impl crate::Metered for DynamoStore {
+    fn call_log(&self) -> &crate::CallLog {
+        &self.calls
+    }
+}
+
 impl DynamoStore {
     pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         Self::from_client(Client::new(config), table)
@@ -143,22 +149,8 @@ impl DynamoStore {
         &self.table
     }
 
-    /// DynamoDB API calls made through this adapter (for `make bench`).
-    pub fn calls(&self) -> u64 {
-        self.calls.total()
-    }
-
-    pub(crate) fn count(&self, action: &'static str) {
-        self.calls.record(action);
-    }
-
-    /// The IAM actions this adapter has called (for the least-privilege test).
-    pub fn actions_called(&self) -> std::collections::BTreeSet<&'static str> {
-        self.calls.actions()
-    }
-
     pub(crate) async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
-        self.count("dynamodb:GetItem");
+        self.calls.record("dynamodb:GetItem");
         let out = self
             .client
             .get_item()
@@ -186,14 +178,29 @@ impl DynamoStore {
         mode: WriteMode,
         what: String,
     ) -> StoreResult<()> {
-        self.count("dynamodb:PutItem");
+        let create = (mode == WriteMode::Create).then_some(("attribute_not_exists(PK)", vec![]));
+        self.put_item_if(item, create, what).await
+    }
+
+    /// Put an item, on `condition` (an expression and its values) when
+    /// given: `Conflict(what)` when the condition fails.
+    pub(crate) async fn put_item_if(
+        &self,
+        item: Item,
+        condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+        what: String,
+    ) -> StoreResult<()> {
+        self.calls.record("dynamodb:PutItem");
         let mut req = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item));
-        if mode == WriteMode::Create {
-            req = req.condition_expression("attribute_not_exists(PK)");
+        if let Some((expression, values)) = condition {
+            req = req.condition_expression(expression);
+            for (name, value) in values {
+                req = req.expression_attribute_values(name, value);
+            }
         }
         conditional(req.send().await, || StoreError::Conflict(what))
     }
@@ -245,7 +252,7 @@ impl DynamoStore {
         &self,
         items: Vec<TransactWriteItem>,
     ) -> StoreResult<Option<Vec<String>>> {
-        self.count("dynamodb:TransactWriteItems");
+        self.calls.record("dynamodb:TransactWriteItems");
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(None),
             Err(e) => match e.as_service_error() {
@@ -291,7 +298,7 @@ impl DynamoStore {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            self.count("dynamodb:Query");
+            self.calls.record("dynamodb:Query");
             let mut expr = "#pk = :pk".to_string();
             let mut req = self
                 .client

@@ -159,7 +159,7 @@ impl DynamoStore {
                 if attempt > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
                 }
-                self.count("dynamodb:BatchGetItem");
+                self.calls.record("dynamodb:BatchGetItem");
                 let ka = KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut keys)))
                     .consistent_read(true)
@@ -468,7 +468,7 @@ impl RoutingConfigStore for DynamoStore {
         id: &AgentId,
         presence: &PresenceSetting,
     ) -> StoreResult<AgentState> {
-        self.count("dynamodb:UpdateItem");
+        self.calls.record("dynamodb:UpdateItem");
         let res = self
             .client
             .update_item()
@@ -514,7 +514,7 @@ impl RoutingConfigStore for DynamoStore {
     }
 
     async fn delete_queue(&self, id: &QueueId) -> StoreResult<()> {
-        self.count("dynamodb:DeleteItem");
+        self.calls.record("dynamodb:DeleteItem");
         let res = self
             .client
             .delete_item()
@@ -572,7 +572,7 @@ impl RoutingConfigStore for DynamoStore {
     }
 
     async fn delete_ruleset(&self, id: &RulesetId) -> StoreResult<()> {
-        self.count("dynamodb:DeleteItem");
+        self.calls.record("dynamodb:DeleteItem");
         let res = self
             .client
             .delete_item()
@@ -675,7 +675,7 @@ impl RoutingStore for DynamoStore {
     }
 
     async fn count_waiting(&self, queue: &QueueId, up_to: usize) -> StoreResult<usize> {
-        self.count("dynamodb:Query");
+        self.calls.record("dynamodb:Query");
         let out = self
             .client
             .query()
