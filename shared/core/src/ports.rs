@@ -602,6 +602,14 @@ pub struct StreamEntry {
     pub expires_at: Option<Millis>,
 }
 
+impl StreamEntry {
+    /// Whether the entry is still kept at `now`: it expires at its
+    /// `expires_at`, not after.
+    pub fn is_live(&self, now: Millis) -> bool {
+        self.expires_at.is_none_or(|t| t > now)
+    }
+}
+
 /// A cursor that sorts by time: `sortable(at)` then a unique suffix.
 pub fn stream_cursor(at: Millis, unique: &str) -> String {
     format!("{}-{unique}", crate::routing::record::sortable(at))
@@ -644,10 +652,7 @@ pub trait StreamStore: Send + Sync {
         now: Millis,
     ) -> StoreResult<Vec<StreamEntry>> {
         let entries = self.read_entries(stream, after, limit).await?;
-        Ok(entries
-            .into_iter()
-            .filter(|e| e.expires_at.is_none_or(|t| t > now))
-            .collect())
+        Ok(entries.into_iter().filter(|e| e.is_live(now)).collect())
     }
 }
 

@@ -16,11 +16,6 @@ use switchboard_core::ports::{StoreResult, StreamEntry, StreamStore, listed};
 /// Most expired entries one sweep deletes.
 const SWEEP: usize = 64;
 
-/// Whether an entry is still kept at `now`.
-fn live(e: &StreamEntry, now: Millis) -> bool {
-    e.expires_at.is_none_or(|t| t > now)
-}
-
 /// The key range of a stream: '|' sorts before every cursor character,
 /// '}' after all of them.
 fn bounds(stream: &str) -> (String, String) {
@@ -51,7 +46,7 @@ fn scan(
         let Some(e) = listed::<StreamEntry>("stream entry", dec(v.value())) else {
             continue;
         };
-        if now.is_none_or(|now| live(&e, now)) {
+        if now.is_none_or(|now| e.is_live(now)) {
             out.push(e);
         }
     }
@@ -61,7 +56,7 @@ fn scan(
     ) {
         (Some(now), Some(row)) => {
             let (_, v) = row.map_err(err)?;
-            dec::<StreamEntry>(v.value()).is_ok_and(|e| !live(&e, now))
+            dec::<StreamEntry>(v.value()).is_ok_and(|e| !e.is_live(now))
         }
         _ => false,
     };
@@ -80,7 +75,7 @@ fn sweep(txn: &redb::WriteTransaction, stream: &str, now: Millis) -> StoreResult
         .take(SWEEP * 4)
     {
         let (k, v) = row.map_err(err)?;
-        if dec::<StreamEntry>(v.value()).is_ok_and(|e| !live(&e, now)) {
+        if dec::<StreamEntry>(v.value()).is_ok_and(|e| !e.is_live(now)) {
             expired.push(k.value().to_string());
             if expired.len() >= SWEEP {
                 break;

@@ -11,11 +11,6 @@ use async_trait::async_trait;
 use switchboard_core::Millis;
 use switchboard_core::ports::{StreamEntry, StreamStore};
 
-/// Whether an entry is still kept at `now`.
-fn live(e: &StreamEntry, now: Millis) -> bool {
-    e.expires_at.is_none_or(|t| t > now)
-}
-
 /// The sort-key condition for entries after `after` (all when `None`).
 fn after_sk(after: Option<&str>) -> (&'static str, &'static str, String) {
     match after {
@@ -69,15 +64,22 @@ impl StreamStore for DynamoStore {
     ) -> StoreResult<Vec<StreamEntry>> {
         let mut out: Vec<StreamEntry> = Vec::new();
         let mut cursor = after.map(str::to_string);
-        // The query keeps what expires within the current second; read on
-        // past the ones the exact time leaves out.
+        // The query leaves out the entries whose `expires_at` second has
+        // passed, so it keeps what expires within the current second; read
+        // on past the ones the exact time leaves out.
         while out.len() < limit {
             let want = limit - out.len();
-            let page = self.live_page(stream, cursor.as_deref(), want, now).await?;
+            let filter = (
+                "attribute_not_exists(expires_at) OR expires_at >= :now".into(),
+                vec![(":now", n(now.0.div_euclid(1000)))],
+            );
+            let page = self
+                .entries(stream, cursor.as_deref(), want, Some(filter))
+                .await?;
             let Some(last) = page.last() else { break };
             cursor = Some(last.cursor.clone());
             let full = page.len() >= want;
-            out.extend(page.into_iter().filter(|e| live(e, now)));
+            out.extend(page.into_iter().filter(|e| e.is_live(now)));
             if !full {
                 break;
             }
@@ -87,22 +89,6 @@ impl StreamStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// Up to `limit` entries after `after` whose `expires_at` second has
-    /// not passed at `now`.
-    async fn live_page(
-        &self,
-        stream: &str,
-        after: Option<&str>,
-        limit: usize,
-        now: Millis,
-    ) -> StoreResult<Vec<StreamEntry>> {
-        let filter = (
-            "attribute_not_exists(expires_at) OR expires_at >= :now".into(),
-            vec![(":now", n(now.0.div_euclid(1000)))],
-        );
-        self.entries(stream, after, limit, Some(filter)).await
-    }
-
     /// Up to `limit` entries after `after`, oldest first, that pass `filter`.
     async fn entries(
         &self,
