@@ -35,6 +35,21 @@ const CHANNEL_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, PUBLIC_URL, OUTBOUND];
 /// these: no callback URLs to show.
 const WORKER_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, OUTBOUND];
 
+/// Every function that calls the Graph API: the metrics namespace and the
+/// Graph API's base URL (default Meta's).
+const GRAPH_OPTIONAL: &[&str] = &[METRICS, "SWITCHBOARD_GRAPH_URL"];
+
+/// What the routing engine calls (the router and the scheduler run it).
+const ROUTING_ACTIONS: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:TransactWriteItems",
+    "secretsmanager:GetSecretValue",
+    "sqs:SendMessage",
+];
+
 /// What consuming an SQS queue through an event source mapping needs.
 const CONSUME: &[&str] = &[
     "sqs:ChangeMessageVisibility",
@@ -68,16 +83,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         name: "router",
         resource: "RouterFunction",
         env: &[TABLE, OUTBOUND, SECRETS_PREFIX],
-        env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL"],
-        actions: &[
-            "dynamodb:BatchGetItem",
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:Query",
-            "dynamodb:TransactWriteItems",
-            "secretsmanager:GetSecretValue",
-            "sqs:SendMessage",
-        ],
+        env_optional: GRAPH_OPTIONAL,
+        actions: ROUTING_ACTIONS,
         event_source_actions: CONSUME,
     },
     FunctionSpec {
@@ -110,23 +117,15 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         name: "scheduler",
         resource: "SchedulerFunction",
         env: WORKER_ENV,
-        env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL"],
-        actions: &[
-            "dynamodb:BatchGetItem",
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:Query",
-            "dynamodb:TransactWriteItems",
-            "secretsmanager:GetSecretValue",
-            "sqs:SendMessage",
-        ],
+        env_optional: GRAPH_OPTIONAL,
+        actions: ROUTING_ACTIONS,
         event_source_actions: &[],
     },
     FunctionSpec {
         name: "sender",
         resource: "SenderFunction",
         env: WORKER_ENV,
-        env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL"],
+        env_optional: GRAPH_OPTIONAL,
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:PutItem",
