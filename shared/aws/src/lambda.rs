@@ -133,16 +133,28 @@ fn attribute<'a>(r: &'a aws_lambda_events::event::sqs::SqsMessage, name: &str) -
         .unwrap_or_default()
 }
 
+/// An SQS record's message id, FIFO group and body (each empty when absent).
+fn id_group_body(r: &aws_lambda_events::event::sqs::SqsMessage) -> (&str, &str, &str) {
+    (
+        r.message_id.as_deref().unwrap_or_default(),
+        attribute(r, "MessageGroupId"),
+        r.body.as_deref().unwrap_or_default(),
+    )
+}
+
 /// Run the router over an SQS batch and report the failed messages, so
 /// only those are retried (`ReportBatchItemFailures`).
 pub async fn route_sqs_batch(deps: &RouterDeps, event: SqsEvent) -> SqsBatchResponse {
     let items: Vec<BatchItem<'_>> = event
         .records
         .iter()
-        .map(|r| BatchItem {
-            message_id: r.message_id.as_deref().unwrap_or_default(),
-            group: attribute(r, "MessageGroupId"),
-            body: r.body.as_deref().unwrap_or_default(),
+        .map(|r| {
+            let (message_id, group, body) = id_group_body(r);
+            BatchItem {
+                message_id,
+                group,
+                body,
+            }
         })
         .collect();
     let failed = process_batch(deps, &items).await;
@@ -174,11 +186,14 @@ pub async fn send_sqs_batch(
     let items: Vec<SendItem<'_>> = event
         .records
         .iter()
-        .map(|r| SendItem {
-            message_id: r.message_id.as_deref().unwrap_or_default(),
-            group: attribute(r, "MessageGroupId"),
-            body: r.body.as_deref().unwrap_or_default(),
-            receive_count: attribute(r, "ApproximateReceiveCount").parse().unwrap_or(1),
+        .map(|r| {
+            let (message_id, group, body) = id_group_body(r);
+            SendItem {
+                message_id,
+                group,
+                body,
+                receive_count: attribute(r, "ApproximateReceiveCount").parse().unwrap_or(1),
+            }
         })
         .collect();
     let settles = process_batch(deps, &items).await;
