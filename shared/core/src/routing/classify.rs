@@ -9,7 +9,7 @@
 
 use super::hours::{local_minutes, parse_hhmm, parse_zone};
 use super::model::{Condition, Outputs, QueueId, Ruleset, RulesetKind, Skill};
-use super::record::{RuleTrace, RulesetTrace};
+use super::record::RulesetTrace;
 use crate::ids::PageId;
 use crate::time::Millis;
 use std::collections::{BTreeMap, HashMap};
@@ -212,10 +212,7 @@ pub fn classify(rulesets: &[Ruleset], facts: &Facts) -> Classification {
             RulesetKind::Classification { rules } => {
                 for r in rules {
                     let matched = eval(&r.when, facts, &out.attributes, &rx);
-                    trace.rules.push(RuleTrace {
-                        rule: r.name.clone(),
-                        matched,
-                    });
+                    trace.tried(&r.name, matched);
                     if matched {
                         merge(&mut out, &r.set);
                         trace.matched = Some(r.name.clone());
@@ -226,10 +223,7 @@ pub fn classify(rulesets: &[Ruleset], facts: &Facts) -> Classification {
             RulesetKind::RouteToQueue { rules } => {
                 for r in rules {
                     let matched = eval(&r.when, facts, &out.attributes, &rx);
-                    trace.rules.push(RuleTrace {
-                        rule: r.name.clone(),
-                        matched,
-                    });
+                    trace.tried(&r.name, matched);
                     if matched {
                         if trace.matched.is_none() {
                             trace.matched = Some(r.name.clone());

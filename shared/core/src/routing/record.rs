@@ -74,6 +74,16 @@ pub struct RulesetTrace {
     pub matched: Option<String>,
 }
 
+impl RulesetTrace {
+    /// Note that the rule `rule` was evaluated, and whether it matched.
+    pub(crate) fn tried(&mut self, rule: &str, matched: bool) {
+        self.rules.push(RuleTrace {
+            rule: rule.to_string(),
+            matched,
+        });
+    }
+}
+
 /// One step the router took, as the diagnostics show it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 pub struct Decision {
