@@ -9,7 +9,7 @@ use axum::extract::State;
 use serde::Serialize;
 use switchboard_core::ids::{ConversationId, PageId, Psid};
 use switchboard_core::paging::PageRequest;
-use switchboard_core::ports::{ConversationFilter, ConversationState};
+use switchboard_core::ports::{Conversation, ConversationFilter, ConversationState};
 use switchboard_core::problem::Problem;
 
 fn conversation_filter(q: QueryPairs) -> Result<(ConversationFilter, PageRequest), Problem> {
@@ -70,30 +70,29 @@ fn id(p: &Params) -> Result<ConversationId, Problem> {
     )?)
 }
 
+/// The conversation `id`, or `not_found`.
+pub(super) async fn existing(d: &AdminDeps, id: &ConversationId) -> Result<Conversation, Problem> {
+    d.channels
+        .conversations
+        .get_conversation(id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))
+}
+
 pub async fn get(_: Admin, p: Params, State(d): State<AdminDeps>) -> Answer {
     let id = id(&p)?;
-    let conv = d
-        .channels
-        .conversations
-        .get_conversation(&id)
-        .await
-        .map_err(Problem::from)?
-        .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))?;
-    ok(&conv)
+    ok(&existing(&d, &id).await?)
 }
 
 pub async fn timeline(_: Admin, p: Params, State(d): State<AdminDeps>) -> Answer {
     let id = id(&p)?;
-    let conversations = &d.channels.conversations;
-    if conversations
-        .get_conversation(&id)
+    existing(&d, &id).await?;
+    let events = d
+        .channels
+        .conversations
+        .timeline(&id)
         .await
-        .map_err(Problem::from)?
-        .is_none()
-    {
-        return Err(Problem::not_found(format!("no conversation {id}")).into());
-    }
-    let events = conversations.timeline(&id).await.map_err(Problem::from)?;
+        .map_err(Problem::from)?;
     // Typed, not `json!`: the events' raw JSON is written as it is.
     #[derive(Serialize)]
     struct Timeline<'a> {

@@ -180,13 +180,7 @@ pub async fn delete_ruleset(_: Admin, Id(id): Id<RulesetId>, State(d): Deps) -> 
 
 /// `GET /conversations/{id}/routing`: where routing put it, and why.
 pub async fn conversation_routing(_: Admin, Id(id): Id<ConversationId>, State(d): Deps) -> Answer {
-    let c = d
-        .channels
-        .conversations
-        .get_conversation(&id)
-        .await
-        .map_err(Problem::from)?
-        .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))?;
+    let c = super::conversations::existing(&d, &id).await?;
     let routing = c.routing.unwrap_or_default();
     ok(&serde_json::json!({
         "conversation_id": id,
