@@ -67,16 +67,8 @@ done
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 FUNCTIONS=(webhook-verify webhook-ingest router admin-api scheduler sender agent-api)
-REGION_ARGS=()
-if [ -n "$REGION" ]; then REGION_ARGS=(--region "$REGION"); fi
-
-run() {
-  if [ "$DRY" = 1 ]; then
-    printf '+'; printf ' %q' "$@"; printf '\n'
-  else
-    "$@"
-  fi
-}
+# shellcheck source=infra/common.sh
+. "$HERE/common.sh"
 
 cd "$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH"

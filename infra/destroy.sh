@@ -40,15 +40,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-REGION_ARGS=()
-if [ -n "$REGION" ]; then REGION_ARGS=(--region "$REGION"); fi
-run() {
-  if [ "$DRY" = 1 ]; then
-    printf '+'; printf ' %q' "$@"; printf '\n'
-  else
-    "$@"
-  fi
-}
+# shellcheck source=infra/common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
 aws_() { run aws "$@" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}"; }
 
 TABLE=""
