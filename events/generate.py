@@ -40,6 +40,15 @@ def write(name, ev):
     (HERE / name).write_text(json.dumps(ev, indent=2) + "\n")
 
 
+def sqs_record(message_id, receipt, body, attributes, queue):
+    """One record of an SQS event from `queue` (a FIFO queue's name)."""
+    return {
+        "messageId": message_id, "receiptHandle": receipt, "body": body, "attributes": attributes,
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:eu-west-1:123456789012:{queue}", "awsRegion": "eu-west-1",
+    }
+
+
 sig = "sha256=" + hmac.new(APP_SECRET, BODY, hashlib.sha256).hexdigest()
 write("apigw-verify.json", http_event(
     "GET", f"hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444"))
@@ -55,20 +64,17 @@ inbound = {
     "key": "message:" + raw["message"]["mid"], "mid": raw["message"]["mid"], "text": raw["message"]["text"],
     "received_at": 1764000000200, "raw": raw,
 }
-write("sqs-router.json", {"Records": [{
-    "messageId": "0b4e4c5e-0000-4000-8000-000000000001", "receiptHandle": "AQEB-example",
-    "body": json.dumps(inbound, separators=(",", ":")),
-    "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "104857600000001:7700000000000001",
-                   "MessageDeduplicationId": "example", "SentTimestamp": "1764000000200"},
-    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-inbound.fifo", "awsRegion": "eu-west-1",
-}, {
-    "messageId": "0b4e4c5e-0000-4000-8000-000000000002", "receiptHandle": "AQEB-example-2",
-    "body": "this is not an inbound event",
-    "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "104857600000001:7700000000000009"},
-    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-inbound.fifo", "awsRegion": "eu-west-1",
-}]})
+write("sqs-router.json", {"Records": [
+    sqs_record("0b4e4c5e-0000-4000-8000-000000000001", "AQEB-example",
+               json.dumps(inbound, separators=(",", ":")),
+               {"ApproximateReceiveCount": "1", "MessageGroupId": "104857600000001:7700000000000001",
+                "MessageDeduplicationId": "example", "SentTimestamp": "1764000000200"},
+               "switchboard-inbound.fifo"),
+    sqs_record("0b4e4c5e-0000-4000-8000-000000000002", "AQEB-example-2",
+               "this is not an inbound event",
+               {"ApproximateReceiveCount": "1", "MessageGroupId": "104857600000001:7700000000000009"},
+               "switchboard-inbound.fifo"),
+]})
 
 
 def admin_event(path, groups):
@@ -106,20 +112,17 @@ write("apigw-agent-forbidden.json", agent_event("GET", "/agent/v1/presence", "an
 
 # The outbound record the smoke test seeds (an agent's reply) and a message
 # that is not one (dropped, not retried).
-write("sqs-sender.json", {"Records": [{
-    "messageId": "5c1d2a7e-0000-4000-8000-000000000001", "receiptHandle": "AQEB-outbound",
-    "body": json.dumps({"outbound_id": "ob_smoke_reply_1"}, separators=(",", ":")),
-    "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "cv_smoke",
-                   "MessageDeduplicationId": "ob_smoke_reply_1", "SentTimestamp": "1764000000300"},
-    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-outbound.fifo", "awsRegion": "eu-west-1",
-}, {
-    "messageId": "5c1d2a7e-0000-4000-8000-000000000002", "receiptHandle": "AQEB-outbound-2",
-    "body": "this is not an outbound message",
-    "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "cv_smoke_2"},
-    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:switchboard-outbound.fifo", "awsRegion": "eu-west-1",
-}]})
+write("sqs-sender.json", {"Records": [
+    sqs_record("5c1d2a7e-0000-4000-8000-000000000001", "AQEB-outbound",
+               json.dumps({"outbound_id": "ob_smoke_reply_1"}, separators=(",", ":")),
+               {"ApproximateReceiveCount": "1", "MessageGroupId": "cv_smoke",
+                "MessageDeduplicationId": "ob_smoke_reply_1", "SentTimestamp": "1764000000300"},
+               "switchboard-outbound.fifo"),
+    sqs_record("5c1d2a7e-0000-4000-8000-000000000002", "AQEB-outbound-2",
+               "this is not an outbound message",
+               {"ApproximateReceiveCount": "1", "MessageGroupId": "cv_smoke_2"},
+               "switchboard-outbound.fifo"),
+]})
 
 write("eventbridge-schedule.json", {
     "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
