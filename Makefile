@@ -64,7 +64,7 @@ test: test-tools
 	cargo test --workspace
 	tests/schemathesis.sh
 	cfn-lint infra/template.yaml
-	shellcheck infra/deploy.sh infra/destroy.sh
+	shellcheck -x infra/deploy.sh infra/destroy.sh infra/common.sh
 	infra/deploy.sh --help > /dev/null
 	infra/deploy.sh --dry-run --no-build --stack ci --region eu-west-1 --s3-bucket ci-bucket --param LogRetentionDays=7 > /dev/null
 	infra/destroy.sh --dry-run --stack ci --region eu-west-1 > /dev/null
