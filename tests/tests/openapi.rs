@@ -450,6 +450,12 @@ async fn the_agent_api_keeps_its_documented_contract() {
             vec![],
         ),
         ("sendTyping", Some(serde_json::json!({"on": true})), vec![]),
+        (
+            "addConversationNote",
+            Some(serde_json::json!({"text": "Wrap-up: refund promised."})),
+            vec![],
+        ),
+        ("listConversationNotes", None, vec![]),
         ("getConversationContact", None, vec![]),
         (
             "createContact",

@@ -14,7 +14,7 @@ use crate::problem::Status;
 use crate::routing::engine::{self, RoutingDeps, TransferTo};
 use crate::routing::model::{AgentId, QueueId};
 use crate::send_policy::{human_agent_tag, workstream_of};
-use crate::transcript::{Entry, transcript};
+use crate::transcript::{Entry, transcript, with_notes};
 use crate::visibility::{Caller, contact, held, visible, visible_contact};
 use serde::Deserialize;
 
@@ -97,7 +97,10 @@ pub async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<Detail, Prob
         .collect::<Vec<_>>();
     let attachments_on = ws.as_ref().is_none_or(|w| w.features.customer_attachments);
     Ok(Detail {
-        transcript: transcript(conv, &events, &outbound, attachments_on),
+        transcript: with_notes(
+            transcript(conv, &events, &outbound, attachments_on),
+            &crate::notes::for_transcript(r, conv).await?,
+        ),
         contact,
         survey: surveys.last().cloned(),
     })

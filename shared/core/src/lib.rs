@@ -22,6 +22,7 @@ pub mod ids;
 pub mod ingest;
 pub mod messenger;
 pub mod metrics;
+pub mod notes;
 pub mod outbound;
 pub mod outbound_sweep;
 pub mod paging;

@@ -1,5 +1,6 @@
 //! An agent's view of a conversation: customer messages, the Page
-//! inbox's, ours with their status (receipts applied), and routing's steps.
+//! inbox's, ours with their status (receipts applied), routing's steps,
+//! and internal notes ([`with_notes`]).
 
 use crate::event::{EventKind, InboundEvent};
 use crate::outbound::{Author, Content, Outbound, Status};
@@ -12,7 +13,8 @@ use serde::Serialize;
 pub struct Entry {
     #[serde(with = "crate::time::rfc3339")]
     pub at: Millis,
-    /// customer, agent, automated, survey, page_inbox, system.
+    /// customer, agent, automated, survey, page_inbox, system; `note` for
+    /// an internal note (never sent to the customer; see [`with_notes`]).
     pub from: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -198,4 +200,19 @@ pub fn transcript(
     }
     out.sort_by_key(|e| e.at);
     out
+}
+
+/// The transcript with a conversation's internal notes merged in time
+/// order, each `from: "note"` with its author's `agent_id` and its text:
+/// never an outbound message (no `outbound_id`, no `status`). A note
+/// written in the same millisecond as another entry comes after it.
+pub fn with_notes(mut entries: Vec<Entry>, notes: &[crate::notes::Note]) -> Vec<Entry> {
+    for n in notes {
+        let mut en = Entry::new(n.created_at, "note");
+        en.agent_id = Some(n.agent_id.clone());
+        en.text = Some(n.text.clone());
+        entries.push(en);
+    }
+    entries.sort_by_key(|e| e.at);
+    entries
 }

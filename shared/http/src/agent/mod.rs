@@ -7,6 +7,7 @@
 mod contacts;
 mod conversations;
 mod inbox;
+mod notes;
 mod replies;
 
 use crate::auth::{Agent, AgentAuth};
@@ -74,6 +75,12 @@ pub fn router(deps: AgentDeps) -> Router {
             methods::<_, A>("GET, PUT")
                 .get(contacts::of_conversation)
                 .put(contacts::link),
+        )
+        .route(
+            "/agent/v1/conversations/{conversation_id}/notes",
+            methods::<_, A>("GET, POST")
+                .get(notes::list)
+                .post(notes::add),
         )
         .route(
             "/agent/v1/conversations/{conversation_id}/{action}",
