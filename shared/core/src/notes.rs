@@ -21,7 +21,7 @@ use crate::problem::{Problem, Status};
 use crate::routing::engine::RoutingDeps;
 use crate::routing::model::AgentId;
 use crate::time::Millis;
-use crate::visibility::{Caller, visible};
+use crate::visibility::Caller;
 use serde::{Deserialize, Serialize};
 
 /// The longest note, in characters once trimmed (a reply's limit).
@@ -175,14 +175,13 @@ async fn read(
         .collect())
 }
 
-/// A page of the notes of a conversation the caller can see, oldest first.
+/// A page of the notes of a conversation the caller can see (from
+/// [`crate::visibility::visible`]), oldest first.
 pub async fn list(
     r: &RoutingDeps,
-    who: &Caller,
-    id: &ConversationId,
+    conv: &Conversation,
     page: &PageRequest,
 ) -> Result<(Vec<Note>, Option<String>), Problem> {
-    let conv = visible(r, who, id).await?;
     let notes = read(r, &conv.id, page.after.as_deref(), page.read()).await?;
     Ok(crate::paging::page(notes, page, Note::cursor))
 }

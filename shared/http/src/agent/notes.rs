@@ -4,7 +4,7 @@
 use super::AgentDeps;
 use super::conversations::conversation_id;
 use crate::auth::Agent;
-use crate::extract::{Body, Paging, Params};
+use crate::extract::{Body, Params, QueryPairs};
 use crate::problem::{Answer, created, ok};
 use axum::extract::State;
 use switchboard_core::notes;
@@ -24,10 +24,12 @@ pub async fn list(
     Agent(who): Agent,
     p: Params,
     State(d): State<AgentDeps>,
-    Paging(page): Paging,
+    q: QueryPairs,
 ) -> Answer {
     let id = conversation_id(&p)?;
     let r = d.channels.routing_deps();
-    let (list, next) = notes::list(&r, &who, &id, &page).await?;
+    // Whether the conversation is theirs is answered before the paging.
+    let conv = visible(&r, &who, &id).await?;
+    let (list, next) = notes::list(&r, &conv, &q.page()?).await?;
     ok(&serde_json::json!({"notes": list, "next_cursor": next}))
 }
