@@ -132,7 +132,11 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         graph,
         clock: clock.clone(),
         outbound: store.clone(),
-        streams: store.clone(),
+        // Publishing wakes the agent's waiting long polls and sockets at
+        // once (their timer stays the fallback).
+        streams: Arc::new(switchboard_core::stream_signal::SignalledStreams::new(
+            store.clone(),
+        )),
         outbox: Some(Arc::new(outbox.clone())),
         public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
     };

@@ -476,3 +476,47 @@ fn the_example_routes_danish_invoices_to_billing_and_explains_why() {
         "{out}"
     );
 }
+
+/// An agent's socket on a real serve: opened with a token the admin API
+/// issued, it receives the offer of a simulated customer's message routed
+/// to that agent, pushed, with no poll.
+#[test]
+fn an_agent_socket_receives_the_offer_of_a_simulated_message() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_configured(dir.path(), "http://127.0.0.1:9", &example_routing());
+    let port = server.port;
+    let issued = admin(port, "POST", "/admin/v1/agents/anna/tokens", "{}");
+    let token = issued["token"].as_str().expect("a token").to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut ws = rt.block_on(async {
+        let mut req = format!("ws://127.0.0.1:{port}/agent/v1/stream")
+            .into_client_request()
+            .unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        tokio_tungstenite::connect_async(req).await.unwrap().0
+    });
+    simulate(
+        port,
+        "7100000000000009",
+        "Hej, jeg har et spørgsmål om min faktura fra sidste måned",
+    );
+    let conv = wait_for_conversation(port, "7100000000000009");
+    let frame = rt.block_on(async {
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(30), ws.next())
+                .await
+                .expect("a frame")
+                .expect("open")
+                .expect("no error");
+            if let Message::Text(t) = m {
+                break serde_json::from_str::<serde_json::Value>(&t).unwrap();
+            }
+        }
+    });
+    assert_eq!(frame["event"]["type"], "offer", "{frame}");
+    assert_eq!(frame["event"]["conversation_id"], conv["id"], "{frame}");
+    assert_eq!(frame["cursor"], frame["event"]["cursor"]);
+}

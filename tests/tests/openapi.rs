@@ -253,7 +253,14 @@ async fn check(
             );
         }
     }
-    let documented: BTreeSet<&String> = ops.keys().collect();
+    // A WebSocket upgrade (documented `101`) cannot go through `dispatch`,
+    // which has no connection to upgrade: tests/tests/agent_stream.rs opens
+    // real sockets on it and checks its answers against the document.
+    let documented: BTreeSet<&String> = ops
+        .iter()
+        .filter(|(_, (_, _, op))| op["responses"]["101"].is_null())
+        .map(|(id, _)| id)
+        .collect();
     let exercised: BTreeSet<String> = cases.iter().map(|(id, _, _)| id.to_string()).collect();
     assert_eq!(
         documented,

@@ -14,10 +14,13 @@
 //! (no events, its cursor), rather than refusing the new one, so a client
 //! that reloads or lost a connection the server still holds is never
 //! locked out. Reads leave out entries whose `expires_at` has passed.
+//! A store that can tell of appends (`crate::stream_signal`, under serve)
+//! wakes a waiting read when an event is published, so the back-off
+//! timer is only the fallback for writes by other processes.
 
 use crate::clock::Clock;
 use crate::ids::ConversationId;
-use crate::ports::{StoreResult, StreamEntry, StreamStore, stream_cursor};
+use crate::ports::{StoreResult, StreamEntry, StreamStore, StreamWatch, stream_cursor};
 use crate::routing::model::AgentId;
 use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
@@ -155,12 +158,42 @@ impl Drop for PollSlot {
     }
 }
 
-/// Sleep for `pause`; `false` when a newer poll took this one's place first.
-async fn pause(slot: &PollSlot, pause: Duration) -> bool {
+/// What ended a pause between reads.
+enum Wake {
+    /// The pause ran out.
+    Timer,
+    /// An entry was appended to the agent's stream in this process.
+    Appended,
+    /// A newer poll took this one's place.
+    Evicted,
+}
+
+/// Sleep for `pause`, or less if `watch` sees an append or `slot` is evicted.
+async fn pause(slot: Option<&PollSlot>, watch: Option<&mut StreamWatch>, pause: Duration) -> Wake {
+    let evicted = async {
+        match slot {
+            Some(s) => s.evicted.notified().await,
+            None => std::future::pending().await,
+        }
+    };
+    let appended = async {
+        match watch {
+            Some(w) => w.changed().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
-        () = tokio::time::sleep(pause) => true,
-        () = slot.evicted.notified() => false,
+        () = tokio::time::sleep(pause) => Wake::Timer,
+        () = evicted => Wake::Evicted,
+        () = appended => Wake::Appended,
     }
+}
+
+/// The settle horizon at `clock`'s now: a read returns only events before
+/// it (all of them when `settle` is zero). A reader that starts with no
+/// cursor and wants only what is still to come starts from here.
+pub fn horizon(clock: &dyn Clock, settle: Duration) -> String {
+    stream_cursor(Millis(clock.now().0 - settle.as_millis() as i64), "")
 }
 
 /// One read: the live events after `after` older than the settle horizon,
@@ -204,10 +237,11 @@ fn answer(
 }
 
 /// Events after `after`, waiting up to `wait` for the first one (reads
-/// back off from [`FIRST_PAUSE`] to [`MAX_PAUSE`]; see [`MAX_POLLS`]).
-/// `settle` holds back events younger than that, so one written a moment
-/// late by a concurrent writer (DynamoDB) is not skipped by a cursor
-/// already past it.
+/// back off from [`FIRST_PAUSE`] to [`MAX_PAUSE`], and a store with a
+/// [`StreamStore::watch`] wakes the wait when an event is published; see
+/// [`MAX_POLLS`]). `settle` holds back events younger than that, so one
+/// written a moment late by a concurrent writer (DynamoDB) is not skipped
+/// by a cursor already past it.
 pub async fn read(
     streams: &dyn StreamStore,
     clock: &dyn Clock,
@@ -216,22 +250,69 @@ pub async fn read(
     wait: Duration,
     settle: Duration,
 ) -> StoreResult<(Vec<AgentEvent>, String)> {
-    let started = tokio::time::Instant::now();
     let wait = wait.min(MAX_WAIT);
     let slot = (!wait.is_zero()).then(|| open_poll(agent));
+    wait_for_events(streams, clock, agent, after, wait, settle, slot.as_ref()).await
+}
+
+/// Like [`read`] (the same waiting, the same `settle`), for a reader that
+/// is not a long poll and so takes no place among an agent's
+/// [`MAX_POLLS`] (a WebSocket, which has its own cap).
+pub async fn follow(
+    streams: &dyn StreamStore,
+    clock: &dyn Clock,
+    agent: &AgentId,
+    after: Option<&str>,
+    wait: Duration,
+    settle: Duration,
+) -> StoreResult<(Vec<AgentEvent>, String)> {
+    wait_for_events(
+        streams,
+        clock,
+        agent,
+        after,
+        wait.min(MAX_WAIT),
+        settle,
+        None,
+    )
+    .await
+}
+
+async fn wait_for_events(
+    streams: &dyn StreamStore,
+    clock: &dyn Clock,
+    agent: &AgentId,
+    after: Option<&str>,
+    wait: Duration,
+    settle: Duration,
+    slot: Option<&PollSlot>,
+) -> StoreResult<(Vec<AgentEvent>, String)> {
+    let started = tokio::time::Instant::now();
+    // Made before the first read, so no append after that read is missed.
+    let mut watch = if wait.is_zero() {
+        None
+    } else {
+        streams.watch(&stream(agent))
+    };
     let mut next = FIRST_PAUSE;
     loop {
         let (events, horizon) = read_once(streams, clock, agent, after, settle).await?;
         let left = wait.saturating_sub(started.elapsed());
-        let Some(slot) = slot
-            .as_ref()
-            .filter(|_| events.is_empty() && !left.is_zero())
-        else {
+        if !events.is_empty() || left.is_zero() {
             return Ok(answer(events, after, horizon));
-        };
-        if !pause(slot, next.min(left)).await {
-            return Ok(answer(Vec::new(), after, horizon));
         }
-        next = (next * 2).min(MAX_PAUSE);
+        match pause(slot, watch.as_mut(), next.min(left)).await {
+            Wake::Timer => next = (next * 2).min(MAX_PAUSE),
+            // What was just published is held back for `settle`: read
+            // again once it is past the horizon.
+            Wake::Appended if !settle.is_zero() => {
+                let settled = (settle + Duration::from_millis(1)).min(left);
+                if let Wake::Evicted = pause(slot, None, settled).await {
+                    return Ok(answer(Vec::new(), after, horizon));
+                }
+            }
+            Wake::Appended => {}
+            Wake::Evicted => return Ok(answer(Vec::new(), after, horizon)),
+        }
     }
 }

@@ -39,6 +39,7 @@ pub mod send_policy;
 pub mod sender;
 pub mod serde_rules;
 pub mod signature;
+pub mod stream_signal;
 pub mod time;
 pub mod transcript;
 pub mod verify;

@@ -654,6 +654,32 @@ pub trait StreamStore: Send + Sync {
         let entries = self.read_entries(stream, after, limit).await?;
         Ok(entries.into_iter().filter(|e| e.is_live(now)).collect())
     }
+    /// A wake-up for entries appended to `stream` through this store, in
+    /// this process, from now on (see the `stream_signal` module); `None`
+    /// (the default) when the store gives none and readers only poll.
+    fn watch(&self, _stream: &str) -> Option<StreamWatch> {
+        None
+    }
+}
+
+/// Told when an entry is appended to one stream after it was made (see
+/// [`StreamStore::watch`]): made before a read, it misses no append that
+/// the read did not see.
+pub struct StreamWatch(tokio::sync::watch::Receiver<u64>);
+
+impl StreamWatch {
+    pub fn new(appends: tokio::sync::watch::Receiver<u64>) -> Self {
+        Self(appends)
+    }
+
+    /// Returns once an entry was appended since this watch was made or
+    /// last returned; never when its store is gone (the reader's timer
+    /// then decides).
+    pub async fn changed(&mut self) {
+        if self.0.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// What the new-conversation logic needs to know about an event.

@@ -48,7 +48,7 @@ pub const SUPERVISOR_GROUP: &str = "supervisor";
 /// The group agents are in (AWS).
 pub const AGENT_GROUP: &str = "agent";
 
-fn unauthenticated(detail: &str) -> Problem {
+pub(crate) fn unauthenticated(detail: &str) -> Problem {
     Problem::new(
         Status::UNAUTHORIZED,
         "unauthenticated",

@@ -48,16 +48,7 @@ pub async fn events(Agent(who): Agent, State(d): State<AgentDeps>, q: QueryPairs
         })?,
         None => 0,
     };
-    let after = q.get("after").filter(|a| !a.is_empty());
-    if let Some(a) = after
-        && (a.len() > 100 || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-    {
-        return Err(Problem::bad_request(
-            "invalid_cursor",
-            "after is a cursor from an earlier answer",
-        )
-        .into());
-    }
+    let after = after_param(&q)?;
     let r = d.channels.routing_deps();
     let (events, cursor) = feed::read(
         r.streams.as_ref(),
@@ -69,4 +60,18 @@ pub async fn events(Agent(who): Agent, State(d): State<AgentDeps>, q: QueryPairs
     )
     .await?;
     ok(&serde_json::json!({"events": events, "cursor": cursor}))
+}
+
+/// `?after=`: a cursor from an earlier answer (none when empty).
+pub(super) fn after_param(q: &QueryPairs) -> Result<Option<&str>, Problem> {
+    let after = q.get("after").filter(|a| !a.is_empty());
+    if let Some(a) = after
+        && (a.len() > 100 || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        return Err(Problem::bad_request(
+            "invalid_cursor",
+            "after is a cursor from an earlier answer",
+        ));
+    }
+    Ok(after)
 }

@@ -9,6 +9,8 @@ mod conversations;
 mod inbox;
 mod notes;
 mod replies;
+#[cfg(feature = "ws")]
+mod stream;
 
 use crate::auth::{Agent, AgentAuth};
 use crate::extract::{OriginalPath, path_segments};
@@ -51,7 +53,7 @@ impl FromRequestParts<AgentDeps> for Agent {
 /// names the agent once known.
 pub fn router(deps: AgentDeps) -> Router {
     type A = Agent;
-    Router::new()
+    let router = Router::new()
         .route(
             "/agent/v1/presence",
             methods::<_, A>("GET, PUT")
@@ -99,7 +101,14 @@ pub fn router(deps: AgentDeps) -> Router {
         .route(
             "/agent/v1/contacts/{contact_id}/history",
             methods::<_, A>("GET").get(contacts::history),
-        )
+        );
+    // The WebSocket push of the feed: serve only (see the `ws` feature).
+    #[cfg(feature = "ws")]
+    let router = router.route(
+        "/agent/v1/stream",
+        methods::<_, A>("GET").get(stream::stream),
+    );
+    router
         .fallback(unknown)
         .layer(axum::middleware::from_fn(span))
         .with_state(deps)
