@@ -365,7 +365,7 @@ pub async fn export(a: ExportArgs) -> Result<()> {
         }
     }
     // Routing, as flow-style JSON (which is YAML), timestamps left out.
-    for section in ["queues", "agents", "rulesets"] {
+    for section in ["queues", "agents", "rulesets", "canned_responses"] {
         out += &format!("{section}:\n");
         for item in state[section].as_array().into_iter().flatten() {
             let mut item = item.clone();

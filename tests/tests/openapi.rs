@@ -113,6 +113,7 @@ async fn the_server_keeps_the_documented_contract() {
         ("{agent_id}", "anna".to_string()),
         ("{queue_id}", "billing".to_string()),
         ("{ruleset_id}", "classify".to_string()),
+        ("{canned_response_id}", "greeting".to_string()),
     ]);
     // One case per documented operation, in an order that makes each valid.
     let cases: Vec<(&str, Option<Value>)> = vec![
@@ -197,6 +198,19 @@ async fn the_server_keeps_the_documented_contract() {
         ("listRulesets", None),
         ("getRuleset", None),
         ("updateRuleset", Some(serde_json::json!({"order": 2}))),
+        (
+            "createCannedResponse",
+            Some(
+                serde_json::json!({"id": "greeting", "workstream": "support", "locale": "en",
+                "shortcut": "hello", "title": "Greeting", "text": "Hi {CustomerName}, {AgentName} here."}),
+            ),
+        ),
+        ("listCannedResponses", None),
+        ("getCannedResponse", None),
+        (
+            "updateCannedResponse",
+            Some(serde_json::json!({"title": "Hello"})),
+        ),
         ("listAlerts", None),
         ("exportConfiguration", None),
         (
@@ -214,6 +228,7 @@ async fn the_server_keeps_the_documented_contract() {
         ("getConversationRouting", None),
         ("closeConversation", None),
         ("deleteRuleset", None),
+        ("deleteCannedResponse", None),
         ("deleteAgent", None),
         ("deleteQueue", None),
         ("deleteWorkstream", None),
@@ -368,7 +383,9 @@ async fn the_agent_api_keeps_its_documented_contract() {
                 {"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 3, "queues": ["billing"], "presence": "available"}
             ],
             "workstreams": [{"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
-                "distribution": {"fallback_queue": "general"}}]
+                "distribution": {"fallback_queue": "general"}}],
+            "canned_responses": [{"id": "greeting", "workstream": "support", "locale": "en",
+                "shortcut": "hello", "title": "Greeting", "text": "Hi {CustomerName}!"}]
         }))
         .unwrap(),
         false,
@@ -481,6 +498,16 @@ async fn the_agent_api_keeps_its_documented_contract() {
             vec![],
         ),
         ("getContactHistory", None, vec![]),
+        // The route needs a query string, which a case gives by replacing
+        // the path as it stands in the document.
+        (
+            "listMyCannedResponses",
+            None,
+            vec![(
+                "/agent/v1/canned-responses",
+                format!("/agent/v1/canned-responses?conversation_id={}", convs[0]),
+            )],
+        ),
         (
             "transferConversation",
             Some(serde_json::json!({"queue_id": "billing"})),

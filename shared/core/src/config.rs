@@ -39,6 +39,8 @@ struct RawFile {
     agents: Option<Vec<serde_json::Value>>,
     #[serde(default)]
     rulesets: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    canned_responses: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +74,7 @@ pub struct Config {
     pub queues: Option<Vec<serde_json::Value>>,
     pub agents: Option<Vec<serde_json::Value>>,
     pub rulesets: Option<Vec<serde_json::Value>>,
+    pub canned_responses: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +186,7 @@ impl Config {
             queues: raw.queues,
             agents: raw.agents,
             rulesets: raw.rulesets,
+            canned_responses: raw.canned_responses,
         })
     }
 
@@ -216,7 +220,7 @@ impl Config {
     }
 
     /// The routing sections the file declares (workstreams, queues, agents,
-    /// rulesets), as the admin API takes them.
+    /// rulesets, canned responses), as the admin API takes them.
     pub fn routing_json(&self) -> serde_json::Value {
         let mut out = serde_json::json!({});
         for (name, v) in [
@@ -224,6 +228,7 @@ impl Config {
             ("queues", &self.queues),
             ("agents", &self.agents),
             ("rulesets", &self.rulesets),
+            ("canned_responses", &self.canned_responses),
         ] {
             if let Some(items) = v {
                 out[name] = serde_json::Value::Array(items.clone());
@@ -269,6 +274,7 @@ impl Config {
             queues: sections.queues,
             agents: sections.agents,
             rulesets: sections.rulesets,
+            canned_responses: sections.canned_responses,
         })
     }
 

@@ -10,6 +10,7 @@ pub mod agent_tokens;
 pub mod agent_work;
 pub mod append;
 pub mod aside;
+pub mod canned;
 pub mod channels;
 pub mod clock;
 pub mod config;

@@ -5,6 +5,7 @@
 //! Store traits are split by capability so each function asks only for what
 //! it uses, mirroring its IAM policy.
 
+use crate::canned::{CannedResponse, CannedResponseId};
 use crate::event::{EventKind, InboundEvent};
 use crate::ids::{AccountId, AppId, ContactId, ConversationId, PageId, Psid};
 use crate::provisioning::{Provisioning, ProvisioningState, TokenHealth};
@@ -454,6 +455,16 @@ pub trait RoutingConfigStore: Send + Sync {
     /// A workstream's rulesets in run order (`order`, then id); all when `None`.
     async fn list_rulesets(&self, workstream: Option<&WorkstreamId>) -> StoreResult<Vec<Ruleset>>;
     async fn delete_ruleset(&self, id: &RulesetId) -> StoreResult<()>;
+    /// `Conflict` on `Create` when the id is taken.
+    async fn put_canned(&self, canned: &CannedResponse, mode: WriteMode) -> StoreResult<()>;
+    async fn get_canned(&self, id: &CannedResponseId) -> StoreResult<Option<CannedResponse>>;
+    /// Canned responses in id order: a workstream's, or all when `None`.
+    async fn list_canned(
+        &self,
+        workstream: Option<&WorkstreamId>,
+    ) -> StoreResult<Vec<CannedResponse>>;
+    /// `NotFound` when absent.
+    async fn delete_canned(&self, id: &CannedResponseId) -> StoreResult<()>;
 }
 
 /// One part of an atomic routing write. `RoutingStore::apply` takes a list

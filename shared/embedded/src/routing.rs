@@ -5,18 +5,20 @@
 //! Tables (JSON values unless noted):
 //! - `agents` id -> AgentState; `members` "queue|agent" -> "" (queue membership)
 //! - `queues` id -> Queue; `rulesets` id -> Ruleset; `rulesets_by_ws` "ws|order|id" -> id
+//! - `canned` id -> CannedResponse (a workstream's are picked from all: few)
 //! - `waiting` "queue|key" -> WaitingItem (key: priority, oldest); `urgent` "queue|window" -> key
 //! - `timers` key (due, kind, conversation) -> Timer
 
 use crate::store::RedbStore;
 use crate::tables::{
-    AGENT_CONVS, AGENTS, CONVERSATIONS, CUSTOMERS, MEMBERS, QUEUES, RULESETS, RULESETS_BY_WS,
-    TIMERS, URGENT, WAITING, customer_key, dec, enc, err,
+    AGENT_CONVS, AGENTS, CANNED, CONVERSATIONS, CUSTOMERS, MEMBERS, QUEUES, RULESETS,
+    RULESETS_BY_WS, TIMERS, URGENT, WAITING, customer_key, dec, enc, err,
 };
 use async_trait::async_trait;
 use redb::ReadableTable;
 use std::collections::HashMap;
 use switchboard_core::Millis;
+use switchboard_core::canned::{CannedResponse, CannedResponseId};
 use switchboard_core::ports::{
     Conversation, ConversationState, Customer, RoutingConfigStore, RoutingOp, RoutingStore,
     StoreError, StoreResult, WriteMode, listed,
@@ -242,6 +244,43 @@ impl RoutingConfigStore for RedbStore {
             let mut index = txn.open_table(RULESETS_BY_WS).map_err(err)?;
             index.remove(ruleset_index(&old).as_str()).map_err(err)?;
             all.remove(id.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_canned(&self, c: &CannedResponse, mode: WriteMode) -> StoreResult<()> {
+        let c = c.clone();
+        self.write(move |txn| {
+            let mut all = txn.open_table(CANNED).map_err(err)?;
+            if mode == WriteMode::Create && all.get(c.id.as_str()).map_err(err)?.is_some() {
+                return Err(conflict(format!("canned response {}", c.id)));
+            }
+            all.insert(c.id.as_str(), enc(&c)?.as_str()).map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_canned(&self, id: &CannedResponseId) -> StoreResult<Option<CannedResponse>> {
+        self.get_json(CANNED, id.to_string()).await
+    }
+
+    async fn list_canned(&self, ws: Option<&WorkstreamId>) -> StoreResult<Vec<CannedResponse>> {
+        let all: Vec<CannedResponse> = self.all(CANNED, "canned response").await?;
+        Ok(all
+            .into_iter()
+            .filter(|c| ws.is_none_or(|w| c.workstream == *w))
+            .collect())
+    }
+
+    async fn delete_canned(&self, id: &CannedResponseId) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |txn| {
+            let mut all = txn.open_table(CANNED).map_err(err)?;
+            if all.remove(id.as_str()).map_err(err)?.is_none() {
+                return Err(StoreError::NotFound(format!("canned response {id}")));
+            }
             Ok(())
         })
         .await

@@ -44,12 +44,14 @@ pub(crate) const MEMBERS: Str = TableDefinition::new("members");
 pub(crate) const QUEUES: Str = TableDefinition::new("queues");
 pub(crate) const RULESETS: Str = TableDefinition::new("rulesets");
 pub(crate) const RULESETS_BY_WS: Str = TableDefinition::new("rulesets_by_ws");
+/// Canned responses: id -> CannedResponse.
+pub(crate) const CANNED: Str = TableDefinition::new("canned");
 pub(crate) const WAITING: Str = TableDefinition::new("waiting");
 pub(crate) const URGENT: Str = TableDefinition::new("urgent");
 pub(crate) const TIMERS: Str = TableDefinition::new("timers");
 
 /// Every table, created when the store opens.
-pub(crate) const ALL_TABLES: [Str; 27] = [
+pub(crate) const ALL_TABLES: [Str; 28] = [
     CONTACT_CONVS,
     CONV_ORDER,
     PAGE_CONVS,
@@ -64,6 +66,7 @@ pub(crate) const ALL_TABLES: [Str; 27] = [
     QUEUES,
     RULESETS,
     RULESETS_BY_WS,
+    CANNED,
     WAITING,
     URGENT,
     TIMERS,

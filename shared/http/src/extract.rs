@@ -9,6 +9,7 @@ use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use bytes::Bytes;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
+use switchboard_core::canned::CannedResponseId;
 use switchboard_core::ids::{AccountId, ConversationId, InvalidId, PageId};
 use switchboard_core::paging::PageRequest;
 use switchboard_core::problem::Problem;
@@ -92,7 +93,8 @@ path_ids!(
     AgentId,
     QueueId,
     RulesetId,
-    ConversationId
+    ConversationId,
+    CannedResponseId
 );
 
 fn param(params: &[String], i: usize) -> Result<&str, Problem> {

@@ -27,6 +27,7 @@ pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
 ];
 
 mod accounts;
+mod canned;
 mod conv_items;
 mod conversations;
 mod link;

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::Delete;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue, Select};
 use switchboard_core::Millis;
+use switchboard_core::canned::{CannedResponse, CannedResponseId};
 use switchboard_core::ports::{Conversation, ConversationState, listed};
 use switchboard_core::ports::{RoutingConfigStore, RoutingOp, RoutingStore};
 use switchboard_core::routing::model::AgentId;
@@ -582,6 +583,22 @@ impl RoutingConfigStore for DynamoStore {
             .send()
             .await;
         conditional(res, || StoreError::NotFound(format!("ruleset {id}"))).map(|_| ())
+    }
+
+    async fn put_canned(&self, c: &CannedResponse, mode: WriteMode) -> StoreResult<()> {
+        self.put_canned_item(c, mode).await
+    }
+
+    async fn get_canned(&self, id: &CannedResponseId) -> StoreResult<Option<CannedResponse>> {
+        self.get_canned_item(id).await
+    }
+
+    async fn list_canned(&self, ws: Option<&WorkstreamId>) -> StoreResult<Vec<CannedResponse>> {
+        self.list_canned_items(ws).await
+    }
+
+    async fn delete_canned(&self, id: &CannedResponseId) -> StoreResult<()> {
+        self.delete_canned_item(id).await
     }
 }
 

@@ -9,6 +9,7 @@ use super::{
     delete_account, invalid_value, live_pages, load_account, remove_page, rotate_token,
     update_account,
 };
+use crate::canned::admin::NewCanned;
 use crate::clock::Clock;
 use crate::ids::{AccountId, AppId, PageId};
 use crate::ports::{
@@ -38,6 +39,8 @@ pub struct Desired {
     pub agents: Option<Vec<NewAgent>>,
     #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub rulesets: Option<Vec<NewRuleset>>,
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
+    pub canned_responses: Option<Vec<NewCanned>>,
 }
 
 /// The routing parts of a configuration file.
@@ -52,6 +55,8 @@ pub struct RoutingSections {
     pub agents: Option<Vec<NewAgent>>,
     #[serde(default)]
     pub rulesets: Option<Vec<NewRuleset>>,
+    #[serde(default)]
+    pub canned_responses: Option<Vec<NewCanned>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +139,7 @@ pub async fn apply_as(
         queues: desired.queues,
         agents: desired.agents,
         rulesets: desired.rulesets,
+        canned_responses: desired.canned_responses,
     };
     match mode {
         ApplyMode::Admin { dry_run } => {

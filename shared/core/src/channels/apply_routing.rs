@@ -8,6 +8,7 @@ use super::{
     ChannelDeps, WorkstreamPatch, check_name, create_workstream, delete_workstream, invalid_value,
     update_workstream,
 };
+use crate::canned::admin::{self as canned, NewCanned};
 use crate::problem::Problem;
 use crate::routing::admin as routing_admin;
 use serde::Serialize;
@@ -63,6 +64,9 @@ pub(super) async fn remove_unwanted(
                     for rs in r.config.list_rulesets(Some(&ws.id)).await? {
                         routing_admin::delete_ruleset(&r, &rs.id).await?;
                     }
+                    for c in r.config.list_canned(Some(&ws.id)).await? {
+                        canned::delete(&r, &c.id).await?;
+                    }
                     delete_workstream(deps, &ws.id).await?;
                 }
             }
@@ -91,6 +95,9 @@ pub async fn apply_routing(
     }
     for a in want.agents.iter().flatten() {
         routing_admin::check_agent_values(&routing_admin::agent_from(a))?;
+    }
+    for c in want.canned_responses.iter().flatten() {
+        canned::check_values(c)?;
     }
     for w in want.workstreams.iter().flatten() {
         check_name(&w.name)?;
@@ -214,6 +221,9 @@ pub async fn apply_routing(
             }
         }
     }
+    if let Some(cs) = want.canned_responses {
+        apply_canned(deps, cs, dry_run, report).await?;
+    }
     if let Some(queues) = &want.queues {
         for q in r.config.list_queues().await? {
             if !queues.iter().any(|w| w.id == q.id) {
@@ -222,6 +232,51 @@ pub async fn apply_routing(
                     routing_admin::delete_queue(&r, &q.id).await?;
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Canned responses made to match the file: those it does not list go
+/// first (so a shortcut may move to another id), then each is created or
+/// updated.
+async fn apply_canned(
+    deps: &ChannelDeps,
+    want: Vec<NewCanned>,
+    dry_run: bool,
+    report: &mut ApplyReport,
+) -> Result<(), Problem> {
+    let r = deps.routing_deps();
+    for c in r.config.list_canned(None).await? {
+        if !want.iter().any(|w| w.id == c.id) {
+            report
+                .changes
+                .push(format!("remove canned response {}", c.id));
+            if !dry_run {
+                canned::delete(&r, &c.id).await?;
+            }
+        }
+    }
+    for c in want {
+        match r.config.get_canned(&c.id).await? {
+            None => {
+                report
+                    .changes
+                    .push(format!("create canned response {}", c.id));
+                if !dry_run {
+                    canned::create(&r, c).await?;
+                }
+            }
+            Some(cur) if !same_as(&cur, &canned::canned_from(&c, cur.updated_at)) => {
+                report
+                    .changes
+                    .push(format!("update canned response {}", c.id));
+                if !dry_run {
+                    let id = c.id.clone();
+                    canned::update(&r, &id, canned::patch_from(c)).await?;
+                }
+            }
+            Some(_) => {}
         }
     }
     Ok(())

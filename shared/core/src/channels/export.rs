@@ -17,6 +17,7 @@ pub struct Exported {
     /// Configuration only (presence and load belong to the agents).
     pub agents: Vec<crate::routing::model::Agent>,
     pub rulesets: Vec<crate::routing::model::Ruleset>,
+    pub canned_responses: Vec<crate::canned::CannedResponse>,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,5 +67,6 @@ pub async fn export(deps: &ChannelDeps) -> Result<Exported, Problem> {
             .map(|a| a.agent)
             .collect(),
         rulesets: deps.routing_config.list_rulesets(None).await?,
+        canned_responses: deps.routing_config.list_canned(None).await?,
     })
 }

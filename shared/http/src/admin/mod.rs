@@ -2,6 +2,7 @@
 //! routing (agents, queues, rulesets) and agents' tokens, for operators.
 //! Every route checks the caller first ([`Admin`]).
 
+mod canned;
 mod channels;
 mod conversations;
 mod routing;
@@ -14,6 +15,7 @@ use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::extract::State;
 use http::request::Parts;
+use switchboard_core::canned::CannedResponseId;
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::ids::{AccountId, ConversationId, PageId};
 use switchboard_core::problem::Problem;
@@ -174,6 +176,19 @@ pub fn router(deps: AdminDeps) -> Router {
                 .patch(r::update_ruleset)
                 .delete(r::delete_ruleset),
         )
+        .route(
+            "/admin/v1/canned-responses",
+            methods::<_, A>("GET, POST")
+                .get(canned::list)
+                .post(canned::create),
+        )
+        .route(
+            "/admin/v1/canned-responses/{canned_response_id}",
+            methods::<_, (A, Id<CannedResponseId>)>("GET, PATCH, DELETE")
+                .get(canned::get)
+                .patch(canned::update)
+                .delete(canned::delete),
+        )
         .fallback(unknown)
         .with_state(deps)
 }
@@ -200,6 +215,7 @@ async fn unknown(State(deps): State<AdminDeps>, parts: http::request::Parts) -> 
         ["agents", ..]
         | ["queues", ..]
         | ["rulesets", ..]
+        | ["canned-responses", ..]
         | ["conversations", _, "routing" | "close"] => {
             Err(Problem::not_found("not a routing route").into())
         }

@@ -4,6 +4,7 @@
 //! supervisor may see every conversation. Every route checks the caller
 //! first ([`Agent`]).
 
+mod canned;
 mod contacts;
 mod conversations;
 mod inbox;
@@ -87,6 +88,10 @@ pub fn router(deps: AgentDeps) -> Router {
         .route(
             "/agent/v1/conversations/{conversation_id}/{action}",
             methods::<_, A>("POST").post(conversations::action),
+        )
+        .route(
+            "/agent/v1/canned-responses",
+            methods::<_, A>("GET").get(canned::list),
         )
         .route(
             "/agent/v1/contacts",
