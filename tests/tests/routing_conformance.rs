@@ -1,7 +1,8 @@
 //! The routing ports' conformance suite, run on redb and on DynamoDB
 //! (moto): both adapters must agree on every condition of `apply` (routing
 //! version, capacity, presence, profile, release), on all-or-nothing
-//! writes, on queue order and the window index, on memberships and timers.
+//! writes, on queue order and the window index, on memberships and timers,
+//! and on canned responses (created once, listed in id order).
 
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
@@ -536,6 +537,54 @@ async fn timers_come_due_in_order(s: Arc<dyn Store>) {
     assert_eq!(s.due_timers(Millis(T0 + 1000), 10).await.unwrap().len(), 2);
 }
 
+/// Canned responses: created once per id, replaced by an upsert, listed in
+/// id order (all, or one workstream's), deleted once.
+async fn canned_responses(s: Arc<dyn Store>) {
+    use switchboard_core::canned::{CannedResponse, CannedResponseId};
+    use switchboard_core::workstreams::Locale;
+    let canned = |id: &str, ws: &str, text: &str| CannedResponse {
+        id: CannedResponseId::parse(id).unwrap(),
+        workstream: WorkstreamId::parse(ws).unwrap(),
+        locale: Locale::parse("en").unwrap(),
+        shortcut: id.into(),
+        title: "Title".into(),
+        text: text.into(),
+        updated_at: Millis(T0),
+    };
+    let a = canned("b-hello", "support", "Hi {CustomerName}");
+    s.put_canned(&a, WriteMode::Create).await.unwrap();
+    assert!(matches!(
+        s.put_canned(&a, WriteMode::Create).await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.put_canned(&canned("a-bye", "support", "Bye"), WriteMode::Create)
+        .await
+        .unwrap();
+    s.put_canned(&canned("c-hej", "sales", "Hej"), WriteMode::Create)
+        .await
+        .unwrap();
+    let changed = canned("b-hello", "support", "Hello {CustomerName} 👋");
+    s.put_canned(&changed, WriteMode::Upsert).await.unwrap();
+    assert_eq!(s.get_canned(&a.id).await.unwrap(), Some(changed));
+    let ids = |l: Vec<CannedResponse>| l.into_iter().map(|c| c.id.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.list_canned(None).await.unwrap()),
+        ["a-bye", "b-hello", "c-hej"]
+    );
+    let support = WorkstreamId::parse("support").unwrap();
+    assert_eq!(
+        ids(s.list_canned(Some(&support)).await.unwrap()),
+        ["a-bye", "b-hello"]
+    );
+    s.delete_canned(&a.id).await.unwrap();
+    assert!(matches!(
+        s.delete_canned(&a.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(s.get_canned(&a.id).await.unwrap(), None);
+    assert_eq!(ids(s.list_canned(Some(&support)).await.unwrap()), ["a-bye"]);
+}
+
 macro_rules! suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -543,7 +592,8 @@ macro_rules! suite {
             suite!(@case $make; agents_memberships_and_presence, queues_and_rulesets,
                 conversation_writes_need_the_routing_version,
                 capacity_conditions_hold_and_failures_write_nothing,
-                waiting_items_keep_queue_and_window_order, timers_come_due_in_order);
+                waiting_items_keep_queue_and_window_order, timers_come_due_in_order,
+                canned_responses);
         }
     };
     (@case $make:expr; $($case:ident),*) => {
