@@ -527,3 +527,86 @@ impl Drop for ReleaseServe {
         let _ = self.child.wait();
     }
 }
+
+/// One request to every API (as serve answers it) as `bearer`, with an
+/// optional JSON body: the status and the JSON answer (`null` for none).
+pub async fn request_json(
+    services: &switchboard_http::Services,
+    method: &str,
+    uri: &str,
+    bearer: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let req = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {bearer}"))
+        .body(body.map(|b| Bytes::from(b.to_string())).unwrap_or_default())
+        .unwrap();
+    let r = dispatch(services, req).await;
+    let v = if r.body().is_empty() {
+        serde_json::Value::Null
+    } else {
+        body_json(&r)
+    };
+    (r.status().as_u16(), v)
+}
+
+/// What the agent-API tests stand on: a store (moto or redb) with the
+/// seeded account and `page_token`, an outbound queue, a clock at `t0`,
+/// the fake Graph API behind the channel services, and `routing` (queues,
+/// agents, workstreams as the configuration file writes them) applied.
+pub struct AgentWorld {
+    pub channels: switchboard_core::channels::ChannelDeps,
+    pub outbox: Arc<dyn switchboard_core::ports::Queue>,
+    pub clock: Arc<switchboard_core::ManualClock>,
+    pub fake: fake_graph::FakeGraph,
+    /// Keeps the store and the queues alive.
+    pub guard: Box<dyn std::any::Any + Send + Sync>,
+}
+
+pub async fn agent_world(
+    aws: bool,
+    t0: i64,
+    page_token: &str,
+    routing: serde_json::Value,
+) -> AgentWorld {
+    let (store, secrets, guard) = store_and_secrets(aws).await;
+    let (outbox, qguard): (
+        Arc<dyn switchboard_core::ports::Queue>,
+        Box<dyn std::any::Any + Send + Sync>,
+    ) = if aws {
+        let q = sqs_queue(Default::default()).await;
+        (Arc::new(q.queue), Box::new(q.dlq))
+    } else {
+        let q = local_queue(Default::default());
+        (Arc::new(q.queue.clone()), Box::new(q))
+    };
+    let clock = Arc::new(switchboard_core::ManualClock::new(
+        switchboard_core::Millis(t0),
+    ));
+    seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
+    seed_page_token(store.as_ref(), secrets.as_ref(), page_token).await;
+    let fake = fake_graph::FakeGraph::start().await;
+    let mut ch = channel_deps(store.clone(), secrets.clone(), clock.clone());
+    ch.graph = Arc::new(
+        switchboard_graph::HttpGraph::new(&fake.base, std::time::Duration::from_secs(2)).unwrap(),
+    );
+    ch.outbox = Some(outbox.clone());
+    let mut report = Default::default();
+    switchboard_core::channels::apply_routing(
+        &ch,
+        serde_json::from_value(routing).unwrap(),
+        false,
+        &mut report,
+    )
+    .await
+    .unwrap();
+    AgentWorld {
+        channels: ch,
+        outbox,
+        clock,
+        fake,
+        guard: Box::new((guard, qguard)),
+    }
+}

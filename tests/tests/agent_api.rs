@@ -5,15 +5,13 @@
 //! twice and a Page-inbox echo shown, receipts, bad replies refused,
 //! another agent kept out, transfer, close, survey answered and listed.
 
-use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_http::Services;
-type HttpResponse = http::Response<Bytes>;
 use switchboard_core::ports::Queue;
 use switchboard_core::router::{Processed, process_event};
 use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch};
-use switchboard_core::{Clock, ManualClock, Millis};
+use switchboard_core::{Clock, ManualClock};
+use switchboard_http::Services;
 use switchboard_tests::fake_graph::{FakeGraph, Scripted};
 use switchboard_tests::*;
 
@@ -32,20 +30,6 @@ struct Rig {
     _guard: Box<dyn std::any::Any + Send + Sync>,
 }
 
-fn call(
-    method: &str,
-    uri: &str,
-    bearer: &str,
-    body: Option<serde_json::Value>,
-) -> http::Request<Bytes> {
-    http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {bearer}"))
-        .body(body.map(|b| Bytes::from(b.to_string())).unwrap_or_default())
-        .unwrap()
-}
-
 fn messaging(ts: i64, inner: serde_json::Value) -> Vec<u8> {
     serde_json::json!({"object": "page", "entry": [{"id": PAGE_1, "time": ts, "messaging": [inner]}]})
         .to_string()
@@ -54,24 +38,11 @@ fn messaging(ts: i64, inner: serde_json::Value) -> Vec<u8> {
 
 impl Rig {
     async fn new(aws: bool) -> Self {
-        let (store, secrets, guard) = store_and_secrets(aws).await;
-        let (outbox, qguard): (Arc<dyn Queue>, Box<dyn std::any::Any + Send + Sync>) = if aws {
-            let q = sqs_queue(Default::default()).await;
-            (Arc::new(q.queue), Box::new(q.dlq))
-        } else {
-            let q = local_queue(Default::default());
-            (Arc::new(q.queue.clone()), Box::new(q))
-        };
-        let clock = Arc::new(ManualClock::new(Millis(T0)));
-        seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
-        seed_page_token(store.as_ref(), secrets.as_ref(), TOKEN).await;
-        let fake = FakeGraph::start().await;
-        let mut ch = channel_deps(store.clone(), secrets.clone(), clock.clone());
-        ch.graph = Arc::new(
-            switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap(),
-        );
-        ch.outbox = Some(outbox.clone());
-        let config = serde_json::json!({
+        let world = agent_world(
+            aws,
+            T0,
+            TOKEN,
+            serde_json::json!({
             "queues": [{"id": "general", "name": "General"}, {"id": "billing", "name": "Billing"}],
             "agents": [
                 {"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 2, "queues": ["general"], "presence": "available"},
@@ -84,25 +55,18 @@ impl Rig {
                     {"trigger": "transferred", "text": "Moving you to {QueueName}."}
                 ],
                 "survey": {"question": "How did we do?", "thanks": "Thank you!"}}]
-        });
-        let mut report = Default::default();
-        switchboard_core::channels::apply_routing(
-            &ch,
-            serde_json::from_value(config).unwrap(),
-            false,
-            &mut report,
+        }),
         )
-        .await
-        .unwrap();
-        let services = services(ch.clone(), outbox.clone(), ADMIN);
+        .await;
+        let ch = &world.channels;
         Rig {
             router: ch.routing_deps(),
-            sender: SenderDeps::of(&ch),
-            services,
-            outbox,
-            clock,
-            fake,
-            _guard: Box::new((guard, qguard)),
+            sender: SenderDeps::of(ch),
+            services: services(ch.clone(), world.outbox.clone(), ADMIN),
+            outbox: world.outbox,
+            clock: world.clock,
+            fake: world.fake,
+            _guard: world.guard,
         }
     }
 
@@ -113,13 +77,7 @@ impl Rig {
         bearer: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        let r: HttpResponse = dispatch(&self.services, call(method, uri, bearer, body)).await;
-        let v = if r.body().is_empty() {
-            serde_json::Value::Null
-        } else {
-            body_json(&r)
-        };
-        (r.status().as_u16(), v)
+        request_json(&self.services, method, uri, bearer, body).await
     }
 
     async fn token(&self, agent: &str) -> String {

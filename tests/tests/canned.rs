@@ -4,16 +4,12 @@
 //! agent who cannot see it, and a configuration file's `canned_responses:`
 //! creating, updating and removing them.
 
-use bytes::Bytes;
 use std::sync::Arc;
-use std::time::Duration;
 use switchboard_core::channels::{ApplyMode, ChannelDeps, apply_as};
 use switchboard_core::config::Config;
-use switchboard_core::ports::Queue;
 use switchboard_core::router::process_event;
-use switchboard_core::{Clock, ManualClock, Millis};
+use switchboard_core::{Clock, ManualClock};
 use switchboard_http::Services;
-use switchboard_tests::fake_graph::FakeGraph;
 use switchboard_tests::*;
 
 const T0: i64 = 1_767_603_600_000;
@@ -33,24 +29,11 @@ struct Rig {
 
 impl Rig {
     async fn new(aws: bool) -> Self {
-        let (store, secrets, guard) = store_and_secrets(aws).await;
-        let (outbox, qguard): (Arc<dyn Queue>, Box<dyn std::any::Any + Send + Sync>) = if aws {
-            let q = sqs_queue(Default::default()).await;
-            (Arc::new(q.queue), Box::new(q.dlq))
-        } else {
-            let q = local_queue(Default::default());
-            (Arc::new(q.queue.clone()), Box::new(q))
-        };
-        let clock = Arc::new(ManualClock::new(Millis(T0)));
-        seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
-        seed_page_token(store.as_ref(), secrets.as_ref(), TOKEN).await;
-        let fake = FakeGraph::start().await;
-        let mut ch = channel_deps(store.clone(), secrets.clone(), clock.clone());
-        ch.graph = Arc::new(
-            switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap(),
-        );
-        ch.outbox = Some(outbox.clone());
-        let config = serde_json::json!({
+        let world = agent_world(
+            aws,
+            T0,
+            TOKEN,
+            serde_json::json!({
             "queues": [{"id": "general", "name": "General"}],
             "agents": [
                 {"id": "anna", "name": "Anna Ærø", "email": "anna@example.com", "capacity": 2, "queues": ["general"], "presence": "available"},
@@ -61,21 +44,14 @@ impl Rig {
                  "distribution": {"fallback_queue": "general"}},
                 {"id": "sales", "name": "Sales", "pages": [], "locale": "da"}
             ]
-        });
-        let mut report = Default::default();
-        switchboard_core::channels::apply_routing(
-            &ch,
-            serde_json::from_value(config).unwrap(),
-            false,
-            &mut report,
+        }),
         )
-        .await
-        .unwrap();
+        .await;
         Rig {
-            services: services(ch.clone(), outbox, ADMIN),
-            channels: ch,
-            clock,
-            _guard: Box::new((guard, qguard, fake)),
+            services: services(world.channels.clone(), world.outbox, ADMIN),
+            channels: world.channels,
+            clock: world.clock,
+            _guard: Box::new((world.guard, world.fake)),
         }
     }
 
@@ -86,19 +62,7 @@ impl Rig {
         bearer: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let req = http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("authorization", format!("Bearer {bearer}"))
-            .body(body.map(|b| Bytes::from(b.to_string())).unwrap_or_default())
-            .unwrap();
-        let r = dispatch(&self.services, req).await;
-        let v = if r.body().is_empty() {
-            Value::Null
-        } else {
-            body_json(&r)
-        };
-        (r.status().as_u16(), v)
+        request_json(&self.services, method, uri, bearer, body).await
     }
 
     async fn admin(&self, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
