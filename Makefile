@@ -86,6 +86,7 @@ bench: test-tools
 	cargo run --release -q -p switchboard-tests --bin routeload
 	cargo run --release -q -p switchboard-tests --bin replyload
 	cargo run --release -q -p switchboard-tests --bin store-calls
+	cargo run --release -q -p switchboard-tests --bin sockload
 
 .PHONY: fuzz
 ## fuzz: cargo-fuzz the delivery parser, config file, rule conditions and agent API bodies (FUZZ_SECONDS=60 per target; not part of make test)

@@ -13,6 +13,7 @@ use switchboard_core::ports::{
 };
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
 
+pub mod bench;
 pub mod fake;
 /// The fake Graph API (it lives in switchboard-graph, for `switchboard fake-graph` too).
 pub use switchboard_graph::fake as fake_graph;

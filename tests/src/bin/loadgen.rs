@@ -5,12 +5,13 @@
 //! the event on its timeline (probe messages during the load); then closed
 //! loop from many clients, reporting peak deliveries per second.
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use switchboard_core::signature;
-use switchboard_tests::workspace_root;
+use switchboard_tests::bench::{
+    ReleaseServe, message_body, now_ms, percentile, settled_cpu_seconds,
+};
 
 const SECRET: &str = "loadgen-app-secret";
 const ADMIN: &str = "loadgen-admin-token-0123456789";
@@ -21,67 +22,16 @@ const CONCURRENCY: usize = 64;
 const MAX_TIME: Duration = Duration::from_secs(60);
 const PROBE_PSID: &str = "7799999999000001";
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn body(psid: &str, mid: &str, ts: u128) -> Vec<u8> {
-    format!(
-        r#"{{"object":"page","entry":[{{"id":"104857600000001","time":{ts},"messaging":[{{"sender":{{"id":"{psid}"}},"recipient":{{"id":"104857600000001"}},"timestamp":{ts},"message":{{"mid":"{mid}","text":"Hello, I need help with order 1042"}}}}]}}]}}"#
-    )
-    .into_bytes()
-}
-
-fn now_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
+    message_body(psid, mid, "Hello, I need help with order 1042", ts)
 }
 
 #[tokio::main]
 async fn main() {
-    let bin = workspace_root().join("target/release/switchboard");
-    assert!(
-        bin.exists(),
-        "build it first: cargo build --release -p switchboard-cli"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cfg = dir.path().join("sb.yaml");
-    std::fs::write(
-        &cfg,
-        format!("accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: {SECRET}\n    verify_token: loadgen-verify-token-0123456789\n    pages:\n      - page_id: \"104857600000001\"\n        name: Support\n"),
-    )
-    .unwrap();
-    let mut server = Command::new(&bin)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--config"])
-        .arg(&cfg)
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
-        .env("SWITCHBOARD_LOG", "error")
-        .env(
-            "SWITCHBOARD_ROUTER_WORKERS",
-            std::env::var("LOADGEN_ROUTER_WORKERS").unwrap_or_else(|_| "4".into()),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let base = format!("http://127.0.0.1:{port}");
+    let config = "accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: loadgen-app-secret\n    verify_token: loadgen-verify-token-0123456789\n    pages:\n      - page_id: \"104857600000001\"\n        name: Support\n";
+    let workers = std::env::var("LOADGEN_ROUTER_WORKERS").unwrap_or_else(|_| "4".into());
+    let server = ReleaseServe::start(config, ADMIN, &[("SWITCHBOARD_ROUTER_WORKERS", workers)]);
+    let base = server.base.clone();
     let url = format!("{base}/webhooks/facebook/acme");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
@@ -244,44 +194,16 @@ async fn main() {
         percentile(&lat, 0.5),
         percentile(&lat, 0.99)
     );
-    match settled_cpu_seconds(server.id()) {
+    match settled_cpu_seconds(server.pid()) {
         Some(cpu) => println!(
             "  serve's whole-process CPU (user + system, /proc, both phases, routing to the timeline included): {cpu:.2} s for {delivered} deliveries, {:.0} µs per delivery",
             cpu * 1e6 / delivered.max(1) as f64
         ),
         None => println!(
             "  serve's CPU: /proc/{}/stat could not be read",
-            server.id()
+            server.pid()
         ),
     }
-    let _ = server.kill();
-    let _ = server.wait();
-}
-
-/// The server's CPU time so far (user + system, `/proc/{pid}/stat`), read
-/// once it has finished what the load left queued: two readings half a
-/// second apart that differ by at most one clock tick.
-fn settled_cpu_seconds(pid: u32) -> Option<f64> {
-    let ticks = || -> Option<u64> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // Fields after the command name (which may hold spaces): state is
-        // the first, utime the 12th, stime the 13th.
-        let (_, after) = stat.rsplit_once(')')?;
-        let f: Vec<&str> = after.split_whitespace().collect();
-        Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-    };
-    let mut last = ticks()?;
-    for _ in 0..60 {
-        std::thread::sleep(Duration::from_millis(500));
-        let now = ticks()?;
-        if now.saturating_sub(last) <= 1 {
-            break;
-        }
-        last = now;
-    }
-    // SAFETY: sysconf only reads a configuration value.
-    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    (per_second > 0).then(|| last as f64 / per_second as f64)
 }
 
 /// Send `RATE` deliveries per second for `RATE_SECS` seconds, each on its

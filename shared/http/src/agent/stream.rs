@@ -121,6 +121,15 @@ pub async fn stream(State(d): State<AgentDeps>, req: Request) -> Answer {
                 ),
             ))
         })?;
+    // A client sends only pongs and a close, and an event is a few hundred
+    // bytes written at once: small buffers keep a connected agent cheap
+    // (tungstenite's defaults are 128 KiB each way), and a client that
+    // stops reading is cut off at 1 MiB instead of growing without bound.
+    ws = ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(64 * 1024);
     if let Some(p) = protocol.filter(|_| borrowed) {
         ws = ws.protocols([p]);
     }

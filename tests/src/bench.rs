@@ -1,0 +1,127 @@
+//! What the `make bench` load tools share: the release `switchboard serve`
+//! they start on a free loopback port, percentiles, and the server's CPU
+//! and memory read from `/proc`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A release `switchboard serve` on a free loopback port with its own data
+/// directory, killed when dropped.
+pub struct ReleaseServe {
+    pub child: Child,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl ReleaseServe {
+    /// Start the release binary with `config` (YAML) and `envs`, and wait
+    /// until it listens. Panics with what to do when it cannot.
+    pub fn start(config: &str, admin_token: &str, envs: &[(&str, String)]) -> ReleaseServe {
+        let bin = crate::workspace_root().join("target/release/switchboard");
+        assert!(
+            bin.exists(),
+            "build it first: cargo build --release -p switchboard-cli"
+        );
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let port = crate::free_port();
+        let cfg = dir.path().join("sb.yaml");
+        std::fs::write(&cfg, config).expect("write the configuration");
+        let mut cmd = Command::new(&bin);
+        cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--config"])
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .env("SWITCHBOARD_ADMIN_TOKEN", admin_token)
+            .env("SWITCHBOARD_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("serve.log")).expect("a log file"));
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start switchboard serve");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            let exited = matches!(child.try_wait(), Ok(Some(_)));
+            if exited || Instant::now() > deadline {
+                let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+                panic!("serve did not start: {log}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ReleaseServe {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ReleaseServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `p` quantile (0..=1) of sorted samples, NaN when there are none.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(at).copied().unwrap_or(f64::NAN)
+}
+
+/// Milliseconds since the Unix epoch, as Meta's timestamps are.
+pub fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default()
+}
+
+/// A signed-ready one-message delivery to page 104857600000001.
+pub fn message_body(psid: &str, mid: &str, text: &str, ts: u128) -> Vec<u8> {
+    serde_json::json!({"object": "page", "entry": [{"id": "104857600000001", "time": ts as u64,
+        "messaging": [{"sender": {"id": psid}, "recipient": {"id": "104857600000001"},
+        "timestamp": ts as u64, "message": {"mid": mid, "text": text}}]}]})
+    .to_string()
+    .into_bytes()
+}
+
+/// A process's resident memory in KiB (`VmRSS` in `/proc/{pid}/status`).
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A process's CPU time so far (user + system, `/proc/{pid}/stat`), read
+/// once it has finished what the load left queued: two readings half a
+/// second apart that differ by at most one clock tick.
+pub fn settled_cpu_seconds(pid: u32) -> Option<f64> {
+    let ticks = || -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the command name (which may hold spaces): state is
+        // the first, utime the 12th, stime the 13th.
+        let (_, after) = stat.rsplit_once(')')?;
+        let f: Vec<&str> = after.split_whitespace().collect();
+        Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+    };
+    let mut last = ticks()?;
+    for _ in 0..60 {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = ticks()?;
+        if now.saturating_sub(last) <= 1 {
+            break;
+        }
+        last = now;
+    }
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (per_second > 0).then(|| last as f64 / per_second as f64)
+}
