@@ -476,6 +476,7 @@ async fn the_agent_api_keeps_its_documented_contract() {
             Some(serde_json::json!({ "code": code })),
             vec![],
         ),
+        ("getMe", None, vec![]),
         ("getMyPresence", None, vec![]),
         (
             "setMyPresence",

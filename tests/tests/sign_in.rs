@@ -114,6 +114,17 @@ async fn a_supervisor_link_gives_a_supervisor_token(aws: bool) {
     let (status, signed) = rig.exchange(&code).await;
     assert_eq!(status, 200, "{signed}");
     assert_eq!(signed["supervisor"], true);
+    let token = signed["token"].as_str().unwrap();
+    let (status, me) = request_json(&rig.services, "GET", "/agent/v1/me", token, None).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(
+        (&me["agent_id"], &me["supervisor"]),
+        (&"bo".into(), &true.into())
+    );
+    assert_eq!(
+        (me["load"].as_u64(), me["capacity"].as_u64()),
+        (Some(0), Some(2))
+    );
 }
 
 async fn expired_links_and_links_of_deleted_agents_are_refused(aws: bool) {

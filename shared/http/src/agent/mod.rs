@@ -62,6 +62,7 @@ pub fn router(deps: AgentDeps) -> Router {
             "/agent/v1/sign-in",
             methods::<_, ()>("POST").post(sign_in::sign_in),
         )
+        .route("/agent/v1/me", methods::<_, A>("GET").get(inbox::me))
         .route(
             "/agent/v1/presence",
             methods::<_, A>("GET, PUT")
