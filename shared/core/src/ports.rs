@@ -407,6 +407,10 @@ pub trait ConversationStore: Send + Sync {
     /// `contact` (whose version the caller set to `expect + 1`): `NotFound`
     /// without one, `Conflict` when it changed meanwhile.
     async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()>;
+    /// Contacts whose search index keys (`contact_search::index_keys`,
+    /// kept by every write of a contact, in the same transaction) start
+    /// with `prefix`, in key order, from at most `limit` keys. Never a scan.
+    async fn find_contacts(&self, prefix: &str, limit: usize) -> StoreResult<Vec<Contact>>;
     /// Link the conversation's customer (page, PSID) to `contact`,
     /// atomically: the conversation, the customer (so later conversations
     /// from that PSID link by themselves) and that customer's conversations
@@ -465,6 +469,14 @@ pub trait RoutingConfigStore: Send + Sync {
     ) -> StoreResult<Vec<CannedResponse>>;
     /// `NotFound` when absent.
     async fn delete_canned(&self, id: &CannedResponseId) -> StoreResult<()>;
+    /// Keep a sign-in code under its hash until it is taken (or expires).
+    async fn put_sign_in_code(&self, code: &crate::sign_in::SignInCode) -> StoreResult<()>;
+    /// The code stored under `hash`, removed in the same step: of
+    /// concurrent takes of one code, exactly one gets it.
+    async fn take_sign_in_code(
+        &self,
+        hash: &str,
+    ) -> StoreResult<Option<crate::sign_in::SignInCode>>;
 }
 
 /// One part of an atomic routing write. `RoutingStore::apply` takes a list

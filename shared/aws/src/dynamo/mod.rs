@@ -28,11 +28,13 @@ pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
 
 mod accounts;
 mod canned;
+mod contact_search;
 mod conv_items;
 mod conversations;
 mod link;
 mod outbound;
 mod routing;
+mod sign_in;
 mod streams;
 mod tables;
 mod workstreams;
