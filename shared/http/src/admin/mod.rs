@@ -1,6 +1,7 @@
 //! `/admin/v1/...`: channels, workstreams, configuration, conversations,
 //! routing (agents, queues, rulesets) and agents' tokens, for operators.
-//! Every route checks the caller first ([`Admin`]).
+//! Every route checks the caller first ([`Admin`]: an administrator, or a
+//! supervisor on the routes `auth::supervisor_may` lists).
 
 mod canned;
 mod channels;
@@ -30,7 +31,7 @@ pub struct AdminDeps {
     pub auth: AdminAuth,
 }
 
-/// An administrator (or, for presence, a supervisor) by the API's auth.
+/// An administrator (or a supervisor, on their routes) by the API's auth.
 impl FromRequestParts<AdminDeps> for Admin {
     type Rejection = ApiProblem;
 
@@ -38,8 +39,7 @@ impl FromRequestParts<AdminDeps> for Admin {
         parts: &mut Parts,
         deps: &AdminDeps,
     ) -> Result<Self, Self::Rejection> {
-        authorize(&deps.auth, parts)?;
-        Ok(Admin)
+        Ok(Admin(authorize(&deps.auth, &deps.channels, parts).await?))
     }
 }
 
@@ -200,7 +200,7 @@ async fn unknown(State(deps): State<AdminDeps>, parts: http::request::Parts) -> 
     if !original.starts_with(PREFIX) {
         return Err(Problem::not_found(format!("no route {original}")).into());
     }
-    authorize(&deps.auth, &parts)?;
+    authorize(&deps.auth, &deps.channels, &parts).await?;
     let path = parts.uri.path().trim_end_matches('/');
     let rest = path
         .strip_prefix(PREFIX)

@@ -190,11 +190,15 @@ pub async fn conversation_routing(_: Admin, Id(id): Id<ConversationId>, State(d)
     }))
 }
 
-pub async fn close_conversation(_: Admin, Id(id): Id<ConversationId>, State(d): Deps) -> Answer {
+pub async fn close_conversation(
+    Admin(by): Admin,
+    Id(id): Id<ConversationId>,
+    State(d): Deps,
+) -> Answer {
     ok(&engine::close(
         &d.channels.routing_deps(),
         &id,
-        "closed by an administrator",
+        &format!("closed by {}", by.describe()),
     )
     .await?)
 }
