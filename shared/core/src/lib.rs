@@ -41,6 +41,7 @@ pub mod sender;
 pub mod serde_rules;
 pub mod signature;
 pub mod stream_signal;
+pub mod supervision;
 pub mod time;
 pub mod transcript;
 pub mod verify;

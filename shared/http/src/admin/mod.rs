@@ -1,12 +1,14 @@
 //! `/admin/v1/...`: channels, workstreams, configuration, conversations,
-//! routing (agents, queues, rulesets) and agents' tokens, for operators.
-//! Every route checks the caller first ([`Admin`]: an administrator, or a
-//! supervisor on the routes `auth::supervisor_may` lists).
+//! routing (agents, queues, rulesets), agents' tokens and supervision
+//! (assignment), for operators. Every route
+//! checks the caller first ([`Admin`]: an administrator, or a supervisor
+//! on the routes `auth::supervisor_may` lists).
 
 mod canned;
 mod channels;
 mod conversations;
 mod routing;
+mod supervisor;
 mod tokens;
 
 use crate::auth::{Admin, AdminAuth, authorize};
@@ -117,6 +119,10 @@ pub fn router(deps: AdminDeps) -> Router {
             methods::<_, (A, Id<ConversationId>)>("POST").post(r::close_conversation),
         )
         .route(
+            "/admin/v1/conversations/{conversation_id}/assign",
+            methods::<_, (A, Id<ConversationId>)>("POST").post(supervisor::assign),
+        )
+        .route(
             "/admin/v1/agents",
             methods::<_, A>("GET, POST")
                 .get(r::list_agents)
@@ -216,7 +222,7 @@ async fn unknown(State(deps): State<AdminDeps>, parts: http::request::Parts) -> 
         | ["queues", ..]
         | ["rulesets", ..]
         | ["canned-responses", ..]
-        | ["conversations", _, "routing" | "close"] => {
+        | ["conversations", _, "routing" | "close" | "assign"] => {
             Err(Problem::not_found("not a routing route").into())
         }
         _ => Err(Problem::not_found(format!("no route {path}")).into()),
