@@ -27,15 +27,7 @@ fn agent_view(a: &AgentState) -> serde_json::Value {
 }
 
 fn presence_view(a: &AgentState) -> serde_json::Value {
-    serde_json::json!({
-        "agent_id": a.agent.id,
-        "status": a.presence.status,
-        "label": a.presence.label,
-        "effective": a.effective_presence(),
-        "set_at": a.presence.set_at.to_rfc3339(),
-        "used_capacity": a.load.used,
-        "capacity": a.agent.capacity,
-    })
+    serde_json::to_value(a.presence_view()).unwrap_or_default()
 }
 
 pub async fn list_agents(_: Admin, State(d): Deps) -> Answer {
