@@ -1,12 +1,14 @@
 //! What supervisors see and do beyond an agent: the live overview of
 //! queues and agents ([`overview`]), moving a conversation to another
 //! queue or agent ([`assign`]), who a conversation can be transferred to
-//! ([`targets`]). Each is a plain async function over the ports, reading
-//! indexes (a queue's waiting items, an agent's conversations), never
-//! every conversation.
+//! ([`targets`]) and the survey results per agent and queue ([`surveys`]).
+//! Each is a plain async function over the ports, reading indexes (a
+//! queue's waiting items, an agent's conversations, the survey stream's
+//! time order), never every conversation.
 
 pub mod assign;
 pub mod overview;
+pub mod surveys;
 pub mod targets;
 
 use crate::ports::StoreResult;

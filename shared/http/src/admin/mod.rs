@@ -1,6 +1,6 @@
 //! `/admin/v1/...`: channels, workstreams, configuration, conversations,
 //! routing (agents, queues, rulesets), agents' tokens and supervision
-//! (overview, assignment), for operators. Every route
+//! (overview, assignment, survey results), for operators. Every route
 //! checks the caller first ([`Admin`]: an administrator, or a supervisor
 //! on the routes `auth::supervisor_may` lists).
 
@@ -53,6 +53,10 @@ pub fn router(deps: AdminDeps) -> Router {
     type A = Admin;
     Router::new()
         .route("/admin/v1/surveys", methods::<_, A>("GET").get(c::surveys))
+        .route(
+            "/admin/v1/surveys/summary",
+            methods::<_, A>("GET").get(supervisor::survey_summary),
+        )
         .route(
             "/admin/v1/overview",
             methods::<_, A>("GET").get(supervisor::overview),
