@@ -5,9 +5,6 @@
 //! connections; and publishing through `PushingStreams`, which never fails
 //! the write.
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::KeyPair;
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use std::sync::Arc;
@@ -20,56 +17,11 @@ use switchboard_core::ports::StreamStore;
 use switchboard_core::push::{AgentPush, Pushed, PushingStreams};
 use switchboard_core::routing::model::AgentId;
 use switchboard_core::{Clock, ManualClock, Millis, SystemClock, feed};
-use switchboard_tests::fake_ws::FakeManagementApi;
+use switchboard_tests::fake_ws::{FakeManagementApi, Signer, serve_jwks};
 use switchboard_tests::*;
 
 const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test";
 const CLIENT: &str = "console-client-1";
-
-struct Signer {
-    kid: String,
-    key: KeyPair,
-}
-
-impl Signer {
-    fn new(kid: &str) -> Self {
-        Self {
-            kid: kid.into(),
-            key: KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap(),
-        }
-    }
-
-    /// The public key as the pool's JWKS lists it.
-    fn jwk(&self) -> serde_json::Value {
-        let pk = self.key.public_key();
-        serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": self.kid,
-            "n": B64.encode(pk.modulus().big_endian_without_leading_zero()),
-            "e": B64.encode(pk.exponent().big_endian_without_leading_zero())})
-    }
-
-    fn sign_as(&self, kid: &str, claims: &serde_json::Value) -> String {
-        let header = serde_json::json!({"alg": "RS256", "kid": kid, "typ": "JWT"});
-        let message = format!(
-            "{}.{}",
-            B64.encode(header.to_string()),
-            B64.encode(claims.to_string())
-        );
-        let mut sig = vec![0; self.key.public_modulus_len()];
-        self.key
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                message.as_bytes(),
-                &mut sig,
-            )
-            .unwrap();
-        format!("{message}.{}", B64.encode(sig))
-    }
-
-    fn sign(&self, claims: &serde_json::Value) -> String {
-        self.sign_as(&self.kid, claims)
-    }
-}
 
 fn jwks(signers: &[&Signer]) -> jsonwebtoken::jwk::JwkSet {
     serde_json::from_value(
@@ -192,26 +144,6 @@ fn the_authorizer_passes_a_good_token_and_refuses_the_rest() {
     assert_eq!(check(&hs), Err(Rejected::Malformed));
     assert_eq!(check("not-a-jwt"), Err(Rejected::Malformed));
     assert_eq!(check(""), Err(Rejected::Missing));
-}
-
-/// The pool's JWKS served over HTTP, as Cognito serves it.
-async fn serve_jwks(keys: serde_json::Value) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "http://{}/.well-known/jwks.json",
-        listener.local_addr().unwrap()
-    );
-    let app = axum::Router::new().route(
-        "/.well-known/jwks.json",
-        axum::routing::get(move || {
-            let keys = keys.clone();
-            async move { keys.to_string() }
-        }),
-    );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    url
 }
 
 #[tokio::test]
