@@ -61,8 +61,11 @@ impl StreamStore for PushingStreams {
         if added && let Some(agent) = feed::agent_of(stream) {
             match self.push.push(&agent, &frame(entry)).await {
                 Ok(p) => {
-                    crate::metrics::count_by("Pushes", "delivered", p.delivered as u64);
-                    crate::metrics::count_by("Pushes", "gone", p.gone as u64);
+                    for (result, n) in [("delivered", p.delivered), ("gone", p.gone)] {
+                        if n > 0 {
+                            crate::metrics::count_by("Pushes", result, n as u64);
+                        }
+                    }
                 }
                 Err(e) => {
                     crate::metrics::count_by("Pushes", "failed", 1);
