@@ -88,7 +88,7 @@ pub fn verify(token: &str, keys: &JwkSet, expected: &Expected) -> Result<Verifie
         ErrorKind::ExpiredSignature => Rejected::Expired,
         ErrorKind::InvalidIssuer => Rejected::WrongIssuer,
         ErrorKind::MissingRequiredClaim(c) if c == "iss" => Rejected::WrongIssuer,
-        ErrorKind::MissingRequiredClaim(_) => Rejected::Expired,
+        // No `exp`, a claim of the wrong type, an unreadable payload.
         _ => Rejected::Malformed,
     })?
     .claims;
