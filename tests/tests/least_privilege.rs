@@ -1298,4 +1298,9 @@ fn the_console_and_the_websocket_api_are_set_up_as_issue_14_says() {
         );
     }
     assert!(!get("UserPoolDomain").is_null());
+    // The console, on its own origin, may call the APIs.
+    assert_eq!(
+        texts(&get("HttpApi")["CorsConfiguration"]["AllowOrigins"]),
+        vec!["!Sub https://${ConsoleDistribution.DomainName}"]
+    );
 }
