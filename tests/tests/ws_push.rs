@@ -202,7 +202,7 @@ async fn the_connect_authorizer_allows_an_agent_and_denies_a_stranger() {
 fn route(key: &str, connection: &str, agent: Option<&str>) -> RouteEvent {
     serde_json::from_value(serde_json::json!({"requestContext": {
         "routeKey": key, "eventType": "CONNECT", "connectionId": connection,
-        "authorizer": agent.map(|a| serde_json::json!({"agent_id": a, "supervisor": false, "principalId": a}))}}))
+        "authorizer": agent.map(|a| serde_json::json!({"agent_id": a, "supervisor": "false", "principalId": a, "integrationLatency": 212}))}}))
     .unwrap()
 }
 

@@ -49,14 +49,20 @@ pub struct PolicyStatement {
     pub resource: String,
 }
 
-/// The authorizer's context, as the routes receive it in
-/// `requestContext.authorizer`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// What the authorizer tells the routes of the agent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AgentContext {
+    pub agent_id: String,
+    pub supervisor: bool,
+}
+
+/// The authorizer's context as a route receives it in
+/// `requestContext.authorizer` (with `principalId` and API Gateway's own
+/// keys; its values may come back as text, so only the agent id is read).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RouteAuthorizer {
     #[serde(default)]
     pub agent_id: String,
-    #[serde(default)]
-    pub supervisor: bool,
 }
 
 impl AuthorizerResponse {
@@ -141,7 +147,7 @@ pub struct RouteContext {
     #[serde(default)]
     pub connection_id: String,
     #[serde(default)]
-    pub authorizer: Option<AgentContext>,
+    pub authorizer: Option<RouteAuthorizer>,
 }
 
 /// What a route answers API Gateway.
