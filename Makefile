@@ -96,7 +96,7 @@ fuzz:
 ## build: release bootstraps for Lambda (arm64) in target/lambda/<function>/bootstrap
 build: test-tools
 	rustup target add aarch64-unknown-linux-gnu
-	cargo lambda build --release --arm64 -p webhook-verify -p webhook-ingest -p router -p admin-api -p scheduler -p sender -p agent-api
+	cargo lambda build --release --arm64 -p webhook-verify -p webhook-ingest -p router -p admin-api -p scheduler -p sender -p agent-api -p ws-authorizer -p ws-connections
 	@ls -l target/lambda/*/bootstrap
 
 STACK ?= switchboard

@@ -129,3 +129,34 @@ write("eventbridge-schedule.json", {
     "source": "aws.events", "account": "123456789012", "time": "2025-11-24T16:00:00Z", "region": "eu-west-1",
     "resources": ["arn:aws:events:eu-west-1:123456789012:rule/switchboard-scheduler"], "detail": {},
 })
+
+
+# The WebSocket API (issue 14): the $connect authorizer's REQUEST event (the
+# smoke test signs its own token and writes a copy with it) and the
+# $connect/$disconnect route events with the authorizer's context.
+def ws_context(route, event_type):
+    return {
+        "routeKey": route, "eventType": event_type, "extendedRequestId": "Abc=",
+        "requestTime": "24/Nov/2025:16:00:00 +0000", "messageDirection": "IN", "stage": "live",
+        "connectedAt": 1764000000000, "requestTimeEpoch": 1764000000000,
+        "identity": {"sourceIp": "203.0.113.7", "userAgent": "Mozilla/5.0"},
+        "requestId": "Abc=", "domainName": "ws123.execute-api.eu-west-1.amazonaws.com",
+        "connectionId": "L0SM9cOFvHcCIhw=", "apiId": "ws123",
+    }
+
+
+write("ws-authorizer-no-token.json", {
+    "type": "REQUEST",
+    "methodArn": "arn:aws:execute-api:eu-west-1:123456789012:ws123/live/$connect",
+    "headers": {"Host": "ws123.execute-api.eu-west-1.amazonaws.com", "Sec-WebSocket-Version": "13"},
+    "queryStringParameters": {"after": "0000000001764000000000-"},
+    "stageVariables": {},
+    "requestContext": ws_context("$connect", "CONNECT"),
+})
+for route, kind, name in [("$connect", "CONNECT", "ws-connect.json"),
+                          ("$disconnect", "DISCONNECT", "ws-disconnect.json")]:
+    ctx = ws_context(route, kind)
+    ctx["authorizer"] = {"agent_id": "anna", "supervisor": False, "principalId": "anna",
+                         "integrationLatency": 212}
+    write(name, {"headers": {"Host": "ws123.execute-api.eu-west-1.amazonaws.com"},
+                 "requestContext": ctx, "isBase64Encoded": False})

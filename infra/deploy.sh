@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Deploy Switchboard into your AWS account: build the functions for arm64,
-# deploy infra/template.yaml, print the webhook callback URL and what to do
-# next. Run `infra/deploy.sh --help`.
+# Deploy Switchboard into your AWS account: build the functions for arm64
+# and the agent console, deploy infra/template.yaml, upload the console with
+# its config.json, print the URLs and what to do next. Run
+# `infra/deploy.sh --help`.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 Usage: infra/deploy.sh [options]
 
-Builds the Lambda functions (cargo lambda build --release --arm64) and
-deploys infra/template.yaml as a CloudFormation stack, with the SAM CLI
+Builds the Lambda functions (cargo lambda build --release --arm64) and the
+agent console (npm ci && npm run build in console/), and deploys
+infra/template.yaml as a CloudFormation stack, with the SAM CLI
 (`sam deploy`) when it is installed, else with the AWS CLI
 (`aws cloudformation package` + `aws cloudformation deploy`, which needs
---s3-bucket for the code). Then prints the API URL, the webhook callback
-URL base, and the next steps: the first administrator, the first agent,
-and the Meta app's webhook settings.
+--s3-bucket for the code). Then uploads console/dist to the stack's console
+bucket (hashed assets cached for a year, index.html and config.json never),
+writes the console's config.json from the stack's outputs (API URL,
+WebSocket URL, the Cognito hosted UI's domain and the console's client id),
+invalidates the CloudFront distribution, and prints the console URL, the
+API URL, the webhook callback URL base and the next steps: the first
+administrator, the first agent, and the Meta app's webhook settings.
 
 Options:
   --stack NAME        stack name (default: $SWITCHBOARD_STACK or "switchboard")
@@ -24,13 +30,15 @@ Options:
                         AlarmTopicArn (none), JwtIssuer and JwtAudience (none:
                         use the Cognito user pool the stack creates)
   --s3-bucket BUCKET  bucket for the code packages (AWS CLI path; SAM makes its own)
-  --no-build          deploy what target/lambda/*/bootstrap holds now
+  --no-build          deploy what target/lambda/*/bootstrap and console/dist
+                      hold now (build neither)
   --dry-run           print the commands instead of running them
   -h, --help          this text
 
 Needs: cargo-lambda (make test-tools installs it in .venv), zig or the
-aarch64 cross linker cargo-lambda uses, and the AWS CLI (or SAM CLI) with
-credentials for the target account.
+aarch64 cross linker cargo-lambda uses, Node.js and npm (the console), and
+the AWS CLI (and optionally the SAM CLI) with credentials for the target
+account.
 
 Example:
   infra/deploy.sh --stack switchboard-prod --region eu-west-1 \
@@ -66,12 +74,26 @@ done
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-FUNCTIONS=(webhook-verify webhook-ingest router admin-api scheduler sender agent-api)
+FUNCTIONS=(webhook-verify webhook-ingest router admin-api scheduler sender agent-api ws-authorizer ws-connections)
 # shellcheck source=infra/common.sh
 . "$HERE/common.sh"
 
 cd "$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH"
+
+# The console is built before anything is deployed, so a broken build
+# leaves the running stack alone.
+if [ "$BUILD" = 1 ]; then
+  if [ ! -f console/package.json ]; then
+    echo "deploy.sh: console/package.json is missing: this checkout has no agent console to build (deploy with --no-build only if console/dist is already built)" >&2
+    exit 1
+  fi
+  (cd console && run npm ci && run npm run build)
+fi
+if [ "$DRY" = 0 ] && [ ! -f console/dist/index.html ]; then
+  echo "deploy.sh: console/dist/index.html is missing; build the console (run without --no-build)" >&2
+  exit 1
+fi
 
 if [ "$BUILD" = 1 ]; then
   PKGS=()
@@ -111,19 +133,64 @@ output() {
     --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
 }
 
+# A stack output; in a dry run, its name in angle brackets.
+value() {
+  if [ "$DRY" = 1 ]; then echo "<$1>"; else output "$1"; fi
+}
+
+# A JSON string (the outputs are URLs and ids; quotes and backslashes escaped).
+json_str() {
+  local v="${1//\\/\\\\}"
+  printf '"%s"' "${v//\"/\\\"}"
+}
+
+API="$(value ApiUrl)"
+WS="$(value WebSocketUrl)"
+CONSOLE="$(value ConsoleUrl)"
+CONSOLE_BUCKET="$(value ConsoleBucketName)"
+DISTRIBUTION="$(value ConsoleDistributionId)"
+AUTH_DOMAIN="$(value AuthDomain)"
+CONSOLE_CLIENT="$(value ConsoleClientId)"
+if [ -z "$AUTH_DOMAIN" ] || [ "$AUTH_DOMAIN" = "None" ]; then
+  echo "deploy.sh: the stack has no Cognito user pool (JwtIssuer is set): the console signs in through the pool's hosted UI only, so it is not uploaded" >&2
+  exit 1
+fi
+
+# The console: hashed assets first (cached for a year; older ones stay for
+# pages still open), then the other files, then index.html and config.json
+# (never cached), so no index.html names an asset not yet there.
+S3="s3://$CONSOLE_BUCKET"
+run aws s3 sync console/dist/assets "$S3/assets" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" \
+  --cache-control "public, max-age=31536000, immutable"
+run aws s3 sync console/dist "$S3" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" --delete \
+  --exclude "assets/*" --exclude index.html --exclude config.json --cache-control "no-cache"
+run aws s3 cp console/dist/index.html "$S3/index.html" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" \
+  --cache-control "no-cache" --content-type "text/html; charset=utf-8"
+CONFIG="{\"api_url\":$(json_str "$API"),\"ws_url\":$(json_str "$WS"),\"auth\":{\"kind\":\"cognito\",\"domain\":$(json_str "$AUTH_DOMAIN"),\"client_id\":$(json_str "$CONSOLE_CLIENT"),\"redirect_uri\":$(json_str "$CONSOLE")}}"
+if [ "$DRY" = 1 ]; then
+  echo "+ write target/console-config.json: $CONFIG"
+else
+  mkdir -p target
+  printf '%s\n' "$CONFIG" > target/console-config.json
+fi
+run aws s3 cp target/console-config.json "$S3/config.json" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" \
+  --cache-control "no-cache" --content-type "application/json"
+run aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION" --paths "/*"
+
 if [ "$DRY" = 1 ]; then
   echo "(dry run: nothing was deployed)"
   exit 0
 fi
 
-API="$(output ApiUrl)"
 CALLBACK="$(output CallbackUrlBase)"
 POOL="$(output UserPoolId)"
 CLIENT="$(output UserPoolClientId)"
 cat <<NEXT
 
 Switchboard is deployed (stack $STACK).
+  Agent console:            $CONSOLE
   API:                      $API
+  Agents' WebSocket:        $WS
   Webhook callback URL:     ${CALLBACK}<account id>
   Cognito user pool:        ${POOL:-"(your own issuer)"}   app client: ${CLIENT:-"-"}
 
@@ -132,7 +199,8 @@ Next:
        aws cognito-idp admin-create-user --user-pool-id $POOL --username you --user-attributes Name=email,Value=you@example.com
        aws cognito-idp admin-add-user-to-group --user-pool-id $POOL --username you --group-name admin
      (agents: the same with their agent id as the user name and --group-name agent,
-     or supervisor). Sign in with the app client $CLIENT (SRP) and send the
+     or supervisor; they sign in at $CONSOLE through the hosted UI).
+     For the API, sign in with the app client $CLIENT (SRP) and send the
      token as "Authorization: Bearer <token>".
   2. Connect your Facebook app; the answer has the callback URL and a verify token (shown once):
        curl -H "Authorization: Bearer \$TOKEN" -H "content-type: application/json" \\

@@ -8,7 +8,8 @@ usage() {
   cat <<'USAGE'
 Usage: infra/destroy.sh [options]
 
-Deletes the CloudFormation stack. The table is kept (the template retains
+Empties the console's bucket (build output only) and deletes the
+CloudFormation stack. The table is kept (the template retains
 it, with deletion protection on by default), and so are the app secrets and
 page tokens in Secrets Manager, so a new stack can take the data over.
 
@@ -44,10 +45,16 @@ done
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 aws_() { run aws "$@" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}"; }
 
+output() {
+  aws cloudformation describe-stacks --stack-name "$STACK" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+
 TABLE=""
+CONSOLE_BUCKET="<ConsoleBucketName>"
 if [ "$DRY" = 0 ]; then
-  TABLE="$(aws cloudformation describe-stacks --stack-name "$STACK" "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" \
-    --query "Stacks[0].Outputs[?OutputKey=='TableName'].OutputValue" --output text)"
+  TABLE="$(output TableName)"
+  CONSOLE_BUCKET="$(output ConsoleBucketName)"
 fi
 
 if [ "$DELETE_DATA" = 1 ] && [ "$YES" = 0 ] && [ "$DRY" = 0 ]; then
@@ -55,6 +62,11 @@ if [ "$DELETE_DATA" = 1 ] && [ "$YES" = 0 ] && [ "$DRY" = 0 ]; then
   [ "$answer" = "$STACK" ] || { echo "destroy.sh: not confirmed; nothing deleted" >&2; exit 1; }
 fi
 
+# The console's bucket holds only build output; CloudFormation deletes
+# only an empty bucket.
+if [ -n "$CONSOLE_BUCKET" ] && [ "$CONSOLE_BUCKET" != "None" ]; then
+  aws_ s3 rm "s3://$CONSOLE_BUCKET" --recursive
+fi
 aws_ cloudformation delete-stack --stack-name "$STACK"
 aws_ cloudformation wait stack-delete-complete --stack-name "$STACK"
 

@@ -15,6 +15,7 @@ use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
 
 pub mod bench;
 pub mod fake;
+pub mod fake_ws;
 /// The fake Graph API (it lives in switchboard-graph, for `switchboard fake-graph` too).
 pub use switchboard_graph::fake as fake_graph;
 
@@ -239,6 +240,16 @@ pub async fn dynamo_store() -> Arc<DynamoStore> {
     let store = DynamoStore::new(&cfg, unique("switchboard"));
     store.create_table().await.expect("create table on moto");
     Arc::new(store)
+}
+
+/// A fresh connections table on moto.
+pub async fn moto_connections() -> switchboard_aws::connections::Connections {
+    let cfg = aws_config().await;
+    let c = switchboard_aws::connections::Connections::new(&cfg, unique("connections"));
+    c.create_table()
+        .await
+        .expect("create the connections table on moto");
+    c
 }
 
 pub struct LocalQueues {

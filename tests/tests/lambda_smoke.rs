@@ -111,11 +111,24 @@ async fn lambda_functions_under_cargo_lambda_watch() {
             "sender",
             "-p",
             "agent-api",
+            "-p",
+            "ws-authorizer",
+            "-p",
+            "ws-connections",
         ])
         .current_dir(workspace_root())
         .status()
         .expect("cargo build");
     assert!(built.success(), "the functions did not build");
+
+    // The WebSocket side: the connections table, a Management API, and the
+    // user pool's keys (served here; the authorizer fetches them).
+    let connections = moto_connections().await;
+    let management = switchboard_tests::fake_ws::FakeManagementApi::start().await;
+    let pool = switchboard_tests::fake_ws::Signer::new("smoke-key");
+    let jwks_url =
+        switchboard_tests::fake_ws::serve_jwks(serde_json::json!({"keys": [pool.jwk()]})).await;
+    let issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Smoke";
 
     let port = free_port();
     let envs = [
@@ -137,6 +150,14 @@ async fn lambda_functions_under_cargo_lambda_watch() {
             "SWITCHBOARD_PUBLIC_URL",
             "https://abc123.execute-api.eu-west-1.amazonaws.com".to_string(),
         ),
+        (
+            "SWITCHBOARD_CONNECTIONS_TABLE",
+            connections.table().to_string(),
+        ),
+        ("SWITCHBOARD_WS_MANAGEMENT_URL", management.url.clone()),
+        ("SWITCHBOARD_JWT_ISSUER", issuer.to_string()),
+        ("SWITCHBOARD_JWT_CLIENT_ID", "smoke-console".to_string()),
+        ("SWITCHBOARD_JWKS_URL", jwks_url),
     ];
     let mut cmd = Command::new(cargo_lambda());
     cmd.args([
@@ -298,6 +319,51 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         }
         other => panic!("the reply should have been refused: {other:?}"),
     }
+
+    // ws-authorizer: no token, denied; the pool's token for an agent, allowed
+    // with the agent id for the routes.
+    let denied = invoke(port, "ws-authorizer", "ws-authorizer-no-token.json");
+    assert_eq!(
+        denied["policyDocument"]["Statement"][0]["Effect"], "Deny",
+        "{denied}"
+    );
+    let now = clock.now().0 / 1000;
+    let token = pool.sign(
+        &serde_json::json!({"iss": issuer, "client_id": "smoke-console",
+        "token_use": "access", "username": "anna", "cognito:groups": ["agent"],
+        "iat": now, "exp": now + 3600}),
+    );
+    let mut event: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(workspace_root().join("events/ws-authorizer-no-token.json")).unwrap(),
+    )
+    .unwrap();
+    event["queryStringParameters"]["token"] = token.into();
+    let with_token = workspace_root().join("target/ws-authorizer-token.json");
+    std::fs::write(&with_token, event.to_string()).unwrap();
+    let allowed = invoke(port, "ws-authorizer", with_token.to_str().unwrap());
+    assert_eq!(
+        allowed["policyDocument"]["Statement"][0]["Effect"], "Allow",
+        "{allowed}"
+    );
+    assert_eq!(allowed["context"]["agent_id"], "anna", "{allowed}");
+
+    // ws-connections: $connect records anna's connection, $disconnect forgets it.
+    let anna = switchboard_core::ids::AgentId::parse("anna").unwrap();
+    let c = invoke(port, "ws-connections", "ws-connect.json");
+    assert_eq!(c["statusCode"], 200, "{c}");
+    assert_eq!(
+        connections.list(&anna, clock.now()).await.unwrap(),
+        ["L0SM9cOFvHcCIhw="]
+    );
+    let d = invoke(port, "ws-connections", "ws-disconnect.json");
+    assert_eq!(d["statusCode"], 200, "{d}");
+    assert!(
+        connections
+            .list(&anna, clock.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Metrics left the functions as CloudWatch EMF documents on stdout.
     let log = std::fs::read_to_string(workspace_root().join("target/lambda-watch.log")).unwrap();

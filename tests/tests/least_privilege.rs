@@ -11,11 +11,16 @@ use serde_yaml_ng::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_aws::connections::Connections;
 use switchboard_aws::manifest::{FUNCTIONS, function};
+use switchboard_aws::push::ApiGatewayPush;
 use switchboard_aws::{DynamoStore, Metered, SecretsManager, SqsQueue};
 use switchboard_core::ports::{Queue, SecretStore};
+use switchboard_core::push::PushingStreams;
+use switchboard_core::routing::model::AgentId;
 use switchboard_core::{Clock, ManualClock, Millis};
 use switchboard_http::{AdminAuth, AdminDeps};
+use switchboard_tests::fake_ws::FakeManagementApi;
 use switchboard_tests::*;
 
 fn template() -> Value {
@@ -40,8 +45,38 @@ fn texts(v: &Value) -> Vec<String> {
 struct Declared {
     code_uri: String,
     actions: BTreeSet<String>,
+    /// Granted on the WebSocket connections only (the connections table,
+    /// the WebSocket API), in statements that name nothing else.
+    connection_actions: BTreeSet<String>,
     resources: Vec<String>,
     env: BTreeSet<String>,
+}
+
+/// Whether a resource is the agents' WebSocket connections.
+fn is_connections(resource: &str) -> bool {
+    resource.contains("ConnectionsTable") || resource.contains("${WebSocketApi}")
+}
+
+/// A bucket policy grants nothing to a function when every statement it
+/// allows is for CloudFront (the console's origin access control).
+fn only_cloudfront_reads(name: &str, res: &Value) {
+    for st in res["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{name:?}: a bucket policy without statements"))
+    {
+        if st["Effect"].as_str() == Some("Allow") {
+            assert_eq!(
+                texts(&st["Principal"]["Service"]),
+                vec!["cloudfront.amazonaws.com"],
+                "{name:?}: a bucket policy allows only CloudFront"
+            );
+            assert_eq!(
+                keys(&st["Principal"], "principal"),
+                BTreeSet::from(["Service"]),
+                "{name:?}"
+            );
+        }
+    }
 }
 
 fn declared(t: &Value) -> BTreeMap<String, Declared> {
@@ -61,6 +96,15 @@ fn declared(t: &Value) -> BTreeMap<String, Declared> {
     }
     for (name, res) in t["Resources"].as_mapping().unwrap() {
         let kind = res["Type"].as_str().unwrap_or_default();
+        // Policies that cannot grant a function anything: response headers,
+        // and the console bucket's (CloudFront only; checked).
+        if kind == "AWS::CloudFront::ResponseHeadersPolicy" {
+            continue;
+        }
+        if kind == "AWS::S3::BucketPolicy" {
+            only_cloudfront_reads(name.as_str().unwrap_or_default(), res);
+            continue;
+        }
         assert!(
             !kind.starts_with("AWS::IAM::") && !kind.ends_with("Policy"),
             "{name:?}: {kind} could grant a function more than its policy"
@@ -74,10 +118,22 @@ fn declared(t: &Value) -> BTreeMap<String, Declared> {
         let p = &res["Properties"];
         let name = name.as_str().unwrap();
         let mut actions = BTreeSet::new();
+        let mut connection_actions = BTreeSet::new();
         let mut resources = Vec::new();
         for st in statements(name, p) {
-            actions.extend(texts(&st["Action"]));
-            resources.extend(texts(&st["Resource"]));
+            let named = texts(&st["Resource"]);
+            let on_connections = named.iter().filter(|r| is_connections(r)).count();
+            if on_connections == 0 {
+                actions.extend(texts(&st["Action"]));
+            } else {
+                assert_eq!(
+                    on_connections,
+                    named.len(),
+                    "{name}: a statement on the connections names nothing else"
+                );
+                connection_actions.extend(texts(&st["Action"]));
+            }
+            resources.extend(named);
         }
         let mut env = globals.clone();
         if let Some(m) = p["Environment"]["Variables"].as_mapping() {
@@ -88,6 +144,7 @@ fn declared(t: &Value) -> BTreeMap<String, Declared> {
             Declared {
                 code_uri: p["CodeUri"].as_str().unwrap_or_default().to_string(),
                 actions,
+                connection_actions,
                 resources,
                 env,
             },
@@ -246,6 +303,29 @@ fn env_literals(dir: &std::path::Path) -> BTreeSet<String> {
 }
 
 #[test]
+fn a_bucket_policy_may_only_let_cloudfront_read() {
+    let policy = |allow: &str| -> Value {
+        serde_yaml_ng::from_str(&format!(
+            "Properties:\n  PolicyDocument:\n    Statement:\n      - Effect: Allow\n        Principal: {allow}\n        Action: s3:GetObject\n        Resource: x\n      - Effect: Deny\n        Principal: '*'\n        Action: 's3:*'\n        Resource: x\n"
+        ))
+        .unwrap()
+    };
+    only_cloudfront_reads("B", &policy("{Service: cloudfront.amazonaws.com}"));
+    for bad in [
+        "'*'",
+        "{AWS: 'arn:aws:iam::1:role/r'}",
+        "{Service: [cloudfront.amazonaws.com, lambda.amazonaws.com]}",
+        "{Service: cloudfront.amazonaws.com, AWS: 'arn:aws:iam::1:role/r'}",
+    ] {
+        let p = policy(bad);
+        assert!(
+            std::panic::catch_unwind(move || only_cloudfront_reads("B", &p)).is_err(),
+            "not refused: {bad}"
+        );
+    }
+}
+
+#[test]
 fn every_function_has_its_resource_bootstrap_and_environment() {
     let t = template();
     let decl = declared(&t);
@@ -334,12 +414,21 @@ fn policies_grant_exactly_the_manifest_on_named_resources() {
             "{}: the policy grants what the code calls, nothing more",
             f.resource
         );
+        let want: BTreeSet<String> = f.connection_actions.iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            d.connection_actions, want,
+            "{}: on the WebSocket connections, what the code calls",
+            f.resource
+        );
         for r in &d.resources {
             assert_ne!(r, "*", "{}: no wildcard resource", f.resource);
-            // The wildcards allowed: the table's indexes, and the stack's
-            // secret names (page and account ids are not known in advance).
+            // The wildcards allowed: the table's indexes, the stack's
+            // secret names (page and account ids are not known in
+            // advance), and the WebSocket stage's connections (their ids
+            // neither).
             let ok_wildcard = r.ends_with("${Table.Arn}/index/*")
-                || r.contains(":secret:${AWS::StackName}/switchboard/");
+                || r.contains(":secret:${AWS::StackName}/switchboard/")
+                || r.ends_with(":${WebSocketApi}/${WebSocketStage}/POST/@connections/*");
             assert!(
                 !r.contains('*') || ok_wildcard,
                 "{}: unexpected wildcard resource {r}",
@@ -368,6 +457,49 @@ impl Aws {
 
 fn recorded(parts: &[BTreeSet<&'static str>]) -> BTreeSet<String> {
     parts.iter().flatten().map(|a| a.to_string()).collect()
+}
+
+fn connection_actions(name: &str) -> BTreeSet<String> {
+    function(name)
+        .unwrap()
+        .connection_actions
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+}
+
+/// The Management API (a local stand-in) and the connections table.
+struct WsRig {
+    fake: FakeManagementApi,
+    seed: Connections,
+    cfg: aws_config::SdkConfig,
+}
+
+impl WsRig {
+    /// A recording push, with a connection of anna's that has gone since.
+    async fn pusher(&self, clock: Arc<ManualClock>) -> Arc<ApiGatewayPush> {
+        let gone = unique("anna-closed");
+        self.seed
+            .add(&AgentId::parse("anna").unwrap(), &gone, clock.now())
+            .await
+            .unwrap();
+        self.fake.gone(&gone);
+        Arc::new(ApiGatewayPush::new(
+            &self.cfg,
+            &self.fake.url,
+            Connections::new(&self.cfg, self.seed.table()),
+            clock,
+        ))
+    }
+}
+
+/// Channel deps whose agent events are pushed through `push`.
+fn pushing(
+    mut ch: switchboard_core::channels::ChannelDeps,
+    push: Arc<ApiGatewayPush>,
+) -> switchboard_core::channels::ChannelDeps {
+    ch.streams = Arc::new(PushingStreams::new(ch.streams.clone(), push));
+    ch
 }
 
 fn manifest_actions(name: &str) -> BTreeSet<String> {
@@ -410,6 +542,17 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
             ch.outbox = Some(outbox);
             ch
         };
+    // Every function that publishes agent events pushes them; each gets its
+    // own recording push, and anna a tab she closed since (410: forgotten).
+    let ws = WsRig {
+        fake: FakeManagementApi::start().await,
+        seed: moto_connections().await,
+        cfg: aws.cfg.clone(),
+    };
+    ws.seed
+        .add(&AgentId::parse("anna").unwrap(), "anna-tab", clock.now())
+        .await
+        .unwrap();
     // Routing configured by an administrator (not recorded).
     let setup = channels(seed_store.clone(), seed_secrets.clone(), outbox());
     let rd = setup.routing_deps();
@@ -477,6 +620,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     // router: a new customer routed and offered (named from Meta's profile
     // when the page has a token), an event naming no customer.
     let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
+    let router_push = ws.pusher(clock.clone()).await;
     let router = switchboard_core::routing::RoutingDeps {
         conversations: store.clone(),
         workstreams: store.clone(),
@@ -484,7 +628,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         routing: store.clone(),
         clock: clock.clone(),
         outbound: store.clone(),
-        streams: store.clone(),
+        streams: Arc::new(PushingStreams::new(store.clone(), router_push.clone())),
         outbox: Some(queue.clone()),
         profiles: Some(switchboard_core::contacts::Profiles {
             graph: graph.clone(),
@@ -521,6 +665,10 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ]),
         manifest_actions("router")
     );
+    assert_eq!(
+        recorded(&[router_push.actions_called()]),
+        connection_actions("router")
+    );
 
     // scheduler: anna's offer expires and the waiting customer goes to her; a page token is due.
     seed_secrets
@@ -548,10 +696,14 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     .unwrap();
     clock.advance_secs(31);
     let (sched_store, sched_secrets, sched_queue) = (aws.store(), aws.secrets(), outbox());
-    let scheduler = switchboard_core::scheduler::SchedulerDeps::of(&channels(
-        sched_store.clone(),
-        sched_secrets.clone(),
-        sched_queue.clone(),
+    let sched_push = ws.pusher(clock.clone()).await;
+    let scheduler = switchboard_core::scheduler::SchedulerDeps::of(&pushing(
+        channels(
+            sched_store.clone(),
+            sched_secrets.clone(),
+            sched_queue.clone(),
+        ),
+        sched_push.clone(),
     ));
     let report = switchboard_core::scheduler::run_once(&scheduler)
         .await
@@ -562,8 +714,12 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     // agent-api: anna (signed in: the JWT's username and group) sees her
     // offer, accepts, replies, types, reads it back and her feed.
     let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
+    let agent_push = ws.pusher(clock.clone()).await;
     let agent = switchboard_http::AgentDeps {
-        channels: channels(store.clone(), secrets.clone(), queue.clone()),
+        channels: pushing(
+            channels(store.clone(), secrets.clone(), queue.clone()),
+            agent_push.clone(),
+        ),
         auth: switchboard_http::AgentAuth::Claims,
         settle: Duration::ZERO,
     };
@@ -655,12 +811,20 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ]),
         manifest_actions("agent-api")
     );
+    assert_eq!(
+        recorded(&[agent_push.actions_called()]),
+        connection_actions("agent-api")
+    );
 
     // admin-api: channel set-up and routing management, as an administrator
     // does it, and closing anna's conversation (its survey goes out).
     let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
+    let admin_push = ws.pusher(clock.clone()).await;
     let deps = AdminDeps {
-        channels: channels(store.clone(), secrets.clone(), queue.clone()),
+        channels: pushing(
+            channels(store.clone(), secrets.clone(), queue.clone()),
+            admin_push.clone(),
+        ),
         auth: AdminAuth::Bearer(secret("lp-admin")),
     };
     let call = |method: &str, uri: &str, body: Option<serde_json::Value>| {
@@ -764,6 +928,10 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ]),
         manifest_actions("admin-api")
     );
+    assert_eq!(
+        recorded(&[admin_push.actions_called()]),
+        connection_actions("admin-api")
+    );
 
     // scheduler, ten minutes on (anna is offline): the other customer is
     // closed for inactivity and told so.
@@ -779,6 +947,10 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
             sched_queue.actions_called()
         ]),
         manifest_actions("scheduler")
+    );
+    assert_eq!(
+        recorded(&[sched_push.actions_called()]),
+        connection_actions("scheduler")
     );
 
     // sender: everything queued above, through the Lambda glue: Meta asks
@@ -798,10 +970,10 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ],
     );
     let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
-    let sender = switchboard_core::sender::SenderDeps::of(&channels(
-        store.clone(),
-        secrets.clone(),
-        queue.clone(),
+    let sender_push = ws.pusher(clock.clone()).await;
+    let sender = switchboard_core::sender::SenderDeps::of(&pushing(
+        channels(store.clone(), secrets.clone(), queue.clone()),
+        sender_push.clone(),
     ));
     let mut idle = 0;
     let mut retried = 0;
@@ -861,6 +1033,30 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
             queue.actions_called()
         ]),
         manifest_actions("sender")
+    );
+    assert_eq!(
+        recorded(&[sender_push.actions_called()]),
+        connection_actions("sender")
+    );
+    // Anna's open tab got her events as they were published.
+    assert!(
+        ws.fake.posts().iter().any(|(c, _)| c == "anna-tab"),
+        "the pushes reached anna's connection"
+    );
+    // ws-connections: $connect and $disconnect.
+    let connections = Connections::new(&aws.cfg, ws.seed.table());
+    for route in ["$connect", "$disconnect"] {
+        let event: switchboard_aws::ws::RouteEvent = serde_json::from_value(serde_json::json!(
+            {"requestContext": {"routeKey": route, "connectionId": "bo-tab",
+             "authorizer": {"agent_id": "bo", "supervisor": false}}}
+        ))
+        .unwrap();
+        let r = switchboard_aws::ws::on_route(&event, &connections, clock.as_ref()).await;
+        assert_eq!(r.status_code, 200, "{route}");
+    }
+    assert_eq!(
+        recorded(&[connections.actions_called()]),
+        connection_actions("ws-connections")
     );
 }
 
@@ -1018,7 +1214,104 @@ fn queues_functions_and_alarms_are_set_up_as_the_design_says() {
         "UserPoolId",
         "UserPoolClientId",
         "OutboundQueueUrl",
+        "WebSocketUrl",
+        "ConsoleUrl",
+        "ConsoleBucketName",
+        "ConsoleDistributionId",
+        "AuthDomain",
+        "ConsoleClientId",
     ] {
         assert!(!t["Outputs"][out].is_null(), "output {out}");
     }
+}
+
+#[test]
+fn the_console_and_the_websocket_api_are_set_up_as_issue_14_says() {
+    let t = template();
+    let get = |name: &str| &t["Resources"][name]["Properties"];
+    // The connections expire by themselves.
+    let conns = get("ConnectionsTable");
+    assert_eq!(
+        conns["TimeToLiveSpecification"]["Enabled"],
+        Value::Bool(true)
+    );
+    assert_eq!(
+        conns["TimeToLiveSpecification"]["AttributeName"].as_str(),
+        Some("expires_at")
+    );
+    // A WebSocket API whose $connect is authorized by the JWT checker.
+    assert_eq!(
+        get("WebSocketApi")["ProtocolType"].as_str(),
+        Some("WEBSOCKET")
+    );
+    let connect = get("WebSocketConnectRoute");
+    assert_eq!(connect["RouteKey"].as_str(), Some("$connect"));
+    assert_eq!(connect["AuthorizationType"].as_str(), Some("CUSTOM"));
+    let auth = get("WebSocketAuthorizer");
+    assert_eq!(auth["AuthorizerType"].as_str(), Some("REQUEST"));
+    assert_eq!(
+        texts(&auth["IdentitySource"]),
+        vec!["route.request.querystring.token"]
+    );
+    assert!(texts(&auth["AuthorizerUri"])[0].contains("${WsAuthorizerFunction.Arn}"));
+    // The console's bucket is private, encrypted, read through OAC (not OAI).
+    let bucket = get("ConsoleBucket");
+    for k in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            bucket["PublicAccessBlockConfiguration"][k],
+            Value::Bool(true),
+            "{k}"
+        );
+    }
+    assert!(!bucket["BucketEncryption"].is_null());
+    let tls_only = get("ConsoleBucketPolicy")["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .any(|s| {
+            s["Effect"].as_str() == Some("Deny")
+                && s["Condition"]["Bool"]["aws:SecureTransport"].as_str() == Some("false")
+        });
+    assert!(tls_only, "the bucket refuses plain HTTP");
+    let dist = &get("ConsoleDistribution")["DistributionConfig"];
+    let origin = &dist["Origins"][0];
+    assert!(texts(&origin["OriginAccessControlId"])[0].contains("ConsoleOriginAccessControl"));
+    assert_eq!(
+        origin["S3OriginConfig"]["OriginAccessIdentity"].as_str(),
+        Some(""),
+        "no origin access identity"
+    );
+    assert!(!dist["DefaultCacheBehavior"]["ResponseHeadersPolicyId"].is_null());
+    let spa: Vec<_> = dist["CustomErrorResponses"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|e| (e["ErrorCode"].as_u64(), e["ResponsePagePath"].as_str()))
+        .collect();
+    assert!(spa.contains(&(Some(403), Some("/index.html"))), "{spa:?}");
+    // The console's Cognito client: public, code grant, back to the console.
+    let client = get("ConsoleClient");
+    assert_eq!(client["GenerateSecret"], Value::Bool(false));
+    assert_eq!(texts(&client["AllowedOAuthFlows"]), vec!["code"]);
+    assert_eq!(
+        texts(&client["AllowedOAuthScopes"]),
+        vec!["openid", "email", "profile"]
+    );
+    for k in ["CallbackURLs", "LogoutURLs"] {
+        assert_eq!(
+            texts(&client[k]),
+            vec!["!Sub https://${ConsoleDistribution.DomainName}/"]
+        );
+    }
+    assert!(!get("UserPoolDomain").is_null());
+    // The console, on its own origin, may call the APIs.
+    assert_eq!(
+        texts(&get("HttpApi")["CorsConfiguration"]["AllowOrigins"]),
+        vec!["!Sub https://${ConsoleDistribution.DomainName}"]
+    );
 }

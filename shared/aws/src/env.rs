@@ -2,10 +2,14 @@
 //! constructor per capability set, so a function holds only the ports it
 //! calls (the same set `manifest` lists and the template grants).
 
+use crate::connections::Connections;
+use crate::push::ApiGatewayPush;
 use crate::{DynamoStore, SecretsManager, SqsQueue};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::channels::{ChannelDeps, PageDeps};
+use switchboard_core::ports::StreamStore;
+use switchboard_core::push::PushingStreams;
 use switchboard_core::routing::RoutingDeps;
 use switchboard_core::scheduler::SchedulerDeps;
 use switchboard_core::sender::SenderDeps;
@@ -54,6 +58,28 @@ fn graph_from_env(timeout: Duration) -> Result<Arc<switchboard_graph::HttpGraph>
     Ok(Arc::new(switchboard_graph::HttpGraph::new(&url, timeout)?))
 }
 
+/// The WebSocket push: the connections table
+/// (`SWITCHBOARD_CONNECTIONS_TABLE`) and the WebSocket stage's Management
+/// API (`SWITCHBOARD_WS_MANAGEMENT_URL`). Required wherever agent events
+/// are published, so a deployment without it fails at start rather than
+/// leaving agents on the long poll unawares.
+pub fn push_from_env(config: &aws_config::SdkConfig) -> Result<Arc<ApiGatewayPush>, EnvError> {
+    Ok(Arc::new(ApiGatewayPush::new(
+        config,
+        &required_env("SWITCHBOARD_WS_MANAGEMENT_URL")?,
+        Connections::new(config, required_env("SWITCHBOARD_CONNECTIONS_TABLE")?),
+        Arc::new(switchboard_core::SystemClock),
+    )))
+}
+
+/// The table's streams, each agent event pushed to the agent's connections.
+fn pushing_streams(
+    config: &aws_config::SdkConfig,
+    store: Arc<DynamoStore>,
+) -> Result<Arc<dyn StreamStore>, EnvError> {
+    Ok(Arc::new(PushingStreams::new(store, push_from_env(config)?)))
+}
+
 /// Secrets Manager under the stack's prefix (`SWITCHBOARD_SECRETS_PREFIX`).
 pub fn secrets_from_env(config: &aws_config::SdkConfig) -> Result<Arc<SecretsManager>, EnvError> {
     Ok(Arc::new(SecretsManager::new(
@@ -77,7 +103,8 @@ fn page_deps(
 
 /// What channel set-up needs (admin-api, agent-api): `SWITCHBOARD_TABLE`,
 /// `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`,
-/// `SWITCHBOARD_OUTBOUND_QUEUE_URL` and optionally `SWITCHBOARD_GRAPH_URL`.
+/// `SWITCHBOARD_OUTBOUND_QUEUE_URL`, the push (see [`push_from_env`]) and
+/// optionally `SWITCHBOARD_GRAPH_URL`.
 pub fn channel_deps_from_env(config: &aws_config::SdkConfig) -> Result<ChannelDeps, EnvError> {
     let store = store_from_env(config)?;
     let pages = page_deps(config, store.clone())?;
@@ -91,7 +118,7 @@ pub fn channel_deps_from_env(config: &aws_config::SdkConfig) -> Result<ChannelDe
         graph: pages.graph,
         clock: pages.clock,
         outbound: store.clone(),
-        streams: store,
+        streams: pushing_streams(config, store)?,
         outbox: Some(outbox_from_env(config)?),
         public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
     })
@@ -114,7 +141,7 @@ pub fn routing_deps_from_env(config: &aws_config::SdkConfig) -> Result<RoutingDe
         routing: store.clone(),
         clock: Arc::new(switchboard_core::SystemClock),
         outbound: store.clone(),
-        streams: store,
+        streams: pushing_streams(config, store)?,
         outbox: Some(outbox_from_env(config)?),
         profiles: Some(profiles),
     })
@@ -138,7 +165,7 @@ pub fn sender_deps_from_env(
         outbound: store.clone(),
         conversations: store.clone(),
         workstreams: store.clone(),
-        streams: store.clone(),
+        streams: pushing_streams(config, store.clone())?,
         pages: page_deps(config, store)?,
     };
     Ok((deps, outbox_from_env(config)?))

@@ -1,24 +1,31 @@
 //! AWS adapters of Switchboard's ports: DynamoDB (store), SQS FIFO
-//! (queues), Secrets Manager (secrets). AWS types stop here: each adapter
-//! converts to and from the domain's types at its edge.
+//! (queues), Secrets Manager (secrets), API Gateway WebSocket connections
+//! (pushing agents' events), and the WebSocket API's JWT authorizer. AWS
+//! types stop here: each adapter converts to and from the domain's types
+//! at its edge.
 //!
 //! Each adapter lists the IAM actions it may call (`IAM_ACTIONS_*`) and
 //! records the ones it does call (`actions_called`); [`manifest`] says what
 //! each function needs, and `tests/tests/least_privilege.rs` holds the
 //! template and the running code to it.
 
+pub mod connections;
 pub mod dynamo;
 pub mod emf;
 pub mod env;
 pub mod failure;
+pub mod jwt;
 pub mod manifest;
+pub mod push;
 pub mod secrets;
 pub mod sqs;
+pub mod ws;
 
 pub use dynamo::DynamoStore;
 pub use env::{
-    EnvError, channel_deps_from_env, outbox_from_env, required_env, routing_deps_from_env,
-    scheduler_deps_from_env, secrets_from_env, sender_deps_from_env, store_from_env,
+    EnvError, channel_deps_from_env, outbox_from_env, push_from_env, required_env,
+    routing_deps_from_env, scheduler_deps_from_env, secrets_from_env, sender_deps_from_env,
+    store_from_env,
 };
 pub use secrets::SecretsManager;
 pub use sqs::SqsQueue;

@@ -19,6 +19,10 @@ pub struct FunctionSpec {
     pub actions: &'static [&'static str],
     /// IAM actions the SQS event source mapping needs on the function's role.
     pub event_source_actions: &'static [&'static str],
+    /// IAM actions on the WebSocket connections only (the connections table
+    /// and the WebSocket API's `@connections`), granted in statements of
+    /// their own that name nothing else.
+    pub connection_actions: &'static [&'static str],
 }
 
 const TABLE: &str = "SWITCHBOARD_TABLE";
@@ -28,12 +32,29 @@ const PUBLIC_URL: &str = "SWITCHBOARD_PUBLIC_URL";
 const OUTBOUND: &str = "SWITCHBOARD_OUTBOUND_QUEUE_URL";
 /// Every function: the metrics namespace (default `Switchboard`).
 const METRICS: &str = "SWITCHBOARD_METRICS_NAMESPACE";
+/// The agents' WebSocket connections (`crate::connections`).
+const CONNECTIONS: &str = "SWITCHBOARD_CONNECTIONS_TABLE";
+/// The WebSocket stage's Management API (`crate::push`).
+const WS_MANAGEMENT: &str = "SWITCHBOARD_WS_MANAGEMENT_URL";
 
 /// `crate::channel_deps_from_env` reads these.
-const CHANNEL_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, PUBLIC_URL, OUTBOUND];
+const CHANNEL_ENV: &[&str] = &[
+    TABLE,
+    SECRETS_PREFIX,
+    PUBLIC_URL,
+    OUTBOUND,
+    CONNECTIONS,
+    WS_MANAGEMENT,
+];
 /// `crate::scheduler_deps_from_env` and `crate::sender_deps_from_env` read
 /// these: no callback URLs to show.
-const WORKER_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, OUTBOUND];
+const WORKER_ENV: &[&str] = &[TABLE, SECRETS_PREFIX, OUTBOUND, CONNECTIONS, WS_MANAGEMENT];
+/// The router's (`crate::routing_deps_from_env`).
+const ROUTER_ENV: &[&str] = &[TABLE, OUTBOUND, SECRETS_PREFIX, CONNECTIONS, WS_MANAGEMENT];
+
+/// What pushing an agent's events calls (`crate::push::IAM_ACTIONS_PUSH`):
+/// every function that publishes to an agent's feed.
+const PUSH: &[&str] = crate::push::IAM_ACTIONS_PUSH;
 
 /// Every function that calls the Graph API: the metrics namespace and the
 /// Graph API's base URL (default Meta's).
@@ -51,6 +72,8 @@ const ROUTING_ACTIONS: &[&str] = &[
 ];
 
 /// What consuming an SQS queue through an event source mapping needs.
+const NO_CONNECTIONS: &[&str] = &[];
+
 const CONSUME: &[&str] = &[
     "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
@@ -66,6 +89,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         env_optional: &[METRICS],
         actions: &["dynamodb:GetItem", "dynamodb:UpdateItem"],
         event_source_actions: &[],
+        connection_actions: NO_CONNECTIONS,
     },
     FunctionSpec {
         name: "webhook-ingest",
@@ -78,14 +102,16 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "sqs:SendMessage",
         ],
         event_source_actions: &[],
+        connection_actions: NO_CONNECTIONS,
     },
     FunctionSpec {
         name: "router",
         resource: "RouterFunction",
-        env: &[TABLE, OUTBOUND, SECRETS_PREFIX],
+        env: ROUTER_ENV,
         env_optional: GRAPH_OPTIONAL,
         actions: ROUTING_ACTIONS,
         event_source_actions: CONSUME,
+        connection_actions: PUSH,
     },
     FunctionSpec {
         name: "admin-api",
@@ -114,6 +140,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "sqs:SendMessage",
         ],
         event_source_actions: &[],
+        connection_actions: PUSH,
     },
     FunctionSpec {
         name: "scheduler",
@@ -122,6 +149,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         env_optional: GRAPH_OPTIONAL,
         actions: ROUTING_ACTIONS,
         event_source_actions: &[],
+        connection_actions: PUSH,
     },
     FunctionSpec {
         name: "sender",
@@ -137,6 +165,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "sqs:ChangeMessageVisibility",
         ],
         event_source_actions: CONSUME,
+        connection_actions: PUSH,
     },
     FunctionSpec {
         name: "agent-api",
@@ -154,6 +183,26 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "sqs:SendMessage",
         ],
         event_source_actions: &[],
+        connection_actions: PUSH,
+    },
+    FunctionSpec {
+        name: "ws-authorizer",
+        resource: "WsAuthorizerFunction",
+        env: &["SWITCHBOARD_JWT_ISSUER", "SWITCHBOARD_JWT_CLIENT_ID"],
+        env_optional: &[METRICS, "SWITCHBOARD_GROUPS_CLAIM", "SWITCHBOARD_JWKS_URL"],
+        // Only the issuer's public keys (HTTPS), no AWS API.
+        actions: &[],
+        event_source_actions: &[],
+        connection_actions: NO_CONNECTIONS,
+    },
+    FunctionSpec {
+        name: "ws-connections",
+        resource: "WsConnectionsFunction",
+        env: &[CONNECTIONS],
+        env_optional: &[METRICS],
+        actions: &[],
+        event_source_actions: &[],
+        connection_actions: crate::connections::IAM_ACTIONS_CONNECT,
     },
 ];
 

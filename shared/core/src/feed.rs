@@ -65,6 +65,11 @@ pub fn stream(agent: &AgentId) -> String {
     format!("agent:{agent}")
 }
 
+/// The agent whose feed `stream` is (the inverse of [`stream`]).
+pub fn agent_of(stream: &str) -> Option<AgentId> {
+    AgentId::parse(stream.strip_prefix("agent:")?).ok()
+}
+
 /// Add an event to an agent's feed; a failure is logged, not returned.
 pub async fn publish(
     streams: &dyn StreamStore,

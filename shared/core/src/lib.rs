@@ -32,6 +32,7 @@ pub mod panics;
 pub mod ports;
 pub mod problem;
 pub mod provisioning;
+pub mod push;
 pub mod router;
 pub mod routing;
 pub mod scheduler;
