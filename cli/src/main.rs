@@ -3,6 +3,7 @@
 //! `routing`), and manage agents' presence (`agents`, `presence`).
 
 mod agent;
+mod console;
 mod http_server;
 mod routing;
 mod serve;

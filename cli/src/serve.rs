@@ -51,6 +51,11 @@ pub struct ServeArgs {
         default_value_t = 20
     )]
     auth_failures_per_minute: u32,
+    /// The built web console to serve at `/` (default: the embedded one
+    /// with the `embed-console` feature, else `console/dist` when it has
+    /// an index.html).
+    #[arg(long, env = "SWITCHBOARD_CONSOLE_DIR")]
+    console_dir: Option<PathBuf>,
     /// Number of sender workers consuming the outbound queue.
     #[arg(long, env = "SWITCHBOARD_SENDER_WORKERS", default_value_t = 4)]
     sender_workers: usize,
@@ -62,6 +67,7 @@ fn boxed(e: impl std::fmt::Display) -> Box<dyn std::error::Error> {
 
 pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let admin_token = admin_token()?;
+    let console = crate::console::Source::choose(args.console_dir.as_deref()).map_err(boxed)?;
     private_data_dir(&args.data_dir)?;
     let store = Arc::new(RedbStore::open(args.data_dir.join("store.redb")).map_err(boxed)?);
     let queue_db = LocalQueue::open_database(args.data_dir.join("queues.redb")).map_err(boxed)?;
@@ -211,8 +217,15 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         .collect();
 
     tracing::info!(%addr, data_dir = %args.data_dir.display(), graph_url = %args.graph_url, "switchboard serving");
+    println!("{}", console.describe());
     println!("switchboard listening on http://{addr}");
-    crate::http_server::serve(listener, services.router(), args.auth_failures_per_minute).await;
+    let site = crate::console::router(console);
+    crate::http_server::serve(
+        listener,
+        services.router_with_site(Some(site)),
+        args.auth_failures_per_minute,
+    )
+    .await;
     for w in workers.into_iter().chain(senders) {
         w.abort();
     }

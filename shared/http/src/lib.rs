@@ -41,6 +41,12 @@ impl Services {
     /// the agent API's router (each answering its own unknown paths, after
     /// checking the caller); a problem `404` for anything else.
     pub fn router(self) -> Router {
+        self.router_with_site(None)
+    }
+
+    /// [`Services::router`], with `site` answering every path no API
+    /// holds (serve's web console) instead of the `404`.
+    pub fn router_with_site(self, site: Option<Router>) -> Router {
         let webhooks = webhook::router(Some(self.verify), Some(self.ingest));
         let admin = admin::router(self.admin);
         let agent = agent::router(self.agent);
@@ -53,7 +59,7 @@ impl Services {
             } else if path.starts_with(agent::PREFIX) {
                 Some(agent.clone())
             } else {
-                None
+                site.clone()
             };
             async move {
                 match api {
