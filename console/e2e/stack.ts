@@ -2,9 +2,7 @@
 // serve` (examples/switchboard.yaml, a fresh data dir, free ports, serving the
 // built console), and what a test does to it: issue tokens, play the customer
 // (signed webhooks, as Meta sends them), read what the fake Graph received.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import type { Server } from 'node:http';
-import { startConsoleProxy } from './consoleProxy';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -61,17 +59,10 @@ export interface FakeRequest {
   body: unknown;
 }
 
-function serveHasConsoleDir(bin: string): boolean {
-  return execFileSync(bin, ['serve', '--help'], { encoding: 'utf8' }).includes('--console-dir');
-}
-
 export class Stack {
-  /** Where the browser goes (serve itself, serving the console). */
-  base: string;
-  /** serve's API. */
-  readonly api: string;
+  /** serve: the console at /, the API beside it. */
+  readonly base: string;
   readonly graph: string;
-  private proxy: Server | null = null;
   private procs: ChildProcess[] = [];
   private logs: string[] = [];
   private seq = 0;
@@ -82,7 +73,6 @@ export class Stack {
     private readonly dataDir: string,
   ) {
     this.base = base;
-    this.api = base;
     this.graph = graph;
   }
 
@@ -94,10 +84,9 @@ export class Stack {
     const graph = s.spawn(bin, ['fake-graph', '--addr', `127.0.0.1:${gp}`], {});
     await waitFor(`${s.graph}/_fake/requests`, graph, () => s.log());
     const dist = join(ROOT, 'console', 'dist');
-    const served = serveHasConsoleDir(bin);
     const serve = s.spawn(
       bin,
-      ['serve', '--config', join(ROOT, 'examples', 'switchboard.yaml'), '--data-dir', join(dataDir, 'data'), '--graph-url', s.graph, '--addr', `127.0.0.1:${sp}`, ...(served ? ['--console-dir', dist] : [])],
+      ['serve', '--config', join(ROOT, 'examples', 'switchboard.yaml'), '--data-dir', join(dataDir, 'data'), '--graph-url', s.graph, '--addr', `127.0.0.1:${sp}`, '--console-dir', dist],
       {
         SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
         ACME_APP_SECRET: APP_SECRET,
@@ -108,11 +97,6 @@ export class Stack {
       },
     );
     await waitFor(`${s.base}/healthz`, serve, () => s.log());
-    if (!served) {
-      const p = await startConsoleProxy(dist, new URL(s.api));
-      s.proxy = p.server;
-      s.base = p.base;
-    }
     return s;
   }
 
@@ -133,8 +117,6 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
-    this.proxy?.closeAllConnections();
-    this.proxy?.close();
     await Promise.all(
       this.procs.map(
         (p) =>
@@ -149,7 +131,7 @@ export class Stack {
   }
 
   async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const r = await fetch(`${this.api}${path}`, {
+    const r = await fetch(`${this.base}${path}`, {
       method,
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -182,7 +164,7 @@ export class Stack {
       ],
     });
     const sig = createHmac('sha256', APP_SECRET).update(body).digest('hex');
-    const r = await fetch(`${this.api}/webhooks/facebook/acme`, {
+    const r = await fetch(`${this.base}/webhooks/facebook/acme`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${sig}` },
       body,

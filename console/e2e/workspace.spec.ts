@@ -114,3 +114,15 @@ test('a dropped socket catches up from its cursor on reconnect', async ({ page, 
   const last = urls.at(-1) ?? '';
   expect(new URL(last).searchParams.get('after')).toMatch(/^[A-Za-z0-9-]+$/);
 });
+
+test('a one-time sign-in link signs the agent in once', async ({ page, stack }) => {
+  const link = await stack.admin<{ url: string; code: string }>('POST', '/admin/v1/agents/anna/sign-in-links', {});
+  expect(link.url).toContain('/sign-in?code=');
+  await page.goto(new URL(`/sign-in?code=${encodeURIComponent(link.code)}`, stack.base).toString());
+  await expect(page.locator('[data-feed="live"]')).toBeAttached();
+  await expect(page.getByText('Anna Jensen')).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.goto(new URL(`/sign-in?code=${encodeURIComponent(link.code)}`, stack.base).toString());
+  await expect(page.getByRole('status').filter({ hasText: 'not valid any more' })).toBeVisible();
+  await expect(page.getByLabel('Token')).toBeVisible();
+});

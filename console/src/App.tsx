@@ -19,7 +19,7 @@ export function App() {
   const [config, setConfig] = useState<ConsoleConfig | null>(null);
   const [session, setSession] = useState<Session | null>(null);
   const [booting, setBooting] = useState(true);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<'sessionEnded' | 'linkInvalid' | null>(null);
   const [view, setView] = useState<View>('workspace');
   const tokenRef = useRef<string | null>(null);
   const cognitoRef = useRef<CognitoTokens | null>(null);
@@ -30,11 +30,13 @@ export function App() {
       cognitoRef.current = null;
       storeToken(null);
       setSession(null);
-      setNotice(expired ? t('sessionEnded') : null);
+      setNotice(expired ? 'sessionEnded' : null);
       if (window.location.pathname !== '/') window.history.replaceState(null, '', '/');
     },
-    [t],
+    [],
   );
+
+  const expire = useCallback(() => signOut(true), [signOut]);
 
   const api = useMemo(
     () =>
@@ -83,7 +85,7 @@ export function App() {
       } catch {
         if (!cancelled) {
           storeToken(null);
-          if (search.get('code')) setNotice(t('linkInvalid'));
+          if (search.get('code')) setNotice('linkInvalid');
         }
       } finally {
         if (!cancelled) setBooting(false);
@@ -119,7 +121,7 @@ export function App() {
     return (
       <SignInScreen
         config={config}
-        notice={notice}
+        notice={notice ? t(notice) : null}
         onToken={async (token) => {
           await start(config, token, false);
           setNotice(null);
@@ -147,9 +149,9 @@ export function App() {
         onSignOut={onSignOut}
       />
       {view === 'supervisor' || session.identity.kind === 'admin' ? (
-        <SupervisorView api={api} />
+        <SupervisorView api={api} admin={session.identity.kind === 'admin'} />
       ) : (
-        <AgentWorkspace api={api} config={config} session={session} identity={session.identity} onUnauthenticated={() => signOut(true)} />
+        <AgentWorkspace api={api} config={config} session={session} identity={session.identity} onUnauthenticated={expire} />
       )}
     </div>
   );

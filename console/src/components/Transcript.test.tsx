@@ -9,6 +9,9 @@ const at = (m: number) => new Date(now - m * 60_000).toISOString();
 const pastOe = Math.floor((now - 3_600_000) / 1000).toString(16);
 const futureOe = Math.floor((now + 3_600_000) / 1000).toString(16);
 
+// The documents type these as free-form objects.
+const obj = (o: Record<string, unknown>) => o as unknown as Record<string, never>;
+
 const entries: TranscriptEntry[] = [
   { at: at(10), from: 'customer', text: 'Hej, min faktura er forkert' },
   { at: at(9), from: 'system', text: 'offered: offered to anna' },
@@ -16,10 +19,10 @@ const entries: TranscriptEntry[] = [
   { at: at(7), from: 'agent', agent_id: 'anna', text: 'Hej! Jeg kigger på det.', status: 'read', outbound_id: 'ob_2' },
   { at: at(6), from: 'note', agent_id: 'anna', text: 'customer already paid twice' },
   { at: at(5), from: 'page_inbox', text: 'Sent from the Page inbox', note: 'sent by app 1 or the Page inbox' },
-  { at: at(4), from: 'agent', agent_id: 'anna', text: 'This one failed', status: 'failed', outbound_id: 'ob_3', failure: { code: 551, subcode: null, reason: 'This person isn’t available right now.' } },
+  { at: at(4), from: 'agent', agent_id: 'anna', text: 'This one failed', status: 'failed', outbound_id: 'ob_3', failure: obj({ code: 551, subcode: null, reason: 'This person isn’t available right now.' }) },
   { at: at(3), from: 'customer', note: 'the customer unsent this message' },
-  { at: at(2), from: 'customer', attachments: [{ type: 'image', url: `https://lookaside.fbsbx.com/img.jpg?oe=${futureOe}` }] },
-  { at: at(1), from: 'customer', attachments: [{ type: 'file', url: `https://lookaside.fbsbx.com/doc.pdf?oe=${pastOe}`, title: 'invoice.pdf' }] },
+  { at: at(2), from: 'customer', attachments: [obj({ type: 'image', url: `https://lookaside.fbsbx.com/img.jpg?oe=${futureOe}` })] },
+  { at: at(1), from: 'customer', attachments: [obj({ type: 'file', url: `https://lookaside.fbsbx.com/doc.pdf?oe=${pastOe}`, title: 'invoice.pdf' })] },
   { at: at(0), from: 'agent', agent_id: 'anna', text: 'Still going', status: 'queued', outbound_id: 'ob_4' },
 ];
 

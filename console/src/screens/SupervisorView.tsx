@@ -2,7 +2,7 @@
 // with its routing diagnostics (reassign, close), and survey averages.
 import { useCallback, useEffect, useState } from 'react';
 import type { Api } from '../api/client';
-import type { AdminPaths, ConversationDetail } from '../api/types';
+import type { AdminPaths, ConversationDetail, TranscriptEntry } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { QueuesBoard } from '../components/QueuesBoard';
 import { AgentsTable } from '../components/AgentsTable';
@@ -13,9 +13,40 @@ import { SurveySummary } from '../components/SurveySummary';
 export type Overview = AdminPaths['/admin/v1/overview']['get']['responses'][200]['content']['application/json'];
 type Diagnostics = AdminPaths['/admin/v1/conversations/{conversation_id}/routing']['get']['responses'][200]['content']['application/json'];
 
+type Timeline = AdminPaths['/admin/v1/conversations/{conversation_id}/timeline']['get']['responses'][200]['content']['application/json'];
+type AdminConversation = AdminPaths['/admin/v1/conversations/{conversation_id}']['get']['responses'][200]['content']['application/json'];
+
 const REFRESH_MS = 3000;
 
-export function SupervisorView({ api }: { api: Api }) {
+/**
+ * The admin token cannot read the agent API: build the read-only view from the
+ * admin API (customer messages from the timeline, routing's steps).
+ */
+export function detailFromAdmin(c: AdminConversation, timeline: Timeline): ConversationDetail {
+  const r = c.routing ?? {};
+  const entries: TranscriptEntry[] = [
+    ...timeline.events
+      .filter((e) => e.kind === 'message' || e.kind === 'postback' || e.kind === 'echo')
+      .map((e): TranscriptEntry => ({ at: new Date(e.timestamp).toISOString(), from: e.kind === 'echo' ? 'page_inbox' : 'customer', text: e.text ?? '' })),
+    ...(r.decisions ?? []).map((d): TranscriptEntry => ({ at: d.at, from: 'system', text: `${d.step}: ${d.detail}` })),
+  ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return {
+    id: c.id,
+    state: c.state,
+    page_id: c.page_id,
+    contact_id: c.contact_id,
+    queue_id: r.queue ?? null,
+    workstream_id: r.workstream ?? null,
+    agent_id: r.agent ?? null,
+    last_customer_message_at: c.last_customer_message_at,
+    created_at: c.created_at,
+    closed_at: c.closed_at ?? null,
+    transcript: entries,
+    contact: { id: c.contact_id, name: `Messenger customer …${c.psid.slice(-4)}`, created_at: c.created_at, version: 0 },
+  };
+}
+
+export function SupervisorView({ api, admin }: { api: Api; admin: boolean }) {
   const { t } = useI18n();
   const [overview, setOverview] = useState<Overview | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
@@ -29,14 +60,18 @@ export function SupervisorView({ api }: { api: Api }) {
 
   const loadConversation = useCallback(
     async (id: string) => {
-      const [d, r] = await Promise.all([
-        api.agent.GET('/agent/v1/conversations/{conversation_id}', { params: { path: { conversation_id: id } } }),
-        api.admin.GET('/admin/v1/conversations/{conversation_id}/routing', { params: { path: { conversation_id: id } } }),
-      ]);
-      setDetail(d.data ?? null);
+      const path = { params: { path: { conversation_id: id } } };
+      const r = await api.admin.GET('/admin/v1/conversations/{conversation_id}/routing', path);
       setDiagnostics(r.data ?? null);
+      if (admin) {
+        const [c, tl] = await Promise.all([api.admin.GET('/admin/v1/conversations/{conversation_id}', path), api.admin.GET('/admin/v1/conversations/{conversation_id}/timeline', path)]);
+        setDetail(c.data && tl.data ? detailFromAdmin(c.data, tl.data) : null);
+      } else {
+        const d = await api.agent.GET('/agent/v1/conversations/{conversation_id}', path);
+        setDetail(d.data ?? null);
+      }
     },
-    [api],
+    [api, admin],
   );
 
   useEffect(() => {

@@ -37,16 +37,36 @@ export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onU
     tokenRef.current = token;
   }, [token]);
 
+  // The feed tells of failed sends, not of successful ones: while the open
+  // conversation has a queued message, look again (0.3 s, doubling, 6 times).
+  const followRef = useRef<{ id: string; tries: number; timer: ReturnType<typeof setTimeout> | null }>({ id: '', tries: 0, timer: null });
   const refreshDetail = useCallback(
-    async (id: string) => {
+    async (id: string): Promise<void> => {
       const { data } = await api.agent.GET('/agent/v1/conversations/{conversation_id}', { params: { path: { conversation_id: id } } });
-      if (data) {
-        knownRef.current.add(id);
-        setDetails((d) => ({ ...d, [id]: data }));
+      if (!data) return;
+      knownRef.current.add(id);
+      setDetails((d) => ({ ...d, [id]: data }));
+      const follow = followRef.current;
+      if (id !== openRef.current) return;
+      if (follow.id !== id) {
+        if (follow.timer) clearTimeout(follow.timer);
+        followRef.current = { id, tries: 0, timer: null };
       }
+      const f = followRef.current;
+      if (data.transcript.some((e) => e.status === 'queued') && f.tries < 6 && !f.timer) {
+        f.timer = setTimeout(() => {
+          f.timer = null;
+          f.tries += 1;
+          void refreshDetailRef.current(id);
+        }, 300 * 2 ** f.tries);
+      } else if (!data.transcript.some((e) => e.status === 'queued')) f.tries = 0;
     },
     [api],
   );
+  const refreshDetailRef = useRef(refreshDetail);
+  useEffect(() => {
+    refreshDetailRef.current = refreshDetail;
+  }, [refreshDetail]);
 
   const refreshList = useCallback(async () => {
     const { data } = await api.agent.GET('/agent/v1/conversations', { params: { query: { limit: 200 } } });
