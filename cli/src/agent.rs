@@ -1,5 +1,6 @@
 //! `switchboard agent`: play an agent from the terminal through the agent
-//! API (and get an agent's token from the admin API under serve).
+//! API (and get an agent's token, or a sign-in link for the web console,
+//! from the admin API under serve).
 
 use clap::{Args, Subcommand};
 
@@ -24,6 +25,16 @@ pub enum AgentCommand {
         #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
         admin_token: String,
         /// The token may see every conversation.
+        #[arg(long)]
+        supervisor: bool,
+    },
+    /// Print a one-time sign-in link for an agent: open it to sign in to the
+    /// web console (admin API; the link works once, for 10 minutes).
+    Link {
+        agent_id: String,
+        #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
+        admin_token: String,
+        /// The link signs in as a supervisor.
         #[arg(long)]
         supervisor: bool,
     },
@@ -133,6 +144,24 @@ pub async fn run(a: AgentArgs) -> Result<()> {
             .await?;
             println!("{}", s(&v["token"]));
             eprintln!("export SWITCHBOARD_AGENT_TOKEN=<the line above> to act as {agent_id}");
+        }
+        AgentCommand::Link {
+            agent_id,
+            admin_token,
+            supervisor,
+        } => {
+            let v = call(
+                Method::POST,
+                &format!("{base}/admin/v1/agents/{agent_id}/sign-in-links"),
+                admin_token,
+                Some(serde_json::json!({ "supervisor": supervisor })),
+            )
+            .await?;
+            println!("{}", s(&v["url"]));
+            eprintln!(
+                "open it to sign in as {agent_id}; it works once, until {}",
+                s(&v["expires_at"])
+            );
         }
         AgentCommand::Presence { status } => {
             let t = need_token()?;

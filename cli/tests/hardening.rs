@@ -159,6 +159,52 @@ fn a_client_guessing_tokens_is_made_to_wait_and_others_are_not() {
     assert_eq!(curl(s.port, "GET", "/healthz", "", None).0, 200);
 }
 
+/// `switchboard agent link` prints a link on the public URL; its code is
+/// exchanged once for a token; a used or guessed code is a `401` counted
+/// toward the address's failed attempts, like a wrong token.
+#[test]
+fn a_sign_in_link_works_once_and_guessing_codes_is_made_to_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let out = Command::new(BIN)
+        .args(["agent", "--url", &format!("http://127.0.0.1:{}", s.port)])
+        .args(["link", "anna"])
+        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let code = url
+        .strip_prefix("http://127.0.0.1:1/sign-in?code=")
+        .unwrap_or_else(|| panic!("a link on the public URL: {url}"))
+        .to_string();
+    let body = serde_json::json!({ "code": code }).to_string();
+    let (status, signed) = curl(s.port, "POST", "/agent/v1/sign-in", "", Some(&body));
+    assert_eq!(status, 200, "{signed}");
+    let signed = json(&signed);
+    assert_eq!(signed["agent_id"], "anna");
+    assert_eq!(signed["supervisor"], false);
+    let token = signed["token"].as_str().unwrap();
+    let (status, me) = curl(s.port, "GET", "/agent/v1/presence", token, None);
+    assert_eq!(status, 200, "{me}");
+
+    let (status, again) = curl(s.port, "POST", "/agent/v1/sign-in", "", Some(&body));
+    assert_eq!(status, 401, "{again}");
+    assert_eq!(json(&again)["code"], "sign_in_link_invalid");
+    for i in 0..19 {
+        let guess = serde_json::json!({ "code": format!("guess-{i}") }).to_string();
+        let (status, _) = curl(s.port, "POST", "/agent/v1/sign-in", "", Some(&guess));
+        assert_eq!(status, 401);
+    }
+    let (status, body) = curl(s.port, "POST", "/agent/v1/sign-in", "", Some(&body));
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(json(&body)["code"], "too_many_failed_attempts");
+}
+
 #[test]
 fn agent_tokens_expire_are_revoked_and_die_with_their_agent() {
     let dir = tempfile::tempdir().unwrap();

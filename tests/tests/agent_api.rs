@@ -276,6 +276,24 @@ async fn a_whole_conversation(aws: bool) {
         )
         .await;
     assert_eq!((s, v["state"].as_str()), (200, Some("assigned")), "{v}");
+    // Who anna is, with the conversation she holds in her load.
+    let (s, me) = rig.http("GET", "/agent/v1/me", &anna, None).await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(
+        (&me["agent_id"], &me["name"], &me["supervisor"]),
+        (&"anna".into(), &"Anna".into(), &false.into())
+    );
+    assert_eq!(
+        (me["load"].as_u64(), me["capacity"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(me["presence"]["effective"], "busy", "{me}");
+    assert_eq!(
+        me["queues"],
+        serde_json::json!([{"queue_id": "general", "name": "General"}])
+    );
+    let (s, _) = rig.http("GET", "/agent/v1/me", ADMIN, None).await;
+    assert_eq!(s, 401, "the admin token is no agent's");
     let (s, v) = rig
         .http(
             "POST",

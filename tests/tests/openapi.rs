@@ -180,6 +180,10 @@ async fn the_server_keeps_the_documented_contract() {
             Some(serde_json::json!({"supervisor": false})),
         ),
         ("listAgentTokens", None),
+        (
+            "createSignInLink",
+            Some(serde_json::json!({"ttl_seconds": 300})),
+        ),
         ("revokeAgentToken", None),
         ("revokeAgentTokens", None),
         ("listSurveyAnswers", None),
@@ -450,12 +454,29 @@ async fn the_agent_api_keeps_its_documented_contract() {
         .unwrap()
         .to_string();
 
+    let code = body_json(
+        &dispatch(
+            &services,
+            req("POST", "/admin/v1/agents/anna/sign-in-links", None, ADMIN),
+        )
+        .await,
+    )["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
     let params: HashMap<&str, String> = HashMap::from([
         ("{conversation_id}", convs[0].clone()),
         ("{contact_id}", "ct_contract".to_string()),
     ]);
     let on = |conv: &String| vec![("{conversation_id}", conv.clone())];
     let cases: Vec<Case<'_>> = vec![
+        (
+            "signInWithLink",
+            Some(serde_json::json!({ "code": code })),
+            vec![],
+        ),
+        ("getMe", None, vec![]),
         ("getMyPresence", None, vec![]),
         (
             "setMyPresence",

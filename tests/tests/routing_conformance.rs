@@ -2,7 +2,8 @@
 //! (moto): both adapters must agree on every condition of `apply` (routing
 //! version, capacity, presence, profile, release), on all-or-nothing
 //! writes, on queue order and the window index, on memberships and timers,
-//! and on canned responses (created once, listed in id order).
+//! on canned responses (created once, listed in id order), and on sign-in
+//! codes (taken once, even by racing exchanges).
 
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
@@ -585,6 +586,55 @@ async fn canned_responses(s: Arc<dyn Store>) {
     assert_eq!(ids(s.list_canned(Some(&support)).await.unwrap()), ["a-bye"]);
 }
 
+/// Sign-in codes: taken once by their hash; of concurrent takes of one
+/// code exactly one gets it; an unknown hash is no code.
+async fn sign_in_codes(s: Arc<dyn Store>) {
+    use switchboard_core::sign_in::{SignInCode, hash};
+    let code = |c: &str, agent: &str| SignInCode {
+        hash: hash(c),
+        agent_id: aid(agent),
+        supervisor: agent == "sam",
+        created_at: Millis(T0),
+        expires_at: Millis(T0 + 600_000),
+    };
+    let anna = code("code-anna", "anna");
+    s.put_sign_in_code(&anna).await.unwrap();
+    s.put_sign_in_code(&code("code-sam", "sam")).await.unwrap();
+    assert_eq!(
+        s.take_sign_in_code(&hash("code-nobody")).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.take_sign_in_code(&anna.hash).await.unwrap(),
+        Some(anna.clone())
+    );
+    assert_eq!(s.take_sign_in_code(&anna.hash).await.unwrap(), None);
+    let sam = s
+        .take_sign_in_code(&hash("code-sam"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sam.supervisor);
+
+    // Eight exchanges of one code race: one wins.
+    let raced = code("code-raced", "anna");
+    s.put_sign_in_code(&raced).await.unwrap();
+    let takes: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, h) = (s.clone(), raced.hash.clone());
+            tokio::spawn(async move { s.take_sign_in_code(&h).await.unwrap() })
+        })
+        .collect();
+    let mut won = 0;
+    for t in takes {
+        if let Some(c) = t.await.unwrap() {
+            assert_eq!(c, raced);
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1);
+}
+
 macro_rules! suite {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -593,7 +643,7 @@ macro_rules! suite {
                 conversation_writes_need_the_routing_version,
                 capacity_conditions_hold_and_failures_write_nothing,
                 waiting_items_keep_queue_and_window_order, timers_come_due_in_order,
-                canned_responses);
+                canned_responses, sign_in_codes);
         }
     };
     (@case $make:expr; $($case:ident),*) => {

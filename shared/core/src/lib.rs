@@ -39,6 +39,7 @@ pub mod secret_lookup;
 pub mod send_policy;
 pub mod sender;
 pub mod serde_rules;
+pub mod sign_in;
 pub mod signature;
 pub mod stream_signal;
 pub mod time;

@@ -465,6 +465,14 @@ pub trait RoutingConfigStore: Send + Sync {
     ) -> StoreResult<Vec<CannedResponse>>;
     /// `NotFound` when absent.
     async fn delete_canned(&self, id: &CannedResponseId) -> StoreResult<()>;
+    /// Keep a sign-in code under its hash until it is taken (or expires).
+    async fn put_sign_in_code(&self, code: &crate::sign_in::SignInCode) -> StoreResult<()>;
+    /// The code stored under `hash`, removed in the same step: of
+    /// concurrent takes of one code, exactly one gets it.
+    async fn take_sign_in_code(
+        &self,
+        hash: &str,
+    ) -> StoreResult<Option<crate::sign_in::SignInCode>>;
 }
 
 /// One part of an atomic routing write. `RoutingStore::apply` takes a list

@@ -6,13 +6,15 @@
 //! - `agents` id -> AgentState; `members` "queue|agent" -> "" (queue membership)
 //! - `queues` id -> Queue; `rulesets` id -> Ruleset; `rulesets_by_ws` "ws|order|id" -> id
 //! - `canned` id -> CannedResponse (a workstream's are picked from all: few)
+//! - `sign_in` code hash -> SignInCode (taken by a remove; expired ones are
+//!   dropped when a new one is put: few)
 //! - `waiting` "queue|key" -> WaitingItem (key: priority, oldest); `urgent` "queue|window" -> key
 //! - `timers` key (due, kind, conversation) -> Timer
 
 use crate::store::RedbStore;
 use crate::tables::{
     AGENT_CONVS, AGENTS, CANNED, CONVERSATIONS, CUSTOMERS, MEMBERS, QUEUES, RULESETS,
-    RULESETS_BY_WS, TIMERS, URGENT, WAITING, customer_key, dec, enc, err,
+    RULESETS_BY_WS, SIGN_IN, TIMERS, URGENT, WAITING, customer_key, dec, enc, err,
 };
 use async_trait::async_trait;
 use redb::ReadableTable;
@@ -27,6 +29,7 @@ use switchboard_core::routing::model::{
     Agent, AgentId, AgentLoad, AgentState, PresenceSetting, Queue, QueueId, Ruleset, RulesetId,
 };
 use switchboard_core::routing::record::{Timer, WaitingItem};
+use switchboard_core::sign_in::SignInCode;
 use switchboard_core::workstreams::WorkstreamId;
 
 fn member_key(q: &QueueId, a: &AgentId) -> String {
@@ -272,6 +275,38 @@ impl RoutingConfigStore for RedbStore {
             .into_iter()
             .filter(|c| ws.is_none_or(|w| c.workstream == *w))
             .collect())
+    }
+
+    async fn put_sign_in_code(&self, code: &SignInCode) -> StoreResult<()> {
+        let code = code.clone();
+        self.write(move |txn| {
+            let mut all = txn.open_table(SIGN_IN).map_err(err)?;
+            let mut expired = Vec::new();
+            for row in all.iter().map_err(err)? {
+                let (k, v) = row.map_err(err)?;
+                match dec::<SignInCode>(v.value()) {
+                    Ok(c) if c.expires_at > code.created_at => {}
+                    _ => expired.push(k.value().to_string()),
+                }
+            }
+            for k in expired {
+                all.remove(k.as_str()).map_err(err)?;
+            }
+            all.insert(code.hash.as_str(), enc(&code)?.as_str())
+                .map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn take_sign_in_code(&self, hash: &str) -> StoreResult<Option<SignInCode>> {
+        let hash = hash.to_string();
+        self.write(move |txn| {
+            let mut all = txn.open_table(SIGN_IN).map_err(err)?;
+            let taken = all.remove(hash.as_str()).map_err(err)?;
+            taken.map(|v| dec(v.value())).transpose()
+        })
+        .await
     }
 
     async fn delete_canned(&self, id: &CannedResponseId) -> StoreResult<()> {

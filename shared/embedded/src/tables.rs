@@ -46,12 +46,15 @@ pub(crate) const RULESETS: Str = TableDefinition::new("rulesets");
 pub(crate) const RULESETS_BY_WS: Str = TableDefinition::new("rulesets_by_ws");
 /// Canned responses: id -> CannedResponse.
 pub(crate) const CANNED: Str = TableDefinition::new("canned");
+/// One-time sign-in codes: hash -> SignInCode.
+pub(crate) const SIGN_IN: Str = TableDefinition::new("sign_in");
 pub(crate) const WAITING: Str = TableDefinition::new("waiting");
 pub(crate) const URGENT: Str = TableDefinition::new("urgent");
 pub(crate) const TIMERS: Str = TableDefinition::new("timers");
 
 /// Every table, created when the store opens.
-pub(crate) const ALL_TABLES: [Str; 28] = [
+pub(crate) const ALL_TABLES: [Str; 29] = [
+    SIGN_IN,
     CONTACT_CONVS,
     CONV_ORDER,
     PAGE_CONVS,

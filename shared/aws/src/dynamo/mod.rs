@@ -33,6 +33,7 @@ mod conversations;
 mod link;
 mod outbound;
 mod routing;
+mod sign_in;
 mod streams;
 mod tables;
 mod workstreams;

@@ -18,6 +18,7 @@ use switchboard_core::routing::model::{
     Agent, AgentLoad, AgentState, PresenceSetting, ProfileName, Queue, QueueId, Ruleset, RulesetId,
 };
 use switchboard_core::routing::record::{Timer, WaitingItem, sortable};
+use switchboard_core::sign_in::SignInCode;
 use switchboard_core::workstreams::WorkstreamId;
 
 /// The IAM actions the routing ports call.
@@ -599,6 +600,14 @@ impl RoutingConfigStore for DynamoStore {
 
     async fn delete_canned(&self, id: &CannedResponseId) -> StoreResult<()> {
         self.delete_canned_item(id).await
+    }
+
+    async fn put_sign_in_code(&self, code: &SignInCode) -> StoreResult<()> {
+        self.put_sign_in_item(code).await
+    }
+
+    async fn take_sign_in_code(&self, hash: &str) -> StoreResult<Option<SignInCode>> {
+        self.take_sign_in_item(hash).await
     }
 }
 

@@ -6,6 +6,7 @@ mod canned;
 mod channels;
 mod conversations;
 mod routing;
+mod sign_in;
 mod tokens;
 
 use crate::auth::{Admin, AdminAuth, authorize};
@@ -143,6 +144,10 @@ pub fn router(deps: AdminDeps) -> Router {
                 .delete(tokens::revoke_all),
         )
         .route(
+            "/admin/v1/agents/{agent_id}/sign-in-links",
+            methods::<_, (A, tokens::TokensOf)>("POST").post(sign_in::create),
+        )
+        .route(
             "/admin/v1/agents/{agent_id}/tokens/{token_id}",
             methods::<_, (A, tokens::TokensOf)>("DELETE").delete(tokens::revoke),
         )
@@ -208,7 +213,7 @@ async fn unknown(State(deps): State<AdminDeps>, parts: http::request::Parts) -> 
     let decoded = path_segments(rest)?;
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match segments.as_slice() {
-        ["agents", id, "tokens", ..] => {
+        ["agents", id, "tokens" | "sign-in-links", ..] => {
             tokens::tokens_of(&deps, id)?;
             Err(Problem::not_found("no such route").into())
         }

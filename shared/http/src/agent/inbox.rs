@@ -1,5 +1,5 @@
-//! The agent's own state: presence, and the feed of what happens to them
-//! (offers, assignments, messages), long-polled.
+//! The agent's own state: who they are (`/me`), presence, and the feed of
+//! what happens to them (offers, assignments, messages), long-polled.
 
 use super::AgentDeps;
 use crate::auth::Agent;
@@ -21,6 +21,29 @@ fn presence(a: &AgentState) -> serde_json::Value {
         "used_capacity": a.load.used,
         "capacity": a.agent.capacity,
     })
+}
+
+/// `GET /me`: who the caller is, with presence, load and queues (a queue
+/// deleted meanwhile is left out).
+pub async fn me(Agent(who): Agent, State(d): State<AgentDeps>) -> Answer {
+    let r = d.channels.routing_deps();
+    let a = ra::get_agent(&r, &who.agent).await?;
+    let mut queues = Vec::new();
+    for q in &a.agent.queues {
+        if let Some(queue) = r.config.get_queue(q).await? {
+            queues.push(serde_json::json!({"queue_id": queue.id, "name": queue.name}));
+        }
+    }
+    ok(&serde_json::json!({
+        "agent_id": a.agent.id,
+        "name": a.agent.name,
+        "email": a.agent.email,
+        "supervisor": who.supervisor,
+        "presence": presence(&a),
+        "capacity": a.agent.capacity,
+        "load": a.load.used,
+        "queues": queues,
+    }))
 }
 
 pub async fn get_presence(Agent(who): Agent, State(d): State<AgentDeps>) -> Answer {

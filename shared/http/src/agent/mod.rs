@@ -2,7 +2,8 @@
 //! (their bearer token under serve; the JWT's username and groups in AWS)
 //! and sees and acts only on conversations offered or assigned to them; a
 //! supervisor may see every conversation. Every route checks the caller
-//! first ([`Agent`]).
+//! first ([`Agent`]), but `POST /agent/v1/sign-in`, whose code is the
+//! credential.
 
 mod canned;
 mod contacts;
@@ -10,6 +11,7 @@ mod conversations;
 mod inbox;
 mod notes;
 mod replies;
+mod sign_in;
 #[cfg(feature = "ws")]
 mod stream;
 
@@ -55,6 +57,12 @@ impl FromRequestParts<AgentDeps> for Agent {
 pub fn router(deps: AgentDeps) -> Router {
     type A = Agent;
     let router = Router::new()
+        // No caller: the code is the credential.
+        .route(
+            "/agent/v1/sign-in",
+            methods::<_, ()>("POST").post(sign_in::sign_in),
+        )
+        .route("/agent/v1/me", methods::<_, A>("GET").get(inbox::me))
         .route(
             "/agent/v1/presence",
             methods::<_, A>("GET, PUT")
