@@ -16,7 +16,7 @@ test('transfer to another agent, who sees it in a second browser context', async
     await signInLive(boPage, stack.base, bo);
     await stack.customerSays(ADA, 'Hi, my order has not arrived yet.');
     await acceptOffer(page, 'Hi, my order has not arrived yet.');
-    await page.getByRole('button', { name: 'Transfer' }).click();
+    await page.getByRole('button', { name: 'Transfer', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Transfer the conversation' });
     await expect(dialog.getByRole('button', { name: 'Transfer to Bo Nielsen' })).toBeEnabled();
     await expectAccessible(page, 'transfer-dialog');
@@ -32,17 +32,30 @@ test('transfer to another agent, who sees it in a second browser context', async
 });
 
 test('end and close: the survey goes out', async ({ page, stack }) => {
+  const survey = async (psid: string) =>
+    (await stack.sentMessages()).some((m) => m.recipient?.id === psid && (m.message?.quick_replies?.some((q) => q.payload.startsWith('SURVEY:')) ?? false));
+  await stack.presence('bo', 'offline');
+  await stack.presence('carl', 'offline');
   const anna = await stack.agentToken('anna');
   await signInLive(page, stack.base, anna);
+
+  // End: wrap-up when the workstream has one (then Close), else closed at once.
   await stack.customerSays(ADA, 'Hi, my order has not arrived yet.');
   await acceptOffer(page, 'Hi, my order has not arrived yet.');
-  await page.getByRole('button', { name: 'End' }).click();
-  const close = page.getByRole('button', { name: 'Close' });
-  // With wrap-up the conversation waits for Close; without, End closed it.
+  await page.getByRole('button', { name: 'End', exact: true }).click();
   await expect(page.locator('.conversation[data-state="wrap_up"], .conversation[data-state="closed"]')).toBeVisible();
-  if ((await page.locator('.conversation[data-state="wrap_up"]').count()) > 0) await close.click();
+  if ((await page.locator('.conversation[data-state="wrap_up"]').count()) > 0) await page.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(page.locator('.conversation[data-state="closed"]')).toBeVisible();
-  await expect.poll(async () => (await stack.sentMessages()).some((m) => m.message?.quick_replies?.some((q) => q.payload.startsWith('SURVEY:')) ?? false)).toBe(true);
+  await expect(page.getByLabel('Reply')).toBeDisabled();
+  await expect.poll(() => survey(ADA)).toBe(true);
+
+  // Close straight from an active conversation.
+  const BEN = '7700000000000043';
+  await stack.customerSays(BEN, 'Can I change my delivery address?');
+  await acceptOffer(page, 'Can I change my delivery address?');
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(page.locator('.conversation[data-state="closed"]')).toBeVisible();
+  await expect.poll(() => survey(BEN)).toBe(true);
 });
 
 test('the supervisor sees queues and agents’ load change, opens a conversation read-only with its routing', async ({ page, stack }) => {

@@ -150,6 +150,11 @@ export class Stack {
     return r.token;
   }
 
+  /** Set an agent's presence (as a supervisor): e.g. others offline, so offers go to one agent. */
+  async presence(agent: string, status: 'available' | 'away' | 'offline'): Promise<void> {
+    await this.admin('PUT', `/admin/v1/agents/${agent}/presence`, { status });
+  }
+
   /** A customer message, signed as Meta signs it; `at` sets Meta's timestamp. */
   async customerSays(psid: string, text: string, at: number = Date.now()): Promise<void> {
     this.seq += 1;

@@ -52,6 +52,8 @@ test('the token field refuses a wrong token, and sign-out keeps the draft', asyn
 });
 
 test('canned responses are inserted with / and a shortcut, filled in', async ({ page, stack }) => {
+  await stack.presence('bo', 'offline');
+  await stack.presence('carl', 'offline');
   const anna = await stack.agentToken('anna');
   await signInLive(page, stack.base, anna);
   await stack.customerSays(ADA, 'Hi, where is my order?');

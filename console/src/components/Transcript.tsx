@@ -60,9 +60,7 @@ export function TranscriptEntryView({ entry, now }: { entry: TranscriptEntry; no
       <div className="entry-head">
         <span className="entry-who">{who(t, entry)}</span>
         {entry.from === 'note' && (
-          <span className="private" title={t('notePrivate')}>
-            🔒 <span className="visually-hidden">{t('notePrivate')}</span>
-          </span>
+          <span className="private">{t('private')}</span>
         )}
         <time dateTime={entry.at}>{time}</time>
       </div>
@@ -117,7 +115,7 @@ export function Transcript({ entries, now }: { entries: TranscriptEntry[]; now: 
     end.current?.scrollIntoView?.({ block: 'end' });
   }, [entries.length]);
   return (
-    <ol className="transcript" aria-label={t('conversations')} tabIndex={0}>
+    <ol className="transcript" aria-label={t('transcript')} tabIndex={0}>
       {entries.map((e, i) => (
         <TranscriptEntryView key={entryKey(e, i)} entry={e} now={now} />
       ))}

@@ -10,7 +10,8 @@ export function WindowChip({ lastCustomerMessageAt, now }: { lastCustomerMessage
     w.kind === 'open' ? t('windowLeft', { time: formatDuration(w.msLeft) }) : w.kind === 'human_agent' ? t('windowHumanAgent', { time: formatDuration(w.msLeft) }) : t('windowClosed');
   return (
     <span className={`window-chip tone-${w.tone}`} title={t('windowChipLabel')} data-window={w.kind}>
-      <span className="visually-hidden">{t('windowChipLabel')}: </span>⏱ {text}
+      <span className="visually-hidden">{t('windowChipLabel')}: </span>
+      {text}
     </span>
   );
 }

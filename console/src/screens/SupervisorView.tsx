@@ -9,6 +9,7 @@ import { AgentsTable } from '../components/AgentsTable';
 import { ConversationView } from '../components/ConversationView';
 import { RoutingDiagnostics } from '../components/RoutingDiagnostics';
 import { SurveySummary } from '../components/SurveySummary';
+import { ConversationsList, type AdminConversationList } from '../components/ConversationsList';
 
 export type Overview = AdminPaths['/admin/v1/overview']['get']['responses'][200]['content']['application/json'];
 type Diagnostics = AdminPaths['/admin/v1/conversations/{conversation_id}/routing']['get']['responses'][200]['content']['application/json'];
@@ -50,12 +51,14 @@ export function SupervisorView({ api, admin }: { api: Api; admin: boolean }) {
   const { t } = useI18n();
   const [overview, setOverview] = useState<Overview | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
+  const [all, setAll] = useState<AdminConversationList>([]);
   const [detail, setDetail] = useState<ConversationDetail | null>(null);
   const [diagnostics, setDiagnostics] = useState<Diagnostics | null>(null);
 
   const load = useCallback(async () => {
-    const { data } = await api.admin.GET('/admin/v1/overview');
-    if (data) setOverview(data);
+    const [o, c] = await Promise.all([api.admin.GET('/admin/v1/overview'), api.admin.GET('/admin/v1/conversations', { params: { query: { limit: 50 } } })]);
+    if (o.data) setOverview(o.data);
+    if (c.data) setAll(c.data.conversations.filter((x) => x.state !== 'closed'));
   }, [api]);
 
   const loadConversation = useCallback(
@@ -101,6 +104,7 @@ export function SupervisorView({ api, admin }: { api: Api; admin: boolean }) {
       ) : (
         <p role="status">{t('loading')}</p>
       )}
+      <ConversationsList conversations={all} onOpen={open} />
       {openId && (
         <section className="drill-in" aria-label={openId}>
           {detail && (
