@@ -71,7 +71,11 @@ test('a conversation past its window shows the reply box disabled with the reaso
   await signInLive(page, stack.base, anna);
   const eightDaysAgo = Date.now() - 8 * 24 * 3600 * 1000;
   await stack.customerSays(ADA, 'Hej, min faktura fra sidste uge er forkert', eightDaysAgo);
-  await acceptOffer(page, 'Hej, min faktura fra sidste uge er forkert');
+  // Keyboard: A accepts the focused offer.
+  const card = offerCard(page, 'Hej, min faktura fra sidste uge er forkert');
+  await card.focus();
+  await page.keyboard.press('a');
+  await expect(page.locator('.conversation[data-state="assigned"]')).toBeVisible();
   const reply = page.getByLabel('Reply');
   await expect(reply).toBeDisabled();
   await expect(page.locator('.reply-disabled .reason')).toContainText('window closed at');
@@ -127,4 +131,14 @@ test('a one-time sign-in link signs the agent in once', async ({ page, stack }) 
   await page.goto(new URL(`/sign-in?code=${encodeURIComponent(link.code)}`, stack.base).toString());
   await expect(page.getByRole('status').filter({ hasText: 'not valid any more' })).toBeVisible();
   await expect(page.getByLabel('Token')).toBeVisible();
+});
+
+test('Alt+D declines the first offer, which leaves the inbox', async ({ page, stack }) => {
+  const anna = await stack.agentToken('anna');
+  await signInLive(page, stack.base, anna);
+  await stack.customerSays(ADA, 'Hej, min faktura er forkert');
+  await expect(offerCard(page, 'Hej, min faktura er forkert')).toBeVisible();
+  await page.keyboard.press('Alt+d');
+  await expect(offerCard(page, 'Hej, min faktura er forkert')).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Offers (0)' })).toBeVisible();
 });

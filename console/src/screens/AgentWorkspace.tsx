@@ -57,9 +57,10 @@ export function AgentWorkspace({ api, config, session, identity, onUnauthenticat
             {offers.length === 0 && (
               <p className="empty">{t('noOffers', { presence: t(work.presence?.effective ?? 'offline') })}</p>
             )}
-            {offers.map((c) => (
+            {offers.map((c, i) => (
               <OfferCard
                 key={c.id}
+                first={i === 0}
                 api={api}
                 summary={c}
                 detail={work.details[c.id]}
