@@ -191,11 +191,14 @@ export class EventFeed {
     this.opts.onConnected();
     while (!this.stopped && this.mode === 'poll') {
       try {
+        const started = Date.now();
         const answer = await this.fetchEvents(POLL_WAIT_SECONDS);
         if (!answer) return;
         errors = 0;
         for (const e of answer.events) this.deliver(e, e.cursor || null);
         if (answer.cursor) this.cursor = answer.cursor;
+        // An early empty answer (another poll took this one's place): pause before the next.
+        if (answer.events.length === 0 && Date.now() - started < 1000) await new Promise((r) => setTimeout(r, 1000));
       } catch {
         if (this.stopped || this.mode !== 'poll') return;
         errors += 1;
