@@ -146,8 +146,15 @@ export class Stack {
   }
 
   async agentToken(agent: string, supervisor = false): Promise<string> {
-    const r = await this.admin<{ token: string }>('POST', `/admin/v1/agents/${agent}/tokens`, { supervisor });
-    return r.token;
+    return (await this.issueToken(agent, supervisor)).token;
+  }
+
+  async issueToken(agent: string, supervisor = false): Promise<{ token: string; token_id: string }> {
+    return this.admin<{ token: string; token_id: string }>('POST', `/admin/v1/agents/${agent}/tokens`, { supervisor });
+  }
+
+  async revokeToken(agent: string, tokenId: string): Promise<void> {
+    await this.admin('DELETE', `/admin/v1/agents/${agent}/tokens/${tokenId}`);
   }
 
   /** Set an agent's presence (as a supervisor): e.g. others offline, so offers go to one agent. */

@@ -37,7 +37,7 @@ test('sign in; an offer appears live; accept and reply as RESPONSE; the answer a
   await expectAccessible(page, 'workspace-conversation');
 });
 
-test('the token field refuses a wrong token, and sign-out keeps the draft', async ({ page, stack }) => {
+test('a wrong token is refused; sign-out and an expired token keep the draft', async ({ page, stack }) => {
   await signIn(page, stack.base, 'not-a-token');
   await expect(page.getByRole('alert')).toContainText('not accepted');
   const anna = await stack.agentToken('anna');
@@ -46,9 +46,21 @@ test('the token field refuses a wrong token, and sign-out keeps the draft', asyn
   await acceptOffer(page, 'Hej, min faktura er forkert');
   await page.getByLabel('Reply').fill('A draft I was typing');
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await signInLive(page, stack.base, anna);
+  await expect(page.getByLabel('Token')).toBeVisible();
+
+  const second = await stack.issueToken('anna');
+  await signInLive(page, stack.base, second.token);
   await page.locator('.inbox-item').first().click();
   await expect(page.getByLabel('Reply')).toHaveValue('A draft I was typing');
+
+  // The token is revoked (as when it expires): the next call is 401.
+  await stack.revokeToken('anna', second.token_id);
+  await page.getByLabel('Reply').press('End');
+  await page.getByLabel('Reply').press('!');
+  await expect(page.getByRole('status').filter({ hasText: 'Your session ended' })).toBeVisible();
+  await signInLive(page, stack.base, anna);
+  await page.locator('.inbox-item').first().click();
+  await expect(page.getByLabel('Reply')).toHaveValue('A draft I was typing!');
 });
 
 test('canned responses are inserted with / and a shortcut, filled in', async ({ page, stack }) => {
