@@ -141,6 +141,9 @@ impl<S: ConversationStore + ?Sized> ConversationStore for FlakyStore<S> {
     async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()> {
         self.inner.update_contact(contact, expect).await
     }
+    async fn find_contacts(&self, prefix: &str, limit: usize) -> StoreResult<Vec<Contact>> {
+        self.inner.find_contacts(prefix, limit).await
+    }
     async fn link_contact(
         &self,
         conversation: &ConversationId,

@@ -512,6 +512,11 @@ async fn the_agent_api_keeps_its_documented_contract() {
             Some(serde_json::json!({"contact_id": "ct_contract"})),
             vec![],
         ),
+        (
+            "searchContacts",
+            None,
+            vec![("/agent/v1/contacts", "/agent/v1/contacts?q=jo".to_string())],
+        ),
         ("getContact", None, vec![]),
         (
             "updateContact",

@@ -911,6 +911,110 @@ async fn contacts_are_edited_by_version_and_linked_with_their_history(s: Arc<dyn
 // ---------------------------------------------------------------- paging and the agent inbox
 
 /// A new conversation for a new customer on `page`, opened at `at`.
+/// The contact search index: found by a name word's prefix, an exact
+/// email or phone term, in key order and up to the limit; kept by every
+/// write of a contact (created, edited, created by an append); an edit
+/// refused for its version leaves it as it was.
+async fn contacts_are_found_through_their_search_index(s: Arc<dyn Store>) {
+    use switchboard_core::contact_search::SearchKey;
+    let contact = |id: &str, name: &str, email: Option<&str>, phone: Option<&str>| {
+        let mut c = Contact::new(ContactId::parse(id).unwrap(), name.into(), Millis(1_000));
+        c.email = email.map(str::to_string);
+        c.phone = phone.map(str::to_string);
+        c
+    };
+    let found = |prefix: SearchKey, limit: usize| {
+        let s = s.clone();
+        async move {
+            s.find_contacts(&prefix.prefix(), limit)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id.to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let name = |w: &str| SearchKey::NamePrefix(w.into());
+    let anna = contact(
+        "ct_a",
+        "Anna Jensen",
+        Some("Anna@Example.com"),
+        Some("+45 12 34 56 78"),
+    );
+    s.create_contact(&anna).await.unwrap();
+    s.create_contact(&contact("ct_b", "Annabel Berg", None, None))
+        .await
+        .unwrap();
+    s.create_contact(&contact("ct_c", "Bo Jensen", Some("bo@example.com"), None))
+        .await
+        .unwrap();
+    assert_eq!(found(name("ann"), 10).await, ["ct_a", "ct_b"]);
+    assert_eq!(found(name("ann"), 1).await, ["ct_a"]);
+    assert_eq!(found(name("jensen"), 10).await, ["ct_a", "ct_c"]);
+    assert_eq!(found(name("jensenx"), 10).await, Vec::<String>::new());
+    assert_eq!(
+        found(SearchKey::Email("anna@example.com".into()), 10).await,
+        ["ct_a"]
+    );
+    // An email is matched whole, not by its start.
+    assert_eq!(
+        found(SearchKey::Email("anna@example.co".into()), 10).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found(SearchKey::Phone("4512345678".into()), 10).await,
+        ["ct_a"]
+    );
+
+    // Renamed, email removed: the old terms find her no more.
+    let mut edit = anna.clone();
+    edit.name = "Anne Holm".into();
+    edit.email = None;
+    edit.version = 1;
+    s.update_contact(&edit, 0).await.unwrap();
+    assert_eq!(found(name("ann"), 10).await, ["ct_b", "ct_a"]);
+    assert_eq!(found(name("jensen"), 10).await, ["ct_c"]);
+    assert_eq!(found(name("holm"), 10).await, ["ct_a"]);
+    assert_eq!(
+        found(SearchKey::Email("anna@example.com".into()), 10).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found(SearchKey::Phone("4512345678".into()), 10).await,
+        ["ct_a"]
+    );
+    let got = s.find_contacts(&name("holm").prefix(), 10).await.unwrap();
+    assert_eq!(got, [edit.clone()], "the contact as stored now");
+    // A stale edit changes neither the contact nor the index.
+    let mut stale = edit.clone();
+    stale.name = "Zed Stale".into();
+    stale.version = 2;
+    assert!(matches!(
+        s.update_contact(&stale, 0).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(found(name("zed"), 10).await, Vec::<String>::new());
+    assert_eq!(found(name("holm"), 10).await, ["ct_a"]);
+
+    // A new customer's contact is indexed by the append that creates it.
+    let mut i = ids();
+    i.contact_name = "Quincy Customer".into();
+    s.append(
+        &event(
+            "104857600000001",
+            &unique_psid(),
+            EventKind::Message,
+            T0,
+            "message:m-search",
+        ),
+        &i,
+        Millis(T0),
+    )
+    .await
+    .unwrap();
+    assert_eq!(found(name("quin"), 10).await, [i.contact_id.to_string()]);
+}
+
 async fn open_conversation(s: &dyn Store, page: &str, at: i64) -> Conversation {
     let psid = unique_psid();
     let e = event(page, &psid, EventKind::Message, at, &format!("o-{psid}"));
@@ -1126,6 +1230,7 @@ macro_rules! suite {
                 concurrent_appends_create_one_conversation,
                 streams_are_ordered_idempotent_and_paged,
                 contacts_are_edited_by_version_and_linked_with_their_history,
+                contacts_are_found_through_their_search_index,
                 conversations_are_paged_newest_first, the_agent_inbox_follows_every_move);
         }
     };

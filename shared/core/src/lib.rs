@@ -14,6 +14,7 @@ pub mod canned;
 pub mod channels;
 pub mod clock;
 pub mod config;
+pub mod contact_search;
 pub mod contacts;
 pub mod delivery;
 pub mod event;

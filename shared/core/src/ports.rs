@@ -407,6 +407,10 @@ pub trait ConversationStore: Send + Sync {
     /// `contact` (whose version the caller set to `expect + 1`): `NotFound`
     /// without one, `Conflict` when it changed meanwhile.
     async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()>;
+    /// Contacts whose search index keys (`contact_search::index_keys`,
+    /// kept by every write of a contact, in the same transaction) start
+    /// with `prefix`, in key order, from at most `limit` keys. Never a scan.
+    async fn find_contacts(&self, prefix: &str, limit: usize) -> StoreResult<Vec<Contact>>;
     /// Link the conversation's customer (page, PSID) to `contact`,
     /// atomically: the conversation, the customer (so later conversations
     /// from that PSID link by themselves) and that customer's conversations

@@ -8,6 +8,7 @@
 //! - [`FileSecrets`]: secrets in a file readable by its owner only.
 
 mod commit;
+mod contact_search;
 mod conv_index;
 mod outbound;
 mod queue;

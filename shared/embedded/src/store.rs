@@ -4,7 +4,8 @@
 //!
 //! Tables (JSON values):
 //! - `accounts` id -> Account, `pages` page_id -> Page
-//! - `customers` "page|psid" -> Customer, `contacts` id -> Contact
+//! - `customers` "page|psid" -> Customer, `contacts` id -> Contact (and its
+//!   search index, `contact_search`)
 //! - `contact_convs` "contact|created(20 digits)|conv" -> ContactConv (history)
 //! - `conversations` id -> Conversation
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
@@ -318,6 +319,7 @@ impl ConversationStore for RedbStore {
                     contacts
                         .insert(contact.id.as_str(), enc(contact)?.as_str())
                         .map_err(err)?;
+                    crate::contact_search::index(txn, None, contact)?;
                     open_conversation(txn, &mut conversations, &contact.id, conversation)?;
                     customers
                         .insert(ckey.as_str(), enc(customer)?.as_str())
@@ -492,6 +494,7 @@ impl ConversationStore for RedbStore {
             contacts
                 .insert(contact.id.as_str(), enc(&contact)?.as_str())
                 .map_err(err)?;
+            crate::contact_search::index(txn, None, &contact)?;
             Ok(())
         })
         .await
@@ -514,9 +517,14 @@ impl ConversationStore for RedbStore {
             contacts
                 .insert(contact.id.as_str(), enc(&contact)?.as_str())
                 .map_err(err)?;
+            crate::contact_search::index(txn, Some(&stored), &contact)?;
             Ok(())
         })
         .await
+    }
+
+    async fn find_contacts(&self, prefix: &str, limit: usize) -> StoreResult<Vec<Contact>> {
+        self.find_indexed_contacts(prefix, limit).await
     }
 
     async fn link_contact(

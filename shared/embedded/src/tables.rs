@@ -17,6 +17,8 @@ pub(crate) const PAGES: Str = TableDefinition::new("pages");
 pub(crate) const CUSTOMERS: Str = TableDefinition::new("customers");
 pub(crate) const CONTACTS: Str = TableDefinition::new("contacts");
 pub(crate) const CONTACT_CONVS: Str = TableDefinition::new("contact_convs");
+/// The contact search index (`contact_search`): "{term} {contact_id}" -> "".
+pub(crate) const CONTACT_SEARCH: Str = TableDefinition::new("contact_search");
 pub(crate) const CONVERSATIONS: Str = TableDefinition::new("conversations");
 pub(crate) const TIMELINE: Str = TableDefinition::new("timeline");
 pub(crate) const MARKERS: Str = TableDefinition::new("markers");
@@ -53,7 +55,8 @@ pub(crate) const URGENT: Str = TableDefinition::new("urgent");
 pub(crate) const TIMERS: Str = TableDefinition::new("timers");
 
 /// Every table, created when the store opens.
-pub(crate) const ALL_TABLES: [Str; 29] = [
+pub(crate) const ALL_TABLES: [Str; 30] = [
+    CONTACT_SEARCH,
     SIGN_IN,
     CONTACT_CONVS,
     CONV_ORDER,

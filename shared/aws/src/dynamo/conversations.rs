@@ -67,6 +67,7 @@ impl DynamoStore {
                 );
                 items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
                 items.push(self.put(contact_item(contact)?, Some("attribute_not_exists(PK)"))?);
+                items.extend(self.contact_index_writes(None, contact)?);
                 items.push(self.put(contact_conv_item(&contact.id, conversation), None)?);
                 items.push(self.put(
                     conversation_item(conversation),
@@ -397,15 +398,28 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn create_contact(&self, contact: &Contact) -> StoreResult<()> {
-        self.put_item(
-            contact_item(contact)?,
-            WriteMode::Create,
-            format!("contact {}", contact.id),
-        )
-        .await
+        // The contact with its search index, or nothing.
+        let mut items = vec![self.put(contact_item(contact)?, Some("attribute_not_exists(PK)"))?];
+        items.extend(self.contact_index_writes(None, contact)?);
+        match self.transact(items).await? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Conflict(format!("contact {}", contact.id))),
+        }
     }
 
     async fn update_contact(&self, contact: &Contact, expect: u64) -> StoreResult<()> {
+        // The index keys to change are those of the version read; the
+        // update's condition on that version makes them the stored ones.
+        let current = match self.get_contact(&contact.id).await? {
+            None => return Err(StoreError::NotFound(format!("contact {}", contact.id))),
+            Some(c) if c.version != expect => {
+                return Err(StoreError::Conflict(format!(
+                    "contact {} is at version {}, not {expect}",
+                    contact.id, c.version
+                )));
+            }
+            Some(c) => c,
+        };
         // Contacts written before versions existed have no `version`: 0.
         let cond = if expect == 0 {
             "attribute_exists(PK) AND (attribute_not_exists(version) OR version = :v)"
@@ -423,7 +437,9 @@ impl ConversationStore for DynamoStore {
                 (":new", n(contact.version as i64)),
             ],
         )?;
-        if self.transact(vec![item]).await?.is_none() {
+        let mut items = vec![item];
+        items.extend(self.contact_index_writes(Some(&current), contact)?);
+        if self.transact(items).await?.is_none() {
             return Ok(());
         }
         match self.get_contact(&contact.id).await? {
@@ -433,6 +449,10 @@ impl ConversationStore for DynamoStore {
                 contact.id, c.version
             ))),
         }
+    }
+
+    async fn find_contacts(&self, prefix: &str, limit: usize) -> StoreResult<Vec<Contact>> {
+        self.find_indexed_contacts(prefix, limit).await
     }
 
     /// Link the conversation's customer to `contact`. The conversation,

@@ -28,6 +28,7 @@ pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
 
 mod accounts;
 mod canned;
+mod contact_search;
 mod conv_items;
 mod conversations;
 mod link;

@@ -1,6 +1,6 @@
 //! Contacts as agents see them: a conversation's contact (read, or linked
-//! to another or a new one), contacts created and edited, and a contact's
-//! conversation history.
+//! to another or a new one), contacts found, created and edited, and a
+//! contact's conversation history.
 
 use super::conversations::conversation_id;
 use super::{AgentDeps, summary};
@@ -9,8 +9,8 @@ use crate::extract::{Body, Json, Params, QueryPairs};
 use crate::problem::{Answer, created, ok};
 use axum::extract::State;
 use switchboard_core::agent_work;
-use switchboard_core::contacts;
 use switchboard_core::visibility::{held, visible_contact};
+use switchboard_core::{contact_search, contacts};
 
 fn contact_id(p: &Params) -> &str {
     p.0.first().map(String::as_str).unwrap_or_default()
@@ -33,6 +33,17 @@ pub async fn link(Agent(who): Agent, p: Params, State(d): State<AgentDeps>, body
     let input: serde_json::Value = body.json()?;
     let (linked, contact) = agent_work::link_contact(&r, &conv, &who, input).await?;
     ok(&serde_json::json!({"conversation_id": linked, "contact": contacts::view(&contact)}))
+}
+
+/// `GET /contacts?q=&limit=`: contacts the caller may see, by name word
+/// prefix, email or phone (see `contact_search`).
+pub async fn search(Agent(who): Agent, State(d): State<AgentDeps>, q: QueryPairs) -> Answer {
+    let query = contact_search::Query::parse(q.get("q").unwrap_or_default())?;
+    let limit = contact_search::limit(q.get("limit"))?;
+    let r = d.channels.routing_deps();
+    let found = contact_search::search(&r, &who, &query, limit).await?;
+    let views: Vec<_> = found.iter().map(contacts::view).collect();
+    ok(&serde_json::json!({ "contacts": views }))
 }
 
 /// `POST /contacts`.

@@ -103,7 +103,9 @@ pub fn router(deps: AgentDeps) -> Router {
         )
         .route(
             "/agent/v1/contacts",
-            methods::<_, A>("POST").post(contacts::create),
+            methods::<_, A>("GET, POST")
+                .get(contacts::search)
+                .post(contacts::create),
         )
         .route(
             "/agent/v1/contacts/{contact_id}",
