@@ -163,15 +163,15 @@ export class Stack {
   }
 
   /** A customer message, signed as Meta signs it; `at` sets Meta's timestamp. */
-  async customerSays(psid: string, text: string, at: number = Date.now()): Promise<void> {
+  async customerSays(psid: string, text: string, at: number = Date.now(), page: string = PAGE): Promise<void> {
     this.seq += 1;
     const body = JSON.stringify({
       object: 'page',
       entry: [
         {
-          id: PAGE,
+          id: page,
           time: at,
-          messaging: [{ sender: { id: psid }, recipient: { id: PAGE }, timestamp: at, message: { mid: `m_e2e_${at}_${this.seq}_${psid}`, text } }],
+          messaging: [{ sender: { id: psid }, recipient: { id: page }, timestamp: at, message: { mid: `m_e2e_${at}_${this.seq}_${psid}`, text } }],
         },
       ],
     });
