@@ -25,5 +25,9 @@ test('edit the contact, find it from another page’s conversation, link it and 
   await panel.getByRole('button', { name: 'Link to Ada Lovelace' }).click();
   await expect(panel.getByLabel('Email')).toHaveValue('ada@example.com');
   await expect(panel.getByRole('heading', { name: 'History (1)' })).toBeVisible();
+
+  // The first conversation's customer writes while another is open: unread.
+  await stack.customerSays('7700000000000042', 'Hallo?');
+  await expect(page.locator('.inbox-item').filter({ hasText: '1 unread' })).toBeVisible();
   await expectAccessible(page, 'contact-panel');
 });

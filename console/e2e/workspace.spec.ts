@@ -76,6 +76,25 @@ test('canned responses are inserted with / and a shortcut, filled in', async ({ 
   await expect(page.getByRole('listbox', { name: 'Canned responses' })).toContainText('/hello');
   await reply.press('Enter');
   await expect(reply).toHaveValue('Hi Ada Lovelace, this is Anna Jensen. How can I help you today?');
+
+  // An internal note shows in the transcript, marked private, and is never sent.
+  await page.getByLabel('Internal note').fill('Customer already paid twice');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  const note = transcript(page).locator('[data-from="note"]').filter({ hasText: 'Customer already paid twice' });
+  await expect(note).toBeVisible();
+  await expect(note).toContainText('private');
+  expect((await stack.sentMessages()).some((m) => m.message?.text?.includes('paid twice'))).toBe(false);
+});
+
+test('presence: a base state with a custom label', async ({ page, stack }) => {
+  const anna = await stack.agentToken('anna');
+  await signInLive(page, stack.base, anna);
+  await page.getByPlaceholder('e.g. Lunch').fill('Lunch');
+  await page.getByRole('combobox', { name: 'Presence' }).selectOption('away');
+  await expect(page.locator('.presence-label')).toHaveText('Lunch');
+  await expect(page.getByText(/No offers\. You are Away/)).toBeVisible();
+  const agents = await stack.admin<{ agents: { id: string; presence: { status: string; label?: string | null } }[] }>('GET', '/admin/v1/agents');
+  expect(agents.agents.find((a) => a.id === 'anna')?.presence).toMatchObject({ status: 'away', label: 'Lunch' });
 });
 
 test('a conversation past its window shows the reply box disabled with the reason', async ({ page, stack }) => {
