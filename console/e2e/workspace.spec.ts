@@ -86,6 +86,29 @@ test('canned responses are inserted with / and a shortcut, filled in', async ({ 
   expect((await stack.sentMessages()).some((m) => m.message?.text?.includes('paid twice'))).toBe(false);
 });
 
+test('quick replies and an attachment by URL go out', async ({ page, stack }) => {
+  const anna = await stack.agentToken('anna');
+  await signInLive(page, stack.base, anna);
+  await stack.customerSays(ADA, 'Hej, min faktura er forkert');
+  await acceptOffer(page, 'Hej, min faktura er forkert');
+  await page.getByText('Quick replies (one per line, up to 13) / Attachment URL (https)').click();
+  await page.getByLabel('Quick replies (one per line, up to 13)').fill('Yes\nNo');
+  await page.getByLabel('Reply').fill('Is the amount wrong?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect
+    .poll(async () => (await stack.sentMessages()).find((m) => m.message?.text === 'Is the amount wrong?')?.message?.quick_replies?.map((q) => q.payload))
+    .toEqual(['Yes', 'No']);
+  await page.getByLabel('Attachment URL (https)').fill('http://example.com/invoice.png');
+  await page.getByRole('button', { name: 'Send attachment' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Attachments must be https URLs.');
+  await page.getByLabel('Attachment URL (https)').fill('https://example.com/invoice.png');
+  await page.getByRole('button', { name: 'Send attachment' }).click();
+  await expect
+    .poll(async () => (await stack.sentMessages()).some((m) => JSON.stringify(m).includes('https://example.com/invoice.png')))
+    .toBe(true);
+  await expect(transcript(page).locator('img[src="https://example.com/invoice.png"]')).toBeAttached();
+});
+
 test('presence: a base state with a custom label', async ({ page, stack }) => {
   const anna = await stack.agentToken('anna');
   await signInLive(page, stack.base, anna);
