@@ -25,5 +25,5 @@ export async function acceptOffer(page: Page, text: string): Promise<void> {
   const card = offerCard(page, text);
   await expect(card).toBeVisible();
   await card.getByRole('button', { name: 'Accept' }).click();
-  await expect(page.locator('.conversation[data-state="assigned"]')).toBeVisible();
+  await expect(page.locator('.conversation[data-state="assigned"] .transcript')).toContainText(text);
 }

@@ -170,6 +170,8 @@ export function ReplyBox({ conversationId, disabledReason, hint, canned, onSend,
           id={`reply-${conversationId}`}
           ref={box}
           rows={3}
+          // A conversation just opened (accepted or chosen): the reply is what comes next.
+          autoFocus
           value={text}
           placeholder={t('replyPlaceholder')}
           aria-keyshortcuts="Enter"
