@@ -22,11 +22,12 @@ pub enum Source {
     Missing,
 }
 
-/// The built console embedded at build time; an empty set when
-/// `console/dist` did not exist then (`allow_missing`).
+/// The built console embedded at build time (debug builds too:
+/// `debug-embed`); an empty set when `console/dist` did not exist then
+/// (`allow_missing`). The folder is relative to cli/Cargo.toml.
 #[cfg(feature = "embed-console")]
 #[derive(rust_embed::Embed)]
-#[folder = "$CARGO_MANIFEST_DIR/../console/dist/"]
+#[folder = "../console/dist/"]
 #[allow_missing = true]
 struct Embedded;
 
