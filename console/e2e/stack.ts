@@ -93,7 +93,7 @@ export class Stack {
         ACME_VERIFY_TOKEN: 'local-dev-verify-token-0123456789',
         ACME_PAGE_TOKEN: 'local-dev-page-token',
         SWITCHBOARD_PUBLIC_URL: s.base,
-        SWITCHBOARD_LOG: 'warn',
+        SWITCHBOARD_LOG: process.env.E2E_SERVE_LOG ?? 'warn',
       },
     );
     await waitFor(`${s.base}/healthz`, serve, () => s.log());
@@ -117,6 +117,7 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
+    if (process.env.E2E_SERVE_LOG) process.stderr.write(this.log());
     await Promise.all(
       this.procs.map(
         (p) =>
