@@ -547,6 +547,21 @@ async fn a_whole_conversation(aws: bool) {
     assert_eq!(answers[0]["score"], 4);
     assert_eq!(answers[0]["conversation_id"], conv.as_str());
     assert_eq!(answers[0]["agent_id"], "bo");
+    assert_eq!(answers[0]["queue"], "billing", "{v}");
+    // Summed for supervisors, per agent and per queue.
+    let (s, sum) = rig
+        .http("GET", "/admin/v1/surveys/summary", ADMIN, None)
+        .await;
+    assert_eq!(s, 200, "{sum}");
+    assert_eq!(
+        (&sum["responses"], &sum["agents"], &sum["queues"]),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!([{"agent_id": "bo", "responses": 1, "average": 4.0}]),
+            &serde_json::json!([{"queue_id": "billing", "responses": 1, "average": 4.0}])
+        ),
+        "{sum}"
+    );
     let (_, detail) = rig
         .http("GET", &format!("/agent/v1/conversations/{conv}"), &bo, None)
         .await;

@@ -421,7 +421,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     .unwrap();
     switchboard_core::channels::create_workstream(&setup, serde_json::from_value(serde_json::json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
         "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 30, "auto_close_after_seconds": 600, "max_declines": 3},
-        "automated_messages": [{"trigger": "queued", "text": "You are in the queue."}, {"trigger": "closed_inactive", "text": "Closed: no reply."}],
+        "automated_messages": [{"trigger": "queued", "text": "You are in the queue."}, {"trigger": "closed_inactive", "text": "Closed: no reply."}, {"trigger": "transferred", "text": "Moving you on."}],
         "survey": {"question": "How did we do?"}})).unwrap()).await.unwrap();
     switchboard_core::routing::admin::create_agent(
         &rd,
@@ -714,6 +714,17 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
             ),
         ),
         ("DELETE", "/admin/v1/rulesets/r".into(), None),
+        // A supervisor moves anna's conversation to billing, where bo is
+        // offered it (the queue's members are read in a batch) and the
+        // customer is told (the survey no longer goes out on close: nobody
+        // took it since).
+        (
+            "POST",
+            format!("/admin/v1/conversations/{offered}/assign"),
+            Some(serde_json::json!({"queue_id": "billing"})),
+        ),
+        ("GET", "/admin/v1/overview".into(), None),
+        ("GET", "/admin/v1/surveys/summary".into(), None),
         ("GET", "/admin/v1/conversations".into(), None),
         ("GET", "/admin/v1/alerts".into(), None),
         (

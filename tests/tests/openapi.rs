@@ -144,7 +144,8 @@ async fn the_server_keeps_the_documented_contract() {
         (
             "createWorkstream",
             Some(
-                serde_json::json!({"id": "support", "name": "Support", "pages": ["104857600000003"], "locale": "da"}),
+                // Page 1 too: its conversation is routed, for a supervisor to move.
+                serde_json::json!({"id": "support", "name": "Support", "pages": ["104857600000003", PAGE_1], "locale": "da"}),
             ),
         ),
         ("listWorkstreams", None),
@@ -230,6 +231,12 @@ async fn the_server_keeps_the_documented_contract() {
         ("getConversation", None),
         ("getTimeline", None),
         ("getConversationRouting", None),
+        ("overview", None),
+        ("surveySummary", None),
+        (
+            "assignConversation",
+            Some(serde_json::json!({"queue_id": "billing"})),
+        ),
         ("closeConversation", None),
         ("deleteRuleset", None),
         ("deleteCannedResponse", None),
@@ -534,6 +541,7 @@ async fn the_agent_api_keeps_its_documented_contract() {
                 format!("/agent/v1/canned-responses?conversation_id={}", convs[0]),
             )],
         ),
+        ("transferTargets", None, on(&convs[1])),
         (
             "transferConversation",
             Some(serde_json::json!({"queue_id": "billing"})),

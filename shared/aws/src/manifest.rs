@@ -98,6 +98,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "SWITCHBOARD_GROUPS_CLAIM",
         ],
         actions: &[
+            // The queue's members, when a supervisor moves a conversation to a queue.
+            "dynamodb:BatchGetItem",
             "dynamodb:DeleteItem",
             "dynamodb:GetItem",
             "dynamodb:PutItem",

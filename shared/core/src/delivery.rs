@@ -203,6 +203,9 @@ pub struct SurveyAnswer {
     pub workstream: Option<crate::workstreams::WorkstreamId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<crate::routing::model::AgentId>,
+    /// The queue it was routed to (absent in answers stored before this was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<crate::routing::model::QueueId>,
     pub score: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,

@@ -43,6 +43,7 @@ pub mod serde_rules;
 pub mod sign_in;
 pub mod signature;
 pub mod stream_signal;
+pub mod supervision;
 pub mod time;
 pub mod transcript;
 pub mod verify;

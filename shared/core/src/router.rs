@@ -162,6 +162,7 @@ async fn record_survey(
         conversation_id: id.clone(),
         workstream: workstream.clone(),
         agent_id: conv.routing.as_ref().and_then(|r| r.agent.clone()),
+        queue: conv.routing.as_ref().and_then(|r| r.queue.clone()),
         score,
         text: event.text.clone(),
         mid: event.mid.clone(),

@@ -2,8 +2,8 @@
 //! claims, put in the request's extensions by the Lambda glue) or a bearer
 //! token (serve), checked by the [`Admin`] and [`Agent`] extractors.
 
-use http::header;
 use http::request::Parts;
+use http::{Method, header};
 use switchboard_core::Secret;
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::problem::{Problem, Status};
@@ -41,8 +41,9 @@ pub enum AgentAuth {
     Claims,
 }
 
-/// The group that may also set an agent's presence through the admin API
-/// (in AWS; under serve the admin bearer token does everything).
+/// The group whose members are supervisors (AWS): the agent API shows them
+/// every conversation, and they may use the admin routes [`supervisor_may`]
+/// lists (under serve: agent tokens issued with `supervisor`).
 pub const SUPERVISOR_GROUP: &str = "supervisor";
 
 /// The group agents are in (AWS).
@@ -65,51 +66,123 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .and_then(|v| v.strip_prefix("Bearer "))
 }
 
-/// Supervisors may set presence; everything else needs the admin group.
-fn allowed_groups<'a>(required: &'a str, path: &str) -> Vec<&'a str> {
+/// What a supervisor may do through the admin API: watch the queues and
+/// the agents (and set an agent's presence), read any conversation with
+/// its routing and the survey answers, and steer conversations (assign,
+/// transfer, close). Everything else needs an administrator. `path` is the
+/// request's path (trailing slashes trimmed or not).
+pub fn supervisor_may(method: &Method, path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let presence = matches!(
-        segments.as_slice(),
-        ["", "admin", "v1", "agents", _, "presence"]
-    );
-    if presence {
-        vec![required, SUPERVISOR_GROUP]
-    } else {
-        vec![required]
+    let Some(rest) = segments.as_slice().strip_prefix(&["", "admin", "v1"]) else {
+        return false;
+    };
+    let get = method == Method::GET;
+    let post = method == Method::POST;
+    match rest {
+        ["overview" | "conversations" | "surveys" | "queues" | "agents"] => get,
+        ["surveys", "summary"] => get,
+        ["conversations", _] => get,
+        ["conversations", _, "timeline" | "routing"] => get,
+        ["conversations", _, "close" | "assign"] => post,
+        ["queues", _, "waiting"] => get,
+        ["agents", _, "presence"] => get || method == Method::PUT,
+        _ => false,
     }
 }
 
-/// Whether the request may use the admin API.
-pub fn authorize(auth: &AdminAuth, parts: &Parts) -> Result<(), Problem> {
-    match auth {
-        AdminAuth::Group(required) => match parts.extensions.get::<Principal>() {
-            Some(p)
-                if p.groups
-                    .iter()
-                    .any(|g| allowed_groups(required, parts.uri.path()).contains(&g.as_str())) =>
-            {
-                Ok(())
+/// Who is using the admin API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operator {
+    /// The admin token (serve) or the admin group (AWS): everything.
+    Administrator,
+    /// A supervisor (an agent token issued with `supervisor`, or the
+    /// supervisor group), on a route [`supervisor_may`] use; by name.
+    Supervisor(String),
+}
+
+impl Operator {
+    /// Who did it, for diagnostics: "an administrator", "supervisor anna".
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Administrator => "an administrator".into(),
+            Self::Supervisor(who) => format!("supervisor {who}"),
+        }
+    }
+}
+
+fn forbidden(detail: String) -> Problem {
+    Problem::new(Status::FORBIDDEN, "forbidden", "Forbidden", detail)
+}
+
+fn refused_to_supervisor(who: &str, parts: &Parts) -> Problem {
+    forbidden(format!(
+        "{who} is a supervisor; {} {} needs an administrator",
+        parts.method,
+        parts.uri.path()
+    ))
+}
+
+/// The platform's principal (AWS): in the `required` group, an
+/// administrator; in the supervisor group, a supervisor where
+/// [`supervisor_may`] allows.
+fn by_group(required: &str, parts: &Parts) -> Result<Operator, Problem> {
+    match parts.extensions.get::<Principal>() {
+        Some(p) if p.groups.iter().any(|g| g == required) => Ok(Operator::Administrator),
+        Some(p) if p.groups.iter().any(|g| g == SUPERVISOR_GROUP) => {
+            let who = p.username.clone().unwrap_or_else(|| p.subject.clone());
+            if supervisor_may(&parts.method, parts.uri.path()) {
+                Ok(Operator::Supervisor(who))
+            } else {
+                Err(refused_to_supervisor(&who, parts))
             }
-            Some(p) => Err(Problem::new(
-                Status::FORBIDDEN,
-                "forbidden",
-                "Forbidden",
-                format!("{} is not in the {required} group", p.subject),
-            )),
-            None => Err(unauthenticated(
-                "sign in: this API needs a token from the stack's user pool",
-            )),
-        },
-        AdminAuth::Bearer(expected) => match bearer(parts) {
-            Some(token) if !expected.is_empty() && expected.ct_eq(token.trim()) => Ok(()),
-            Some(_) => Err(unauthenticated("the bearer token is not valid")),
-            None => Err(unauthenticated("send Authorization: Bearer <admin token>")),
-        },
+        }
+        Some(p) => Err(forbidden(format!(
+            "{} is not in the {required} or {SUPERVISOR_GROUP} group",
+            p.subject
+        ))),
+        None => Err(unauthenticated(
+            "sign in: this API needs a token from the stack's user pool",
+        )),
     }
 }
 
-/// An administrator (or, for presence, a supervisor).
-pub struct Admin;
+/// Whether the request may use the admin API, and as whom: the admin
+/// token or group may do everything, a supervisor what [`supervisor_may`]
+/// allows (serve: an agent token issued with `supervisor`, checked against
+/// the token store in `tokens`; AWS: the supervisor group).
+pub async fn authorize(
+    auth: &AdminAuth,
+    tokens: &ChannelDeps,
+    parts: &Parts,
+) -> Result<Operator, Problem> {
+    match auth {
+        AdminAuth::Group(required) => by_group(required, parts),
+        AdminAuth::Bearer(expected) => {
+            let Some(token) = bearer(parts).map(str::trim) else {
+                return Err(unauthenticated(
+                    "send Authorization: Bearer <admin token or supervisor's agent token>",
+                ));
+            };
+            if !expected.is_empty() && expected.ct_eq(token) {
+                return Ok(Operator::Administrator);
+            }
+            match switchboard_core::agent_tokens::verify(tokens, token).await? {
+                Some(b) if b.supervisor && supervisor_may(&parts.method, parts.uri.path()) => {
+                    Ok(Operator::Supervisor(b.agent.to_string()))
+                }
+                Some(b) if b.supervisor => Err(refused_to_supervisor(b.agent.as_str(), parts)),
+                Some(b) => Err(forbidden(format!(
+                    "agent {}'s token is not a supervisor's; the admin API needs the admin token or a supervisor's token",
+                    b.agent
+                ))),
+                None => Err(unauthenticated("the bearer token is not valid")),
+            }
+        }
+    }
+}
+
+/// An administrator, or a supervisor on the routes supervisors may use.
+pub struct Admin(pub Operator);
 
 /// The agent calling (or a supervisor), recorded on the request's span.
 pub struct Agent(pub Caller);
@@ -169,34 +242,92 @@ pub(crate) async fn caller(
 mod tests {
     use super::*;
 
-    fn as_member(path: &str, group: &str) -> Parts {
+    fn allowed(method: &str, path: &str) -> bool {
+        supervisor_may(&Method::from_bytes(method.as_bytes()).unwrap(), path)
+    }
+
+    #[test]
+    fn supervisors_may_watch_and_steer_and_nothing_else() {
+        for (method, path) in [
+            ("GET", "/admin/v1/overview"),
+            ("GET", "/admin/v1/conversations"),
+            ("GET", "/admin/v1/conversations/cv_1"),
+            ("GET", "/admin/v1/conversations/cv_1/timeline"),
+            ("GET", "/admin/v1/conversations/cv_1/routing/"),
+            ("POST", "/admin/v1/conversations/cv_1/close"),
+            ("POST", "/admin/v1/conversations/cv_1/assign"),
+            ("GET", "/admin/v1/surveys"),
+            ("GET", "/admin/v1/surveys/summary"),
+            ("GET", "/admin/v1/queues"),
+            ("GET", "/admin/v1/queues/billing/waiting"),
+            ("GET", "/admin/v1/agents"),
+            ("GET", "/admin/v1/agents/anna/presence"),
+            ("PUT", "/admin/v1/agents/anna/presence"),
+        ] {
+            assert!(allowed(method, path), "{method} {path}");
+        }
+        for (method, path) in [
+            ("POST", "/admin/v1/agents"),
+            ("GET", "/admin/v1/agents/anna"),
+            ("PATCH", "/admin/v1/agents/anna"),
+            ("DELETE", "/admin/v1/agents/anna/presence"),
+            ("POST", "/admin/v1/agents/anna/tokens"),
+            ("GET", "/admin/v1/agents/anna/tokens"),
+            ("POST", "/admin/v1/queues"),
+            ("GET", "/admin/v1/queues/billing"),
+            ("DELETE", "/admin/v1/queues/billing"),
+            ("POST", "/admin/v1/overview"),
+            ("GET", "/admin/v1/conversations/cv_1/close"),
+            ("GET", "/admin/v1/conversations/cv_1/assign"),
+            ("DELETE", "/admin/v1/conversations/cv_1"),
+            ("GET", "/admin/v1/accounts"),
+            ("GET", "/admin/v1/export"),
+            ("POST", "/admin/v1/apply"),
+            ("GET", "/admin/v1/alerts"),
+            ("GET", "/admin/v1/workstreams"),
+            ("GET", "/admin/v1/rulesets"),
+            ("GET", "/admin/v1/canned-responses"),
+            ("GET", "/admin/v1/conversations/cv_1/timeline/more"),
+            ("GET", "/admin/v1"),
+            ("GET", "/agent/v1/conversations"),
+            ("GET", "/other/admin/v1/overview"),
+        ] {
+            assert!(!allowed(method, path), "{method} {path}");
+        }
+    }
+
+    fn as_member(method: &str, path: &str, group: &str) -> Parts {
         let mut req = http::Request::builder()
-            .method("PUT")
+            .method(method)
             .uri(path)
             .body(())
             .unwrap();
         req.extensions_mut().insert(Principal {
             subject: "u1".into(),
-            username: None,
+            username: Some("anna".into()),
             groups: vec![group.into()],
         });
         req.into_parts().0
     }
 
     #[test]
-    fn supervisors_may_set_presence_and_nothing_else() {
-        let auth = AdminAuth::Group("admin".into());
-        assert!(
-            authorize(
-                &auth,
-                &as_member("/admin/v1/agents/anna/presence", "supervisor")
-            )
-            .is_ok()
+    fn groups_admin_everything_supervisor_its_routes() {
+        let sup = by_group(
+            "admin",
+            &as_member("PUT", "/admin/v1/agents/anna/presence", "supervisor"),
         );
-        assert!(authorize(&auth, &as_member("/admin/v1/agents/anna/presence", "admin")).is_ok());
-        let denied =
-            authorize(&auth, &as_member("/admin/v1/agents/anna", "supervisor")).unwrap_err();
-        assert_eq!(denied.status, 403);
-        assert!(authorize(&auth, &as_member("/admin/v1/agents/anna/presence", "agent")).is_err());
+        assert_eq!(sup.unwrap(), Operator::Supervisor("anna".into()));
+        assert_eq!(
+            by_group("admin", &as_member("GET", "/admin/v1/accounts", "admin")).unwrap(),
+            Operator::Administrator
+        );
+        assert!(
+            by_group(
+                "admin",
+                &as_member("GET", "/admin/v1/agents/anna", "supervisor")
+            )
+            .is_err()
+        );
+        assert!(by_group("admin", &as_member("GET", "/admin/v1/overview", "agent")).is_err());
     }
 }

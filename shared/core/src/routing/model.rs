@@ -164,6 +164,33 @@ impl AgentState {
     pub fn free_units(&self) -> u32 {
         self.agent.capacity.saturating_sub(self.load.used)
     }
+
+    /// Presence as the APIs show it: as set (with its custom label), as
+    /// others see it, and the capacity in use.
+    pub fn presence_view(&self) -> PresenceView {
+        PresenceView {
+            agent_id: self.agent.id.clone(),
+            status: self.presence.status,
+            label: self.presence.label.clone(),
+            effective: self.effective_presence(),
+            set_at: self.presence.set_at,
+            used_capacity: self.load.used,
+            capacity: self.agent.capacity,
+        }
+    }
+}
+
+/// See [`AgentState::presence_view`].
+#[derive(Clone, PartialEq, Eq, Serialize, Debug)]
+pub struct PresenceView {
+    pub agent_id: AgentId,
+    pub status: BasePresence,
+    pub label: Option<String>,
+    pub effective: BasePresence,
+    #[serde(with = "time::rfc3339")]
+    pub set_at: Millis,
+    pub used_capacity: u32,
+    pub capacity: u32,
 }
 
 // ------------------------------------------------------------------ queues

@@ -52,6 +52,25 @@ pub enum AgentVerdict {
     },
 }
 
+impl AgentVerdict {
+    /// The verdict in a sentence, for people.
+    pub fn sentence(&self) -> String {
+        match self {
+            Self::Chosen => "chosen".into(),
+            Self::Presence { presence } => format!("presence is {}", presence.as_str()),
+            Self::Capacity { free, needed } => {
+                format!("{free} capacity units free, needs {needed}")
+            }
+            Self::Profile { profile } => format!("at the limit of capacity profile {profile}"),
+            Self::Skills { missing } => format!("missing skills: {}", missing.join(", ")),
+            Self::Declined { times } => format!("declined it {times} times"),
+            Self::Affinity { reserved_for } => format!("reserved for {reserved_for}"),
+            Self::LostRace => "another router took the capacity first".into(),
+            Self::Ranked { rank } => format!("ranked {rank}"),
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 pub struct AgentConsidered {
     pub agent: AgentId,
@@ -224,6 +243,12 @@ impl WaitingItem {
         )
     }
 
+    /// A key after every item of `priority` and before those of the next
+    /// priority: reading `waiting` after it skips to the next level.
+    pub fn after_priority(priority: u32) -> String {
+        format!("{priority:010}#~")
+    }
+
     /// The order of the window-aware index: soonest closing first.
     pub fn urgency_key(&self) -> String {
         format!(
@@ -273,5 +298,38 @@ impl Timer {
             self.kind.as_str(),
             self.conversation_id
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(priority: u32, since: i64) -> WaitingItem {
+        WaitingItem {
+            queue: QueueId::parse("q").unwrap(),
+            conversation_id: ConversationId::parse("cv_1").unwrap(),
+            priority,
+            since: Millis(since),
+            window_closes_at: Millis(0),
+            queued_at: Millis(0),
+            skills: BTreeMap::new(),
+            capacity: CapacityNeed::default(),
+            declines: BTreeMap::new(),
+            affinity_agent: None,
+            affinity_until: None,
+            workstream: WorkstreamId::parse("ws").unwrap(),
+        }
+    }
+
+    #[test]
+    fn after_priority_skips_one_level_and_only_it() {
+        for p in [0, 1, 9, 10, 4_000_000] {
+            let after = WaitingItem::after_priority(p);
+            for since in [i64::MIN, -1, 0, 1, i64::MAX] {
+                assert!(item(p, since).key() < after, "{p} {since}");
+                assert!(item(p + 1, since).key() > after, "{p} {since}");
+            }
+        }
     }
 }

@@ -1,12 +1,15 @@
 //! `/admin/v1/...`: channels, workstreams, configuration, conversations,
-//! routing (agents, queues, rulesets) and agents' tokens, for operators.
-//! Every route checks the caller first ([`Admin`]).
+//! routing (agents, queues, rulesets), agents' tokens and supervision
+//! (overview, assignment, survey results), for operators. Every route
+//! checks the caller first ([`Admin`]: an administrator, or a supervisor
+//! on the routes `auth::supervisor_may` lists).
 
 mod canned;
 mod channels;
 mod conversations;
 mod routing;
 mod sign_in;
+mod supervisor;
 mod tokens;
 
 use crate::auth::{Admin, AdminAuth, authorize};
@@ -31,7 +34,7 @@ pub struct AdminDeps {
     pub auth: AdminAuth,
 }
 
-/// An administrator (or, for presence, a supervisor) by the API's auth.
+/// An administrator (or a supervisor, on their routes) by the API's auth.
 impl FromRequestParts<AdminDeps> for Admin {
     type Rejection = ApiProblem;
 
@@ -39,8 +42,7 @@ impl FromRequestParts<AdminDeps> for Admin {
         parts: &mut Parts,
         deps: &AdminDeps,
     ) -> Result<Self, Self::Rejection> {
-        authorize(&deps.auth, parts)?;
-        Ok(Admin)
+        Ok(Admin(authorize(&deps.auth, &deps.channels, parts).await?))
     }
 }
 
@@ -52,6 +54,14 @@ pub fn router(deps: AdminDeps) -> Router {
     type A = Admin;
     Router::new()
         .route("/admin/v1/surveys", methods::<_, A>("GET").get(c::surveys))
+        .route(
+            "/admin/v1/surveys/summary",
+            methods::<_, A>("GET").get(supervisor::survey_summary),
+        )
+        .route(
+            "/admin/v1/overview",
+            methods::<_, A>("GET").get(supervisor::overview),
+        )
         .route("/admin/v1/alerts", methods::<_, A>("GET").get(c::alerts))
         .route("/admin/v1/apply", methods::<_, A>("POST").post(c::apply))
         .route("/admin/v1/export", methods::<_, A>("GET").get(c::export))
@@ -116,6 +126,10 @@ pub fn router(deps: AdminDeps) -> Router {
         .route(
             "/admin/v1/conversations/{conversation_id}/close",
             methods::<_, (A, Id<ConversationId>)>("POST").post(r::close_conversation),
+        )
+        .route(
+            "/admin/v1/conversations/{conversation_id}/assign",
+            methods::<_, (A, Id<ConversationId>)>("POST").post(supervisor::assign),
         )
         .route(
             "/admin/v1/agents",
@@ -205,7 +219,7 @@ async fn unknown(State(deps): State<AdminDeps>, parts: http::request::Parts) -> 
     if !original.starts_with(PREFIX) {
         return Err(Problem::not_found(format!("no route {original}")).into());
     }
-    authorize(&deps.auth, &parts)?;
+    authorize(&deps.auth, &deps.channels, &parts).await?;
     let path = parts.uri.path().trim_end_matches('/');
     let rest = path
         .strip_prefix(PREFIX)
@@ -221,7 +235,7 @@ async fn unknown(State(deps): State<AdminDeps>, parts: http::request::Parts) -> 
         | ["queues", ..]
         | ["rulesets", ..]
         | ["canned-responses", ..]
-        | ["conversations", _, "routing" | "close"] => {
+        | ["conversations", _, "routing" | "close" | "assign"] => {
             Err(Problem::not_found("not a routing route").into())
         }
         _ => Err(Problem::not_found(format!("no route {path}")).into()),

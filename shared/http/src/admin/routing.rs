@@ -27,15 +27,7 @@ fn agent_view(a: &AgentState) -> serde_json::Value {
 }
 
 fn presence_view(a: &AgentState) -> serde_json::Value {
-    serde_json::json!({
-        "agent_id": a.agent.id,
-        "status": a.presence.status,
-        "label": a.presence.label,
-        "effective": a.effective_presence(),
-        "set_at": a.presence.set_at.to_rfc3339(),
-        "used_capacity": a.load.used,
-        "capacity": a.agent.capacity,
-    })
+    serde_json::to_value(a.presence_view()).unwrap_or_default()
 }
 
 pub async fn list_agents(_: Admin, State(d): Deps) -> Answer {
@@ -190,11 +182,15 @@ pub async fn conversation_routing(_: Admin, Id(id): Id<ConversationId>, State(d)
     }))
 }
 
-pub async fn close_conversation(_: Admin, Id(id): Id<ConversationId>, State(d): Deps) -> Answer {
+pub async fn close_conversation(
+    Admin(by): Admin,
+    Id(id): Id<ConversationId>,
+    State(d): Deps,
+) -> Answer {
     ok(&engine::close(
         &d.channels.routing_deps(),
         &id,
-        "closed by an administrator",
+        &format!("closed by {}", by.describe()),
     )
     .await?)
 }

@@ -14,6 +14,7 @@ mod replies;
 mod sign_in;
 #[cfg(feature = "ws")]
 mod stream;
+mod targets;
 
 use crate::auth::{Agent, AgentAuth};
 use crate::extract::{OriginalPath, path_segments};
@@ -92,6 +93,10 @@ pub fn router(deps: AgentDeps) -> Router {
             methods::<_, A>("GET, POST")
                 .get(notes::list)
                 .post(notes::add),
+        )
+        .route(
+            "/agent/v1/conversations/{conversation_id}/transfer-targets",
+            methods::<_, A>("GET").get(targets::transfer_targets),
         )
         .route(
             "/agent/v1/conversations/{conversation_id}/{action}",

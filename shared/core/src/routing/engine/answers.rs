@@ -5,8 +5,8 @@
 use super::arrival::{queue_ops, queued};
 use super::offers::{distribute_agent, distribute_conversation, offer_ops};
 use super::{
-    Result, RoutingDeps, RoutingError, decision, load, need, offer_timer, release_op, set_conv,
-    try_apply, waiting_item,
+    Result, RoutingDeps, RoutingError, decision, load, offer_timer, release_op, set_conv,
+    transfer_need, try_apply, waiting_item,
 };
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, RoutingOp};
@@ -192,12 +192,79 @@ pub async fn transfer(
     to: TransferTo,
 ) -> Result<Conversation> {
     let conv = load(deps, id).await?;
-    let mut r = conv.routing.clone().unwrap_or_default();
-    if conv.state != ConversationState::Assigned || r.agent.as_ref() != Some(agent) {
+    let held = conv.routing.as_ref().and_then(|r| r.agent.as_ref()) == Some(agent);
+    if conv.state != ConversationState::Assigned || !held {
         return Err(RoutingError::Conflict(format!(
             "conversation {id} is not assigned to you"
         )));
     }
+    if to == TransferTo::Agent(agent.clone()) {
+        return Err(RoutingError::Conflict("it is yours already".into()));
+    }
+    hand_on(deps, conv, agent.as_str(), to).await
+}
+
+/// A supervisor (`by` names them) moves an open conversation that is not
+/// in wrap-up, whoever has it: waiting, offered or assigned. It goes on as
+/// an agent's [`transfer`] sends it (to a queue, or to an agent who can
+/// take it now), and whoever was offered or held it gets their capacity
+/// back in the same write.
+pub async fn reassign(
+    deps: &RoutingDeps,
+    by: &str,
+    id: &ConversationId,
+    to: TransferTo,
+) -> Result<Conversation> {
+    let conv = load(deps, id).await?;
+    let r = conv.routing.clone().unwrap_or_default();
+    match conv.state {
+        ConversationState::Closed => {
+            return Err(RoutingError::Conflict(format!(
+                "conversation {id} is closed"
+            )));
+        }
+        ConversationState::WrapUp => {
+            return Err(RoutingError::Conflict(format!(
+                "conversation {id} is in wrap-up: its agent ended it; close it instead"
+            )));
+        }
+        ConversationState::Waiting | ConversationState::Offered | ConversationState::Assigned => {}
+    }
+    match &to {
+        TransferTo::Queue(q)
+            if conv.state == ConversationState::Waiting && r.queue.as_ref() == Some(q) =>
+        {
+            return Err(RoutingError::Conflict(format!(
+                "conversation {id} is waiting in queue {q} already"
+            )));
+        }
+        TransferTo::Agent(a) if r.agent.as_ref() == Some(a) => {
+            return Err(RoutingError::Conflict(format!(
+                "conversation {id} is {} {a} already",
+                if conv.state == ConversationState::Offered {
+                    "offered to"
+                } else {
+                    "assigned to"
+                }
+            )));
+        }
+        _ => {}
+    }
+    hand_on(deps, conv, by, to).await
+}
+
+/// The one way a conversation moves to another queue or agent (an agent's
+/// transfer, a supervisor's reassignment): what it holds is released (the
+/// capacity of whoever was offered or held it, its offer's timer, its
+/// waiting item) in the write that queues or offers it anew.
+async fn hand_on(
+    deps: &RoutingDeps,
+    conv: Conversation,
+    by: &str,
+    to: TransferTo,
+) -> Result<Conversation> {
+    let id = conv.id.clone();
+    let mut r = conv.routing.clone().unwrap_or_default();
     let Some(ws) = (match &r.workstream {
         Some(w) => deps.workstreams.get_workstream(w).await?,
         None => None,
@@ -208,12 +275,16 @@ pub async fn transfer(
     };
     let now = deps.clock.now();
     let mut ops = Vec::new();
-    if r.holds_capacity {
-        ops.push(release_op(&r, agent, now));
+    let previous = r.agent.take();
+    if r.holds_capacity
+        && let Some(a) = &previous
+    {
+        ops.push(release_op(&r, a, now));
+    }
+    if let Some(o) = r.offer.take() {
+        ops.push(RoutingOp::DeleteTimer(offer_timer(&id, &o)));
     }
     r.holds_capacity = false;
-    r.agent = None;
-    r.offer = None;
     r.assigned_at = None;
     match to {
         TransferTo::Queue(qid) => {
@@ -225,14 +296,14 @@ pub async fn transfer(
             r.record(decision(
                 now,
                 "transferred",
-                format!("{agent} transferred it to queue {qid}"),
+                format!("{by} transferred it to queue {qid}"),
             ));
             let q = queued(
                 &conv,
                 r,
                 &queue,
                 &ws,
-                &format!("transferred by {agent}"),
+                &format!("transferred by {by}"),
                 now,
                 false,
             );
@@ -242,13 +313,12 @@ pub async fn transfer(
                     "conversation {id} changed meanwhile; try again"
                 )));
             }
-            distribute_agent(deps, agent).await?;
-            distribute_conversation(deps, id).await?;
+            if let Some(a) = &previous {
+                distribute_agent(deps, a).await?;
+            }
+            distribute_conversation(deps, &id).await?;
         }
         TransferTo::Agent(to) => {
-            if &to == agent {
-                return Err(RoutingError::Conflict("it is yours already".into()));
-            }
             let target = deps
                 .config
                 .get_agent(&to)
@@ -258,9 +328,9 @@ pub async fn transfer(
             r.record(decision(
                 now,
                 "transferred",
-                format!("{agent} transferred it to {to}"),
+                format!("{by} transferred it to {to}"),
             ));
-            let need = need(&r, dist, now);
+            let need = transfer_need(&r, dist);
             let d = decision(
                 now,
                 if dist.mode == Mode::Push {
@@ -268,12 +338,13 @@ pub async fn transfer(
                 } else {
                     "assigned"
                 },
-                format!("transferred to {to} by {agent}"),
+                format!("transferred to {to} by {by}"),
             );
             ops.extend(offer_ops(&conv, &target, &need, dist, r.clone(), d, now));
             // offer_ops puts its conversation write first; ours must not repeat it.
+            keep_put_timers(&mut ops);
             if !try_apply(deps, &ops).await? {
-                let fresh = load(deps, id).await?;
+                let fresh = load(deps, &id).await?;
                 return Err(RoutingError::Conflict(if fresh.rv != conv.rv {
                     format!("conversation {id} changed meanwhile; try again")
                 } else {
@@ -285,10 +356,26 @@ pub async fn transfer(
                     )
                 }));
             }
-            distribute_agent(deps, agent).await?;
+            if let Some(a) = &previous {
+                distribute_agent(deps, a).await?;
+            }
         }
     }
-    load(deps, id).await
+    load(deps, &id).await
+}
+
+/// A timer deleted and put again in one write (an offer moved to another
+/// agent in the same millisecond expires when the old one did) is only
+/// put: a write touches each item once.
+fn keep_put_timers(ops: &mut Vec<RoutingOp>) {
+    let put: Vec<String> = ops
+        .iter()
+        .filter_map(|o| match o {
+            RoutingOp::PutTimer(t) => Some(t.key()),
+            _ => None,
+        })
+        .collect();
+    ops.retain(|o| !matches!(o, RoutingOp::DeleteTimer(t) if put.contains(&t.key())));
 }
 
 /// Close an open conversation from any state, releasing what it holds.

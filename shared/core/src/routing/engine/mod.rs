@@ -15,7 +15,7 @@ mod timers;
 
 /// Meta's windows live in [`crate::window`]; named here too for older paths.
 pub use crate::window::{WINDOW_7D, WINDOW_24H};
-pub use answers::{TransferTo, accept, close, decline, end, transfer};
+pub use answers::{TransferTo, accept, close, decline, end, reassign, transfer};
 pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
 pub use offers::{
     Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
@@ -181,6 +181,27 @@ fn need<'a>(r: &'a Routing, dist: &'a Distribution, now: Millis) -> Need<'a> {
             .and(r.affinity_agent.as_ref()),
     }
 }
+
+/// What a conversation handed straight to an agent needs from them (a
+/// transfer or a supervisor's reassignment): the presence the workstream
+/// allows and the capacity (units, profile) it takes, as the conditional
+/// write checks them; skills, earlier declines and affinity are the
+/// sender's call, not conditions.
+pub fn transfer_need<'a>(r: &'a Routing, dist: &'a Distribution) -> Need<'a> {
+    Need {
+        skills: &NO_SKILLS,
+        capacity: &r.capacity,
+        allowed: &dist.allowed_presences,
+        matching: super::model::SkillMatching::None,
+        declines: &NO_DECLINES,
+        max_declines: 0,
+        reserved_for: None,
+    }
+}
+
+static NO_SKILLS: std::collections::BTreeMap<super::model::Skill, u8> =
+    std::collections::BTreeMap::new();
+static NO_DECLINES: std::collections::BTreeMap<AgentId, u32> = std::collections::BTreeMap::new();
 
 fn offer_timer(conv: &ConversationId, o: &Offer) -> Timer {
     Timer {

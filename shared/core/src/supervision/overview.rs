@@ -1,0 +1,146 @@
+//! The supervisor's live overview: each queue with how many wait, the
+//! longest wait and the soonest messaging window closing among them; each
+//! agent with presence, load against capacity and the conversations they
+//! are offered, hold or wrap up. Read from the queue's waiting indexes
+//! (queue order, window order) and the per-agent conversation index.
+
+use super::workstream_queues;
+use crate::ids::ConversationId;
+use crate::ports::{ConversationState, StoreResult};
+use crate::problem::Problem;
+use crate::routing::engine::RoutingDeps;
+use crate::routing::model::{AgentState, Queue, QueueId};
+use crate::routing::record::WaitingItem;
+use crate::time::{self, Millis};
+use crate::workstreams::WorkstreamId;
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
+
+/// Waiting items counted per queue (more show as this many).
+pub const WAITING_COUNTED: usize = 10_000;
+/// Priority levels a queue's longest wait looks at (one read each).
+const PRIORITY_LEVELS: usize = 50;
+/// Conversations listed per agent and state.
+pub const CONVERSATIONS_LISTED: usize = 50;
+/// Agents whose conversations are read at once.
+const AGENTS_AT_ONCE: usize = 8;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueLive {
+    pub queue_id: QueueId,
+    pub name: String,
+    /// The workstream that routes to it (the first by id when several do).
+    pub workstream: Option<WorkstreamId>,
+    /// How many wait (counted up to [`WAITING_COUNTED`]).
+    pub waiting: usize,
+    /// Since the customer's last message, of the one waiting longest (0: nobody waits).
+    pub longest_wait_seconds: u64,
+    #[serde(with = "time::rfc3339::option")]
+    pub soonest_window_closes_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentLive {
+    pub state: AgentState,
+    /// Offered, assigned and in wrap-up, in that order, newest first in each.
+    pub conversations: Vec<ConversationId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub queues: Vec<QueueLive>,
+    pub agents: Vec<AgentLive>,
+    pub generated_at: Millis,
+}
+
+/// The overview now.
+pub async fn overview(deps: &RoutingDeps) -> Result<Overview, Problem> {
+    let now = deps.clock.now();
+    let mut configured = deps.config.list_queues().await?;
+    configured.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.id.cmp(&b.id)));
+    let routes = workstream_queues(deps, &configured).await?;
+    let mut queues = Vec::with_capacity(configured.len());
+    for q in &configured {
+        let workstream = routes
+            .iter()
+            .find(|(_, set)| set.contains(&q.id))
+            .map(|(w, _)| w.clone());
+        queues.push(queue_live(deps, q, workstream, now).await?);
+    }
+    let agents: Vec<AgentLive> = futures::stream::iter(deps.config.list_agents().await?)
+        .map(|state| agent_live(deps, state))
+        .buffered(AGENTS_AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(Overview {
+        queues,
+        agents,
+        generated_at: now,
+    })
+}
+
+async fn queue_live(
+    deps: &RoutingDeps,
+    q: &Queue,
+    workstream: Option<WorkstreamId>,
+    now: Millis,
+) -> StoreResult<QueueLive> {
+    let waiting = deps.routing.count_waiting(&q.id, WAITING_COUNTED).await?;
+    let (oldest, soonest) = if waiting == 0 {
+        (None, None)
+    } else {
+        (
+            oldest_waiting(deps, &q.id).await?,
+            deps.routing
+                .urgent(&q.id, Millis(i64::MAX), 1)
+                .await?
+                .first()
+                .map(|i| i.window_closes_at),
+        )
+    };
+    Ok(QueueLive {
+        queue_id: q.id.clone(),
+        name: q.name.clone(),
+        workstream,
+        waiting,
+        longest_wait_seconds: oldest
+            .map_or(0, |t| (now.0.saturating_sub(t.0) / 1000).max(0) as u64),
+        soonest_window_closes_at: soonest,
+    })
+}
+
+/// The earliest `since` among a queue's waiting items: the queue order is
+/// priority, then oldest, so it is the oldest head of a priority level;
+/// one read per level.
+async fn oldest_waiting(deps: &RoutingDeps, queue: &QueueId) -> StoreResult<Option<Millis>> {
+    let mut oldest: Option<Millis> = None;
+    let mut after: Option<String> = None;
+    for _ in 0..PRIORITY_LEVELS {
+        let head = deps.routing.waiting(queue, after.as_deref(), 1).await?;
+        let Some(head) = head.first() else { break };
+        oldest = Some(oldest.map_or(head.since, |o| o.min(head.since)));
+        after = Some(WaitingItem::after_priority(head.priority));
+    }
+    Ok(oldest)
+}
+
+async fn agent_live(deps: &RoutingDeps, state: AgentState) -> StoreResult<AgentLive> {
+    let mut conversations = Vec::new();
+    for st in [
+        ConversationState::Offered,
+        ConversationState::Assigned,
+        ConversationState::WrapUp,
+    ] {
+        conversations.extend(
+            deps.routing
+                .agent_conversations(&state.agent.id, st, None, CONVERSATIONS_LISTED)
+                .await?
+                .into_iter()
+                .map(|c| c.id),
+        );
+    }
+    Ok(AgentLive {
+        state,
+        conversations,
+    })
+}

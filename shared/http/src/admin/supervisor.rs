@@ -1,0 +1,82 @@
+//! What supervisors (and administrators) watch and steer: the live
+//! overview of queues and agents, assigning a conversation to an agent or
+//! a queue, and the survey results per agent and queue over a period.
+
+use super::AdminDeps;
+use crate::auth::Admin;
+use crate::extract::{Id, Json, QueryPairs};
+use crate::problem::{Answer, ok};
+use axum::extract::State;
+use switchboard_core::Millis;
+use switchboard_core::ids::ConversationId;
+use switchboard_core::problem::Problem;
+use switchboard_core::supervision::{assign as sa, overview as so, surveys as ss};
+
+type Deps = State<AdminDeps>;
+
+/// `GET /overview`: live queues and agents.
+pub async fn overview(_: Admin, State(d): Deps) -> Answer {
+    let o = so::overview(&d.channels.routing_deps()).await?;
+    let agents: Vec<_> = o
+        .agents
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "agent_id": a.state.agent.id,
+                "name": a.state.agent.name,
+                "presence": a.state.presence_view(),
+                "load": a.state.load.used,
+                "capacity": a.state.agent.capacity,
+                "conversations": a.conversations,
+            })
+        })
+        .collect();
+    ok(&serde_json::json!({
+        "queues": o.queues,
+        "agents": agents,
+        "generated_at": o.generated_at.to_rfc3339(),
+    }))
+}
+
+/// `POST /conversations/{id}/assign` `{agent_id}` or `{queue_id}`.
+pub async fn assign(
+    Admin(by): Admin,
+    Id(id): Id<ConversationId>,
+    State(d): Deps,
+    Json(body): Json<sa::Assignment>,
+) -> Answer {
+    ok(&sa::assign(&d.channels.routing_deps(), &by.describe(), &id, body).await?)
+}
+
+/// An RFC 3339 time from 1970 to 2100 (the times answers can carry).
+fn time_param(name: &str, v: &str) -> Result<Millis, Problem> {
+    Millis::parse_rfc3339(v)
+        .filter(|t| t.is_plausible())
+        .ok_or_else(|| {
+            Problem::bad_request(
+                "invalid_time",
+                format!(
+                    "{name} {v:?} is not an RFC 3339 time from 1970 to 2100, such as 2026-11-01T00:00:00Z"
+                ),
+            )
+        })
+}
+
+/// `GET /surveys/summary?from=&to=` (both optional).
+pub async fn survey_summary(_: Admin, State(d): Deps, q: QueryPairs) -> Answer {
+    let (mut from, mut to) = (None, None);
+    for (k, v) in &q.0 {
+        match k.as_str() {
+            "from" => from = Some(time_param("from", v)?),
+            "to" => to = Some(time_param("to", v)?),
+            other => {
+                return Err(Problem::bad_request(
+                    "unknown_parameter",
+                    format!("unknown query parameter {other:?}; use from and to"),
+                )
+                .into());
+            }
+        }
+    }
+    ok(&ss::summary(&d.channels.routing_deps(), from, to).await?)
+}
