@@ -21,6 +21,8 @@ interface Props {
   /** Supervisor drill-in: no reply box; transfer and close through the admin API. */
   readOnly: boolean;
   onChanged: () => void;
+  /** It left the agent's hands (transferred). */
+  onGone?: () => void;
 }
 
 function at(ms: number | null): string {
@@ -39,7 +41,7 @@ export function replyBlockedReason(t: Translate, d: ConversationDetail, agentId:
   return null;
 }
 
-export function ConversationView({ api, agentId, detail, readOnly, onChanged }: Props) {
+export function ConversationView({ api, agentId, detail, readOnly, onChanged, onGone }: Props) {
   const { t } = useI18n();
   const now = useNow();
   const [canned, setCanned] = useState<CannedResponse[]>([]);
@@ -133,6 +135,7 @@ export function ConversationView({ api, agentId, detail, readOnly, onChanged }: 
           onDone={() => {
             setTransferring(false);
             onChanged();
+            if (!readOnly) onGone?.();
           }}
         />
       )}

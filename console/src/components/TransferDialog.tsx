@@ -18,8 +18,8 @@ interface Props {
 export function TransferDialog({ api, conversationId, asSupervisor, onDone, onCancel }: Props) {
   const { t } = useI18n();
   const [targets, setTargets] = useState<TransferTargets | null>(null);
+  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [manual, setManual] = useState('');
   const dialog = useRef<HTMLDialogElement>(null);
 
   useEffect(() => {
@@ -27,7 +27,9 @@ export function TransferDialog({ api, conversationId, asSupervisor, onDone, onCa
     if (d && !d.open) d.showModal?.();
     let cancelled = false;
     void loadTransferTargets(api, conversationId).then((r) => {
-      if (!cancelled) setTargets(r);
+      if (cancelled) return;
+      setTargets(r);
+      setLoaded(true);
     });
     return () => {
       cancelled = true;
@@ -46,7 +48,12 @@ export function TransferDialog({ api, conversationId, asSupervisor, onDone, onCa
   return (
     <dialog ref={dialog} className="transfer-dialog" aria-labelledby="transfer-title" onCancel={onCancel}>
       <h2 id="transfer-title">{t('transferTitle')}</h2>
-      {!targets && <p role="status">{t('loading')}</p>}
+      {!loaded && <p role="status">{t('loading')}</p>}
+      {loaded && !targets && (
+        <p className="error" role="alert">
+          {t('error', { detail: 'transfer-targets' })}
+        </p>
+      )}
       {targets && (
         <>
           <section aria-labelledby="transfer-queues">
@@ -81,21 +88,6 @@ export function TransferDialog({ api, conversationId, asSupervisor, onDone, onCa
             </ul>
           </section>
         </>
-      )}
-      {targets?.unavailable && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            const v = manual.trim();
-            if (v) void go(v.startsWith('queue:') ? { queue_id: v.slice(6) } : { agent_id: v });
-          }}
-        >
-          <label>
-            {t('agent')} / queue:&lt;id&gt;
-            <input value={manual} onChange={(e) => setManual(e.target.value)} />
-          </label>
-          <button type="submit">{t('transfer')}</button>
-        </form>
       )}
       {error && (
         <p className="error" role="alert">

@@ -82,6 +82,7 @@ export function AgentWorkspace({ api, config, session, identity, onUnauthenticat
               agentId={identity.agentId}
               detail={openSummary ? { ...open, ...openSummary } : open}
               readOnly={false}
+              onGone={() => work.setOpenId(null)}
               onChanged={() => {
                 void work.refreshList();
                 if (work.openId) void work.refreshDetail(work.openId);

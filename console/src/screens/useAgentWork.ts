@@ -108,7 +108,11 @@ export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onU
       if (e.type === 'offer' && cid) setLastOffer({ id: cid, at: Date.now() });
       if (cid && (e.type === 'message' || e.type === 'page_inbox_message') && cid !== openRef.current)
         setUnread((u) => ({ ...u, [cid]: (u[cid] ?? 0) + 1 }));
-      if (cid && cid === openRef.current) void refreshDetail(cid);
+      if (cid && cid === openRef.current && e.type === 'transferred') {
+        // A supervisor moved it elsewhere: it is not this agent's to show.
+        openRef.current = null;
+        setOpenIdState(null);
+      } else if (cid && cid === openRef.current) void refreshDetail(cid);
       soon();
     };
     const feed = new EventFeed({
