@@ -70,6 +70,14 @@ test('the supervisor sees queues and agents’ load change, opens a conversation
   await expect(page.locator('.routing')).toContainText('billing');
   await expect(page.locator('.verdicts')).toContainText('chosen');
   await expectAccessible(page, 'supervisor');
+
+  // The admin token reassigns too (choices from the overview), and stays signed in.
+  const id = ((await open.textContent()) ?? '').trim();
+  await page.locator('.drill-in').getByRole('button', { name: 'Reassign' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Transfer to Carl Smith' }).click();
+  await expect(page.locator('tr[data-agent="carl"]')).toContainText(id);
+  await expect(page.getByTestId('load-anna')).toHaveText('0/2');
+  await expect(page.getByRole('heading', { name: 'Live queues' })).toBeVisible();
 });
 
 test('Danish: the interface switches and remembers', async ({ page, stack }) => {

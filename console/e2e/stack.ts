@@ -164,7 +164,24 @@ export class Stack {
   }
 
   /** A customer message, signed as Meta signs it; `at` sets Meta's timestamp. */
-  async customerSays(psid: string, text: string, at: number = Date.now(), page: string = PAGE): Promise<void> {
+  /** A call to the agent API as an agent (what another agent's screen would do). */
+  async asAgent<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+    const r = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /** The customer taps a quick reply (e.g. a survey score). */
+  async customerTaps(psid: string, title: string, payload: string): Promise<void> {
+    await this.customerSays(psid, title, Date.now(), PAGE, payload);
+  }
+
+  async customerSays(psid: string, text: string, at: number = Date.now(), page: string = PAGE, quickReply?: string): Promise<void> {
     this.seq += 1;
     const body = JSON.stringify({
       object: 'page',
@@ -172,7 +189,7 @@ export class Stack {
         {
           id: page,
           time: at,
-          messaging: [{ sender: { id: psid }, recipient: { id: page }, timestamp: at, message: { mid: `m_e2e_${at}_${this.seq}_${psid}`, text } }],
+          messaging: [{ sender: { id: psid }, recipient: { id: page }, timestamp: at, message: { mid: `m_e2e_${at}_${this.seq}_${psid}`, text, ...(quickReply ? { quick_reply: { payload: quickReply } } : {}) } }],
         },
       ],
     });

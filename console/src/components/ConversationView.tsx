@@ -12,6 +12,7 @@ import { WindowChip } from './WindowChip';
 import { ReplyBox, type OutgoingMessage } from './ReplyBox';
 import { NoteBox } from './NoteBox';
 import { TransferDialog } from './TransferDialog';
+import type { TransferTargets } from '../api/transferTargets';
 import { useNow } from './useNow';
 
 interface Props {
@@ -23,6 +24,7 @@ interface Props {
   onChanged: () => void;
   /** It left the agent's hands (transferred). */
   onGone?: () => void;
+  loadTargets?: (conversationId: string) => Promise<TransferTargets | null>;
 }
 
 function at(ms: number | null): string {
@@ -41,7 +43,7 @@ export function replyBlockedReason(t: Translate, d: ConversationDetail, agentId:
   return null;
 }
 
-export function ConversationView({ api, agentId, detail, readOnly, onChanged, onGone }: Props) {
+export function ConversationView({ api, agentId, detail, readOnly, onChanged, onGone, loadTargets }: Props) {
   const { t } = useI18n();
   const now = useNow();
   const [canned, setCanned] = useState<CannedResponse[]>([]);
@@ -131,6 +133,7 @@ export function ConversationView({ api, agentId, detail, readOnly, onChanged, on
           api={api}
           conversationId={id}
           asSupervisor={readOnly}
+          loadTargets={loadTargets}
           onCancel={() => setTransferring(false)}
           onDone={() => {
             setTransferring(false);

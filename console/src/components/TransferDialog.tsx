@@ -13,9 +13,11 @@ interface Props {
   asSupervisor: boolean;
   onDone: () => void;
   onCancel: () => void;
+  /** Where the choices come from (default: the agent API's transfer targets). */
+  loadTargets?: (conversationId: string) => Promise<TransferTargets | null>;
 }
 
-export function TransferDialog({ api, conversationId, asSupervisor, onDone, onCancel }: Props) {
+export function TransferDialog({ api, conversationId, asSupervisor, onDone, onCancel, loadTargets }: Props) {
   const { t } = useI18n();
   const [targets, setTargets] = useState<TransferTargets | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -26,7 +28,7 @@ export function TransferDialog({ api, conversationId, asSupervisor, onDone, onCa
     const d = dialog.current;
     if (d && !d.open) d.showModal?.();
     let cancelled = false;
-    void loadTransferTargets(api, conversationId).then((r) => {
+    void (loadTargets ? loadTargets(conversationId) : loadTransferTargets(api, conversationId)).then((r) => {
       if (cancelled) return;
       setTargets(r);
       setLoaded(true);
@@ -34,7 +36,7 @@ export function TransferDialog({ api, conversationId, asSupervisor, onDone, onCa
     return () => {
       cancelled = true;
     };
-  }, [api, conversationId]);
+  }, [api, conversationId, loadTargets]);
 
   const go = async (to: { queue_id: string } | { agent_id: string }) => {
     setError(null);

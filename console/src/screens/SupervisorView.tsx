@@ -1,6 +1,7 @@
 // The supervisor's view: live queues and agents, any conversation read-only
 // with its routing diagnostics (reassign, close), and survey averages.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { TransferTargets } from '../api/transferTargets';
 import type { Api } from '../api/client';
 import type { AdminPaths, ConversationDetail, TranscriptEntry } from '../api/types';
 import { useI18n } from '../i18n/i18n';
@@ -18,6 +19,29 @@ type Timeline = AdminPaths['/admin/v1/conversations/{conversation_id}/timeline']
 type AdminConversation = AdminPaths['/admin/v1/conversations/{conversation_id}']['get']['responses'][200]['content']['application/json'];
 
 const REFRESH_MS = 3000;
+
+/**
+ * The admin token cannot ask the agent API who can take a conversation: offer
+ * the overview's queues and agents, those available with room first.
+ */
+export function targetsFromOverview(o: Overview): TransferTargets {
+  return {
+    queues: o.queues.map((q) => ({ queue_id: q.queue_id, name: q.name, waiting: q.waiting })),
+    agents: o.agents.map((a) => {
+      const free = a.load < a.capacity;
+      const present = a.presence.effective === 'available' || a.presence.effective === 'busy';
+      return {
+        agent_id: a.agent_id,
+        name: a.name,
+        presence: a.presence,
+        load: a.load,
+        capacity: a.capacity,
+        available_now: free && present,
+        reason: !present ? `presence ${a.presence.effective}` : !free ? 'at capacity' : null,
+      };
+    }),
+  };
+}
 
 /**
  * The admin token cannot read the agent API: build the read-only view from the
@@ -52,6 +76,11 @@ export function SupervisorView({ api, admin }: { api: Api; admin: boolean }) {
   const [overview, setOverview] = useState<Overview | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
   const [all, setAll] = useState<AdminConversationList>([]);
+  const overviewRef = useRef<Overview | null>(null);
+  useEffect(() => {
+    overviewRef.current = overview;
+  }, [overview]);
+  const adminTargets = useCallback(async () => (overviewRef.current ? targetsFromOverview(overviewRef.current) : null), []);
   const [detail, setDetail] = useState<ConversationDetail | null>(null);
   const [diagnostics, setDiagnostics] = useState<Diagnostics | null>(null);
 
@@ -113,6 +142,7 @@ export function SupervisorView({ api, admin }: { api: Api; admin: boolean }) {
               agentId={null}
               detail={detail}
               readOnly
+              loadTargets={admin ? adminTargets : undefined}
               onChanged={() => {
                 void load();
                 void loadConversation(openId);
