@@ -103,7 +103,7 @@ export function ConversationView({ api, agentId, detail, readOnly, onChanged, on
         </span>
         <WindowChip lastCustomerMessageAt={detail.last_customer_message_at} now={now} />
       </header>
-      <Transcript entries={detail.transcript} now={now} />
+      <Transcript entries={detail.transcript} now={now} onRetry={blocked ? undefined : (text) => void send({ text })} />
       <ReplyBox conversationId={id} disabledReason={blocked} hint={hint} canned={canned} onSend={send} onTyping={typing} />
       <NoteBox api={api} conversationId={id} onAdded={onChanged} />
       <div className="conversation-actions" role="group" aria-label={t('conversations')}>

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { Transcript } from './Transcript';
 import type { TranscriptEntry } from '../api/types';
 import { renderEn } from '../test/render';
@@ -59,6 +59,14 @@ describe('transcript rendering', () => {
     expect(within(entry('Hej! Jeg kigger på det.')).getByText(/read/)).toBeTruthy();
     expect(within(entry('Still going')).getByText(/queued/)).toBeTruthy();
     expect(within(entry('This one failed')).getByText(/Meta error 551: This person isn’t available right now\./)).toBeTruthy();
+  });
+
+  it('offers Retry on a failed reply, sending its text again', () => {
+    const onRetry = vi.fn();
+    renderEn(<Transcript entries={entries} now={now} onRetry={onRetry} />);
+    fireEvent.click(within(entry('This one failed')).getByRole('button', { name: 'Retry' }));
+    expect(onRetry).toHaveBeenCalledWith('This one failed');
+    expect(within(entry('Still going')).queryByRole('button', { name: 'Retry' })).toBeNull();
   });
 
   it('marks the customer’s unsent message', () => {

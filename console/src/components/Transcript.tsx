@@ -42,7 +42,7 @@ function who(t: Translate, e: TranscriptEntry): string {
   }
 }
 
-export function TranscriptEntryView({ entry, now }: { entry: TranscriptEntry; now: number }) {
+export function TranscriptEntryView({ entry, now, onRetry }: { entry: TranscriptEntry; now: number; onRetry?: (text: string) => void }) {
   const { t } = useI18n();
   const side = sideOf(entry);
   const time = new Date(entry.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -102,13 +102,21 @@ export function TranscriptEntryView({ entry, now }: { entry: TranscriptEntry; no
           <span aria-hidden="true">{STATUS_MARK[entry.status] ?? ''} </span>
           {statusText(t, entry.status)}
           {failure && <span className="failure"> — {t('failedWith', { code: failure.code || '?', reason: failure.reason })}</span>}
+          {failure && onRetry && entry.from === 'agent' && entry.text && (
+            <>
+              {' '}
+              <button type="button" className="link" onClick={() => entry.text && onRetry(entry.text)}>
+                {t('retry')}
+              </button>
+            </>
+          )}
         </p>
       )}
     </li>
   );
 }
 
-export function Transcript({ entries, now }: { entries: TranscriptEntry[]; now: number }) {
+export function Transcript({ entries, now, onRetry }: { entries: TranscriptEntry[]; now: number; onRetry?: (text: string) => void }) {
   const { t } = useI18n();
   const end = useRef<HTMLLIElement>(null);
   useEffect(() => {
@@ -117,7 +125,7 @@ export function Transcript({ entries, now }: { entries: TranscriptEntry[]; now: 
   return (
     <ol className="transcript" aria-label={t('transcript')} tabIndex={0}>
       {entries.map((e, i) => (
-        <TranscriptEntryView key={entryKey(e, i)} entry={e} now={now} />
+        <TranscriptEntryView key={entryKey(e, i)} entry={e} now={now} onRetry={onRetry} />
       ))}
       <li ref={end} className="transcript-end" aria-hidden="true" />
     </ol>
