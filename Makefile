@@ -23,11 +23,36 @@ PSID ?= 7700000000000001
 ID ?=
 ARGS ?=
 
-.PHONY: run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean
+.PHONY: run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean console console-test
 
-## run: serve every function on 127.0.0.1:8080 with the example config (offline)
-run:
-	cargo run -q -p switchboard-cli -- serve --config $(CONFIG) --data-dir $(DATA_DIR) --graph-url $(GRAPH_URL)
+# The console (console/): a Vite + React single-page application, served by `switchboard serve` at /.
+CONSOLE_DIR := console/dist
+CONSOLE_SOURCES := $(shell find console/src console/index.html console/package.json console/vite.config.ts console/tsconfig.json -type f -not -path 'console/src/generated/*' 2>/dev/null)
+CHROMIUM ?= /usr/bin/chromium
+# apt-get as root, else through sudo.
+APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
+
+## run: serve every function on 127.0.0.1:8080 with the example config (offline), the console at /
+run: console
+	cargo run -q -p switchboard-cli -- serve --config $(CONFIG) --data-dir $(DATA_DIR) --graph-url $(GRAPH_URL) --console-dir $(CONSOLE_DIR)
+
+console/node_modules/.installed: console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE_DIR)/index.html: console/node_modules/.installed $(CONSOLE_SOURCES) console/package-lock.json docs/agent-api.yaml docs/openapi.yaml
+	cd console && npm run build
+	touch $@
+
+## console: build the console (npm ci, npm run build) when console/dist is missing or older than its sources
+console: $(CONSOLE_DIR)/index.html
+
+## console-test: lint, typecheck, Vitest, then Playwright in Debian's Chromium against a real serve and the fake Graph
+console-test: console
+	@test -x $(CHROMIUM) || { $(APT_GET) update && $(APT_GET) install -y chromium; }
+	cd console && npm run gen && npx eslint . && npx tsc --noEmit && npx vitest run
+	cargo build -q -p switchboard-cli
+	cd console && CHROMIUM_PATH=$(CHROMIUM) npx playwright test
 
 ## fake-graph: a local stand-in for Meta's Graph API on 127.0.0.1:8090 (then: make run GRAPH_URL=http://127.0.0.1:8090)
 fake-graph:
@@ -62,6 +87,7 @@ test: test-tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
+	$(MAKE) console-test
 	tests/schemathesis.sh
 	cfn-lint infra/template.yaml
 	shellcheck -x infra/deploy.sh infra/destroy.sh infra/common.sh
@@ -114,4 +140,4 @@ destroy:
 
 clean:
 	cargo clean
-	rm -rf $(VENV) $(DATA_DIR)
+	rm -rf $(VENV) $(DATA_DIR) console/node_modules console/dist console/src/generated console/test-results

@@ -2,7 +2,9 @@
 //! fake-graph`) and for tests. By default it answers as Meta does
 //! (MESSENGER.md): a page token shaped `...-page-<id>` belongs to page
 //! `<id>`, and one containing `revoked` is no longer valid. Tests script
-//! error bodies, headers and delays per route, and read back every request.
+//! error bodies, headers and delays per route, and read back every request
+//! (in process with [`FakeGraph::requests`], from outside with
+//! `GET /_fake/requests`).
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -133,7 +135,37 @@ impl FakeGraph {
     }
 }
 
+/// Where a test outside the process reads back what the fake received
+/// (`switchboard fake-graph`): `GET /_fake/requests`, oldest first.
+pub const REQUESTS_PATH: &str = "/_fake/requests";
+
+fn recorded_json(state: &Arc<Mutex<FakeState>>) -> Response {
+    let list: Vec<serde_json::Value> = state
+        .lock()
+        .expect("fake graph state")
+        .requests
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "method": r.method,
+                "path": r.path,
+                "query": r.query,
+                "body": serde_json::from_str::<serde_json::Value>(&r.body)
+                    .unwrap_or_else(|_| serde_json::Value::String(r.body.clone())),
+            })
+        })
+        .collect();
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        serde_json::json!({ "requests": list }).to_string(),
+    )
+        .into_response()
+}
+
 async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Response {
+    if req.method() == axum::http::Method::GET && req.uri().path() == REQUESTS_PATH {
+        return recorded_json(&state);
+    }
     let (parts, body) = req.into_parts();
     let body: Bytes = axum::body::to_bytes(body, 10 * 1024 * 1024)
         .await

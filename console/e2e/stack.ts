@@ -1,0 +1,230 @@
+// A real Switchboard for one test: `switchboard fake-graph` and `switchboard
+// serve` (examples/switchboard.yaml, a fresh data dir, free ports, serving the
+// built console), and what a test does to it: issue tokens, play the customer
+// (signed webhooks, as Meta sends them), read what the fake Graph received.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test as base } from '@playwright/test';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+const APP_SECRET = 'local-dev-app-secret';
+const PAGE = '104857600000001';
+
+function binary(): string {
+  const candidates = [
+    process.env.SWITCHBOARD_BIN,
+    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'debug', 'switchboard'),
+    join(ROOT, 'target', 'debug', 'switchboard'),
+  ].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`no switchboard binary (looked at ${candidates.join(', ')}); run cargo build -p switchboard-cli`);
+  return found;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => ok(port));
+    });
+    srv.on('error', fail);
+  });
+}
+
+async function waitFor(url: string, proc: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`${url}: the process exited (${proc.exitCode}):\n${log()}`);
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up:\n${log()}`);
+}
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+  query: string;
+  body: unknown;
+}
+
+export class Stack {
+  /** serve: the console at /, the API beside it. */
+  readonly base: string;
+  readonly graph: string;
+  private procs: ChildProcess[] = [];
+  private logs: string[] = [];
+  private seq = 0;
+
+  private constructor(
+    base: string,
+    graph: string,
+    private readonly dataDir: string,
+  ) {
+    this.base = base;
+    this.graph = graph;
+  }
+
+  static async start(): Promise<Stack> {
+    const bin = binary();
+    const [gp, sp] = [await freePort(), await freePort()];
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
+    const s = new Stack(`http://127.0.0.1:${sp}`, `http://127.0.0.1:${gp}`, dataDir);
+    const graph = s.spawn(bin, ['fake-graph', '--addr', `127.0.0.1:${gp}`], {});
+    await waitFor(`${s.graph}/_fake/requests`, graph, () => s.log());
+    const dist = join(ROOT, 'console', 'dist');
+    const serve = s.spawn(
+      bin,
+      ['serve', '--config', join(ROOT, 'examples', 'switchboard.yaml'), '--data-dir', join(dataDir, 'data'), '--graph-url', s.graph, '--addr', `127.0.0.1:${sp}`, '--console-dir', dist],
+      {
+        SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
+        ACME_APP_SECRET: APP_SECRET,
+        ACME_VERIFY_TOKEN: 'local-dev-verify-token-0123456789',
+        ACME_PAGE_TOKEN: 'local-dev-page-token',
+        SWITCHBOARD_PUBLIC_URL: s.base,
+        SWITCHBOARD_LOG: process.env.E2E_SERVE_LOG ?? 'warn',
+      },
+    );
+    await waitFor(`${s.base}/healthz`, serve, () => s.log());
+    return s;
+  }
+
+  private spawn(bin: string, args: string[], env: Record<string, string>): ChildProcess {
+    const p = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (b: Buffer) => {
+      this.logs.push(b.toString());
+      if (this.logs.length > 200) this.logs.shift();
+    };
+    p.stdout?.on('data', keep);
+    p.stderr?.on('data', keep);
+    this.procs.push(p);
+    return p;
+  }
+
+  log(): string {
+    return this.logs.join('');
+  }
+
+  async stop(): Promise<void> {
+    if (process.env.E2E_SERVE_LOG) process.stderr.write(this.log());
+    await Promise.all(
+      this.procs.map(
+        (p) =>
+          new Promise<void>((ok) => {
+            if (p.exitCode !== null) return ok();
+            p.once('exit', () => ok());
+            p.kill('SIGTERM');
+          }),
+      ),
+    );
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  get adminToken(): string {
+    return ADMIN_TOKEN;
+  }
+
+  async agentToken(agent: string, supervisor = false): Promise<string> {
+    return (await this.issueToken(agent, supervisor)).token;
+  }
+
+  async issueToken(agent: string, supervisor = false): Promise<{ token: string; token_id: string }> {
+    return this.admin<{ token: string; token_id: string }>('POST', `/admin/v1/agents/${agent}/tokens`, { supervisor });
+  }
+
+  async revokeToken(agent: string, tokenId: string): Promise<void> {
+    await this.admin('DELETE', `/admin/v1/agents/${agent}/tokens/${tokenId}`);
+  }
+
+  /** Set an agent's presence (as a supervisor): e.g. others offline, so offers go to one agent. */
+  async presence(agent: string, status: 'available' | 'away' | 'offline'): Promise<void> {
+    await this.admin('PUT', `/admin/v1/agents/${agent}/presence`, { status });
+  }
+
+  /** A customer message, signed as Meta signs it; `at` sets Meta's timestamp. */
+  /** A call to the agent API as an agent (what another agent's screen would do). */
+  async asAgent<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+    const r = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /** The customer taps a quick reply (e.g. a survey score). */
+  async customerTaps(psid: string, title: string, payload: string): Promise<void> {
+    await this.customerSays(psid, title, Date.now(), PAGE, payload);
+  }
+
+  async customerSays(psid: string, text: string, at: number = Date.now(), page: string = PAGE, quickReply?: string): Promise<void> {
+    this.seq += 1;
+    const body = JSON.stringify({
+      object: 'page',
+      entry: [
+        {
+          id: page,
+          time: at,
+          messaging: [{ sender: { id: psid }, recipient: { id: page }, timestamp: at, message: { mid: `m_e2e_${at}_${this.seq}_${psid}`, text, ...(quickReply ? { quick_reply: { payload: quickReply } } : {}) } }],
+        },
+      ],
+    });
+    const sig = createHmac('sha256', APP_SECRET).update(body).digest('hex');
+    const r = await fetch(`${this.base}/webhooks/facebook/acme`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${sig}` },
+      body,
+    });
+    if (!r.ok) throw new Error(`webhook: ${r.status} ${await r.text()}`);
+  }
+
+  /** What the fake Graph received, oldest first. */
+  async graphRequests(): Promise<FakeRequest[]> {
+    const r = await fetch(`${this.graph}/_fake/requests`);
+    const j = (await r.json()) as { requests: FakeRequest[] };
+    return j.requests;
+  }
+
+  /** Messages sent to the customer through the Send API. */
+  async sentMessages(): Promise<{ messaging_type?: string; tag?: string; recipient?: { id: string }; message?: { text?: string; quick_replies?: { payload: string }[] } }[]> {
+    return (await this.graphRequests()).filter((q) => q.method === 'POST' && q.path.endsWith('/messages')).map((q) => q.body as never);
+  }
+}
+
+export const test = base.extend<{ stack: Stack }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take an object first
+  stack: async ({}, use) => {
+    const s = await Stack.start();
+    try {
+      await use(s);
+    } finally {
+      await s.stop();
+    }
+  },
+});
+
+export { expect } from '@playwright/test';
