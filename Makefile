@@ -23,7 +23,7 @@ PSID ?= 7700000000000001
 ID ?=
 ARGS ?=
 
-.PHONY: run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean console console-test
+.PHONY: link console-first-load run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean console console-test
 
 # The console (console/): a Vite + React single-page application, served by `switchboard serve` at /.
 CONSOLE_DIR := console/dist
@@ -53,6 +53,11 @@ console-test: console
 	cd console && npm run gen && npx eslint . && npx tsc --noEmit && npx vitest run
 	cargo build -q -p switchboard-cli
 	cd console && CHROMIUM_PATH=$(CHROMIUM) npx playwright test
+
+## link: print a one-time console sign-in link for an agent (AGENT=anna; SUPERVISOR=1 for the supervisor view)
+AGENT ?= anna
+link:
+	cargo run -q -p switchboard-cli -- agent link "$(AGENT)" $(if $(SUPERVISOR),--supervisor,)
 
 ## fake-graph: a local stand-in for Meta's Graph API on 127.0.0.1:8090 (then: make run GRAPH_URL=http://127.0.0.1:8090)
 fake-graph:
@@ -113,6 +118,13 @@ bench: test-tools
 	cargo run --release -q -p switchboard-tests --bin replyload
 	cargo run --release -q -p switchboard-tests --bin store-calls
 	cargo run --release -q -p switchboard-tests --bin sockload
+	$(MAKE) console-first-load
+
+## console-first-load: the console's gzipped JavaScript and time to interactive in headless Chromium (loopback)
+console-first-load: console
+	@test -x $(CHROMIUM) || { $(APT_GET) update && $(APT_GET) install -y chromium; }
+	cargo build -q -p switchboard-cli
+	cd console && CHROMIUM_PATH=$(CHROMIUM) npx playwright test budget.spec.ts && cat test-results/first-load.json
 
 .PHONY: fuzz
 ## fuzz: cargo-fuzz the delivery parser, config file, rule conditions and agent API bodies (FUZZ_SECONDS=60 per target; not part of make test)
