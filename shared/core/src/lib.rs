@@ -43,6 +43,7 @@ pub mod sender;
 pub mod serde_rules;
 pub mod sign_in;
 pub mod signature;
+pub mod stream_hook;
 pub mod stream_signal;
 pub mod supervision;
 pub mod time;

@@ -8,9 +8,9 @@
 //! push catches up from its cursor through the feed (`GET /agent/v1/events`).
 
 use crate::feed;
-use crate::ports::{StoreResult, StreamEntry, StreamStore, StreamWatch};
+use crate::ports::{StreamEntry, StreamStore};
 use crate::routing::model::AgentId;
-use crate::time::Millis;
+use crate::stream_hook::{AfterAppend, HookedStreams};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -43,62 +43,36 @@ pub fn frame(entry: &StreamEntry) -> String {
 
 /// A [`StreamStore`] whose appends to an agent's feed are pushed to the
 /// agent's connections. Other streams (survey answers) are only stored.
-pub struct PushingStreams {
-    inner: Arc<dyn StreamStore>,
-    push: Arc<dyn AgentPush>,
-}
+pub type PushingStreams = HookedStreams<Pusher>;
 
 impl PushingStreams {
     pub fn new(inner: Arc<dyn StreamStore>, push: Arc<dyn AgentPush>) -> Self {
-        Self { inner, push }
+        HookedStreams::with(inner, Pusher(push))
     }
 }
 
+/// Pushes each entry of an agent's feed, counting what it did.
+pub struct Pusher(Arc<dyn AgentPush>);
+
 #[async_trait]
-impl StreamStore for PushingStreams {
-    async fn append_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
-        let added = self.inner.append_entry(stream, entry).await?;
-        if added && let Some(agent) = feed::agent_of(stream) {
-            match self.push.push(&agent, &frame(entry)).await {
-                Ok(p) => {
-                    for (result, n) in [("delivered", p.delivered), ("gone", p.gone)] {
-                        if n > 0 {
-                            crate::metrics::count_by("Pushes", result, n as u64);
-                        }
+impl AfterAppend for Pusher {
+    async fn appended(&self, stream: &str, entry: &StreamEntry) {
+        let Some(agent) = feed::agent_of(stream) else {
+            return;
+        };
+        match self.0.push(&agent, &frame(entry)).await {
+            Ok(p) => {
+                for (result, n) in [("delivered", p.delivered), ("gone", p.gone)] {
+                    if n > 0 {
+                        crate::metrics::count_by("Pushes", result, n as u64);
                     }
                 }
-                Err(e) => {
-                    crate::metrics::count_by("Pushes", "failed", 1);
-                    tracing::warn!(agent_id = %agent, error = %e, "agent event stored but not pushed; the client catches up from its cursor");
-                }
+            }
+            Err(e) => {
+                crate::metrics::count_by("Pushes", "failed", 1);
+                tracing::warn!(agent_id = %agent, error = %e, "agent event stored but not pushed; the client catches up from its cursor");
             }
         }
-        Ok(added)
-    }
-
-    async fn read_entries(
-        &self,
-        stream: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<StreamEntry>> {
-        self.inner.read_entries(stream, after, limit).await
-    }
-
-    async fn read_live_entries(
-        &self,
-        stream: &str,
-        after: Option<&str>,
-        limit: usize,
-        now: Millis,
-    ) -> StoreResult<Vec<StreamEntry>> {
-        self.inner
-            .read_live_entries(stream, after, limit, now)
-            .await
-    }
-
-    fn watch(&self, stream: &str) -> Option<StreamWatch> {
-        self.inner.watch(stream)
     }
 }
 
@@ -106,45 +80,9 @@ impl StreamStore for PushingStreams {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::ports::StoreError;
+    use crate::stream_hook::memory::MemoryStreams;
+    use crate::time::Millis;
     use std::sync::Mutex;
-
-    /// Streams in memory; appending a cursor twice adds nothing; a stream
-    /// named `broken` fails.
-    #[derive(Default)]
-    struct Memory(Mutex<Vec<(String, StreamEntry)>>);
-
-    #[async_trait]
-    impl StreamStore for Memory {
-        async fn append_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
-            if stream == "broken" {
-                return Err(StoreError::Unavailable("down".into()));
-            }
-            let mut all = self.0.lock().unwrap();
-            if all
-                .iter()
-                .any(|(s, e)| s == stream && e.cursor == entry.cursor)
-            {
-                return Ok(false);
-            }
-            all.push((stream.to_string(), entry.clone()));
-            Ok(true)
-        }
-
-        async fn read_entries(
-            &self,
-            stream: &str,
-            _after: Option<&str>,
-            _limit: usize,
-        ) -> StoreResult<Vec<StreamEntry>> {
-            let all = self.0.lock().unwrap();
-            Ok(all
-                .iter()
-                .filter(|(s, _)| s == stream)
-                .map(|(_, e)| e.clone())
-                .collect())
-        }
-    }
 
     /// Records the frames pushed; fails when told to.
     #[derive(Default)]
@@ -170,8 +108,8 @@ mod tests {
         }
     }
 
-    fn pushing(fail: bool) -> (PushingStreams, Arc<Memory>, Arc<Recorder>) {
-        let memory = Arc::new(Memory::default());
+    fn pushing(fail: bool) -> (PushingStreams, Arc<MemoryStreams>, Arc<Recorder>) {
+        let memory = Arc::new(MemoryStreams::default());
         let recorder = Arc::new(Recorder {
             fail,
             ..Default::default()
@@ -233,7 +171,8 @@ mod tests {
             expires_at: None,
         };
         assert!(streams.append_entry("agent:ann", &entry).await.unwrap());
-        assert_eq!(memory.0.lock().unwrap().len(), 1, "the event is stored");
+        let stored = memory.read_entries("agent:ann", None, 10).await.unwrap();
+        assert_eq!(stored.len(), 1, "the event is stored");
         // A failed write is still the writer's error, and nothing is pushed.
         let (streams, _, recorder) = pushing(false);
         assert!(streams.append_entry("broken", &entry).await.is_err());

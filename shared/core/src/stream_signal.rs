@@ -1,34 +1,37 @@
 //! An in-process wake-up for stream readers: [`SignalledStreams`] wraps
-//! any [`StreamStore`] and tells the watches of a stream (see
+//! any [`StreamStore`] (a [`HookedStreams`] with the [`Signals`] hook) and
+//! tells the watches of a stream (see
 //! [`StreamStore::watch`]) when an entry is appended to it through the
 //! wrapper, so an agent's long poll or WebSocket wakes when `feed::publish`
 //! writes instead of on its back-off timer. The store stays the truth and
 //! readers keep their timer: a write by another process (in AWS several
 //! Lambda functions publish) is still found by the next timed read.
 
-use crate::ports::{StoreResult, StreamEntry, StreamStore, StreamWatch};
-use crate::time::Millis;
+use crate::ports::{StreamEntry, StreamStore, StreamWatch};
+use crate::stream_hook::{AfterAppend, HookedStreams};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
 
 /// A [`StreamStore`] whose appends wake the readers watching the stream.
-pub struct SignalledStreams {
-    inner: Arc<dyn StreamStore>,
+pub type SignalledStreams = HookedStreams<Signals>;
+
+impl SignalledStreams {
+    pub fn new(inner: Arc<dyn StreamStore>) -> Self {
+        HookedStreams::with(inner, Signals::default())
+    }
+}
+
+/// The watches of each stream.
+#[derive(Default)]
+pub struct Signals {
     /// One sender per watched stream, its value the count of appends.
     /// A stream's sender goes with its last watch (at the next append).
     watched: Mutex<HashMap<String, watch::Sender<u64>>>,
 }
 
-impl SignalledStreams {
-    pub fn new(inner: Arc<dyn StreamStore>) -> Self {
-        Self {
-            inner,
-            watched: Mutex::new(HashMap::new()),
-        }
-    }
-
+impl Signals {
     fn watched(&self) -> MutexGuard<'_, HashMap<String, watch::Sender<u64>>> {
         self.watched.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -46,34 +49,9 @@ impl SignalledStreams {
 }
 
 #[async_trait]
-impl StreamStore for SignalledStreams {
-    async fn append_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
-        let added = self.inner.append_entry(stream, entry).await?;
-        if added {
-            self.signal(stream);
-        }
-        Ok(added)
-    }
-
-    async fn read_entries(
-        &self,
-        stream: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<StreamEntry>> {
-        self.inner.read_entries(stream, after, limit).await
-    }
-
-    async fn read_live_entries(
-        &self,
-        stream: &str,
-        after: Option<&str>,
-        limit: usize,
-        now: Millis,
-    ) -> StoreResult<Vec<StreamEntry>> {
-        self.inner
-            .read_live_entries(stream, after, limit, now)
-            .await
+impl AfterAppend for Signals {
+    async fn appended(&self, stream: &str, _entry: &StreamEntry) {
+        self.signal(stream);
     }
 
     fn watch(&self, stream: &str) -> Option<StreamWatch> {
@@ -91,36 +69,9 @@ mod tests {
     use crate::clock::ManualClock;
     use crate::feed;
     use crate::ids::AgentId;
+    use crate::stream_hook::memory::MemoryStreams;
+    use crate::time::Millis;
     use std::time::Duration;
-
-    /// Streams in memory.
-    #[derive(Default)]
-    struct Memory(Mutex<Vec<(String, StreamEntry)>>);
-
-    #[async_trait]
-    impl StreamStore for Memory {
-        async fn append_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
-            let mut all = self.0.lock().unwrap();
-            all.push((stream.to_string(), entry.clone()));
-            all.sort_by(|a, b| a.1.cursor.cmp(&b.1.cursor));
-            Ok(true)
-        }
-
-        async fn read_entries(
-            &self,
-            stream: &str,
-            after: Option<&str>,
-            limit: usize,
-        ) -> StoreResult<Vec<StreamEntry>> {
-            let all = self.0.lock().unwrap();
-            Ok(all
-                .iter()
-                .filter(|(s, e)| s == stream && after.is_none_or(|a| e.cursor.as_str() > a))
-                .map(|(_, e)| e.clone())
-                .take(limit)
-                .collect())
-        }
-    }
 
     /// With time paused, a read that waited for its back-off timer would
     /// find the clock moved by at least `FIRST_PAUSE`; woken by the
@@ -167,27 +118,27 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_publish_wakes_a_waiting_read_at_once() {
-        let streams = Arc::new(SignalledStreams::new(Arc::new(Memory::default())));
+        let streams = Arc::new(SignalledStreams::new(Arc::new(MemoryStreams::default())));
         assert_eq!(published_during_a_wait(streams).await, Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
     async fn without_the_signal_the_read_finds_it_on_its_timer() {
-        let streams = Arc::new(Memory::default());
+        let streams = Arc::new(MemoryStreams::default());
         assert!(published_during_a_wait(streams).await >= feed::FIRST_PAUSE);
     }
 
     #[tokio::test]
     async fn a_stream_nobody_watches_keeps_no_sender() {
-        let streams = SignalledStreams::new(Arc::new(Memory::default()));
+        let streams = SignalledStreams::new(Arc::new(MemoryStreams::default()));
         let entry = StreamEntry {
             cursor: "c1".into(),
             data: serde_json::Value::Null,
             expires_at: None,
         };
         drop(streams.watch("agent:ann"));
-        assert_eq!(streams.watched().len(), 1);
+        assert_eq!(streams.hook().watched().len(), 1);
         streams.append_entry("agent:ann", &entry).await.unwrap();
-        assert!(streams.watched().is_empty());
+        assert!(streams.hook().watched().is_empty());
     }
 }
