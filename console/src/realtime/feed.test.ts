@@ -4,6 +4,9 @@ import type { AgentEvent } from '../api/types';
 
 class FakeSocket {
   static all: FakeSocket[] = [];
+  static OPEN = 1;
+  readyState = 0;
+  sent: string[] = [];
   onopen: (() => void) | null = null;
   onmessage: ((m: { data: string }) => void) | null = null;
   onclose: (() => void) | null = null;
@@ -15,7 +18,11 @@ class FakeSocket {
     FakeSocket.all.push(this);
   }
   open() {
+    this.readyState = FakeSocket.OPEN;
     this.onopen?.();
+  }
+  send(data: string) {
+    this.sent.push(data);
   }
   frame(e: Partial<AgentEvent> & { id: string }, cursor: string) {
     this.onmessage?.({ data: JSON.stringify({ event: { type: 'message', at: '2026-11-30T12:00:00Z', cursor, ...e }, cursor }) });
@@ -25,11 +32,11 @@ class FakeSocket {
   }
 }
 
-function feed(events: AgentEvent[], statuses: FeedStatus[]) {
+function feed(events: AgentEvent[], statuses: FeedStatus[], flavour: 'serve' | 'aws' = 'serve') {
   return new EventFeed({
     apiUrl: 'http://127.0.0.1:8080',
-    wsUrl: '',
-    flavour: 'serve',
+    wsUrl: flavour === 'aws' ? 'wss://ws.example.com/live' : '',
+    flavour,
     token: () => 'tok_1',
     onEvent: (e) => events.push(e),
     onStatus: (s) => statuses.push(s),
@@ -49,6 +56,41 @@ afterEach(() => {
 });
 
 describe('the live feed', () => {
+  it('in AWS catches up from the last /events cursor, never a pushed one, and keeps the socket alive', async () => {
+    const fetches: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((url: URL) => {
+        fetches.push(url.toString());
+        const body = fetches.length === 1 ? { events: [{ id: 'offer:x', type: 'offer', at: '2026-11-30T12:00:00Z', cursor: 'e1' }], cursor: 'e1' } : { events: [], cursor: 'e1' };
+        return Promise.resolve(new Response(JSON.stringify(body), { status: 200 }));
+      }),
+    );
+    const events: AgentEvent[] = [];
+    const f = feed(events, [], 'aws');
+    f.start();
+    const first = FakeSocket.all[0];
+    if (!first) throw new Error('no socket');
+    expect(new URL(first.url).searchParams.get('token')).toBe('tok_1');
+    first.open();
+    await vi.waitFor(() => expect(events.map((e) => e.id)).toEqual(['offer:x']));
+    // A pushed event with a later cursor: shown, but the catch-up cursor stays.
+    first.frame({ id: 'message:p' }, 'p9');
+    expect(events.map((e) => e.id)).toEqual(['offer:x', 'message:p']);
+    expect(f.lastCursor).toBe('e1');
+    vi.advanceTimersByTime(5 * 60_000);
+    expect(first.sent).toEqual(['{"action":"keepalive"}']);
+
+    first.close();
+    vi.advanceTimersByTime(500);
+    const second = FakeSocket.all[1];
+    if (!second) throw new Error('no reconnect');
+    second.open();
+    await vi.waitFor(() => expect(fetches.length).toBe(2));
+    expect(new URL(fetches[1] ?? '').searchParams.get('after')).toBe('e1');
+    f.stop();
+  });
+
   it('sends the token as subprotocol, drops repeats by id and reconnects from the last cursor', () => {
     const events: AgentEvent[] = [];
     const statuses: FeedStatus[] = [];

@@ -3,6 +3,12 @@
 // from the last cursor so nothing is missed; long polling
 // (GET /agent/v1/events?wait=25&after=) when the socket cannot connect.
 // Repeated events (same id) are dropped.
+//
+// In AWS the socket only carries what is pushed after it connected, and a
+// pushed event's cursor may run ahead of one another function stores a moment
+// later; so there the catch-up cursor moves only with GET /agent/v1/events
+// answers (which hold back the newest second), never with pushed frames, and
+// a keep-alive goes every 5 minutes (API Gateway closes a socket idle for 10).
 import type { AgentEvent } from '../api/types';
 
 export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'polling' | 'stopped';
@@ -28,6 +34,8 @@ const POLL_WAIT_SECONDS = 25;
 const FAILURES_BEFORE_POLLING = 3;
 /** While polling, try the socket again at most this often. */
 const SOCKET_RETRY_WHILE_POLLING_MS = 10_000;
+/** AWS: API Gateway closes a WebSocket idle for 10 minutes. */
+const KEEP_ALIVE_MS = 5 * 60_000;
 
 export function backoffMs(attempt: number): number {
   return Math.min(15_000, 500 * 2 ** Math.max(0, attempt));
@@ -55,6 +63,7 @@ export class EventFeed {
   private mode: 'socket' | 'poll' = 'socket';
   private pollAbort: AbortController | null = null;
   private status: FeedStatus = 'connecting';
+  private keepAlive: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly opts: FeedOptions) {}
 
@@ -66,6 +75,7 @@ export class EventFeed {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.stopKeepAlive();
     this.pollAbort?.abort();
     const s = this.socket;
     this.socket = null;
@@ -82,6 +92,11 @@ export class EventFeed {
     if (this.status === s) return;
     this.status = s;
     this.opts.onStatus(s);
+  }
+
+  private stopKeepAlive(): void {
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.keepAlive = null;
   }
 
   private deliver(e: AgentEvent, cursor: string | null): void {
@@ -124,7 +139,13 @@ export class EventFeed {
       this.mode = 'socket';
       this.pollAbort?.abort();
       this.setStatus('live');
-      if (this.opts.flavour === 'aws') void this.catchUp();
+      if (this.opts.flavour === 'aws') {
+        void this.catchUp();
+        this.stopKeepAlive();
+        this.keepAlive = setInterval(() => {
+          if (ws.readyState === WebSocket.OPEN) ws.send('{"action":"keepalive"}');
+        }, KEEP_ALIVE_MS);
+      }
       this.opts.onConnected();
     };
     ws.onmessage = (m: MessageEvent) => {
@@ -135,11 +156,13 @@ export class EventFeed {
       } catch {
         return;
       }
-      if (isFrame(v)) this.deliver(v.event, v.cursor);
+      // AWS: a pushed cursor does not move the catch-up cursor (see above).
+      if (isFrame(v)) this.deliver(v.event, this.opts.flavour === 'aws' ? null : v.cursor);
     };
     ws.onclose = () => {
       if (this.socket !== ws) return;
       this.socket = null;
+      this.stopKeepAlive();
       this.socketFailed(opened);
     };
     ws.onerror = () => {
