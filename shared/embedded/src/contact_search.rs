@@ -3,6 +3,7 @@
 //! transaction that writes the contact, read by key prefix.
 
 use crate::store::RedbStore;
+use redb::{ReadableTable, ReadableTableMetadata};
 use crate::tables::{CONTACT_SEARCH, CONTACTS, dec, err};
 use switchboard_core::contact_search::{changed_keys, contact_of, index_keys};
 use switchboard_core::ports::{Contact, StoreResult};
@@ -23,6 +24,29 @@ pub(crate) fn index(
     }
     for k in added {
         t.insert(k.as_str(), "").map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Index every stored contact when the index is empty but contacts are not
+/// (a store written before the index existed).
+pub(crate) fn rebuild(txn: &redb::WriteTransaction) -> StoreResult<()> {
+    let mut index = txn.open_table(CONTACT_SEARCH).map_err(err)?;
+    let contacts = txn.open_table(CONTACTS).map_err(err)?;
+    if index.len().map_err(err)? > 0 || contacts.is_empty().map_err(err)? {
+        return Ok(());
+    }
+    for row in contacts.iter().map_err(err)? {
+        let (_, v) = row.map_err(err)?;
+        let Ok(contact) = dec::<Contact>(v.value()) else {
+            tracing::warn!(
+                "a stored contact could not be read; it is left out of the search index"
+            );
+            continue;
+        };
+        for k in index_keys(&contact) {
+            index.insert(k.as_str(), "").map_err(err)?;
+        }
     }
     Ok(())
 }
@@ -55,5 +79,48 @@ impl RedbStore {
             Ok(out)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_core::ports::ConversationStore;
+    use switchboard_core::time::Millis;
+
+    #[tokio::test]
+    async fn a_store_written_before_the_index_is_indexed_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.redb");
+        let store = RedbStore::open(&path).unwrap();
+        let ada = Contact {
+            id: "ct_ada".parse().unwrap(),
+            name: "Ada Lovelace".into(),
+            email: Some("ada@example.com".into()),
+            phone: None,
+            notes: None,
+            created_at: Millis(1),
+            updated_at: None,
+            version: 0,
+        };
+        store.create_contact(&ada).await.unwrap();
+        // As an older version left it: the contact, no index.
+        store
+            .write(|txn| {
+                let mut t = txn.open_table(CONTACT_SEARCH).map_err(err)?;
+                t.retain(|_, _| false).map_err(err)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert!(store.find_contacts("n:ada", 10).await.unwrap().is_empty());
+        drop(store);
+
+        let store = RedbStore::open(&path).unwrap();
+        for prefix in ["n:ada", "n:love", "e:ada@example.com "] {
+            let found = store.find_contacts(prefix, 10).await.unwrap();
+            assert_eq!(found.len(), 1, "{prefix}");
+            assert_eq!(found[0].id, ada.id);
+        }
     }
 }

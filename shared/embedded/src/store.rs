@@ -100,6 +100,7 @@ impl RedbStore {
             txn.open_table(t).map_err(err)?;
         }
         crate::conv_index::rebuild(&txn)?;
+        crate::contact_search::rebuild(&txn)?;
         txn.commit().map_err(err)?;
         Ok(Self {
             committer: Arc::new(Committer::new(Arc::new(db))),
