@@ -140,3 +140,82 @@ pub async fn reply_windows(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+
+    fn conv(last: Option<Millis>) -> Conversation {
+        serde_json::from_value(serde_json::json!({
+            "id": "cv_window", "page_id": "104857600000001", "psid": "7700000000000001",
+            "contact_id": "ct_window", "state": "assigned",
+            "created_at": "2026-11-30T00:00:00.000Z", "updated_at": "2026-11-30T00:00:00.000Z",
+            "last_customer_message_at": last.map(|t| t.to_rfc3339()),
+        }))
+        .unwrap()
+    }
+
+    fn workstream(tag: bool) -> Workstream {
+        serde_json::from_value(serde_json::json!({
+            "id": "support", "name": "Support", "pages": ["104857600000001"], "locale": "en",
+            "features": {"customer_attachments": true, "agent_attachments": true, "human_agent_tag": tag},
+            "created_at": "2026-11-30T00:00:00.000Z", "updated_at": "2026-11-30T00:00:00.000Z",
+        }))
+        .unwrap()
+    }
+
+    /// What `reply_window` shows is what `agent_reply` (the reply route)
+    /// decides, at every point of the window, with and without the tag.
+    #[test]
+    fn the_reply_window_shows_what_the_reply_route_decides() {
+        let c = conv(Some(Millis(0)));
+        for tag in [false, true] {
+            let ws = workstream(tag);
+            for hours in [0, 3, 23, 24, 25, 48, 167, 168, 192] {
+                let now = Millis(hours * H);
+                let shown = reply_window(&c, Some(&ws), now);
+                assert_eq!(shown.human_agent, tag);
+                match agent_reply(&c, Some(&ws), now) {
+                    Ok(SendAs::Response) => {
+                        assert_eq!(shown.reply, ReplyKind::Allowed);
+                        assert_eq!(shown.closes_at, Some(Millis(24 * H)));
+                    }
+                    Ok(SendAs::HumanAgent) => {
+                        assert_eq!(shown.reply, ReplyKind::HumanAgent);
+                        assert_eq!(shown.closes_at, Some(Millis(7 * 24 * H)));
+                    }
+                    Err(closed) => {
+                        assert_eq!(shown.reply, ReplyKind::Closed);
+                        assert_eq!(
+                            (shown.closes_at, shown.closed_at),
+                            (None, Some(closed.closed_at))
+                        );
+                    }
+                }
+            }
+        }
+        // 2 days: closed since 24 hours without the tag, tagged with it.
+        let two_days = Millis(48 * H);
+        assert_eq!(
+            reply_window(&c, Some(&workstream(false)), two_days).closed_at,
+            Some(Millis(24 * H))
+        );
+        assert_eq!(
+            reply_window(&c, Some(&workstream(true)), two_days).reply,
+            ReplyKind::HumanAgent
+        );
+        // No workstream (any more): no tag.
+        assert_eq!(reply_window(&c, None, two_days).reply, ReplyKind::Closed);
+    }
+
+    #[test]
+    fn before_the_customer_writes_nothing_has_closed() {
+        let shown = reply_window(&conv(None), Some(&workstream(true)), Millis(H));
+        assert_eq!(
+            serde_json::to_value(&shown).unwrap(),
+            serde_json::json!({"reply": "closed", "closes_at": null, "human_agent": true, "closed_at": null})
+        );
+    }
+}
