@@ -138,6 +138,36 @@ test('a conversation past its window shows the reply box disabled with the reaso
   await expectAccessible(page, 'workspace-window-closed');
 });
 
+test('2 days on, a workstream without HUMAN_AGENT: the reply box says why; with the tag, HUMAN_AGENT until …', async ({ page, stack }) => {
+  const anna = await stack.agentToken('anna');
+  await signInLive(page, stack.base, anna);
+  const twoDaysAgo = Date.now() - 2 * 24 * 3600 * 1000;
+  await stack.customerSays(ADA, 'Hej, jeg skrev i forgårs', twoDaysAgo);
+  await acceptOffer(page, 'Hej, jeg skrev i forgårs');
+  // The example's support workstream does not use the tag: closed, and why.
+  const reply = page.getByLabel('Reply');
+  await expect(reply).toBeDisabled();
+  await expect(page.locator('.reply-disabled .reason')).toContainText('The 24-hour messaging window closed at');
+  await expect(page.locator('.reply-disabled .reason')).toContainText('this workstream does not use HUMAN_AGENT');
+  await expect(page.locator('.conversation-head .window-chip')).toContainText('Closed');
+  await expect(page.locator('.inbox-item .window-chip')).toContainText('Closed');
+  await expect(page.getByRole('button', { name: 'Send' })).toHaveCount(0);
+  await expectAccessible(page, 'workspace-window-closed-no-tag');
+
+  // The workstream turns the tag on: the same conversation may be answered, tagged.
+  await stack.admin('PATCH', '/admin/v1/workstreams/support', { features: { human_agent_tag: true } });
+  await page.locator('.inbox-item').first().click();
+  await expect(page.locator('.conversation-head .window-chip')).toContainText('HUMAN_AGENT until');
+  await expect(page.locator('.inbox-item .window-chip')).toContainText('HUMAN_AGENT until');
+  await expect(page.locator('.reply .hint')).toContainText('HUMAN_AGENT tag');
+  await expect(reply).toBeEnabled();
+  await reply.fill('Undskyld ventetiden!');
+  await reply.press('Enter');
+  await expect
+    .poll(async () => (await stack.sentMessages()).find((m) => m.message?.text === 'Undskyld ventetiden!')?.tag)
+    .toBe('HUMAN_AGENT');
+});
+
 test('a dropped socket catches up from its cursor on reconnect', async ({ page, stack }) => {
   let blocked = false;
   let refused = 0;

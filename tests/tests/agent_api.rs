@@ -1053,3 +1053,131 @@ async fn agents_are_held_to_what_is_theirs_embedded() {
 async fn agents_are_held_to_what_is_theirs_on_moto() {
     agents_are_held_to_what_is_theirs(true).await;
 }
+
+/// The conversation's `reply_window`, in the inbox and in its detail (the
+/// same in both).
+async fn reply_window(rig: &Rig, agent: &str, conv: &str) -> serde_json::Value {
+    let (s, list) = rig
+        .http("GET", "/agent/v1/conversations", agent, None)
+        .await;
+    assert_eq!(s, 200, "{list}");
+    let listed = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == conv)
+        .unwrap_or_else(|| panic!("{conv} in {list}"))["reply_window"]
+        .clone();
+    let (s, detail) = rig
+        .http(
+            "GET",
+            &format!("/agent/v1/conversations/{conv}"),
+            agent,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{detail}");
+    assert_eq!(
+        listed, detail["reply_window"],
+        "the inbox and the detail agree"
+    );
+    listed
+}
+
+/// What a conversation shows about replying is the reply route's answer,
+/// as the clock moves: within 24 hours allowed (RESPONSE); 2 days on,
+/// closed without the workstream's HUMAN_AGENT tag and human_agent with it
+/// (sent tagged); 8 days on, closed either way.
+async fn the_reply_window_is_the_reply_routes_answer(aws: bool) {
+    let rig = Rig::new(aws).await;
+    let anna = rig.token("anna").await;
+    rig.customer_says("m_window_1", "Hello?").await;
+    let last = rig.clock.now().0;
+    let at = |ms: i64| switchboard_core::Millis(last + ms).to_rfc3339();
+    const H: i64 = 3_600_000;
+    let (_, list) = rig
+        .http("GET", "/agent/v1/conversations?state=offered", &anna, None)
+        .await;
+    let conv = list["conversations"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an offer in {list}"))
+        .to_string();
+    let (s, accepted) = rig
+        .http(
+            "POST",
+            &format!("/agent/v1/conversations/{conv}/accept"),
+            &anna,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{accepted}");
+    let reply = format!("/agent/v1/conversations/{conv}/messages");
+    let say = |text: &str| Some(serde_json::json!({ "text": text }));
+
+    // 3 hours on: allowed until 24 hours after the customer's message.
+    rig.clock.advance_secs(3 * 3600);
+    let allowed = serde_json::json!({"reply": "allowed", "closes_at": at(24 * H),
+        "human_agent": false, "closed_at": null});
+    assert_eq!(accepted["reply_window"]["reply"], "allowed", "{accepted}");
+    assert_eq!(reply_window(&rig, &anna, &conv).await, allowed);
+    let (s, v) = rig.http("POST", &reply, &anna, say("Let me look")).await;
+    assert_eq!(s, 202, "{v}");
+
+    // 2 days on, the workstream without the tag: closed since 24 hours, and
+    // the reply route refuses with the same time.
+    rig.clock.advance_secs(45 * 3600);
+    let closed = serde_json::json!({"reply": "closed", "closes_at": null,
+        "human_agent": false, "closed_at": at(24 * H)});
+    assert_eq!(reply_window(&rig, &anna, &conv).await, closed);
+    let (s, v) = rig.http("POST", &reply, &anna, say("Still there?")).await;
+    assert_eq!(
+        (s, &v["code"]),
+        (422, &serde_json::json!("messaging_window_closed")),
+        "{v}"
+    );
+    assert_eq!(v["closed_at"], closed["closed_at"], "{v}");
+
+    // The same 2 days with the tag on: human_agent until 7 days, sent tagged.
+    let (s, v) = rig
+        .http(
+            "PATCH",
+            "/admin/v1/workstreams/support",
+            ADMIN,
+            Some(serde_json::json!({"features": {"human_agent_tag": true}})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let tagged = serde_json::json!({"reply": "human_agent", "closes_at": at(7 * 24 * H),
+        "human_agent": true, "closed_at": null});
+    assert_eq!(reply_window(&rig, &anna, &conv).await, tagged);
+    let (s, v) = rig.http("POST", &reply, &anna, say("Still there?")).await;
+    assert_eq!(s, 202, "{v}");
+    rig.drain_sender().await;
+    let last_sent = rig.sent().pop().unwrap();
+    assert_eq!(last_sent["message"]["text"], "Still there?");
+    assert_eq!(last_sent["tag"], "HUMAN_AGENT", "{last_sent}");
+
+    // 8 days on: closed since the 7 days, and refused.
+    rig.clock.advance_secs(6 * 24 * 3600);
+    let anna = rig.token("anna").await;
+    let closed = serde_json::json!({"reply": "closed", "closes_at": null,
+        "human_agent": true, "closed_at": at(7 * 24 * H)});
+    assert_eq!(reply_window(&rig, &anna, &conv).await, closed);
+    let (s, v) = rig.http("POST", &reply, &anna, say("Hello again")).await;
+    assert_eq!(
+        (s, &v["code"]),
+        (422, &serde_json::json!("messaging_window_closed")),
+        "{v}"
+    );
+    assert_eq!(v["closed_at"], closed["closed_at"], "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reply_window_is_the_reply_routes_answer_embedded() {
+    the_reply_window_is_the_reply_routes_answer(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reply_window_is_the_reply_routes_answer_on_moto() {
+    the_reply_window_is_the_reply_routes_answer(true).await;
+}

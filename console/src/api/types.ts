@@ -6,6 +6,7 @@ type AgentSchemas = AgentComponents['schemas'];
 export type { AgentPaths, AdminPaths };
 export type ConversationSummary = AgentSchemas['ConversationSummary'];
 export type TranscriptEntry = AgentSchemas['TranscriptEntry'];
+export type ReplyWindow = AgentSchemas['ReplyWindow'];
 export type AgentEvent = AgentSchemas['AgentEvent'];
 export type Contact = AgentSchemas['Contact'];
 export type Presence = AgentSchemas['Presence'];

@@ -6,7 +6,7 @@ import type { Api } from '../api/client';
 import { problemText } from '../api/client';
 import type { CannedResponse, ConversationDetail } from '../api/types';
 import { useI18n, type Translate } from '../i18n/i18n';
-import { windowState, type WindowState } from '../logic/messagingWindow';
+import { closesAt, formatMoment, windowState, type WindowState } from '../logic/messagingWindow';
 import { Transcript } from './Transcript';
 import { WindowChip } from './WindowChip';
 import { ReplyBox, type OutgoingMessage } from './ReplyBox';
@@ -14,6 +14,7 @@ import { NoteBox } from './NoteBox';
 import { TransferDialog } from './TransferDialog';
 import type { TransferTargets } from '../api/transferTargets';
 import { useNow } from './useNow';
+import { useWindowPassed } from './useWindowPassed';
 
 interface Props {
   api: Api;
@@ -27,32 +28,31 @@ interface Props {
   loadTargets?: (conversationId: string) => Promise<TransferTargets | null>;
 }
 
-function at(ms: number | null): string {
-  return ms === null ? '' : new Date(ms).toLocaleString();
-}
-
-export function replyBlockedReason(t: Translate, d: ConversationDetail, agentId: string | null, readOnly: boolean, w: WindowState): string | null {
+/** Why no reply may be sent now (the window from the server's reply_window), or null. */
+export function replyBlockedReason(t: Translate, lang: string, d: ConversationDetail, agentId: string | null, readOnly: boolean, w: WindowState): string | null {
   if (readOnly) return t('reasonReadOnly');
   if (d.state === 'closed') return t('reasonClosedConversation');
   if (d.state !== 'assigned' && d.state !== 'wrap_up') return t('reasonNotAssigned');
   if (agentId && d.agent_id && d.agent_id !== agentId) return t('reasonNotAssigned');
   if (w.kind === 'closed') {
-    if (w.reason === 'not_written') return t('reasonNotWritten');
-    return t(w.reason === 'closed_7d' ? 'reasonClosed7d' : 'reasonClosed24h', { at: at(w.closedAt) });
+    if (w.closedAt === null) return t('reasonNotWritten');
+    return t(w.humanAgent ? 'reasonClosed7d' : 'reasonClosed24h', { at: formatMoment(w.closedAt, lang) });
   }
   return null;
 }
 
 export function ConversationView({ api, agentId, detail, readOnly, onChanged, onGone, loadTargets }: Props) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const now = useNow();
   const [canned, setCanned] = useState<CannedResponse[]>([]);
   const [transferring, setTransferring] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const id = detail.id;
-  const w = windowState(detail.last_customer_message_at, now);
-  const blocked = replyBlockedReason(t, detail, agentId, readOnly, w);
-  const hint = w.kind === 'human_agent' ? t('reasonHumanAgent', { at: at(w.standardClosedAt) }) : null;
+  const w = windowState(detail.reply_window, now);
+  const blocked = replyBlockedReason(t, lang, detail, agentId, readOnly, w);
+  const hint = w.kind === 'human_agent' ? t('reasonHumanAgent', { at: formatMoment(w.closesAt, lang) }) : null;
+  // Past closes_at the server's answer is stale: read the conversation again.
+  useWindowPassed([closesAt(detail.reply_window)], onChanged);
 
   useEffect(() => {
     if (readOnly) return;
@@ -101,7 +101,7 @@ export function ConversationView({ api, agentId, detail, readOnly, onChanged, on
         <span className="conv-meta">
           {detail.queue_id ?? ''} · {t(detail.state === 'waiting' ? 'waitingState' : detail.state)}
         </span>
-        <WindowChip lastCustomerMessageAt={detail.last_customer_message_at} now={now} />
+        <WindowChip replyWindow={detail.reply_window} now={now} />
       </header>
       <Transcript entries={detail.transcript} now={now} onRetry={blocked ? undefined : (text) => void send({ text })} />
       <ReplyBox conversationId={id} disabledReason={blocked} hint={hint} canned={canned} onSend={send} onTyping={typing} />

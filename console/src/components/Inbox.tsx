@@ -1,22 +1,17 @@
-// The agent's conversations by state, unread counts, time left in the window;
-// within a state the window that closes soonest comes first.
+// The agent's conversations by state, unread counts, the messaging window of
+// each (the server's reply_window); within a state the window that closes
+// soonest comes first. When a window's closes_at passes, the list is read again.
 import type { ConversationSummary } from '../api/types';
 import { useI18n } from '../i18n/i18n';
-import { msLeft, windowState } from '../logic/messagingWindow';
+import { bySoonestClose, closesAt } from '../logic/messagingWindow';
 import { WindowChip } from './WindowChip';
 import { useNow } from './useNow';
+import { useWindowPassed } from './useWindowPassed';
 
 const STATES = ['assigned', 'wrap_up'] as const;
 
-export function sortBySoonestWindow(list: ConversationSummary[], now: number): ConversationSummary[] {
-  return [...list].sort((a, b) => {
-    const wa = windowState(a.last_customer_message_at, now);
-    const wb = windowState(b.last_customer_message_at, now);
-    const ca = wa.kind === 'closed' ? 1 : 0;
-    const cb = wb.kind === 'closed' ? 1 : 0;
-    if (ca !== cb) return ca - cb;
-    return msLeft(wa) - msLeft(wb);
-  });
+export function sortBySoonestWindow(list: ConversationSummary[]): ConversationSummary[] {
+  return [...list].sort((a, b) => bySoonestClose(a.reply_window, b.reply_window));
 }
 
 interface Props {
@@ -25,18 +20,21 @@ interface Props {
   names: Record<string, string>;
   openId: string | null;
   onOpen: (id: string) => void;
+  /** A window's closes_at has passed: its state changed on the server. */
+  onWindowPassed?: () => void;
 }
 
-export function Inbox({ conversations, unread, names, openId, onOpen }: Props) {
+export function Inbox({ conversations, unread, names, openId, onOpen, onWindowPassed }: Props) {
   const { t } = useI18n();
   const now = useNow(30_000);
+  useWindowPassed(
+    conversations.map((c) => closesAt(c.reply_window)),
+    onWindowPassed,
+  );
   return (
     <nav className="inbox" aria-label={t('inbox')}>
       {STATES.map((s) => {
-        const list = sortBySoonestWindow(
-          conversations.filter((c) => c.state === s),
-          now,
-        );
+        const list = sortBySoonestWindow(conversations.filter((c) => c.state === s));
         return (
           <section key={s} aria-labelledby={`inbox-${s}`}>
             <h2 id={`inbox-${s}`}>
@@ -54,7 +52,7 @@ export function Inbox({ conversations, unread, names, openId, onOpen }: Props) {
                         <span className="inbox-name">{names[c.id] ?? c.id}</span>
                         <span className="inbox-queue">{c.queue_id ?? ''}</span>
                         {n > 0 && <span className="badge">{t('unread', { n })}</span>}
-                        <WindowChip lastCustomerMessageAt={c.last_customer_message_at} now={now} />
+                        <WindowChip replyWindow={c.reply_window} now={now} />
                       </button>
                     </li>
                   );

@@ -1,19 +1,23 @@
-// Meta's messaging window as the agent sees it (the server's rule is
-// shared/core/src/window.rs): a reply goes out as RESPONSE within 24 hours of
-// the customer's last message; from 24 hours to 7 days only with the
-// workstream's HUMAN_AGENT tag; never after 7 days or before the customer wrote.
+// Meta's messaging window as the agent sees it. The server decides (the
+// conversation's `reply_window`, by the rule its reply route applies): a reply
+// is allowed (RESPONSE) until closes_at, goes out tagged HUMAN_AGENT until
+// closes_at, or is closed. The console only counts down to closes_at; once it
+// has passed, the answer is stale and the conversation is read again.
+import type { ReplyWindow } from '../api/types';
 
 const HOUR = 3_600_000;
-export const WINDOW_24H = 24 * HOUR;
-export const WINDOW_7D = 7 * 24 * HOUR;
 
 export type WindowTone = 'neutral' | 'amber' | 'red' | 'closed';
 
 export type WindowState =
-  | { kind: 'open'; closesAt: number; msLeft: number; tone: WindowTone }
-  /** Past 24 hours, within 7 days: only a HUMAN_AGENT-tagged reply may go out. */
-  | { kind: 'human_agent'; closesAt: number; msLeft: number; standardClosedAt: number; tone: WindowTone }
-  | { kind: 'closed'; closedAt: number | null; reason: 'not_written' | 'closed_24h' | 'closed_7d'; tone: 'closed' };
+  /** Inside the 24 hours: RESPONSE. `humanAgent`: the workstream uses the tag. */
+  | { kind: 'allowed'; closesAt: number; msLeft: number; humanAgent: boolean; tone: WindowTone }
+  /** Past 24 hours: only a HUMAN_AGENT-tagged reply, until closesAt. */
+  | { kind: 'human_agent'; closesAt: number; msLeft: number; tone: WindowTone }
+  /** No reply: `closedAt` null before the customer has written. */
+  | { kind: 'closed'; closedAt: number | null; humanAgent: boolean; tone: 'closed' }
+  /** closes_at has passed since the server answered: read the conversation again. */
+  | { kind: 'stale'; tone: 'neutral' };
 
 function tone(msLeft: number): WindowTone {
   if (msLeft < HOUR) return 'red';
@@ -21,30 +25,32 @@ function tone(msLeft: number): WindowTone {
   return 'neutral';
 }
 
-/**
- * The window now. `humanAgentTag`: whether the workstream uses the tag; `null`
- * when the console cannot know, in which case the 24 h to 7 day span is shown as
- * "HUMAN_AGENT only" and the server decides.
- */
-export function windowState(
-  lastCustomerMessageAt: string | null | undefined,
-  now: number,
-  humanAgentTag: boolean | null = null,
-): WindowState {
-  const last = lastCustomerMessageAt ? Date.parse(lastCustomerMessageAt) : NaN;
-  if (Number.isNaN(last)) return { kind: 'closed', closedAt: null, reason: 'not_written', tone: 'closed' };
-  const standard = last + WINDOW_24H;
-  if (now < standard) return { kind: 'open', closesAt: standard, msLeft: standard - now, tone: tone(standard - now) };
-  const tagged = last + WINDOW_7D;
-  if (humanAgentTag === false) return { kind: 'closed', closedAt: standard, reason: 'closed_24h', tone: 'closed' };
-  if (now < tagged)
-    return { kind: 'human_agent', closesAt: tagged, msLeft: tagged - now, standardClosedAt: standard, tone: tone(tagged - now) };
-  return { kind: 'closed', closedAt: tagged, reason: 'closed_7d', tone: 'closed' };
+function ms(at: string | null | undefined): number | null {
+  const t = at ? Date.parse(at) : NaN;
+  return Number.isNaN(t) ? null : t;
 }
 
-/** Milliseconds left until the window closes (0 when closed): inbox order, soonest first. */
-export function msLeft(w: WindowState): number {
-  return w.kind === 'closed' ? 0 : w.msLeft;
+/** The server's reply window, counted down to `now`. */
+export function windowState(w: ReplyWindow, now: number): WindowState {
+  if (w.reply === 'closed') return { kind: 'closed', closedAt: ms(w.closed_at), humanAgent: w.human_agent, tone: 'closed' };
+  const closesAt = ms(w.closes_at);
+  if (closesAt === null || closesAt <= now) return { kind: 'stale', tone: 'neutral' };
+  const left = closesAt - now;
+  return w.reply === 'human_agent'
+    ? { kind: 'human_agent', closesAt, msLeft: left, tone: tone(left) }
+    : { kind: 'allowed', closesAt, msLeft: left, humanAgent: w.human_agent, tone: tone(left) };
+}
+
+/** When the server's answer runs out (closes_at), or null when it does not. */
+export function closesAt(w: ReplyWindow): number | null {
+  return w.reply === 'closed' ? null : ms(w.closes_at);
+}
+
+/** Inbox order: the window that closes soonest first; closed ones last. */
+export function bySoonestClose(a: ReplyWindow, b: ReplyWindow): number {
+  const ca = closesAt(a) ?? Infinity;
+  const cb = closesAt(b) ?? Infinity;
+  return ca === cb ? 0 : ca < cb ? -1 : 1;
 }
 
 /** "3 h", "45 min", "5 d", "0:42" style durations. */
@@ -58,4 +64,9 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(s / 3600);
   if (h < 48) return `${h} h`;
   return `${Math.floor(h / 24)} d`;
+}
+
+/** A moment as an agent reads it, in the interface's language: "30/11/2026, 14:05". */
+export function formatMoment(ms: number, lang: string): string {
+  return new Date(ms).toLocaleString(lang === 'da' ? 'da-DK' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' });
 }

@@ -72,7 +72,18 @@ export function AgentWorkspace({ api, config, session, identity, onUnauthenticat
               />
             ))}
           </section>
-          <Inbox conversations={work.conversations} names={Object.fromEntries(Object.entries(work.details).map(([id, d]) => [id, d.contact.name]))} unread={work.unread} openId={work.openId} onOpen={work.setOpenId} />
+          <Inbox
+            conversations={work.conversations}
+            names={Object.fromEntries(Object.entries(work.details).map(([id, d]) => [id, d.contact.name]))}
+            unread={work.unread}
+            openId={work.openId}
+            onOpen={(id) => {
+              // Opening reads the conversation and the list again (their windows too).
+              work.setOpenId(id);
+              void work.refreshList();
+            }}
+            onWindowPassed={() => void work.refreshList()}
+          />
         </aside>
         <main className="centre">
           {open ? (
@@ -80,7 +91,8 @@ export function AgentWorkspace({ api, config, session, identity, onUnauthenticat
               key={open.id}
               api={api}
               agentId={identity.agentId}
-              detail={openSummary ? { ...open, ...openSummary } : open}
+              // The window is the detail's: read again with it (on events, on opening, when it passes).
+              detail={openSummary ? { ...open, ...openSummary, reply_window: open.reply_window } : open}
               readOnly={false}
               onGone={() => work.setOpenId(null)}
               onChanged={() => {

@@ -66,6 +66,7 @@ export function detailFromAdmin(c: AdminConversation, timeline: Timeline): Conve
     last_customer_message_at: c.last_customer_message_at,
     created_at: c.created_at,
     closed_at: c.closed_at ?? null,
+    reply_window: c.reply_window,
     transcript: entries,
     contact: { id: c.contact_id, name: `Messenger customer …${c.psid.slice(-4)}`, created_at: c.created_at, version: 0 },
   };

@@ -13,7 +13,7 @@ use crate::problem::Problem;
 use crate::problem::Status;
 use crate::routing::engine::{self, RoutingDeps, TransferTo};
 use crate::routing::model::{AgentId, QueueId};
-use crate::send_policy::{human_agent_tag, workstream_of};
+use crate::send_policy::{ReplyWindow, agent_reply, reply_window, workstream_of};
 use crate::transcript::{Entry, transcript, with_notes};
 use crate::visibility::{Caller, contact, held, visible, visible_contact};
 use serde::Deserialize;
@@ -81,6 +81,16 @@ pub struct Detail {
     pub contact: Option<Contact>,
     /// The latest survey answer.
     pub survey: Option<serde_json::Value>,
+    /// How a reply would go out now.
+    pub reply_window: ReplyWindow,
+}
+
+/// How a reply in each of `convs` would go out now (the reply route's rule).
+pub async fn reply_windows(
+    r: &RoutingDeps,
+    convs: &[Conversation],
+) -> Result<Vec<ReplyWindow>, Problem> {
+    Ok(crate::send_policy::reply_windows(r.workstreams.as_ref(), convs, r.clock.now()).await?)
 }
 
 pub async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<Detail, Problem> {
@@ -103,6 +113,7 @@ pub async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<Detail, Prob
         ),
         contact,
         survey: surveys.last().cloned(),
+        reply_window: reply_window(conv, ws.as_ref(), r.clock.now()),
     })
 }
 
@@ -347,7 +358,6 @@ pub async fn reply(
         unprocessable(code, "Message not sendable", e.to_string())
     })?;
     let ws = workstream_of(r.workstreams.as_ref(), conv).await?;
-    let tag = human_agent_tag(ws.as_ref());
     if matches!(content, Content::Attachment { .. })
         && ws.as_ref().is_some_and(|w| !w.features.agent_attachments)
     {
@@ -360,7 +370,7 @@ pub async fn reply(
     let author = Author::Agent {
         agent_id: who.agent.clone(),
     };
-    if let Err(closed) = window(conv.last_customer_message_at, r.clock.now(), &author, tag) {
+    if let Err(closed) = agent_reply(conv, ws.as_ref(), r.clock.now()) {
         return Err(unprocessable(
             "messaging_window_closed",
             "Messaging window closed",

@@ -7,6 +7,7 @@ use crate::extract::{Params, QueryPairs};
 use crate::problem::{Answer, ok};
 use axum::extract::State;
 use serde::Serialize;
+use switchboard_core::agent_work;
 use switchboard_core::ids::{ConversationId, PageId, Psid};
 use switchboard_core::paging::PageRequest;
 use switchboard_core::ports::{Conversation, ConversationFilter, ConversationState};
@@ -79,9 +80,16 @@ pub(super) async fn existing(d: &AdminDeps, id: &ConversationId) -> Result<Conve
         .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))
 }
 
+/// The conversation, with how an agent's reply would go out now.
 pub async fn get(_: Admin, p: Params, State(d): State<AdminDeps>) -> Answer {
     let id = id(&p)?;
-    ok(&existing(&d, &id).await?)
+    let conv = existing(&d, &id).await?;
+    let window = agent_work::reply_windows(&d.channels.routing_deps(), std::slice::from_ref(&conv))
+        .await?
+        .pop();
+    let mut v = serde_json::to_value(&conv).map_err(|e| Problem::internal(e.to_string()))?;
+    v["reply_window"] = serde_json::to_value(window).unwrap_or_default();
+    ok(&v)
 }
 
 pub async fn timeline(_: Admin, p: Params, State(d): State<AdminDeps>) -> Answer {

@@ -3,7 +3,7 @@
 //! contact's conversation history.
 
 use super::conversations::conversation_id;
-use super::{AgentDeps, summary};
+use super::{AgentDeps, summaries};
 use crate::auth::Agent;
 use crate::extract::{Body, Json, Params, QueryPairs};
 use crate::problem::{Answer, created, ok};
@@ -88,6 +88,6 @@ pub async fn history(
     let c = visible_contact(&r, &who, contact_id(&p), true).await?;
     let page = q.page()?;
     let (convs, next) = agent_work::contact_history(&r, &c, &page).await?;
-    let views: Vec<_> = convs.iter().map(summary).collect();
+    let views = summaries(&r, &convs).await?;
     ok(&serde_json::json!({"contact_id": c.id, "conversations": views, "next_cursor": next}))
 }

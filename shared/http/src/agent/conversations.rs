@@ -2,7 +2,7 @@
 //! they do to one (accept, decline, transfer, end, close, typing; replies
 //! are in [`super::replies`]).
 
-use super::{AgentDeps, summary};
+use super::{AgentDeps, summaries, summary, summary_of};
 use crate::auth::Agent;
 use crate::extract::{Body, Params, QueryPairs};
 use crate::problem::{Answer, ok};
@@ -29,7 +29,7 @@ pub async fn list(Agent(who): Agent, State(d): State<AgentDeps>, q: QueryPairs) 
     let page = q.page()?;
     let r = d.channels.routing_deps();
     let (out, next) = agent_work::list_conversations(&r, &who, states, &page).await?;
-    let views: Vec<_> = out.iter().map(summary).collect();
+    let views = summaries(&r, &out).await?;
     ok(&serde_json::json!({"conversations": views, "next_cursor": next}))
 }
 
@@ -46,7 +46,7 @@ pub async fn detail(Agent(who): Agent, p: Params, State(d): State<AgentDeps>) ->
     let r = d.channels.routing_deps();
     let conv = visible(&r, &who, &id).await?;
     let detail = agent_work::detail(&r, &conv).await?;
-    let mut v = summary(&conv);
+    let mut v = summary(&conv, &detail.reply_window);
     v["transcript"] = serde_json::to_value(&detail.transcript).unwrap_or_default();
     v["contact"] = detail
         .contact
@@ -69,7 +69,7 @@ pub async fn action(
     let r = d.channels.routing_deps();
     let me = &who.agent;
     match action {
-        "accept" => ok(&summary(&engine::accept(&r, me, &id).await?)),
+        "accept" => ok(&summary_of(&r, &engine::accept(&r, me, &id).await?).await?),
         "decline" => {
             engine::decline(&r, me, &id, false).await?;
             ok(&serde_json::json!({"id": id, "declined": true}))
@@ -77,13 +77,13 @@ pub async fn action(
         "transfer" => {
             held(&r, &who, &id).await?;
             let t = body.json()?;
-            ok(&summary(&agent_work::transfer(&r, &who, &id, t).await?))
+            ok(&summary_of(&r, &agent_work::transfer(&r, &who, &id, t).await?).await?)
         }
         "end" => {
             held(&r, &who, &id).await?;
-            ok(&summary(&engine::end(&r, me, &id).await?))
+            ok(&summary_of(&r, &engine::end(&r, me, &id).await?).await?)
         }
-        "close" => ok(&summary(&agent_work::close(&r, &who, &id).await?)),
+        "close" => ok(&summary_of(&r, &agent_work::close(&r, &who, &id).await?).await?),
         "messages" => super::replies::reply(&r, &who, &id, &body).await,
         "typing" => {
             let conv = held(&r, &who, &id).await?;

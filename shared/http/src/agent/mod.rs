@@ -24,9 +24,12 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::Next;
 use http::request::Parts;
 use std::time::Duration;
+use switchboard_core::agent_work;
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::ports::Conversation;
 use switchboard_core::problem::Problem;
+use switchboard_core::routing::RoutingDeps;
+use switchboard_core::send_policy::ReplyWindow;
 use tracing::Instrument;
 
 pub const PREFIX: &str = "/agent/v1/";
@@ -155,8 +158,29 @@ async fn unknown(State(deps): State<AgentDeps>, mut parts: http::request::Parts)
     Err(Problem::not_found(format!("no route {path}")).into())
 }
 
-/// A conversation in a list.
-fn summary(c: &Conversation) -> serde_json::Value {
+/// Conversations as lists show them, each with how a reply would go out now.
+async fn summaries(
+    r: &RoutingDeps,
+    convs: &[Conversation],
+) -> Result<Vec<serde_json::Value>, Problem> {
+    let windows = agent_work::reply_windows(r, convs).await?;
+    Ok(convs
+        .iter()
+        .zip(&windows)
+        .map(|(c, w)| summary(c, w))
+        .collect())
+}
+
+/// One conversation as a list shows it.
+async fn summary_of(r: &RoutingDeps, conv: &Conversation) -> Result<serde_json::Value, Problem> {
+    Ok(summaries(r, std::slice::from_ref(conv))
+        .await?
+        .pop()
+        .unwrap_or_default())
+}
+
+/// A conversation in a list, with its reply window.
+fn summary(c: &Conversation, reply_window: &ReplyWindow) -> serde_json::Value {
     let r = c.routing.clone().unwrap_or_default();
     serde_json::json!({
         "id": c.id,
@@ -170,5 +194,6 @@ fn summary(c: &Conversation) -> serde_json::Value {
         "last_customer_message_at": c.last_customer_message_at.map(|t| t.to_rfc3339()),
         "created_at": c.created_at.to_rfc3339(),
         "closed_at": c.closed_at.map(|t| t.to_rfc3339()),
+        "reply_window": reply_window,
     })
 }
