@@ -93,6 +93,24 @@ pub fn message_body(psid: &str, mid: &str, text: &str, ts: u128) -> Vec<u8> {
     .into_bytes()
 }
 
+/// POST a signed delivery to `url` (as Meta signs it, with `secret`).
+pub async fn deliver(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    body: Vec<u8>,
+) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(url)
+        .header(
+            "x-hub-signature-256",
+            switchboard_core::signature::sign(secret.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await
+}
+
 /// A process's resident memory in KiB (`VmRSS` in `/proc/{pid}/status`).
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

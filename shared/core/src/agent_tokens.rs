@@ -104,6 +104,29 @@ struct TokenIndexed {
     grant: String,
 }
 
+/// The lifetime asked for (`ttl_seconds`), or `default`, if it is in
+/// `range`; else 422 `invalid_ttl`.
+pub(crate) fn lifetime(
+    asked: Option<u64>,
+    default: u64,
+    range: &std::ops::RangeInclusive<u64>,
+) -> Result<u64, Problem> {
+    let ttl = asked.unwrap_or(default);
+    if range.contains(&ttl) {
+        return Ok(ttl);
+    }
+    Err(Problem::new(
+        Status::UNPROCESSABLE_ENTITY,
+        "invalid_ttl",
+        "Invalid lifetime",
+        format!(
+            "ttl_seconds must be from {} to {}",
+            range.start(),
+            range.end()
+        ),
+    ))
+}
+
 /// Issue a token for an existing agent, living `ttl_secs` (default 12 h).
 pub async fn issue(
     deps: &ChannelDeps,
@@ -112,19 +135,7 @@ pub async fn issue(
     ttl_secs: Option<u64>,
 ) -> Result<(Secret, TokenInfo), Problem> {
     ra::get_agent(&deps.routing_deps(), agent).await?;
-    let ttl = ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
-    if !TTL_RANGE.contains(&ttl) {
-        return Err(Problem::new(
-            Status::UNPROCESSABLE_ENTITY,
-            "invalid_ttl",
-            "Invalid lifetime",
-            format!(
-                "ttl_seconds must be from {} to {}",
-                TTL_RANGE.start(),
-                TTL_RANGE.end()
-            ),
-        ));
-    }
+    let ttl = lifetime(ttl_secs, DEFAULT_TTL_SECS, &TTL_RANGE)?;
     let now = deps.clock.now();
     let token = Secret::new(format!("sbat_{}", Secret::generate(40).expose()));
     let info = TokenInfo {

@@ -80,19 +80,7 @@ pub async fn create(
     ttl_secs: Option<u64>,
 ) -> Result<Link, Problem> {
     ra::get_agent(&deps.routing_deps(), agent).await?;
-    let ttl = ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
-    if !TTL_RANGE.contains(&ttl) {
-        return Err(Problem::new(
-            Status::UNPROCESSABLE_ENTITY,
-            "invalid_ttl",
-            "Invalid lifetime",
-            format!(
-                "ttl_seconds must be from {} to {}",
-                TTL_RANGE.start(),
-                TTL_RANGE.end()
-            ),
-        ));
-    }
+    let ttl = agent_tokens::lifetime(ttl_secs, DEFAULT_TTL_SECS, &TTL_RANGE)?;
     let now = deps.clock.now();
     let code = Secret::generate(43);
     let stored = SignInCode {

@@ -3,8 +3,8 @@
 //! transaction that writes the contact, read by key prefix.
 
 use crate::store::RedbStore;
-use redb::{ReadableTable, ReadableTableMetadata};
 use crate::tables::{CONTACT_SEARCH, CONTACTS, dec, err};
+use redb::{ReadableTable, ReadableTableMetadata};
 use switchboard_core::contact_search::{changed_keys, contact_of, index_keys};
 use switchboard_core::ports::{Contact, StoreResult};
 

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use switchboard_core::signature;
 use switchboard_tests::bench::{
-    ReleaseServe, message_body, now_ms, percentile, settled_cpu_seconds,
+    ReleaseServe, deliver, message_body, now_ms, percentile, settled_cpu_seconds,
 };
 
 const SECRET: &str = "loadgen-app-secret";
@@ -41,16 +41,7 @@ async fn main() {
     // Probe: one conversation whose timeline we watch during the load.
     let probe = |n: u64| body(PROBE_PSID, &format!("m_probe_{n}"), now_ms());
     let first = probe(0);
-    client
-        .post(&url)
-        .header(
-            "x-hub-signature-256",
-            signature::sign(SECRET.as_bytes(), &first),
-        )
-        .body(first)
-        .send()
-        .await
-        .unwrap();
+    deliver(&client, &url, SECRET, first).await.unwrap();
     let conv_id = loop {
         let v: serde_json::Value = client
             .get(format!("{base}/admin/v1/conversations?psid={PROBE_PSID}"))
@@ -77,16 +68,7 @@ async fn main() {
     while probing.elapsed() < Duration::from_secs(RATE_SECS) {
         let b = probe(n);
         n += 1;
-        let r = client
-            .post(&url)
-            .header(
-                "x-hub-signature-256",
-                signature::sign(SECRET.as_bytes(), &b),
-            )
-            .body(b)
-            .send()
-            .await
-            .unwrap();
+        let r = deliver(&client, &url, SECRET, b).await.unwrap();
         assert!(r.status().is_success());
         let acked = Instant::now();
         loop {

@@ -7,9 +7,8 @@
 
 use futures::StreamExt;
 use std::time::{Duration, Instant};
-use switchboard_core::signature;
 use switchboard_tests::bench::{
-    ReleaseServe, message_body, now_ms, percentile, rss_kib, settled_cpu_seconds,
+    ReleaseServe, deliver, message_body, now_ms, percentile, rss_kib, settled_cpu_seconds,
 };
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -103,16 +102,7 @@ async fn main() {
             "Where is my parcel?",
             now_ms(),
         );
-        let r = http
-            .post(&url)
-            .header(
-                "x-hub-signature-256",
-                signature::sign(SECRET.as_bytes(), &b),
-            )
-            .body(b)
-            .send()
-            .await
-            .expect("deliver");
+        let r = deliver(&http, &url, SECRET, b).await.expect("deliver");
         assert!(r.status().is_success(), "webhook answered {}", r.status());
         let acked = Instant::now();
         match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
