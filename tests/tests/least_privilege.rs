@@ -955,20 +955,19 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
 
     // sender: everything queued above, through the Lambda glue: Meta asks
     // to wait once (613: the visibility is set to the backoff), then says
-    // the page's token is gone (190: the message fails, the page is in error).
-    fake.script(
-        "POST",
-        &format!("{PAGE_1}/messages"),
-        vec![
-            Scripted::error(
-                400,
-                613,
-                None,
-                "Calls to this api have exceeded the rate limit.",
-            ),
-            Scripted::error(400, 190, Some(460), "The session has been invalidated."),
-        ],
+    // the page's token is gone (190: the messages fail, the page is in
+    // error). Every send after the 613 fails, so anna's reply fails and she
+    // is told (pushed) whichever order the queue hands the messages out in.
+    let mut answers = vec![Scripted::error(
+        400,
+        613,
+        None,
+        "Calls to this api have exceeded the rate limit.",
+    )];
+    answers.extend(
+        (0..20).map(|_| Scripted::error(400, 190, Some(460), "The session has been invalidated.")),
     );
+    fake.script("POST", &format!("{PAGE_1}/messages"), answers);
     let (store, secrets, queue) = (aws.store(), aws.secrets(), outbox());
     let sender_push = ws.pusher(clock.clone()).await;
     let sender = switchboard_core::sender::SenderDeps::of(&pushing(
@@ -1014,7 +1013,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         .iter()
         .filter(|r| r.path.ends_with("/messages"))
         .count();
-    assert!(sends >= 3, "613, 190, then the rest: {sends} sends");
+    assert!(sends >= 3, "613, then 190 for each: {sends} sends");
     let page = switchboard_core::ports::AccountStore::get_page(
         seed_store.as_ref(),
         &PAGE_1.parse().unwrap(),
