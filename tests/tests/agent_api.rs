@@ -456,16 +456,6 @@ async fn a_whole_conversation(aws: bool) {
     assert_eq!(rig.sent().last().unwrap()["message"]["text"], "Thank you!");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_whole_conversation_embedded() {
-    a_whole_conversation(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_whole_conversation_on_moto() {
-    a_whole_conversation(true).await;
-}
-
 /// Contacts: Meta's profile name on a new contact (a readable fallback
 /// when Meta gives none), edits by version, create-and-link and
 /// link-to-existing, history, and a linked PSID's next conversation.
@@ -739,16 +729,6 @@ async fn contacts_and_history(aws: bool) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contacts_and_history_embedded() {
-    contacts_and_history(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contacts_and_history_on_moto() {
-    contacts_and_history(true).await;
-}
-
 /// What the hardening issue found an agent could do and must not: act on
 /// a conversation only offered to them, read or merge other agents'
 /// contacts, forge survey answers; and the customer's unsent message.
@@ -920,12 +900,8 @@ async fn agents_are_held_to_what_is_theirs(aws: bool) {
     assert_eq!(answers[0]["score"], 5);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agents_are_held_to_what_is_theirs_embedded() {
-    agents_are_held_to_what_is_theirs(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agents_are_held_to_what_is_theirs_on_moto() {
-    agents_are_held_to_what_is_theirs(true).await;
-}
+both_stores!(
+    a_whole_conversation,
+    contacts_and_history,
+    agents_are_held_to_what_is_theirs
+);

@@ -475,32 +475,4 @@ async fn the_example_configuration_has_canned_responses() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_crud_embedded() {
-    admin_crud(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_crud_on_moto() {
-    admin_crud(true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agent_route_embedded() {
-    agent_route(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agent_route_on_moto() {
-    agent_route(true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn applied_from_yaml_embedded() {
-    applied_from_yaml(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn applied_from_yaml_on_moto() {
-    applied_from_yaml(true).await;
-}
+both_stores!(admin_crud, agent_route, applied_from_yaml);

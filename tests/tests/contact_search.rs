@@ -86,11 +86,12 @@ async fn agents_find_contacts_by_name_email_and_phone(aws: bool) {
     assert_eq!(names(&rig, &sup, &first).await, vec![name.clone()]);
 
     // A contact linked to nothing yet is anyone's to find.
-    let jo = create(&rig, 
-            &anna,
-            serde_json::json!({"name": "Jo Orphanides", "email": "Jo@Example.com", "phone": "+45 11 22 33 44"}),
-        )
-        .await;
+    let jo = create(
+        &rig,
+        &anna,
+        serde_json::json!({"name": "Jo Orphanides", "email": "Jo@Example.com", "phone": "+45 11 22 33 44"}),
+    )
+    .await;
     for q in [
         "jo",
         "JO",

@@ -248,12 +248,4 @@ async fn notes_stay_internal(aws: bool) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notes_stay_internal_embedded() {
-    notes_stay_internal(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notes_stay_internal_on_moto() {
-    notes_stay_internal(true).await;
-}
+both_stores!(notes_stay_internal);

@@ -125,16 +125,6 @@ async fn who_may_call_what(aws: bool) {
     assert_eq!(s, 401);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn who_may_call_what_embedded() {
-    who_may_call_what(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn who_may_call_what_on_moto() {
-    who_may_call_what(true).await;
-}
-
 async fn watch_and_steer(aws: bool) {
     let rig = rig(aws).await;
     let carl = rig.supervisor_token("carl").await;
@@ -412,16 +402,6 @@ async fn watch_and_steer(aws: bool) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_and_steer_embedded() {
-    watch_and_steer(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_and_steer_on_moto() {
-    watch_and_steer(true).await;
-}
-
 async fn survey_results(aws: bool) {
     let rig = rig(aws).await;
     let carl = rig.supervisor_token("carl").await;
@@ -518,12 +498,4 @@ async fn survey_results(aws: bool) {
     assert_eq!(s, 403);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn survey_results_embedded() {
-    survey_results(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn survey_results_on_moto() {
-    survey_results(true).await;
-}
+both_stores!(who_may_call_what, watch_and_steer, survey_results);
