@@ -3,50 +3,29 @@
 //! their cache headers, the single-page application's fallback, the APIs'
 //! paths left to the APIs, and `/config.json`.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod common;
+
+use common::{Server, spawn_announced};
+use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 const ADMIN: &str = "console-test-admin-token-0123456789";
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(data: &std::path::Path, extra: &[&std::ffi::OsStr]) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .args(extra)
-        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
-        .env("SWITCHBOARD_GRAPH_URL", "http://127.0.0.1:9")
-        .env("SWITCHBOARD_LOG", "warn")
-        .env_remove("SWITCHBOARD_CONSOLE_DIR")
-        // Where there is no console/dist unless a test makes one.
-        .current_dir(data.parent().unwrap())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start switchboard");
-    let url = switchboard_tests::announced_url(
-        &mut child,
+    spawn_announced(
+        Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .args(extra)
+            .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+            .env("SWITCHBOARD_GRAPH_URL", "http://127.0.0.1:9")
+            .env("SWITCHBOARD_LOG", "warn")
+            .env_remove("SWITCHBOARD_CONSOLE_DIR")
+            // Where there is no console/dist unless a test makes one.
+            .current_dir(data.parent().unwrap())
+            .stderr(Stdio::null()),
         "switchboard listening on ",
-        Duration::from_secs(20),
-    );
-    let port = url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim_end_matches('/').parse().ok())
-        .unwrap_or_else(|| panic!("no port in {url}"));
-    Server { child, port }
+    )
 }
 
 /// Status, lower-cased headers and body of a request.

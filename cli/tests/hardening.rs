@@ -3,25 +3,16 @@
 //! client guessing tokens, and agent tokens that expire, are revoked, or
 //! outlive their agent.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use common::{Server, spawn_announced};
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 const ADMIN: &str = "hardening-admin-token-0123456789";
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn config(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("switchboard.yaml");
@@ -47,25 +38,10 @@ fn command(dir: &std::path::Path, admin: &str) -> Command {
 
 /// Start serve on port 0 and read the port it announces.
 fn start(dir: &std::path::Path) -> Server {
-    let mut child = command(dir, ADMIN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start switchboard serve");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("switchboard listening on http://") {
-                let _ = tx.send(addr.rsplit(':').next().unwrap_or("").parse::<u16>());
-            }
-        }
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("serve announces where it listens")
-        .expect("a port");
-    Server { child, port }
+    spawn_announced(
+        command(dir, ADMIN).stderr(Stdio::null()),
+        "switchboard listening on ",
+    )
 }
 
 /// (status, body) of a request made with curl.

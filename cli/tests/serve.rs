@@ -3,7 +3,10 @@
 //! a signed customer message from `switchboard simulate`, the conversation
 //! read back through the admin API, and the state surviving a restart.
 
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::{Server, spawn_announced};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
@@ -13,36 +16,6 @@ const SECRET: &str = "serve-test-app-secret";
 /// Where the webhook callback URLs point (the port is not known before
 /// serve starts).
 const PUBLIC_URL: &str = "https://switchboard.serve-test.example";
-
-/// A child process killed when dropped, and the port it announced.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Start `cmd` with its stdout piped and wait (bounded) for the URL it
-/// announces after `prefix`: it is printed once the listener is bound, and
-/// names the port this child bound.
-fn spawn_announced(cmd: &mut Command, prefix: &'static str) -> Server {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start switchboard");
-    let url = switchboard_tests::announced_url(&mut child, prefix, Duration::from_secs(20));
-    let port = url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim_end_matches('/').parse().ok())
-        .unwrap_or_else(|| panic!("no port in {url}"));
-    Server { child, port }
-}
 
 fn config(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
     let path = dir.join("switchboard.yaml");

@@ -13,6 +13,7 @@ use switchboard_core::ports::{
 };
 use switchboard_embedded::{FileSecrets, LocalQueue, QueueConfig, RedbStore};
 
+pub mod agent_rig;
 pub mod bench;
 pub mod fake;
 pub mod fake_ws;
@@ -564,61 +565,27 @@ pub async fn request_json(
     (r.status().as_u16(), v)
 }
 
-/// What the agent-API tests stand on: a store (moto or redb) with the
-/// seeded account and `page_token`, an outbound queue, a clock at `t0`,
-/// the fake Graph API behind the channel services, and `routing` (queues,
-/// agents, workstreams as the configuration file writes them) applied.
-pub struct AgentWorld {
-    pub channels: switchboard_core::channels::ChannelDeps,
-    pub outbox: Arc<dyn switchboard_core::ports::Queue>,
-    pub clock: Arc<switchboard_core::ManualClock>,
-    pub fake: fake_graph::FakeGraph,
-    /// Keeps the store and the queues alive.
-    pub guard: Box<dyn std::any::Any + Send + Sync>,
-}
-
-pub async fn agent_world(
-    aws: bool,
-    t0: i64,
-    page_token: &str,
-    routing: serde_json::Value,
-) -> AgentWorld {
-    let (store, secrets, guard) = store_and_secrets(aws).await;
-    let (outbox, qguard): (
-        Arc<dyn switchboard_core::ports::Queue>,
-        Box<dyn std::any::Any + Send + Sync>,
-    ) = if aws {
-        let q = sqs_queue(Default::default()).await;
-        (Arc::new(q.queue), Box::new(q.dlq))
-    } else {
-        let q = local_queue(Default::default());
-        (Arc::new(q.queue.clone()), Box::new(q))
+/// The test functions named, each as two tests: `embedded::<name>` on the
+/// redb store and `dynamodb::<name>` on DynamoDB + SQS (moto). Each is an
+/// `async fn <name>(aws: bool)` of the calling file.
+#[macro_export]
+macro_rules! both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(false).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(true).await;
+                }
+            )*
+        }
     };
-    let clock = Arc::new(switchboard_core::ManualClock::new(
-        switchboard_core::Millis(t0),
-    ));
-    seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
-    seed_page_token(store.as_ref(), secrets.as_ref(), page_token).await;
-    let fake = fake_graph::FakeGraph::start().await;
-    let mut ch = channel_deps(store.clone(), secrets.clone(), clock.clone());
-    ch.graph = Arc::new(
-        switchboard_graph::HttpGraph::new(&fake.base, std::time::Duration::from_secs(2)).unwrap(),
-    );
-    ch.outbox = Some(outbox.clone());
-    let mut report = Default::default();
-    switchboard_core::channels::apply_routing(
-        &ch,
-        serde_json::from_value(routing).unwrap(),
-        false,
-        &mut report,
-    )
-    .await
-    .unwrap();
-    AgentWorld {
-        channels: ch,
-        outbox,
-        clock,
-        fake,
-        guard: Box::new((guard, qguard)),
-    }
 }

@@ -5,44 +5,24 @@
 //! twice and a Page-inbox echo shown, receipts, bad replies refused,
 //! another agent kept out, transfer, close, survey answered and listed.
 
-use std::sync::Arc;
-use std::time::Duration;
-use switchboard_core::ports::Queue;
-use switchboard_core::router::{Processed, process_event};
-use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch};
-use switchboard_core::{Clock, ManualClock};
-use switchboard_http::Services;
-use switchboard_tests::fake_graph::{FakeGraph, Scripted};
+use switchboard_core::Clock;
+use switchboard_core::router::Processed;
+use switchboard_tests::agent_rig::*;
+use switchboard_tests::fake_graph::Scripted;
 use switchboard_tests::*;
 
-const T0: i64 = 1_767_603_600_000;
-const TOKEN: &str = "EAAB-page-104857600000001";
-const ADMIN: &str = "agent-test-admin";
 const PSID: &str = "7700000000000951";
 
-struct Rig {
-    services: Services,
-    router: switchboard_core::routing::RoutingDeps,
-    sender: SenderDeps,
-    outbox: Arc<dyn Queue>,
-    clock: Arc<ManualClock>,
-    fake: FakeGraph,
-    _guard: Box<dyn std::any::Any + Send + Sync>,
-}
-
-fn messaging(ts: i64, inner: serde_json::Value) -> Vec<u8> {
-    serde_json::json!({"object": "page", "entry": [{"id": PAGE_1, "time": ts, "messaging": [inner]}]})
-        .to_string()
-        .into_bytes()
-}
-
-impl Rig {
-    async fn new(aws: bool) -> Self {
-        let world = agent_world(
-            aws,
-            T0,
-            TOKEN,
-            serde_json::json!({
+/// The flow runs days on the test clock, and every event is delivered
+/// twice, as redeliveries may.
+async fn rig(aws: bool) -> AgentRig {
+    AgentRig::new(
+        aws,
+        RigSetup {
+            customer: PSID,
+            token_ttl_seconds: 7 * 86_400,
+            redeliver: true,
+            ..RigSetup::new(serde_json::json!({
             "queues": [{"id": "general", "name": "General"}, {"id": "billing", "name": "Billing"}],
             "agents": [
                 {"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 2, "queues": ["general"], "presence": "available"},
@@ -55,118 +35,14 @@ impl Rig {
                     {"trigger": "transferred", "text": "Moving you to {QueueName}."}
                 ],
                 "survey": {"question": "How did we do?", "thanks": "Thank you!"}}]
-        }),
-        )
-        .await;
-        let ch = &world.channels;
-        Rig {
-            router: ch.routing_deps(),
-            sender: SenderDeps::of(ch),
-            services: services(ch.clone(), world.outbox.clone(), ADMIN),
-            outbox: world.outbox,
-            clock: world.clock,
-            fake: world.fake,
-            _guard: world.guard,
-        }
-    }
-
-    async fn http(
-        &self,
-        method: &str,
-        uri: &str,
-        bearer: &str,
-        body: Option<serde_json::Value>,
-    ) -> (u16, serde_json::Value) {
-        request_json(&self.services, method, uri, bearer, body).await
-    }
-
-    async fn token(&self, agent: &str) -> String {
-        let (s, v) = self
-            .http(
-                "POST",
-                &format!("/admin/v1/agents/{agent}/tokens"),
-                ADMIN,
-                // The flow runs days on the test clock.
-                Some(serde_json::json!({"ttl_seconds": 7 * 86_400})),
-            )
-            .await;
-        assert_eq!(s, 201, "{v}");
-        v["token"].as_str().unwrap().to_string()
-    }
-
-    /// Meta delivers an event: through the router (twice, as redeliveries may).
-    async fn deliver(&self, inner: serde_json::Value) -> Vec<Processed> {
-        let body = messaging(self.clock.now().0, inner);
-        let mut out = Vec::new();
-        for ev in
-            switchboard_core::ingest::split(&ACCOUNT.parse().unwrap(), &body, self.clock.now())
-                .unwrap()
-        {
-            let json = serde_json::to_string(&ev).unwrap();
-            out.push(process_event(&self.router, &json).await.unwrap());
-            process_event(&self.router, &json).await.unwrap();
-        }
-        out
-    }
-
-    async fn customer_says(&self, mid: &str, text: &str) {
-        self.deliver(
-            serde_json::json!({"sender": {"id": PSID}, "recipient": {"id": PAGE_1},
-            "timestamp": self.clock.now().0, "message": {"mid": mid, "text": text}}),
-        )
-        .await;
-    }
-
-    /// Run the sender over what is on the outbound queue; the messages sent.
-    async fn drain_sender(&self) -> usize {
-        let mut n = 0;
-        for _ in 0..5 {
-            let batch = self
-                .outbox
-                .receive(10, Duration::from_millis(300))
-                .await
-                .unwrap();
-            if batch.is_empty() {
-                break;
-            }
-            let items: Vec<SendItem<'_>> = batch
-                .iter()
-                .map(|m| SendItem {
-                    message_id: &m.message_id,
-                    group: &m.group,
-                    body: &m.body,
-                    receive_count: m.receive_count,
-                })
-                .collect();
-            for (m, s) in batch.iter().zip(process_batch(&self.sender, &items).await) {
-                assert_eq!(s, Settle::Delete, "{}", m.body);
-                self.outbox.delete(&m.receipt).await.unwrap();
-                n += 1;
-            }
-        }
-        n
-    }
-
-    /// What reached the Send API (messages, not sender actions).
-    fn sent(&self) -> Vec<serde_json::Value> {
-        self.fake
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
-            .map(|r| {
-                assert_eq!(
-                    r.authorization.as_deref(),
-                    Some(format!("Bearer {TOKEN}").as_str())
-                );
-                serde_json::from_str::<serde_json::Value>(&r.body).unwrap()
-            })
-            .filter(|b| b.get("message").is_some())
-            .collect()
-    }
+        }))
+        },
+    )
+    .await
 }
 
 async fn a_whole_conversation(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     let anna = rig.token("anna").await;
     let bo = rig.token("bo").await;
     let (s, _) = rig
@@ -580,21 +456,11 @@ async fn a_whole_conversation(aws: bool) {
     assert_eq!(rig.sent().last().unwrap()["message"]["text"], "Thank you!");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_whole_conversation_embedded() {
-    a_whole_conversation(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_whole_conversation_on_moto() {
-    a_whole_conversation(true).await;
-}
-
 /// Contacts: Meta's profile name on a new contact (a readable fallback
 /// when Meta gives none), edits by version, create-and-link and
 /// link-to-existing, history, and a linked PSID's next conversation.
 async fn contacts_and_history(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     let anna = rig.token("anna").await;
     let bo = rig.token("bo").await;
     const OTHER: &str = "7700000000000952";
@@ -863,21 +729,11 @@ async fn contacts_and_history(aws: bool) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contacts_and_history_embedded() {
-    contacts_and_history(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contacts_and_history_on_moto() {
-    contacts_and_history(true).await;
-}
-
 /// What the hardening issue found an agent could do and must not: act on
 /// a conversation only offered to them, read or merge other agents'
 /// contacts, forge survey answers; and the customer's unsent message.
 async fn agents_are_held_to_what_is_theirs(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     let anna = rig.token("anna").await;
     let bo = rig.token("bo").await;
     rig.customer_says("m_guard_1", "Hello, a question").await;
@@ -1044,19 +900,9 @@ async fn agents_are_held_to_what_is_theirs(aws: bool) {
     assert_eq!(answers[0]["score"], 5);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agents_are_held_to_what_is_theirs_embedded() {
-    agents_are_held_to_what_is_theirs(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agents_are_held_to_what_is_theirs_on_moto() {
-    agents_are_held_to_what_is_theirs(true).await;
-}
-
 /// The conversation's `reply_window`, in the inbox and in its detail (the
 /// same in both).
-async fn reply_window(rig: &Rig, agent: &str, conv: &str) -> serde_json::Value {
+async fn reply_window(rig: &AgentRig, agent: &str, conv: &str) -> serde_json::Value {
     let (s, list) = rig
         .http("GET", "/agent/v1/conversations", agent, None)
         .await;
@@ -1089,7 +935,7 @@ async fn reply_window(rig: &Rig, agent: &str, conv: &str) -> serde_json::Value {
 /// closed without the workstream's HUMAN_AGENT tag and human_agent with it
 /// (sent tagged); 8 days on, closed either way.
 async fn the_reply_window_is_the_reply_routes_answer(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     let anna = rig.token("anna").await;
     rig.customer_says("m_window_1", "Hello?").await;
     let last = rig.clock.now().0;
@@ -1172,12 +1018,9 @@ async fn the_reply_window_is_the_reply_routes_answer(aws: bool) {
     assert_eq!(v["closed_at"], closed["closed_at"], "{v}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_reply_window_is_the_reply_routes_answer_embedded() {
-    the_reply_window_is_the_reply_routes_answer(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_reply_window_is_the_reply_routes_answer_on_moto() {
-    the_reply_window_is_the_reply_routes_answer(true).await;
-}
+both_stores!(
+    a_whole_conversation,
+    contacts_and_history,
+    agents_are_held_to_what_is_theirs,
+    the_reply_window_is_the_reply_routes_answer
+);

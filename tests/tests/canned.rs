@@ -4,36 +4,19 @@
 //! agent who cannot see it, and a configuration file's `canned_responses:`
 //! creating, updating and removing them.
 
-use std::sync::Arc;
-use switchboard_core::channels::{ApplyMode, ChannelDeps, apply_as};
+use switchboard_core::channels::{ApplyMode, apply_as};
 use switchboard_core::config::Config;
-use switchboard_core::router::process_event;
-use switchboard_core::{Clock, ManualClock};
-use switchboard_http::Services;
+use switchboard_tests::agent_rig::*;
 use switchboard_tests::*;
 
-const T0: i64 = 1_767_603_600_000;
-const TOKEN: &str = "EAAB-page-104857600000001";
-const ADMIN: &str = "canned-test-admin";
-const PSID: &str = "7700000000000981";
 const LIST: &str = "/admin/v1/canned-responses";
 
 type Value = serde_json::Value;
 
-struct Rig {
-    services: Services,
-    channels: ChannelDeps,
-    clock: Arc<ManualClock>,
-    _guard: Box<dyn std::any::Any + Send + Sync>,
-}
-
-impl Rig {
-    async fn new(aws: bool) -> Self {
-        let world = agent_world(
-            aws,
-            T0,
-            TOKEN,
-            serde_json::json!({
+async fn rig(aws: bool) -> AgentRig {
+    AgentRig::new(
+        aws,
+        RigSetup::new(serde_json::json!({
             "queues": [{"id": "general", "name": "General"}],
             "agents": [
                 {"id": "anna", "name": "Anna Ærø", "email": "anna@example.com", "capacity": 2, "queues": ["general"], "presence": "available"},
@@ -44,72 +27,9 @@ impl Rig {
                  "distribution": {"fallback_queue": "general"}},
                 {"id": "sales", "name": "Sales", "pages": [], "locale": "da"}
             ]
-        }),
-        )
-        .await;
-        Rig {
-            services: services(world.channels.clone(), world.outbox, ADMIN),
-            channels: world.channels,
-            clock: world.clock,
-            _guard: Box::new((world.guard, world.fake)),
-        }
-    }
-
-    async fn http(
-        &self,
-        method: &str,
-        uri: &str,
-        bearer: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        request_json(&self.services, method, uri, bearer, body).await
-    }
-
-    async fn admin(&self, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
-        self.http(method, uri, ADMIN, body).await
-    }
-
-    async fn token(&self, agent: &str) -> String {
-        let (s, v) = self
-            .admin(
-                "POST",
-                &format!("/admin/v1/agents/{agent}/tokens"),
-                Some(serde_json::json!({"supervisor": false, "ttl_seconds": 86_400})),
-            )
-            .await;
-        assert_eq!(s, 201, "{v}");
-        v["token"].as_str().unwrap().to_string()
-    }
-
-    async fn customer_says(&self, mid: &str, text: &str) {
-        let now = self.clock.now().0;
-        let body = serde_json::json!({"object": "page", "entry": [{"id": PAGE_1, "time": now, "messaging": [
-            {"sender": {"id": PSID}, "recipient": {"id": PAGE_1}, "timestamp": now,
-             "message": {"mid": mid, "text": text}}]}]});
-        let router = self.channels.routing_deps();
-        for ev in switchboard_core::ingest::split(
-            &ACCOUNT.parse().unwrap(),
-            body.to_string().as_bytes(),
-            self.clock.now(),
-        )
-        .unwrap()
-        {
-            process_event(&router, &serde_json::to_string(&ev).unwrap())
-                .await
-                .unwrap();
-        }
-    }
-
-    async fn apply_yaml(&self, yaml: &str) -> Vec<String> {
-        let desired = Config::parse(yaml, &|_| None)
-            .unwrap()
-            .to_desired()
-            .unwrap();
-        apply_as(&self.channels, desired, ApplyMode::Start)
-            .await
-            .unwrap()
-            .changes
-    }
+        })),
+    )
+    .await
 }
 
 fn canned(id: &str, ws: &str, locale: &str, shortcut: &str, text: &str) -> Option<Value> {
@@ -129,7 +49,7 @@ fn ids(v: &Value) -> Vec<&str> {
 }
 
 async fn admin_crud(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     let (s, v) = rig
         .admin(
             "POST",
@@ -332,7 +252,7 @@ async fn admin_crud(aws: bool) {
 }
 
 async fn agent_route(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     for (id, ws, locale, shortcut, text) in [
         (
             "greet-en",
@@ -463,7 +383,7 @@ canned_responses:
 "#;
 
 async fn applied_from_yaml(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     // Made by hand, not in the file: removed by the first apply.
     let (s, v) = rig
         .admin(
@@ -555,32 +475,4 @@ async fn the_example_configuration_has_canned_responses() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_crud_embedded() {
-    admin_crud(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_crud_on_moto() {
-    admin_crud(true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agent_route_embedded() {
-    agent_route(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agent_route_on_moto() {
-    agent_route(true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn applied_from_yaml_embedded() {
-    applied_from_yaml(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn applied_from_yaml_on_moto() {
-    applied_from_yaml(true).await;
-}
+both_stores!(admin_crud, agent_route, applied_from_yaml);

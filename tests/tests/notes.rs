@@ -6,40 +6,19 @@
 //! who cannot see the conversation is kept out, bad text is refused, and
 //! a closed conversation still takes a wrap-up note.
 
-use std::sync::Arc;
-use std::time::Duration;
-use switchboard_core::ports::Queue;
-use switchboard_core::router::process_event;
-use switchboard_core::sender::{SendItem, SenderDeps, Settle, process_batch};
-use switchboard_core::{Clock, ManualClock};
-use switchboard_http::Services;
-use switchboard_tests::fake_graph::FakeGraph;
+use switchboard_tests::agent_rig::*;
 use switchboard_tests::*;
 
-const T0: i64 = 1_767_603_600_000;
-const TOKEN: &str = "EAAB-page-104857600000001";
-const ADMIN: &str = "notes-test-admin";
 const PSID: &str = "7700000000000971";
 
 type Value = serde_json::Value;
 
-struct Rig {
-    services: Services,
-    router: switchboard_core::routing::RoutingDeps,
-    sender: SenderDeps,
-    outbox: Arc<dyn Queue>,
-    clock: Arc<ManualClock>,
-    fake: FakeGraph,
-    _guard: Box<dyn std::any::Any + Send + Sync>,
-}
-
-impl Rig {
-    async fn new(aws: bool) -> Self {
-        let world = agent_world(
-            aws,
-            T0,
-            TOKEN,
-            serde_json::json!({
+async fn rig(aws: bool) -> AgentRig {
+    AgentRig::new(
+        aws,
+        RigSetup {
+            customer: PSID,
+            ..RigSetup::new(serde_json::json!({
             "queues": [{"id": "general", "name": "General"}, {"id": "billing", "name": "Billing"}],
             "agents": [
                 {"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 2, "queues": ["general"], "presence": "available"},
@@ -48,107 +27,10 @@ impl Rig {
             ],
             "workstreams": [{"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
                 "distribution": {"fallback_queue": "general"}}]
-        }),
-        )
-        .await;
-        let ch = &world.channels;
-        Rig {
-            router: ch.routing_deps(),
-            sender: SenderDeps::of(ch),
-            services: services(ch.clone(), world.outbox.clone(), ADMIN),
-            outbox: world.outbox,
-            clock: world.clock,
-            fake: world.fake,
-            _guard: world.guard,
-        }
-    }
-
-    async fn http(
-        &self,
-        method: &str,
-        uri: &str,
-        bearer: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        request_json(&self.services, method, uri, bearer, body).await
-    }
-
-    async fn token(&self, agent: &str, supervisor: bool) -> String {
-        let (s, v) = self
-            .http(
-                "POST",
-                &format!("/admin/v1/agents/{agent}/tokens"),
-                ADMIN,
-                Some(serde_json::json!({"supervisor": supervisor, "ttl_seconds": 86_400})),
-            )
-            .await;
-        assert_eq!(s, 201, "{v}");
-        v["token"].as_str().unwrap().to_string()
-    }
-
-    async fn customer_says(&self, mid: &str, text: &str) {
-        let now = self.clock.now().0;
-        let body = serde_json::json!({"object": "page", "entry": [{"id": PAGE_1, "time": now, "messaging": [
-            {"sender": {"id": PSID}, "recipient": {"id": PAGE_1}, "timestamp": now,
-             "message": {"mid": mid, "text": text}}]}]});
-        for ev in switchboard_core::ingest::split(
-            &ACCOUNT.parse().unwrap(),
-            body.to_string().as_bytes(),
-            self.clock.now(),
-        )
-        .unwrap()
-        {
-            process_event(&self.router, &serde_json::to_string(&ev).unwrap())
-                .await
-                .unwrap();
-        }
-    }
-
-    /// Run the sender over what is on the outbound queue; how many it sent.
-    async fn drain_sender(&self) -> usize {
-        let mut n = 0;
-        for _ in 0..5 {
-            let batch = self
-                .outbox
-                .receive(10, Duration::from_millis(300))
-                .await
-                .unwrap();
-            if batch.is_empty() {
-                break;
-            }
-            let items: Vec<SendItem<'_>> = batch
-                .iter()
-                .map(|m| SendItem {
-                    message_id: &m.message_id,
-                    group: &m.group,
-                    body: &m.body,
-                    receive_count: m.receive_count,
-                })
-                .collect();
-            for (m, s) in batch.iter().zip(process_batch(&self.sender, &items).await) {
-                assert_eq!(s, Settle::Delete, "{}", m.body);
-                self.outbox.delete(&m.receipt).await.unwrap();
-                n += 1;
-            }
-        }
-        n
-    }
-
-    /// Messages that reached the Send API.
-    fn sent(&self) -> Vec<String> {
-        self.fake
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
-            .map(|r| r.body)
-            .collect()
-    }
-
-    async fn feed(&self, bearer: &str) -> Vec<Value> {
-        let (s, v) = self.http("GET", "/agent/v1/events", bearer, None).await;
-        assert_eq!(s, 200, "{v}");
-        v["events"].as_array().unwrap().clone()
-    }
+        }))
+        },
+    )
+    .await
 }
 
 fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -156,10 +38,10 @@ fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
 }
 
 async fn notes_stay_internal(aws: bool) {
-    let rig = Rig::new(aws).await;
-    let anna = rig.token("anna", false).await;
-    let bo = rig.token("bo", false).await;
-    let sue = rig.token("sue", true).await;
+    let rig = rig(aws).await;
+    let anna = rig.token("anna").await;
+    let bo = rig.token("bo").await;
+    let sue = rig.supervisor_token("sue").await;
 
     rig.customer_says("m_notes_1", "My order never came").await;
     let (_, list) = rig
@@ -324,7 +206,11 @@ async fn notes_stay_internal(aws: bool) {
 
     // Nothing went to the customer.
     assert_eq!(rig.drain_sender().await, 0);
-    assert!(rig.sent().is_empty(), "{:?}", rig.sent());
+    assert!(
+        rig.send_api_calls().is_empty(),
+        "{:?}",
+        rig.send_api_calls()
+    );
 
     // Closed, the conversation still takes a wrap-up note (from the agent
     // who had it), and bo is still kept out.
@@ -355,15 +241,11 @@ async fn notes_stay_internal(aws: bool) {
     );
     assert_eq!(of_type(&rig.feed(&anna).await, "note_added").len(), before);
     assert_eq!(rig.drain_sender().await, 0);
-    assert!(rig.sent().is_empty(), "{:?}", rig.sent());
+    assert!(
+        rig.send_api_calls().is_empty(),
+        "{:?}",
+        rig.send_api_calls()
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notes_stay_internal_embedded() {
-    notes_stay_internal(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notes_stay_internal_on_moto() {
-    notes_stay_internal(true).await;
-}
+both_stores!(notes_stay_internal);

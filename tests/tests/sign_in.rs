@@ -4,64 +4,45 @@
 //! when asked), refused when used, expired, guessed, or its agent deleted;
 //! racing exchanges of one code give one token.
 
-use switchboard_http::Services;
+use switchboard_tests::agent_rig::*;
 use switchboard_tests::*;
-
-const T0: i64 = 1_767_603_600_000;
-const ADMIN: &str = "sign-in-test-admin";
 
 type Value = serde_json::Value;
 
-struct Rig {
-    services: Services,
-    world: AgentWorld,
-}
-
-impl Rig {
-    async fn new(aws: bool) -> Self {
-        let world = agent_world(
-            aws,
-            T0,
-            "EAAB-page-104857600000001",
-            serde_json::json!({
+async fn rig(aws: bool) -> AgentRig {
+    AgentRig::new(
+        aws,
+        RigSetup::new(serde_json::json!({
                 "queues": [{"id": "general", "name": "General"}],
                 "agents": [
                     {"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 2, "queues": ["general"]},
                     {"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 2, "queues": ["general"]}
                 ]
-            }),
+            })),
+    )
+    .await
+}
+
+async fn link(rig: &AgentRig, agent: &str, body: Value) -> String {
+    let (status, v) = rig
+        .admin(
+            "POST",
+            &format!("/admin/v1/agents/{agent}/sign-in-links"),
+            Some(body),
         )
         .await;
-        let services = services(world.channels.clone(), world.outbox.clone(), ADMIN);
-        Rig { services, world }
-    }
+    assert_eq!(status, 201, "{v}");
+    v["code"].as_str().unwrap().to_string()
+}
 
-    async fn admin(&self, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
-        request_json(&self.services, method, uri, ADMIN, body).await
-    }
-
-    async fn link(&self, agent: &str, body: Value) -> String {
-        let (status, v) = self
-            .admin(
-                "POST",
-                &format!("/admin/v1/agents/{agent}/sign-in-links"),
-                Some(body),
-            )
-            .await;
-        assert_eq!(status, 201, "{v}");
-        v["code"].as_str().unwrap().to_string()
-    }
-
-    async fn exchange(&self, code: &str) -> (u16, Value) {
-        request_json(
-            &self.services,
-            "POST",
-            "/agent/v1/sign-in",
-            "not-a-token",
-            Some(serde_json::json!({ "code": code })),
-        )
-        .await
-    }
+async fn exchange(rig: &AgentRig, code: &str) -> (u16, Value) {
+    rig.http(
+        "POST",
+        "/agent/v1/sign-in",
+        "not-a-token",
+        Some(serde_json::json!({ "code": code })),
+    )
+    .await
 }
 
 fn refused((status, v): (u16, Value)) {
@@ -70,7 +51,7 @@ fn refused((status, v): (u16, Value)) {
 }
 
 async fn a_link_signs_in_once(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     let (status, link) = rig
         .admin("POST", "/admin/v1/agents/anna/sign-in-links", None)
         .await;
@@ -87,7 +68,7 @@ async fn a_link_signs_in_once(aws: bool) {
         switchboard_core::Millis(T0 + 600_000).to_rfc3339()
     );
 
-    let (status, signed) = rig.exchange(code).await;
+    let (status, signed) = exchange(&rig, code).await;
     assert_eq!(status, 200, "{signed}");
     assert_eq!(signed["agent_id"], "anna");
     assert_eq!(signed["supervisor"], false);
@@ -98,20 +79,20 @@ async fn a_link_signs_in_once(aws: bool) {
     let (_, tokens) = rig.admin("GET", "/admin/v1/agents/anna/tokens", None).await;
     assert_eq!(tokens["tokens"][0]["token_id"], signed["token_id"]);
 
-    refused(rig.exchange(code).await);
-    refused(rig.exchange("guessed-code").await);
-    refused(rig.exchange("").await);
+    refused(exchange(&rig, code).await);
+    refused(exchange(&rig, "guessed-code").await);
+    refused(exchange(&rig, "").await);
 }
 
 async fn a_supervisor_link_gives_a_supervisor_token(aws: bool) {
-    let rig = Rig::new(aws).await;
-    let code = rig
-        .link(
-            "bo",
-            serde_json::json!({"supervisor": true, "ttl_seconds": 120}),
-        )
-        .await;
-    let (status, signed) = rig.exchange(&code).await;
+    let rig = rig(aws).await;
+    let code = link(
+        &rig,
+        "bo",
+        serde_json::json!({"supervisor": true, "ttl_seconds": 120}),
+    )
+    .await;
+    let (status, signed) = exchange(&rig, &code).await;
     assert_eq!(status, 200, "{signed}");
     assert_eq!(signed["supervisor"], true);
     let token = signed["token"].as_str().unwrap();
@@ -128,28 +109,26 @@ async fn a_supervisor_link_gives_a_supervisor_token(aws: bool) {
 }
 
 async fn expired_links_and_links_of_deleted_agents_are_refused(aws: bool) {
-    let rig = Rig::new(aws).await;
-    let short = rig
-        .link("anna", serde_json::json!({"ttl_seconds": 60}))
-        .await;
-    let long = rig.link("anna", serde_json::json!({})).await;
-    let of_bo = rig.link("bo", serde_json::json!({})).await;
-    rig.world.clock.advance_secs(61);
-    refused(rig.exchange(&short).await);
-    let (status, _) = rig.exchange(&long).await;
+    let rig = rig(aws).await;
+    let short = link(&rig, "anna", serde_json::json!({"ttl_seconds": 60})).await;
+    let long = link(&rig, "anna", serde_json::json!({})).await;
+    let of_bo = link(&rig, "bo", serde_json::json!({})).await;
+    rig.clock.advance_secs(61);
+    refused(exchange(&rig, &short).await);
+    let (status, _) = exchange(&rig, &long).await;
     assert_eq!(status, 200);
     let (status, v) = rig.admin("DELETE", "/admin/v1/agents/bo", None).await;
     assert_eq!(status, 204, "{v}");
-    refused(rig.exchange(&of_bo).await);
+    refused(exchange(&rig, &of_bo).await);
 }
 
 async fn racing_exchanges_of_one_code_give_one_token(aws: bool) {
-    let rig = std::sync::Arc::new(Rig::new(aws).await);
-    let code = rig.link("anna", serde_json::json!({})).await;
+    let rig = std::sync::Arc::new(rig(aws).await);
+    let code = link(&rig, "anna", serde_json::json!({})).await;
     let races: Vec<_> = (0..6)
         .map(|_| {
             let (rig, code) = (rig.clone(), code.clone());
-            tokio::spawn(async move { rig.exchange(&code).await })
+            tokio::spawn(async move { exchange(&rig, &code).await })
         })
         .collect();
     let mut ok = 0;
@@ -163,7 +142,7 @@ async fn racing_exchanges_of_one_code_give_one_token(aws: bool) {
 }
 
 async fn bad_requests_are_refused(aws: bool) {
-    let rig = Rig::new(aws).await;
+    let rig = rig(aws).await;
     let (status, v) = rig
         .admin("POST", "/admin/v1/agents/nobody/sign-in-links", None)
         .await;
@@ -189,27 +168,6 @@ async fn bad_requests_are_refused(aws: bool) {
     }
     let (status, v) = request_json(&rig.services, "GET", "/agent/v1/sign-in", "", None).await;
     assert_eq!(status, 405, "{v}");
-}
-
-macro_rules! both_stores {
-    ($($case:ident),*) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(false).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(true).await;
-                }
-            )*
-        }
-    };
 }
 
 both_stores!(

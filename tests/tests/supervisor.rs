@@ -5,40 +5,24 @@
 //! a queue (and every refusal), who a conversation can be transferred to,
 //! and the survey results per agent and queue over a period.
 
-use std::sync::Arc;
 use switchboard_core::delivery::{SURVEYS_STREAM, SurveyAnswer};
-use switchboard_core::ports::{StreamEntry, StreamStore, stream_cursor};
-use switchboard_core::router::process_event;
-use switchboard_core::{Clock, ManualClock, Millis};
-use switchboard_http::Services;
+use switchboard_core::ports::{StreamEntry, stream_cursor};
+use switchboard_core::{Clock, Millis};
+use switchboard_tests::agent_rig::*;
 use switchboard_tests::*;
 
-const T0: i64 = 1_767_603_600_000;
-const TOKEN: &str = "EAAB-page-104857600000001";
-const ADMIN: &str = "supervisor-test-admin";
 const PSID_A: &str = "7700000000000981";
 const PSID_B: &str = "7700000000000982";
 
 type Value = serde_json::Value;
 
-struct Rig {
-    services: Services,
-    router: switchboard_core::routing::RoutingDeps,
-    streams: Arc<dyn StreamStore>,
-    clock: Arc<ManualClock>,
-    _guard: Box<dyn std::any::Any + Send + Sync>,
-}
-
-impl Rig {
-    /// Queues general (anna) and billing (bo, sue), general overflowing to
-    /// billing, so both are the support workstream's; carl supervises and
-    /// is in no queue.
-    async fn new(aws: bool) -> Self {
-        let world = agent_world(
-            aws,
-            T0,
-            TOKEN,
-            serde_json::json!({
+/// Queues general (anna) and billing (bo, sue), general overflowing to
+/// billing, so both are the support workstream's; carl supervises and
+/// is in no queue.
+async fn rig(aws: bool) -> AgentRig {
+    AgentRig::new(
+        aws,
+        RigSetup::new(serde_json::json!({
             "queues": [
                 {"id": "general", "name": "General", "priority": 1,
                  "overflow": {"max_waiting": {"items": 100, "action": "transfer", "queue": "billing"}}},
@@ -53,84 +37,9 @@ impl Rig {
             ],
             "workstreams": [{"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
                 "distribution": {"fallback_queue": "general"}}]
-        }),
-        )
-        .await;
-        let ch = &world.channels;
-        Rig {
-            router: ch.routing_deps(),
-            streams: ch.streams.clone(),
-            services: services(ch.clone(), world.outbox.clone(), ADMIN),
-            clock: world.clock,
-            _guard: Box::new((world.guard, world.fake)),
-        }
-    }
-
-    async fn http(
-        &self,
-        method: &str,
-        uri: &str,
-        bearer: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        request_json(&self.services, method, uri, bearer, body).await
-    }
-
-    async fn token(&self, agent: &str, supervisor: bool) -> String {
-        let (s, v) = self
-            .http(
-                "POST",
-                &format!("/admin/v1/agents/{agent}/tokens"),
-                ADMIN,
-                Some(serde_json::json!({"supervisor": supervisor, "ttl_seconds": 86_400})),
-            )
-            .await;
-        assert_eq!(s, 201, "{v}");
-        v["token"].as_str().unwrap().to_string()
-    }
-
-    /// A customer writes; the conversation it opened.
-    async fn customer_says(&self, psid: &str, mid: &str, text: &str) -> String {
-        let now = self.clock.now().0;
-        let body = serde_json::json!({"object": "page", "entry": [{"id": PAGE_1, "time": now, "messaging": [
-            {"sender": {"id": psid}, "recipient": {"id": PAGE_1}, "timestamp": now,
-             "message": {"mid": mid, "text": text}}]}]});
-        for ev in switchboard_core::ingest::split(
-            &ACCOUNT.parse().unwrap(),
-            body.to_string().as_bytes(),
-            self.clock.now(),
-        )
-        .unwrap()
-        {
-            process_event(&self.router, &serde_json::to_string(&ev).unwrap())
-                .await
-                .unwrap();
-        }
-        let (s, v) = self
-            .http(
-                "GET",
-                &format!("/admin/v1/conversations?psid={psid}"),
-                ADMIN,
-                None,
-            )
-            .await;
-        assert_eq!(s, 200, "{v}");
-        v["conversations"][0]["id"].as_str().unwrap().to_string()
-    }
-
-    async fn conversation(&self, id: &str) -> Value {
-        let (s, v) = self
-            .http("GET", &format!("/admin/v1/conversations/{id}"), ADMIN, None)
-            .await;
-        assert_eq!(s, 200, "{v}");
-        v
-    }
-
-    async fn overview(&self, bearer: &str) -> Value {
-        let (s, v) = self.http("GET", "/admin/v1/overview", bearer, None).await;
-        assert_eq!(s, 200, "{v}");
-        v
-    }
+        })),
+    )
+    .await
 }
 
 fn find<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
@@ -148,9 +57,9 @@ fn ids(list: &Value, key: &str) -> Vec<String> {
 }
 
 async fn who_may_call_what(aws: bool) {
-    let rig = Rig::new(aws).await;
-    let carl = rig.token("carl", true).await;
-    let anna = rig.token("anna", false).await;
+    let rig = rig(aws).await;
+    let carl = rig.supervisor_token("carl").await;
+    let anna = rig.token("anna").await;
     // A supervisor watches and steers...
     for uri in [
         "/admin/v1/overview",
@@ -216,21 +125,11 @@ async fn who_may_call_what(aws: bool) {
     assert_eq!(s, 401);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn who_may_call_what_embedded() {
-    who_may_call_what(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn who_may_call_what_on_moto() {
-    who_may_call_what(true).await;
-}
-
 async fn watch_and_steer(aws: bool) {
-    let rig = Rig::new(aws).await;
-    let carl = rig.token("carl", true).await;
-    let bo = rig.token("bo", false).await;
-    let anna = rig.token("anna", false).await;
+    let rig = rig(aws).await;
+    let carl = rig.supervisor_token("carl").await;
+    let bo = rig.token("bo").await;
+    let anna = rig.token("anna").await;
     // Anna steps out: customers wait in general.
     let (s, _) = rig
         .http(
@@ -241,9 +140,9 @@ async fn watch_and_steer(aws: bool) {
         )
         .await;
     assert_eq!(s, 200);
-    let a = rig.customer_says(PSID_A, "m_sup_a", "Hello?").await;
+    let a = rig.psid_says(PSID_A, "m_sup_a", "Hello?").await;
     rig.clock.advance_secs(90);
-    let b = rig.customer_says(PSID_B, "m_sup_b", "Anyone there?").await;
+    let b = rig.psid_says(PSID_B, "m_sup_b", "Anyone there?").await;
     rig.clock.advance_secs(30);
     for id in [&a, &b] {
         assert_eq!(rig.conversation(id).await["state"], "waiting");
@@ -503,22 +402,12 @@ async fn watch_and_steer(aws: bool) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_and_steer_embedded() {
-    watch_and_steer(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_and_steer_on_moto() {
-    watch_and_steer(true).await;
-}
-
 async fn survey_results(aws: bool) {
-    let rig = Rig::new(aws).await;
-    let carl = rig.token("carl", true).await;
+    let rig = rig(aws).await;
+    let carl = rig.supervisor_token("carl").await;
     // A conversation routed to general, for an answer stored before
     // answers named their queue.
-    let a = rig.customer_says(PSID_A, "m_sur_a", "Hi").await;
+    let a = rig.psid_says(PSID_A, "m_sur_a", "Hi").await;
     let hour = 3_600_000;
     let answers = [
         (T0 - 24 * hour, "anna", Some("general"), 1),
@@ -544,7 +433,8 @@ async fn survey_results(aws: bool) {
             expires_at: None,
         };
         assert!(
-            rig.streams
+            rig.channels
+                .streams
                 .append_entry(SURVEYS_STREAM, &entry)
                 .await
                 .unwrap()
@@ -579,10 +469,7 @@ async fn survey_results(aws: bool) {
     // Without a period: the last 30 days, to date (only the last answer).
     rig.clock.advance_secs(31 * 86_400);
     // (Their tokens expired meanwhile.)
-    let (carl, anna) = (
-        rig.token("carl", true).await,
-        rig.token("anna", false).await,
-    );
+    let (carl, anna) = (rig.supervisor_token("carl").await, rig.token("anna").await);
     let (s, v) = rig
         .http("GET", "/admin/v1/surveys/summary", &carl, None)
         .await;
@@ -611,12 +498,4 @@ async fn survey_results(aws: bool) {
     assert_eq!(s, 403);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn survey_results_embedded() {
-    survey_results(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn survey_results_on_moto() {
-    survey_results(true).await;
-}
+both_stores!(who_may_call_what, watch_and_steer, survey_results);
