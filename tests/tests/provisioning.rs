@@ -156,7 +156,7 @@ async fn a_refused_subscription_gives_metas_code() {
 }
 
 #[tokio::test]
-async fn a_subscription_missing_fields_is_an_error() {
+async fn a_subscription_missing_a_required_field_is_an_error_and_an_optional_one_a_warning() {
     let fake = FakeGraph::start().await;
     fake.script(
         "GET",
@@ -166,6 +166,27 @@ async fn a_subscription_missing_fields_is_an_error() {
     let o = run(&fake).await;
     assert_eq!(o.provisioning.state, ProvisioningState::Error);
     assert!(reason(&o).contains("message_echoes"), "{}", reason(&o));
+
+    // Only messages and their echoes are required: without the others the
+    // page runs, with a warning naming them.
+    let fake = FakeGraph::start().await;
+    fake.script(
+        "GET",
+        &format!("{PAGE}/subscribed_apps"),
+        vec![Scripted::ok(serde_json::json!({"data": [{"id": "900000000000001", "subscribed_fields":
+            ["messages", "messaging_postbacks", "message_deliveries", "message_reads", "message_echoes", "messaging_referrals"]}]}))],
+    );
+    let o = run(&fake).await;
+    assert_eq!(o.provisioning.state, ProvisioningState::Running);
+    for field in [
+        "message_reactions",
+        "message_edits",
+        "messaging_handovers",
+        "standby",
+    ] {
+        assert!(reason(&o).contains(field), "{}", reason(&o));
+    }
+    assert!(reason(&o).starts_with("Running, but"), "{}", reason(&o));
 
     let fake = FakeGraph::start().await;
     fake.script(

@@ -24,6 +24,11 @@ pub const SUBSCRIBED_FIELDS: &[&str] = &[
     "standby",
 ];
 
+/// Of [`SUBSCRIBED_FIELDS`], those without which a page does not work:
+/// customers' messages, and the echoes of what the page sends (replies from
+/// Meta's own inbox). A page without the others runs, with a warning.
+pub const REQUIRED_FIELDS: &[&str] = &["messages", "message_echoes"];
+
 /// Message tags Meta rejects since 27 April 2026 (error 100): never sent.
 pub const DEPRECATED_TAGS: &[&str] = &[
     "CONFIRMED_EVENT_UPDATE",

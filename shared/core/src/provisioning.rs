@@ -6,7 +6,9 @@
 //! Meta's code and what to do; a Graph outage leaves the page
 //! `provisioning`, to be tried again later, never a hung request.
 
-use crate::graph::{ErrorClass, GraphApi, GraphError, SUBSCRIBED_FIELDS, TokenInfo};
+use crate::graph::{
+    ErrorClass, GraphApi, GraphError, REQUIRED_FIELDS, SUBSCRIBED_FIELDS, TokenInfo,
+};
 use crate::ids::{AppId, PageId};
 use crate::secret::Secret;
 use crate::time::{self, Millis};
@@ -241,7 +243,7 @@ pub async fn provision(graph: &dyn GraphApi, t: &Target<'_>, now: Millis) -> Out
             .filter(|f| !app.subscribed_fields.iter().any(|have| have == f))
             .collect(),
     };
-    if !missing.is_empty() {
+    if missing.iter().any(|f| REQUIRED_FIELDS.contains(f)) {
         return Outcome {
             provisioning: Provisioning::failed(
                 ProvisioningState::Error,
@@ -255,8 +257,16 @@ pub async fn provision(graph: &dyn GraphApi, t: &Target<'_>, now: Millis) -> Out
             token: Some(token),
         };
     }
+    let mut running = Provisioning::new(ProvisioningState::Running, now);
+    if !missing.is_empty() {
+        // Running, with a warning: what these fields carry does not arrive.
+        running.reason = Some(format!(
+            "Running, but subscribed without the optional field(s) {}: those events will not arrive; enable them in the app's webhook settings.",
+            missing.join(", ")
+        ));
+    }
     Outcome {
-        provisioning: Provisioning::new(ProvisioningState::Running, now),
+        provisioning: running,
         token: Some(token),
     }
 }
