@@ -1,7 +1,8 @@
-// The console: load /config.json, sign in, then the agent workspace or the
-// supervisor view. A 401 anywhere brings the user back to sign-in (drafts are
+// The console: load /config.json, sign in, then the agent workspace, the
+// supervisor view or (the admin token, or Cognito's admin group) the admin
+// console, which is loaded on demand. A 401 anywhere brings the user back to sign-in (drafts are
 // kept in sessionStorage).
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createApi } from './api/client';
 import { loadConfig, type ConsoleConfig } from './auth/config';
 import { cognitoLogoutUrl, completeCognitoSignIn, refreshCognito, type CognitoTokens } from './auth/cognito';
@@ -11,6 +12,8 @@ import { SignInScreen } from './screens/SignInScreen';
 import { AgentWorkspace } from './screens/AgentWorkspace';
 import { SupervisorView } from './screens/SupervisorView';
 import { TopBar } from './components/TopBar';
+
+const AdminConsole = lazy(() => import('./admin/AdminConsole'));
 
 type View = 'workspace' | 'supervisor';
 
@@ -54,7 +57,8 @@ export function App() {
     tokenRef.current = token;
     if (!cognito) storeToken(token);
     setSession({ token, identity, cognito });
-    setView(identity.kind === 'admin' || (identity.kind === 'agent' && identity.supervisor && window.location.pathname === '/supervisor') ? 'supervisor' : 'workspace');
+    setView(identity.kind === 'agent' && identity.supervisor && window.location.pathname === '/supervisor' ? 'supervisor' : 'workspace');
+    if (identity.kind === 'admin' && !window.location.pathname.startsWith('/manage/')) window.history.replaceState(null, '', '/manage/overview');
   }, []);
 
   // Boot: config, then a sign-in link, a Cognito redirect or a kept token.
@@ -148,8 +152,12 @@ export function App() {
         }}
         onSignOut={onSignOut}
       />
-      {view === 'supervisor' || session.identity.kind === 'admin' ? (
-        <SupervisorView api={api} admin={session.identity.kind === 'admin'} />
+      {session.identity.kind === 'admin' ? (
+        <Suspense fallback={<p role="status">{t('loading')}</p>}>
+          <AdminConsole api={api} />
+        </Suspense>
+      ) : view === 'supervisor' ? (
+        <SupervisorView api={api} admin={false} />
       ) : (
         <AgentWorkspace api={api} config={config} session={session} identity={session.identity} onUnauthenticated={expire} />
       )}

@@ -141,6 +141,7 @@ async fn the_server_keeps_the_documented_contract() {
             "rotatePageToken",
             Some(serde_json::json!({"access_token": "EAAB-page-104857600000003-b"})),
         ),
+        ("checkPage", None),
         (
             "createWorkstream",
             Some(
@@ -203,6 +204,12 @@ async fn the_server_keeps_the_documented_contract() {
         ("listRulesets", None),
         ("getRuleset", None),
         ("updateRuleset", Some(serde_json::json!({"order": 2}))),
+        (
+            "previewRouting",
+            Some(
+                serde_json::json!({"page_id": "104857600000003", "text": "Min faktura er forkert", "locale": "da"}),
+            ),
+        ),
         (
             "createCannedResponse",
             Some(

@@ -133,6 +133,29 @@ async fn each_bad_token_ends_in_error_with_a_reason() {
 }
 
 #[tokio::test]
+async fn a_revoked_token_gives_metas_reason_code_and_subcode() {
+    let fake = FakeGraph::start().await;
+    fake.script(
+        "GET",
+        "debug_token",
+        vec![debug(serde_json::json!({"is_valid": false, "error": {
+            "code": 190, "subcode": 460,
+            "message": "The session has been invalidated because the user changed their password."
+        }}))],
+    );
+    let o = run(&fake).await;
+    assert_eq!(o.provisioning.state, ProvisioningState::Error);
+    assert!(reason(&o).contains("not valid"), "{}", reason(&o));
+    assert!(
+        reason(&o).contains("the user changed their password"),
+        "{}",
+        reason(&o)
+    );
+    assert_eq!(o.provisioning.code, Some(190));
+    assert_eq!(o.provisioning.subcode, Some(460));
+}
+
+#[tokio::test]
 async fn a_refused_subscription_gives_metas_code() {
     let fake = FakeGraph::start().await;
     fake.script(

@@ -137,6 +137,7 @@ fn item(q: &str, conv: &Conversation, priority: u32, since: i64, closes: i64) ->
         priority,
         since: Millis(since),
         window_closes_at: Millis(closes),
+        follow_up: false,
         queued_at: Millis(T0),
         skills: BTreeMap::new(),
         capacity: CapacityNeed::default(),
@@ -635,36 +636,13 @@ async fn sign_in_codes(s: Arc<dyn Store>) {
     assert_eq!(won, 1);
 }
 
-macro_rules! suite {
-    ($backend:ident, $make:expr) => {
-        mod $backend {
-            use super::*;
-            suite!(@case $make; agents_memberships_and_presence, queues_and_rulesets,
-                conversation_writes_need_the_routing_version,
-                capacity_conditions_hold_and_failures_write_nothing,
-                waiting_items_keep_queue_and_window_order, timers_come_due_in_order,
-                canned_responses, sign_in_codes);
-        }
-    };
-    (@case $make:expr; $($case:ident),*) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                let (store, _guard) = $make;
-                super::$case(store).await;
-            }
-        )*
-    };
-}
-
-suite!(redb, {
-    let e = switchboard_tests::redb_store();
-    (e.store.clone() as Arc<dyn Store>, e)
-});
-suite!(
-    dynamodb,
-    (
-        switchboard_tests::dynamo_store().await as Arc<dyn Store>,
-        ()
-    )
+switchboard_tests::store_suites!(
+    agents_memberships_and_presence,
+    queues_and_rulesets,
+    conversation_writes_need_the_routing_version,
+    capacity_conditions_hold_and_failures_write_nothing,
+    waiting_items_keep_queue_and_window_order,
+    timers_come_due_in_order,
+    canned_responses,
+    sign_in_codes,
 );

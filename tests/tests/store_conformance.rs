@@ -8,7 +8,7 @@ use switchboard_core::event::{EventKind, InboundEvent};
 use switchboard_core::ids::*;
 use switchboard_core::messenger::Channel;
 use switchboard_core::ports::*;
-use switchboard_tests::Store;
+use switchboard_tests::{Store, unique_psid};
 
 const T0: i64 = 1_764_000_000_000;
 
@@ -51,17 +51,6 @@ fn ids() -> NewIds {
     }
 }
 
-fn unique_psid() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_micros() as u64
-        % 1_000_000_000;
-    format!("77{t:09}{:04}", N.fetch_add(1, Ordering::Relaxed))
-}
-
 fn stored(o: AppendOutcome) -> (ConversationId, bool) {
     match o {
         AppendOutcome::Stored {
@@ -73,7 +62,7 @@ fn stored(o: AppendOutcome) -> (ConversationId, bool) {
 }
 
 async fn accounts_conditional_create_and_upsert(s: Arc<dyn Store>) {
-    let id = format!("acct-{}", unique_psid());
+    let id = format!("acct-{}", unique_psid("77"));
     let a = account(&id);
     s.put_account(&a, WriteMode::Create).await.unwrap();
     let again = s.put_account(&a, WriteMode::Create).await;
@@ -93,7 +82,7 @@ async fn accounts_conditional_create_and_upsert(s: Arc<dyn Store>) {
 }
 
 async fn webhook_verification_is_recorded(s: Arc<dyn Store>) {
-    let id = format!("acct-{}", unique_psid());
+    let id = format!("acct-{}", unique_psid("77"));
     let a = account(&id);
     s.put_account(&a, WriteMode::Create).await.unwrap();
     s.mark_webhook_verified(&a.id, Millis(T0 + 42))
@@ -118,7 +107,7 @@ async fn webhook_verification_is_recorded(s: Arc<dyn Store>) {
 
 async fn pages_conditional_create(s: Arc<dyn Store>) {
     let page = Page {
-        page_id: PageId::parse(unique_psid()).unwrap(),
+        page_id: PageId::parse(unique_psid("77")).unwrap(),
         account_id: AccountId::parse("acme").unwrap(),
         name: "Support".into(),
         access_token_ref: None,
@@ -136,8 +125,8 @@ async fn pages_conditional_create(s: Arc<dyn Store>) {
 }
 
 async fn accounts_are_listed_and_deleted(s: Arc<dyn Store>) {
-    let a = account(&format!("a-{}", unique_psid()));
-    let b = account(&format!("b-{}", unique_psid()));
+    let a = account(&format!("a-{}", unique_psid("77")));
+    let b = account(&format!("b-{}", unique_psid("77")));
     s.put_account(&a, WriteMode::Create).await.unwrap();
     s.put_account(&b, WriteMode::Create).await.unwrap();
     s.mark_webhook_verified(&b.id, Millis(T0 + 1))
@@ -176,9 +165,9 @@ async fn accounts_are_listed_and_deleted(s: Arc<dyn Store>) {
 
 async fn a_page_belongs_to_one_account_until_removed(s: Arc<dyn Store>) {
     use switchboard_core::provisioning::{Provisioning, ProvisioningState};
-    let a = AccountId::parse(format!("a-{}", unique_psid())).unwrap();
-    let b = AccountId::parse(format!("b-{}", unique_psid())).unwrap();
-    let page_id = PageId::parse(unique_psid()).unwrap();
+    let a = AccountId::parse(format!("a-{}", unique_psid("77"))).unwrap();
+    let b = AccountId::parse(format!("b-{}", unique_psid("77"))).unwrap();
+    let page_id = PageId::parse(unique_psid("77")).unwrap();
     let page = |account: &AccountId, state: ProvisioningState| Page {
         page_id: page_id.clone(),
         account_id: account.clone(),
@@ -229,7 +218,7 @@ async fn a_page_belongs_to_one_account_until_removed(s: Arc<dyn Store>) {
 
 async fn a_page_feeds_at_most_one_workstream(s: Arc<dyn Store>) {
     use switchboard_core::workstreams::{Features, Locale, Workstream, WorkstreamId};
-    let p = |n: &str| PageId::parse(format!("{}{n}", &unique_psid()[..10])).unwrap();
+    let p = |n: &str| PageId::parse(format!("{}{n}", &unique_psid("77")[..10])).unwrap();
     let (p1, p2) = (p("1"), p("2"));
     let ws = |id: &str, pages: Vec<PageId>| Workstream {
         id: WorkstreamId::parse(id).unwrap(),
@@ -246,7 +235,7 @@ async fn a_page_feeds_at_most_one_workstream(s: Arc<dyn Store>) {
         created_at: Millis(T0),
         updated_at: Millis(T0),
     };
-    let suffix = unique_psid();
+    let suffix = unique_psid("77");
     let (a, b) = (format!("support-{suffix}"), format!("sales-{suffix}"));
     let support = ws(&a, vec![p1.clone(), p2.clone()]);
     s.put_workstream(&support, WriteMode::Create).await.unwrap();
@@ -310,7 +299,7 @@ async fn a_page_feeds_at_most_one_workstream(s: Arc<dyn Store>) {
 }
 
 async fn new_customer_gets_contact_and_waiting_conversation(s: Arc<dyn Store>) {
-    let psid = unique_psid();
+    let psid = unique_psid("77");
     let e = event(
         "104857600000001",
         &psid,
@@ -340,7 +329,7 @@ async fn new_customer_gets_contact_and_waiting_conversation(s: Arc<dyn Store>) {
 }
 
 async fn redelivered_event_changes_nothing(s: Arc<dyn Store>) {
-    let psid = unique_psid();
+    let psid = unique_psid("77");
     let e = event(
         "104857600000001",
         &psid,
@@ -372,7 +361,7 @@ async fn redelivered_event_changes_nothing(s: Arc<dyn Store>) {
 }
 
 async fn timeline_is_in_timestamp_order_and_window_only_moves_forward(s: Arc<dyn Store>) {
-    let psid = unique_psid();
+    let psid = unique_psid("77");
     let page = "104857600000001";
     // Arrive out of order: 3, 1, 2, then a receipt that is newer than all.
     let (conv, _) = stored(
@@ -417,7 +406,7 @@ async fn timeline_is_in_timestamp_order_and_window_only_moves_forward(s: Arc<dyn
 }
 
 async fn closed_conversation_is_not_reopened(s: Arc<dyn Store>) {
-    let psid = unique_psid();
+    let psid = unique_psid("77");
     let page = "104857600000001";
     let i = ids();
     let (first, _) = stored(
@@ -474,8 +463,8 @@ async fn closed_conversation_is_not_reopened(s: Arc<dyn Store>) {
 }
 
 async fn listing_filters_by_page_psid_and_state(s: Arc<dyn Store>) {
-    let psid = unique_psid();
-    let psid_b = unique_psid();
+    let psid = unique_psid("77");
+    let psid_b = unique_psid("77");
     let page_a = "104857600000001";
     let page_b = "104857600000002";
     let (c1, _) = stored(
@@ -558,7 +547,7 @@ async fn listing_filters_by_page_psid_and_state(s: Arc<dyn Store>) {
 }
 
 async fn concurrent_appends_create_one_conversation(s: Arc<dyn Store>) {
-    let psid = unique_psid();
+    let psid = unique_psid("77");
     let page = "104857600000001";
     let mut tasks = Vec::new();
     for k in 0..16 {
@@ -709,7 +698,7 @@ async fn unattributed_events_are_kept_redb() {
 
 async fn streams_are_ordered_idempotent_and_paged(s: Arc<dyn Store>) {
     use switchboard_core::ports::{StreamEntry, stream_cursor};
-    let stream = format!("agent:{}", unique_psid());
+    let stream = format!("agent:{}", unique_psid("77"));
     let entry = |t: i64, u: &str| StreamEntry {
         cursor: stream_cursor(Millis(t), u),
         data: serde_json::json!({"t": t, "u": u}),
@@ -758,7 +747,7 @@ async fn streams_are_ordered_idempotent_and_paged(s: Arc<dyn Store>) {
 /// conversations follow, history moves), history across pages.
 async fn contacts_are_edited_by_version_and_linked_with_their_history(s: Arc<dyn Store>) {
     let (p1, p2) = ("104857600000001", "104857600000002");
-    let (a, b) = (unique_psid(), unique_psid());
+    let (a, b) = (unique_psid("77"), unique_psid("77"));
     let now = Millis(T0);
     // Customer a on page 1: two conversations (the first closed).
     let (a1, _) = stored(
@@ -1002,7 +991,7 @@ async fn contacts_are_found_through_their_search_index(s: Arc<dyn Store>) {
     s.append(
         &event(
             "104857600000001",
-            &unique_psid(),
+            &unique_psid("77"),
             EventKind::Message,
             T0,
             "message:m-search",
@@ -1016,7 +1005,7 @@ async fn contacts_are_found_through_their_search_index(s: Arc<dyn Store>) {
 }
 
 async fn open_conversation(s: &dyn Store, page: &str, at: i64) -> Conversation {
-    let psid = unique_psid();
+    let psid = unique_psid("77");
     let e = event(page, &psid, EventKind::Message, at, &format!("o-{psid}"));
     let (id, _) = stored(s.append(&e, &ids(), Millis(at)).await.unwrap());
     s.get_conversation(&id).await.unwrap().unwrap()
@@ -1217,44 +1206,24 @@ async fn the_agent_inbox_follows_every_move(s: Arc<dyn Store>) {
     assert_eq!(closed.len(), 2);
 }
 
-macro_rules! suite {
-    ($backend:ident, $make:expr) => {
-        mod $backend {
-            use super::*;
-            suite!(@case $make; accounts_conditional_create_and_upsert, webhook_verification_is_recorded,
-                accounts_are_listed_and_deleted, a_page_belongs_to_one_account_until_removed,
-                a_page_feeds_at_most_one_workstream,
-                pages_conditional_create, new_customer_gets_contact_and_waiting_conversation,
-                redelivered_event_changes_nothing, timeline_is_in_timestamp_order_and_window_only_moves_forward,
-                closed_conversation_is_not_reopened, listing_filters_by_page_psid_and_state,
-                concurrent_appends_create_one_conversation,
-                streams_are_ordered_idempotent_and_paged,
-                contacts_are_edited_by_version_and_linked_with_their_history,
-                contacts_are_found_through_their_search_index,
-                conversations_are_paged_newest_first, the_agent_inbox_follows_every_move);
-        }
-    };
-    (@case $make:expr; $($case:ident),*) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                let (store, _guard) = $make;
-                super::$case(store).await;
-            }
-        )*
-    };
-}
-
-suite!(redb, {
-    let e = switchboard_tests::redb_store();
-    (e.store.clone() as Arc<dyn Store>, e)
-});
-suite!(
-    dynamodb,
-    (
-        switchboard_tests::dynamo_store().await as Arc<dyn Store>,
-        ()
-    )
+switchboard_tests::store_suites!(
+    accounts_conditional_create_and_upsert,
+    webhook_verification_is_recorded,
+    accounts_are_listed_and_deleted,
+    a_page_belongs_to_one_account_until_removed,
+    a_page_feeds_at_most_one_workstream,
+    pages_conditional_create,
+    new_customer_gets_contact_and_waiting_conversation,
+    redelivered_event_changes_nothing,
+    timeline_is_in_timestamp_order_and_window_only_moves_forward,
+    closed_conversation_is_not_reopened,
+    listing_filters_by_page_psid_and_state,
+    concurrent_appends_create_one_conversation,
+    streams_are_ordered_idempotent_and_paged,
+    contacts_are_edited_by_version_and_linked_with_their_history,
+    contacts_are_found_through_their_search_index,
+    conversations_are_paged_newest_first,
+    the_agent_inbox_follows_every_move,
 );
 
 // ---------------------------------------------------------------- retention
@@ -1263,7 +1232,7 @@ suite!(
 /// deletes late; redb deletes them as it reads).
 async fn expired_stream_entries_are_not_read(s: Arc<dyn Store>) {
     use switchboard_core::ports::{StreamEntry, stream_cursor};
-    let stream = format!("agent:{}", unique_psid());
+    let stream = format!("agent:{}", unique_psid("77"));
     let entry = |t: i64, expires: Option<i64>| StreamEntry {
         cursor: stream_cursor(Millis(t), "e"),
         data: serde_json::json!({ "t": t }),
@@ -1315,7 +1284,7 @@ async fn an_expired_feed_is_not_replayed(s: Arc<dyn Store>) {
     use switchboard_core::feed;
     use switchboard_core::routing::model::AgentId;
     let clock = ManualClock::new(Millis(T0));
-    let agent = AgentId::parse(format!("agent-{}", unique_psid()).as_str()).unwrap();
+    let agent = AgentId::parse(format!("agent-{}", unique_psid("77")).as_str()).unwrap();
     let publish = |id: &'static str| {
         let (s, agent) = (s.clone(), agent.clone());
         let clock = &clock;
@@ -1436,7 +1405,7 @@ async fn an_interrupted_link_is_finished_by_linking_again(
     linker: Arc<dyn Store>,
     cut: Option<&Cutter>,
 ) {
-    let (page, psid) = ("104857600000001", unique_psid());
+    let (page, psid) = ("104857600000001", unique_psid("77"));
     let now = Millis(T0 + 1_000_000);
     let mut convs = Vec::new();
     for i in 0..45 {

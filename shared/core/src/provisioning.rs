@@ -61,6 +61,18 @@ impl Provisioning {
         }
     }
 
+    /// In error because `debug_token` refused the token, with Meta's code
+    /// and subcode when it gave them.
+    pub fn token_refused(reason: String, info: &TokenInfo, at: Millis) -> Self {
+        Self {
+            state: ProvisioningState::Error,
+            reason: Some(reason),
+            code: info.error.as_ref().and_then(|e| e.code),
+            subcode: info.error.as_ref().and_then(|e| e.subcode),
+            updated_at: at,
+        }
+    }
+
     fn failed(
         state: ProvisioningState,
         reason: String,
@@ -123,10 +135,15 @@ fn graph_failure(step: &str, e: &GraphError, at: Millis) -> Provisioning {
 /// Check what `debug_token` said about the page token.
 pub fn check_token(info: &TokenInfo, t: &Target<'_>) -> Result<(), String> {
     if !info.is_valid {
-        return Err(
-            "Meta says the page token is not valid (expired or revoked); re-enter the page token."
-                .into(),
-        );
+        let why = info
+            .error
+            .as_ref()
+            .and_then(|e| e.message.as_deref())
+            .map(|m| format!(" Meta's reason: {}", m.trim()))
+            .unwrap_or_default();
+        return Err(format!(
+            "Meta says the page token is not valid (expired or revoked); re-enter the page token.{why}"
+        ));
     }
     if info
         .app_id
@@ -199,7 +216,7 @@ pub async fn provision(graph: &dyn GraphApi, t: &Target<'_>, now: Millis) -> Out
     };
     if let Err(reason) = check_token(&info, t) {
         return Outcome {
-            provisioning: Provisioning::failed(ProvisioningState::Error, reason, None, now),
+            provisioning: Provisioning::token_refused(reason, &info, now),
             token: Some(token),
         };
     }

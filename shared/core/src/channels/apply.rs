@@ -2,7 +2,7 @@
 //! workstreams, queues, agents, rulesets) made true in the store, with a
 //! report of what changed.
 
-use super::apply_routing::{apply_routing, remove_unwanted};
+use super::apply_routing::{apply_routing, check_routing, remove_unwanted};
 use super::{
     AccountPatch, ChannelDeps, NewAccount, NewPage, NewToken, NewWorkstream, VERIFY_TOKEN_LEN,
     add_page, check_name, check_secret, check_verify_token, conflict, create_account,
@@ -27,8 +27,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Desired {
-    #[serde(default)]
-    pub accounts: Vec<DesiredAccount>,
+    /// Where this installation is reached, as the file states it: set
+    /// where Switchboard runs (`serve --config`), ignored by the admin API
+    /// (an exported file carries it).
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
+    pub public_url: Option<String>,
+    /// Absent: accounts and pages are not managed by this file.
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
+    pub accounts: Option<Vec<DesiredAccount>>,
     /// Absent: workstreams are not managed by this file.
     #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub workstreams: Option<Vec<NewWorkstream>>,
@@ -65,7 +71,10 @@ pub struct DesiredAccount {
     pub id: AccountId,
     pub name: String,
     pub app_id: AppId,
-    pub app_secret: Secret,
+    /// Absent: the stored secret is kept (an exported file has none); a
+    /// new account needs it.
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
+    pub app_secret: Option<Secret>,
     #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub verify_token: Option<Secret>,
     #[serde(default)]
@@ -77,6 +86,7 @@ pub struct DesiredAccount {
 pub struct DesiredPage {
     pub page_id: PageId,
     pub name: String,
+    /// Absent: the stored token is kept; a page not yet connected needs it.
     #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub access_token: Option<Secret>,
 }
@@ -141,14 +151,18 @@ pub async fn apply_as(
         rulesets: desired.rulesets,
         canned_responses: desired.canned_responses,
     };
+    // Validate the whole file before changing anything.
+    check_routing(deps, &sections).await?;
     match mode {
         ApplyMode::Admin { dry_run } => {
-            // Validate the whole file before changing anything.
-            check_accounts(deps, &desired.accounts).await?;
+            if let Some(accounts) = &desired.accounts {
+                check_accounts(deps, accounts).await?;
+            }
             connect_accounts(deps, desired.accounts, &sections, dry_run, &mut report).await?;
         }
         ApplyMode::Start => {
-            write_accounts(Stores::of(deps), &desired.accounts, &mut report).await?;
+            let accounts = desired.accounts.unwrap_or_default();
+            write_accounts(Stores::of(deps), &accounts, &mut report).await?;
         }
     }
     apply_routing(deps, sections, dry_run, &mut report).await?;
@@ -168,16 +182,38 @@ pub async fn apply(
 /// listed twice or bound to another listed account.
 async fn check_accounts(deps: &ChannelDeps, accounts: &[DesiredAccount]) -> Result<(), Problem> {
     let mut seen_pages = std::collections::HashMap::new();
+    let mut seen_accounts = std::collections::HashSet::new();
     for a in accounts {
+        if !seen_accounts.insert(&a.id) {
+            return Err(invalid_value(
+                "duplicate_account",
+                format!("account {} is listed twice", a.id),
+            ));
+        }
         check_name(&a.name)?;
-        check_secret(&a.app_secret, "invalid_app_secret", "app_secret")?;
+        match &a.app_secret {
+            Some(s) => check_secret(s, "invalid_app_secret", "app_secret")?,
+            None if deps.accounts.get_account(&a.id).await?.is_none() => {
+                return Err(missing_app_secret(&a.id));
+            }
+            None => {}
+        }
         if let Some(t) = &a.verify_token {
             check_verify_token(t)?;
         }
         for p in &a.pages {
             check_name(&p.name)?;
-            if let Some(t) = &p.access_token {
-                check_secret(t, "invalid_access_token", "access_token")?;
+            let bound = deps
+                .accounts
+                .get_page(&p.page_id)
+                .await?
+                .filter(Page::is_live);
+            match &p.access_token {
+                Some(t) => check_secret(t, "invalid_access_token", "access_token")?,
+                None if bound.as_ref().is_none_or(|b| b.account_id != a.id) => {
+                    return Err(missing_access_token(&p.page_id));
+                }
+                None => {}
             }
             if let Some(other) = seen_pages.insert(p.page_id.clone(), a.id.clone()) {
                 return Err(invalid_value(
@@ -188,11 +224,7 @@ async fn check_accounts(deps: &ChannelDeps, accounts: &[DesiredAccount]) -> Resu
                     ),
                 ));
             }
-            if let Some(bound) = deps
-                .accounts
-                .get_page(&p.page_id)
-                .await?
-                .filter(Page::is_live)
+            if let Some(bound) = bound
                 && bound.account_id != a.id
                 && accounts.iter().any(|d| {
                     d.id == bound.account_id && d.pages.iter().any(|dp| dp.page_id == p.page_id)
@@ -208,20 +240,49 @@ async fn check_accounts(deps: &ChannelDeps, accounts: &[DesiredAccount]) -> Resu
     Ok(())
 }
 
+/// A new account without its app secret (an exported file has none).
+fn missing_app_secret(id: &AccountId) -> Problem {
+    let mut p = invalid_value(
+        "missing_app_secret",
+        format!(
+            "account {id} is new: it needs its app_secret (a stored account keeps its secret when the file leaves it out)"
+        ),
+    );
+    p.extra
+        .insert("field".into(), format!("accounts.{id}.app_secret").into());
+    p
+}
+
+/// A page not yet connected without its access token.
+fn missing_access_token(page: &PageId) -> Problem {
+    let mut p = invalid_value(
+        "missing_access_token",
+        format!(
+            "page {page} needs an access_token to be connected (a connected page keeps its token when the file leaves it out)"
+        ),
+    );
+    p.extra
+        .insert("field".into(), format!("pages.{page}.access_token").into());
+    p
+}
+
 /// [`ApplyMode::Admin`]'s accounts and pages, through the admin API's own
 /// operations. Rulesets, agents and workstreams no longer wanted go first,
 /// so their pages and queues are free.
 async fn connect_accounts(
     deps: &ChannelDeps,
-    accounts: Vec<DesiredAccount>,
+    accounts: Option<Vec<DesiredAccount>>,
     sections: &RoutingSections,
     dry_run: bool,
     report: &mut ApplyReport,
 ) -> Result<(), Problem> {
+    remove_unwanted(deps, sections, dry_run, report).await?;
+    let Some(accounts) = accounts else {
+        return Ok(());
+    };
     let existing = deps.accounts.list_accounts().await?;
     let wanted_ids: Vec<&AccountId> = accounts.iter().map(|a| &a.id).collect();
 
-    remove_unwanted(deps, sections, dry_run, report).await?;
     // Accounts no longer wanted (their pages with them).
     for a in existing.iter().filter(|a| !wanted_ids.contains(&&a.id)) {
         report.changes.push(format!("remove account {}", a.id));
@@ -234,6 +295,9 @@ async fn connect_accounts(
         match current {
             None => {
                 report.changes.push(format!("create account {}", want.id));
+                let Some(app_secret) = want.app_secret.clone() else {
+                    return Err(missing_app_secret(&want.id));
+                };
                 if !dry_run {
                     let generated = want.verify_token.is_none();
                     let view = create_account(
@@ -242,7 +306,7 @@ async fn connect_accounts(
                             id: Some(want.id.clone()),
                             name: want.name.clone(),
                             app_id: want.app_id.clone(),
-                            app_secret: want.app_secret.clone(),
+                            app_secret,
                             verify_token: want.verify_token.clone(),
                         },
                     )
@@ -273,13 +337,13 @@ async fn connect_accounts(
                     ));
                     patch.app_id = Some(want.app_id.clone());
                 }
-                if secret_differs(deps.secrets.as_ref(), &cur.app_secret_ref, &want.app_secret)
-                    .await?
+                if let Some(secret) = &want.app_secret
+                    && secret_differs(deps.secrets.as_ref(), &cur.app_secret_ref, secret).await?
                 {
                     report
                         .changes
                         .push(format!("replace account {}'s app secret", want.id));
-                    patch.app_secret = Some(want.app_secret.clone());
+                    patch.app_secret = Some(secret.clone());
                 }
                 let verify_changed = want
                     .verify_token
@@ -362,12 +426,20 @@ pub async fn write_accounts(
     let now = stores.clock.now();
     for a in accounts {
         let existing = stores.accounts.get_account(&a.id).await?;
-        let secret_name = app_secret_name(&a.id);
-        if store_secret(stores.secrets, &secret_name, &a.app_secret).await? {
-            report
-                .changes
-                .push(format!("account {}: app secret stored", a.id));
-        }
+        let secret_name = match (&a.app_secret, &existing) {
+            (Some(secret), _) => {
+                let name = app_secret_name(&a.id);
+                if store_secret(stores.secrets, &name, secret).await? {
+                    report
+                        .changes
+                        .push(format!("account {}: app secret stored", a.id));
+                }
+                name
+            }
+            // Left out: the stored one is kept.
+            (None, Some(e)) => e.app_secret_ref.clone(),
+            (None, None) => return Err(missing_app_secret(&a.id)),
+        };
         let verify_hash = match (&a.verify_token, &existing) {
             (Some(t), Some(e)) if matches_sha256_hex(t.expose(), &e.verify_token_sha256) => {
                 e.verify_token_sha256.clone()
@@ -443,7 +515,11 @@ async fn write_page(
             }
             Some(name)
         }
-        None => None,
+        // Left out: a page of this account keeps its stored token.
+        None => existing
+            .as_ref()
+            .filter(|e| e.account_id == *account)
+            .and_then(|e| e.access_token_ref.clone()),
     };
     let wanted = Page {
         page_id: p.page_id.clone(),
@@ -503,10 +579,7 @@ async fn apply_pages(
         let page_view = match live.iter().find(|p| p.page_id == wp.page_id) {
             None => {
                 let Some(token) = &wp.access_token else {
-                    return Err(invalid_value(
-                        "missing_access_token",
-                        format!("page {} needs an access_token to be connected", wp.page_id),
-                    ));
+                    return Err(missing_access_token(&wp.page_id));
                 };
                 report.changes.push(format!(
                     "connect page {} to account {}",

@@ -75,18 +75,13 @@ pub(super) async fn remove_unwanted(
     Ok(())
 }
 
-/// Create and update the routing sections in dependency order: queues
-/// (without overflow first, so queues may overflow to each other), then
-/// workstreams, overflow, agents, rulesets; queues no longer wanted last.
-pub async fn apply_routing(
+/// Every routing item's own values, and the queues and workstreams they
+/// name, checked before anything changes: a dry run that passes does not
+/// fail when applied.
+pub(super) async fn check_routing(
     deps: &ChannelDeps,
-    want: RoutingSections,
-    dry_run: bool,
-    report: &mut ApplyReport,
+    want: &RoutingSections,
 ) -> Result<(), Problem> {
-    let r = deps.routing_deps();
-    // A dry run that passes must not fail when applied: every item's own
-    // values are checked first, whatever the run.
     for q in want.queues.iter().flatten() {
         routing_admin::check_queue_values(&routing_admin::queue_from(q))?;
     }
@@ -103,6 +98,94 @@ pub async fn apply_routing(
         check_name(&w.name)?;
         check_ws_messages(&w.automated_messages, w.survey.as_ref())?;
     }
+    check_references(deps, want).await?;
+    Ok(())
+}
+
+/// Every queue and workstream the file's items name exists once it is
+/// applied (in the file's section, or stored when the file leaves the
+/// section out), so a dry run finds what applying would refuse, and
+/// applying does not stop half-way on it.
+async fn check_references(deps: &ChannelDeps, want: &RoutingSections) -> Result<(), Problem> {
+    use crate::routing::model::{QueueId, RulesetKind};
+    use crate::workstreams::WorkstreamId;
+    use std::collections::HashSet;
+    let r = deps.routing_deps();
+    let queues: HashSet<QueueId> = match &want.queues {
+        Some(qs) => qs.iter().map(|q| q.id.clone()).collect(),
+        None => r
+            .config
+            .list_queues()
+            .await?
+            .into_iter()
+            .map(|q| q.id)
+            .collect(),
+    };
+    let workstreams: HashSet<WorkstreamId> = match &want.workstreams {
+        Some(ws) => ws.iter().filter_map(|w| w.id.clone()).collect(),
+        None => deps
+            .workstreams
+            .list_workstreams()
+            .await?
+            .into_iter()
+            .map(|w| w.id)
+            .collect(),
+    };
+    let queue = |q: &QueueId, used_by: String| {
+        if queues.contains(q) {
+            Ok(())
+        } else {
+            Err(invalid_value(
+                "unknown_queue",
+                format!("{used_by} names queue {q}, which does not exist"),
+            ))
+        }
+    };
+    let workstream = |w: &WorkstreamId, used_by: String| {
+        if workstreams.contains(w) {
+            Ok(())
+        } else {
+            Err(invalid_value(
+                "unknown_workstream",
+                format!("{used_by} names workstream {w}, which does not exist"),
+            ))
+        }
+    };
+    for a in want.agents.iter().flatten() {
+        for q in &a.queues {
+            queue(q, format!("agent {}", a.id))?;
+        }
+    }
+    for w in want.workstreams.iter().flatten() {
+        if let Some(q) = &w.distribution.fallback_queue {
+            queue(q, format!("workstream {}", w.name.trim()))?;
+        }
+    }
+    for rs in want.rulesets.iter().flatten() {
+        workstream(&rs.workstream, format!("ruleset {}", rs.id))?;
+        if let RulesetKind::RouteToQueue { rules } = &rs.kind {
+            for rule in rules {
+                queue(&rule.queue, format!("ruleset {}", rs.id))?;
+            }
+        }
+    }
+    for c in want.canned_responses.iter().flatten() {
+        workstream(&c.workstream, format!("canned response {}", c.id))?;
+    }
+    Ok(())
+}
+
+/// Create and update the routing sections in dependency order: queues
+/// (without overflow first, so queues may overflow to each other), then
+/// workstreams, overflow, agents, rulesets; queues no longer wanted last.
+pub async fn apply_routing(
+    deps: &ChannelDeps,
+    want: RoutingSections,
+    dry_run: bool,
+    report: &mut ApplyReport,
+) -> Result<(), Problem> {
+    let r = deps.routing_deps();
+    check_routing(deps, &want).await?;
     if let Some(queues) = &want.queues {
         for q in queues {
             if r.config.get_queue(&q.id).await?.is_none() {

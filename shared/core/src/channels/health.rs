@@ -22,6 +22,8 @@ pub enum AlertKind {
     PageError,
     /// Waiting for Meta (a timeout or outage during provisioning).
     PageProvisioning,
+    /// Running, with a warning (e.g. subscribed without optional webhook fields).
+    PageWarning,
     TokenExpiring,
     DataAccessExpiring,
 }
@@ -37,8 +39,8 @@ pub struct Alert {
     pub since: Millis,
 }
 
-/// Pages that need an administrator: in error, stuck provisioning, or
-/// with a token (or its data access) expiring within 14 days.
+/// Pages that need an administrator: in error, stuck provisioning, running
+/// with a warning, or with a token (or its data access) expiring within 14 days.
 pub async fn alerts(deps: &PageDeps) -> Result<Vec<Alert>, Problem> {
     let now = deps.clock.now();
     let soon = now.0 / 1000 + EXPIRY_WARNING_SECS;
@@ -62,6 +64,11 @@ pub async fn alerts(deps: &PageDeps) -> Result<Vec<Alert>, Problem> {
                 )),
                 ProvisioningState::Provisioning => out.push(alert(
                     AlertKind::PageProvisioning,
+                    reason,
+                    page.provisioning.updated_at,
+                )),
+                ProvisioningState::Running if !reason.trim().is_empty() => out.push(alert(
+                    AlertKind::PageWarning,
                     reason,
                     page.provisioning.updated_at,
                 )),
@@ -191,10 +198,7 @@ async fn recheck(
                 checked_at: Some(now),
             });
             if let Err(reason) = provisioning::check_token(&info, &target) {
-                page.provisioning = Provisioning {
-                    reason: Some(reason),
-                    ..Provisioning::new(ProvisioningState::Error, now)
-                };
+                page.provisioning = Provisioning::token_refused(reason, &info, now);
             }
         }
         Err(e) if e.class() == crate::graph::ErrorClass::Transient => return Ok(page), // try again next pass

@@ -21,13 +21,14 @@ pub use apply::{
     ApplyMode, ApplyReport, Desired, DesiredAccount, DesiredPage, RoutingSections, apply, apply_as,
 };
 pub use apply_routing::apply_routing;
-pub use export::{Exported, ExportedAccount, ExportedPage, export};
+pub use export::{Exported, ExportedAccount, ExportedPage, desired_from_yaml, export, to_yaml};
 pub use health::{
     Alert, AlertKind, EXPIRY_WARNING_SECS, TOKEN_CHECK_EVERY_SECS, TokenCheckReport, alerts,
     check_tokens, report_graph_error,
 };
 pub use pages::{
-    NewPage, NewToken, PageView, add_page, get_page, list_pages, remove_page, rotate_token,
+    NewPage, NewToken, PageView, add_page, check_page, get_page, list_pages, remove_page,
+    rotate_token,
 };
 pub use workstreams::{
     MAX_WORKSTREAM_PAGES, NewWorkstream, WorkstreamPatch, create_workstream, delete_workstream,

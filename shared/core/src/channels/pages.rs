@@ -215,6 +215,24 @@ pub async fn rotate_token(
     Ok(PageView::of(deps, &page, Some(&account)))
 }
 
+/// Check a page again with its stored token: provisioned again (token
+/// checked, subscription made and read back), e.g. after the administrator
+/// fixed the app's webhook fields or permissions in Meta.
+pub async fn check_page(
+    deps: &ChannelDeps,
+    account_id: &AccountId,
+    page_id: &PageId,
+) -> Result<PageView, Problem> {
+    let (account, page) = load_page(deps, account_id, page_id).await?;
+    let Some(token) = stored_token(deps.secrets.as_ref(), &page).await? else {
+        return Err(conflict(format!(
+            "page {page_id} has no stored page token; replace the token instead"
+        )));
+    };
+    let page = provision_and_save(&deps.pages(), &account, page, &token).await?;
+    Ok(PageView::of(deps, &page, Some(&account)))
+}
+
 pub async fn remove_page(
     deps: &ChannelDeps,
     account_id: &AccountId,
@@ -225,8 +243,41 @@ pub async fn remove_page(
     Ok(PageView::of(deps, &page, Some(&account)))
 }
 
-/// Unsubscribe the page, close its open conversations (contacts and
-/// transcripts stay), forget its token, and mark it deprovisioned.
+/// Every open conversation on a page (waiting, offered, held or in
+/// wrap-up), a page of the store's list at a time.
+async fn open_conversations(
+    deps: &ChannelDeps,
+    page_id: &PageId,
+) -> Result<Vec<crate::ports::Conversation>, Problem> {
+    const PAGE: usize = 500;
+    let mut all = Vec::new();
+    for state in ConversationState::ALL.into_iter().filter(|s| s.is_open()) {
+        let mut after = None;
+        loop {
+            let batch = deps
+                .conversations
+                .list_conversations(&ConversationFilter {
+                    page_id: Some(page_id.clone()),
+                    state: Some(state),
+                    limit: Some(PAGE),
+                    after: after.take(),
+                    ..Default::default()
+                })
+                .await?;
+            let full = batch.len() == PAGE;
+            after = batch.last().map(|c| c.list_key());
+            all.extend(batch);
+            if !full || after.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// Unsubscribe the page, close its open conversations whatever their state
+/// (an agent holding one gets the capacity back; contacts and transcripts
+/// stay), forget its token, and mark it deprovisioned.
 pub(super) async fn remove_page_of(
     deps: &ChannelDeps,
     account: &Account,
@@ -248,15 +299,7 @@ pub(super) async fn remove_page_of(
             "No page token was stored, so the page could not be unsubscribed at Meta.".into(),
         ),
     }
-    let open = deps
-        .conversations
-        .list_conversations(&ConversationFilter {
-            page_id: Some(page.page_id.clone()),
-            state: Some(ConversationState::Waiting),
-            limit: Some(1000),
-            ..Default::default()
-        })
-        .await?;
+    let open = open_conversations(deps, &page.page_id).await?;
     let mut closed = 0;
     for c in open {
         let note = crate::event::InboundEvent::system_note(

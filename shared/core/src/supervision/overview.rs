@@ -92,7 +92,8 @@ async fn queue_live(
         (
             oldest_waiting(deps, &q.id).await?,
             deps.routing
-                .urgent(&q.id, Millis(i64::MAX), 1)
+                // Follow-up work's window closed already: not counted.
+                .urgent(&q.id, Millis::LATEST, 1)
                 .await?
                 .first()
                 .map(|i| i.window_closes_at),

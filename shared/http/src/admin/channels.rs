@@ -6,6 +6,8 @@ use crate::auth::Admin;
 use crate::extract::{Id, Id2, Json, QueryPairs};
 use crate::problem::{Answer, created, no_content, ok};
 use axum::extract::State;
+use axum::response::IntoResponse;
+use http::{HeaderMap, HeaderValue, header};
 use switchboard_core::channels;
 use switchboard_core::ids::{AccountId, PageId};
 use switchboard_core::problem::Problem;
@@ -83,7 +85,29 @@ pub async fn alerts(_: Admin, State(d): Deps) -> Answer {
     }))
 }
 
-pub async fn apply(_: Admin, State(d): Deps, q: QueryPairs, body: crate::extract::Body) -> Answer {
+/// The media types a configuration file is read and written as YAML.
+fn is_yaml(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml"
+    )
+}
+
+/// `POST /apply`: a JSON body, or the configuration file itself as YAML
+/// (`Content-Type: application/yaml`).
+pub async fn apply(
+    _: Admin,
+    State(d): Deps,
+    q: QueryPairs,
+    headers: HeaderMap,
+    body: crate::extract::Body,
+) -> Answer {
     let dry_run = match q.get("dry_run") {
         None | Some("false") => false,
         Some("true") => true,
@@ -91,11 +115,54 @@ pub async fn apply(_: Admin, State(d): Deps, q: QueryPairs, body: crate::extract
             return Err(Problem::bad_request("invalid_query", "dry_run is true or false").into());
         }
     };
-    ok(&channels::apply(&d.channels, body.json()?, dry_run).await?)
+    let yaml = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_yaml);
+    let desired = if yaml {
+        let text = std::str::from_utf8(&body.0).map_err(|_| {
+            Problem::bad_request("invalid_body", "the configuration file is not UTF-8 text")
+        })?;
+        channels::desired_from_yaml(text)?
+    } else {
+        body.json()?
+    };
+    ok(&channels::apply(&d.channels, desired, dry_run).await?)
 }
 
-pub async fn export(_: Admin, State(d): Deps) -> Answer {
-    ok(&channels::export(&d.channels).await?)
+/// `GET /export`: JSON, or the file as YAML (`?format=yaml`, or
+/// `Accept: application/yaml`).
+pub async fn export(_: Admin, State(d): Deps, q: QueryPairs, headers: HeaderMap) -> Answer {
+    let yaml = match q.get("format") {
+        Some("yaml") => true,
+        Some("json") => false,
+        Some(_) => {
+            return Err(Problem::bad_request("invalid_query", "format is json or yaml").into());
+        }
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.split(',').any(is_yaml)),
+    };
+    let exported = channels::export(&d.channels).await?;
+    if yaml {
+        Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/yaml; charset=utf-8"),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_static("attachment; filename=\"switchboard.yaml\""),
+                ),
+            ],
+            channels::to_yaml(&exported)?,
+        )
+            .into_response())
+    } else {
+        ok(&exported)
+    }
 }
 
 pub async fn list_workstreams(_: Admin, State(d): Deps) -> Answer {
@@ -181,6 +248,10 @@ pub async fn remove_page(
     State(d): Deps,
 ) -> Answer {
     ok(&channels::remove_page(&d.channels, &id, &page).await?)
+}
+
+pub async fn check_page(_: Admin, Id2(id, page): Id2<AccountId, PageId>, State(d): Deps) -> Answer {
+    ok(&channels::check_page(&d.channels, &id, &page).await?)
 }
 
 pub async fn rotate_token(

@@ -7,25 +7,37 @@ use crate::extract::{Params, QueryPairs};
 use crate::problem::{Answer, ok};
 use axum::extract::State;
 use serde::Serialize;
+use switchboard_core::Millis;
 use switchboard_core::agent_work;
+use switchboard_core::conversation_search::{self, Search};
 use switchboard_core::ids::{ConversationId, PageId, Psid};
 use switchboard_core::paging::PageRequest;
-use switchboard_core::ports::{Conversation, ConversationFilter, ConversationState};
+use switchboard_core::ports::{Conversation, ConversationState};
 use switchboard_core::problem::Problem;
+use switchboard_core::routing::model::{AgentId, QueueId};
 
-fn conversation_filter(q: QueryPairs) -> Result<(ConversationFilter, PageRequest), Problem> {
+/// A query time: RFC 3339 (`2026-11-30T09:00:00Z`), `400 invalid_time`
+/// otherwise.
+fn time_param(name: &str, v: &str) -> Result<Millis, Problem> {
+    Millis::parse_rfc3339(v)
+        .filter(|m| m.is_plausible())
+        .ok_or_else(|| {
+            Problem::bad_request(
+                "invalid_time",
+                format!("{name} {v:?} is not an RFC 3339 date-time such as 2026-11-30T09:00:00Z"),
+            )
+        })
+}
+
+fn conversation_search(q: QueryPairs) -> Result<(Search, PageRequest), Problem> {
     let page = q.page()?;
-    let mut f = ConversationFilter {
-        limit: Some(page.read()),
-        after: page.after.clone(),
-        ..ConversationFilter::default()
-    };
+    let mut s = Search::default();
     for (k, v) in q.0 {
         match k.as_str() {
-            "page_id" => f.page_id = Some(PageId::parse(v)?),
-            "psid" => f.psid = Some(Psid::parse(v)?),
+            "page_id" => s.store.page_id = Some(PageId::parse(v)?),
+            "psid" => s.store.psid = Some(Psid::parse(v)?),
             "state" => {
-                f.state = Some(ConversationState::parse(&v).ok_or_else(|| {
+                s.store.state = Some(ConversationState::parse(&v).ok_or_else(|| {
                     Problem::bad_request(
                         "invalid_state",
                         format!(
@@ -34,33 +46,40 @@ fn conversation_filter(q: QueryPairs) -> Result<(ConversationFilter, PageRequest
                     )
                 })?)
             }
+            "queue_id" => s.queue = Some(QueueId::parse(v)?),
+            "agent_id" => s.agent = Some(AgentId::parse(v)?),
+            "from" => s.from = Some(time_param("from", &v)?),
+            "to" => s.to = Some(time_param("to", &v)?),
             "limit" | "cursor" => {}
             other => {
                 return Err(Problem::bad_request(
                     "unknown_parameter",
                     format!(
-                        "unknown query parameter {other:?}; use page_id, psid, state, limit or cursor"
+                        "unknown query parameter {other:?}; use page_id, psid, state, queue_id, agent_id, from, to, limit or cursor"
                     ),
                 ));
             }
         }
     }
-    Ok((f, page))
+    if s.from.zip(s.to).is_some_and(|(f, t)| f >= t) {
+        return Err(Problem::bad_request(
+            "invalid_time_range",
+            "from must be before to",
+        ));
+    }
+    Ok((s, page))
 }
 
 pub async fn list(_: Admin, State(d): State<AdminDeps>, q: QueryPairs) -> Answer {
-    let (filter, page) = conversation_filter(q)?;
-    let list = d
-        .channels
-        .conversations
-        .list_conversations(&filter)
-        .await
-        .map_err(Problem::from)?;
-    let (list, next) = switchboard_core::paging::page(
-        list,
+    let (search, page) = conversation_search(q)?;
+    let (list, next) = conversation_search::search(
+        d.channels.conversations.as_ref(),
+        d.channels.routing.as_ref(),
+        &search,
         &page,
-        switchboard_core::ports::Conversation::list_key,
-    );
+    )
+    .await
+    .map_err(Problem::from)?;
     ok(&serde_json::json!({ "conversations": list, "next_cursor": next }))
 }
 
@@ -94,21 +113,25 @@ pub async fn get(_: Admin, p: Params, State(d): State<AdminDeps>) -> Answer {
 
 pub async fn timeline(_: Admin, p: Params, State(d): State<AdminDeps>) -> Answer {
     let id = id(&p)?;
-    existing(&d, &id).await?;
+    let conv = existing(&d, &id).await?;
     let events = d
         .channels
         .conversations
         .timeline(&id)
         .await
         .map_err(Problem::from)?;
+    let transcript = agent_work::full_transcript(&d.channels.routing_deps(), &conv).await?;
     // Typed, not `json!`: the events' raw JSON is written as it is.
     #[derive(Serialize)]
     struct Timeline<'a> {
         conversation_id: &'a ConversationId,
+        /// Both sides, as the agent reads them (what went out, with its status).
+        transcript: &'a [switchboard_core::transcript::Entry],
         events: &'a [switchboard_core::event::InboundEvent],
     }
     ok(&Timeline {
         conversation_id: &id,
+        transcript: &transcript,
         events: &events,
     })
 }

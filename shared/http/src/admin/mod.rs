@@ -108,6 +108,10 @@ pub fn router(deps: AdminDeps) -> Router {
             methods::<_, (A, Id2<AccountId, PageId>)>("PUT").put(c::rotate_token),
         )
         .route(
+            "/admin/v1/accounts/{account_id}/pages/{page_id}/check",
+            methods::<_, (A, Id2<AccountId, PageId>)>("POST").post(c::check_page),
+        )
+        .route(
             "/admin/v1/conversations",
             methods::<_, A>("GET").get(cv::list),
         )
@@ -194,6 +198,10 @@ pub fn router(deps: AdminDeps) -> Router {
                 .get(r::get_ruleset)
                 .patch(r::update_ruleset)
                 .delete(r::delete_ruleset),
+        )
+        .route(
+            "/admin/v1/routing/preview",
+            methods::<_, A>("POST").post(r::preview),
         )
         .route(
             "/admin/v1/canned-responses",

@@ -170,6 +170,16 @@ pub async fn delete_ruleset(_: Admin, Id(id): Id<RulesetId>, State(d): Deps) -> 
     no_content()
 }
 
+/// `POST /routing/preview`: what routing would do with a sample message
+/// ("Try a message"); changes nothing.
+pub async fn preview(
+    _: Admin,
+    State(d): Deps,
+    Json(b): Json<switchboard_core::routing::preview::PreviewRequest>,
+) -> Answer {
+    ok(&switchboard_core::routing::preview::preview(&d.channels, b).await?)
+}
+
 /// `GET /conversations/{id}/routing`: where routing put it, and why.
 pub async fn conversation_routing(_: Admin, Id(id): Id<ConversationId>, State(d): Deps) -> Answer {
     let c = super::conversations::existing(&d, &id).await?;
