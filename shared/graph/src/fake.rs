@@ -6,6 +6,10 @@
 //! (in process with [`FakeGraph::requests`], from outside with
 //! `GET /_fake/requests`).
 
+mod threads;
+
+pub use threads::{OUR_APP, PAGE_INBOX, SET_OWNER_PATH};
+
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -72,6 +76,7 @@ struct FakeState {
     scripts: HashMap<(String, String), VecDeque<Scripted>>,
     requests: Vec<Recorded>,
     sent: u64,
+    threads: threads::Threads,
 }
 
 pub struct FakeGraph {
@@ -115,6 +120,26 @@ impl FakeGraph {
     /// Run until the process is stopped.
     pub async fn wait(mut self) {
         let _ = (&mut self.server).await;
+    }
+
+    fn lock(state: &Mutex<FakeState>) -> std::sync::MutexGuard<'_, FakeState> {
+        state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Make `app` the owner of a customer's thread on a page, as if it had
+    /// taken control (Conversation Routing).
+    pub fn set_thread_owner(&self, page: &str, psid: &str, app: &str) {
+        Self::lock(&self.state).threads.set_owner(page, psid, app);
+    }
+
+    /// The app that owns a customer's thread on a page.
+    pub fn thread_owner(&self, page: &str, psid: &str) -> String {
+        Self::lock(&self.state)
+            .threads
+            .owner(page, psid)
+            .to_string()
     }
 
     /// Answer the next requests to `METHOD path` (path after `/v25.0/`) with these, in order.
@@ -170,6 +195,22 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
     let body: Bytes = axum::body::to_bytes(body, 10 * 1024 * 1024)
         .await
         .unwrap_or_default();
+    if parts.method == axum::http::Method::POST && parts.uri.path() == SET_OWNER_PATH {
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let (Some(page), Some(psid), Some(app)) = (
+            v["page_id"].as_str(),
+            v["psid"].as_str(),
+            v["app_id"].as_str(),
+        ) else {
+            return (
+                axum::http::StatusCode::BAD_REQUEST,
+                "page_id, psid and app_id are required",
+            )
+                .into_response();
+        };
+        FakeGraph::lock(&state).threads.set_owner(page, psid, app);
+        return axum::http::StatusCode::NO_CONTENT.into_response();
+    }
     let path = parts.uri.path().trim_start_matches("/v25.0/").to_string();
     let rec = Recorded {
         method: parts.method.to_string(),
@@ -251,9 +292,25 @@ fn default_answer(state: &Arc<Mutex<FakeState>>, rec: &Recorded) -> Scripted {
         );
     }
     let segments: Vec<&str> = rec.path.split('/').collect();
+    let body: serde_json::Value = serde_json::from_str(&rec.body).unwrap_or_default();
+    {
+        let mut st = FakeGraph::lock(state);
+        if let Some(answer) = st
+            .threads
+            .answer(&rec.method, segments.as_slice(), &rec.query, &body)
+        {
+            return answer;
+        }
+        if let ("POST", [page, "messages"]) = (rec.method.as_str(), segments.as_slice())
+            && let Some(refused) = st
+                .threads
+                .refuse_send(page, body["recipient"]["id"].as_str().unwrap_or(""))
+        {
+            return refused;
+        }
+    }
     match (rec.method.as_str(), segments.as_slice()) {
         ("POST", [_page, "messages"]) => {
-            let body: serde_json::Value = serde_json::from_str(&rec.body).unwrap_or_default();
             let n = {
                 let mut st = state.lock().expect("fake graph state");
                 st.sent += 1;
