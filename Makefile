@@ -17,13 +17,16 @@ export ACME_APP_SECRET ACME_VERIFY_TOKEN ACME_PAGE_TOKEN SWITCHBOARD_ADMIN_TOKEN
 CONFIG ?= examples/switchboard.yaml
 GRAPH_URL ?= https://graph.facebook.com
 DATA_DIR ?= .switchboard
-TEXT ?= Hi, my order has not arrived yet.
+# Where make run and make fake-graph listen (the README's quick-start test moves them).
+ADDR ?= 127.0.0.1:8080
+FAKE_GRAPH_ADDR ?= 127.0.0.1:8090
+TEXT ?=
 PSID ?= 7700000000000001
 
 ID ?=
 ARGS ?=
 
-.PHONY: link console-first-load run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean console console-test
+.PHONY: readme-test link console-first-load run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean reset install console console-test
 
 # The console (console/): a Vite + React single-page application, served by `switchboard serve` at /.
 CONSOLE_DIR := console/dist
@@ -32,9 +35,9 @@ CHROMIUM ?= /usr/bin/chromium
 # apt-get as root, else through sudo.
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-## run: serve every function on 127.0.0.1:8080 with the example config (offline), the console at /
+## run: build (showing its progress), then serve every function on 127.0.0.1:8080 with the example config (offline), the console at /, and print what to do next
 run: console
-	cargo run -q -p switchboard-cli -- serve --config $(CONFIG) --data-dir $(DATA_DIR) --graph-url $(GRAPH_URL) --console-dir $(CONSOLE_DIR)
+	cargo run -p switchboard-cli -- serve --config $(CONFIG) --data-dir $(DATA_DIR) --graph-url $(GRAPH_URL) --console-dir $(CONSOLE_DIR) --addr $(ADDR)
 
 console/node_modules/.installed: console/package-lock.json
 	cd console && npm ci --no-audit --no-fund
@@ -54,6 +57,10 @@ console-test: console
 	cargo build -q -p switchboard-cli
 	cd console && CHROMIUM_PATH=$(CHROMIUM) npx playwright test
 
+## readme-test: run README's quick start and the sections after it, literally, against make run and make fake-graph
+readme-test: console
+	$(PYTHON) tests/readme_quickstart.py
+
 ## link: print a one-time console sign-in link for an agent (AGENT=anna; SUPERVISOR=1 for the supervisor view)
 AGENT ?= anna
 link:
@@ -61,11 +68,11 @@ link:
 
 ## fake-graph: a local stand-in for Meta's Graph API on 127.0.0.1:8090 (then: make run GRAPH_URL=http://127.0.0.1:8090)
 fake-graph:
-	cargo run -q -p switchboard-cli -- fake-graph
+	cargo run -q -p switchboard-cli -- fake-graph --addr $(FAKE_GRAPH_ADDR)
 
-## simulate: send a signed customer message to the running server (TEXT=..., PSID=...)
+## simulate: send a signed customer message to the running server (TEXT=..., PSID=...; ARGS="--tap 5" taps a quick reply, ARGS="--age 30h" sends an old one)
 simulate:
-	cargo run -q -p switchboard-cli -- simulate --app-secret "$(ACME_APP_SECRET)" --psid "$(PSID)" --text "$(TEXT)" $(ARGS)
+	cargo run -q -p switchboard-cli -- simulate --app-secret "$(ACME_APP_SECRET)" --psid "$(PSID)" $(if $(TEXT),--text "$(TEXT)") $(ARGS)
 
 ## conversations: list conversations on the running server
 conversations:
@@ -93,6 +100,7 @@ test: test-tools
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
 	$(MAKE) console-test
+	$(MAKE) readme-test
 	tests/schemathesis.sh
 	cfn-lint infra/template.yaml
 	shellcheck -x infra/deploy.sh infra/destroy.sh infra/common.sh
@@ -150,6 +158,15 @@ deploy: test-tools
 destroy:
 	infra/destroy.sh --stack $(STACK) $(if $(REGION),--region $(REGION)) $(DESTROY_ARGS)
 
+## reset: remove the local data (store, queues, secrets in $(DATA_DIR)) but keep the build; the next make run starts from the example again
+reset:
+	rm -rf $(DATA_DIR)
+
+## install: put the switchboard command on your PATH (~/.cargo/bin)
+install:
+	cargo install --path cli --locked
+
+## clean: remove the build, the tools, the console build and the local data (make reset removes only the data)
 clean:
 	cargo clean
 	rm -rf $(VENV) $(DATA_DIR) console/node_modules console/dist console/src/generated console/test-results

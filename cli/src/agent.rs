@@ -23,7 +23,7 @@ pub enum AgentCommand {
     Token {
         agent_id: String,
         #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
-        admin_token: String,
+        admin_token: Option<String>,
         /// The token may see every conversation.
         #[arg(long)]
         supervisor: bool,
@@ -33,15 +33,13 @@ pub enum AgentCommand {
     Link {
         agent_id: String,
         #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
-        admin_token: String,
+        admin_token: Option<String>,
         /// The link signs in as a supervisor.
         #[arg(long)]
         supervisor: bool,
     },
     /// Show or set your presence (available, busy, busy_dnd, away, offline).
-    Presence {
-        status: Option<String>,
-    },
+    Presence { status: Option<String> },
     /// Your conversations (offered, assigned, in wrap-up), or those in STATE.
     Inbox {
         #[arg(long)]
@@ -54,15 +52,11 @@ pub enum AgentCommand {
         seconds: Option<u64>,
     },
     /// A conversation with its transcript.
-    Show {
-        conversation_id: String,
-    },
-    Accept {
-        conversation_id: String,
-    },
-    Decline {
-        conversation_id: String,
-    },
+    Show { conversation_id: String },
+    /// Take a conversation offered to you (it joins your inbox).
+    Accept { conversation_id: String },
+    /// Turn down an offer; routing offers it to the next agent.
+    Decline { conversation_id: String },
     /// Reply with text (or --attachment-url with --attachment-type).
     Reply {
         conversation_id: String,
@@ -80,13 +74,24 @@ pub enum AgentCommand {
         #[arg(long)]
         agent: Option<String>,
     },
+    /// The customer's contact: show it, change it (--name, --email,
+    /// --phone), or list the person's conversations on every page (--history).
+    Contact {
+        conversation_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// The contact's conversations, newest first.
+        #[arg(long, conflicts_with_all = ["name", "email", "phone"])]
+        history: bool,
+    },
     /// End it (wrap-up).
-    End {
-        conversation_id: String,
-    },
-    Close {
-        conversation_id: String,
-    },
+    End { conversation_id: String },
+    /// Close it (after wrap-up, or straight away); the customer may get the survey.
+    Close { conversation_id: String },
 }
 
 async fn call(
@@ -118,9 +123,40 @@ fn s(v: &serde_json::Value) -> &str {
     v.as_str().unwrap_or("-")
 }
 
-pub async fn run(a: AgentArgs) -> Result<()> {
+impl AgentCommand {
+    /// The conversation id this command acts on, if it takes one.
+    fn conversation_id_mut(&mut self) -> Option<&mut String> {
+        match self {
+            AgentCommand::Show { conversation_id }
+            | AgentCommand::Accept { conversation_id }
+            | AgentCommand::Decline { conversation_id }
+            | AgentCommand::Reply {
+                conversation_id, ..
+            }
+            | AgentCommand::Transfer {
+                conversation_id, ..
+            }
+            | AgentCommand::Contact {
+                conversation_id, ..
+            }
+            | AgentCommand::End { conversation_id }
+            | AgentCommand::Close { conversation_id } => Some(conversation_id),
+            _ => None,
+        }
+    }
+}
+
+pub async fn run(mut a: AgentArgs) -> Result<()> {
     let base = a.url.trim_end_matches('/').to_string();
     let agent = |path: &str| format!("{base}/agent/v1/{path}");
+    // `last`: the newest conversation in the agent's inbox.
+    let token = a.token.clone();
+    if let Some(id) = a.command.conversation_id_mut()
+        && id == crate::last::LAST
+    {
+        let list = call(reqwest::Method::GET, &agent("conversations"), &token, None).await?;
+        *id = crate::last::newest(&list)?;
+    }
     let need_token = || -> Result<&str> {
         if a.token.is_empty() {
             Err("set SWITCHBOARD_AGENT_TOKEN (or --token): `switchboard agent token AGENT_ID` issues one".into())
@@ -138,11 +174,11 @@ pub async fn run(a: AgentArgs) -> Result<()> {
             let v = call(
                 Method::POST,
                 &format!("{base}/admin/v1/agents/{agent_id}/tokens"),
-                admin_token,
+                &crate::local_token::resolve(admin_token.as_deref(), &base)?,
                 Some(serde_json::json!({ "supervisor": supervisor })),
             )
             .await?;
-            println!("{}", s(&v["token"]));
+            out!("{}", s(&v["token"]));
             eprintln!("export SWITCHBOARD_AGENT_TOKEN=<the line above> to act as {agent_id}");
         }
         AgentCommand::Link {
@@ -153,11 +189,11 @@ pub async fn run(a: AgentArgs) -> Result<()> {
             let v = call(
                 Method::POST,
                 &format!("{base}/admin/v1/agents/{agent_id}/sign-in-links"),
-                admin_token,
+                &crate::local_token::resolve(admin_token.as_deref(), &base)?,
                 Some(serde_json::json!({ "supervisor": supervisor })),
             )
             .await?;
-            println!("{}", s(&v["url"]));
+            out!("{}", s(&v["url"]));
             eprintln!(
                 "open it to sign in as {agent_id}; it works once, until {}",
                 s(&v["expires_at"])
@@ -177,7 +213,7 @@ pub async fn run(a: AgentArgs) -> Result<()> {
                 }
                 None => call(Method::GET, &agent("presence"), t, None).await?,
             };
-            println!(
+            out!(
                 "{}: {} (shown as {}), {}/{} capacity in use",
                 s(&v["agent_id"]),
                 s(&v["status"]),
@@ -198,17 +234,20 @@ pub async fn run(a: AgentArgs) -> Result<()> {
                 None,
             )
             .await?;
-            println!(
+            out!(
                 "{:<36} {:<9} {:<10} LAST CUSTOMER MESSAGE",
-                "CONVERSATION", "STATE", "QUEUE"
+                "CONVERSATION",
+                "STATE",
+                "QUEUE"
             );
             for c in v["conversations"].as_array().cloned().unwrap_or_default() {
-                println!(
-                    "{:<36} {:<9} {:<10} {}",
+                out!(
+                    "{:<36} {:<9} {:<10} {}{}",
                     s(&c["id"]),
                     s(&c["state"]),
                     s(&c["queue_id"]),
-                    s(&c["last_customer_message_at"])
+                    crate::transcript::local_time(s(&c["last_customer_message_at"])),
+                    crate::simulate::follow_up_note(&c["follow_up"])
                 );
             }
         }
@@ -240,9 +279,9 @@ pub async fn run(a: AgentArgs) -> Result<()> {
                     if let Some(r) = e["data"]["reason"].as_str() {
                         extra = format!(" {r}");
                     }
-                    println!(
+                    out!(
                         "{} {:<18} {}{extra}",
-                        s(&e["at"]),
+                        crate::transcript::local_time(s(&e["at"])),
                         s(&e["type"]),
                         s(&e["conversation_id"])
                     );
@@ -261,44 +300,80 @@ pub async fn run(a: AgentArgs) -> Result<()> {
                 None,
             )
             .await?;
-            println!(
-                "{} {} queue {} agent {} contact {}",
+            out!(
+                "{} {} queue {} agent {} contact {}{}",
                 s(&v["id"]),
                 s(&v["state"]),
                 s(&v["queue_id"]),
                 s(&v["agent_id"]),
-                s(&v["contact"]["name"])
+                s(&v["contact"]["name"]),
+                crate::simulate::follow_up_note(&v["follow_up"])
             );
-            for e in v["transcript"].as_array().cloned().unwrap_or_default() {
-                let status = e["status"]
-                    .as_str()
-                    .map(|st| format!(" [{st}]"))
-                    .unwrap_or_default();
-                let text = e["text"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| e["attachments"].to_string());
-                let failure = e["failure"]["reason"]
-                    .as_str()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default();
-                println!(
-                    "{} {:<10} {text}{status}{failure}",
-                    s(&e["at"]),
-                    s(&e["from"])
-                );
-                for q in e["quick_replies"].as_array().into_iter().flatten() {
-                    println!(
-                        "{:>34} [{}] payload {}",
-                        "",
-                        s(&q["title"]),
-                        s(&q["payload"])
-                    );
+            for e in v["transcript"].as_array().into_iter().flatten() {
+                for line in crate::transcript::entry_lines(e) {
+                    out!("{line}");
                 }
             }
             if let Some(score) = v["survey"]["score"].as_u64() {
-                println!("survey: {score}/5");
+                out!("survey: {score}/5");
             }
+        }
+        AgentCommand::Contact {
+            conversation_id,
+            name,
+            email,
+            phone,
+            history,
+        } => {
+            let token = need_token()?;
+            let mut c = call(
+                Method::GET,
+                &agent(&format!("conversations/{conversation_id}/contact")),
+                token,
+                None,
+            )
+            .await?;
+            let id = s(&c["id"]).to_string();
+            if *history {
+                let h = call(
+                    Method::GET,
+                    &agent(&format!("contacts/{id}/history")),
+                    token,
+                    None,
+                )
+                .await?;
+                for cv in h["conversations"].as_array().into_iter().flatten() {
+                    out!(
+                        "{}  {:<8}  page {}  {}",
+                        s(&cv["id"]),
+                        s(&cv["state"]),
+                        s(&cv["page_id"]),
+                        crate::transcript::local_time(s(&cv["created_at"]))
+                    );
+                }
+                return Ok(());
+            }
+            let mut change = serde_json::Map::new();
+            for (k, v) in [("name", name), ("email", email), ("phone", phone)] {
+                if let Some(v) = v {
+                    change.insert(k.into(), v.clone().into());
+                }
+            }
+            if !change.is_empty() {
+                c = call(
+                    Method::PATCH,
+                    &agent(&format!("contacts/{id}")),
+                    token,
+                    Some(change.into()),
+                )
+                .await?;
+            }
+            out!(
+                "{id}  {}  email {}  phone {}",
+                s(&c["name"]),
+                s(&c["email"]),
+                s(&c["phone"])
+            );
         }
         AgentCommand::Reply {
             conversation_id,
@@ -320,7 +395,7 @@ pub async fn run(a: AgentArgs) -> Result<()> {
                 Some(body),
             )
             .await?;
-            println!("{} {}", s(&v["id"]), s(&v["status"]));
+            out!("{} {}", s(&v["id"]), s(&v["status"]));
         }
         AgentCommand::Transfer {
             conversation_id,
@@ -339,7 +414,7 @@ pub async fn run(a: AgentArgs) -> Result<()> {
                 Some(body),
             )
             .await?;
-            println!(
+            out!(
                 "{} {} (queue {})",
                 s(&v["id"]),
                 s(&v["state"]),
@@ -363,7 +438,10 @@ pub async fn run(a: AgentArgs) -> Result<()> {
                 None,
             )
             .await?;
-            println!("{conversation_id}: {action} done ({})", s(&v["state"]));
+            match v["state"].as_str() {
+                Some(state) => out!("{conversation_id}: {action} done; now {state}"),
+                None => out!("{conversation_id}: {action} done"),
+            }
         }
     }
     Ok(())

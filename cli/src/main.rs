@@ -2,14 +2,41 @@
 //! customer (`simulate`), read what happened (`conversations`, `timeline`,
 //! `routing`), and manage agents' presence (`agents`, `presence`).
 
+/// Print a line on stdout. A closed pipe (`switchboard conversations | head`)
+/// ends the command quietly instead of panicking as `println!` does.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(e);
+        }
+    }};
+}
+
+/// Stdout could not be written: a reader that went away ends the command
+/// with success and no word; anything else is an error.
+pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("switchboard: cannot write to stdout: {e}");
+    std::process::exit(1);
+}
+
+mod age;
 mod agent;
 mod console;
 mod http_server;
+mod last;
+mod local_token;
 mod routing;
 mod serve;
 mod simulate;
+mod tap;
+mod timeline;
+mod transcript;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -31,8 +58,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// List conversations (admin API).
     Conversations(simulate::ConversationsArgs),
-    /// Print a conversation's timeline (admin API).
-    Timeline(simulate::TimelineArgs),
+    /// Print a conversation: both sides, with what went out and its status, in local time (admin API; --raw for Meta's events).
+    Timeline(timeline::TimelineArgs),
     /// Print every page's provisioning state, and the alerts (admin API).
     Pages(simulate::PagesArgs),
     /// Make a running Switchboard match a configuration file (admin API).
@@ -47,6 +74,9 @@ enum Command {
     Agent(agent::AgentArgs),
     /// Explain how a conversation was routed: rules, queue, agents considered (admin API).
     Routing(routing::RoutingArgs),
+    /// Print a shell completion script: `source <(switchboard completions bash)`
+    /// (also zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
     /// Run a local stand-in for Meta's Graph API, to try channel set-up offline.
     FakeGraph {
         /// Address to listen on.
@@ -56,13 +86,17 @@ enum Command {
 }
 
 fn init_tracing() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("SWITCHBOARD_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // Metric lines (one a minute per counter) only when asked for, e.g.
+    // SWITCHBOARD_LOG=debug or SWITCHBOARD_LOG=info,switchboard::metric=info.
+    let filter = EnvFilter::try_from_env("SWITCHBOARD_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,switchboard::metric=warn"));
     let json = std::env::var("SWITCHBOARD_LOG_FORMAT").is_ok_and(|v| v == "json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     if json {
         builder.json().flatten_event(true).init();
     } else {
@@ -74,8 +108,8 @@ async fn fake_graph(addr: &str) -> Result<(), Box<dyn std::error::Error>> {
     let fake = switchboard_graph::fake::FakeGraph::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    println!("fake Graph API on {} (app 900000000000001)", fake.base);
-    println!(
+    out!("fake Graph API on {} (app 900000000000001)", fake.base);
+    out!(
         "  a page token ending in -page-<id> belongs to page <id>; one containing 'revoked' is invalid"
     );
     tokio::select! {
@@ -93,7 +127,7 @@ async fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a).await,
         Command::Simulate(a) => simulate::run(a).await,
         Command::Conversations(a) => simulate::conversations(a).await,
-        Command::Timeline(a) => simulate::timeline(a).await,
+        Command::Timeline(a) => timeline::timeline(a).await,
         Command::Pages(a) => simulate::pages(a).await,
         Command::Apply(a) => simulate::apply(a).await,
         Command::Export(a) => simulate::export(a).await,
@@ -102,6 +136,12 @@ async fn main() -> ExitCode {
         Command::Routing(a) => routing::routing(a).await,
         Command::Agent(a) => agent::run(a).await,
         Command::FakeGraph { addr } => fake_graph(&addr).await,
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "switchboard", &mut buf);
+            out!("{}", String::from_utf8_lossy(&buf).trim_end());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

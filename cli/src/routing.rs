@@ -11,10 +11,15 @@ pub struct Admin {
     #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
     #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
-    admin_token: String,
+    admin_token: Option<String>,
 }
 
 impl Admin {
+    /// The admin token given, or the one a local serve recorded.
+    fn token(&self) -> std::result::Result<String, String> {
+        crate::local_token::resolve(self.admin_token.as_deref(), &self.url)
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}/admin/v1/{path}", self.url.trim_end_matches('/'))
     }
@@ -43,15 +48,18 @@ pub struct PresenceArgs {
 pub struct RoutingArgs {
     #[command(flatten)]
     admin: Admin,
-    /// Conversation id (from `switchboard conversations`).
+    /// Conversation id (from `switchboard conversations`), or `last`.
     conversation_id: String,
 }
 
 pub async fn agents(a: AgentsArgs) -> Result<()> {
-    let body = admin_get(&a.admin.url("agents"), &a.admin.admin_token).await?;
-    println!(
+    let body = admin_get(&a.admin.url("agents"), &a.admin.token()?).await?;
+    out!(
         "{:<16} {:<10} {:<8} {:<24} SKILLS",
-        "AGENT", "PRESENCE", "LOAD", "QUEUES"
+        "AGENT",
+        "PRESENCE",
+        "LOAD",
+        "QUEUES"
     );
     for ag in body["agents"].as_array().cloned().unwrap_or_default() {
         let skills: Vec<String> = ag["skills"]
@@ -62,7 +70,7 @@ pub async fn agents(a: AgentsArgs) -> Result<()> {
             .as_array()
             .map(|q| q.iter().filter_map(|v| v.as_str()).collect())
             .unwrap_or_default();
-        println!(
+        out!(
             "{:<16} {:<10} {:<8} {:<24} {}",
             ag["id"].as_str().unwrap_or(""),
             ag["presence"]["effective"].as_str().unwrap_or(""),
@@ -82,7 +90,7 @@ pub async fn presence(a: PresenceArgs) -> Result<()> {
     }
     let resp = reqwest::Client::new()
         .put(&url)
-        .bearer_auth(&a.admin.admin_token)
+        .bearer_auth(&a.admin.token()?)
         .json(&body)
         .send()
         .await
@@ -92,7 +100,7 @@ pub async fn presence(a: PresenceArgs) -> Result<()> {
     if !status.is_success() {
         return Err(format!("{status}: {}", v["detail"].as_str().unwrap_or("")).into());
     }
-    println!(
+    out!(
         "{}: {} (shown as {}), {}/{} capacity in use",
         v["agent_id"].as_str().unwrap_or(""),
         v["status"].as_str().unwrap_or(""),
@@ -104,23 +112,34 @@ pub async fn presence(a: PresenceArgs) -> Result<()> {
 }
 
 pub async fn routing(a: RoutingArgs) -> Result<()> {
-    let url = a
-        .admin
-        .url(&format!("conversations/{}/routing", a.conversation_id));
-    let body = admin_get(&url, &a.admin.admin_token).await?;
+    let token = a.admin.token()?;
+    let id = crate::simulate::newest_or(
+        &a.conversation_id,
+        a.admin.url.trim_end_matches('/'),
+        &token,
+    )
+    .await?;
+    let url = a.admin.url(&format!("conversations/{id}/routing"));
+    let body = admin_get(&url, &token).await?;
     let r = &body["routing"];
-    println!("state:   {}", body["state"].as_str().unwrap_or(""));
-    println!("now:     {}", body["explanation"].as_str().unwrap_or(""));
-    println!(
+    out!("state:   {}", body["state"].as_str().unwrap_or(""));
+    out!("now:     {}", body["explanation"].as_str().unwrap_or(""));
+    if let Some(since) = r["follow_up"]["since"].as_str() {
+        out!(
+            "follow-up: the messaging window closed at {since}, before it was routed; \
+             it costs no capacity, and a supervisor decides what becomes of it"
+        );
+    }
+    out!(
         "queue:   {}   agent: {}   priority: {}",
         r["queue"].as_str().unwrap_or("-"),
         r["agent"].as_str().unwrap_or("-"),
         r["priority"]
     );
     for d in r["decisions"].as_array().cloned().unwrap_or_default() {
-        println!(
+        out!(
             "\n{} {}: {}",
-            d["at"].as_str().unwrap_or(""),
+            crate::transcript::local_time(d["at"].as_str().unwrap_or("")),
             d["step"].as_str().unwrap_or(""),
             d["detail"].as_str().unwrap_or("")
         );
@@ -142,7 +161,7 @@ pub async fn routing(a: RoutingArgs) -> Result<()> {
                     )
                 })
                 .collect();
-            println!(
+            out!(
                 "  ruleset {} [{}]: {}",
                 rs["ruleset"].as_str().unwrap_or(""),
                 rs["kind"].as_str().unwrap_or(""),
@@ -155,7 +174,7 @@ pub async fn routing(a: RoutingArgs) -> Result<()> {
                 o.remove("agent");
                 o.remove("result");
             }
-            println!(
+            out!(
                 "  agent {:<16} {:<10} {}",
                 ag["agent"].as_str().unwrap_or(""),
                 ag["result"].as_str().unwrap_or(""),
@@ -168,7 +187,7 @@ pub async fn routing(a: RoutingArgs) -> Result<()> {
         }
         if let Some(more) = d["more_agents"].as_object() {
             for (why, n) in more {
-                println!("  ... and {n} more: {why}");
+                out!("  ... and {n} more: {why}");
             }
         }
     }

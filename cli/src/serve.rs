@@ -69,6 +69,13 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let admin_token = admin_token()?;
     let console = crate::console::Source::choose(args.console_dir.as_deref()).map_err(boxed)?;
     private_data_dir(&args.data_dir)?;
+    // So the other commands find it when they talk to this serve.
+    match crate::local_token::record(&args.data_dir, admin_token.expose()) {
+        Ok(path) => tracing::info!(path = %path.display(), "admin token recorded (owner-only)"),
+        Err(e) => {
+            tracing::warn!(error = %e, "the admin token could not be recorded in the data directory; give it to the CLI with SWITCHBOARD_ADMIN_TOKEN")
+        }
+    }
     let store = Arc::new(RedbStore::open(args.data_dir.join("store.redb")).map_err(boxed)?);
     let queue_db = LocalQueue::open_database(args.data_dir.join("queues.redb")).map_err(boxed)?;
     let dlq = LocalQueue::open(
@@ -153,10 +160,10 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             .await
             .map_err(|p| boxed(format!("the configuration was refused: {}", p.detail)))?;
         for change in &report.changes {
-            println!("config: {change}");
+            out!("config: {change}");
         }
         for a in &config.accounts {
-            println!(
+            out!(
                 "account {}: webhook callback URL {}",
                 a.id,
                 config.callback_url(&a.id)
@@ -164,7 +171,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
         for a in &config.accounts {
             if let Some(token) = report.verify_tokens.get(&a.id.to_string()) {
-                println!(
+                out!(
                     "account {}: generated verify token (shown once): {token}",
                     a.id
                 );
@@ -217,8 +224,16 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         .collect();
 
     tracing::info!(%addr, data_dir = %args.data_dir.display(), graph_url = %args.graph_url, "switchboard serving");
-    println!("{}", console.describe());
-    println!("switchboard listening on http://{addr}");
+    out!("{}", console.describe());
+    out!("switchboard listening on http://{addr}");
+    let agents = match router.config.list_agents().await {
+        Ok(list) => list.into_iter().map(|a| a.agent.id.to_string()).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "the agents could not be listed for the banner");
+            Vec::new()
+        }
+    };
+    out!("{}", banner(&addr, &args.data_dir, &agents));
     let site = crate::console::router(console);
     crate::http_server::serve(
         listener,
@@ -232,6 +247,21 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     scheduler.abort();
     tracing::info!("switchboard stopped");
     Ok(())
+}
+
+/// What to do next, printed once serve listens: where the console is, where
+/// the admin token is kept, how to sign in as an agent, what to try.
+fn banner(addr: &SocketAddr, data_dir: &std::path::Path, agents: &[String]) -> String {
+    let first = agents.first().map_or("AGENT_ID", String::as_str);
+    let who = if agents.is_empty() {
+        "none yet (add them in the console's Agents section)".to_string()
+    } else {
+        agents.join(", ")
+    };
+    format!(
+        "\n  console      http://{addr}/  (administrators: the admin token; agents: a one-time link)\n  admin token  {token}  (owner-only; the CLI finds it for this serve)\n  agents       {who}\n  sign in as   make link AGENT={first}   (or: switchboard agent link {first})\n  try next     make simulate TEXT=\"Hej, min faktura er forkert\"   then: make conversations\n",
+        token = data_dir.join("admin-token").display(),
+    )
 }
 
 /// The admin token: `SWITCHBOARD_ADMIN_TOKEN`, at least 24 characters, or
@@ -249,7 +279,7 @@ fn admin_token() -> Result<Secret, Box<dyn std::error::Error>> {
         }
         _ => {
             let t = Secret::generate(32);
-            println!(
+            out!(
                 "SWITCHBOARD_ADMIN_TOKEN was not set; this run's admin token is: {}",
                 t.expose()
             );
@@ -393,5 +423,26 @@ async fn send_loop(queue: LocalQueue, deps: SenderDeps) {
                 tracing::error!(message_id = %m.message_id, error = %e, "could not settle an outbound message");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod banner_tests {
+    use super::banner;
+
+    #[test]
+    fn the_banner_says_where_to_go_and_what_to_try() {
+        let addr = "127.0.0.1:8080".parse().unwrap_or_else(|e| panic!("{e}"));
+        let b = banner(
+            &addr,
+            std::path::Path::new(".switchboard"),
+            &["anna".into(), "bo".into()],
+        );
+        assert!(b.contains("http://127.0.0.1:8080/"), "{b}");
+        assert!(b.contains(".switchboard/admin-token"), "{b}");
+        assert!(b.contains("anna, bo"), "{b}");
+        assert!(b.contains("make link AGENT=anna"), "{b}");
+        let none = banner(&addr, std::path::Path::new("/tmp/d"), &[]);
+        assert!(none.contains("Agents section"), "{none}");
     }
 }

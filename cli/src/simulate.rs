@@ -35,6 +35,20 @@ pub struct SimulateArgs {
     /// shown by `switchboard agent show` / the fake Graph log).
     #[arg(long)]
     quick_reply: Option<String>,
+    /// Tap a quick reply Switchboard sent this customer, by its title (a
+    /// survey's `5`): looked up in the newest message that offered some.
+    #[arg(long, conflicts_with_all = ["quick_reply", "fixture"])]
+    tap: Option<String>,
+    /// For --tap under a server other than the local serve.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Sent this long ago (45s, 90m, 30h or 8d): Meta's timestamp and the
+    /// entry's time are now minus the age, as when Meta delivers a message
+    /// late. Try the messaging window: after 24 hours an agent may answer
+    /// only with the HUMAN_AGENT tag (up to 7 days), else the conversation
+    /// is follow-up work (see `switchboard routing last`).
+    #[arg(long, value_name = "AGE", value_parser = crate::age::parse, allow_hyphen_values = true, conflicts_with = "fixture")]
+    age: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -42,23 +56,13 @@ pub struct ConversationsArgs {
     #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
     #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
-    admin_token: String,
+    admin_token: Option<String>,
     #[arg(long)]
     page: Option<String>,
     #[arg(long)]
     psid: Option<String>,
     #[arg(long)]
     state: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct TimelineArgs {
-    #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
-    url: String,
-    #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
-    admin_token: String,
-    /// Conversation id (from `switchboard conversations`).
-    conversation_id: String,
 }
 
 /// A one-message delivery shaped as Meta sends it.
@@ -83,10 +87,20 @@ pub async fn run(a: SimulateArgs) -> Result<()> {
     let body = match &a.fixture {
         Some(p) => std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
         None => {
+            let base = a.url.trim_end_matches('/');
+            let (text, quick_reply) = match &a.tap {
+                Some(title) => {
+                    let token = crate::local_token::resolve(a.admin_token.as_deref(), base)?;
+                    let p = crate::tap::payload(base, &token, &a.page, &a.psid, title).await?;
+                    (title.as_str(), Some(p))
+                }
+                None => (a.text.as_str(), a.quick_reply.clone()),
+            };
             let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
+            let sent = now.saturating_sub(u128::from(a.age.unwrap_or(0)));
             let mut v: serde_json::Value =
-                serde_json::from_str(&text_delivery(&a.page, &a.psid, &a.text, now))?;
-            if let Some(p) = &a.quick_reply {
+                serde_json::from_str(&text_delivery(&a.page, &a.psid, text, sent))?;
+            if let Some(p) = quick_reply {
                 v["entry"][0]["messaging"][0]["message"]["quick_reply"] =
                     serde_json::json!({ "payload": p });
             }
@@ -109,7 +123,7 @@ pub async fn run(a: SimulateArgs) -> Result<()> {
         .map_err(|e| format!("POST {url}: {e}"))?;
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
-    println!("{status} {text}");
+    out!("{status} {text}");
     if !status.is_success() {
         return Err(format!("the server answered {status}").into());
     }
@@ -138,55 +152,50 @@ pub async fn conversations(a: ConversationsArgs) -> Result<()> {
     }
     let body = admin_get(
         &format!("{}/admin/v1/conversations{q}", a.url.trim_end_matches('/')),
-        &a.admin_token,
+        &crate::local_token::resolve(a.admin_token.as_deref(), &a.url)?,
     )
     .await?;
     let list = body["conversations"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    println!(
+    out!(
         "{:<36} {:<16} {:<18} {:<8} LAST CUSTOMER MESSAGE",
-        "ID", "PAGE", "PSID", "STATE"
+        "ID",
+        "PAGE",
+        "PSID",
+        "STATE"
     );
     for c in list {
-        println!(
-            "{:<36} {:<16} {:<18} {:<8} {}",
+        out!(
+            "{:<36} {:<16} {:<18} {:<8} {}{}",
             c["id"].as_str().unwrap_or(""),
             c["page_id"].as_str().unwrap_or(""),
             c["psid"].as_str().unwrap_or(""),
             c["state"].as_str().unwrap_or(""),
-            c["last_customer_message_at"].as_str().unwrap_or("-")
+            crate::transcript::local_time(c["last_customer_message_at"].as_str().unwrap_or("-")),
+            follow_up_note(&c["routing"]["follow_up"])
         );
     }
     Ok(())
 }
 
-pub async fn timeline(a: TimelineArgs) -> Result<()> {
-    let url = format!(
-        "{}/admin/v1/conversations/{}/timeline",
-        a.url.trim_end_matches('/'),
-        a.conversation_id
-    );
-    let body = admin_get(&url, &a.admin_token).await?;
-    for e in body["events"].as_array().cloned().unwrap_or_default() {
-        let what = e["text"]
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| {
-                e["attachments"]
-                    .as_array()
-                    .map(|a| format!("[{} attachment(s)]", a.len()))
-            })
-            .unwrap_or_default();
-        println!(
-            "{} {:<9} {}",
-            e["timestamp"].as_i64().unwrap_or_default(),
-            e["kind"].as_str().unwrap_or(""),
-            what
-        );
+/// What a list line adds for follow-up work (a conversation's
+/// `follow_up` mark: its window had closed when it was routed).
+pub(crate) fn follow_up_note(mark: &serde_json::Value) -> String {
+    match mark["since"].as_str() {
+        Some(since) => format!("   follow-up: window closed {since} (costs no capacity)"),
+        None => String::new(),
     }
-    Ok(())
+}
+
+/// `id`, or for `last` the newest conversation (the admin API lists newest first).
+pub async fn newest_or(id: &str, base: &str, token: &str) -> Result<String> {
+    if id != crate::last::LAST {
+        return Ok(id.to_string());
+    }
+    let list = admin_get(&format!("{base}/admin/v1/conversations?limit=1"), token).await?;
+    Ok(crate::last::newest(&list)?)
 }
 
 #[derive(Args, Debug)]
@@ -194,25 +203,25 @@ pub struct PagesArgs {
     #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
     #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
-    admin_token: String,
+    admin_token: Option<String>,
 }
 
 pub async fn pages(a: PagesArgs) -> Result<()> {
     let base = a.url.trim_end_matches('/');
-    let accounts = admin_get(&format!("{base}/admin/v1/accounts"), &a.admin_token).await?;
-    println!(
+    let token = crate::local_token::resolve(a.admin_token.as_deref(), &a.url)?;
+    let accounts = admin_get(&format!("{base}/admin/v1/accounts"), &token).await?;
+    out!(
         "{:<20} {:<18} {:<24} {:<15} REASON",
-        "ACCOUNT", "PAGE", "NAME", "STATE"
+        "ACCOUNT",
+        "PAGE",
+        "NAME",
+        "STATE"
     );
     for acct in accounts["accounts"].as_array().cloned().unwrap_or_default() {
         let id = acct["id"].as_str().unwrap_or_default();
-        let pages = admin_get(
-            &format!("{base}/admin/v1/accounts/{id}/pages"),
-            &a.admin_token,
-        )
-        .await?;
+        let pages = admin_get(&format!("{base}/admin/v1/accounts/{id}/pages"), &token).await?;
         for p in pages["pages"].as_array().cloned().unwrap_or_default() {
-            println!(
+            out!(
                 "{:<20} {:<18} {:<24} {:<15} {}",
                 id,
                 p["page_id"].as_str().unwrap_or(""),
@@ -222,9 +231,9 @@ pub async fn pages(a: PagesArgs) -> Result<()> {
             );
         }
     }
-    let alerts = admin_get(&format!("{base}/admin/v1/alerts"), &a.admin_token).await?;
+    let alerts = admin_get(&format!("{base}/admin/v1/alerts"), &token).await?;
     for al in alerts["alerts"].as_array().cloned().unwrap_or_default() {
-        println!(
+        out!(
             "alert: {} page {}: {}",
             al["kind"].as_str().unwrap_or(""),
             al["page_id"].as_str().unwrap_or(""),
@@ -245,7 +254,7 @@ pub struct ApplyArgs {
     #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
     #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
-    admin_token: String,
+    admin_token: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -256,7 +265,7 @@ pub struct ExportArgs {
     #[arg(long, env = "SWITCHBOARD_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
     #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN")]
-    admin_token: String,
+    admin_token: Option<String>,
 }
 
 pub async fn apply(a: ApplyArgs) -> Result<()> {
@@ -270,7 +279,10 @@ pub async fn apply(a: ApplyArgs) -> Result<()> {
     );
     let resp = reqwest::Client::new()
         .post(&url)
-        .bearer_auth(&a.admin_token)
+        .bearer_auth(&crate::local_token::resolve(
+            a.admin_token.as_deref(),
+            &a.url,
+        )?)
         .json(&config.to_desired_json())
         .send()
         .await
@@ -283,19 +295,19 @@ pub async fn apply(a: ApplyArgs) -> Result<()> {
     let changes = body["changes"].as_array().cloned().unwrap_or_default();
     let verb = if a.dry_run { "would" } else { "did" };
     if changes.is_empty() {
-        println!("no changes");
+        out!("no changes");
     }
     for c in changes {
-        println!("{verb}: {}", c.as_str().unwrap_or(""));
+        out!("{verb}: {}", c.as_str().unwrap_or(""));
     }
     for (account, token) in body["verify_tokens"].as_object().into_iter().flatten() {
-        println!(
+        out!(
             "account {account}: generated verify token (shown once): {}",
             token.as_str().unwrap_or("")
         );
     }
     for p in body["not_running"].as_array().into_iter().flatten() {
-        println!("warning: {}", p.as_str().unwrap_or(""));
+        out!("warning: {}", p.as_str().unwrap_or(""));
     }
     Ok(())
 }
@@ -315,7 +327,11 @@ fn env_name(id: &str) -> String {
 
 pub async fn export(a: ExportArgs) -> Result<()> {
     let base = a.url.trim_end_matches('/');
-    let state = admin_get(&format!("{base}/admin/v1/export"), &a.admin_token).await?;
+    let state = admin_get(
+        &format!("{base}/admin/v1/export"),
+        &crate::local_token::resolve(a.admin_token.as_deref(), &a.url)?,
+    )
+    .await?;
     let q =
         |v: &serde_json::Value| serde_json::to_string(v.as_str().unwrap_or("")).unwrap_or_default();
     let mut out =
@@ -342,9 +358,9 @@ pub async fn export(a: ExportArgs) -> Result<()> {
                 q(&p["page_id"]),
                 q(&p["name"])
             );
-            if p["has_token"].as_bool() == Some(true) {
-                out += &format!("        access_token: ${{PAGE_{pid}_TOKEN}}\n");
-            }
+            // Left out, the stored token is kept; to connect the page
+            // elsewhere, name it.
+            out += &format!("        # access_token: ${{PAGE_{pid}_TOKEN}}\n");
         }
     }
     out += "workstreams:\n";
@@ -379,12 +395,17 @@ pub async fn export(a: ExportArgs) -> Result<()> {
     match &a.output {
         Some(path) => std::fs::write(path, out)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        None => print!("{out}"),
+        None => {
+            use std::io::Write as _;
+            if let Err(e) = std::io::stdout().lock().write_all(out.as_bytes()) {
+                crate::stdout_failed(e);
+            }
+        }
     }
     Ok(())
 }
 
-fn form_query(pairs: &[(&str, &Option<String>)]) -> String {
+pub(crate) fn form_query(pairs: &[(&str, &Option<String>)]) -> String {
     pairs
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))

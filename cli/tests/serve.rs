@@ -493,3 +493,223 @@ fn an_agent_socket_receives_the_offer_of_a_simulated_message() {
     assert_eq!(frame["event"]["conversation_id"], conv["id"], "{frame}");
     assert_eq!(frame["cursor"], frame["event"]["cursor"]);
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_cli_quietly_and_a_piped_log_has_no_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = spawn_announced(
+        Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .arg("--config")
+            .arg(config(dir.path(), ""))
+            .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+            .env("SWITCHBOARD_GRAPH_URL", "http://127.0.0.1:9")
+            .env("TEST_APP_SECRET", SECRET)
+            .env("TEST_VERIFY_TOKEN", "serve-test-verify-token-0123456789")
+            .env_remove("SWITCHBOARD_LOG")
+            .stderr(Stdio::piped()),
+        "switchboard listening on ",
+    );
+    let port = server.port;
+    simulate(port, "7700000000000777", "Hello from a pipe");
+    wait_for_conversation(port, "7700000000000777");
+
+    // `switchboard conversations | head -0`: the reader is gone before the
+    // first line is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(BIN)
+        .args([
+            "conversations",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // The server's log went to a pipe: plain text, and no metric lines at
+    // the default level.
+    let _ = server.child.kill();
+    let mut log = String::new();
+    if let Some(mut e) = server.child.stderr.take() {
+        use std::io::Read as _;
+        e.read_to_string(&mut log).unwrap();
+    }
+    assert!(log.contains("INFO"), "the log has info lines: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no ANSI escapes in a piped log: {log}"
+    );
+    assert!(
+        !log.contains("switchboard::metric"),
+        "metrics only at debug: {log}"
+    );
+}
+
+#[test]
+fn the_cli_finds_the_admin_token_a_local_serve_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let port = server.port;
+    simulate(port, "7700000000000778", "Where is my token?");
+    wait_for_conversation(port, "7700000000000778");
+    let recorded = dir.path().join("data").join("admin-token");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&recorded).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "owner-only");
+    }
+    let run = |url: &str| {
+        Command::new(BIN)
+            .args(["conversations", "--url", url])
+            .env_remove("SWITCHBOARD_ADMIN_TOKEN")
+            .env("SWITCHBOARD_DATA_DIR", dir.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    let out = run(&format!("http://127.0.0.1:{port}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("7700000000000778"));
+
+    // `last` stands for the newest conversation, wherever an id is taken.
+    let timeline = Command::new(BIN)
+        .args([
+            "timeline",
+            "last",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .env_remove("SWITCHBOARD_ADMIN_TOKEN")
+        .env("SWITCHBOARD_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        timeline.status.success(),
+        "{}",
+        String::from_utf8_lossy(&timeline.stderr)
+    );
+    assert!(String::from_utf8_lossy(&timeline.stdout).contains("Where is my token?"));
+
+    // Another machine never gets it: a clear error, and a failure status.
+    let out = run("https://switchboard.example.invalid");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SWITCHBOARD_ADMIN_TOKEN"), "{err}");
+}
+
+#[test]
+fn errors_say_what_to_do_and_the_shell_completes_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    // A typo in the file: the field, the item by its id, and the line.
+    let typo = config(
+        dir.path(),
+        "queues:\n  - id: billing\n    name: Billing\n  - id: general\n    name: General\n    priorty: 5\n",
+    );
+    let out = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("typo"))
+        .arg("--config")
+        .arg(&typo)
+        .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+        .env("TEST_APP_SECRET", SECRET)
+        .env("TEST_VERIFY_TOKEN", "serve-test-verify-token-0123456789")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "queues[1].priorty (queue \"general\") at line 16 column 5: unknown field `priorty`"
+        ),
+        "{err}"
+    );
+
+    // A page id YAML read as a number: quote it.
+    let numeric = config(
+        dir.path(),
+        "workstreams:\n  - id: support\n    name: Support\n    pages: [104857600000001]\n",
+    );
+    let (ok, said) = {
+        let out = Command::new(BIN)
+            .args([
+                "apply",
+                "--dry-run",
+                "--url",
+                "http://127.0.0.1:9",
+                "--file",
+            ])
+            .arg(&numeric)
+            .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN)
+            .env("TEST_APP_SECRET", SECRET)
+            .env("TEST_VERIFY_TOKEN", "serve-test-verify-token-0123456789")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    assert!(!ok);
+    assert!(
+        said.contains("workstreams[0].pages[0] (workstream \"support\")"),
+        "{said}"
+    );
+    assert!(said.contains("write it in quotes"), "{said}");
+
+    // A wrong token: which one is expected, and where it is.
+    let server = start(dir.path());
+    let (ok, said) = cli(
+        server.port,
+        &["conversations"],
+        &[("SWITCHBOARD_ADMIN_TOKEN", "not-the-admin-token")],
+    );
+    assert!(!ok);
+    assert!(
+        said.contains("401") && said.contains("admin token") && said.contains("admin-token"),
+        "{said}"
+    );
+    let out = Command::new(BIN)
+        .args([
+            "agent",
+            "--url",
+            &format!("http://127.0.0.1:{}", server.port),
+            "inbox",
+        ])
+        .env("SWITCHBOARD_AGENT_TOKEN", ADMIN)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(said.contains("switchboard agent token AGENT_ID"), "{said}");
+
+    // Completion for bash names the commands; an unknown shell is refused.
+    let out = Command::new(BIN)
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        script.contains("_switchboard") && script.contains("simulate") && script.contains("--tap"),
+        "completion script"
+    );
+    assert!(
+        !Command::new(BIN)
+            .args(["completions", "tcsh"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+}

@@ -26,24 +26,34 @@ function binary(): string {
   return found;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => ok(port));
-    });
-    srv.on('error', fail);
+/** `n` distinct free ports: every listener stays open until all are chosen, so two can never be the same. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((ok, fail) => {
+          const srv = createServer();
+          srv.on('error', fail);
+          srv.listen(0, '127.0.0.1', () => ok(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => {
+    const addr = srv.address();
+    return typeof addr === 'object' && addr ? addr.port : 0;
   });
+  await Promise.all(servers.map((srv) => new Promise<void>((ok) => srv.close(() => ok()))));
+  return ports;
 }
 
-async function waitFor(url: string, proc: ChildProcess, log: () => string): Promise<void> {
+/** Until `url` answers `ok` (a status below 500, or exactly 200 when `exact`), from this process. */
+async function waitFor(url: string, proc: ChildProcess, log: () => string, exact = false): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) throw new Error(`${url}: the process exited (${proc.exitCode}):\n${log()}`);
     try {
       const r = await fetch(url);
-      if (r.status < 500) return;
+      if (exact ? r.status === 200 : r.status < 500) return;
     } catch {
       /* not yet */
     }
@@ -78,7 +88,7 @@ export class Stack {
 
   static async start(): Promise<Stack> {
     const bin = binary();
-    const [gp, sp] = [await freePort(), await freePort()];
+    const [gp, sp] = await freePorts(2);
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
     const s = new Stack(`http://127.0.0.1:${sp}`, `http://127.0.0.1:${gp}`, dataDir);
     const graph = s.spawn(bin, ['fake-graph', '--addr', `127.0.0.1:${gp}`], {});
@@ -96,7 +106,7 @@ export class Stack {
         SWITCHBOARD_LOG: process.env.E2E_SERVE_LOG ?? 'warn',
       },
     );
-    await waitFor(`${s.base}/healthz`, serve, () => s.log());
+    await waitFor(`${s.base}/healthz`, serve, () => s.log(), true);
     return s;
   }
 

@@ -10,7 +10,7 @@ test('a supervisor reassigns a conversation read-only and sees survey averages',
   const anna = await stack.agentToken('anna');
   const carl = await stack.agentToken('carl', true);
   await signInLive(page, stack.base, carl);
-  await page.getByRole('button', { name: 'Supervisor' }).click();
+  await page.getByRole('button', { name: 'Supervisor', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Live agents' })).toBeVisible();
 
   // Anna takes a billing conversation; the supervisor opens it and moves it to Bo.

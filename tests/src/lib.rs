@@ -17,6 +17,7 @@ pub mod agent_rig;
 pub mod bench;
 pub mod fake;
 pub mod fake_ws;
+pub mod routing_rig;
 /// The fake Graph API (it lives in switchboard-graph, for `switchboard fake-graph` too).
 pub use switchboard_graph::fake as fake_graph;
 
@@ -588,4 +589,43 @@ macro_rules! both_stores {
             )*
         }
     };
+}
+
+/// One test per case and store backend (`redb::<case>`, `dynamodb::<case>`
+/// on moto), each case an `async fn(Arc<dyn Store>)` of the calling file.
+#[macro_export]
+macro_rules! store_suites {
+    ($($case:ident),* $(,)?) => {
+        mod redb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let e = $crate::redb_store();
+                    let store: std::sync::Arc<dyn $crate::Store> = e.store.clone();
+                    super::$case(store).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let store: std::sync::Arc<dyn $crate::Store> = $crate::dynamo_store().await;
+                    super::$case(store).await;
+                }
+            )*
+        }
+    };
+}
+
+/// A PSID no other test of this run uses: `prefix`, then the time and a count.
+pub fn unique_psid(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64
+        % 1_000_000_000;
+    format!("{prefix}{t:09}{:04}", N.fetch_add(1, Ordering::Relaxed))
 }

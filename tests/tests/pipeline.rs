@@ -709,7 +709,8 @@ async fn create_globex(rig: &Rig) -> (String, String) {
     )
 }
 
-async fn add_globex_page(rig: &Rig, account: &str, page: &str) -> serde_json::Value {
+/// Script Meta to find `page`'s token good and our app subscribed to it.
+fn script_healthy_page(rig: &Rig, page: &str) {
     rig.fake_graph
         .script("GET", "debug_token", vec![debug_ok(page)]);
     rig.fake_graph.script(
@@ -717,6 +718,40 @@ async fn add_globex_page(rig: &Rig, account: &str, page: &str) -> serde_json::Va
         &format!("{page}/subscribed_apps"),
         vec![subscribed_ours()],
     );
+}
+
+/// An administrator enters `token` as the page token of `page`.
+async fn put_page_token(
+    rig: &Rig,
+    account: &str,
+    page: &str,
+    token: &str,
+) -> http::Response<Bytes> {
+    let uri = format!("/admin/v1/accounts/{account}/pages/{page}/token");
+    let body = serde_json::json!({"access_token": token});
+    dispatch(&rig.services, send("PUT", &uri, body)).await
+}
+
+/// An administrator asks to check `page` now.
+async fn check_page(rig: &Rig, account: &str, page: &str) -> http::Response<Bytes> {
+    let uri = format!("/admin/v1/accounts/{account}/pages/{page}/check");
+    dispatch(&rig.services, send("POST", &uri, serde_json::json!({}))).await
+}
+
+/// The open alerts that concern `page`.
+async fn alerts_of(rig: &Rig, page: &str) -> Vec<serde_json::Value> {
+    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["page_id"] == page)
+        .cloned()
+        .collect()
+}
+
+async fn add_globex_page(rig: &Rig, account: &str, page: &str) -> serde_json::Value {
+    script_healthy_page(rig, page);
     let r = dispatch(
         &rig.services,
         send(
@@ -760,15 +795,7 @@ async fn connecting_breaking_and_fixing_a_page(b: Backend) {
 
     // Break the token: Meta says it is not valid.
     rig.fake_graph.script("GET", "debug_token", vec![Scripted::ok(serde_json::json!({"data": {"is_valid": false, "app_id": "900000000000007", "type": "PAGE", "profile_id": "104857600000009", "scopes": []}}))]);
-    let broken = dispatch(
-        &rig.services,
-        send(
-            "PUT",
-            &format!("/admin/v1/accounts/{id}/pages/104857600000009/token"),
-            serde_json::json!({"access_token": "EAAB-revoked"}),
-        ),
-    )
-    .await;
+    let broken = put_page_token(&rig, &id, "104857600000009", "EAAB-revoked").await;
     assert_eq!(broken.status(), 200);
     let broken = body_json(&broken);
     assert_eq!(broken["provisioning"]["state"], "error");
@@ -780,33 +807,13 @@ async fn connecting_breaking_and_fixing_a_page(b: Backend) {
         "{broken}"
     );
 
-    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
-    let mine: Vec<&serde_json::Value> = alerts["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["page_id"] == "104857600000009")
-        .collect();
-    assert_eq!(mine.len(), 1, "{alerts}");
+    let mine = alerts_of(&rig, "104857600000009").await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
     assert_eq!(mine[0]["kind"], "page_error");
 
     // Fix it.
-    rig.fake_graph
-        .script("GET", "debug_token", vec![debug_ok("104857600000009")]);
-    rig.fake_graph.script(
-        "GET",
-        "104857600000009/subscribed_apps",
-        vec![subscribed_ours()],
-    );
-    let fixed = dispatch(
-        &rig.services,
-        send(
-            "PUT",
-            &format!("/admin/v1/accounts/{id}/pages/104857600000009/token"),
-            serde_json::json!({"access_token": GOOD_TOKEN}),
-        ),
-    )
-    .await;
+    script_healthy_page(&rig, "104857600000009");
+    let fixed = put_page_token(&rig, &id, "104857600000009", GOOD_TOKEN).await;
     assert_eq!(body_json(&fixed)["provisioning"]["state"], "running");
     let listed = body_json(
         &dispatch(
@@ -816,15 +823,8 @@ async fn connecting_breaking_and_fixing_a_page(b: Backend) {
         .await,
     );
     assert_eq!(listed["pages"].as_array().unwrap().len(), 1);
-    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
-    assert!(
-        alerts["alerts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|a| a["page_id"] != "104857600000009"),
-        "{alerts}"
-    );
+    let alerts = alerts_of(&rig, "104857600000009").await;
+    assert!(alerts.is_empty(), "{alerts:?}");
 
     // A token whose data access ends within 14 days is flagged before agents notice.
     let soon = std::time::SystemTime::now()
@@ -840,24 +840,12 @@ async fn connecting_breaking_and_fixing_a_page(b: Backend) {
         "104857600000009/subscribed_apps",
         vec![subscribed_ours()],
     );
-    let r = dispatch(
-        &rig.services,
-        send(
-            "PUT",
-            &format!("/admin/v1/accounts/{id}/pages/104857600000009/token"),
-            serde_json::json!({"access_token": GOOD_TOKEN}),
-        ),
-    )
-    .await;
+    let r = put_page_token(&rig, &id, "104857600000009", GOOD_TOKEN).await;
     assert_eq!(body_json(&r)["provisioning"]["state"], "running");
-    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    let alerts = alerts_of(&rig, "104857600000009").await;
     assert!(
-        alerts["alerts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["page_id"] == "104857600000009" && a["kind"] == "data_access_expiring"),
-        "{alerts}"
+        alerts.iter().any(|a| a["kind"] == "data_access_expiring"),
+        "{alerts:?}"
     );
 
     // No response carried a secret, and Meta got the page token in a header,
@@ -893,6 +881,66 @@ async fn connecting_breaking_and_fixing_a_page(b: Backend) {
             assert!(!text.contains(secret), "{uri} leaks a secret");
         }
     }
+}
+
+/// A page subscribed without optional webhook fields runs, and the alerts
+/// say so as a warning (not an error); fully subscribed again, it is gone.
+async fn a_page_running_without_optional_fields_raises_a_warning_alert(b: Backend) {
+    let rig = Rig::new(b, |q| q).await;
+    let (id, _) = create_globex(&rig).await;
+    rig.fake_graph
+        .script("GET", "debug_token", vec![debug_ok("104857600000009")]);
+    rig.fake_graph.script(
+        "GET",
+        "104857600000009/subscribed_apps",
+        vec![Scripted::ok(
+            serde_json::json!({"data": [{"id": "900000000000007", "subscribed_fields": ["messages", "message_echoes"]}]}),
+        )],
+    );
+    let r = dispatch(
+        &rig.services,
+        send(
+            "POST",
+            &format!("/admin/v1/accounts/{id}/pages"),
+            serde_json::json!({"page_id": "104857600000009", "name": "Globex Help", "access_token": GOOD_TOKEN}),
+        ),
+    )
+    .await;
+    let page = body_json(&r);
+    assert_eq!(page["provisioning"]["state"], "running", "{page}");
+    assert!(
+        page["provisioning"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("standby"),
+        "{page}"
+    );
+    let mine = alerts_of(&rig, "104857600000009").await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["kind"], "page_warning");
+    assert!(
+        mine[0]["message"].as_str().unwrap().contains("standby"),
+        "{mine:?}"
+    );
+
+    script_healthy_page(&rig, "104857600000009");
+    // Fixed in Meta, "check now" provisions it again with the stored token.
+    let r = check_page(&rig, &id, "104857600000009").await;
+    assert_eq!(r.status(), 200);
+    let checked = body_json(&r);
+    assert_eq!(checked["provisioning"]["state"], "running", "{checked}");
+    assert!(checked["provisioning"].get("reason").is_none(), "{checked}");
+    let debugged = rig
+        .fake_graph
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == "debug_token")
+        .count();
+    assert_eq!(debugged, 2, "checked with the stored token");
+    let r = check_page(&rig, &id, "104857600000404").await;
+    assert_eq!(r.status(), 404);
+    let alerts = alerts_of(&rig, "104857600000009").await;
+    assert!(alerts.is_empty(), "{alerts:?}");
 }
 
 async fn a_page_belongs_to_one_channel(b: Backend) {
@@ -1203,13 +1251,10 @@ async fn token_health_check_finds_a_revoked_token_a_day_later(b: Backend) {
             .contains("password"),
         "{page}"
     );
-    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    let alerts = alerts_of(&rig, "104857600000009").await;
     assert!(
-        alerts["alerts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["page_id"] == "104857600000009" && a["kind"] == "page_error")
+        alerts.iter().any(|a| a["kind"] == "page_error"),
+        "{alerts:?}"
     );
     // Pages in error wait for an administrator; the check leaves them be.
     assert_eq!(check_tokens(&ch.pages()).await.unwrap().checked, 0);
@@ -1231,13 +1276,7 @@ async fn a_page_left_provisioning_by_an_outage_is_retried(b: Backend) {
     );
     let r = dispatch(&rig.services, send("POST", &format!("/admin/v1/accounts/{id}/pages"), serde_json::json!({"page_id": "104857600000009", "name": "Globex Help", "access_token": GOOD_TOKEN}))).await;
     assert_eq!(body_json(&r)["provisioning"]["state"], "provisioning");
-    rig.fake_graph
-        .script("GET", "debug_token", vec![debug_ok("104857600000009")]);
-    rig.fake_graph.script(
-        "GET",
-        "104857600000009/subscribed_apps",
-        vec![subscribed_ours()],
-    );
+    script_healthy_page(&rig, "104857600000009");
     let report = check_tokens(&rig.services.admin.channels.pages())
         .await
         .unwrap();
@@ -1536,13 +1575,10 @@ async fn a_token_error_on_a_send_moves_the_page_to_error_at_once(b: Backend) {
         ),
         (Some(190), Some(467))
     );
-    let alerts = body_json(&dispatch(&rig.services, get("/admin/v1/alerts", Some(ADMIN))).await);
+    let alerts = alerts_of(&rig, "104857600000009").await;
     assert!(
-        alerts["alerts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["page_id"] == "104857600000009" && a["kind"] == "page_error")
+        alerts.iter().any(|a| a["kind"] == "page_error"),
+        "{alerts:?}"
     );
 }
 
@@ -1556,7 +1592,8 @@ macro_rules! suite {
                 queue_outage_answers_500_and_the_retry_lands_once,
                 partially_failed_batch_is_retried_within_the_request, failed_event_holds_back_its_group_only,
                 webhook_verification_handshake, admin_read_api, connecting_breaking_and_fixing_a_page,
-                a_page_belongs_to_one_channel, removing_a_page_closes_its_conversations_and_keeps_history,
+                a_page_belongs_to_one_channel, a_page_running_without_optional_fields_raises_a_warning_alert,
+                removing_a_page_closes_its_conversations_and_keeps_history,
                 channel_requests_with_bad_input_get_clear_errors, token_health_check_finds_a_revoked_token_a_day_later,
                 a_page_left_provisioning_by_an_outage_is_retried, workstreams_hold_channel_settings_and_own_their_pages,
                 applying_a_configuration_twice_changes_nothing_the_second_time,

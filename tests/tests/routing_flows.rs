@@ -5,31 +5,28 @@
 //! diagnostics that explain each decision.
 
 use serde_json::{Value, json};
-use std::sync::Arc;
-use switchboard_core::channels::{self, ChannelDeps};
-use switchboard_core::event::{EventKind, InboundEvent};
-use switchboard_core::ids::{AccountId, ConversationId, PageId, Psid};
-use switchboard_core::messenger::Channel;
+use switchboard_core::channels;
+use switchboard_core::ids::{ConversationId, PageId, Psid};
 use switchboard_core::ports::{Conversation, ConversationState};
 use switchboard_core::routing::admin as ra;
-use switchboard_core::routing::engine::{self, RoutingDeps, RoutingError};
+use switchboard_core::routing::engine::{self, RoutingError};
 use switchboard_core::routing::model::{AgentId, BasePresence};
 use switchboard_core::routing::record::AgentVerdict;
-use switchboard_core::{Clock, ManualClock, Millis};
+use switchboard_core::{Clock, Millis};
+use switchboard_tests::routing_rig::{RoutingRig, from_json as from};
 use switchboard_tests::*;
 
 /// Monday 2026-01-05 10:00 in Copenhagen.
 const T0: i64 = 1_767_603_600_000;
 
-struct Rig {
-    deps: RoutingDeps,
-    ch: ChannelDeps,
-    clock: Arc<ManualClock>,
-    _guard: Box<dyn std::any::Any + Send + Sync>,
-}
+/// The shared routing rig; this file's steps are methods on it.
+struct Rig(RoutingRig);
 
-fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).expect("valid input")
+impl std::ops::Deref for Rig {
+    type Target = RoutingRig;
+    fn deref(&self) -> &RoutingRig {
+        &self.0
+    }
 }
 
 fn aid(s: &str) -> AgentId {
@@ -38,16 +35,7 @@ fn aid(s: &str) -> AgentId {
 
 impl Rig {
     async fn new(aws: bool) -> Self {
-        let (store, secrets, guard) = store_and_secrets(aws).await;
-        let clock = Arc::new(ManualClock::new(Millis(T0)));
-        seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
-        let ch = channel_deps(store, secrets, clock.clone());
-        Rig {
-            deps: ch.routing_deps(),
-            ch,
-            clock,
-            _guard: guard,
-        }
+        Rig(RoutingRig::new(aws, T0).await)
     }
 
     async fn queue(&self, v: Value) {
@@ -80,35 +68,12 @@ impl Rig {
 
     /// A customer message through the router, as the inbound queue delivers it.
     async fn message(&self, psid: &str, text: &str) -> ConversationId {
-        let now = self.clock.now();
-        let raw = serde_json::value::RawValue::from_string("{}".into()).unwrap();
-        let mut ev = InboundEvent::bare(
-            &AccountId::parse(ACCOUNT).unwrap(),
-            &PageId::parse(PAGE_1).unwrap(),
-            Some(Psid::parse(psid).unwrap()),
-            Channel::Messaging,
-            EventKind::Message,
-            now,
-            now,
-            raw,
-        );
         static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        ev.mid = Some(format!("m-{psid}-{}-{n}", now.0));
-        ev.key = format!("message:{}", ev.mid.as_deref().unwrap());
-        ev.text = Some(text.to_string());
+        let mid = format!("m-{psid}-{}-{n}", self.clock.now().0);
+        let ev = self.customer_message(psid, text, mid);
         let body = serde_json::to_string(&ev).unwrap();
-        switchboard_core::router::process_event(&self.deps, &body)
-            .await
-            .expect("processed");
-        let id = self
-            .deps
-            .conversations
-            .get_customer(&ev.page_id, ev.psid.as_ref().unwrap())
-            .await
-            .unwrap()
-            .unwrap()
-            .last_conversation_id;
+        let id = self.route(&ev, &body).await;
         // Processing twice (an SQS redelivery) changes nothing.
         let before = self.snapshot(&ev.page_id, ev.psid.as_ref().unwrap()).await;
         assert!(

@@ -9,6 +9,7 @@ import { useI18n, type Translate } from '../i18n/i18n';
 import { closesAt, formatMoment, windowState, type WindowState } from '../logic/messagingWindow';
 import { Transcript } from './Transcript';
 import { WindowChip } from './WindowChip';
+import { FollowUpBadge } from './FollowUpBadge';
 import { ReplyBox, type OutgoingMessage } from './ReplyBox';
 import { NoteBox } from './NoteBox';
 import { TransferDialog } from './TransferDialog';
@@ -102,6 +103,7 @@ export function ConversationView({ api, agentId, detail, readOnly, onChanged, on
           {detail.queue_id ?? ''} · {t(detail.state === 'waiting' ? 'waitingState' : detail.state)}
         </span>
         <WindowChip replyWindow={detail.reply_window} now={now} />
+        <FollowUpBadge mark={detail.follow_up} />
       </header>
       <Transcript entries={detail.transcript} now={now} onRetry={blocked ? undefined : (text) => void send({ text })} />
       <ReplyBox conversationId={id} disabledReason={blocked} hint={hint} canned={canned} onSend={send} onTyping={typing} />

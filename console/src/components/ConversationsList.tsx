@@ -1,6 +1,7 @@
 // Every conversation, newest first (a page of them), for the supervisor to open.
 import type { AdminPaths } from '../api/types';
 import { useI18n } from '../i18n/i18n';
+import { FollowUpBadge } from './FollowUpBadge';
 
 export type AdminConversationList = AdminPaths['/admin/v1/conversations']['get']['responses'][200]['content']['application/json']['conversations'];
 
@@ -25,6 +26,7 @@ export function ConversationsList({ conversations, onOpen }: { conversations: Ad
                 <button type="button" className="link" onClick={() => onOpen(c.id)} aria-label={t('open', { id: c.id })}>
                   {c.id}
                 </button>
+                <FollowUpBadge mark={c.routing?.follow_up} />
               </td>
               <td>{t(c.state === 'waiting' ? 'waitingState' : c.state)}</td>
               <td>{c.routing?.queue ?? ''}</td>

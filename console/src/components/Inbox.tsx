@@ -5,6 +5,7 @@ import type { ConversationSummary } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { bySoonestClose, closesAt } from '../logic/messagingWindow';
 import { WindowChip } from './WindowChip';
+import { FollowUpBadge } from './FollowUpBadge';
 import { useNow } from './useNow';
 import { useWindowPassed } from './useWindowPassed';
 
@@ -52,6 +53,7 @@ export function Inbox({ conversations, unread, names, openId, onOpen, onWindowPa
                         <span className="inbox-name">{names[c.id] ?? c.id}</span>
                         <span className="inbox-queue">{c.queue_id ?? ''}</span>
                         {n > 0 && <span className="badge">{t('unread', { n })}</span>}
+                        <FollowUpBadge mark={c.follow_up} />
                         <WindowChip replyWindow={c.reply_window} now={now} />
                       </button>
                     </li>

@@ -8,6 +8,7 @@ import type { ConversationDetail, ConversationSummary } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { formatDuration } from '../logic/messagingWindow';
 import { useNow } from './useNow';
+import { FollowUpBadge } from './FollowUpBadge';
 
 interface Props {
   api: Api;
@@ -78,6 +79,7 @@ export function OfferCard({ api, summary, detail, onAccepted, onDeclined, first 
           {t('queue')}: {summary.queue_id ?? t('none')}
         </span>
       </div>
+      <FollowUpBadge mark={summary.follow_up} />
       <p className="offer-text">{text}</p>
       <p className="offer-meta">
         <span>{t('waiting', { time: formatDuration(waited) })}</span>

@@ -24,7 +24,7 @@ export function RoutingDiagnostics({ diagnostics }: { diagnostics: Diagnostics }
       <h3 id="routing-heading">{t('routing')}</h3>
       <p className="routing-now">{diagnostics.explanation}</p>
       <p>
-        {t('queue')}: {r.queue ?? '–'} · {t('agent')}: {r.agent ?? '–'} · priority {r.priority ?? '–'}
+        {t('queue')}: {r.queue ?? '–'} · {t('agent')}: {r.agent ?? '–'} · {t('routingPriority')}: {r.priority ?? '–'}
       </p>
       <ol className="routing-steps">
         {(r.decisions ?? []).map((d, i) => (
@@ -56,8 +56,8 @@ export function RoutingDiagnostics({ diagnostics }: { diagnostics: Diagnostics }
                 <thead>
                   <tr>
                     <th scope="col">{t('agent')}</th>
-                    <th scope="col">verdict</th>
-                    <th scope="col">why</th>
+                    <th scope="col">{t('routingVerdict')}</th>
+                    <th scope="col">{t('routingWhy')}</th>
                   </tr>
                 </thead>
                 <tbody>

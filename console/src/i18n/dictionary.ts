@@ -1,10 +1,21 @@
 // The interface's words in English and Danish. Danish must have every key English has.
-export const en = {
+// The admin sections keep theirs beside their screens (src/admin/*/strings.ts,
+// each key prefixed with its section) and are put together here.
+import * as admin from '../admin/strings';
+import * as channels from '../admin/channels/strings';
+import * as workstreams from '../admin/workstreams/strings';
+import * as queues from '../admin/queues/strings';
+import * as agents from '../admin/agents/strings';
+import * as routing from '../admin/routing/strings';
+import * as conversations from '../admin/conversations/strings';
+import * as configuration from '../admin/configuration/strings';
+
+const baseEn = {
   appName: 'Switchboard',
   signIn: 'Sign in',
   signInTitle: 'Sign in to Switchboard',
   token: 'Token',
-  tokenHelp: 'An agent token from the admin API, or the admin token. Or open a sign-in link from `switchboard agent link <id>`.',
+  tokenHelp: 'An agent token from the admin API, or, to administer Switchboard, the admin token (SWITCHBOARD_ADMIN_TOKEN, which serve was started with). Or open a sign-in link from `switchboard agent link <id>`.',
   signInWithCognito: 'Sign in with your organisation',
   signingIn: 'Signing in…',
   signInFailed: 'That token was not accepted.',
@@ -40,6 +51,8 @@ export const en = {
   waitingState: 'Waiting',
   noConversations: 'Nothing here.',
   unread: '{n} unread',
+  followUp: 'Follow-up: window closed',
+  followUpHelp: 'The messaging window closed at {at}, before this conversation was routed: it cannot be answered in Messenger and costs no capacity. A supervisor decides what becomes of it.',
   pickConversation: 'Choose a conversation from the inbox, or accept an offer.',
   windowLeft: 'Window closes in {time}',
   windowHumanAgent: 'HUMAN_AGENT until {at}',
@@ -120,6 +133,9 @@ export const en = {
   open: 'Open {id}',
   reassign: 'Reassign',
   routing: 'Routing diagnostics',
+  routingPriority: 'Priority',
+  routingVerdict: 'Verdict',
+  routingWhy: 'Why',
   surveys: 'Survey averages',
   from: 'From',
   to: 'To',
@@ -131,15 +147,12 @@ export const en = {
   loading: 'Loading…',
 } as const;
 
-export type MessageKey = keyof typeof en;
-export type Dictionary = Record<MessageKey, string>;
-
-export const da: Dictionary = {
+const baseDa: Record<keyof typeof baseEn, string> = {
   appName: 'Switchboard',
   signIn: 'Log ind',
   signInTitle: 'Log ind på Switchboard',
   token: 'Token',
-  tokenHelp: 'Et agent-token fra admin-API’et eller admin-tokenet. Eller åbn et login-link fra `switchboard agent link <id>`.',
+  tokenHelp: 'Et agent-token fra admin-API’et eller, for at administrere Switchboard, admin-tokenet (SWITCHBOARD_ADMIN_TOKEN, som serve blev startet med). Eller åbn et login-link fra `switchboard agent link <id>`.',
   signInWithCognito: 'Log ind med din organisation',
   signingIn: 'Logger ind…',
   signInFailed: 'Tokenet blev ikke godkendt.',
@@ -175,6 +188,8 @@ export const da: Dictionary = {
   waitingState: 'Venter',
   noConversations: 'Intet her.',
   unread: '{n} ulæste',
+  followUp: 'Opfølgning: vinduet er lukket',
+  followUpHelp: 'Beskedvinduet lukkede {at}, før samtalen blev fordelt: den kan ikke besvares i Messenger og optager ingen kapacitet. En supervisor beslutter, hvad der skal ske med den.',
   pickConversation: 'Vælg en samtale i indbakken, eller acceptér et tilbud.',
   windowLeft: 'Vinduet lukker om {time}',
   windowHumanAgent: 'HUMAN_AGENT indtil {at}',
@@ -255,6 +270,9 @@ export const da: Dictionary = {
   open: 'Åbn {id}',
   reassign: 'Omfordel',
   routing: 'Routing-diagnostik',
+  routingPriority: 'Prioritet',
+  routingVerdict: 'Vurdering',
+  routingWhy: 'Hvorfor',
   surveys: 'Gennemsnit af undersøgelser',
   from: 'Fra',
   to: 'Til',
@@ -264,6 +282,46 @@ export const da: Dictionary = {
   none: 'ingen',
   error: 'Noget gik galt: {detail}',
   loading: 'Indlæser…',
+};
+
+/** Each part of the dictionary, by name (a key may appear in one part only). */
+export const parts = {
+  base: { en: baseEn, da: baseDa },
+  admin,
+  channels,
+  workstreams,
+  queues,
+  agents,
+  routing,
+  conversations,
+  configuration,
+};
+
+export const en = {
+  ...baseEn,
+  ...admin.en,
+  ...channels.en,
+  ...workstreams.en,
+  ...queues.en,
+  ...agents.en,
+  ...routing.en,
+  ...conversations.en,
+  ...configuration.en,
+};
+
+export type MessageKey = keyof typeof en;
+export type Dictionary = Record<MessageKey, string>;
+
+export const da: Dictionary = {
+  ...baseDa,
+  ...admin.da,
+  ...channels.da,
+  ...workstreams.da,
+  ...queues.da,
+  ...agents.da,
+  ...routing.da,
+  ...conversations.da,
+  ...configuration.da,
 };
 
 export type Lang = 'en' | 'da';

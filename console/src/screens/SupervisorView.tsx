@@ -44,17 +44,12 @@ export function targetsFromOverview(o: Overview): TransferTargets {
 }
 
 /**
- * The admin token cannot read the agent API: build the read-only view from the
- * admin API (customer messages from the timeline, routing's steps).
+ * The admin token cannot read the agent API: the read-only view from the
+ * admin API, whose timeline carries the transcript the agent reads.
  */
 export function detailFromAdmin(c: AdminConversation, timeline: Timeline): ConversationDetail {
   const r = c.routing ?? {};
-  const entries: TranscriptEntry[] = [
-    ...timeline.events
-      .filter((e) => e.kind === 'message' || e.kind === 'postback' || e.kind === 'echo')
-      .map((e): TranscriptEntry => ({ at: new Date(e.timestamp).toISOString(), from: e.kind === 'echo' ? 'page_inbox' : 'customer', text: e.text ?? '' })),
-    ...(r.decisions ?? []).map((d): TranscriptEntry => ({ at: d.at, from: 'system', text: `${d.step}: ${d.detail}` })),
-  ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const entries: TranscriptEntry[] = timeline.transcript;
   return {
     id: c.id,
     state: c.state,
@@ -67,6 +62,7 @@ export function detailFromAdmin(c: AdminConversation, timeline: Timeline): Conve
     created_at: c.created_at,
     closed_at: c.closed_at ?? null,
     reply_window: c.reply_window,
+    follow_up: r.follow_up ?? null,
     transcript: entries,
     contact: { id: c.contact_id, name: `Messenger customer …${c.psid.slice(-4)}`, created_at: c.created_at, version: 0 },
   };

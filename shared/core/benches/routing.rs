@@ -131,6 +131,7 @@ fn decision(c: &mut Criterion) {
             priority: 5,
             since: Millis(i),
             window_closes_at: Millis(i + 86_400_000),
+            follow_up: false,
             queued_at: Millis(i),
             // Most need more billing skill than this agent has: the pull looks deep.
             skills: [(

@@ -93,9 +93,29 @@ pub async fn reply_windows(
     Ok(crate::send_policy::reply_windows(r.workstreams.as_ref(), convs, r.clock.now()).await?)
 }
 
-pub async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<Detail, Problem> {
+/// Both sides of `conv` as its agent reads them: the customer's messages,
+/// ours with their status, routing's steps and the internal notes. The
+/// admin timeline shows the same.
+pub async fn full_transcript(r: &RoutingDeps, conv: &Conversation) -> Result<Vec<Entry>, Problem> {
+    let ws = workstream_of(r.workstreams.as_ref(), conv).await?;
+    transcript_in(r, conv, ws.as_ref()).await
+}
+
+async fn transcript_in(
+    r: &RoutingDeps,
+    conv: &Conversation,
+    ws: Option<&crate::workstreams::Workstream>,
+) -> Result<Vec<Entry>, Problem> {
     let events = r.conversations.timeline(&conv.id).await?;
     let outbound = r.outbound.list_outbound(&conv.id).await?;
+    let attachments_on = ws.is_none_or(|w| w.features.customer_attachments);
+    Ok(with_notes(
+        transcript(conv, &events, &outbound, attachments_on),
+        &crate::notes::for_transcript(r, conv).await?,
+    ))
+}
+
+pub async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<Detail, Problem> {
     let ws = workstream_of(r.workstreams.as_ref(), conv).await?;
     let contact = r.conversations.get_contact(&conv.contact_id).await?;
     let surveys = r
@@ -105,12 +125,8 @@ pub async fn detail(r: &RoutingDeps, conv: &Conversation) -> Result<Detail, Prob
         .into_iter()
         .map(|e| e.data)
         .collect::<Vec<_>>();
-    let attachments_on = ws.as_ref().is_none_or(|w| w.features.customer_attachments);
     Ok(Detail {
-        transcript: with_notes(
-            transcript(conv, &events, &outbound, attachments_on),
-            &crate::notes::for_transcript(r, conv).await?,
-        ),
+        transcript: transcript_in(r, conv, ws.as_ref()).await?,
         contact,
         survey: surveys.last().cloned(),
         reply_window: reply_window(conv, ws.as_ref(), r.clock.now()),

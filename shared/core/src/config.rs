@@ -27,8 +27,9 @@ pub enum ConfigError {
 struct RawFile {
     #[serde(default)]
     public_url: Option<String>,
+    /// Absent: accounts and pages are not managed by this file.
     #[serde(default)]
-    accounts: Vec<RawAccount>,
+    accounts: Option<Vec<RawAccount>>,
     /// Checked by the admin API when applied (`switchboard apply`), as are
     /// the routing sections.
     #[serde(default)]
@@ -49,7 +50,9 @@ struct RawAccount {
     id: AccountId,
     name: String,
     app_id: AppId,
-    app_secret: String,
+    /// Absent: the stored secret is kept (an exported file has none).
+    #[serde(default)]
+    app_secret: Option<String>,
     #[serde(default)]
     verify_token: Option<String>,
     #[serde(default)]
@@ -69,6 +72,9 @@ struct RawPage {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub public_url: String,
+    /// Whether the file has an `accounts` section (without one, applying
+    /// it leaves accounts and pages as they are).
+    pub manages_accounts: bool,
     pub accounts: Vec<AccountConfig>,
     pub workstreams: Option<Vec<serde_json::Value>>,
     pub queues: Option<Vec<serde_json::Value>>,
@@ -82,7 +88,7 @@ pub struct AccountConfig {
     pub id: AccountId,
     pub name: String,
     pub app_id: AppId,
-    pub app_secret: Secret,
+    pub app_secret: Option<Secret>,
     pub verify_token: Option<Secret>,
     pub pages: Vec<PageConfig>,
 }
@@ -119,18 +125,22 @@ fn resolve(
 impl Config {
     pub fn parse(yaml: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let raw: RawFile =
-            serde_yaml_ng::from_str(yaml).map_err(|e| ConfigError::Parse(e.to_string()))?;
+            crate::field_error::from_yaml(yaml).map_err(|e| ConfigError::Parse(e.to_string()))?;
         let mut seen_pages = std::collections::HashSet::new();
         let mut seen_accounts = std::collections::HashSet::new();
         let mut accounts = Vec::new();
-        for a in raw.accounts {
+        let manages_accounts = raw.accounts.is_some();
+        for a in raw.accounts.into_iter().flatten() {
             if !seen_accounts.insert(a.id.clone()) {
                 return Err(ConfigError::Invalid(format!(
                     "account {} is declared twice",
                     a.id
                 )));
             }
-            let app_secret = resolve(format!("accounts.{}.app_secret", a.id), &a.app_secret, env)?;
+            let app_secret = match &a.app_secret {
+                Some(v) => Some(resolve(format!("accounts.{}.app_secret", a.id), v, env)?),
+                None => None,
+            };
             let verify_token = match &a.verify_token {
                 Some(v) => {
                     let t = resolve(format!("accounts.{}.verify_token", a.id), v, env)?;
@@ -179,15 +189,24 @@ impl Config {
             .public_url
             .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_string());
         let public_url = public_url.trim_end_matches('/').to_string();
-        Ok(Self {
+        let config = Self {
             public_url,
+            manages_accounts,
             accounts,
             workstreams: raw.workstreams,
             queues: raw.queues,
             agents: raw.agents,
             rulesets: raw.rulesets,
             canned_responses: raw.canned_responses,
-        })
+        };
+        // The routing sections as the admin API will read them, checked
+        // here where the text is, so a slip is told with its line.
+        crate::field_error::from_yaml_value::<crate::channels::apply::Desired>(
+            yaml,
+            &config.to_desired_json(),
+        )
+        .map_err(|e| ConfigError::Invalid(format!("the configuration file: {e}")))?;
+        Ok(config)
     }
 
     /// The desired state as `POST /admin/v1/apply` takes it (secrets resolved).
@@ -197,7 +216,7 @@ impl Config {
             .iter()
             .map(|a| {
                 let mut v = serde_json::json!({
-                    "id": a.id, "name": a.name, "app_id": a.app_id, "app_secret": a.app_secret.expose(),
+                    "id": a.id, "name": a.name, "app_id": a.app_id,
                     "pages": a.pages.iter().map(|p| {
                         let mut pv = serde_json::json!({"page_id": p.page_id, "name": p.name});
                         if let Some(t) = &p.access_token {
@@ -206,13 +225,20 @@ impl Config {
                         pv
                     }).collect::<Vec<_>>(),
                 });
+                if let Some(t) = &a.app_secret {
+                    v["app_secret"] = t.expose().into();
+                }
                 if let Some(t) = &a.verify_token {
                     v["verify_token"] = t.expose().into();
                 }
                 v
             })
             .collect();
-        let mut out = serde_json::json!({ "accounts": accounts });
+        let mut out = if self.manages_accounts {
+            serde_json::json!({ "accounts": accounts })
+        } else {
+            serde_json::json!({})
+        };
         out.as_object_mut()
             .expect("an object")
             .extend(self.routing_json().as_object().cloned().unwrap_or_default());
@@ -264,12 +290,13 @@ impl Config {
     /// `POST /admin/v1/apply` reads); the routing sections are checked
     /// against it here.
     pub fn to_desired(&self) -> Result<Desired, ConfigError> {
-        let sections: RoutingSections =
-            serde_json::from_value(self.routing_json()).map_err(|e| {
+        let sections: RoutingSections = crate::field_error::from_value(&self.routing_json())
+            .map_err(|e| {
                 ConfigError::Invalid(format!("the configuration's routing sections: {e}"))
             })?;
         Ok(Desired {
-            accounts: self.desired_accounts(),
+            public_url: Some(self.public_url.clone()),
+            accounts: self.manages_accounts.then(|| self.desired_accounts()),
             workstreams: sections.workstreams,
             queues: sections.queues,
             agents: sections.agents,
@@ -338,7 +365,10 @@ accounts:
     fn parses_the_design_example_with_env_secrets() {
         let c = Config::parse(YAML, &env).unwrap();
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
-        assert_eq!(c.accounts[0].app_secret.expose(), "s3cret");
+        assert_eq!(
+            c.accounts[0].app_secret.as_ref().map(Secret::expose),
+            Some("s3cret")
+        );
         assert_eq!(
             c.callback_url(&c.accounts[0].id),
             "http://127.0.0.1:8080/webhooks/facebook/acme"

@@ -194,6 +194,20 @@ pub struct TokenInfo {
     pub profile_id: Option<String>,
     #[serde(default)]
     pub user_id: Option<String>,
+    /// Why Meta no longer accepts the token (e.g. 190/460: the user changed their password).
+    #[serde(default)]
+    pub error: Option<TokenInfoError>,
+}
+
+/// `GET /debug_token` `data.error`: Meta's reason a token is not valid.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct TokenInfoError {
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(default)]
+    pub subcode: Option<i64>,
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

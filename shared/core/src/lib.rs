@@ -6,6 +6,7 @@
 //! `switchboard serve` run. Adapters live in `switchboard-aws` and
 //! `switchboard-embedded` and convert at the edge.
 
+pub mod activity;
 pub mod agent_tokens;
 pub mod agent_work;
 pub mod append;
@@ -16,9 +17,12 @@ pub mod clock;
 pub mod config;
 pub mod contact_search;
 pub mod contacts;
+pub mod conversation_search;
 pub mod delivery;
 pub mod event;
 pub mod feed;
+pub mod field_error;
+pub mod follow_up;
 pub mod graph;
 pub mod ids;
 pub mod ingest;

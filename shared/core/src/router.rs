@@ -264,9 +264,17 @@ async fn after_store(
         k if k.is_customer_activity() => "message",
         _ => return Ok(()),
     };
-    let Some(conv) = deps.conversations.get_conversation(id).await? else {
+    let Some(mut conv) = deps.conversations.get_conversation(id).await? else {
         return Ok(());
     };
+    if event.kind.is_customer_activity()
+        && conv.routing.as_ref().is_some_and(|r| r.follow_up.is_some())
+    {
+        // Follow-up work whose customer wrote again may be answerable now.
+        if let Some(now) = engine::window_reopened(deps, conv.clone()).await? {
+            conv = now;
+        }
+    }
     let r = conv.routing.clone().unwrap_or_default();
     let withheld = kind == "message" && !event.attachments.is_empty() && {
         match &r.workstream {

@@ -112,6 +112,7 @@ pub fn transcript(
                         .as_ref()
                         .map(|p| p.title.clone().unwrap_or_default())
                 });
+                en.note = crate::activity::describe(e);
                 if e.unsupported {
                     en.note = Some(
                         "Messenger could not show this message here; ask the customer to send it another way"

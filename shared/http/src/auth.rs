@@ -175,7 +175,9 @@ pub async fn authorize(
                     "agent {}'s token is not a supervisor's; the admin API needs the admin token or a supervisor's token",
                     b.agent
                 ))),
-                None => Err(unauthenticated("the bearer token is not valid")),
+                None => Err(unauthenticated(
+                    "the bearer token is not valid here: the admin API takes the admin token (the server's SWITCHBOARD_ADMIN_TOKEN; `switchboard serve` also writes it to admin-token in its data directory) or a supervisor's agent token",
+                )),
             }
         }
     }
@@ -203,7 +205,7 @@ pub(crate) async fn caller(
                 .await?
                 .ok_or_else(|| {
                     unauthenticated(
-                        "the agent token is not valid: it expired, was revoked, or its agent was deleted; ask an administrator for a new one",
+                        "the agent token is not valid: it expired, was revoked, or its agent was deleted, or it is not an agent token (the admin token is for /admin/v1); get one with `switchboard agent token AGENT_ID` or ask an administrator",
                     )
                 })?;
             Ok(Caller {

@@ -241,7 +241,9 @@ pub fn require_object(body: &[u8]) -> Result<(), Problem> {
 }
 
 /// A request body: a JSON object, read as `T`. A whole number written with
-/// a fraction (`2.0`) is the integer JSON Schema says it is. (Fields that
+/// a fraction (`2.0`) is the integer JSON Schema says it is. The detail names
+/// the field that is wrong (`distribution.capacity.units: ...`), so a form can
+/// show it beside that field. (Fields that
 /// `null` does not clear refuse it: see `switchboard_core::serde_rules::present`.)
 pub fn read_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     require_object(body)?;
@@ -253,7 +255,12 @@ pub fn read_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     };
     let mut value: serde_json::Value = serde_json::from_slice(body).map_err(invalid)?;
     whole_numbers_as_integers(&mut value);
-    serde_json::from_value(value).map_err(invalid)
+    switchboard_core::field_error::from_value(&value).map_err(|e| {
+        Problem::bad_request(
+            "invalid_body",
+            format!("the request body is not what this route takes: {e}"),
+        )
+    })
 }
 
 fn whole_numbers_as_integers(v: &mut serde_json::Value) {
@@ -288,6 +295,12 @@ mod tests {
         let q: Q = read_body(br#"{"priority": 2089.0, "weights": [1.0, 2]}"#).unwrap();
         assert_eq!((q.priority, q.weights), (2089, vec![1, 2]));
         assert!(read_body::<Q>(br#"{"priority": 2.5}"#).is_err());
+        let e = read_body::<Q>(br#"{"priority": 1, "weights": [1, -1]}"#).unwrap_err();
+        assert!(
+            e.detail.contains("weights[1]: invalid value: integer `-1`"),
+            "the detail names the field: {}",
+            e.detail
+        );
         for not_object in [&b"[null, null]"[..], b"5", b"  \"x\""] {
             let e = read_body::<serde_json::Value>(not_object).unwrap_err();
             assert_eq!((e.status, e.code), (400, "invalid_body"));

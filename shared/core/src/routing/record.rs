@@ -4,6 +4,7 @@
 //! refer to (agents, queues, rulesets, distribution) is in [`super::model`].
 
 use super::model::{AgentId, BasePresence, CapacityNeed, ProfileName, QueueId, RulesetId, Skill};
+use crate::follow_up::FollowUp;
 use crate::ids::{ConversationId, WorkstreamId};
 use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
@@ -179,6 +180,11 @@ pub struct Routing {
     /// The messaging window closes here (24 hours, or 7 days with the tag).
     #[serde(default, with = "time::rfc3339::option")]
     pub window_closes_at: Option<Millis>,
+    /// Follow-up work ([`crate::follow_up`]): the window had closed when
+    /// it was routed. It costs no capacity: offered, accepted, ended and
+    /// closed without taking or releasing any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
     /// Why it is waiting (or how it ended), in a sentence.
     #[serde(default)]
     pub reason: String,
@@ -187,6 +193,12 @@ pub struct Routing {
 }
 
 impl Routing {
+    /// Whether an agent offered or holding it holds capacity for it
+    /// (follow-up work does not).
+    pub fn costs_capacity(&self) -> bool {
+        self.follow_up.is_none()
+    }
+
     pub fn record(&mut self, d: Decision) {
         self.decisions.push(d);
         if self.decisions.len() > MAX_DECISIONS {
@@ -205,8 +217,14 @@ pub struct WaitingItem {
     /// Oldest first within a priority.
     #[serde(with = "time::rfc3339")]
     pub since: Millis,
+    /// When its window closes; [`Millis::LATEST`] for follow-up work,
+    /// whose window closed already: it is never urgent, and the
+    /// window-aware index reaches every live window before it.
     #[serde(with = "time::rfc3339")]
     pub window_closes_at: Millis,
+    /// Follow-up work (see [`Routing::follow_up`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub follow_up: bool,
     #[serde(with = "time::rfc3339")]
     pub queued_at: Millis,
     #[serde(default)]
@@ -312,6 +330,7 @@ mod tests {
             priority,
             since: Millis(since),
             window_closes_at: Millis(0),
+            follow_up: false,
             queued_at: Millis(0),
             skills: BTreeMap::new(),
             capacity: CapacityNeed::default(),

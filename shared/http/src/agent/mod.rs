@@ -195,5 +195,7 @@ fn summary(c: &Conversation, reply_window: &ReplyWindow) -> serde_json::Value {
         "created_at": c.created_at.to_rfc3339(),
         "closed_at": c.closed_at.map(|t| t.to_rfc3339()),
         "reply_window": reply_window,
+        // Follow-up work: the window had closed when it was routed.
+        "follow_up": r.follow_up,
     })
 }

@@ -87,6 +87,7 @@ pub async fn decline(
         )));
     };
     *r.declines.entry(agent.clone()).or_default() += 1;
+    let release = release_op(&r, agent, now);
     r.offer = None;
     r.agent = None;
     r.holds_capacity = false;
@@ -103,12 +104,12 @@ pub async fn decline(
             format!("{agent} declined")
         },
     ));
-    let ops = vec![
-        release_op(&r, agent, now),
+    let mut ops: Vec<RoutingOp> = release.into_iter().collect();
+    ops.extend([
         set_conv(&conv, ConversationState::Waiting, r, now),
         RoutingOp::PutWaiting(Box::new(item)),
         RoutingOp::DeleteTimer(offer_timer(id, &offer)),
-    ];
+    ]);
     if !try_apply(deps, &ops).await? {
         return Err(RoutingError::Conflict(format!(
             "the offer of {id} changed meanwhile"
@@ -141,7 +142,7 @@ pub async fn end(deps: &RoutingDeps, agent: &AgentId, id: &ConversationId) -> Re
     let mut ops = Vec::new();
     match wrap {
         WrapUp::Never => {
-            ops.push(release_op(&r, agent, now));
+            ops.extend(release_op(&r, agent, now));
             r.holds_capacity = false;
         }
         WrapUp::Always => {}
@@ -276,10 +277,8 @@ async fn hand_on(
     let now = deps.clock.now();
     let mut ops = Vec::new();
     let previous = r.agent.take();
-    if r.holds_capacity
-        && let Some(a) = &previous
-    {
-        ops.push(release_op(&r, a, now));
+    if let Some(a) = &previous {
+        ops.extend(release_op(&r, a, now));
     }
     if let Some(o) = r.offer.take() {
         ops.push(RoutingOp::DeleteTimer(offer_timer(&id, &o)));
@@ -391,10 +390,10 @@ pub async fn close(deps: &RoutingDeps, id: &ConversationId, why: &str) -> Result
         let mut r = conv.routing.clone().unwrap_or_default();
         let mut ops = Vec::new();
         let mut freed = None;
-        if r.holds_capacity
-            && let Some(a) = r.agent.clone()
+        if let Some(a) = r.agent.clone()
+            && let Some(release) = release_op(&r, &a, now)
         {
-            ops.push(release_op(&r, &a, now));
+            ops.push(release);
             r.holds_capacity = false;
             freed = Some(a);
         }

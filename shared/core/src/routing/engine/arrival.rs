@@ -8,9 +8,9 @@ use super::{Result, RoutingDeps, decision, load, need, set_conv, try_apply, wait
 use crate::event::InboundEvent;
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, RoutingOp};
-use crate::routing::classify::{Facts, any_condition, classify, detect_language, locales_in};
-use crate::routing::hours::is_open;
-use crate::routing::model::{Condition, Distribution, Mode, OverflowAction, Queue, QueueId};
+use crate::routing::classify::any_condition;
+use crate::routing::decide::{Choice, Sample, decide};
+use crate::routing::model::{CapacityNeed, Condition, Distribution, Mode, Queue, QueueId};
 use crate::routing::record::{Routing, Timer, TimerKind, WaitingItem};
 use crate::routing::select::rank;
 use crate::time::Millis;
@@ -73,174 +73,6 @@ pub async fn route_unrouted(deps: &RoutingDeps, page: &crate::ids::PageId) -> Re
     Ok(routed)
 }
 
-fn facts(
-    conv: &Conversation,
-    event: &InboundEvent,
-    ws: &Workstream,
-    rulesets: &[crate::routing::model::Ruleset],
-    contact: Option<&crate::ports::Contact>,
-    returning: bool,
-    now: Millis,
-) -> Facts {
-    let text = event.text.clone();
-    let mut candidates = vec![ws.locale.as_str().to_string()];
-    candidates.extend(locales_in(rulesets));
-    let locale = text
-        .as_deref()
-        .and_then(|t| detect_language(t, &candidates))
-        .map(str::to_string)
-        .unwrap_or_else(|| ws.locale.as_str().to_string());
-    let referral = event.referral.as_ref();
-    Facts {
-        page_id: Some(conv.page_id.clone()),
-        locale,
-        text,
-        payload: event
-            .quick_reply_payload
-            .clone()
-            .or_else(|| event.postback.as_ref().and_then(|p| p.payload.clone())),
-        referral_ref: referral.and_then(|r| r.reference.clone()),
-        ad_id: referral.and_then(|r| r.ad_id.clone()),
-        contact: contact.map(|c| c.fields()).unwrap_or_default(),
-        returning,
-        now,
-    }
-}
-
-enum Choice {
-    Queue {
-        queue: Box<Queue>,
-        why: String,
-    },
-    End {
-        message: Option<String>,
-        why: String,
-    },
-    Nowhere {
-        why: String,
-    },
-}
-
-/// Why a queue cannot take a new conversation now, and what it says to do.
-async fn overflow_before(
-    deps: &RoutingDeps,
-    q: &Queue,
-    now: Millis,
-) -> Result<Option<(String, OverflowAction)>> {
-    if let Some(h) = &q.hours
-        && !is_open(h, now)
-    {
-        let action = q
-            .overflow
-            .out_of_hours
-            .clone()
-            .unwrap_or(OverflowAction::QueueAnyway);
-        return Ok(Some((
-            format!("queue {} is outside its operating hours", q.id),
-            action,
-        )));
-    }
-    if let Some(m) = &q.overflow.max_waiting {
-        let n = deps
-            .routing
-            .count_waiting(&q.id, m.items as usize + 1)
-            .await?;
-        if n > m.items as usize {
-            return Ok(Some((
-                format!("queue {} has more than {} waiting", q.id, m.items),
-                m.then.clone(),
-            )));
-        }
-    }
-    Ok(None)
-}
-
-async fn choose_queue(
-    deps: &RoutingDeps,
-    candidates: &[(QueueId, String)],
-    fallback: Option<&QueueId>,
-    now: Millis,
-) -> Result<Choice> {
-    // The matching queues in rule order; the fallback only when none matched.
-    let mut tried: Vec<(QueueId, String)> = candidates.to_vec();
-    if tried.is_empty()
-        && let Some(f) = fallback
-    {
-        tried.push((f.clone(), "the workstream's fallback queue".to_string()));
-    }
-    let mut notes = Vec::new();
-    let mut first_overflow: Option<(Queue, OverflowAction)> = None;
-    for (qid, why) in &tried {
-        let Some(q) = deps.config.get_queue(qid).await? else {
-            notes.push(format!("queue {qid} ({why}) does not exist"));
-            continue;
-        };
-        match overflow_before(deps, &q, now).await? {
-            None => {
-                let mut why = if why.starts_with("the workstream") {
-                    format!("no route-to-queue rule matched: {why}")
-                } else {
-                    format!("rule {why:?} matched")
-                };
-                if !notes.is_empty() {
-                    why = format!("{why} (skipped: {})", notes.join("; "));
-                }
-                return Ok(Choice::Queue {
-                    queue: Box::new(q),
-                    why,
-                });
-            }
-            Some((cause, action)) => {
-                if let OverflowAction::QueueAnyway = action {
-                    return Ok(Choice::Queue {
-                        why: format!("{cause}; its overflow says queue anyway"),
-                        queue: Box::new(q),
-                    });
-                }
-                notes.push(cause);
-                first_overflow.get_or_insert((q, action));
-            }
-        }
-    }
-    match first_overflow {
-        Some((q, OverflowAction::Transfer { queue })) => match deps.config.get_queue(&queue).await?
-        {
-            Some(to) => Ok(Choice::Queue {
-                why: format!(
-                    "{}; overflow transferred it from {} to {}",
-                    notes.join("; "),
-                    q.id,
-                    to.id
-                ),
-                queue: Box::new(to),
-            }),
-            None => Ok(Choice::Queue {
-                why: format!(
-                    "{}; the overflow queue {queue} does not exist, so it waits in {}",
-                    notes.join("; "),
-                    q.id
-                ),
-                queue: Box::new(q),
-            }),
-        },
-        Some((_, OverflowAction::End { message })) => Ok(Choice::End {
-            message,
-            why: notes.join("; "),
-        }),
-        Some((q, OverflowAction::QueueAnyway)) => Ok(Choice::Queue {
-            queue: Box::new(q),
-            why: notes.join("; "),
-        }),
-        None => Ok(Choice::Nowhere {
-            why: if notes.is_empty() {
-                "no route-to-queue rule matched and the workstream has no fallback queue; set distribution.fallback_queue".to_string()
-            } else {
-                format!("no usable queue: {}", notes.join("; "))
-            },
-        }),
-    }
-}
-
 async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent) -> Result<()> {
     let now = deps.clock.now();
     let mut r = Routing {
@@ -290,22 +122,23 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
         .as_ref()
         .is_some_and(|c| c.created_at < conv.created_at)
         || customer.as_ref().is_some_and(|c| c.last_agent.is_some());
-    let f = facts(
-        &conv,
-        event,
+    let decided = decide(
+        deps,
         &ws,
         &rulesets,
-        contact.as_ref(),
+        &Sample::of_event(&conv.page_id, event),
+        contact.as_ref().map(|c| c.fields()).unwrap_or_default(),
         returning,
         now,
-    );
-    let c = classify(&rulesets, &f);
+    )
+    .await?;
+    let (f, c) = (&decided.facts, &decided.classification);
 
     r.workstream = Some(ws.id.clone());
     r.language = Some(f.locale.clone());
     r.skills = c.skills.clone();
     r.attributes = c.attributes.clone();
-    r.priority = c.priority.unwrap_or(DEFAULT_PRIORITY);
+    r.priority = decided.priority;
     r.capacity = dist.capacity.clone();
     r.window_closes_at = Some(window_closes(&conv, &ws));
     let mut d = decision(
@@ -337,8 +170,17 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
     );
     d.rulesets = c.traces.clone();
     r.record(d);
+    if let Some((mark, why)) = crate::follow_up::follow_up(&conv, Some(&ws), now) {
+        // Nobody can answer it in Messenger: it takes no agent's capacity.
+        r.follow_up = Some(mark);
+        r.capacity = CapacityNeed {
+            units: 0,
+            profile: None,
+        };
+        r.record(decision(now, "follow_up", why));
+    }
 
-    match choose_queue(deps, &c.candidates, dist.fallback_queue.as_ref(), now).await? {
+    match decided.choice {
         Choice::Nowhere { why } => {
             r.reason = why.clone();
             r.record(decision(now, "unrouted", why));

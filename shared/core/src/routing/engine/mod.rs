@@ -3,7 +3,8 @@
 //! routing, and the re-exports of every flow. The flows live in
 //! `arrival` (classify, enqueue, automated messages), `offers` (offer,
 //! select, pick, presence), `answers` (accept, decline, end, transfer,
-//! close) and `timers` (the scheduler's due timers and sweep). Every
+//! close), `reopen` (follow-up work the customer revives) and `timers`
+//! (the scheduler's due timers and sweep). Every
 //! state change is one atomic `RoutingStore::apply` conditioned on the
 //! conversation's routing version and (for capacity) on the agent's load:
 //! never read-then-write.
@@ -11,6 +12,7 @@
 mod answers;
 mod arrival;
 mod offers;
+mod reopen;
 mod timers;
 
 /// Meta's windows live in [`crate::window`]; named here too for older paths.
@@ -20,6 +22,7 @@ pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
 pub use offers::{
     Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
 };
+pub use reopen::window_reopened;
 pub use timers::{TIMERS_PER_RUN, TickReport, tick};
 
 use super::model::{AgentId, Distribution, QueueId};
@@ -65,7 +68,7 @@ pub enum RoutingError {
     Store(#[from] StoreError),
 }
 
-type Result<T> = std::result::Result<T, RoutingError>;
+pub(crate) type Result<T> = std::result::Result<T, RoutingError>;
 
 fn decision(at: Millis, step: &str, detail: impl Into<String>) -> Decision {
     Decision {
@@ -156,7 +159,12 @@ fn waiting_item(
         conversation_id: conv.id.clone(),
         priority: r.priority,
         since: conv.last_customer_message_at.unwrap_or(conv.created_at),
-        window_closes_at: r.window_closes_at.unwrap_or(Millis(now.0 + WINDOW_24H)),
+        window_closes_at: if r.follow_up.is_some() {
+            Millis::LATEST
+        } else {
+            r.window_closes_at.unwrap_or(Millis(now.0 + WINDOW_24H))
+        },
+        follow_up: r.follow_up.is_some(),
         queued_at: r.queued_at.unwrap_or(now),
         skills: r.skills.clone(),
         capacity: r.capacity.clone(),
@@ -167,7 +175,8 @@ fn waiting_item(
     }
 }
 
-fn need<'a>(r: &'a Routing, dist: &'a Distribution, now: Millis) -> Need<'a> {
+/// What a conversation with this routing needs from an agent now.
+pub(crate) fn need<'a>(r: &'a Routing, dist: &'a Distribution, now: Millis) -> Need<'a> {
     Need {
         skills: &r.skills,
         capacity: &r.capacity,
@@ -211,11 +220,13 @@ fn offer_timer(conv: &ConversationId, o: &Offer) -> Timer {
     }
 }
 
-fn release_op(r: &Routing, agent: &AgentId, at: Millis) -> RoutingOp {
-    RoutingOp::Release {
+/// What giving back `agent`'s capacity for this conversation writes:
+/// nothing when it holds none (follow-up work, or released already).
+fn release_op(r: &Routing, agent: &AgentId, at: Millis) -> Option<RoutingOp> {
+    r.holds_capacity.then(|| RoutingOp::Release {
         agent: agent.clone(),
         units: r.capacity.units,
         profile: r.capacity.profile.clone(),
         at,
-    }
+    })
 }

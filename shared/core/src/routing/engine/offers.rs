@@ -37,13 +37,18 @@ pub(super) fn offer_ops(
     d: Decision,
     now: Millis,
 ) -> Vec<RoutingOp> {
-    let mut ops = vec![take_op(agent, need, now)];
+    // Follow-up work costs no capacity: no take, and nothing to release.
+    let mut ops: Vec<RoutingOp> = r
+        .costs_capacity()
+        .then(|| take_op(agent, need, now))
+        .into_iter()
+        .collect();
     if let (Some(q), Some(key)) = (r.queue.clone(), r.waiting_key.take()) {
         ops.push(RoutingOp::DeleteWaiting { queue: q, key });
     }
     let id = agent.agent.id.clone();
     r.agent = Some(id.clone());
-    r.holds_capacity = true;
+    r.holds_capacity = r.costs_capacity();
     r.affinity_agent = None;
     r.affinity_until = None;
     let state = match dist.mode {

@@ -143,17 +143,16 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             let Some(agent) = r.agent.clone() else {
                 return Ok(Timed::Moot);
             };
+            let release = release_op(&r, &agent, now);
             r.holds_capacity = false;
             r.record(decision(
                 now,
                 "wrap_up_ended",
                 format!("capacity of {agent} released after wrap-up"),
             ));
-            let ops = [
-                release_op(&r, &agent, now),
-                set_conv(&conv, conv.state, r, now),
-                RoutingOp::DeleteTimer(t.clone()),
-            ];
+            let mut ops: Vec<RoutingOp> = release.into_iter().collect();
+            ops.push(set_conv(&conv, conv.state, r, now));
+            ops.push(RoutingOp::DeleteTimer(t.clone()));
             if try_apply(deps, &ops).await? {
                 distribute_agent(deps, &agent).await?;
                 return Ok(Timed::Done);
