@@ -151,6 +151,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             store.clone(),
         )),
         outbox: Some(Arc::new(outbox.clone())),
+        bot_client: Some(Arc::new(
+            switchboard_graph::bot_client::HttpBotClient::new().map_err(boxed)?,
+        )),
         public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
     };
     if let Some(config) = &config {

@@ -20,6 +20,7 @@ pub mod fake_ws;
 pub mod routing_rig;
 /// The fake Graph API (it lives in switchboard-graph, for `switchboard fake-graph` too).
 pub use switchboard_graph::fake as fake_graph;
+pub mod fake_bot;
 
 /// Every store adapter implements every store port.
 pub trait Store:
@@ -59,6 +60,7 @@ pub fn routing_deps(
         streams: store,
         outbox: None,
         profiles: None,
+        bots: None,
     }
 }
 
@@ -439,6 +441,9 @@ pub fn channel_deps(
             .expect("graph client"),
         ),
         clock,
+        bot_client: Some(Arc::new(
+            switchboard_graph::bot_client::HttpBotClient::new().expect("bot client"),
+        )),
         public_url: "https://switchboard.example".into(),
     }
 }

@@ -630,6 +630,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         outbound: store.clone(),
         streams: Arc::new(PushingStreams::new(store.clone(), router_push.clone())),
         outbox: Some(queue.clone()),
+        bots: None,
         profiles: Some(switchboard_core::contacts::Profiles {
             graph: graph.clone(),
             secrets: secrets.clone(),

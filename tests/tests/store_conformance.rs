@@ -232,6 +232,7 @@ async fn a_page_feeds_at_most_one_workstream(s: Arc<dyn Store>) {
         distribution: Default::default(),
         automated_messages: Vec::new(),
         survey: None,
+        bot: None,
         created_at: Millis(T0),
         updated_at: Millis(T0),
     };

@@ -21,6 +21,15 @@ pub enum EnvError {
     Missing(String),
     #[error("the Graph API client could not be built: {0}")]
     Graph(#[from] switchboard_core::graph::GraphError),
+    #[error("the bot client could not be built: {0}")]
+    Bot(#[from] switchboard_core::bot::BotCallError),
+}
+
+/// The HTTP client that reaches workstream bots.
+fn bot_client() -> Result<Arc<switchboard_graph::bot_client::HttpBotClient>, EnvError> {
+    Ok(Arc::new(
+        switchboard_graph::bot_client::HttpBotClient::new()?
+    ))
 }
 
 /// Read a required environment variable with a clear error.
@@ -120,6 +129,7 @@ pub fn channel_deps_from_env(config: &aws_config::SdkConfig) -> Result<ChannelDe
         outbound: store.clone(),
         streams: pushing_streams(config, store)?,
         outbox: Some(outbox_from_env(config)?),
+        bot_client: Some(bot_client()?),
         public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
     })
 }
@@ -143,6 +153,10 @@ pub fn routing_deps_from_env(config: &aws_config::SdkConfig) -> Result<RoutingDe
         outbound: store.clone(),
         streams: pushing_streams(config, store)?,
         outbox: Some(outbox_from_env(config)?),
+        bots: Some(switchboard_core::bot::Bots {
+            client: bot_client()?,
+            secrets: secrets_from_env(config)?,
+        }),
         profiles: Some(profiles),
     })
 }

@@ -109,7 +109,7 @@ pub async fn automated(
     .await;
 }
 
-async fn send_best_effort(
+pub(crate) async fn send_best_effort(
     deps: &RoutingDeps,
     conv: &Conversation,
     author: Author,
@@ -162,7 +162,13 @@ pub const SURVEY_PAYLOAD: &str = "SURVEY:";
 
 /// Send the post-conversation survey (inside the 24-hour window only).
 pub async fn survey(deps: &RoutingDeps, conv: &Conversation, ws: &Workstream) {
-    let Some(s) = &ws.survey else { return };
+    if let Some(s) = &ws.survey {
+        send_survey(deps, conv, s).await;
+    }
+}
+
+/// Send `s` to the customer (the workstream's survey, or its bot's).
+pub async fn send_survey(deps: &RoutingDeps, conv: &Conversation, s: &crate::workstreams::Survey) {
     let content = match &s.link {
         Some(link) => Content::Text {
             text: format!(

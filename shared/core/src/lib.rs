@@ -11,6 +11,7 @@ pub mod agent_tokens;
 pub mod agent_work;
 pub mod append;
 pub mod aside;
+pub mod bot;
 pub mod canned;
 pub mod channels;
 pub mod clock;

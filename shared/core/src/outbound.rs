@@ -41,6 +41,8 @@ pub enum Author {
     Automated { message: String },
     /// The post-conversation survey.
     Survey,
+    /// The workstream's bot (an answer, or through the bot API).
+    Bot,
 }
 
 impl Author {

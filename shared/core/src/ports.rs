@@ -98,6 +98,8 @@ impl Page {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationState {
+    /// With the workstream's bot, before any agent (no capacity used).
+    Bot,
     /// Received, waiting for classification, a queue or an agent.
     Waiting,
     /// Offered to one agent, who has not answered yet.
@@ -110,7 +112,8 @@ pub enum ConversationState {
 }
 
 impl ConversationState {
-    pub const ALL: [ConversationState; 5] = [
+    pub const ALL: [ConversationState; 6] = [
+        Self::Bot,
         Self::Waiting,
         Self::Offered,
         Self::Assigned,
@@ -120,6 +123,7 @@ impl ConversationState {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Bot => "bot",
             Self::Waiting => "waiting",
             Self::Offered => "offered",
             Self::Assigned => "assigned",
@@ -209,7 +213,7 @@ impl Conversation {
 /// (what a routing write is about to store).
 pub fn inbox_agent(state: ConversationState, routing: &Routing) -> Option<&AgentId> {
     match state {
-        ConversationState::Waiting => None,
+        ConversationState::Bot | ConversationState::Waiting => None,
         ConversationState::Offered => routing.offer.as_ref().map(|o| &o.agent),
         ConversationState::Assigned | ConversationState::WrapUp | ConversationState::Closed => {
             routing.agent.as_ref()

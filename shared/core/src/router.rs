@@ -123,6 +123,19 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
             crate::metrics::millis("RoutingLatency", ms as f64);
         }
     }
+    let stored_on = match &outcome {
+        AppendOutcome::Stored {
+            conversation_id, ..
+        } => Some(conversation_id),
+        AppendOutcome::Duplicate { conversation_id } => conversation_id.as_ref(),
+    };
+    if let Some(id) = stored_on
+        && event.kind.is_customer_activity()
+    {
+        // With the workstream's bot: post it (once; a redelivery of an
+        // event the bot took is not posted again).
+        crate::bot::flow::on_customer_event(deps, id, &event).await?;
+    }
     if let AppendOutcome::Stored {
         conversation_id, ..
     } = &outcome

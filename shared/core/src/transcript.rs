@@ -13,7 +13,7 @@ use serde::Serialize;
 pub struct Entry {
     #[serde(with = "crate::time::rfc3339")]
     pub at: Millis,
-    /// customer, agent, automated, survey, page_inbox, system; `note` for
+    /// customer, agent, automated, survey, bot, page_inbox, system; `note` for
     /// an internal note (never sent to the customer; see [`with_notes`]).
     pub from: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -150,6 +150,7 @@ pub fn transcript(
                 Author::Agent { .. } => "agent",
                 Author::Automated { .. } => "automated",
                 Author::Survey => "survey",
+                Author::Bot => "bot",
             },
         );
         if let Author::Agent { agent_id } = &m.author {

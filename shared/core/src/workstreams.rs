@@ -225,6 +225,9 @@ pub struct Workstream {
     pub automated_messages: Vec<AutomatedMessage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey: Option<Survey>,
+    /// The bot that answers new conversations first ([`crate::bot`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<crate::bot::Bot>,
     #[serde(with = "time::rfc3339")]
     pub created_at: Millis,
     #[serde(with = "time::rfc3339")]

@@ -13,6 +13,7 @@ use switchboard_core::graph::{
 };
 use switchboard_core::ids::{AppId, PageId, Psid};
 
+pub mod bot_client;
 #[cfg(feature = "fake")]
 pub mod fake;
 

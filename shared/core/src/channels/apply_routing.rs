@@ -97,6 +97,16 @@ pub(super) async fn check_routing(
     for w in want.workstreams.iter().flatten() {
         check_name(&w.name)?;
         check_ws_messages(&w.automated_messages, w.survey.as_ref())?;
+        if let Some(b) = &w.bot {
+            b.check().map_err(|m| {
+                Problem::new(
+                    crate::problem::Status::UNPROCESSABLE_ENTITY,
+                    "invalid_bot",
+                    "Invalid bot",
+                    format!("workstream {}: {m}", w.name),
+                )
+            })?;
+        }
     }
     check_references(deps, want).await?;
     Ok(())
@@ -220,7 +230,8 @@ pub async fn apply_routing(
                         && cur.features == want.features
                         && cur.distribution == want.distribution
                         && cur.automated_messages == want.automated_messages
-                        && cur.survey == want.survey;
+                        && cur.survey == want.survey
+                        && super::workstreams::same_bot(deps, &cur, want.bot.as_ref()).await;
                     if !same {
                         report.changes.push(format!("update workstream {id}"));
                         if !dry_run {
@@ -232,6 +243,7 @@ pub async fn apply_routing(
                                 distribution: Some(want.distribution),
                                 automated_messages: Some(want.automated_messages),
                                 survey: Some(want.survey),
+                                bot: Some(want.bot),
                             };
                             update_workstream(deps, &id, patch).await?;
                         }

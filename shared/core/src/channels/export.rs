@@ -66,6 +66,11 @@ fn as_file<T: Serialize>(record: &T) -> Result<Value, Problem> {
     if let Value::Mapping(m) = &mut v {
         m.remove("created_at");
         m.remove("updated_at");
+        // A workstream's bot: its secret stays where it is (like an app
+        // secret), so the file applies again and keeps it.
+        if let Some(Value::Mapping(bot)) = m.get_mut("bot") {
+            bot.remove("secret_ref");
+        }
     }
     Ok(v)
 }

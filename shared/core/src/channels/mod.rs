@@ -67,6 +67,8 @@ pub struct ChannelDeps {
     pub streams: Arc<dyn crate::ports::StreamStore>,
     /// The outbound queue the sender consumes (see `RoutingDeps::outbox`).
     pub outbox: Option<Arc<dyn crate::ports::Queue>>,
+    /// How workstream bots are reached (see `RoutingDeps::bots`).
+    pub bot_client: Option<Arc<dyn crate::bot::BotClient>>,
     /// Base of the generated callback URLs (`{public_url}/webhooks/facebook/{id}`).
     pub public_url: String,
 }
@@ -107,6 +109,10 @@ impl ChannelDeps {
             outbox: self.outbox.clone(),
             profiles: Some(crate::contacts::Profiles {
                 graph: self.graph.clone(),
+                secrets: self.secrets.clone(),
+            }),
+            bots: self.bot_client.clone().map(|client| crate::bot::Bots {
+                client,
                 secrets: self.secrets.clone(),
             }),
         }

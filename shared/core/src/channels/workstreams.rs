@@ -2,6 +2,7 @@
 //! locale, features, distribution, automated messages and survey.
 
 use super::{ChannelDeps, clean_name, conflict, require, slug};
+use crate::bot::{Bot, BotInput};
 use crate::ids::PageId;
 use crate::ports::{Page, StoreError, WriteMode};
 use crate::problem::Problem;
@@ -35,6 +36,9 @@ pub struct NewWorkstream {
         deserialize_with = "crate::serde_rules::present"
     )]
     pub survey: Option<Survey>,
+    /// A bot that answers new conversations first (its secret is required).
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
+    pub bot: Option<BotInput>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +59,67 @@ pub struct WorkstreamPatch {
     /// `null` removes the survey.
     #[serde(default, deserialize_with = "crate::routing::admin::some")]
     pub survey: Option<Option<Survey>>,
+    /// `null` removes the bot (and its secret); without `secret`, the bot's
+    /// current secret is kept.
+    #[serde(default, deserialize_with = "crate::routing::admin::some")]
+    pub bot: Option<Option<BotInput>>,
+}
+
+fn invalid_bot(m: String) -> Problem {
+    Problem::new(
+        Status::UNPROCESSABLE_ENTITY,
+        "invalid_bot",
+        "Invalid bot",
+        m,
+    )
+}
+
+/// Check a workstream's bot and keep its secret; the stored form. A new
+/// bot needs a secret; a changed one keeps its secret when none is given.
+async fn set_bot(
+    deps: &ChannelDeps,
+    ws: &WorkstreamId,
+    input: &BotInput,
+    had_bot: bool,
+) -> Result<Bot, Problem> {
+    input.check().map_err(invalid_bot)?;
+    let name = crate::bot::secret_name(ws);
+    match &input.secret {
+        Some(secret) => deps
+            .secrets
+            .put(&name, secret)
+            .await
+            .map_err(|e| Problem::unavailable(e.to_string()))?,
+        None if had_bot => {}
+        None => {
+            return Err(invalid_bot(
+                "a bot needs a secret (at least 16 characters) to sign what Switchboard posts to it".into(),
+            ));
+        }
+    }
+    Ok(input.stored(ws))
+}
+
+/// Whether the bot `input` asks for is the one `ws` has, secret included.
+pub(super) async fn same_bot(
+    deps: &ChannelDeps,
+    ws: &Workstream,
+    input: Option<&BotInput>,
+) -> bool {
+    match (&ws.bot, input) {
+        (None, None) => true,
+        (Some(cur), Some(want)) if *cur == want.stored(&ws.id) => match &want.secret {
+            None => true,
+            Some(s) => deps
+                .secrets
+                .get(&cur.secret_ref)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|have| have.ct_eq(s.expose())),
+        },
+        _ => false,
+    }
 }
 
 pub(super) fn check_ws_messages(
@@ -123,6 +188,10 @@ pub async fn create_workstream(
         Some(id) => id,
         None => WorkstreamId::parse(slug(&input.name))?,
     };
+    let bot = match &input.bot {
+        Some(b) => Some(set_bot(deps, &id, b, false).await?),
+        None => None,
+    };
     let now = deps.clock.now();
     let ws = Workstream {
         id,
@@ -133,6 +202,7 @@ pub async fn create_workstream(
         distribution: input.distribution,
         automated_messages: input.automated_messages,
         survey: input.survey,
+        bot,
         created_at: now,
         updated_at: now,
     };
@@ -201,6 +271,17 @@ pub async fn update_workstream(
         ws.survey = s;
     }
     check_ws_messages(&ws.automated_messages, ws.survey.as_ref())?;
+    match patch.bot {
+        Some(Some(b)) => ws.bot = Some(set_bot(deps, id, &b, ws.bot.is_some()).await?),
+        Some(None) => {
+            if let Some(old) = ws.bot.take()
+                && let Err(e) = deps.secrets.delete(&old.secret_ref).await
+            {
+                tracing::warn!(workstream = %id, error = %e, "the removed bot's secret could not be deleted");
+            }
+        }
+        None => {}
+    }
     ws.updated_at = deps.clock.now();
     deps.workstreams
         .put_workstream(&ws, WriteMode::Upsert)

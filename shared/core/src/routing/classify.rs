@@ -196,7 +196,14 @@ fn merge(into: &mut Classification, o: &Outputs) {
 
 /// Run the rulesets (already in order) over the facts.
 pub fn classify(rulesets: &[Ruleset], facts: &Facts) -> Classification {
+    classify_from(&Outputs::default(), rulesets, facts)
+}
+
+/// Run the rulesets over the facts, starting from `seed` (as if a rule
+/// before them all had set it).
+pub fn classify_from(seed: &Outputs, rulesets: &[Ruleset], facts: &Facts) -> Classification {
     let mut out = Classification::default();
+    merge(&mut out, seed);
     for rs in rulesets {
         let rx = compiled(rs);
         let mut trace = RulesetTrace {

@@ -4,10 +4,10 @@
 //! (operating hours and overflow included). Read-only: it reads queues and
 //! waiting counts and writes nothing, so both callers can never disagree.
 
-use super::classify::{Classification, Facts, classify, detect_language, locales_in};
+use super::classify::{Classification, Facts, classify_from, detect_language, locales_in};
 use super::engine::{DEFAULT_PRIORITY, RoutingDeps, RoutingError};
 use super::hours::is_open;
-use super::model::{OverflowAction, Queue, QueueId, Ruleset};
+use super::model::{Outputs, OverflowAction, Queue, QueueId, Ruleset};
 use crate::event::InboundEvent;
 use crate::ids::PageId;
 use crate::time::Millis;
@@ -28,6 +28,10 @@ pub struct Sample {
     /// The conversation's language, taken as given instead of detected
     /// (the preview's choice; the router always detects).
     pub locale: Option<String>,
+    /// What classification starts from before any rule (an escalating
+    /// bot's skills, attributes and priority; rules may test and add to
+    /// them).
+    pub seed: Outputs,
 }
 
 impl Sample {
@@ -44,6 +48,7 @@ impl Sample {
             referral_ref: referral.and_then(|r| r.reference.clone()),
             ad_id: referral.and_then(|r| r.ad_id.clone()),
             locale: None,
+            seed: Outputs::default(),
         }
     }
 }
@@ -143,7 +148,7 @@ pub async fn decide(
     now: Millis,
 ) -> Result<Decided> {
     let (facts, locale_source) = facts(sample, ws, rulesets, contact, returning, now);
-    let classification = classify(rulesets, &facts);
+    let classification = classify_from(&sample.seed, rulesets, &facts);
     let choice = choose_queue(
         deps,
         &classification.candidates,

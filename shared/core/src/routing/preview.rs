@@ -249,6 +249,7 @@ pub async fn preview(deps: &ChannelDeps, req: PreviewRequest) -> Result<Preview,
         referral_ref: referral.reference,
         ad_id: referral.ad_id,
         locale: req.locale.clone(),
+        seed: Default::default(),
     };
     let decided = decide(&rd, &ws, &rulesets, &sample, contact, returning, at)
         .await

@@ -180,6 +180,9 @@ pub struct Routing {
     /// The messaging window closes here (24 hours, or 7 days with the tag).
     #[serde(default, with = "time::rfc3339::option")]
     pub window_closes_at: Option<Millis>,
+    /// Its time with the workstream's bot ([`crate::bot`]), when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<crate::bot::BotRecord>,
     /// Follow-up work ([`crate::follow_up`]): the window had closed when
     /// it was routed. It costs no capacity: offered, accepted, ended and
     /// closed without taking or releasing any.
@@ -285,6 +288,8 @@ pub enum TimerKind {
     AutoClose,
     WrapUpEnd,
     AffinityEnd,
+    /// The customer still waits for the bot's answer: escalate.
+    BotSilent,
 }
 
 impl TimerKind {
@@ -295,6 +300,7 @@ impl TimerKind {
             Self::AutoClose => "auto_close",
             Self::WrapUpEnd => "wrap_up_end",
             Self::AffinityEnd => "affinity_end",
+            Self::BotSilent => "bot_silent",
         }
     }
 }

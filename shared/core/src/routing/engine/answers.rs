@@ -229,7 +229,11 @@ pub async fn reassign(
                 "conversation {id} is in wrap-up: its agent ended it; close it instead"
             )));
         }
-        ConversationState::Waiting | ConversationState::Offered | ConversationState::Assigned => {}
+        // A supervisor may take it from the bot too.
+        ConversationState::Bot
+        | ConversationState::Waiting
+        | ConversationState::Offered
+        | ConversationState::Assigned => {}
     }
     match &to {
         TransferTo::Queue(q)

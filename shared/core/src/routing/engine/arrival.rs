@@ -36,7 +36,7 @@ pub async fn on_stored(
     if conv.routing.is_some() || !conv.state.is_open() {
         return Ok(());
     }
-    route_new(deps, conv, event).await
+    route_new(deps, conv, event, None).await
 }
 
 /// Route the open conversations of `page` that routing could not place
@@ -67,13 +67,21 @@ pub async fn route_unrouted(deps: &RoutingDeps, page: &crate::ids::PageId) -> Re
         else {
             continue;
         };
-        route_new(deps, conv, event).await?;
+        route_new(deps, conv, event, None).await?;
         routed += 1;
     }
     Ok(routed)
 }
 
-async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent) -> Result<()> {
+/// Route a conversation as a new arrival: to the workstream's bot first
+/// when it has one and the bot has not had it yet; else classify (the rules
+/// starting from `seed`, what an escalating bot asked), queue and offer.
+pub(super) async fn route_new(
+    deps: &RoutingDeps,
+    conv: Conversation,
+    event: &InboundEvent,
+    seed: Option<&crate::bot::Escalation>,
+) -> Result<()> {
     let now = deps.clock.now();
     let mut r = Routing {
         priority: DEFAULT_PRIORITY,
@@ -83,6 +91,8 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
             .as_ref()
             .map(|r| r.decisions.clone())
             .unwrap_or_default(),
+        // And its time with the bot, if it had one.
+        bot: conv.routing.as_ref().and_then(|r| r.bot.clone()),
         ..Routing::default()
     };
     let ws = match deps.workstreams.workstream_of_page(&conv.page_id).await? {
@@ -98,6 +108,12 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
         try_apply(deps, &[set_conv(&conv, ConversationState::Waiting, r, now)]).await?;
         return Ok(());
     };
+    if ws.bot.is_some() && r.bot.is_none() {
+        if try_apply(deps, &[super::bot::to_bot(&conv, r, &ws, now)]).await? {
+            crate::bot::flow::greet(deps, &conv, &ws).await;
+        }
+        return Ok(());
+    }
     let dist = ws.distribution.clone();
     let rulesets = deps.config.list_rulesets(Some(&ws.id)).await?;
     // Read the contact and the customer link only when something needs them.
@@ -126,7 +142,12 @@ async fn route_new(deps: &RoutingDeps, conv: Conversation, event: &InboundEvent)
         deps,
         &ws,
         &rulesets,
-        &Sample::of_event(&conv.page_id, event),
+        &Sample {
+            seed: seed
+                .map(crate::bot::Escalation::outputs)
+                .unwrap_or_default(),
+            ..Sample::of_event(&conv.page_id, event)
+        },
         contact.as_ref().map(|c| c.fields()).unwrap_or_default(),
         returning,
         now,

@@ -11,6 +11,7 @@
 
 mod answers;
 mod arrival;
+mod bot;
 mod offers;
 mod reopen;
 mod timers;
@@ -19,6 +20,7 @@ mod timers;
 pub use crate::window::{WINDOW_7D, WINDOW_24H};
 pub use answers::{TransferTo, accept, close, decline, end, reassign, transfer};
 pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
+pub use bot::{Delivered, bot_answered, bot_delivered, bot_end, escalate};
 pub use offers::{
     Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
 };
@@ -55,6 +57,9 @@ pub struct RoutingDeps {
     /// Where a new customer's name comes from (`None`: contacts keep
     /// their generated name).
     pub profiles: Option<crate::contacts::Profiles>,
+    /// How workstream bots are reached (`None`: this deployment reaches no
+    /// bot; a conversation meant for one goes to humans at once, saying so).
+    pub bots: Option<crate::bot::Bots>,
 }
 
 #[derive(Debug, thiserror::Error)]

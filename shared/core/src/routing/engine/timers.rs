@@ -27,6 +27,8 @@ pub struct TickReport {
     pub auto_closed: usize,
     pub wrap_ups_ended: usize,
     pub affinity_ended: usize,
+    /// Conversations handed to humans because their bot stayed silent.
+    pub bots_silent: usize,
     /// Offers made by the sweep of waiting work.
     pub swept_offers: usize,
     /// Timers another run (or a state change) had already made moot.
@@ -61,6 +63,7 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
                 TimerKind::AutoClose => report.auto_closed += 1,
                 TimerKind::WrapUpEnd => report.wrap_ups_ended += 1,
                 TimerKind::AffinityEnd => report.affinity_ended += 1,
+                TimerKind::BotSilent => report.bots_silent += 1,
             }
         } else {
             report.stale += 1;
@@ -159,6 +162,19 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             }
             Ok(Timed::Moot)
         }
+        TimerKind::BotSilent => match super::bot::silent(deps, &conv, now).await? {
+            None => Ok(Timed::Moot),
+            Some(None) => Ok(Timed::Done),
+            Some(Some(due)) => {
+                let next = Timer { due, ..t.clone() };
+                try_apply(
+                    deps,
+                    &[RoutingOp::DeleteTimer(t.clone()), RoutingOp::PutTimer(next)],
+                )
+                .await?;
+                Ok(Timed::Later)
+            }
+        },
         TimerKind::AffinityEnd => {
             if conv.state != ConversationState::Waiting || r.affinity_until.is_none_or(|u| u > now)
             {
