@@ -207,6 +207,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             auth: AgentAuth::Tokens,
             settle: Duration::ZERO,
         },
+        bot: switchboard_http::bot::BotDeps {
+            channels: channels.clone(),
+        },
     };
     let sender = SenderDeps::of(&channels);
     let senders: Vec<_> = (0..args.sender_workers.max(1))

@@ -181,8 +181,13 @@ impl AgentRig {
     /// Meta delivers one messaging event (`inner`) for page 1: through the
     /// router (twice if the setup redelivers); what the first pass did.
     pub async fn deliver(&self, inner: Value) -> Vec<Processed> {
+        self.deliver_on(PAGE_1, inner).await
+    }
+
+    /// [`AgentRig::deliver`] for `page`.
+    pub async fn deliver_on(&self, page: &str, inner: Value) -> Vec<Processed> {
         let now = self.clock.now();
-        let body = serde_json::json!({"object": "page", "entry": [{"id": PAGE_1, "time": now.0, "messaging": [inner]}]});
+        let body = serde_json::json!({"object": "page", "entry": [{"id": page, "time": now.0, "messaging": [inner]}]});
         let mut out = Vec::new();
         for ev in switchboard_core::ingest::split(
             &ACCOUNT.parse().unwrap(),

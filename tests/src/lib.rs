@@ -363,10 +363,11 @@ pub fn services(
             auth: AdminAuth::Bearer(secret(admin_token)),
         },
         agent: switchboard_http::AgentDeps {
-            channels,
+            channels: channels.clone(),
             auth: switchboard_http::AgentAuth::Tokens,
             settle: Duration::ZERO,
         },
+        bot: switchboard_http::bot::BotDeps { channels },
     }
 }
 

@@ -313,11 +313,179 @@ async fn bad_bot_settings_are_refused_and_the_secret_never_shown(aws: bool) {
     assert!(v.get("bot").is_none(), "{v}");
 }
 
+async fn a_bot_token_acts_only_on_its_workstream(aws: bool) {
+    let bot = FakeBot::start(BOT_SECRET).await;
+    let rig = rig(aws, &bot, 3).await;
+    // A second workstream, on page 2, with a bot of its own.
+    let (s, v) = rig
+        .admin(
+            "POST",
+            "/admin/v1/workstreams",
+            Some(serde_json::json!({
+            "id": "sales", "name": "Sales", "pages": [PAGE_2], "locale": "en",
+            "distribution": {"fallback_queue": "general"},
+            "bot": {"url": bot.url, "secret": BOT_SECRET}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let mine = rig.customer_says("m_scope_1", "Hello support").await;
+    rig.deliver_on(
+        PAGE_2,
+        serde_json::json!({"sender": {"id": "7700000000000982"}, "recipient": {"id": PAGE_2},
+        "timestamp": rig.clock.now().0, "message": {"mid": "m_scope_2", "text": "Hello sales"}}),
+    )
+    .await;
+    let theirs = rig
+        .get_ok("/admin/v1/conversations?psid=7700000000000982", ADMIN)
+        .await["conversations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, issued) = rig
+        .admin(
+            "POST",
+            "/admin/v1/workstreams/support/bot-tokens",
+            Some(serde_json::json!({"ttl_seconds": 600})),
+        )
+        .await;
+    assert_eq!(s, 201, "{issued}");
+    let token = issued["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("sbbt_"), "{issued}");
+
+    // Its own workstream's conversation: read, answered, escalated.
+    let v = rig
+        .get_ok(&format!("/bot/v1/conversations/{mine}"), &token)
+        .await;
+    assert_eq!(v["conversation"]["state"], "bot", "{v}");
+    assert!(
+        v["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"] == "Hello support"),
+        "{v}"
+    );
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/bot/v1/conversations/{mine}/messages"),
+            &token,
+            Some(serde_json::json!({"text": "An agent will be with you."})),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    // The other workstream's: not found, for every route.
+    for (method, path, body) in [
+        ("GET", format!("/bot/v1/conversations/{theirs}"), None),
+        (
+            "POST",
+            format!("/bot/v1/conversations/{theirs}/messages"),
+            Some(serde_json::json!({"text": "x"})),
+        ),
+        (
+            "POST",
+            format!("/bot/v1/conversations/{theirs}/escalate"),
+            Some(serde_json::json!({"reason": "x"})),
+        ),
+        ("POST", format!("/bot/v1/conversations/{theirs}/end"), None),
+    ] {
+        let (s, v) = rig.http(method, &path, &token, body).await;
+        assert_eq!(s, 404, "{method} {path}: {v}");
+    }
+    assert_eq!(rig.conversation(&theirs).await["state"], "bot");
+    // Bad requests are refused with the reason.
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/bot/v1/conversations/{mine}/escalate"),
+            &token,
+            Some(serde_json::json!({"reason": ""})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("invalid_bot_request")),
+        "{v}"
+    );
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/bot/v1/conversations/{mine}/escalate"),
+            &token,
+            Some(serde_json::json!({"reason": "wants a person"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["state"], "offered", "{v}");
+    // Escalated: the bot may no longer act on it.
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/bot/v1/conversations/{mine}/end"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    // Agent and admin tokens are not bot tokens; a revoked or expired one is refused.
+    let anna = rig.token("anna").await;
+    for bad in [anna.as_str(), ADMIN, "sbbt_nope"] {
+        let (s, v) = rig
+            .http("GET", &format!("/bot/v1/conversations/{mine}"), bad, None)
+            .await;
+        assert_eq!(s, 401, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("bot-tokens"), "{v}");
+    }
+    rig.clock.advance_secs(601);
+    let (s, _) = rig
+        .http(
+            "GET",
+            &format!("/bot/v1/conversations/{mine}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(s, 401, "expired");
+    let (s, issued) = rig
+        .admin("POST", "/admin/v1/workstreams/support/bot-tokens", None)
+        .await;
+    assert_eq!(s, 201);
+    let token = issued["token"].as_str().unwrap().to_string();
+    let id = issued["token_id"].as_str().unwrap();
+    let (s, _) = rig
+        .http(
+            "GET",
+            &format!("/bot/v1/conversations/{mine}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, v) = rig
+        .admin(
+            "DELETE",
+            &format!("/admin/v1/workstreams/support/bot-tokens/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204, "{v}");
+    let (s, _) = rig
+        .http(
+            "GET",
+            &format!("/bot/v1/conversations/{mine}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(s, 401, "revoked");
+}
+
 both_stores!(
     the_bot_answers_first,
     the_bot_escalates_with_skills_and_attributes,
     a_bot_that_is_down_hands_over_after_max_failures,
     a_silent_bot_hands_over_in_time,
     the_bot_ends_alone_with_its_survey,
-    bad_bot_settings_are_refused_and_the_secret_never_shown
+    bad_bot_settings_are_refused_and_the_secret_never_shown,
+    a_bot_token_acts_only_on_its_workstream
 );

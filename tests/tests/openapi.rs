@@ -153,8 +153,16 @@ async fn the_server_keeps_the_documented_contract() {
         ("getWorkstream", None),
         (
             "updateWorkstream",
-            Some(serde_json::json!({"locale": "en-GB"})),
+            Some(serde_json::json!({"locale": "en-GB",
+                "bot": {"url": "https://bot.example.com/events", "secret": "bot-secret-0123456789"}})),
         ),
+        (
+            "issueBotToken",
+            Some(serde_json::json!({"ttl_seconds": 3600})),
+        ),
+        ("listBotTokens", None),
+        ("revokeBotToken", None),
+        ("revokeBotTokens", None),
         (
             "createQueue",
             Some(
@@ -364,6 +372,56 @@ async fn check(
     }
 }
 
+/// docs/bot-api.yaml against the server, as a workstream's bot with a
+/// token the admin API issued: two conversations are with the bot (which
+/// took their events and said it would act later); one is ended, the
+/// other read, answered and escalated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_api_keeps_its_documented_contract() {
+    use switchboard_tests::agent_rig::{AgentRig, RigSetup};
+    let doc = doc("bot-api.yaml");
+    let bot = switchboard_tests::fake_bot::FakeBot::start("bot-secret-0123456789").await;
+    let rig = AgentRig::new(
+        false,
+        RigSetup::new(serde_json::json!({
+            "queues": [{"id": "general", "name": "General"}],
+            "agents": [{"id": "anna", "name": "Anna", "email": "anna@example.com",
+                        "queues": ["general"], "presence": "available"}],
+            "workstreams": [{"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+                "distribution": {"fallback_queue": "general"},
+                "bot": {"url": bot.url, "secret": "bot-secret-0123456789"}}]
+        })),
+    )
+    .await;
+    let kept = rig.psid_says("7700000000000701", "m_api_1", "Hello").await;
+    let ended = rig.psid_says("7700000000000702", "m_api_2", "Hi").await;
+    let (s, issued) = rig
+        .admin("POST", "/admin/v1/workstreams/support/bot-tokens", None)
+        .await;
+    assert_eq!(s, 201, "{issued}");
+    let token = issued["token"].as_str().unwrap().to_string();
+    let params: HashMap<&str, String> = HashMap::from([("{conversation_id}", kept)]);
+    let cases: Vec<Case<'_>> = vec![
+        ("getBotConversation", None, Vec::new()),
+        (
+            "sendBotMessage",
+            Some(serde_json::json!({"text": "One moment.", "quick_replies": [{"title": "OK"}]})),
+            Vec::new(),
+        ),
+        (
+            "endBotConversation",
+            None,
+            vec![("{conversation_id}", ended)],
+        ),
+        (
+            "escalateBotConversation",
+            Some(serde_json::json!({"reason": "billing", "skills": {"billing": 1}})),
+            Vec::new(),
+        ),
+    ];
+    check(&doc, &rig.services, &token, &params, cases).await;
+}
+
 /// docs/agent-api.yaml against the server, as an agent (anna) with a
 /// token the admin API issued: three customers offered to her, one of them
 /// accepted beforehand so it can be transferred.
@@ -567,7 +625,7 @@ async fn the_agent_api_keeps_its_documented_contract() {
 /// length, and every `$ref` resolves.
 #[test]
 fn every_operation_documents_its_problems_and_id_rules() {
-    for file in ["openapi.yaml", "agent-api.yaml"] {
+    for file in ["openapi.yaml", "agent-api.yaml", "bot-api.yaml"] {
         let doc = doc(file);
         check_refs(&doc, &doc, file, "");
         for (path, item) in doc["paths"].as_object().unwrap() {
@@ -606,7 +664,13 @@ fn every_operation_documents_its_problems_and_id_rules() {
                     continue;
                 }
                 let id = op["operationId"].as_str().unwrap();
-                let mut want = vec!["401", "403"];
+                // The bot API has no 403: a token is valid or not, and
+                // another workstream's conversation is not found.
+                let mut want = if file == "bot-api.yaml" {
+                    vec!["401"]
+                } else {
+                    vec!["401", "403"]
+                };
                 if ids > 0 {
                     want.extend(["400", "404"]);
                 }

@@ -102,10 +102,13 @@ impl Rig {
             agent: switchboard_http::AgentDeps {
                 channels: switchboard_core::channels::ChannelDeps {
                     graph,
-                    ..channel_deps(store.clone(), secrets_for_admin, clock.clone())
+                    ..channel_deps(store.clone(), secrets_for_admin.clone(), clock.clone())
                 },
                 auth: switchboard_http::AgentAuth::Tokens,
                 settle: Duration::ZERO,
+            },
+            bot: switchboard_http::bot::BotDeps {
+                channels: channel_deps(store.clone(), secrets_for_admin, clock.clone()),
             },
         };
         let router: RouterDeps = switchboard_tests::routing_deps(store.clone(), clock);

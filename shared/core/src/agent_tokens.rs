@@ -12,6 +12,7 @@ use crate::routing::admin as ra;
 use crate::routing::model::AgentId;
 use crate::secret::Secret;
 use crate::time::{self, Millis};
+use crate::token_index::{Described, Family, Indexed, live};
 use serde::{Deserialize, Serialize};
 
 /// How long a token lives unless the administrator asks otherwise.
@@ -53,55 +54,19 @@ pub struct Bearer {
     pub supervisor: bool,
 }
 
-fn grant_name(token: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(token.as_bytes());
-    format!("switchboard/agent-tokens/{}", hex::encode(digest))
-}
+/// Where agent tokens' grants and indexes are kept.
+const AGENT_TOKENS: Family = Family {
+    grants: "switchboard/agent-tokens",
+    index: "switchboard/agent-token-index",
+};
 
-fn index_name(agent: &AgentId) -> String {
-    format!("switchboard/agent-token-index/{agent}")
-}
-
-fn unavailable(e: impl std::fmt::Display) -> Problem {
-    Problem::unavailable(e.to_string())
-}
-
-async fn read_index(deps: &ChannelDeps, agent: &AgentId) -> Result<Vec<TokenIndexed>, Problem> {
-    Ok(deps
-        .secrets
-        .get(&index_name(agent))
-        .await
-        .map_err(unavailable)?
-        .and_then(|s| serde_json::from_str(s.expose()).ok())
-        .unwrap_or_default())
-}
-
-async fn write_index(
-    deps: &ChannelDeps,
-    agent: &AgentId,
-    index: &[TokenIndexed],
-) -> Result<(), Problem> {
-    if index.is_empty() {
-        return deps
-            .secrets
-            .delete(&index_name(agent))
-            .await
-            .map_err(unavailable);
+impl Described for TokenInfo {
+    fn token_id(&self) -> &str {
+        &self.token_id
     }
-    let text = serde_json::to_string(index).map_err(unavailable)?;
-    deps.secrets
-        .put(&index_name(agent), &Secret::new(text))
-        .await
-        .map_err(unavailable)
-}
-
-/// An index entry: the token's info with its grant's secret name (the
-/// token's hash).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct TokenIndexed {
-    info: TokenInfo,
-    grant: String,
+    fn expires_at(&self) -> Millis {
+        self.expires_at
+    }
 }
 
 /// The lifetime asked for (`ttl_seconds`), or `default`, if it is in
@@ -144,7 +109,6 @@ pub async fn issue(
         issued_at: now,
         expires_at: now.plus_secs(ttl as i64),
     };
-    let grant_key = grant_name(token.expose());
     let grant = Grant {
         agent_id: agent.clone(),
         supervisor,
@@ -152,32 +116,26 @@ pub async fn issue(
         issued_at: Some(now),
         expires_at: Some(info.expires_at),
     };
-    let value = serde_json::to_string(&grant).map_err(unavailable)?;
-    // The index first: a grant is never left where revocation cannot find it.
-    let mut index = live(read_index(deps, agent).await?, now);
-    index.push(TokenIndexed {
-        info: info.clone(),
-        grant: grant_key.clone(),
-    });
-    write_index(deps, agent, &index).await?;
-    deps.secrets
-        .put(&grant_key, &Secret::new(value))
-        .await
-        .map_err(unavailable)?;
+    AGENT_TOKENS
+        .add(
+            deps.secrets.as_ref(),
+            agent.as_str(),
+            &token,
+            info.clone(),
+            &grant,
+            now,
+        )
+        .await?;
     Ok((token, info))
-}
-
-fn live(index: Vec<TokenIndexed>, now: Millis) -> Vec<TokenIndexed> {
-    index
-        .into_iter()
-        .filter(|t| t.info.expires_at > now)
-        .collect()
 }
 
 /// An agent's tokens that have not expired.
 pub async fn list(deps: &ChannelDeps, agent: &AgentId) -> Result<Vec<TokenInfo>, Problem> {
     ra::get_agent(&deps.routing_deps(), agent).await?;
-    Ok(live(read_index(deps, agent).await?, deps.clock.now())
+    let index: Vec<Indexed<TokenInfo>> = AGENT_TOKENS
+        .read_index(deps.secrets.as_ref(), agent.as_str())
+        .await?;
+    Ok(live(index, deps.clock.now())
         .into_iter()
         .map(|t| t.info)
         .collect())
@@ -190,35 +148,26 @@ pub async fn revoke(
     agent: &AgentId,
     token_id: Option<&str>,
 ) -> Result<usize, Problem> {
-    let index = read_index(deps, agent).await?;
-    let (gone, kept): (Vec<_>, Vec<_>) = index
-        .into_iter()
-        .partition(|t| token_id.is_none_or(|id| t.info.token_id == id));
-    if let Some(id) = token_id
-        && gone.is_empty()
-    {
+    let Some(gone) = AGENT_TOKENS
+        .revoke::<TokenInfo>(deps.secrets.as_ref(), agent.as_str(), token_id)
+        .await?
+    else {
         return Err(Problem::not_found(format!(
-            "agent {agent} has no token {id}"
+            "agent {agent} has no token {}",
+            token_id.unwrap_or_default()
         )));
+    };
+    if gone > 0 {
+        tracing::info!(agent_id = %agent, revoked = gone, "agent tokens revoked");
     }
-    for t in &gone {
-        deps.secrets.delete(&t.grant).await.map_err(unavailable)?;
-    }
-    write_index(deps, agent, &kept).await?;
-    if !gone.is_empty() {
-        tracing::info!(agent_id = %agent, revoked = gone.len(), "agent tokens revoked");
-    }
-    Ok(gone.len())
+    Ok(gone)
 }
 
 /// Who `token` speaks for, if it is valid now.
 pub async fn verify(deps: &ChannelDeps, token: &str) -> Result<Option<Bearer>, Problem> {
-    let Some(grant) = deps
-        .secrets
-        .get(&grant_name(token))
-        .await
-        .map_err(unavailable)?
-        .and_then(|s| serde_json::from_str::<Grant>(s.expose()).ok())
+    let Some(grant) = AGENT_TOKENS
+        .grant::<Grant>(deps.secrets.as_ref(), token)
+        .await?
     else {
         return Ok(None);
     };

@@ -52,6 +52,7 @@ pub mod stream_hook;
 pub mod stream_signal;
 pub mod supervision;
 pub mod time;
+mod token_index;
 pub mod transcript;
 pub mod verify;
 pub mod visibility;

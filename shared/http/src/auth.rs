@@ -49,7 +49,7 @@ pub const SUPERVISOR_GROUP: &str = "supervisor";
 /// The group agents are in (AWS).
 pub const AGENT_GROUP: &str = "agent";
 
-pub(crate) fn unauthenticated(detail: &str) -> Problem {
+pub fn unauthenticated(detail: &str) -> Problem {
     Problem::new(
         Status::UNAUTHORIZED,
         "unauthenticated",

@@ -1,5 +1,6 @@
 //! Switchboard's HTTP surface: one axum [`Router`] per API — webhooks
-//! ([`webhook`]), operators ([`admin`]), agents ([`agent`]) — over the
+//! ([`webhook`]), operators ([`admin`]), agents ([`agent`]), workstream
+//! bots ([`bot`]) — over the
 //! domain's functions. The Lambda functions serve one each (through
 //! `lambda_http`); `switchboard serve` merges them ([`Services::router`]).
 //! Serve a router through [`app`], which trims trailing slashes before
@@ -8,6 +9,7 @@
 pub mod admin;
 pub mod agent;
 pub mod auth;
+pub mod bot;
 pub mod extract;
 pub mod problem;
 pub mod webhook;
@@ -33,12 +35,13 @@ pub struct Services {
     pub ingest: IngestDeps,
     pub admin: AdminDeps,
     pub agent: AgentDeps,
+    pub bot: bot::BotDeps,
 }
 
 impl Services {
     /// Every route in one router, each request in a `request` span:
-    /// `/healthz`, and by its path's prefix the webhooks', the admin or
-    /// the agent API's router (each answering its own unknown paths, after
+    /// `/healthz`, and by its path's prefix the webhooks', the admin, the
+    /// agent or the bot API's router (each answering its own unknown paths, after
     /// checking the caller); a problem `404` for anything else.
     pub fn router(self) -> Router {
         self.router_with_site(None)
@@ -47,36 +50,51 @@ impl Services {
     /// [`Services::router`], with `site` answering every path no API
     /// holds (serve's web console) instead of the `404`.
     pub fn router_with_site(self, site: Option<Router>) -> Router {
-        let webhooks = webhook::router(Some(self.verify), Some(self.ingest));
-        let admin = admin::router(self.admin);
-        let agent = agent::router(self.agent);
-        let by_prefix = move |req: Request| {
-            let path = OriginalPath::of_request(&req);
-            let api = if path.starts_with(webhook::WEBHOOK_PREFIX) {
-                Some(webhooks.clone())
-            } else if path.starts_with(admin::PREFIX) {
-                Some(admin.clone())
-            } else if path.starts_with(agent::PREFIX) {
-                Some(agent.clone())
-            } else {
-                site.clone()
-            };
-            async move {
-                match api {
-                    Some(api) => match tower::ServiceExt::oneshot(api, req).await {
-                        Ok(resp) => resp,
-                        Err(never) => match never {},
-                    },
-                    None => {
-                        ApiProblem(Problem::not_found(format!("no route {path}"))).into_response()
-                    }
-                }
-            }
-        };
+        let apis = vec![
+            (
+                webhook::WEBHOOK_PREFIX,
+                webhook::router(Some(self.verify), Some(self.ingest)),
+            ),
+            (admin::PREFIX, admin::router(self.admin)),
+            (agent::PREFIX, agent::router(self.agent)),
+            (bot::PREFIX, bot::router(self.bot)),
+        ];
+        let by_prefix = by_prefix(apis, site);
         Router::new()
             .route("/healthz", axum::routing::any(healthz))
             .fallback(by_prefix)
             .layer(axum::middleware::from_fn(request_span))
+    }
+}
+
+/// A handler that passes each request to the first API whose prefix its
+/// path starts with, else to `site`, else answers a problem `404`.
+pub fn by_prefix(
+    apis: Vec<(&'static str, Router)>,
+    site: Option<Router>,
+) -> impl Fn(
+    Request,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
+    move |req: Request| {
+        let path = OriginalPath::of_request(&req);
+        let api = apis
+            .iter()
+            .find(|(prefix, _)| path.starts_with(prefix))
+            .map(|(_, r)| r.clone())
+            .or_else(|| site.clone());
+        Box::pin(async move {
+            match api {
+                Some(api) => match tower::ServiceExt::oneshot(api, req).await {
+                    Ok(resp) => resp,
+                    Err(never) => match never {},
+                },
+                None => ApiProblem(Problem::not_found(format!("no route {path}"))).into_response(),
+            }
+        })
     }
 }
 

@@ -8,7 +8,9 @@
 //! ends the conversation, or stays silent, and a bot that fails or stays
 //! silent too long is escalated from by Switchboard itself.
 
+pub mod api;
 pub mod flow;
+pub mod tokens;
 pub mod wire;
 
 use crate::ids::WorkstreamId;

@@ -4,6 +4,7 @@
 //! checks the caller first ([`Admin`]: an administrator, or a supervisor
 //! on the routes `auth::supervisor_may` lists).
 
+mod bot_tokens;
 mod canned;
 mod channels;
 mod conversations;
@@ -77,6 +78,17 @@ pub fn router(deps: AdminDeps) -> Router {
                 .get(c::get_workstream)
                 .patch(c::update_workstream)
                 .delete(c::delete_workstream),
+        )
+        .route(
+            "/admin/v1/workstreams/{workstream_id}/bot-tokens",
+            methods::<_, (A, Id<WorkstreamId>)>("GET, POST, DELETE")
+                .get(bot_tokens::list)
+                .post(bot_tokens::issue)
+                .delete(bot_tokens::revoke_all),
+        )
+        .route(
+            "/admin/v1/workstreams/{workstream_id}/bot-tokens/{token_id}",
+            methods::<_, (A, Id<WorkstreamId>)>("DELETE").delete(bot_tokens::revoke),
         )
         .route(
             "/admin/v1/accounts",

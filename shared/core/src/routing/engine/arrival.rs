@@ -111,6 +111,11 @@ pub(super) async fn route_new(
     if ws.bot.is_some() && r.bot.is_none() {
         if try_apply(deps, &[super::bot::to_bot(&conv, r, &ws, now)]).await? {
             crate::bot::flow::greet(deps, &conv, &ws).await;
+            // The bot gets the event now, whoever routed it (the router, or
+            // a workstream that starts feeding the page); the router's own
+            // call after this finds it taken. Boxed: a failing bot escalates,
+            // which routes again.
+            Box::pin(crate::bot::flow::on_customer_event(deps, &conv.id, event)).await?;
         }
         return Ok(());
     }
