@@ -12,7 +12,9 @@ ACME_APP_SECRET ?= local-dev-app-secret
 ACME_VERIFY_TOKEN ?= local-dev-verify-token-0123456789
 ACME_PAGE_TOKEN ?= local-dev-page-token
 SWITCHBOARD_ADMIN_TOKEN ?= local-dev-admin-token-change-me
-export ACME_APP_SECRET ACME_VERIFY_TOKEN ACME_PAGE_TOKEN SWITCHBOARD_ADMIN_TOKEN
+# The secret `make sample-bot` and README's bot settings share.
+SWITCHBOARD_BOT_SECRET ?= local-dev-bot-secret-0123456789
+export ACME_APP_SECRET ACME_VERIFY_TOKEN ACME_PAGE_TOKEN SWITCHBOARD_ADMIN_TOKEN SWITCHBOARD_BOT_SECRET
 
 CONFIG ?= examples/switchboard.yaml
 GRAPH_URL ?= https://graph.facebook.com
@@ -20,13 +22,14 @@ DATA_DIR ?= .switchboard
 # Where make run and make fake-graph listen (the README's quick-start test moves them).
 ADDR ?= 127.0.0.1:8080
 FAKE_GRAPH_ADDR ?= 127.0.0.1:8090
+SAMPLE_BOT_ADDR ?= 127.0.0.1:8070
 TEXT ?=
 PSID ?= 7700000000000001
 
 ID ?=
 ARGS ?=
 
-.PHONY: readme-test link console-first-load run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean reset install console console-test
+.PHONY: sample-bot readme-test link console-first-load run fake-graph simulate conversations timeline pages test test-tools lint fmt bench build deploy destroy clean reset install console console-test
 
 # The console (console/): a Vite + React single-page application, served by `switchboard serve` at /.
 CONSOLE_DIR := console/dist
@@ -69,6 +72,10 @@ link:
 ## fake-graph: a local stand-in for Meta's Graph API on 127.0.0.1:8090 (then: make run GRAPH_URL=http://127.0.0.1:8090)
 fake-graph:
 	cargo run -q -p switchboard-cli -- fake-graph --addr $(FAKE_GRAPH_ADDR)
+
+## sample-bot: a small workstream bot on 127.0.0.1:8070 (opening hours, orders; invoices and the rest go to humans)
+sample-bot:
+	cargo run -q -p switchboard-cli -- sample-bot --addr $(SAMPLE_BOT_ADDR)
 
 ## simulate: send a signed customer message to the running server (TEXT=..., PSID=...; ARGS="--tap 5" taps a quick reply, ARGS="--age 30h" sends an old one)
 simulate:

@@ -3,13 +3,13 @@
 
 Every ```sh block from "## Quick start" up to "## The web console" runs in
 one bash session, in order, from the repository root, as a person would
-type it: `make run` and `make fake-graph` go to the background (a terminal
+type it: `make run`, `make fake-graph` and `make sample-bot` go to the background (a terminal
 of their own in README), and `make reset` first stops them (README says to
 stop serve). Two things differ from a person's machine, so the test never
 touches theirs: the data directory is a temporary one (DATA_DIR,
 SWITCHBOARD_DATA_DIR), and serve and the fake Graph API listen on free
-ports (ADDR, FAKE_GRAPH_ADDR, SWITCHBOARD_URL; the README's
-127.0.0.1:8080 and :8090 are rewritten to them).
+ports (ADDR, FAKE_GRAPH_ADDR, SAMPLE_BOT_ADDR, SWITCHBOARD_URL; the
+README's 127.0.0.1:8080, :8090 and :8070 are rewritten to them).
 
 A command that fails stops the test (bash -e; curl fails on an HTTP
 error), and the outputs named in EXPECT must appear. README must not point
@@ -42,6 +42,9 @@ EXPECT = [
     ("sb agent contact last --email", 1, "ada@example.com"),
     ("make timeline ID=last", 2, "survey"),
     ("curl -H \"Authorization: Bearer local-dev-admin-token-change-me\" http://127.0.0.1:8080/admin/v1/surveys", 1, '"score":5'),
+    ("make timeline ID=last", 3, "We are open"),
+    ("cargo run -q -p switchboard-cli -- routing last", 3, "invoice question"),
+    ("sb agent show last", 2, "escalated"),
     ("make pages", 1, "running"),
     ("make pages", 2, "error"),
     ("make pages", 3, "running"),
@@ -79,7 +82,7 @@ def outside_paths(text):
     return sorted(set(re.findall(r"(?<![\w.])\.\./[\w./-]+", text)))
 
 
-def script(commands, serve_port, graph_port):
+def script(commands, serve_port, graph_port, bot_port):
     """One bash session: the commands in order, each one's output kept in
     its own file, the background ones started and waited for."""
     lines = [
@@ -91,13 +94,16 @@ def script(commands, serve_port, graph_port):
         " for p in $(cat \"$BG\" 2>/dev/null); do while kill -0 -- \"-$p\" 2>/dev/null; do sleep 0.2; done; done; : > \"$BG\"; }",
         "trap stop_all EXIT",
         # A background command: its own process group, its log, and the port it opens.
-        "background() { local name=$1 port=$2; shift 2; setsid bash -c \"$*\" > \"$LOGS/$name.log\" 2>&1 & echo $! >> \"$BG\";"
-        " for _ in $(seq 1 3000); do if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then return 0; fi; sleep 0.2; done;"
+        "background() { local name=$1 port=$2; shift 2; setsid bash -c \"$*\" > \"$LOGS/$name.log\" 2>&1 & local pid=$!; echo $pid >> \"$BG\";"
+        " for _ in $(seq 1 3000); do if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then return 0; fi;"
+        " if ! kill -0 $pid 2>/dev/null; then echo \"$name stopped before opening port $port:\"; cat \"$LOGS/$name.log\"; return 1; fi; sleep 0.2; done;"
         " echo \"$name did not open port $port:\"; cat \"$LOGS/$name.log\"; return 1; }",
     ]
     for i, cmd in enumerate(commands):
-        cmd = cmd.replace("127.0.0.1:8080", f"127.0.0.1:{serve_port}").replace(
-            "127.0.0.1:8090", f"127.0.0.1:{graph_port}"
+        cmd = (
+            cmd.replace("127.0.0.1:8080", f"127.0.0.1:{serve_port}")
+            .replace("127.0.0.1:8090", f"127.0.0.1:{graph_port}")
+            .replace("127.0.0.1:8070", f"127.0.0.1:{bot_port}")
         )
         shown = cmd.replace("'", "'\\''")
         lines.append(f"echo '$ {shown}'")
@@ -106,6 +112,8 @@ def script(commands, serve_port, graph_port):
             lines.append(f"until command curl -sf -o /dev/null http://127.0.0.1:{serve_port}/healthz; do sleep 0.2; done")
         elif cmd.startswith("make fake-graph"):
             lines.append(f"background fake-graph {graph_port} {quote(cmd)}")
+        elif cmd.startswith("make sample-bot"):
+            lines.append(f"background sample-bot {bot_port} {quote(cmd)}")
         else:
             if cmd.startswith("make reset"):
                 lines.append("stop_all")
@@ -129,7 +137,7 @@ def main():
     for prefix, _, _ in EXPECT:
         if not any(c.startswith(prefix) for c in commands):
             sys.exit(f"README's quick start no longer has {prefix!r}: update EXPECT in {__file__}")
-    serve_port, graph_port = free_ports(2)
+    serve_port, graph_port, bot_port = free_ports(3)
     work = Path(tempfile.mkdtemp(prefix="switchboard-readme-"))
     logs = work / "logs"
     logs.mkdir()
@@ -139,6 +147,7 @@ def main():
         SWITCHBOARD_DATA_DIR=str(work / "data"),
         ADDR=f"127.0.0.1:{serve_port}",
         FAKE_GRAPH_ADDR=f"127.0.0.1:{graph_port}",
+        SAMPLE_BOT_ADDR=f"127.0.0.1:{bot_port}",
         SWITCHBOARD_URL=f"http://127.0.0.1:{serve_port}",
         LOGS=str(logs),
         BG=str(work / "background"),
@@ -148,7 +157,7 @@ def main():
     for k in ("SWITCHBOARD_ADMIN_TOKEN", "SWITCHBOARD_AGENT_TOKEN", "SWITCHBOARD_APP_SECRET"):
         env.pop(k, None)
     path = work / "quickstart.sh"
-    path.write_text(script(commands, serve_port, graph_port))
+    path.write_text(script(commands, serve_port, graph_port, bot_port))
     print(f"README quick start: {len(commands)} commands (serve :{serve_port}, fake Graph :{graph_port})", flush=True)
     run = subprocess.run(["bash", str(path)], cwd=ROOT, env=env)
     if run.returncode != 0:

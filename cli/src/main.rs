@@ -30,6 +30,7 @@ mod http_server;
 mod last;
 mod local_token;
 mod routing;
+mod sample_bot;
 mod serve;
 mod simulate;
 mod tap;
@@ -77,6 +78,9 @@ enum Command {
     /// Print a shell completion script: `source <(switchboard completions bash)`
     /// (also zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Run a small workstream bot (opening hours, order status; invoices and
+    /// the rest go to humans), to try the bot flow offline.
+    SampleBot(sample_bot::SampleBotArgs),
     /// Run a local stand-in for Meta's Graph API, to try channel set-up offline.
     FakeGraph {
         /// Address to listen on.
@@ -136,6 +140,7 @@ async fn main() -> ExitCode {
         Command::Routing(a) => routing::routing(a).await,
         Command::Agent(a) => agent::run(a).await,
         Command::FakeGraph { addr } => fake_graph(&addr).await,
+        Command::SampleBot(a) => sample_bot::run(a).await,
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "switchboard", &mut buf);

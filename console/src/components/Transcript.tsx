@@ -33,6 +33,8 @@ function who(t: Translate, e: TranscriptEntry): string {
       return t('automated');
     case 'survey':
       return t('survey');
+    case 'bot':
+      return t('bot');
     case 'page_inbox':
       return t('page_inbox');
     case 'note':

@@ -238,6 +238,8 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
     }
+    // One line per request answered (what `switchboard fake-graph` prints).
+    tracing::info!(target: "fake_graph", "{} /{} -> {}", rec.method, path, answer.status);
     let mut resp = (
         axum::http::StatusCode::from_u16(answer.status).unwrap_or(axum::http::StatusCode::OK),
         [(axum::http::header::CONTENT_TYPE, "application/json")],

@@ -5,7 +5,7 @@ import type { AdminPaths } from '../../api/types';
 
 export type ApiQuery = NonNullable<AdminPaths['/admin/v1/conversations']['get']['parameters']['query']>;
 export type State = NonNullable<ApiQuery['state']>;
-export const STATES: State[] = ['waiting', 'offered', 'assigned', 'wrap_up', 'closed'];
+export const STATES: State[] = ['bot', 'waiting', 'offered', 'assigned', 'wrap_up', 'closed'];
 
 export interface Filters {
   page_id: string;
