@@ -110,6 +110,16 @@ export class Stack {
     return s;
   }
 
+  /** `switchboard sample-bot` on a free port, checking signatures with `secret`; its events URL. */
+  async sampleBot(secret: string): Promise<string> {
+    const [port] = await freePorts(1);
+    const url = `http://127.0.0.1:${port}/events`;
+    const bot = this.spawn(binary(), ['sample-bot', '--addr', `127.0.0.1:${port}`, '--secret', secret], {});
+    // A GET is 405 there: it is up.
+    await waitFor(url, bot, () => this.log());
+    return url;
+  }
+
   private spawn(bin: string, args: string[], env: Record<string, string>): ChildProcess {
     const p = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (b: Buffer) => {

@@ -187,7 +187,14 @@ impl AgentRig {
     /// [`AgentRig::deliver`] for `page`.
     pub async fn deliver_on(&self, page: &str, inner: Value) -> Vec<Processed> {
         let now = self.clock.now();
-        let body = serde_json::json!({"object": "page", "entry": [{"id": page, "time": now.0, "messaging": [inner]}]});
+        self.deliver_body(serde_json::json!({"object": "page", "entry": [{"id": page, "time": now.0, "messaging": [inner]}]}))
+            .await
+    }
+
+    /// A whole delivery as Meta posts it (`standby` entries, several
+    /// entries), through the router.
+    pub async fn deliver_body(&self, body: Value) -> Vec<Processed> {
+        let now = self.clock.now();
         let mut out = Vec::new();
         for ev in switchboard_core::ingest::split(
             &ACCOUNT.parse().unwrap(),

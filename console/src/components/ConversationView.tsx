@@ -10,6 +10,7 @@ import { closesAt, formatMoment, windowState, type WindowState } from '../logic/
 import { Transcript } from './Transcript';
 import { WindowChip } from './WindowChip';
 import { FollowUpBadge } from './FollowUpBadge';
+import { EscalationNote } from './EscalationNote';
 import { ReplyBox, type OutgoingMessage } from './ReplyBox';
 import { NoteBox } from './NoteBox';
 import { TransferDialog } from './TransferDialog';
@@ -104,6 +105,7 @@ export function ConversationView({ api, agentId, detail, readOnly, onChanged, on
         </span>
         <WindowChip replyWindow={detail.reply_window} now={now} />
         <FollowUpBadge mark={detail.follow_up} />
+        <EscalationNote escalation={detail.escalation} />
       </header>
       <Transcript entries={detail.transcript} now={now} onRetry={blocked ? undefined : (text) => void send({ text })} />
       <ReplyBox conversationId={id} disabledReason={blocked} hint={hint} canned={canned} onSend={send} onTyping={typing} />

@@ -113,8 +113,13 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
             conversation_id.as_ref()
         }
     };
+    // What the customer did, for us: not an event Meta copied to us in
+    // standby while another app owns the thread (kept, shown as context,
+    // never routed or answered from here).
+    let ours =
+        event.kind.is_customer_activity() && event.channel != crate::messenger::Channel::Standby;
     if let Some(id) = route
-        && event.kind.is_customer_activity()
+        && ours
     {
         engine::on_stored(deps, id, &event).await?;
         if matches!(outcome, AppendOutcome::Stored { opened: true, .. }) {
@@ -130,7 +135,7 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         AppendOutcome::Duplicate { conversation_id } => conversation_id.as_ref(),
     };
     if let Some(id) = stored_on
-        && event.kind.is_customer_activity()
+        && ours
     {
         // With the workstream's bot: post it (once; a redelivery of an
         // event the bot took is not posted again).
@@ -299,7 +304,9 @@ async fn after_store(
             None => false,
         }
     };
+    // Never answered from here while another app owns the thread.
     if withheld
+        && event.channel != crate::messenger::Channel::Standby
         && let Some(ws) = match &r.workstream {
             Some(w) => deps.workstreams.get_workstream(w).await?,
             None => None,

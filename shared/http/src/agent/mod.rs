@@ -197,5 +197,11 @@ fn summary(c: &Conversation, reply_window: &ReplyWindow) -> serde_json::Value {
         "reply_window": reply_window,
         // Follow-up work: the window had closed when it was routed.
         "follow_up": r.follow_up,
+        // Why the bot handed it over (it came to people from the bot).
+        "escalation": r.bot.and_then(|b| b.escalated).map(|e| serde_json::json!({
+            "reason": e.escalation.reason,
+            "by": e.by,
+            "at": e.at.to_rfc3339(),
+        })),
     })
 }
