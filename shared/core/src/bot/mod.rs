@@ -31,6 +31,10 @@ pub const DELIVERY_HEADER: &str = "X-Switchboard-Delivery";
 const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 const DEFAULT_MAX_FAILURES: u32 = 3;
 const DEFAULT_ANSWER_WITHIN: u64 = 300;
+/// The most time the attempts for one customer event may take together
+/// (`timeout_ms` times `max_failures`): the router holds the conversation's
+/// events meanwhile, and a Lambda invocation has 30 s.
+pub const MAX_ATTEMPTS_MS: u64 = 20_000;
 
 fn default_timeout() -> u64 {
     DEFAULT_TIMEOUT_MS
@@ -112,9 +116,9 @@ impl BotInput {
         {
             return Err("the bot secret needs at least 16 characters".into());
         }
-        if !(100..=30_000).contains(&self.timeout_ms) {
+        if !(100..=20_000).contains(&self.timeout_ms) {
             return Err(format!(
-                "the bot's timeout_ms is {}; it must be 100 to 30000",
+                "the bot's timeout_ms is {}; it must be 100 to 20000",
                 self.timeout_ms
             ));
         }
@@ -122,6 +126,13 @@ impl BotInput {
             return Err(format!(
                 "the bot's max_failures is {}; it must be 1 to 10",
                 self.max_failures
+            ));
+        }
+        let worst = self.timeout_ms.saturating_mul(u64::from(self.max_failures));
+        if worst > MAX_ATTEMPTS_MS {
+            return Err(format!(
+                "the bot's timeout_ms ({}) times max_failures ({}) is {worst} ms; the attempts for one customer event may take at most {MAX_ATTEMPTS_MS} ms (the router holds the conversation meanwhile): lower one of them",
+                self.timeout_ms, self.max_failures
             ));
         }
         if !(10..=86_400).contains(&self.answer_within_seconds) {
@@ -306,6 +317,7 @@ mod tests {
             serde_json::json!({"url": "https://b", "secret": "short"}),
             serde_json::json!({"url": "https://b", "timeout_ms": 50}),
             serde_json::json!({"url": "https://b", "max_failures": 0}),
+            serde_json::json!({"url": "https://b", "timeout_ms": 10000, "max_failures": 3}),
             serde_json::json!({"url": "https://b", "greeting": " "}),
         ] {
             assert!(input(bad.clone()).check().is_err(), "{bad}");
