@@ -250,6 +250,20 @@ pub struct BotRecord {
     pub escalated: Option<Escalated>,
 }
 
+impl BotRecord {
+    /// A conversation that reached the bot at `since`.
+    pub fn new(since: Millis) -> Self {
+        Self {
+            since,
+            failures: 0,
+            delivered: None,
+            unanswered_since: None,
+            answered_at: None,
+            escalated: None,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 pub struct Escalated {
     #[serde(with = "time::rfc3339")]

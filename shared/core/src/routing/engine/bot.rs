@@ -28,14 +28,7 @@ pub(super) fn to_bot(
         units: 0,
         profile: None,
     };
-    r.bot = Some(BotRecord {
-        since: now,
-        failures: 0,
-        delivered: None,
-        unanswered_since: None,
-        answered_at: None,
-        escalated: None,
-    });
+    r.bot = Some(BotRecord::new(now));
     r.reason = "with the workstream's bot".into();
     r.record(decision(
         now,
@@ -165,14 +158,7 @@ pub async fn escalate(
         };
         let now = deps.clock.now();
         let mut r = conv.routing.clone().unwrap_or_default();
-        let b = r.bot.get_or_insert(BotRecord {
-            since: now,
-            failures: 0,
-            delivered: None,
-            unanswered_since: None,
-            answered_at: None,
-            escalated: None,
-        });
+        let b = r.bot.get_or_insert(BotRecord::new(now));
         b.unanswered_since = None;
         b.escalated = Some(Escalated {
             at: now,
