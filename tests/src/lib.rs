@@ -52,6 +52,7 @@ pub fn routing_deps(
 ) -> switchboard_core::routing::RoutingDeps {
     switchboard_core::routing::RoutingDeps {
         conversations: store.clone(),
+        pages: store.clone(),
         workstreams: store.clone(),
         config: store.clone(),
         routing: store.clone(),

@@ -623,6 +623,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     let router_push = ws.pusher(clock.clone()).await;
     let router = switchboard_core::routing::RoutingDeps {
         conversations: store.clone(),
+        pages: store.clone(),
         workstreams: store.clone(),
         config: store.clone(),
         routing: store.clone(),

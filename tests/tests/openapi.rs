@@ -105,6 +105,36 @@ async fn the_server_keeps_the_documented_contract() {
         .id
         .to_string();
 
+    // A conversation Switchboard keeps as context (another app has the
+    // thread), on page 1, which has a token: a supervisor may take it.
+    seed_page_token(
+        store.as_ref(),
+        secrets.as_ref(),
+        "EAAB-page-104857600000001",
+    )
+    .await;
+    let t = switchboard_core::Millis(1_764_000_000_500);
+    let body = serde_json::json!({"object": "page", "entry": [{"id": PAGE_1, "time": t.0, "standby": [
+        {"sender": {"id": "7700000000000099"}, "recipient": {"id": PAGE_1}, "timestamp": t.0,
+         "message": {"mid": "m_contract_standby", "text": "context only"}}]}]});
+    for ev in
+        switchboard_core::ingest::split(&ACCOUNT.parse().unwrap(), body.to_string().as_bytes(), t)
+            .unwrap()
+    {
+        switchboard_core::router::process_event(&router, &serde_json::to_string(&ev).unwrap())
+            .await
+            .unwrap();
+    }
+    let standby = switchboard_core::ports::ConversationStore::get_customer(
+        store.as_ref(),
+        &PAGE_1.parse().unwrap(),
+        &"7700000000000099".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .and_then(|c| c.open_conversation_id)
+    .unwrap()
+    .to_string();
     let params: HashMap<&str, String> = HashMap::from([
         ("{account_id}", "shop".to_string()),
         ("{page_id}", "104857600000003".to_string()),
@@ -142,6 +172,10 @@ async fn the_server_keeps_the_documented_contract() {
             Some(serde_json::json!({"access_token": "EAAB-page-104857600000003-b"})),
         ),
         ("checkPage", None),
+        (
+            "setConversationRouting",
+            Some(serde_json::json!({"mode": "standby", "hand_back_to": "900000000000099"})),
+        ),
         (
             "createWorkstream",
             Some(
@@ -252,6 +286,7 @@ async fn the_server_keeps_the_documented_contract() {
             "assignConversation",
             Some(serde_json::json!({"queue_id": "billing"})),
         ),
+        ("controlThread", Some(serde_json::json!({"action": "take"}))),
         ("closeConversation", None),
         ("deleteRuleset", None),
         ("deleteCannedResponse", None),
@@ -263,7 +298,12 @@ async fn the_server_keeps_the_documented_contract() {
     ];
     let cases = cases
         .into_iter()
-        .map(|(id, b)| (id, b, Vec::new()))
+        .map(|(id, b)| match id {
+            // A supervisor takes a thread another app had: the conversation
+            // kept as context from a standby copy.
+            "controlThread" => (id, b, vec![("{conversation_id}", standby.clone())]),
+            _ => (id, b, Vec::new()),
+        })
         .collect();
     check(&doc, &services, ADMIN, &params, cases).await;
 }

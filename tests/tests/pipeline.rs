@@ -195,7 +195,10 @@ fn fixture_events(name: &str) -> Vec<InboundEvent> {
     .unwrap()
 }
 
-/// Every fixture event is on its (page, PSID) conversation exactly once, in timestamp order.
+/// Every fixture event is on a conversation of its (page, PSID) exactly
+/// once, each conversation in timestamp order. A customer has one
+/// conversation unless another app took the thread (`take_thread_control`
+/// ends it), when their later activity opens the next.
 async fn assert_each_event_once(rig: &Rig) {
     let mut expected: HashMap<(String, String), Vec<String>> = HashMap::new();
     for name in fixture_names() {
@@ -207,31 +210,43 @@ async fn assert_each_event_once(rig: &Rig) {
         }
     }
     let convs = rig.all_conversations().await;
-    assert_eq!(
-        convs.len(),
-        expected.len(),
-        "one conversation per (page, PSID)"
-    );
-    for c in convs {
+    let mut found: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for c in &convs {
         let tl = rig.store.timeline(&c.id).await.unwrap();
-        let mut keys: Vec<String> = tl.iter().map(|e| e.key.clone()).collect();
-        let want = expected
-            .get(&(c.page_id.to_string(), c.psid.to_string()))
-            .expect("known customer");
-        assert_eq!(
-            keys.len(),
-            want.len(),
-            "conversation {} has each event once",
-            c.id
-        );
         assert!(
             tl.windows(2).all(|w| w[0].timestamp <= w[1].timestamp),
             "timestamp order"
         );
+        found
+            .entry((c.page_id.to_string(), c.psid.to_string()))
+            .or_default()
+            .extend(tl.iter().map(|e| e.key.clone()));
+    }
+    assert_eq!(
+        found.keys().collect::<std::collections::BTreeSet<_>>(),
+        expected.keys().collect::<std::collections::BTreeSet<_>>(),
+        "a conversation for every (page, PSID), and no other"
+    );
+    let open_more_than_once = convs
+        .iter()
+        .filter(|c| c.state.is_open())
+        .fold(HashMap::new(), |mut m: HashMap<_, usize>, c| {
+            *m.entry((c.page_id.to_string(), c.psid.to_string()))
+                .or_default() += 1;
+            m
+        })
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .count();
+    assert_eq!(
+        open_more_than_once, 0,
+        "at most one open conversation per customer"
+    );
+    for (customer, mut keys) in found {
+        let mut want = expected[&customer].clone();
         keys.sort();
-        let mut want = want.clone();
         want.sort();
-        assert_eq!(keys, want);
+        assert_eq!(keys, want, "{customer:?} has each event once");
     }
 }
 

@@ -115,6 +115,11 @@ async fn pages_conditional_create(s: Arc<dyn Store>) {
         updated_at: Millis(T0),
         provisioning: Default::default(),
         token: None,
+        // Read back as written (Conversation Routing's settings too).
+        conversation_routing: switchboard_core::thread_control::ConversationRouting {
+            mode: switchboard_core::thread_control::Mode::Standby,
+            hand_back_to: switchboard_core::ids::AppId::parse("900000000000099").ok(),
+        },
     };
     s.put_page(&page, WriteMode::Create).await.unwrap();
     assert!(matches!(
@@ -181,6 +186,7 @@ async fn a_page_belongs_to_one_account_until_removed(s: Arc<dyn Store>) {
             ..Provisioning::new(state, Millis(T0 + 7))
         },
         token: None,
+        conversation_routing: Default::default(),
     };
     s.put_page(&page(&a, ProvisioningState::Running), WriteMode::Create)
         .await

@@ -146,6 +146,7 @@ pub fn routing_deps_from_env(config: &aws_config::SdkConfig) -> Result<RoutingDe
     };
     Ok(RoutingDeps {
         conversations: store.clone(),
+        pages: store.clone(),
         workstreams: store.clone(),
         config: store.clone(),
         routing: store.clone(),

@@ -112,7 +112,8 @@ pub fn plan_append(
     now: Millis,
 ) -> StoreResult<AppendPlan> {
     let psid = appended_customer(event)?;
-    let activity = opens_conversation(event.kind);
+    let activity = event.kind.is_customer_activity();
+    let opens = opens_conversation(event);
     let open_new = |contact_id| {
         Conversation::opened_by(ids.conversation_id.clone(), event, &psid, contact_id, now)
     };
@@ -142,7 +143,7 @@ pub fn plan_append(
                     customer_message_at: activity.then_some(event.timestamp),
                 },
             },
-            None if activity => {
+            None if opens => {
                 let conversation = open_new(c.contact_id.clone());
                 let customer = Customer {
                     open_conversation_id: Some(conversation.id.clone()),

@@ -66,6 +66,8 @@ struct RawPage {
     name: String,
     #[serde(default)]
     access_token: Option<String>,
+    #[serde(default)]
+    conversation_routing: crate::thread_control::ConversationRouting,
 }
 
 /// A configuration file with every `${ENV}` resolved.
@@ -98,6 +100,7 @@ pub struct PageConfig {
     pub page_id: PageId,
     pub name: String,
     pub access_token: Option<Secret>,
+    pub conversation_routing: crate::thread_control::ConversationRouting,
 }
 
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
@@ -174,6 +177,7 @@ impl Config {
                     page_id: p.page_id,
                     name: p.name,
                     access_token,
+                    conversation_routing: p.conversation_routing,
                 });
             }
             accounts.push(AccountConfig {
@@ -280,6 +284,7 @@ impl Config {
                         page_id: p.page_id.clone(),
                         name: p.name.clone(),
                         access_token: p.access_token.clone(),
+                        conversation_routing: p.conversation_routing.clone(),
                     })
                     .collect(),
             })

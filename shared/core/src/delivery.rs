@@ -357,10 +357,28 @@ pub async fn after_apply(deps: &RoutingDeps, ops: &[RoutingOp]) {
             triggers.push(t);
         }
     }
-    // The survey asks about an agent's service: only when one took it.
-    let closing =
-        state == ConversationState::Closed && steps.contains(&"closed") && r.assigned_at.is_some();
-    if triggers.is_empty() && !closing {
+    automated_messages(deps, id, r, &triggers).await;
+    let closed = state == ConversationState::Closed && steps.contains(&"closed");
+    // Another app has the thread now: nothing more goes to the customer.
+    let gone = r.thread.as_ref().is_some_and(|t| t.gone_to.is_some());
+    if closed && !gone {
+        // The survey (an agent's, or the bot's when it handled it alone),
+        // then the thread goes back as the page says: after the automated
+        // messages, in that order, on the conversation's outbound group.
+        closing_messages(deps, id, r).await;
+        hand_back(deps, id).await;
+    }
+}
+
+/// The workstream's automated messages for `triggers`, with the agent's
+/// and the queue's names filled in.
+async fn automated_messages(
+    deps: &RoutingDeps,
+    id: &ConversationId,
+    r: &Routing,
+    triggers: &[Trigger],
+) {
+    if triggers.is_empty() {
         return;
     }
     let (conv, ws) = match load_with_workstream(deps, id, r).await {
@@ -386,10 +404,59 @@ pub async fn after_apply(deps: &RoutingDeps, ops: &[RoutingOp]) {
         ("{QueueName}", queue_name.as_str()),
     ];
     for t in triggers {
-        automated(deps, &conv, &ws, t, &vars).await;
+        automated(deps, &conv, &ws, *t, &vars).await;
     }
-    if closing {
+}
+
+/// The survey of a conversation that just closed: the workstream's when an
+/// agent took it, the bot's when the bot handled it alone.
+async fn closing_messages(deps: &RoutingDeps, id: &ConversationId, r: &Routing) {
+    let Some((conv, ws)) = load_with_workstream(deps, id, r).await else {
+        return;
+    };
+    if r.assigned_at.is_some() {
         survey(deps, &conv, &ws).await;
+    } else if r.bot.as_ref().is_some_and(|b| b.escalated.is_none())
+        && let Some(s) = ws.bot.as_ref().and_then(|b| b.survey.as_ref())
+    {
+        send_survey(deps, &conv, s).await;
+    }
+}
+
+/// Conversation Routing: a closed conversation's thread is passed to the
+/// app the page names (see [`crate::thread_control::ConversationRouting`]),
+/// through the sender so it follows the survey. Best effort: logged.
+pub async fn hand_back(deps: &RoutingDeps, id: &ConversationId) {
+    let conv = match deps.conversations.get_conversation(id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(conversation_id = %id, error = %e, "the thread was not handed back");
+            return;
+        }
+    };
+    let target = match deps.pages.get_page(&conv.page_id).await {
+        Ok(p) => p.and_then(|p| p.conversation_routing.hand_back_target()),
+        Err(e) => {
+            tracing::warn!(conversation_id = %id, error = %e, "the thread was not handed back");
+            return;
+        }
+    };
+    let Some(target) = target else {
+        return;
+    };
+    let content = Content::PassThread {
+        target_app_id: target,
+        metadata: format!("switchboard: conversation {id} closed"),
+    };
+    let author = Author::Automated {
+        message: "hand_back".into(),
+    };
+    match enqueue(deps, &conv, author, content).await {
+        Ok(_) => crate::metrics::count("ThreadsHandedBack", 1),
+        Err(e) => {
+            tracing::warn!(conversation_id = %id, error = %e, "the thread was not handed back")
+        }
     }
 }
 

@@ -129,7 +129,9 @@ fn explain(code: Option<i64>, subcode: Option<i64>) -> Option<&'static str> {
         (100, Some(2018109)) => "The attachment is too large for Messenger.",
         (100, _) => "Meta rejected a parameter of the request.",
         (551, _) => "This person is unavailable or has blocked the page.",
-        (2018300, _) => "Another app owns this conversation (handover protocol).",
+        (2018300, _) | (_, Some(2018300)) => {
+            "Another app has this conversation now (Conversation Routing): Switchboard cannot send into it until the thread is passed back or a supervisor takes it."
+        }
         (4 | 17 | 32 | 613, _) => "Meta's rate limit was reached; the request will be retried.",
         (341, _) => "Meta's application limit was reached; the request will be retried.",
         (368, _) => {
@@ -252,6 +254,25 @@ pub trait GraphApi: Send + Sync {
     ) -> Result<Vec<SubscribedApp>, GraphError>;
     /// `DELETE /{page}/subscribed_apps`.
     async fn unsubscribe_app(&self, page: &PageId, token: &Secret) -> Result<(), GraphError>;
+    /// `POST /{page}/pass_thread_control {recipient: {id}, target_app_id, metadata}`:
+    /// Conversation Routing, the thread goes to `target`.
+    async fn pass_thread_control(
+        &self,
+        page: &PageId,
+        token: &Secret,
+        psid: &Psid,
+        target: &AppId,
+        metadata: &str,
+    ) -> Result<(), GraphError>;
+    /// `POST /{page}/take_thread_control {recipient: {id}, metadata}`: the
+    /// thread comes to this app from whichever app has it.
+    async fn take_thread_control(
+        &self,
+        page: &PageId,
+        token: &Secret,
+        psid: &Psid,
+        metadata: &str,
+    ) -> Result<(), GraphError>;
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ pub mod signature;
 pub mod stream_hook;
 pub mod stream_signal;
 pub mod supervision;
+pub mod thread_control;
 pub mod time;
 mod token_index;
 pub mod transcript;

@@ -80,6 +80,13 @@ pub enum Content {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         quick_replies: Vec<QuickReply>,
     },
+    /// Not a message: Conversation Routing passes the thread to another app
+    /// (a closed conversation handed back). It goes through the sender so
+    /// it follows the conversation's last messages (the survey) in order.
+    PassThread {
+        target_app_id: crate::ids::AppId,
+        metadata: String,
+    },
 }
 
 /// Why content cannot be sent as it is (`422` at the agent API).
@@ -103,6 +110,7 @@ impl Content {
             Content::Text { quick_replies, .. } | Content::Attachment { quick_replies, .. } => {
                 quick_replies
             }
+            Content::PassThread { .. } => &[],
         }
     }
 
@@ -134,6 +142,7 @@ impl Content {
                 }
                 quick_replies
             }
+            Content::PassThread { .. } => return Ok(()),
         };
         let qr_ok = qrs.len() <= MAX_QUICK_REPLIES
             && qrs.iter().all(|q| {
@@ -219,6 +228,15 @@ pub fn window(
     )
 }
 
+/// The body of `POST /{page}/pass_thread_control`.
+pub fn pass_thread_body(
+    psid: &Psid,
+    target: &crate::ids::AppId,
+    metadata: &str,
+) -> serde_json::Value {
+    serde_json::json!({"recipient": {"id": psid}, "target_app_id": target, "metadata": metadata})
+}
+
 /// The Send API body. `metadata` comes back on the echo, so the echo of our
 /// own send is matched to it and not shown twice.
 pub fn send_body(
@@ -256,6 +274,10 @@ pub fn send_body(
             }
             m
         }
+        Content::PassThread {
+            target_app_id,
+            metadata,
+        } => return pass_thread_body(psid, target_app_id, metadata),
     };
     message["metadata"] = metadata.chars().take(999).collect::<String>().into();
     let mut body = serde_json::json!({ "recipient": {"id": psid}, "message": message });

@@ -86,6 +86,13 @@ pub struct Page {
     /// What the last token check found.
     #[serde(default)]
     pub token: Option<TokenHealth>,
+    /// Conversation Routing: whether Switchboard owns new threads, and
+    /// where a closed conversation's thread goes.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::thread_control::ConversationRouting::is_default"
+    )]
+    pub conversation_routing: crate::thread_control::ConversationRouting,
 }
 
 impl Page {
@@ -184,7 +191,7 @@ impl Conversation {
             state: ConversationState::Waiting,
             created_at: now,
             updated_at: now,
-            last_customer_message_at: opens_conversation(event.kind).then_some(event.timestamp),
+            last_customer_message_at: event.kind.is_customer_activity().then_some(event.timestamp),
             closed_at: None,
             routing: None,
             rv: 0,
@@ -709,9 +716,17 @@ impl StreamWatch {
     }
 }
 
-/// What the new-conversation logic needs to know about an event.
-pub fn opens_conversation(kind: EventKind) -> bool {
-    kind.is_customer_activity()
+/// Whether an event opens a conversation when the customer has none open:
+/// the customer's own activity, or another app passing the thread to
+/// Switchboard (Meta sends `pass_thread_control` only to the new owner).
+pub fn opens_conversation(event: &InboundEvent) -> bool {
+    event.kind.is_customer_activity()
+        || (event.kind == EventKind::Handover
+            && event.channel == crate::messenger::Channel::Messaging
+            && event
+                .handover
+                .as_ref()
+                .is_some_and(|h| h.action == "pass_thread_control"))
 }
 
 // ---------------------------------------------------------------- queue port

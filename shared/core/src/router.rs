@@ -141,6 +141,14 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         // event the bot took is not posted again).
         crate::bot::flow::on_customer_event(deps, id, &event).await?;
     }
+    if let Some(id) = stored_on
+        && event.kind == crate::event::EventKind::Handover
+        && event.channel == crate::messenger::Channel::Messaging
+    {
+        // Conversation Routing: the thread passed to us, taken from us, or
+        // asked for.
+        engine::on_handover(deps, id, &event).await?;
+    }
     if let AppendOutcome::Stored {
         conversation_id, ..
     } = &outcome

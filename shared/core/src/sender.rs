@@ -12,7 +12,9 @@
 
 use crate::channels::{ChannelDeps, PageDeps, report_graph_error};
 use crate::ids::OutboundId;
-use crate::outbound::{CLAIM_GRACE_MS, Failure, Status, on_error, send_body, window};
+use crate::outbound::{
+    CLAIM_GRACE_MS, Content, Failure, SendAs, Status, on_error, send_body, window,
+};
 use crate::ports::{ConversationStore, OutboundStore, StoreError, StreamStore, WorkstreamStore};
 use crate::secret_lookup::page_token;
 use crate::send_policy::{human_agent_tag, workstream_of};
@@ -143,23 +145,35 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
         let s = failed(None, None, "the conversation no longer exists", deps);
         return finish(deps, id, s).await;
     };
-    // The workstream the reply was checked against: the conversation's.
-    let tag = human_agent_tag(
-        workstream_of(deps.workstreams.as_ref(), &conv)
-            .await?
-            .as_ref(),
-    );
-    let send_as = match window(
-        conv.last_customer_message_at,
-        ch.clock.now(),
-        &m.author,
-        tag,
-    ) {
-        Ok(s) => s,
-        Err(closed) => {
-            crate::metrics::count_by("Sends", "window_closed", 1);
-            let s = failed(None, None, format!("Not sent: {}.", closed.reason), deps);
-            return finish(deps, id, s).await;
+    let pass = match &m.content {
+        Content::PassThread {
+            target_app_id,
+            metadata,
+        } => Some((target_app_id, metadata.as_str())),
+        _ => None,
+    };
+    // A message goes out under the window policy; passing the thread does not.
+    let send_as = if pass.is_some() {
+        SendAs::Response
+    } else {
+        // The workstream the reply was checked against: the conversation's.
+        let tag = human_agent_tag(
+            workstream_of(deps.workstreams.as_ref(), &conv)
+                .await?
+                .as_ref(),
+        );
+        match window(
+            conv.last_customer_message_at,
+            ch.clock.now(),
+            &m.author,
+            tag,
+        ) {
+            Ok(s) => s,
+            Err(closed) => {
+                crate::metrics::count_by("Sends", "window_closed", 1);
+                let s = failed(None, None, format!("Not sent: {}.", closed.reason), deps);
+                return finish(deps, id, s).await;
+            }
         }
     };
     let token = page_token(ch.accounts.as_ref(), ch.secrets.as_ref(), &m.page_id)
@@ -174,7 +188,6 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
         );
         return finish(deps, id, s).await;
     };
-    let body = send_body(&m.psid, &m.content, send_as, id.as_str());
     // The claim: from here until the outcome is written, a retry waits for
     // the echo instead of sending twice.
     let claimed = ch.clock.now();
@@ -190,11 +203,25 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
         }
         Err(e) => return Err(e.into()),
     }
-    match ch.graph.send_message(&m.page_id, &token, &body).await {
-        Ok(accepted) => {
-            crate::metrics::count_by("Sends", "sent", 1);
+    let outcome = match pass {
+        Some((target, metadata)) => ch
+            .graph
+            .pass_thread_control(&m.page_id, &token, &m.psid, target, metadata)
+            .await
+            .map(|()| format!("pass_thread_control:{target}")),
+        None => {
+            let body = send_body(&m.psid, &m.content, send_as, id.as_str());
+            ch.graph
+                .send_message(&m.page_id, &token, &body)
+                .await
+                .map(|accepted| accepted.message_id)
+        }
+    };
+    match outcome {
+        Ok(message_id) => {
+            crate::metrics::count_by("Sends", if pass.is_some() { "passed" } else { "sent" }, 1);
             let s = Status::Sent {
-                message_id: accepted.message_id,
+                message_id,
                 messaging_type: send_as,
                 at: ch.clock.now(),
             };

@@ -100,6 +100,11 @@ pub fn transcript(
                     out.push(en);
                 }
             }
+            EventKind::Handover => {
+                let mut en = Entry::new(e.timestamp, "system");
+                en.text = e.handover.as_ref().map(crate::thread_control::describe);
+                out.push(en);
+            }
             k if k.is_customer_activity() => {
                 let mut en = Entry::new(e.timestamp, "customer");
                 if e.mid.as_deref().is_some_and(|m| unsent.contains(m)) {
@@ -147,6 +152,7 @@ pub fn transcript(
         let mut en = Entry::new(
             m.created_at,
             match &m.author {
+                _ if matches!(m.content, Content::PassThread { .. }) => "system",
                 Author::Agent { .. } => "agent",
                 Author::Automated { .. } => "automated",
                 Author::Survey => "survey",
@@ -166,6 +172,12 @@ pub fn transcript(
             }
             Content::Attachment { kind, url, .. } => {
                 en.attachments = Some(serde_json::json!([{"type": kind, "url": url}]))
+            }
+            Content::PassThread { target_app_id, .. } => {
+                en.text = Some(format!(
+                    "Conversation Routing: the conversation is handed back to {}",
+                    crate::thread_control::app_name(Some(target_app_id.as_str()))
+                ));
             }
         }
         en.outbound_id = Some(m.id.clone());

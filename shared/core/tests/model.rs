@@ -54,7 +54,7 @@ fn every_fixture_parses_and_keys_are_unique() {
             assert_eq!(back.key, e.key);
         }
     }
-    assert_eq!(names, 10, "all ten fixtures were read");
+    assert_eq!(names, 11, "all eleven fixtures were read");
 }
 
 #[test]

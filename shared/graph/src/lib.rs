@@ -227,4 +227,47 @@ impl GraphApi for HttpGraph {
             .await?;
         require_success(s)
     }
+
+    async fn pass_thread_control(
+        &self,
+        page: &PageId,
+        token: &Secret,
+        psid: &Psid,
+        target: &AppId,
+        metadata: &str,
+    ) -> Result<(), GraphError> {
+        let body = switchboard_core::outbound::pass_thread_body(psid, target, metadata);
+        let s: Success = self
+            .call(
+                self.request(
+                    Method::POST,
+                    &format!("{page}/pass_thread_control"),
+                    token.expose(),
+                )
+                .json(&body),
+            )
+            .await?;
+        require_success(s)
+    }
+
+    async fn take_thread_control(
+        &self,
+        page: &PageId,
+        token: &Secret,
+        psid: &Psid,
+        metadata: &str,
+    ) -> Result<(), GraphError> {
+        let body = serde_json::json!({"recipient": {"id": psid}, "metadata": metadata});
+        let s: Success = self
+            .call(
+                self.request(
+                    Method::POST,
+                    &format!("{page}/take_thread_control"),
+                    token.expose(),
+                )
+                .json(&body),
+            )
+            .await?;
+        require_success(s)
+    }
 }

@@ -83,7 +83,7 @@ pub fn supervisor_may(method: &Method, path: &str) -> bool {
         ["surveys", "summary"] => get,
         ["conversations", _] => get,
         ["conversations", _, "timeline" | "routing"] => get,
-        ["conversations", _, "close" | "assign"] => post,
+        ["conversations", _, "close" | "assign" | "thread-control"] => post,
         ["queues", _, "waiting"] => get,
         ["agents", _, "presence"] => get || method == Method::PUT,
         _ => false,

@@ -257,15 +257,8 @@ pub async fn act(
     if let Some(e) = &reply.escalate {
         acted.conversation = Some(engine::escalate(deps, id, e.clone(), EscalatedBy::Bot).await?);
     } else if reply.end {
-        let closed = engine::bot_end(deps, id).await?;
-        if let Some(ws) = match closed.routing.as_ref().and_then(|r| r.workstream.as_ref()) {
-            Some(w) => deps.workstreams.get_workstream(w).await?,
-            None => None,
-        } && let Some(survey) = ws.bot.as_ref().and_then(|b| b.survey.as_ref())
-        {
-            crate::delivery::send_survey(deps, &closed, survey).await;
-        }
-        acted.conversation = Some(closed);
+        // Closing sends the bot's survey (`delivery::after_apply`).
+        acted.conversation = Some(engine::bot_end(deps, id).await?);
     }
     Ok(acted)
 }

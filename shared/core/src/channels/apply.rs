@@ -7,7 +7,7 @@ use super::{
     AccountPatch, ChannelDeps, NewAccount, NewPage, NewToken, NewWorkstream, VERIFY_TOKEN_LEN,
     add_page, check_name, check_secret, check_verify_token, conflict, create_account,
     delete_account, invalid_value, live_pages, load_account, remove_page, rotate_token,
-    update_account,
+    set_conversation_routing, update_account,
 };
 use crate::canned::admin::NewCanned;
 use crate::clock::Clock;
@@ -89,6 +89,9 @@ pub struct DesiredPage {
     /// Absent: the stored token is kept; a page not yet connected needs it.
     #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub access_token: Option<Secret>,
+    /// Absent: Switchboard owns new threads and keeps them.
+    #[serde(default)]
+    pub conversation_routing: crate::thread_control::ConversationRouting,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -533,6 +536,7 @@ async fn write_page(
             .map(|e| e.provisioning.clone())
             .unwrap_or_default(),
         token: existing.as_ref().and_then(|e| e.token.clone()),
+        conversation_routing: p.conversation_routing.clone(),
     };
     let same = existing.as_ref().is_some_and(|e| {
         Page {
@@ -595,6 +599,7 @@ async fn apply_pages(
                         page_id: wp.page_id.clone(),
                         name: wp.name.clone(),
                         access_token: token.clone(),
+                        conversation_routing: wp.conversation_routing.clone(),
                     },
                 )
                 .await?
@@ -612,6 +617,20 @@ async fn apply_pages(
                         renamed.name = wp.name.trim().to_string();
                         renamed.updated_at = deps.clock.now();
                         deps.accounts.put_page(&renamed, WriteMode::Upsert).await?;
+                    }
+                }
+                if cur.conversation_routing != wp.conversation_routing {
+                    report
+                        .changes
+                        .push(format!("change page {}'s conversation routing", wp.page_id));
+                    if !dry_run {
+                        set_conversation_routing(
+                            deps,
+                            &want.id,
+                            &wp.page_id,
+                            wp.conversation_routing.clone(),
+                        )
+                        .await?;
                     }
                 }
                 if let Some(token) = &wp.access_token {

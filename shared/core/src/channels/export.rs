@@ -37,6 +37,8 @@ pub struct ExportedAccount {
 pub struct ExportedPage {
     pub page_id: PageId,
     pub name: String,
+    #[serde(skip_serializing_if = "crate::thread_control::ConversationRouting::is_default")]
+    pub conversation_routing: crate::thread_control::ConversationRouting,
 }
 
 /// An enum variant as JSON and the admin API write it (`{all: [...]}`),
@@ -87,6 +89,7 @@ pub async fn export(deps: &ChannelDeps) -> Result<Exported, Problem> {
             .map(|p| ExportedPage {
                 page_id: p.page_id,
                 name: p.name,
+                conversation_routing: p.conversation_routing,
             })
             .collect();
         accounts.push(ExportedAccount {

@@ -28,7 +28,7 @@ pub use health::{
 };
 pub use pages::{
     NewPage, NewToken, PageView, add_page, check_page, get_page, list_pages, remove_page,
-    rotate_token,
+    rotate_token, set_conversation_routing,
 };
 pub use workstreams::{
     MAX_WORKSTREAM_PAGES, NewWorkstream, WorkstreamPatch, create_workstream, delete_workstream,
@@ -100,6 +100,7 @@ impl ChannelDeps {
     pub fn routing_deps(&self) -> RoutingDeps {
         RoutingDeps {
             conversations: self.conversations.clone(),
+            pages: self.accounts.clone(),
             workstreams: self.workstreams.clone(),
             config: self.routing_config.clone(),
             routing: self.routing.clone(),

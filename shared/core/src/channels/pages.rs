@@ -15,6 +15,7 @@ use crate::provisioning::{self, Provisioning, ProvisioningState, Target, TokenHe
 use crate::secret::Secret;
 use crate::secret_lookup::app_secret;
 use crate::secret_lookup::secrets_down;
+use crate::thread_control::ConversationRouting;
 use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,7 @@ pub struct PageView {
     pub webhook_verified_at: Option<Millis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<TokenHealth>,
+    pub conversation_routing: ConversationRouting,
     #[serde(with = "time::rfc3339")]
     pub created_at: Millis,
     #[serde(with = "time::rfc3339")]
@@ -46,6 +48,7 @@ impl PageView {
             provisioning: p.provisioning.clone(),
             webhook_verified_at: account.and_then(|a| a.webhook_verified_at),
             token: p.token.clone(),
+            conversation_routing: p.conversation_routing.clone(),
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -58,6 +61,8 @@ pub struct NewPage {
     pub page_id: PageId,
     pub name: String,
     pub access_token: Secret,
+    #[serde(default)]
+    pub conversation_routing: ConversationRouting,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +134,7 @@ pub async fn add_page(
     let name = clean_name(&input.name)?;
     check_secret(&input.access_token, "invalid_access_token", "access_token")?;
     let account = load_account(deps, account_id).await?;
+    check_routing(&account, &input.conversation_routing)?;
     if let Some(existing) = deps
         .accounts
         .get_page(&input.page_id)
@@ -151,6 +157,7 @@ pub async fn add_page(
         updated_at: now,
         provisioning: Provisioning::new(ProvisioningState::Draft, now),
         token: None,
+        conversation_routing: input.conversation_routing,
     };
     // Claim the page id first (conditional), so two administrators adding
     // the same page cannot both succeed; only then store the token.
@@ -212,6 +219,39 @@ pub async fn rotate_token(
         .map_err(secrets_down)?;
     page.access_token_ref = Some(token_ref);
     let page = provision_and_save(&deps.pages(), &account, page, &input.access_token).await?;
+    Ok(PageView::of(deps, &page, Some(&account)))
+}
+
+/// A thread handed back to Switchboard's own app would stay where it is.
+fn check_routing(account: &Account, r: &ConversationRouting) -> Result<(), Problem> {
+    if r.hand_back_to.as_ref() == Some(&account.app_id) {
+        return Err(super::invalid_value(
+            "invalid_conversation_routing",
+            format!(
+                "hand_back_to is {}, this account's own app: name the app that gets a closed conversation back (or leave it out)",
+                account.app_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Replace a page's Conversation Routing settings (whether Switchboard owns
+/// new threads, and where a closed conversation's thread goes).
+pub async fn set_conversation_routing(
+    deps: &ChannelDeps,
+    account_id: &AccountId,
+    page_id: &PageId,
+    input: ConversationRouting,
+) -> Result<PageView, Problem> {
+    let (account, mut page) = load_page(deps, account_id, page_id).await?;
+    check_routing(&account, &input)?;
+    if page.conversation_routing != input {
+        page.conversation_routing = input;
+        page.updated_at = deps.clock.now();
+        deps.accounts.put_page(&page, WriteMode::Upsert).await?;
+        tracing::info!(page_id = %page_id, "conversation routing settings changed");
+    }
     Ok(PageView::of(deps, &page, Some(&account)))
 }
 

@@ -188,6 +188,10 @@ pub struct Routing {
     /// closed without taking or releasing any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUp>,
+    /// Conversation Routing ([`crate::thread_control`]): the thread passed
+    /// to Switchboard by another app, gone to one, or asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<crate::thread_control::ThreadControl>,
     /// Why it is waiting (or how it ended), in a sentence.
     #[serde(default)]
     pub reason: String,

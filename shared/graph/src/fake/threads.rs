@@ -12,7 +12,7 @@ use std::collections::HashMap;
 /// The fake's own app (what `debug_token` says the tokens belong to).
 pub const OUR_APP: &str = "900000000000001";
 /// Meta's Page Inbox, the secondary receiver every page has.
-pub const PAGE_INBOX: &str = "263902037430900";
+pub use switchboard_core::thread_control::PAGE_INBOX;
 /// Where a test sets a thread's owner from outside the process.
 pub const SET_OWNER_PATH: &str = "/_fake/thread_owner";
 

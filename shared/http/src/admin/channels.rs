@@ -262,3 +262,13 @@ pub async fn rotate_token(
 ) -> Answer {
     ok(&channels::rotate_token(&d.channels, &id, &page, b).await?)
 }
+
+/// `PUT .../pages/{page_id}/conversation-routing` `{mode, hand_back_to?}`.
+pub async fn set_conversation_routing(
+    _: Admin,
+    Id2(id, page): Id2<AccountId, PageId>,
+    State(d): Deps,
+    Json(b): Json<switchboard_core::thread_control::ConversationRouting>,
+) -> Answer {
+    ok(&channels::set_conversation_routing(&d.channels, &id, &page, b).await?)
+}

@@ -120,6 +120,10 @@ pub fn router(deps: AdminDeps) -> Router {
             methods::<_, (A, Id2<AccountId, PageId>)>("PUT").put(c::rotate_token),
         )
         .route(
+            "/admin/v1/accounts/{account_id}/pages/{page_id}/conversation-routing",
+            methods::<_, (A, Id2<AccountId, PageId>)>("PUT").put(c::set_conversation_routing),
+        )
+        .route(
             "/admin/v1/accounts/{account_id}/pages/{page_id}/check",
             methods::<_, (A, Id2<AccountId, PageId>)>("POST").post(c::check_page),
         )
@@ -146,6 +150,10 @@ pub fn router(deps: AdminDeps) -> Router {
         .route(
             "/admin/v1/conversations/{conversation_id}/assign",
             methods::<_, (A, Id<ConversationId>)>("POST").post(supervisor::assign),
+        )
+        .route(
+            "/admin/v1/conversations/{conversation_id}/thread-control",
+            methods::<_, (A, Id<ConversationId>)>("POST").post(supervisor::thread_control),
         )
         .route(
             "/admin/v1/agents",

@@ -1,6 +1,8 @@
 //! What supervisors (and administrators) watch and steer: the live
 //! overview of queues and agents, assigning a conversation to an agent or
-//! a queue, and the survey results per agent and queue over a period.
+//! a queue, the thread of a conversation another app has or asks for
+//! (Conversation Routing), and the survey results per agent and queue over
+//! a period.
 
 use super::AdminDeps;
 use crate::auth::Admin;
@@ -46,6 +48,19 @@ pub async fn assign(
     Json(body): Json<sa::Assignment>,
 ) -> Answer {
     ok(&sa::assign(&d.channels.routing_deps(), &by.describe(), &id, body).await?)
+}
+
+/// `POST /conversations/{id}/thread-control` `{action: take|pass|keep}`.
+pub async fn thread_control(
+    Admin(by): Admin,
+    Id(id): Id<ConversationId>,
+    State(d): Deps,
+    Json(body): Json<switchboard_core::thread_control::supervise::ThreadAction>,
+) -> Answer {
+    ok(
+        &switchboard_core::thread_control::supervise::act(&d.channels, &by.describe(), &id, body)
+            .await?,
+    )
 }
 
 /// An RFC 3339 time from 1970 to 2100 (the times answers can carry).

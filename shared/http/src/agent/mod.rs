@@ -203,5 +203,12 @@ fn summary(c: &Conversation, reply_window: &ReplyWindow) -> serde_json::Value {
             "by": e.by,
             "at": e.at.to_rfc3339(),
         })),
+        // Conversation Routing: the app that passed it to Switchboard, or
+        // the one that has it now (then nothing more can be sent).
+        "thread_control": r.thread.map(|t| serde_json::json!({
+            "passed_from": t.passed_from,
+            "metadata": t.metadata,
+            "gone_to": t.gone_to,
+        })),
     })
 }

@@ -11,7 +11,7 @@ use super::{
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::model::{AgentId, Mode, QueueId, WrapUp};
-use crate::routing::record::{Timer, TimerKind};
+use crate::routing::record::{Routing, Timer, TimerKind};
 use crate::time::Millis;
 
 /// The agent accepts an offer.
@@ -383,6 +383,16 @@ fn keep_put_timers(ops: &mut Vec<RoutingOp>) {
 
 /// Close an open conversation from any state, releasing what it holds.
 pub async fn close(deps: &RoutingDeps, id: &ConversationId, why: &str) -> Result<Conversation> {
+    close_with(deps, id, why, |_| {}).await
+}
+
+/// [`close`], with `mark` applied to the routing record in the same write.
+pub(super) async fn close_with(
+    deps: &RoutingDeps,
+    id: &ConversationId,
+    why: &str,
+    mark: impl Fn(&mut Routing),
+) -> Result<Conversation> {
     for _ in 0..5 {
         let conv = load(deps, id).await?;
         if !conv.state.is_open() {
@@ -409,6 +419,7 @@ pub async fn close(deps: &RoutingDeps, id: &ConversationId, why: &str) -> Result
         }
         r.reason = format!("closed: {why}");
         r.record(decision(now, "closed", why));
+        mark(&mut r);
         ops.insert(0, set_conv(&conv, ConversationState::Closed, r, now));
         if try_apply(deps, &ops).await? {
             if let Some(a) = freed {

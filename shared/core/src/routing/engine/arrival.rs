@@ -74,8 +74,10 @@ pub async fn route_unrouted(deps: &RoutingDeps, page: &crate::ids::PageId) -> Re
 }
 
 /// Route a conversation as a new arrival: to the workstream's bot first
-/// when it has one and the bot has not had it yet; else classify (the rules
-/// starting from `seed`, what an escalating bot asked), queue and offer.
+/// when it has one, the bot has not had it yet and nobody asked for humans
+/// (`seed`); else classify (the rules starting from `seed`: what an
+/// escalating bot asked, or the metadata of the app that passed the
+/// thread), queue and offer.
 pub(super) async fn route_new(
     deps: &RoutingDeps,
     conv: Conversation,
@@ -93,6 +95,8 @@ pub(super) async fn route_new(
             .unwrap_or_default(),
         // And its time with the bot, if it had one.
         bot: conv.routing.as_ref().and_then(|r| r.bot.clone()),
+        // And how its thread came to Switchboard.
+        thread: conv.routing.as_ref().and_then(|r| r.thread.clone()),
         ..Routing::default()
     };
     let ws = match deps.workstreams.workstream_of_page(&conv.page_id).await? {
@@ -108,7 +112,7 @@ pub(super) async fn route_new(
         try_apply(deps, &[set_conv(&conv, ConversationState::Waiting, r, now)]).await?;
         return Ok(());
     };
-    if ws.bot.is_some() && r.bot.is_none() {
+    if ws.bot.is_some() && r.bot.is_none() && seed.is_none() {
         if try_apply(deps, &[super::bot::to_bot(&conv, r, &ws, now)]).await? {
             crate::bot::flow::greet(deps, &conv, &ws).await;
             // The bot gets the event now, whoever routed it (the router, or

@@ -3,7 +3,8 @@
 //! routing, and the re-exports of every flow. The flows live in
 //! `arrival` (classify, enqueue, automated messages), `offers` (offer,
 //! select, pick, presence), `answers` (accept, decline, end, transfer,
-//! close), `reopen` (follow-up work the customer revives) and `timers`
+//! close), `reopen` (follow-up work the customer revives), `thread`
+//! (Conversation Routing's handovers) and `timers`
 //! (the scheduler's due timers and sweep). Every
 //! state change is one atomic `RoutingStore::apply` conditioned on the
 //! conversation's routing version and (for capacity) on the agent's load:
@@ -14,6 +15,7 @@ mod arrival;
 mod bot;
 mod offers;
 mod reopen;
+mod thread;
 mod timers;
 
 /// Meta's windows live in [`crate::window`]; named here too for older paths.
@@ -25,6 +27,7 @@ pub use offers::{
     Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
 };
 pub use reopen::window_reopened;
+pub use thread::{PassedBy, on_handover, passed, request_answered};
 pub use timers::{TIMERS_PER_RUN, TickReport, tick};
 
 use super::model::{AgentId, Distribution, QueueId};
@@ -44,6 +47,9 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct RoutingDeps {
     pub conversations: Arc<dyn ConversationStore>,
+    /// The pages (their Conversation Routing settings: where a closed
+    /// conversation's thread goes).
+    pub pages: Arc<dyn crate::ports::AccountStore>,
     pub workstreams: Arc<dyn WorkstreamStore>,
     pub config: Arc<dyn RoutingConfigStore>,
     pub routing: Arc<dyn RoutingStore>,
