@@ -203,16 +203,13 @@ export class Stack {
 
   async customerSays(psid: string, text: string, at: number = Date.now(), page: string = PAGE, quickReply?: string): Promise<void> {
     this.seq += 1;
-    const body = JSON.stringify({
-      object: 'page',
-      entry: [
-        {
-          id: page,
-          time: at,
-          messaging: [{ sender: { id: psid }, recipient: { id: page }, timestamp: at, message: { mid: `m_e2e_${at}_${this.seq}_${psid}`, text, ...(quickReply ? { quick_reply: { payload: quickReply } } : {}) } }],
-        },
-      ],
-    });
+    const message = { mid: `m_e2e_${at}_${this.seq}_${psid}`, text, ...(quickReply ? { quick_reply: { payload: quickReply } } : {}) };
+    await this.deliver({ messaging: [{ sender: { id: psid }, recipient: { id: page }, timestamp: at, message }] }, at, page);
+  }
+
+  /** Meta delivers one entry for `page`: its `messaging` and `standby` events, signed. */
+  async deliver(entry: { messaging?: object[]; standby?: object[] }, at: number = Date.now(), page: string = PAGE): Promise<void> {
+    const body = JSON.stringify({ object: 'page', entry: [{ id: page, time: at, ...entry }] });
     const sig = createHmac('sha256', APP_SECRET).update(body).digest('hex');
     const r = await fetch(`${this.base}/webhooks/facebook/acme`, {
       method: 'POST',
@@ -220,6 +217,19 @@ export class Stack {
       body,
     });
     if (!r.ok) throw new Error(`webhook: ${r.status} ${await r.text()}`);
+  }
+
+  /** Which app owns `psid`'s thread on the page, as the fake Graph keeps it. */
+  async threadOwner(psid: string, page: string = PAGE): Promise<string> {
+    const r = await fetch(`${this.graph}/v25.0/${page}/thread_owner?recipient=${psid}`, { headers: { authorization: 'Bearer e2e-look' } });
+    const j = (await r.json()) as { data: { thread_owner: { app_id: string } }[] };
+    return j.data[0]?.thread_owner.app_id ?? '';
+  }
+
+  /** Another app takes `psid`'s thread in the fake Graph (as if it had called take_thread_control). */
+  async setThreadOwner(psid: string, app: string, page: string = PAGE): Promise<void> {
+    const r = await fetch(`${this.graph}/_fake/thread_owner`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ page_id: page, psid, app_id: app }) });
+    if (!r.ok) throw new Error(`set thread owner: ${r.status}`);
   }
 
   /** What the fake Graph received, oldest first. */

@@ -11,6 +11,7 @@ import { Transcript } from './Transcript';
 import { WindowChip } from './WindowChip';
 import { FollowUpBadge } from './FollowUpBadge';
 import { EscalationNote } from './EscalationNote';
+import { ThreadNote } from './ThreadNote';
 import { ReplyBox, type OutgoingMessage } from './ReplyBox';
 import { NoteBox } from './NoteBox';
 import { TransferDialog } from './TransferDialog';
@@ -106,6 +107,7 @@ export function ConversationView({ api, agentId, detail, readOnly, onChanged, on
         <WindowChip replyWindow={detail.reply_window} now={now} />
         <FollowUpBadge mark={detail.follow_up} />
         <EscalationNote escalation={detail.escalation} />
+        <ThreadNote thread={detail.thread_control} />
       </header>
       <Transcript entries={detail.transcript} now={now} onRetry={blocked ? undefined : (text) => void send({ text })} />
       <ReplyBox conversationId={id} disabledReason={blocked} hint={hint} canned={canned} onSend={send} onTyping={typing} />

@@ -64,6 +64,7 @@ export function detailFromAdmin(c: AdminConversation, timeline: Timeline): Conve
     reply_window: c.reply_window,
     follow_up: r.follow_up ?? null,
     escalation: r.bot?.escalated ? { reason: r.bot.escalated.reason, by: r.bot.escalated.by, at: r.bot.escalated.at } : null,
+    thread_control: r.thread ? { passed_from: r.thread.passed_from ?? null, metadata: r.thread.metadata ?? null, gone_to: r.thread.gone_to ?? null } : null,
     transcript: entries,
     contact: { id: c.contact_id, name: `Messenger customer …${c.psid.slice(-4)}`, created_at: c.created_at, version: 0 },
   };

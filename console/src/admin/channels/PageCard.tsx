@@ -1,9 +1,11 @@
 // One page of an account: its state, Meta's reason and what to do, its
-// token health, "Replace token", "Check now" and "Remove page".
+// token health, its Conversation Routing, "Replace token", "Check now"
+// and "Remove page".
 import { useId } from 'react';
 import type { Api } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 import { CheckNow } from './CheckNow';
+import { ConversationRoutingForm } from './ConversationRoutingForm';
 import { PageReason } from './PageReason';
 import { RemoveButton } from './RemoveButton';
 import { SecretForm } from './SecretForm';
@@ -35,6 +37,7 @@ export function PageCard({ api, page, now, onChanged }: Props) {
       </header>
       <PageReason page={page} />
       <TokenHealthView page={page} now={now} />
+      <ConversationRoutingForm api={api} page={page} onSaved={onChanged} />
       <div className="page-actions">
         <SecretForm
           label={t('channels.newToken')}

@@ -8,6 +8,7 @@ const page = (state: Page['provisioning']['state'], reason?: string): Page => ({
   name: 'P',
   callback_url: 'http://x/webhooks/facebook/a',
   provisioning: { state, updated_at: '2026-11-30T12:00:00Z', ...(reason ? { reason } : {}) },
+  conversation_routing: { mode: 'owner' },
   created_at: '2026-11-30T12:00:00Z',
   updated_at: '2026-11-30T12:00:00Z',
 });

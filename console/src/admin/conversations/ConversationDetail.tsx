@@ -1,6 +1,6 @@
 // One conversation: its state, both sides of it (what went out with its
-// status), Meta's raw events, routing diagnostics, and closing it after a
-// confirmation.
+// status), Meta's raw events, routing diagnostics, Conversation Routing's
+// actions, and closing it after a confirmation.
 import { useCallback, useEffect, useState } from 'react';
 import type { Api } from '../../api/client';
 import { problemText } from '../../api/client';
@@ -10,6 +10,7 @@ import { Transcript } from '../../components/Transcript';
 import type { MessageKey } from '../../i18n/dictionary';
 import { useI18n } from '../../i18n/i18n';
 import { ConfirmDialog } from '../form/ConfirmDialog';
+import { ThreadControlPanel } from './ThreadControlPanel';
 import { ErrorLine } from '../form/ErrorLine';
 
 type Conversation = AdminSchemas['Conversation'];
@@ -87,6 +88,14 @@ export function ConversationDetail({ api, id, pageName, onBack, onChanged }: Pro
               {t('conv.close')}
             </button>
           )}
+          <ThreadControlPanel
+            api={api}
+            conversation={c}
+            onChanged={() => {
+              void load();
+              onChanged();
+            }}
+          />
           <section aria-labelledby="conv-transcript-heading">
             <h3 id="conv-transcript-heading">{t('conv.transcript')}</h3>
             <Transcript entries={loaded.transcript} now={Date.now()} />

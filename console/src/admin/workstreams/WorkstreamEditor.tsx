@@ -1,8 +1,7 @@
 // The workstream editor: sections in the original product's order (pages,
 // language, user features, routing, work distribution, automated messages,
-// survey, canned responses; the original's bot section is left out: the
-// API has no bot). A failed save keeps everything typed and shows
-// the API's detail beside the field it concerns.
+// survey, bot, canned responses). A failed save keeps everything typed and
+// shows the API's detail beside the field it concerns.
 import { useState } from 'react';
 import type { Api } from '../../api/client';
 import type { AdminSchemas } from '../../api/types';
@@ -18,6 +17,7 @@ import { QueueSelect } from '../form/QueueSelect';
 import { SaveForm } from '../form/SaveForm';
 import { pathOf } from '../sections';
 import { AutomatedMessages } from './AutomatedMessages';
+import { BotFields } from './BotFields';
 import { CannedResponses } from './CannedResponses';
 import { Check } from './Check';
 import { DistributionFields } from './DistributionFields';
@@ -123,6 +123,7 @@ export function WorkstreamEditor({ api, workstream, pages, queues, onSaved, onDe
           defaultLocale={draft.locale}
         />
         <SurveyFields draft={draft} set={set} error={errorFor(problem, 'survey')} />
+        <BotFields draft={draft} set={set} error={errorFor(problem, 'bot')} />
         <ErrorLine>{generalProblem(problem)}</ErrorLine>
         <div className="form-actions ws-actions">
           <SubmitButton busy={busy} label={existing ? t('ws.save') : t('ws.create')} busyLabel={t('ws.saving')} />

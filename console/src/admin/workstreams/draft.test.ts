@@ -40,7 +40,18 @@ describe('workstream draft', () => {
       distribution: ws.distribution,
       automated_messages: ws.automated_messages,
       survey: ws.survey,
+      bot: null,
     });
+  });
+
+  it('keeps a stored bot secret unless a new one is typed, and turning the bot off removes it', () => {
+    const withBot: Workstream = { ...ws, bot: { url: 'https://bot.example/events', secret_ref: 'switchboard/workstreams/support/bot', timeout_ms: 2000, max_failures: 2, answer_within_seconds: 60, greeting: 'Hi!' } };
+    const d = fromWorkstream(withBot);
+    expect(patchOf(d).bot).toEqual({ url: 'https://bot.example/events', timeout_ms: 2000, max_failures: 2, answer_within_seconds: 60, greeting: 'Hi!' });
+    expect(patchOf({ ...d, botSecret: 'a-new-secret-0123456789' }).bot).toMatchObject({ secret: 'a-new-secret-0123456789' });
+    expect(patchOf({ ...d, botOn: false }).bot).toBeNull();
+    expect(newWorkstreamOf({ ...emptyDraft(), name: 'X', locale: 'en' }).bot).toBeUndefined();
+    expect(wsProblem({ code: 'invalid_bot', detail: 'url must be https' }, 'x').field).toBe('bot');
   });
 
   it('a new draft carries the API defaults; the id is left to the API when empty', () => {

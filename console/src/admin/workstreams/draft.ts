@@ -50,6 +50,17 @@ export interface Draft {
   surveyQuestion: string;
   surveyLink: string;
   surveyThanks: string;
+  botOn: boolean;
+  /** Whether the stored workstream has a bot (its secret is kept when none is typed). */
+  botStored: boolean;
+  botUrl: string;
+  /** Write-only: '' keeps the stored secret. */
+  botSecret: string;
+  botTimeoutMs: string;
+  botMaxFailures: string;
+  botAnswerWithin: string;
+  botGreeting: string;
+  botSurveyQuestion: string;
 }
 
 const text = (n: number | undefined | null): string => (n === undefined || n === null ? '' : String(n));
@@ -92,6 +103,15 @@ export function fromWorkstream(w: Workstream | null): Draft {
     surveyQuestion: w?.survey?.question ?? '',
     surveyLink: w?.survey?.link ?? '',
     surveyThanks: w?.survey?.thanks ?? '',
+    botOn: Boolean(w?.bot),
+    botStored: Boolean(w?.bot),
+    botUrl: w?.bot?.url ?? '',
+    botSecret: '',
+    botTimeoutMs: text(w?.bot?.timeout_ms ?? 5000),
+    botMaxFailures: text(w?.bot?.max_failures ?? 3),
+    botAnswerWithin: text(w?.bot?.answer_within_seconds ?? 300),
+    botGreeting: w?.bot?.greeting ?? '',
+    botSurveyQuestion: w?.bot?.survey?.question ?? '',
   };
 }
 
@@ -136,9 +156,24 @@ export function surveyOf(d: Draft): AdminSchemas['Survey'] | null {
   };
 }
 
+/** The bot as the API takes it, or null when the workstream has none. */
+export function botOf(d: Draft): AdminSchemas['Bot'] | null {
+  if (!d.botOn) return null;
+  return {
+    url: d.botUrl.trim(),
+    ...(d.botSecret ? { secret: d.botSecret } : {}),
+    timeout_ms: req(d.botTimeoutMs),
+    max_failures: req(d.botMaxFailures),
+    answer_within_seconds: req(d.botAnswerWithin),
+    ...(d.botGreeting.trim() ? { greeting: d.botGreeting } : {}),
+    ...(d.botSurveyQuestion.trim() ? { survey: { question: d.botSurveyQuestion } } : {}),
+  };
+}
+
 /** The body of POST /admin/v1/workstreams. */
 export function newWorkstreamOf(d: Draft): NewWorkstream {
   const survey = surveyOf(d);
+  const bot = botOf(d);
   return {
     ...(d.id.trim() ? { id: d.id.trim() } : {}),
     name: d.name,
@@ -148,14 +183,15 @@ export function newWorkstreamOf(d: Draft): NewWorkstream {
     distribution: distributionOf(d),
     automated_messages: messagesOf(d),
     ...(survey ? { survey } : {}),
+    ...(bot ? { bot } : {}),
   };
 }
 
 /** The body of PATCH /admin/v1/workstreams/{id}: every field (the id is fixed). */
 export function patchOf(d: Draft): AdminSchemas['WorkstreamPatch'] {
-  const { id: _id, survey, ...rest } = newWorkstreamOf(d);
+  const { id: _id, survey, bot, ...rest } = newWorkstreamOf(d);
   void _id;
-  return { ...rest, survey: survey ?? null };
+  return { ...rest, survey: survey ?? null, bot: bot ?? null };
 }
 
 /** The form's fields a problem may concern (see formProblem). */
@@ -179,4 +215,5 @@ export const WS_FIELDS = [
   'mode',
   'messages',
   'survey',
+  'bot',
 ] as const;
