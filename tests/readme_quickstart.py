@@ -45,6 +45,8 @@ EXPECT = [
     ("make timeline ID=last", 3, "We are open"),
     ("cargo run -q -p switchboard-cli -- routing last", 3, "invoice question"),
     ("sb agent show last", 2, "escalated"),
+    ("make timeline ID=last", 4, "handed back to app 900000000000099"),
+    ("curl -s -H \"Authorization: Bearer any\"", 1, '"app_id":"900000000000099"'),
     ("make pages", 1, "running"),
     ("make pages", 2, "error"),
     ("make pages", 3, "running"),
