@@ -46,8 +46,13 @@ pub struct ConversationRouting {
     #[serde(default)]
     pub mode: Mode,
     /// The app a closed conversation's thread is passed to. Absent: in
-    /// `standby` mode Meta's Page Inbox; in `owner` mode Switchboard keeps it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `standby` mode Meta's Page Inbox; in `owner` mode Switchboard keeps it
+    /// (`null` is refused: leave it out).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub hand_back_to: Option<AppId>,
 }
 
@@ -168,5 +173,9 @@ mod tests {
             serde_json::from_str::<ConversationRouting>(r#"{"hand_back_to":"inbox"}"#).is_err()
         );
         assert!(serde_json::from_str::<ConversationRouting>(r#"{"owner":true}"#).is_err());
+        assert!(
+            serde_json::from_str::<ConversationRouting>(r#"{"hand_back_to":null}"#).is_err(),
+            "null is refused: leave it out"
+        );
     }
 }
