@@ -144,6 +144,8 @@ async fn the_server_keeps_the_documented_contract() {
         ("{queue_id}", "billing".to_string()),
         ("{ruleset_id}", "classify".to_string()),
         ("{canned_response_id}", "greeting".to_string()),
+        // The customer of text-message.json.
+        ("{psid}", "7700000000000001".to_string()),
     ]);
     // One case per documented operation, in an order that makes each valid.
     let cases: Vec<(&str, Option<Value>)> = vec![
@@ -287,6 +289,7 @@ async fn the_server_keeps_the_documented_contract() {
             Some(serde_json::json!({"queue_id": "billing"})),
         ),
         ("controlThread", Some(serde_json::json!({"action": "take"}))),
+        ("exportCustomer", None),
         ("closeConversation", None),
         ("deleteRuleset", None),
         ("deleteCannedResponse", None),
@@ -302,6 +305,8 @@ async fn the_server_keeps_the_documented_contract() {
             // A supervisor takes a thread another app had: the conversation
             // kept as context from a standby copy.
             "controlThread" => (id, b, vec![("{conversation_id}", standby.clone())]),
+            // The customer of text-message.json, on page 1.
+            "exportCustomer" => (id, b, vec![("{page_id}", PAGE_1.to_string())]),
             _ => (id, b, Vec::new()),
         })
         .collect();

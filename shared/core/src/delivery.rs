@@ -91,6 +91,19 @@ pub async fn automated(
     vars: &[(&str, &str)],
 ) {
     let language = conv.routing.as_ref().and_then(|r| r.language.as_deref());
+    automated_in(deps, conv, ws, trigger, language, vars).await
+}
+
+/// [`automated`] in `language` (the customer's, when routing has not
+/// classified the conversation yet).
+pub async fn automated_in(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    ws: &Workstream,
+    trigger: Trigger,
+    language: Option<&str>,
+    vars: &[(&str, &str)],
+) {
     let Some(text) = ws.automated(trigger, language, vars) else {
         return;
     };

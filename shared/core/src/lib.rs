@@ -35,6 +35,7 @@ pub mod outbound_sweep;
 pub mod paging;
 pub mod panics;
 pub mod ports;
+pub mod privacy;
 pub mod problem;
 pub mod provisioning;
 pub mod push;

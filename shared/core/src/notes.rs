@@ -186,6 +186,20 @@ pub async fn list(
     Ok(crate::paging::page(notes, page, Note::cursor))
 }
 
+/// Every note of a conversation, oldest first (a subject-access export).
+pub async fn all(r: &RoutingDeps, id: &ConversationId) -> Result<Vec<Note>, Problem> {
+    let mut out: Vec<Note> = Vec::new();
+    loop {
+        let after = out.last().map(Note::cursor);
+        let batch = read(r, id, after.as_deref(), 500).await?;
+        let done = batch.len() < 500;
+        out.extend(batch);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
 /// The oldest [`TRANSCRIPT_NOTES`] notes of a conversation, for its transcript.
 pub async fn for_transcript(r: &RoutingDeps, conv: &Conversation) -> Result<Vec<Note>, Problem> {
     read(r, &conv.id, None, TRANSCRIPT_NOTES).await

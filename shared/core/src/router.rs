@@ -121,6 +121,8 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
     if let Some(id) = route
         && ours
     {
+        // A new customer hears the recording notice before anything else.
+        crate::privacy::notice::on_first_contact(deps, id, &event).await?;
         engine::on_stored(deps, id, &event).await?;
         if matches!(outcome, AppendOutcome::Stored { opened: true, .. }) {
             // Arrival at ingest -> classified, queued (and offered when someone could).

@@ -95,6 +95,8 @@ pub enum Trigger {
     ClosedInactive,
     /// The customer sent a file the workstream does not take.
     AttachmentsNotSupported,
+    /// The recording notice: once, to a new customer, before anything else.
+    FirstContact,
 }
 
 impl Trigger {
@@ -107,6 +109,7 @@ impl Trigger {
             Self::Ended => "ended",
             Self::ClosedInactive => "closed_inactive",
             Self::AttachmentsNotSupported => "attachments_not_supported",
+            Self::FirstContact => "first_contact",
         }
     }
 }

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 use switchboard_core::canned::CannedResponseId;
-use switchboard_core::ids::{AccountId, ConversationId, InvalidId, PageId};
+use switchboard_core::ids::{AccountId, ConversationId, InvalidId, PageId, Psid};
 use switchboard_core::paging::PageRequest;
 use switchboard_core::problem::Problem;
 use switchboard_core::routing::model::{AgentId, QueueId, RulesetId};
@@ -94,7 +94,8 @@ path_ids!(
     QueueId,
     RulesetId,
     ConversationId,
-    CannedResponseId
+    CannedResponseId,
+    Psid
 );
 
 fn param(params: &[String], i: usize) -> Result<&str, Problem> {

@@ -11,7 +11,7 @@ export type AutomatedMessage = AdminSchemas['AutomatedMessage'];
 export type Trigger = AutomatedMessage['trigger'];
 export type BasePresence = NonNullable<Distribution['allowed_presences']>[number];
 
-export const TRIGGERS: readonly Trigger[] = ['queued', 'assigned', 'transferred', 'out_of_hours', 'ended', 'closed_inactive', 'attachments_not_supported'];
+export const TRIGGERS: readonly Trigger[] = ['first_contact', 'queued', 'assigned', 'transferred', 'out_of_hours', 'ended', 'closed_inactive', 'attachments_not_supported'];
 export const PRESENCES: readonly BasePresence[] = ['available', 'busy', 'away', 'offline'];
 
 export interface MessageDraft {

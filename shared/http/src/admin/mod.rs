@@ -8,6 +8,7 @@ mod bot_tokens;
 mod canned;
 mod channels;
 mod conversations;
+mod privacy;
 mod routing;
 mod sign_in;
 mod supervisor;
@@ -22,7 +23,7 @@ use axum::extract::State;
 use http::request::Parts;
 use switchboard_core::canned::CannedResponseId;
 use switchboard_core::channels::ChannelDeps;
-use switchboard_core::ids::{AccountId, ConversationId, PageId};
+use switchboard_core::ids::{AccountId, ConversationId, PageId, Psid};
 use switchboard_core::problem::Problem;
 use switchboard_core::routing::model::{AgentId, QueueId, RulesetId};
 use switchboard_core::workstreams::WorkstreamId;
@@ -154,6 +155,10 @@ pub fn router(deps: AdminDeps) -> Router {
         .route(
             "/admin/v1/conversations/{conversation_id}/thread-control",
             methods::<_, (A, Id<ConversationId>)>("POST").post(supervisor::thread_control),
+        )
+        .route(
+            "/admin/v1/customers/{page_id}/{psid}/export",
+            methods::<_, (A, Id2<PageId, Psid>)>("GET").get(privacy::export),
         )
         .route(
             "/admin/v1/agents",
