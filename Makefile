@@ -4,6 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 VENV := .venv
+CHECKOV_VENV := .venv-checkov
 PYTHON ?= python3
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
@@ -98,8 +99,13 @@ $(VENV)/.installed: requirements-dev.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## test-tools: the Python virtualenv with moto[server], cargo-lambda and cfn-lint
-test-tools: $(VENV)/.installed
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+## test-tools: the Python virtualenvs: moto[server], cargo-lambda and cfn-lint (.venv), checkov (.venv-checkov)
+test-tools: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 
 ## test: formatting, clippy, every test (unit, conformance on moto, end to end, Lambda), template lint
 test: test-tools
@@ -110,6 +116,7 @@ test: test-tools
 	$(MAKE) readme-test
 	tests/schemathesis.sh
 	cfn-lint infra/template.yaml
+	$(CHECKOV_VENV)/bin/checkov -f infra/template.yaml --config-file infra/checkov.yaml
 	shellcheck -x infra/deploy.sh infra/destroy.sh infra/common.sh
 	infra/deploy.sh --help > /dev/null
 	infra/deploy.sh --dry-run --no-build --stack ci --region eu-west-1 --s3-bucket ci-bucket --param LogRetentionDays=7 > /dev/null
