@@ -77,6 +77,30 @@ async fn accepted(rig: &AgentRig, psid: &str, mid: &str, text: &str) -> (String,
     (id, anna)
 }
 
+/// PUT page 1's Conversation Routing settings: the status and the answer.
+async fn set_routing(rig: &AgentRig, body: Value) -> (u16, Value) {
+    rig.admin(
+        "PUT",
+        &format!("/admin/v1/accounts/{ACCOUNT}/pages/{PAGE_1}/conversation-routing"),
+        Some(body),
+    )
+    .await
+}
+
+/// The transcript entry of conversation `id` whose text contains `needle`.
+async fn transcript_entry(rig: &AgentRig, id: &str, needle: &str) -> Value {
+    let timeline = rig
+        .get_ok(&format!("/admin/v1/conversations/{id}/timeline"), ADMIN)
+        .await;
+    timeline["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["text"].as_str().is_some_and(|t| t.contains(needle)))
+        .cloned()
+        .unwrap_or_else(|| panic!("no {needle:?} in {timeline}"))
+}
+
 fn transcript_texts(timeline: &Value) -> Vec<String> {
     timeline["transcript"]
         .as_array()
@@ -149,7 +173,16 @@ async fn a_passed_thread_goes_to_humans_with_its_metadata(aws: bool) {
         json!({"previous_owner_app_id": 900000000000099_u64, "new_owner_app_id": 900000000000001_u64, "metadata": "vip"}),
     );
     rig.deliver(pass.clone()).await;
-    rig.deliver(pass).await; // Meta's redelivery changes nothing.
+    rig.deliver(pass.clone()).await; // Meta's redelivery changes nothing,
+    // even after a later handover event.
+    rig.deliver(handover(
+        &rig,
+        psid,
+        "request_thread_control",
+        json!({"requested_owner_app_id": OTHER_APP, "metadata": "back to the shop"}),
+    ))
+    .await;
+    rig.deliver(pass).await;
     let list = rig
         .get_ok(&format!("/admin/v1/conversations?psid={psid}"), ADMIN)
         .await;
@@ -167,6 +200,7 @@ async fn a_passed_thread_goes_to_humans_with_its_metadata(aws: bool) {
     assert_eq!(r["attributes"]["thread_control_metadata"], "vip", "{conv}");
     assert_eq!(r["attributes"]["thread_control_from"], OTHER_APP, "{conv}");
     assert_eq!(r["thread"]["passed_from"], OTHER_APP, "{conv}");
+    assert_eq!(r["thread"]["requested"]["app_id"], OTHER_APP, "{conv}");
     assert!(r["bot"].is_null(), "{conv}");
     assert!(
         bot.received().is_empty(),
@@ -262,31 +296,13 @@ async fn a_taken_thread_ends_the_conversation(aws: bool) {
 
 async fn closing_hands_the_thread_back(aws: bool) {
     let rig = rig(aws, None).await;
-    let (s, v) = rig
-        .admin(
-            "PUT",
-            &format!("/admin/v1/accounts/{ACCOUNT}/pages/{PAGE_1}/conversation-routing"),
-            Some(json!({"mode": "standby", "hand_back_to": OTHER_APP})),
-        )
-        .await;
+    let (s, v) = set_routing(&rig, json!({"mode": "standby", "hand_back_to": OTHER_APP})).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["conversation_routing"]["hand_back_to"], OTHER_APP, "{v}");
-    let (s, v) = rig
-        .admin(
-            "PUT",
-            &format!("/admin/v1/accounts/{ACCOUNT}/pages/{PAGE_1}/conversation-routing"),
-            Some(json!({"mode": "primary"})),
-        )
-        .await;
+    let (s, v) = set_routing(&rig, json!({"mode": "primary"})).await;
     assert_eq!(s, 400, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("owner"), "{v}");
-    let (s, v) = rig
-        .admin(
-            "PUT",
-            &format!("/admin/v1/accounts/{ACCOUNT}/pages/{PAGE_1}/conversation-routing"),
-            Some(json!({"mode": "owner", "hand_back_to": OUR_APP})),
-        )
-        .await;
+    let (s, v) = set_routing(&rig, json!({"mode": "owner", "hand_back_to": OUR_APP})).await;
     assert_eq!(
         (s, v["code"].as_str()),
         (422, Some("invalid_conversation_routing")),
@@ -337,20 +353,7 @@ async fn closing_hands_the_thread_back(aws: bool) {
     let body: Value = serde_json::from_str(&pass.body).unwrap();
     assert_eq!(body["target_app_id"], OTHER_APP, "{body}");
     assert_eq!(body["recipient"]["id"], psid, "{body}");
-    let timeline = rig
-        .get_ok(&format!("/admin/v1/conversations/{id}/timeline"), ADMIN)
-        .await;
-    let handed = timeline["transcript"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| {
-            e["text"]
-                .as_str()
-                .is_some_and(|t| t.contains("handed back to app 900000000000099"))
-        })
-        .cloned()
-        .unwrap_or_else(|| panic!("{timeline}"));
+    let handed = transcript_entry(&rig, &id, "handed back to app 900000000000099").await;
     assert_eq!(handed["status"], "sent", "{handed}");
     // The setting is exported with the page.
     let (s, exported) = rig.admin("GET", "/admin/v1/export?format=json", None).await;
@@ -456,16 +459,7 @@ async fn a_send_into_a_thread_another_app_owns_fails_with_the_reason(aws: bool) 
     )
     .await;
     rig.drain_sender().await;
-    let timeline = rig
-        .get_ok(&format!("/admin/v1/conversations/{id}/timeline"), ADMIN)
-        .await;
-    let reply = timeline["transcript"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["text"] == "Here is the answer")
-        .cloned()
-        .unwrap_or_else(|| panic!("{timeline}"));
+    let reply = transcript_entry(&rig, &id, "Here is the answer").await;
     // Failed once, for good, with Meta's code and a reason a person reads.
     assert_eq!(reply["status"], "failed", "{reply}");
     assert_eq!(reply["failure"]["subcode"], 2018300, "{reply}");
@@ -595,7 +589,45 @@ async fn real_world_handover_bodies_are_first_class_events(aws: bool) {
     assert!(rig.sent().is_empty(), "{:?}", rig.sent());
 }
 
+/// A customer who writes again before the hand-back goes out keeps the
+/// thread with Switchboard: the new conversation must be answerable.
+async fn a_customer_back_before_the_hand_back_keeps_the_thread(aws: bool) {
+    let rig = rig(aws, None).await;
+    let (s, v) = set_routing(&rig, json!({"mode": "owner", "hand_back_to": OTHER_APP})).await;
+    assert_eq!(s, 200, "{v}");
+    let psid = "7700000000000608";
+    let (id, anna) = accepted(&rig, psid, "m_again_1", "Is my order on its way?").await;
+    post(
+        &rig,
+        &format!("/agent/v1/conversations/{id}/close"),
+        &anna,
+        None,
+    )
+    .await;
+    // Before the sender runs, the customer writes again.
+    let again = rig.psid_says(psid, "m_again_2", "One more thing").await;
+    assert_ne!(again, id);
+    rig.drain_sender().await;
+    assert_eq!(rig.fake.thread_owner(PAGE_1, psid), OUR_APP);
+    assert!(
+        !rig.fake
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/pass_thread_control")),
+        "not passed"
+    );
+    let handed = transcript_entry(&rig, &id, "handed back").await;
+    assert_eq!(handed["status"], "failed", "{handed}");
+    assert!(
+        handed["failure"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains(&again)),
+        "{handed}"
+    );
+}
+
 both_stores!(
+    a_customer_back_before_the_hand_back_keeps_the_thread,
     real_world_handover_bodies_are_first_class_events,
     standby_events_are_kept_not_routed,
     a_passed_thread_goes_to_humans_with_its_metadata,

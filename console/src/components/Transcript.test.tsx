@@ -53,6 +53,22 @@ describe('transcript rendering', () => {
     expect(within(note).getByText('private')).toBeTruthy();
   });
 
+  it('shows how a system entry that went out fared: a hand-back Meta refused', () => {
+    const handBack: TranscriptEntry = {
+      at: at(0),
+      from: 'system',
+      text: 'Conversation Routing: the conversation is handed back to app 900000000000099',
+      status: 'failed',
+      outbound_id: 'ob_9',
+      failure: obj({ code: 10, subcode: 2018300, reason: 'Another app has this conversation now' }),
+    };
+    renderEn(<Transcript entries={[handBack]} now={now} />);
+    const li = entry('Conversation Routing: the conversation is handed back to app 900000000000099');
+    expect(li.getAttribute('data-status')).toBe('failed');
+    expect(li.textContent).toContain('10/2018300');
+    expect(li.textContent).toContain('Another app has this conversation now');
+  });
+
   it('shows each outbound status, and a failure with Meta’s code and sentence', () => {
     renderEn(<Transcript entries={entries} now={now} />);
     expect(within(entry('Anna Jensen hjælper dig nu.')).getByText(/delivered/)).toBeTruthy();

@@ -48,12 +48,22 @@ export function TranscriptEntryView({ entry, now, onRetry }: { entry: Transcript
   const { t } = useI18n();
   const side = sideOf(entry);
   const time = new Date(entry.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  if (entry.from === 'system')
+  if (entry.from === 'system') {
+    // A system entry that went out (the thread handed back) shows how it went.
+    const failed = failureOf(entry);
     return (
-      <li className="entry entry-system" data-from="system">
+      <li className="entry entry-system" data-from="system" data-status={entry.status}>
         <span>{entry.text}</span> <time dateTime={entry.at}>{time}</time>
+        {entry.status && (
+          <span className={`entry-status status-${entry.status}`}>
+            {' '}
+            · {statusText(t, entry.status)}
+            {failed && <span className="failure"> — {t('failedWith', { code: failed.code || '?', reason: failed.reason })}</span>}
+          </span>
+        )}
       </li>
     );
+  }
   const unsent = isUnsent(entry);
   const failure = failureOf(entry);
   const attachments = attachmentsOf(entry, now);

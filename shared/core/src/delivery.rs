@@ -370,17 +370,32 @@ pub async fn after_apply(deps: &RoutingDeps, ops: &[RoutingOp]) {
             triggers.push(t);
         }
     }
-    automated_messages(deps, id, r, &triggers).await;
-    let closed = state == ConversationState::Closed && steps.contains(&"closed");
     // Another app has the thread now: nothing more goes to the customer.
-    let gone = r.thread.as_ref().is_some_and(|t| t.gone_to.is_some());
-    if closed && !gone {
-        // The survey (an agent's, or the bot's when it handled it alone),
-        // then the thread goes back as the page says: after the automated
-        // messages, in that order, on the conversation's outbound group.
-        closing_messages(deps, id, r).await;
-        hand_back(deps, id).await;
+    if r.thread.as_ref().is_some_and(|t| t.gone_to.is_some()) {
+        return;
     }
+    automated_messages(deps, id, r, &triggers).await;
+    let closed = state == ConversationState::Closed
+        && (steps.contains(&"closed") || steps.contains(&"overflow_ended"));
+    if closed {
+        // The survey (an agent's, or the bot's when it ended the
+        // conversation alone), then the thread goes back as the page says:
+        // after the automated messages, in that order, on the
+        // conversation's outbound group.
+        closing_messages(deps, id, r).await;
+        if had_thread(r) {
+            hand_back(deps, id).await;
+        }
+    }
+}
+
+/// Whether Switchboard worked the conversation (routed it, gave it to the
+/// bot, or was passed it): one kept only as context while another app had
+/// the thread has nothing to hand back.
+fn had_thread(r: &Routing) -> bool {
+    r.workstream.is_some()
+        || r.bot.is_some()
+        || r.thread.as_ref().is_some_and(|t| t.passed_from.is_some())
 }
 
 /// The workstream's automated messages for `triggers`, with the agent's
@@ -430,6 +445,7 @@ async fn closing_messages(deps: &RoutingDeps, id: &ConversationId, r: &Routing) 
     if r.assigned_at.is_some() {
         survey(deps, &conv, &ws).await;
     } else if r.bot.as_ref().is_some_and(|b| b.escalated.is_none())
+        && r.reason == crate::routing::engine::BOT_ENDED_REASON
         && let Some(s) = ws.bot.as_ref().and_then(|b| b.survey.as_ref())
     {
         send_survey(deps, &conv, s).await;
@@ -449,7 +465,14 @@ pub async fn hand_back(deps: &RoutingDeps, id: &ConversationId) {
         }
     };
     let target = match deps.pages.get_page(&conv.page_id).await {
-        Ok(p) => p.and_then(|p| p.conversation_routing.hand_back_target()),
+        // A page being removed is unsubscribed already: nothing to pass.
+        Ok(p) => p
+            .filter(|p| {
+                p.is_live()
+                    && p.provisioning.state
+                        != crate::provisioning::ProvisioningState::Deprovisioning
+            })
+            .and_then(|p| p.conversation_routing.hand_back_target()),
         Err(e) => {
             tracing::warn!(conversation_id = %id, error = %e, "the thread was not handed back");
             return;

@@ -152,6 +152,26 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
         } => Some((target_app_id, metadata.as_str())),
         _ => None,
     };
+    if pass.is_some()
+        && let Some(newer) = deps
+            .conversations
+            .get_customer(&m.page_id, &m.psid)
+            .await?
+            .and_then(|c| c.open_conversation_id)
+            .filter(|open| *open != m.conversation_id)
+    {
+        // The customer wrote again meanwhile: the thread stays with the new
+        // conversation.
+        let s = failed(
+            None,
+            None,
+            format!(
+                "Not handed back: the customer is in conversation {newer} now, which Switchboard keeps."
+            ),
+            deps,
+        );
+        return finish(deps, id, s).await;
+    }
     // A message goes out under the window policy; passing the thread does not.
     let send_as = if pass.is_some() {
         SendAs::Response
@@ -223,6 +243,19 @@ pub async fn send(deps: &SenderDeps, id: &OutboundId, jitter: f64) -> Result<Sen
             let s = Status::Sent {
                 message_id,
                 messaging_type: send_as,
+                at: ch.clock.now(),
+            };
+            finish(deps, id, s).await
+        }
+        // An earlier attempt that timed out passed it after all: the other
+        // app owns the thread, as wanted.
+        Err(e) if pass.is_some() && attempt > 1 && e.subcode == Some(2_018_300) => {
+            let s = Status::Sent {
+                message_id: format!(
+                    "pass_thread_control:{}",
+                    pass.map_or("", |(t, _)| t.as_str())
+                ),
+                messaging_type: SendAs::Response,
                 at: ch.clock.now(),
             };
             finish(deps, id, s).await

@@ -165,6 +165,11 @@ pub async fn apply_as(
         }
         ApplyMode::Start => {
             let accounts = desired.accounts.unwrap_or_default();
+            for a in &accounts {
+                for p in &a.pages {
+                    super::pages::check_routing(&a.app_id, &p.conversation_routing)?;
+                }
+            }
             write_accounts(Stores::of(deps), &accounts, &mut report).await?;
         }
     }
@@ -206,6 +211,7 @@ async fn check_accounts(deps: &ChannelDeps, accounts: &[DesiredAccount]) -> Resu
         }
         for p in &a.pages {
             check_name(&p.name)?;
+            super::pages::check_routing(&a.app_id, &p.conversation_routing)?;
             let bound = deps
                 .accounts
                 .get_page(&p.page_id)

@@ -6,7 +6,7 @@ use super::{
     ChannelDeps, PageDeps, callback_url, check_secret, clean_name, conflict, live_pages,
     load_account, stored_token,
 };
-use crate::ids::{AccountId, PageId};
+use crate::ids::{AccountId, AppId, PageId};
 use crate::ports::{
     Account, ConversationFilter, ConversationState, Page, StoreError, WriteMode, page_token_name,
 };
@@ -134,7 +134,7 @@ pub async fn add_page(
     let name = clean_name(&input.name)?;
     check_secret(&input.access_token, "invalid_access_token", "access_token")?;
     let account = load_account(deps, account_id).await?;
-    check_routing(&account, &input.conversation_routing)?;
+    check_routing(&account.app_id, &input.conversation_routing)?;
     if let Some(existing) = deps
         .accounts
         .get_page(&input.page_id)
@@ -223,13 +223,12 @@ pub async fn rotate_token(
 }
 
 /// A thread handed back to Switchboard's own app would stay where it is.
-fn check_routing(account: &Account, r: &ConversationRouting) -> Result<(), Problem> {
-    if r.hand_back_to.as_ref() == Some(&account.app_id) {
+pub(super) fn check_routing(app: &AppId, r: &ConversationRouting) -> Result<(), Problem> {
+    if r.hand_back_to.as_ref() == Some(app) {
         return Err(super::invalid_value(
             "invalid_conversation_routing",
             format!(
-                "hand_back_to is {}, this account's own app: name the app that gets a closed conversation back (or leave it out)",
-                account.app_id
+                "hand_back_to is {app}, this account's own app: name the app that gets a closed conversation back (or leave it out)"
             ),
         ));
     }
@@ -245,7 +244,7 @@ pub async fn set_conversation_routing(
     input: ConversationRouting,
 ) -> Result<PageView, Problem> {
     let (account, mut page) = load_page(deps, account_id, page_id).await?;
-    check_routing(&account, &input)?;
+    check_routing(&account.app_id, &input)?;
     if page.conversation_routing != input {
         page.conversation_routing = input;
         page.updated_at = deps.clock.now();

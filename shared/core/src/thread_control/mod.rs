@@ -81,7 +81,7 @@ pub struct ThreadControl {
     /// The passing app's `metadata`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<String>,
-    /// The app that has the thread now, when it left Switchboard before the
+    /// The app that has the thread now (`unknown` when Meta named none), when it left Switchboard before the
     /// conversation closed on its own (taken by another app, or passed to
     /// one at its request): nothing more is sent, no survey, no hand-back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,9 +89,29 @@ pub struct ThreadControl {
     /// Another app asks for the thread; a supervisor passes it or keeps it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested: Option<ThreadRequest>,
-    /// The handover event last applied (a redelivery changes nothing).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_key: Option<String>,
+    /// The handover events applied, newest last (a redelivery, even of an
+    /// older one, changes nothing); the last [`KEPT_EVENT_KEYS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_keys: Vec<String>,
+}
+
+/// How many applied handover events a conversation remembers.
+pub const KEPT_EVENT_KEYS: usize = 20;
+
+impl ThreadControl {
+    /// Whether the handover event `key` was applied already.
+    pub fn applied(&self, key: &str) -> bool {
+        self.event_keys.iter().any(|k| k == key)
+    }
+
+    /// Remember that the handover event `key` was applied.
+    pub fn remember(&mut self, key: &str) {
+        if !self.applied(key) {
+            self.event_keys.push(key.to_string());
+        }
+        let extra = self.event_keys.len().saturating_sub(KEPT_EVENT_KEYS);
+        self.event_keys.drain(..extra);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -192,6 +192,12 @@ pub async fn escalate(
     )))
 }
 
+/// Why a conversation the bot ended alone closed.
+const BOT_ENDED: &str = "the bot ended the conversation";
+/// The routing `reason` of a conversation the bot ended alone (its survey
+/// is the bot's).
+pub const BOT_ENDED_REASON: &str = "closed: the bot ended the conversation";
+
 /// The bot ends a conversation it handled alone: it is closed (the bot's
 /// survey, when it has one, is the flow's to send).
 pub async fn bot_end(deps: &RoutingDeps, id: &ConversationId) -> Result<Conversation> {
@@ -202,7 +208,7 @@ pub async fn bot_end(deps: &RoutingDeps, id: &ConversationId) -> Result<Conversa
             conv.state.as_str()
         )));
     }
-    super::close(deps, id, "the bot ended the conversation").await
+    super::close(deps, id, BOT_ENDED).await
 }
 
 /// The bot-silence timer: a customer still waiting for the bot's answer
@@ -245,4 +251,14 @@ pub(super) async fn silent(
     )
     .await?;
     Ok(Some(None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bot_s_own_end_is_told_apart_by_its_reason() {
+        assert_eq!(BOT_ENDED_REASON, format!("closed: {BOT_ENDED}"));
+    }
 }

@@ -22,7 +22,7 @@ mod timers;
 pub use crate::window::{WINDOW_7D, WINDOW_24H};
 pub use answers::{TransferTo, accept, close, decline, end, reassign, transfer};
 pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
-pub use bot::{Delivered, bot_answered, bot_delivered, bot_end, escalate};
+pub use bot::{BOT_ENDED_REASON, Delivered, bot_answered, bot_delivered, bot_end, escalate};
 pub use offers::{
     Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
 };

@@ -37,9 +37,7 @@ pub async fn on_handover(
     };
     let conv = load(deps, id).await?;
     let thread = conv.routing.as_ref().and_then(|r| r.thread.as_ref());
-    if thread.and_then(|t| t.event_key.as_deref()) == Some(event.key.as_str())
-        || !conv.state.is_open()
-    {
+    if thread.is_some_and(|t| t.applied(&event.key)) || !conv.state.is_open() {
         return Ok(());
     }
     // Taken or asked for: only a conversation Switchboard works changes;
@@ -59,9 +57,9 @@ pub async fn on_handover(
             let key = event.key.clone();
             close_with(deps, id, &why, |r| {
                 let t = r.thread.get_or_insert_with(ThreadControl::default);
-                t.gone_to = Some(app.clone().unwrap_or_else(|| "another app".into()));
+                t.gone_to = Some(app.clone().unwrap_or_else(|| "unknown".into()));
                 t.requested = None;
-                t.event_key = Some(key.clone());
+                t.remember(&key);
             })
             .await?;
             crate::metrics::count("ThreadsTaken", 1);
@@ -113,13 +111,17 @@ pub async fn passed(
         }
     };
     let mut r = conv.routing.clone().unwrap_or_default();
-    r.thread = Some(ThreadControl {
+    let mut keys = r.thread.take().map(|t| t.event_keys).unwrap_or_default();
+    let mut t = ThreadControl {
         passed_from: Some(from.clone()),
         metadata: metadata.clone(),
-        gone_to: None,
-        requested: None,
-        event_key: event.map(|e| e.key.clone()),
-    });
+        ..ThreadControl::default()
+    };
+    t.event_keys.append(&mut keys);
+    if let Some(e) = event {
+        t.remember(&e.key);
+    }
+    r.thread = Some(t);
     r.record(decision(now, "thread_passed", detail.clone()));
     let unrouted = conv.routing.is_none() || conv.state == ConversationState::Bot;
     if !unrouted {
@@ -131,7 +133,7 @@ pub async fn passed(
         }
         return load(deps, &id).await;
     }
-    let mut seed = Escalation::because(detail);
+    let mut seed = Escalation::because(detail.clone());
     seed.attributes.insert(FROM_ATTRIBUTE.into(), from);
     if let Some(m) = metadata.filter(|m| !m.trim().is_empty()) {
         seed.attributes.insert(
@@ -155,6 +157,18 @@ pub async fn passed(
             "conversation {id} has nothing to route on"
         )));
     };
+    if let Some(b) = r.bot.as_mut() {
+        // Passed while the bot had it: people have it now, not the bot.
+        b.unanswered_since = None;
+        b.escalated = Some(crate::bot::Escalated {
+            at: now,
+            by: crate::bot::EscalatedBy::Switchboard,
+            escalation: Escalation::because(detail),
+        });
+    } else if conv.routing.is_none() {
+        // A new customer hears the recording notice first, here too.
+        crate::privacy::notice::on_first_contact(deps, &id, &on).await?;
+    }
     let rv = conv.rv;
     conv.routing = Some(r);
     route_new(deps, conv, &on, Some(&seed)).await?;
@@ -183,7 +197,7 @@ async fn requested(
         metadata: h.metadata.clone(),
         at: event.timestamp,
     });
-    t.event_key = Some(event.key.clone());
+    t.remember(&event.key);
     r.record(decision(
         now,
         "thread_requested",
