@@ -604,7 +604,48 @@ async fn a_customer_back_before_the_hand_back_keeps_the_thread(aws: bool) {
     );
 }
 
+/// A thread passed on a page no workstream feeds waits unrouted; when a
+/// workstream with a bot starts feeding the page, it goes to people, not
+/// the bot, with what the passing app said.
+async fn a_passed_thread_routed_later_still_goes_to_people(aws: bool) {
+    let bot = FakeBot::start(BOT_SECRET).await;
+    let rig = rig(aws, Some(&bot)).await;
+    let psid = "7700000000000609";
+    rig.deliver_on(
+        PAGE_2,
+        json!({"sender": {"id": psid}, "recipient": {"id": PAGE_2}, "timestamp": rig.clock.now().0,
+               "pass_thread_control": {"previous_owner_app_id": OTHER_APP, "metadata": "vip"}}),
+    )
+    .await;
+    let list = rig
+        .get_ok(&format!("/admin/v1/conversations?psid={psid}"), ADMIN)
+        .await;
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_string();
+    assert!(rig.conversation(&id).await["routing"]["queue"].is_null());
+    let (s, v) = rig
+        .admin(
+            "PATCH",
+            "/admin/v1/workstreams/support",
+            Some(json!({"pages": [PAGE_1, PAGE_2]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let conv = rig.conversation(&id).await;
+    assert_eq!(conv["state"], "offered", "{conv}");
+    assert_eq!(conv["routing"]["queue"], "vip", "{conv}");
+    assert_eq!(
+        conv["routing"]["attributes"]["thread_control_from"], OTHER_APP,
+        "{conv}"
+    );
+    assert!(
+        bot.received().is_empty(),
+        "the bot got {:?}",
+        bot.received()
+    );
+}
+
 both_stores!(
+    a_passed_thread_routed_later_still_goes_to_people,
     a_customer_back_before_the_hand_back_keeps_the_thread,
     real_world_handover_bodies_are_first_class_events,
     standby_events_are_kept_not_routed,

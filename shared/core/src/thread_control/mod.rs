@@ -99,6 +99,22 @@ pub struct ThreadControl {
 pub const KEPT_EVENT_KEYS: usize = 20;
 
 impl ThreadControl {
+    /// What routing starts from for a conversation another app passed to
+    /// Switchboard: the passing app and its metadata as attributes the
+    /// rules may test, and people, never the bot. `None`: nothing was passed.
+    pub fn seed(&self, reason: &str) -> Option<crate::bot::Escalation> {
+        let from = self.passed_from.as_ref()?;
+        let mut e = crate::bot::Escalation::because(reason);
+        e.attributes.insert(FROM_ATTRIBUTE.into(), from.clone());
+        if let Some(m) = self.metadata.as_deref().filter(|m| !m.trim().is_empty()) {
+            e.attributes.insert(
+                METADATA_ATTRIBUTE.into(),
+                crate::ids::clip(m, 500).into_owned(),
+            );
+        }
+        Some(e)
+    }
+
     /// Whether the handover event `key` was applied already.
     pub fn applied(&self, key: &str) -> bool {
         self.event_keys.iter().any(|k| k == key)

@@ -58,16 +58,24 @@ pub async fn route_unrouted(deps: &RoutingDeps, page: &crate::ids::PageId) -> Re
         if conv.routing.as_ref().is_none_or(|r| r.queue.is_some()) {
             continue;
         }
-        // The customer's latest message carries the facts the rules read.
+        // Passed by another app: to people still, with what it said.
+        let seed = conv
+            .routing
+            .as_ref()
+            .and_then(|r| r.thread.as_ref())
+            .and_then(|t| t.seed("the thread was passed to Switchboard"));
+        // The customer's latest message carries the facts the rules read
+        // (a thread passed before the customer wrote: the handover).
         let timeline = deps.conversations.timeline(&conv.id).await?;
         let Some(event) = timeline
             .iter()
             .rev()
             .find(|e| e.kind.is_customer_activity())
+            .or_else(|| seed.as_ref().and(timeline.last()))
         else {
             continue;
         };
-        route_new(deps, conv, event, None).await?;
+        route_new(deps, conv, event, seed.as_ref()).await?;
         routed += 1;
     }
     Ok(routed)

@@ -12,9 +12,7 @@ use crate::event::{HandoverInfo, InboundEvent};
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState};
 use crate::routing::record::Routing;
-use crate::thread_control::{
-    FROM_ATTRIBUTE, METADATA_ATTRIBUTE, ThreadControl, ThreadRequest, app_name,
-};
+use crate::thread_control::{ThreadControl, ThreadRequest, app_name};
 
 /// Where the thread came from, for the routing attributes.
 pub enum PassedBy<'a> {
@@ -133,14 +131,11 @@ pub async fn passed(
         }
         return load(deps, &id).await;
     }
-    let mut seed = Escalation::because(detail.clone());
-    seed.attributes.insert(FROM_ATTRIBUTE.into(), from);
-    if let Some(m) = metadata.filter(|m| !m.trim().is_empty()) {
-        seed.attributes.insert(
-            METADATA_ATTRIBUTE.into(),
-            crate::ids::clip(&m, 500).into_owned(),
-        );
-    }
+    let seed = r
+        .thread
+        .as_ref()
+        .and_then(|t| t.seed(&detail))
+        .unwrap_or_else(|| Escalation::because(detail.clone()));
     // The customer's latest message carries the facts the rules read; a
     // thread passed before the customer wrote is routed on the handover.
     let timeline = deps.conversations.timeline(&id).await?;
