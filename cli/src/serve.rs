@@ -185,6 +185,14 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         let deps = SchedulerDeps::of(&channels);
         move || scheduler_every_minute(deps.clone())
     });
+    // Data-deletion requests are worked as they arrive (the scheduler
+    // also picks up any left over).
+    let deletions = Arc::new(tokio::sync::Notify::new());
+    let deletion_worker = supervise("data-deletion", {
+        let deps = SchedulerDeps::of(&channels);
+        let wake = deletions.clone();
+        move || deletions_on_arrival(deps.clone(), wake.clone())
+    });
     let router: RouterDeps = channels.routing_deps();
     let services = Services {
         verify: VerifyDeps {
@@ -197,6 +205,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             queue: Arc::new(inbound.clone()),
             clock: clock.clone(),
             cache: Arc::new(SecretCache::default()),
+            streams: channels.streams.clone(),
+            deletions: Some(deletions.clone()),
         },
         admin: AdminDeps {
             channels: channels.clone(),
@@ -251,6 +261,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         w.abort();
     }
     scheduler.abort();
+    deletion_worker.abort();
     tracing::info!("switchboard stopped");
     Ok(())
 }
@@ -350,6 +361,18 @@ async fn scheduler_every_minute(deps: SchedulerDeps) {
         match switchboard_core::scheduler::run_once(&deps).await {
             Ok(r) => tracing::debug!(?r, "scheduler run"),
             Err(p) => tracing::warn!(detail = %p.detail, "scheduler run failed; will try again"),
+        }
+    }
+}
+
+/// Work data-deletion requests when the callback records one.
+async fn deletions_on_arrival(deps: SchedulerDeps, wake: Arc<tokio::sync::Notify>) {
+    loop {
+        wake.notified().await;
+        if let Err(p) =
+            switchboard_core::privacy::deletion::process_pending(&deps.routing, &deps.pages).await
+        {
+            tracing::warn!(detail = %p.detail, "data-deletion requests not worked; the scheduler tries again");
         }
     }
 }

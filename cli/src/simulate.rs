@@ -49,6 +49,11 @@ pub struct SimulateArgs {
     /// is follow-up work (see `switchboard routing last`).
     #[arg(long, value_name = "AGE", value_parser = crate::age::parse, allow_hyphen_values = true, conflicts_with = "fixture")]
     age: Option<u64>,
+    /// Send Meta's data-deletion request for this person instead (their
+    /// app-scoped id; `switchboard fake-graph` maps it to the same number on
+    /// every page that subscribed). Prints the status URL and code.
+    #[arg(long, value_name = "USER_ID", conflicts_with_all = ["fixture", "tap", "quick_reply", "age"])]
+    data_deletion: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -83,7 +88,42 @@ pub fn text_delivery(page: &str, psid: &str, text: &str, now_ms: u128) -> String
     .to_string()
 }
 
+/// Meta's data-deletion callback for `user`, signed with the app secret.
+async fn data_deletion(a: &SimulateArgs, user: &str) -> Result<()> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let payload = serde_json::json!({
+        "algorithm": "HMAC-SHA256", "user_id": user, "issued_at": now, "expires": 0
+    });
+    let signed = switchboard_core::privacy::deletion::sign(&payload, a.app_secret.as_bytes());
+    let url = format!(
+        "{}/webhooks/facebook/{}/data-deletion",
+        a.url.trim_end_matches('/'),
+        a.account
+    );
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("signed_request", &signed)
+                .finish(),
+        )
+        .send()
+        .await
+        .map_err(|e| format!("POST {url}: {e}"))?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    out!("{status} {text}");
+    if !status.is_success() {
+        return Err(format!("the server answered {status}").into());
+    }
+    Ok(())
+}
+
 pub async fn run(a: SimulateArgs) -> Result<()> {
+    if let Some(user) = &a.data_deletion {
+        return data_deletion(&a, user).await;
+    }
     let body = match &a.fixture {
         Some(p) => std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
         None => {

@@ -161,4 +161,10 @@ impl<S: ConversationStore + ?Sized> ConversationStore for FlakyStore<S> {
             .contact_conversations(contact, after, limit)
             .await
     }
+    async fn replace_event(&self, id: &ConversationId, event: &InboundEvent) -> StoreResult<bool> {
+        self.inner.replace_event(id, event).await
+    }
+    async fn mark_erased(&self, page: &PageId, psid: &Psid, at: Millis) -> StoreResult<()> {
+        self.inner.mark_erased(page, psid, at).await
+    }
 }

@@ -358,6 +358,8 @@ pub fn services(
             queue: inbound,
             clock: channels.clock.clone(),
             cache: Arc::new(switchboard_core::ingest::SecretCache::default()),
+            streams: channels.streams.clone(),
+            deletions: None,
         },
         admin: AdminDeps {
             channels: channels.clone(),

@@ -39,6 +39,10 @@ impl StreamStore for CountingStreams {
         self.inner.append_entry(stream, entry).await
     }
 
+    async fn replace_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
+        self.inner.replace_entry(stream, entry).await
+    }
+
     async fn read_entries(
         &self,
         stream: &str,

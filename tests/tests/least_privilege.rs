@@ -600,11 +600,65 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         queue: queue.clone(),
         clock: clock.clone(),
         cache: Arc::new(switchboard_core::ingest::SecretCache::default()),
+        streams: store.clone(),
+        deletions: None,
     };
     let body = text_event("7700000000000701", "m_lp_1", clock.now().0);
     let r = switchboard_tests::call(
         switchboard_http::webhook::ingest_router(ingest.clone()),
         signed_post(ACCOUNT, &body, APP_SECRET),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // Meta's data-deletion request for the customer (mapped by the fake
+    // Graph; the scheduler erases it), and its status page.
+    // The person is a customer of their own (seeded), so erasing them
+    // leaves the flows below alone.
+    let extra = text_event("7700000000000709", "m_lp_erase", clock.now().0);
+    for ev in
+        switchboard_core::ingest::split(&ACCOUNT.parse().unwrap(), &extra, clock.now()).unwrap()
+    {
+        let ids = switchboard_core::ports::NewIds {
+            contact_id: switchboard_core::ids::ContactId::generate(),
+            contact_name: "Customer 0709".into(),
+            conversation_id: switchboard_core::ids::ConversationId::generate(),
+        };
+        switchboard_core::ports::ConversationStore::append(
+            seed_store.as_ref(),
+            &ev,
+            &ids,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    }
+    fake.set_ids("5550701", &[(PAGE_1, "7700000000000709")]);
+    let signed = switchboard_core::privacy::deletion::sign(
+        &serde_json::json!({"algorithm": "HMAC-SHA256", "user_id": "5550701", "issued_at": clock.now().0 / 1000}),
+        APP_SECRET.as_bytes(),
+    );
+    let r = switchboard_tests::call(
+        switchboard_http::webhook::ingest_router(ingest.clone()),
+        http::Request::builder()
+            .method("POST")
+            .uri(format!("/webhooks/facebook/{ACCOUNT}/data-deletion"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(bytes::Bytes::from(format!("signed_request={signed}")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{:?}", r.body());
+    let receipt: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
+    let status_path = format!(
+        "/privacy/deletion/{}",
+        receipt["confirmation_code"].as_str().unwrap()
+    );
+    let r = switchboard_tests::call(
+        switchboard_http::webhook::ingest_router(ingest.clone()),
+        http::Request::builder()
+            .uri(&status_path)
+            .body(bytes::Bytes::new())
+            .unwrap(),
     )
     .await;
     assert_eq!(r.status(), 200);

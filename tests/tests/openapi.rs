@@ -135,6 +135,29 @@ async fn the_server_keeps_the_documented_contract() {
     .and_then(|c| c.open_conversation_id)
     .unwrap()
     .to_string();
+    // A data-deletion request from Meta, for an administrator to settle.
+    let issued = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let signed = switchboard_core::privacy::deletion::sign(
+        &serde_json::json!({"algorithm": "HMAC-SHA256", "user_id": "5550099", "issued_at": issued}),
+        APP_SECRET.as_bytes(),
+    );
+    let form = format!("signed_request={signed}");
+    let resp = call(
+        services.clone().router(),
+        http::Request::builder()
+            .method("POST")
+            .uri(format!("/webhooks/facebook/{ACCOUNT}/data-deletion"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(bytes::Bytes::from(form))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.body());
+    let receipt: Value = serde_json::from_slice(resp.body()).unwrap();
+    let code = receipt["confirmation_code"].as_str().unwrap().to_string();
     let params: HashMap<&str, String> = HashMap::from([
         ("{account_id}", "shop".to_string()),
         ("{page_id}", "104857600000003".to_string()),
@@ -291,6 +314,16 @@ async fn the_server_keeps_the_documented_contract() {
         ("controlThread", Some(serde_json::json!({"action": "take"}))),
         ("exportCustomer", None),
         ("closeConversation", None),
+        (
+            "eraseCustomer",
+            Some(serde_json::json!({"reason": "subject request"})),
+        ),
+        ("listErasures", None),
+        ("listDeletionRequests", None),
+        (
+            "resolveDeletionRequest",
+            Some(serde_json::json!({"action": "refuse", "reason": "not a customer of ours"})),
+        ),
         ("deleteRuleset", None),
         ("deleteCannedResponse", None),
         ("deleteAgent", None),
@@ -306,7 +339,8 @@ async fn the_server_keeps_the_documented_contract() {
             // kept as context from a standby copy.
             "controlThread" => (id, b, vec![("{conversation_id}", standby.clone())]),
             // The customer of text-message.json, on page 1.
-            "exportCustomer" => (id, b, vec![("{page_id}", PAGE_1.to_string())]),
+            "exportCustomer" | "eraseCustomer" => (id, b, vec![("{page_id}", PAGE_1.to_string())]),
+            "resolveDeletionRequest" => (id, b, vec![("{code}", code.clone())]),
             _ => (id, b, Vec::new()),
         })
         .collect();

@@ -91,6 +91,8 @@ impl Rig {
                 queue: ingest_queue,
                 clock: clock.clone(),
                 cache: Arc::new(SecretCache::default()),
+                streams: store.clone(),
+                deletions: None,
             },
             admin: AdminDeps {
                 channels: switchboard_core::channels::ChannelDeps {

@@ -4,9 +4,16 @@
 //!   returning customer;
 //! - a subject-access export holds everything the timeline, transcript,
 //!   contact, notes and surveys hold for that customer, and nothing of
-//!   another's.
+//!   another's;
+//! - erasure (by an administrator, or from Meta's data-deletion callback)
+//!   removes the person's words, payloads and name everywhere, keeps the
+//!   counts, completes a half-done run, and stores no old event again;
+//! - the callback refuses a tampered signature without a trace, answers a
+//!   replay with the same code, and waits for an administrator when Meta
+//!   cannot map the person.
 
 use serde_json::json;
+use switchboard_core::Clock;
 use switchboard_tests::agent_rig::*;
 use switchboard_tests::*;
 
@@ -198,7 +205,322 @@ async fn an_export_holds_everything_about_the_customer_and_nothing_else(aws: boo
     assert_eq!(s, 403);
 }
 
+/// Everything served about the customer, as one string: export,
+/// transcript, contact.
+async fn all_about(rig: &AgentRig, psid: &str, id: &str) -> String {
+    let (s, doc) = rig
+        .admin(
+            "GET",
+            &format!("/admin/v1/customers/{PAGE_1}/{psid}/export"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{doc}");
+    let (s, timeline) = rig
+        .admin(
+            "GET",
+            &format!("/admin/v1/conversations/{id}/timeline"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{timeline}");
+    format!("{doc}\n{timeline}")
+}
+
+/// A conversation with words everywhere: the customer's messages, a note,
+/// the contact's name and email, a reply, and a survey comment.
+async fn talkative(rig: &AgentRig, psid: &str, tag: &str) -> String {
+    let id = rig
+        .psid_says(psid, &format!("m_{tag}_1"), "My card ends 4111, Ada here")
+        .await;
+    let sup = rig.supervisor_token("anna").await;
+    let (s, v) = rig
+        .http(
+            "POST",
+            &format!("/agent/v1/conversations/{id}/notes"),
+            &sup,
+            Some(json!({"text": "Ada wants a refund"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = rig
+        .http(
+            "PUT",
+            &format!("/agent/v1/conversations/{id}/contact"),
+            &sup,
+            Some(json!({"name": "Ada Lovelace", "email": "ada@example.com"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    rig.drain_sender().await;
+    id
+}
+
+async fn an_administrator_erases_a_customer_and_only_that_customer(aws: bool) {
+    let rig = rig(aws, false).await;
+    let psid = "7700000000000711";
+    let other = "7700000000000712";
+    let id = talkative(&rig, psid, "erase").await;
+    rig.psid_says(other, "m_erase_other", "Bob here, card 5555")
+        .await;
+    rig.drain_sender().await;
+
+    // Half an erasure, as a crash between two writes leaves it: the
+    // customer marked, one event overwritten, nothing else.
+    let page: switchboard_core::ids::PageId = PAGE_1.parse().unwrap();
+    let p: switchboard_core::ids::Psid = psid.parse().unwrap();
+    rig.router
+        .conversations
+        .mark_erased(&page, &p, rig.clock.now())
+        .await
+        .unwrap();
+    let cid: switchboard_core::ids::ConversationId = id.parse().unwrap();
+    let first = rig.router.conversations.timeline(&cid).await.unwrap()[0].clone();
+    let half = switchboard_core::privacy::erasure::erased_event(&first).unwrap();
+    assert!(
+        rig.router
+            .conversations
+            .replace_event(&cid, &half)
+            .await
+            .unwrap()
+    );
+
+    // Refused without a reason; supervisors may erase.
+    let uri = format!("/admin/v1/customers/{PAGE_1}/{psid}/erase");
+    let (s, v) = rig.admin("POST", &uri, Some(json!({"reason": " "}))).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("invalid_reason")),
+        "{v}"
+    );
+    let sup = rig.supervisor_token("anna").await;
+    let (s, v) = rig
+        .http(
+            "POST",
+            &uri,
+            &sup,
+            Some(json!({"reason": "asked by email"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["by"], "supervisor anna", "{v}");
+    assert_eq!(v["contact_erased"], true, "{v}");
+    assert_eq!(v["conversations"][0], id.as_str(), "{v}");
+
+    let everything = all_about(&rig, psid, &id).await;
+    for gone in [
+        "4111",
+        "Ada",
+        "ada@example.com",
+        "refund",
+        "may be recorded",
+    ] {
+        assert!(
+            !everything.contains(gone),
+            "{gone:?} is still held: {everything}"
+        );
+    }
+    // The counts stay: the conversation, its state, its queue, its events.
+    let conv = rig.conversation(&id).await;
+    assert_eq!(conv["state"], "closed", "{conv}");
+    assert_eq!(conv["routing"]["queue"], "general", "{conv}");
+    assert!(everything.contains("[erased]"), "{everything}");
+    // Another customer's data is untouched.
+    let bob = rig
+        .get_ok(&format!("/admin/v1/conversations?psid={other}"), ADMIN)
+        .await;
+    let bob_id = bob["conversations"][0]["id"].as_str().unwrap().to_string();
+    assert!(
+        all_about(&rig, other, &bob_id)
+            .await
+            .contains("Bob here, card 5555")
+    );
+
+    // A retried old delivery is not stored again; a new message is.
+    rig.deliver(json!({"sender": {"id": psid}, "recipient": {"id": PAGE_1},
+        "timestamp": first.timestamp.0, "message": {"mid": "m_erase_1", "text": "My card ends 4111, Ada here"}}))
+        .await;
+    rig.deliver(json!({"sender": {"id": psid}, "recipient": {"id": PAGE_1},
+        "timestamp": first.timestamp.0 - 1, "message": {"mid": "m_erase_late", "text": "late 4111"}}))
+        .await;
+    assert!(!all_about(&rig, psid, &id).await.contains("4111"));
+    rig.clock.advance_secs(60);
+    let again = rig.psid_says(psid, "m_erase_new", "Hello again").await;
+    assert_ne!(again, id);
+
+    // The audit names who, why and what, not the person.
+    let (s, audit) = rig.admin("GET", "/admin/v1/erasures", None).await;
+    assert_eq!(s, 200, "{audit}");
+    let record = &audit["items"][0]["erasure"];
+    assert_eq!(record["reason"], "asked by email", "{audit}");
+    assert!(!audit.to_string().contains(psid), "{audit}");
+    // Again: only what came since (the new message) is left to erase.
+    let (s, v) = rig
+        .admin("POST", &uri, Some(json!({"reason": "again"})))
+        .await;
+    assert_eq!((s, v["events"].as_u64()), (200, Some(1)), "{v}");
+    assert!(!all_about(&rig, psid, &again).await.contains("Hello again"));
+    let (s, _) = rig
+        .admin(
+            "POST",
+            &format!("/admin/v1/customers/{PAGE_1}/7700000000000799/erase"),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(s, 404);
+}
+
+/// POST Meta's data-deletion callback for `user`, signed with `secret`.
+async fn deletion_callback(
+    rig: &AgentRig,
+    user: &str,
+    secret: &str,
+    issued: i64,
+) -> (u16, serde_json::Value) {
+    let signed = switchboard_core::privacy::deletion::sign(
+        &json!({"algorithm": "HMAC-SHA256", "user_id": user, "issued_at": issued, "expires": 0}),
+        secret.as_bytes(),
+    );
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("signed_request", &signed)
+        .finish();
+    let req = http::Request::builder()
+        .method("POST")
+        .uri(format!("/webhooks/facebook/{ACCOUNT}/data-deletion"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "switchboard.example.com")
+        .body(bytes::Bytes::from(body))
+        .unwrap();
+    let resp = call(rig.services.clone().router(), req).await;
+    let v = serde_json::from_slice(resp.body()).unwrap_or_default();
+    (resp.status().as_u16(), v)
+}
+
+async fn status_page(rig: &AgentRig, url: &str, lang: &str) -> (u16, String) {
+    let path = url.trim_start_matches("https://switchboard.example.com");
+    let req = http::Request::builder()
+        .uri(format!("{path}?lang={lang}"))
+        .body(bytes::Bytes::new())
+        .unwrap();
+    let resp = call(rig.services.clone().router(), req).await;
+    (
+        resp.status().as_u16(),
+        String::from_utf8_lossy(resp.body()).into_owned(),
+    )
+}
+
+async fn metas_data_deletion_request_erases_the_person(aws: bool) {
+    let rig = rig(aws, false).await;
+    let psid = "7700000000000721";
+    let id = talkative(&rig, psid, "meta").await;
+    let now_s = rig.clock.now().0 / 1000;
+    rig.fake
+        .set_ids("5550001", &[(PAGE_1, psid), ("999999999999999", "1")]);
+
+    // A tampered signature: 403, and no trace.
+    let (s, v) = deletion_callback(&rig, "5550001", "not-the-app-secret", now_s).await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("bad_signature")), "{v}");
+    let (_, list) = rig.admin("GET", "/admin/v1/deletion-requests", None).await;
+    assert_eq!(list["items"], json!([]), "{list}");
+
+    let (s, receipt) = deletion_callback(&rig, "5550001", APP_SECRET, now_s).await;
+    assert_eq!(s, 200, "{receipt}");
+    let url = receipt["url"].as_str().unwrap().to_string();
+    let code = receipt["confirmation_code"].as_str().unwrap().to_string();
+    assert_eq!(
+        url,
+        format!("https://switchboard.example.com/privacy/deletion/{code}")
+    );
+    let (s, page) = status_page(&rig, &url, "en").await;
+    assert_eq!(s, 200);
+    assert!(page.contains(r#"data-state="received""#), "{page}");
+
+    // The scheduler works it.
+    switchboard_core::scheduler::run_once(&switchboard_core::scheduler::SchedulerDeps::of(
+        &rig.channels,
+    ))
+    .await
+    .unwrap();
+    let (_, page) = status_page(&rig, &url, "da").await;
+    assert!(
+        page.contains(r#"data-state="done""#) && page.contains("Udført"),
+        "{page}"
+    );
+    assert!(!page.contains(psid) && !page.contains("5550001"), "{page}");
+    let everything = all_about(&rig, psid, &id).await;
+    for gone in ["4111", "Ada", "refund"] {
+        assert!(!everything.contains(gone), "{gone:?} is still held");
+    }
+    let (_, audit) = rig.admin("GET", "/admin/v1/erasures", None).await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+    assert_eq!(
+        audit["items"][0]["erasure"]["by"],
+        "Meta's data-deletion request"
+    );
+
+    // A replay: the same code, nothing runs twice.
+    let (s, again) = deletion_callback(&rig, "5550001", APP_SECRET, now_s).await;
+    assert_eq!(
+        (s, &again["confirmation_code"]),
+        (200, &receipt["confirmation_code"])
+    );
+    switchboard_core::scheduler::run_once(&switchboard_core::scheduler::SchedulerDeps::of(
+        &rig.channels,
+    ))
+    .await
+    .unwrap();
+    let (_, audit) = rig.admin("GET", "/admin/v1/erasures", None).await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+
+    // Meta cannot map someone: the request waits; an administrator maps it.
+    rig.fake.set_ids("5550002", &[]);
+    let other = "7700000000000722";
+    let other_id = rig
+        .psid_says(other, "m_meta_other", "Carl, phone 5551234")
+        .await;
+    let (_, waiting) = deletion_callback(&rig, "5550002", APP_SECRET, now_s).await;
+    let code2 = waiting["confirmation_code"].as_str().unwrap().to_string();
+    switchboard_core::scheduler::run_once(&switchboard_core::scheduler::SchedulerDeps::of(
+        &rig.channels,
+    ))
+    .await
+    .unwrap();
+    let (_, list) = rig.admin("GET", "/admin/v1/deletion-requests", None).await;
+    let w = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code2.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(w["state"], "waiting", "{list}");
+    let (_, page) = status_page(&rig, waiting["url"].as_str().unwrap(), "en").await;
+    assert!(page.contains("in_progress"), "{page}");
+    let (s, v) = rig
+        .admin(
+            "POST",
+            &format!("/admin/v1/deletion-requests/{code2}"),
+            Some(json!({"action": "map", "customers": [{"page_id": PAGE_1, "psid": other}]})),
+        )
+        .await;
+    assert_eq!((s, v["state"].as_str()), (200, Some("done")), "{v}");
+    assert!(!all_about(&rig, other, &other_id).await.contains("5551234"));
+    let (s, v) = rig
+        .admin(
+            "POST",
+            &format!("/admin/v1/deletion-requests/{code2}"),
+            Some(json!({"action": "refuse", "reason": "too late"})),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    // An old request is refused.
+    let (s, _) = deletion_callback(&rig, "5550003", APP_SECRET, now_s - 2 * 86_400).await;
+    assert_eq!(s, 400);
+}
+
 both_stores!(
     a_new_customer_hears_the_recording_notice_first_and_once,
-    an_export_holds_everything_about_the_customer_and_nothing_else
+    an_export_holds_everything_about_the_customer_and_nothing_else,
+    an_administrator_erases_a_customer_and_only_that_customer,
+    metas_data_deletion_request_erases_the_person
 );

@@ -588,6 +588,7 @@ async fn concurrent_appends_create_one_conversation(s: Arc<dyn Store>) {
             AppendOutcome::Duplicate { conversation_id } => {
                 convs.insert(conversation_id.unwrap());
             }
+            AppendOutcome::Erased => panic!("nobody was erased"),
         }
     }
     assert_eq!(

@@ -1,5 +1,7 @@
 //! webhook-ingest: `POST /webhooks/facebook/{account_id}`: verify the
 //! signature, queue every event on the inbound FIFO queue, then answer.
+//! Also Meta's data-deletion callback (`.../data-deletion`, recorded for
+//! the scheduler) and its public status page (`/privacy/deletion/{code}`).
 //! Environment: `SWITCHBOARD_TABLE`, `SWITCHBOARD_INBOUND_QUEUE_URL`,
 //! `SWITCHBOARD_SECRETS_PREFIX`.
 
@@ -14,11 +16,12 @@ use switchboard_http::webhook::ingest_router;
 async fn main() -> Result<(), Error> {
     init_tracing();
     let config = load_config().await;
+    let store = Arc::new(DynamoStore::new(
+        &config,
+        required_env("SWITCHBOARD_TABLE")?,
+    ));
     let deps = IngestDeps {
-        accounts: Arc::new(DynamoStore::new(
-            &config,
-            required_env("SWITCHBOARD_TABLE")?,
-        )),
+        accounts: store.clone(),
         secrets: Arc::new(SecretsManager::new(
             &config,
             std::env::var("SWITCHBOARD_SECRETS_PREFIX").unwrap_or_default(),
@@ -29,6 +32,9 @@ async fn main() -> Result<(), Error> {
         )),
         clock: Arc::new(SystemClock),
         cache: Arc::new(SecretCache::default()),
+        // Data-deletion requests are recorded here; the scheduler works them.
+        streams: store,
+        deletions: None,
     };
     serve(ingest_router(deps)).await
 }

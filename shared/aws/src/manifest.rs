@@ -71,6 +71,19 @@ const ROUTING_ACTIONS: &[&str] = &[
     "sqs:SendMessage",
 ];
 
+/// Routing's, and the erasures of Meta's data-deletion requests (which
+/// overwrite records in place).
+const SCHEDULER_ACTIONS: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:UpdateItem",
+    "secretsmanager:GetSecretValue",
+    "sqs:SendMessage",
+];
+
 /// What consuming an SQS queue through an event source mapping needs.
 const NO_CONNECTIONS: &[&str] = &[];
 
@@ -98,6 +111,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         env_optional: &[METRICS],
         actions: &[
             "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
             "secretsmanager:GetSecretValue",
             "sqs:SendMessage",
         ],
@@ -147,7 +162,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         resource: "SchedulerFunction",
         env: WORKER_ENV,
         env_optional: GRAPH_OPTIONAL,
-        actions: ROUTING_ACTIONS,
+        actions: SCHEDULER_ACTIONS,
         event_source_actions: &[],
         connection_actions: PUSH,
     },

@@ -104,14 +104,23 @@ impl AppendPlan {
 
 /// Decide where `event` lands given the customer link the store read
 /// (`None`: the page and PSID were never seen), with `ids` for whatever is
-/// new, at `now`. Fails (`Corrupt`) on an event that names no customer.
+/// new, at `now`. Fails (`Corrupt`) on an event that names no customer;
+/// `None` for an event from before the customer's erasure (Meta delivering
+/// it late or again), which is not stored: the store answers
+/// `AppendOutcome::Erased`.
 pub fn plan_append(
     customer: Option<&Customer>,
     event: &InboundEvent,
     ids: &NewIds,
     now: Millis,
-) -> StoreResult<AppendPlan> {
+) -> StoreResult<Option<AppendPlan>> {
     let psid = appended_customer(event)?;
+    if customer
+        .and_then(|c| c.erased_at)
+        .is_some_and(|erased| event.timestamp <= erased)
+    {
+        return Ok(None);
+    }
     let activity = event.kind.is_customer_activity();
     let opens = opens_conversation(event);
     let open_new = |contact_id| {
@@ -128,6 +137,7 @@ pub fn plan_append(
                 open_conversation_id: Some(conversation.id.clone()),
                 last_conversation_id: conversation.id.clone(),
                 last_agent: None,
+                erased_at: None,
             };
             AppendWrites::NewCustomer {
                 contact,
@@ -168,12 +178,12 @@ pub fn plan_append(
         }
         | AppendWrites::AttachToLast { conversation_id } => conversation_id.clone(),
     };
-    Ok(AppendPlan {
+    Ok(Some(AppendPlan {
         conversation_id,
         dedup: event.dedup_id(),
         at: event.timestamp,
         writes,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -220,11 +230,14 @@ mod tests {
             open_conversation_id: open.map(|o| ConversationId::parse(o).unwrap()),
             last_conversation_id: ConversationId::parse("conv-last").unwrap(),
             last_agent: Some(AgentId::parse("ann").unwrap()),
+            erased_at: None,
         }
     }
 
     fn plan(customer: Option<&Customer>, kind: EventKind) -> AppendPlan {
-        plan_append(customer, &event(kind, Some("2000001")), &ids(), NOW).unwrap()
+        plan_append(customer, &event(kind, Some("2000001")), &ids(), NOW)
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
@@ -366,8 +379,35 @@ mod tests {
             &ids(),
             NOW,
         )
+        .unwrap()
         .unwrap();
         assert_ne!(a.dedup, other.dedup);
+    }
+
+    #[test]
+    fn an_event_from_before_the_customers_erasure_is_not_stored_and_a_later_one_is() {
+        let erased = Customer {
+            erased_at: Some(TS),
+            ..customer(None)
+        };
+        let old = plan_append(
+            Some(&erased),
+            &event(EventKind::Message, Some("2000001")),
+            &ids(),
+            NOW,
+        );
+        assert!(matches!(old, Ok(None)), "{old:?}");
+        let new = InboundEvent {
+            timestamp: Millis(TS.0 + 1),
+            ..event(EventKind::Message, Some("2000001"))
+        };
+        let plan = plan_append(Some(&erased), &new, &ids(), NOW)
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(plan.writes, AppendWrites::Reopen { .. }),
+            "{plan:?}"
+        );
     }
 
     #[test]

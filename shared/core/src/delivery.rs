@@ -370,8 +370,9 @@ pub async fn after_apply(deps: &RoutingDeps, ops: &[RoutingOp]) {
             triggers.push(t);
         }
     }
-    // Another app has the thread now: nothing more goes to the customer.
-    if r.thread.as_ref().is_some_and(|t| t.gone_to.is_some()) {
+    // Another app has the thread now, or the customer's data was erased:
+    // nothing more goes to the customer.
+    if r.thread.as_ref().is_some_and(|t| t.gone_to.is_some()) || r.erased_at.is_some() {
         return;
     }
     automated_messages(deps, id, r, &triggers).await;

@@ -264,6 +264,15 @@ pub trait GraphApi: Send + Sync {
         target: &AppId,
         metadata: &str,
     ) -> Result<(), GraphError>;
+    /// `GET /{user}/ids_for_pages` with the app's token (the ID Matching
+    /// API): the page-scoped ids of an app-scoped user, on the pages Meta
+    /// knows them on; empty when it cannot map them.
+    async fn ids_for_pages(
+        &self,
+        user: &str,
+        app_id: &AppId,
+        app_secret: &Secret,
+    ) -> Result<Vec<PageScopedId>, GraphError>;
     /// `POST /{page}/take_thread_control {recipient: {id}, metadata}`: the
     /// thread comes to this app from whichever app has it.
     async fn take_thread_control(
@@ -273,6 +282,18 @@ pub trait GraphApi: Send + Sync {
         psid: &Psid,
         metadata: &str,
     ) -> Result<(), GraphError>;
+}
+
+/// One row of the ID Matching API's answer: `{id, page: {id, name}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PageScopedId {
+    pub id: String,
+    pub page: PageRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PageRef {
+    pub id: String,
 }
 
 #[cfg(test)]

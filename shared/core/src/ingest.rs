@@ -35,6 +35,12 @@ pub struct IngestDeps {
     pub queue: Arc<dyn Queue>,
     pub clock: Arc<dyn Clock>,
     pub cache: Arc<SecretCache>,
+    /// Where data-deletion requests are recorded
+    /// ([`crate::privacy::deletion`]).
+    pub streams: Arc<dyn crate::ports::StreamStore>,
+    /// Told when a data-deletion request arrives (serve works it at once;
+    /// `None`: the scheduler's next run does).
+    pub deletions: Option<Arc<tokio::sync::Notify>>,
 }
 
 #[derive(Debug, thiserror::Error)]

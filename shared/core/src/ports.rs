@@ -247,6 +247,10 @@ pub struct Customer {
     /// The agent who last accepted one of this customer's conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_agent: Option<AgentId>,
+    /// The customer's data was erased then ([`crate::privacy::erasure`]):
+    /// events from before, which Meta may still deliver, are not stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<Millis>,
 }
 
 /// A person the company knows: one or more (page, PSID) customers link to
@@ -362,6 +366,8 @@ pub enum AppendOutcome {
     Duplicate {
         conversation_id: Option<ConversationId>,
     },
+    /// From before the customer's erasure (`Customer::erased_at`): not stored.
+    Erased,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -440,6 +446,13 @@ pub trait ConversationStore: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<Conversation>>;
+    /// Overwrite an event on the conversation's timeline (the one with the
+    /// same timestamp and key) with `event`, its erased copy; `false` when
+    /// there is none. The append-once marker stays.
+    async fn replace_event(&self, id: &ConversationId, event: &InboundEvent) -> StoreResult<bool>;
+    /// Set the customer's `erased_at` (`NotFound` without one): appends of
+    /// events from before it answer `AppendOutcome::Erased`.
+    async fn mark_erased(&self, page: &PageId, psid: &Psid, at: Millis) -> StoreResult<()>;
 }
 
 /// Agents, queues and rulesets: what administrators configure for routing.
@@ -581,6 +594,15 @@ pub trait RoutingStore: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<Conversation>>;
+    /// Overwrite the routing record of a conversation in any state (closed
+    /// too) without changing its state or indexes: erasure's write.
+    /// Condition: its routing version is `expect`; it becomes `expect + 1`.
+    async fn replace_routing(
+        &self,
+        id: &ConversationId,
+        expect: u64,
+        routing: &Routing,
+    ) -> StoreResult<()>;
 }
 
 /// Outbound messages: created `queued`, then finished once.
@@ -623,6 +645,13 @@ pub trait OutboundStore: Send + Sync {
         &self,
         conversation: &ConversationId,
     ) -> StoreResult<Vec<crate::outbound::Outbound>>;
+    /// Overwrite a finished message's content with `message`'s (erasure):
+    /// its status, indexes and Meta's message id stay. `false` when the id
+    /// is unknown or the message is still queued.
+    async fn replace_outbound_content(
+        &self,
+        message: &crate::outbound::Outbound,
+    ) -> StoreResult<bool>;
 }
 
 /// One entry of an append-only stream (an agent's event feed, survey
@@ -669,6 +698,9 @@ pub trait StreamStore: Send + Sync {
     /// Add an entry; appending the same (stream, cursor) again changes
     /// nothing and answers `false`.
     async fn append_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool>;
+    /// Overwrite the data of an existing entry (same stream and cursor):
+    /// erasure's write to an append-only stream. `false` when there is none.
+    async fn replace_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool>;
     /// Entries after `after` (from the start when `None`), oldest first.
     async fn read_entries(
         &self,

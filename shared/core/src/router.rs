@@ -112,6 +112,13 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
             // Stored before, maybe by a run that stopped before routing it.
             conversation_id.as_ref()
         }
+        AppendOutcome::Erased => {
+            tracing::info!(
+                kind = event.kind.as_str(),
+                "event from before the customer's erasure not stored"
+            );
+            None
+        }
     };
     // What the customer did, for us: not an event Meta copied to us in
     // standby while another app owns the thread (kept, shown as context,
@@ -135,6 +142,7 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
             conversation_id, ..
         } => Some(conversation_id),
         AppendOutcome::Duplicate { conversation_id } => conversation_id.as_ref(),
+        AppendOutcome::Erased => None,
     };
     if let Some(id) = stored_on
         && ours

@@ -47,6 +47,9 @@ pub async fn run_once(deps: &SchedulerDeps) -> Result<ScheduleReport, Problem> {
             Default::default()
         });
     let token_health = check_tokens(&deps.pages).await;
+    if let Err(e) = crate::privacy::deletion::process_pending(&deps.routing, &deps.pages).await {
+        tracing::warn!(error = %e.detail, "data-deletion requests not worked; the next run tries again");
+    }
     // Token health for the alarm on pages in error.
     if let Ok(alerts) = crate::channels::alerts(&deps.pages).await {
         let in_error = alerts

@@ -48,6 +48,11 @@ impl<H: AfterAppend> StreamStore for HookedStreams<H> {
         Ok(added)
     }
 
+    /// Not a new entry: no hook.
+    async fn replace_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
+        self.inner.replace_entry(stream, entry).await
+    }
+
     async fn read_entries(
         &self,
         stream: &str,
@@ -101,6 +106,14 @@ pub(crate) mod memory {
             all.push((stream.to_string(), entry.clone()));
             all.sort_by(|a, b| a.1.cursor.cmp(&b.1.cursor));
             Ok(true)
+        }
+
+        async fn replace_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
+            let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let found = all
+                .iter_mut()
+                .find(|(s, e)| s == stream && e.cursor == entry.cursor);
+            Ok(found.map(|(_, e)| *e = entry.clone()).is_some())
         }
 
         async fn read_entries(

@@ -105,6 +105,24 @@ impl OutboundStore for RedbStore {
         .await
     }
 
+    async fn replace_outbound_content(&self, message: &Outbound) -> StoreResult<bool> {
+        let (id, content) = (message.id.clone(), message.content.clone());
+        self.write(move |txn| {
+            let mut all = txn.open_table(OUTBOUND).map_err(err)?;
+            let mut m = match all.get(id.as_str()).map_err(err)? {
+                Some(g) => dec::<Outbound>(g.value())?,
+                None => return Ok(false),
+            };
+            if m.status == Status::Queued {
+                return Ok(false);
+            }
+            m.content = content;
+            all.insert(id.as_str(), enc(&m)?.as_str()).map_err(err)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn outbound_by_mid(&self, mid: &str) -> StoreResult<Option<Outbound>> {
         let mid = mid.to_string();
         self.read(move |txn| {

@@ -21,6 +21,7 @@ use redb::ReadableTable;
 use std::collections::HashMap;
 use switchboard_core::Millis;
 use switchboard_core::canned::{CannedResponse, CannedResponseId};
+use switchboard_core::ids::ConversationId;
 use switchboard_core::ports::{
     Conversation, ConversationState, Customer, RoutingConfigStore, RoutingOp, RoutingStore,
     StoreError, StoreResult, WriteMode, listed,
@@ -28,7 +29,7 @@ use switchboard_core::ports::{
 use switchboard_core::routing::model::{
     Agent, AgentId, AgentLoad, AgentState, PresenceSetting, Queue, QueueId, Ruleset, RulesetId,
 };
-use switchboard_core::routing::record::{Timer, WaitingItem};
+use switchboard_core::routing::record::{Routing, Timer, WaitingItem};
 use switchboard_core::sign_in::SignInCode;
 use switchboard_core::workstreams::WorkstreamId;
 
@@ -663,6 +664,28 @@ impl RoutingStore for RedbStore {
                 out.push(timer);
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn replace_routing(
+        &self,
+        id: &ConversationId,
+        expect: u64,
+        routing: &Routing,
+    ) -> StoreResult<()> {
+        let (id, routing) = (id.clone(), routing.clone());
+        self.write(move |txn| {
+            let mut convs = txn.open_table(CONVERSATIONS).map_err(err)?;
+            let mut c: Conversation = get(&convs, id.as_str())?
+                .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?;
+            if c.rv != expect {
+                return Err(conflict(format!("conversation {id} changed")));
+            }
+            c.rv += 1;
+            c.routing = Some(routing);
+            convs.insert(id.as_str(), enc(&c)?.as_str()).map_err(err)?;
+            Ok(())
         })
         .await
     }

@@ -309,7 +309,9 @@ impl ConversationStore for RedbStore {
                 .map_err(err)?
                 .map(|g| dec(g.value()))
                 .transpose()?;
-            let plan = plan_append(customer.as_ref(), &ev, &ids, now)?;
+            let Some(plan) = plan_append(customer.as_ref(), &ev, &ids, now)? else {
+                return Ok(AppendOutcome::Erased);
+            };
             match &plan.writes {
                 AppendWrites::NewCustomer {
                     contact,
@@ -620,6 +622,37 @@ impl ConversationStore for RedbStore {
                 }
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn replace_event(&self, id: &ConversationId, event: &InboundEvent) -> StoreResult<bool> {
+        let key = timeline_key(id, event.timestamp, &event.dedup_id());
+        let value = enc(event)?;
+        self.write(move |txn| {
+            let mut timeline = txn.open_table(TIMELINE).map_err(err)?;
+            if timeline.get(key.as_str()).map_err(err)?.is_none() {
+                return Ok(false);
+            }
+            timeline.insert(key.as_str(), value.as_str()).map_err(err)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn mark_erased(&self, page: &PageId, psid: &Psid, at: Millis) -> StoreResult<()> {
+        let ckey = customer_key(page, psid);
+        self.write(move |txn| {
+            let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
+            let mut customer: Customer = match customers.get(ckey.as_str()).map_err(err)? {
+                Some(g) => dec(g.value())?,
+                None => return Err(StoreError::NotFound(format!("customer {ckey}"))),
+            };
+            customer.erased_at = Some(customer.erased_at.map_or(at, |t| t.max(at)));
+            customers
+                .insert(ckey.as_str(), enc(&customer)?.as_str())
+                .map_err(err)?;
+            Ok(())
         })
         .await
     }

@@ -104,6 +104,20 @@ impl StreamStore for RedbStore {
         .await
     }
 
+    async fn replace_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
+        let key = format!("{stream}|{}", entry.cursor);
+        let value = enc(entry)?;
+        self.write(move |txn| {
+            let mut t = txn.open_table(STREAMS).map_err(err)?;
+            if t.get(key.as_str()).map_err(err)?.is_none() {
+                return Ok(false);
+            }
+            t.insert(key.as_str(), value.as_str()).map_err(err)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn read_entries(
         &self,
         stream: &str,

@@ -77,6 +77,10 @@ struct FakeState {
     requests: Vec<Recorded>,
     sent: u64,
     threads: threads::Threads,
+    /// The ID Matching API's answers by app-scoped user id, as set by
+    /// [`FakeGraph::set_ids`]; a user not set is the same number on every
+    /// page that subscribed the app.
+    ids: HashMap<String, Vec<(String, String)>>,
 }
 
 pub struct FakeGraph {
@@ -132,6 +136,17 @@ impl FakeGraph {
     /// taken control (Conversation Routing).
     pub fn set_thread_owner(&self, page: &str, psid: &str, app: &str) {
         Self::lock(&self.state).threads.set_owner(page, psid, app);
+    }
+
+    /// What the ID Matching API answers for `user`: (page, PSID) pairs;
+    /// empty is Meta's "no mapping".
+    pub fn set_ids(&self, user: &str, ids: &[(&str, &str)]) {
+        Self::lock(&self.state).ids.insert(
+            user.to_string(),
+            ids.iter()
+                .map(|(p, s)| (p.to_string(), s.to_string()))
+                .collect(),
+        );
     }
 
     /// The app that owns a customer's thread on a page.
@@ -341,6 +356,26 @@ fn default_answer(state: &Arc<Mutex<FakeState>>, rec: &Recorded) -> Scripted {
         ("GET", [_page, "subscribed_apps"]) => Scripted::ok(serde_json::json!({"data": [{
             "id": "900000000000001", "name": "Acme", "subscribed_fields": switchboard_core::graph::SUBSCRIBED_FIELDS
         }]})),
+        ("GET", [user, "ids_for_pages"]) => {
+            let st = FakeGraph::lock(state);
+            let ids = st.ids.get(*user).cloned().unwrap_or_else(|| {
+                let mut pages: Vec<String> = st
+                    .requests
+                    .iter()
+                    .filter(|r| r.method == "POST" && r.path.ends_with("/subscribed_apps"))
+                    .filter_map(|r| r.path.split('/').next().map(str::to_string))
+                    .collect();
+                pages.sort();
+                pages.dedup();
+                pages.into_iter().map(|p| (p, user.to_string())).collect()
+            });
+            drop(st);
+            let data: Vec<_> = ids
+                .iter()
+                .map(|(page, psid)| serde_json::json!({"id": psid, "page": {"id": page, "name": "Fake page"}}))
+                .collect();
+            Scripted::ok(serde_json::json!({ "data": data }))
+        }
         ("GET", [_psid]) => Scripted::ok(
             serde_json::json!({"first_name": "Ada", "last_name": "Lovelace", "profile_pic": "https://cdn.example.invalid/p.jpg", "id": _psid}),
         ),

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use std::time::Duration;
 use switchboard_core::Secret;
 use switchboard_core::graph::{
-    GraphApi, GraphError, SendAccepted, SubscribedApp, TokenInfo, UserProfile, regain_access_after,
+    GraphApi, GraphError, PageScopedId, SendAccepted, SubscribedApp, TokenInfo, UserProfile,
+    regain_access_after,
 };
 use switchboard_core::ids::{AppId, PageId, Psid};
 
@@ -165,6 +166,22 @@ impl GraphApi for HttpGraph {
                 .query(&[("fields", "first_name,last_name,profile_pic")]),
         )
         .await
+    }
+
+    async fn ids_for_pages(
+        &self,
+        user: &str,
+        app_id: &AppId,
+        app_secret: &Secret,
+    ) -> Result<Vec<PageScopedId>, GraphError> {
+        let app_token = format!("{app_id}|{}", app_secret.expose());
+        let d: Data<Vec<PageScopedId>> = self
+            .call(
+                self.request(Method::GET, &format!("{user}/ids_for_pages"), &app_token)
+                    .query(&[("limit", "100")]),
+            )
+            .await?;
+        Ok(d.data)
     }
 
     async fn debug_token(

@@ -85,6 +85,7 @@ pub fn supervisor_may(method: &Method, path: &str) -> bool {
         ["conversations", _, "timeline" | "routing"] => get,
         ["conversations", _, "close" | "assign" | "thread-control"] => post,
         ["queues", _, "waiting"] => get,
+        ["customers", _, _, "erase"] => post,
         ["agents", _, "presence"] => get || method == Method::PUT,
         _ => false,
     }

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod agent;
 pub mod auth;
 pub mod bot;
+pub mod deletion;
 pub mod extract;
 pub mod problem;
 pub mod webhook;
@@ -51,6 +52,10 @@ impl Services {
     /// holds (serve's web console) instead of the `404`.
     pub fn router_with_site(self, site: Option<Router>) -> Router {
         let apis = vec![
+            (
+                deletion::STATUS_PREFIX,
+                webhook::router(None, Some(self.ingest.clone())),
+            ),
             (
                 webhook::WEBHOOK_PREFIX,
                 webhook::router(Some(self.verify), Some(self.ingest)),

@@ -1,5 +1,6 @@
 //! `/webhooks/facebook/{account_id}`: Meta's subscription handshake (`GET`)
-//! and deliveries (`POST`).
+//! and deliveries (`POST`); with deliveries, the data-deletion callback
+//! ([`crate::deletion`]).
 
 use crate::extract::OriginalPath;
 use crate::problem::{ApiProblem, json, text};
@@ -83,7 +84,9 @@ pub fn router(verify_deps: Option<VerifyDeps>, ingest_deps: Option<IngestDeps>) 
             async move { verify(&deps, &uri).await }
         });
     }
+    let mut extra = Router::new();
     if let Some(deps) = ingest_deps {
+        extra = crate::deletion::router(deps.clone());
         route = route.post(
             move |uri: Uri,
                   headers: HeaderMap,
@@ -95,6 +98,7 @@ pub fn router(verify_deps: Option<VerifyDeps>, ingest_deps: Option<IngestDeps>) 
     }
     Router::new()
         .route("/webhooks/facebook/{account_id}", route)
+        .merge(extra)
         .fallback(unknown)
 }
 

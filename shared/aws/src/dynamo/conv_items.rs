@@ -135,5 +135,6 @@ pub(super) fn customer_from(item: &Item) -> StoreResult<Customer> {
         last_agent: opt_s(item, "last_agent_id")
             .map(|v| parse_id(AgentId::parse(v)))
             .transpose()?,
+        erased_at: opt_n(item, "erased_at").map(Millis),
     })
 }

@@ -152,7 +152,9 @@ impl ConversationStore for DynamoStore {
                 .get_item(key(customer_pk(&event.page_id, &psid), "CUSTOMER"))
                 .await?;
             let customer = customer.as_ref().map(customer_from).transpose()?;
-            let mut plan = plan_append(customer.as_ref(), event, ids, now)?;
+            let Some(mut plan) = plan_append(customer.as_ref(), event, ids, now)? else {
+                return Ok(AppendOutcome::Erased);
+            };
             if let AppendWrites::Existing { touch, .. } = &mut plan.writes
                 && !lcm_allowed
             {
@@ -504,5 +506,47 @@ impl ConversationStore for DynamoStore {
             }
         }
         Ok(out)
+    }
+
+    async fn replace_event(&self, id: &ConversationId, event: &InboundEvent) -> StoreResult<bool> {
+        let mut item = key(conv_pk(id), &event_sk(event.timestamp, &event.dedup_id()));
+        item.insert("doc".into(), to_doc(event)?);
+        match self
+            .put_item_if(
+                item,
+                Some(("attribute_exists(PK)", vec![])),
+                format!("event {} of conversation {id}", event.key),
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn mark_erased(&self, page: &PageId, psid: &Psid, at: Millis) -> StoreResult<()> {
+        // Forward only: a re-run never moves it back.
+        let r = self
+            .update_item_if(
+                key(customer_pk(page, psid), "CUSTOMER"),
+                "SET erased_at = :at",
+                "attribute_exists(PK) AND (attribute_not_exists(erased_at) OR erased_at < :at)",
+                &[],
+                vec![(":at", n(at.0))],
+                || StoreError::Conflict(String::new()),
+            )
+            .await;
+        match r {
+            Ok(()) => Ok(()),
+            // Absent, or already erased at or after `at`.
+            Err(StoreError::Conflict(_)) => match self.get_customer(page, psid).await? {
+                Some(_) => Ok(()),
+                None => Err(StoreError::NotFound(format!(
+                    "customer {psid} of page {page}"
+                ))),
+            },
+            Err(e) => Err(e),
+        }
     }
 }

@@ -22,6 +22,7 @@ pub const IAM_ACTIONS_ACCOUNTS_LIST: &[&str] = &["dynamodb:Query"];
 pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
     "dynamodb:GetItem",
     "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
     "dynamodb:Query",
     "dynamodb:TransactWriteItems",
 ];
@@ -206,6 +207,34 @@ impl DynamoStore {
             }
         }
         conditional(req.send().await, || StoreError::Conflict(what))
+    }
+
+    /// One conditional `UpdateItem` outside a transaction: `on_failed`'s
+    /// error when the condition fails.
+    pub(crate) async fn update_item_if(
+        &self,
+        key: Item,
+        expr: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+        on_failed: impl FnOnce() -> StoreError,
+    ) -> StoreResult<()> {
+        self.calls.record("dynamodb:UpdateItem");
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expr)
+            .condition_expression(condition);
+        for (k, v) in names {
+            req = req.expression_attribute_names(*k, *v);
+        }
+        for (name, value) in values {
+            req = req.expression_attribute_values(name, value);
+        }
+        conditional(req.send().await, on_failed)
     }
 
     pub(crate) fn put(

@@ -115,6 +115,35 @@ impl OutboundStore for DynamoStore {
         }
     }
 
+    async fn replace_outbound_content(&self, m: &Outbound) -> StoreResult<bool> {
+        let Some(mut stored) = self.get_outbound(&m.id).await? else {
+            return Ok(false);
+        };
+        if stored.status == Status::Queued {
+            return Ok(false);
+        }
+        stored.content = m.content.clone();
+        // Finished messages change no more: only the content is new.
+        let r = self
+            .update_item_if(
+                key(out_pk(&m.id), "OUT"),
+                "SET doc = :doc",
+                "attribute_exists(PK) AND #status <> :queued",
+                &[("#status", "status")],
+                vec![
+                    (":doc", to_doc(&stored)?),
+                    (":queued", s(status_name(&Status::Queued))),
+                ],
+                || StoreError::Conflict(String::new()),
+            )
+            .await;
+        match r {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn outbound_by_mid(&self, mid: &str) -> StoreResult<Option<Outbound>> {
         let Some(item) = self.get_item(key(format!("MID#{mid}"), "MID")).await? else {
             return Ok(None);

@@ -11,13 +11,14 @@ use aws_sdk_dynamodb::types::Delete;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue, Select};
 use switchboard_core::Millis;
 use switchboard_core::canned::{CannedResponse, CannedResponseId};
+use switchboard_core::ids::ConversationId;
 use switchboard_core::ports::{Conversation, ConversationState, listed};
 use switchboard_core::ports::{RoutingConfigStore, RoutingOp, RoutingStore};
 use switchboard_core::routing::model::AgentId;
 use switchboard_core::routing::model::{
     Agent, AgentLoad, AgentState, PresenceSetting, ProfileName, Queue, QueueId, Ruleset, RulesetId,
 };
-use switchboard_core::routing::record::{Timer, WaitingItem, sortable};
+use switchboard_core::routing::record::{Routing, Timer, WaitingItem, sortable};
 use switchboard_core::sign_in::SignInCode;
 use switchboard_core::workstreams::WorkstreamId;
 
@@ -745,5 +746,31 @@ impl RoutingStore for DynamoStore {
             )
             .await?;
         decode_all(&items, doc)
+    }
+
+    async fn replace_routing(
+        &self,
+        id: &ConversationId,
+        expect: u64,
+        routing: &Routing,
+    ) -> StoreResult<()> {
+        let cond = if expect == 0 {
+            "attribute_exists(PK) AND attribute_not_exists(rv)"
+        } else {
+            "rv = :expect"
+        };
+        let mut values = vec![(":doc", to_doc(routing)?), (":next", n(expect as i64 + 1))];
+        if expect != 0 {
+            values.push((":expect", n(expect as i64)));
+        }
+        self.update_item_if(
+            key(conv_pk(id), "CONV"),
+            "SET rdoc = :doc, rv = :next",
+            cond,
+            &[],
+            values,
+            || StoreError::Conflict(format!("conversation {id} changed")),
+        )
+        .await
     }
 }

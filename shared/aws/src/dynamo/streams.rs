@@ -46,6 +46,26 @@ impl StreamStore for DynamoStore {
         }
     }
 
+    async fn replace_entry(&self, stream: &str, entry: &StreamEntry) -> StoreResult<bool> {
+        let mut item = key(stream_pk(stream), &format!("E#{}", entry.cursor));
+        item.insert("doc".into(), to_doc(entry)?);
+        if let Some(t) = entry.expires_at {
+            item.insert("expires_at".into(), n(t.0 / 1000));
+        }
+        match self
+            .put_item_if(
+                item,
+                Some(("attribute_exists(PK)", vec![])),
+                format!("stream entry {}", entry.cursor),
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn read_entries(
         &self,
         stream: &str,

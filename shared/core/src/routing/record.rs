@@ -192,6 +192,10 @@ pub struct Routing {
     /// to Switchboard by another app, gone to one, or asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<crate::thread_control::ThreadControl>,
+    /// The customer's data was erased then ([`crate::privacy::erasure`]):
+    /// nothing more goes to the customer from this conversation.
+    #[serde(default, with = "time::rfc3339::option")]
+    pub erased_at: Option<Millis>,
     /// Why it is waiting (or how it ended), in a sentence.
     #[serde(default)]
     pub reason: String,

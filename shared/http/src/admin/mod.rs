@@ -161,6 +161,22 @@ pub fn router(deps: AdminDeps) -> Router {
             methods::<_, (A, Id2<PageId, Psid>)>("GET").get(privacy::export),
         )
         .route(
+            "/admin/v1/customers/{page_id}/{psid}/erase",
+            methods::<_, (A, Id2<PageId, Psid>)>("POST").post(privacy::erase),
+        )
+        .route(
+            "/admin/v1/erasures",
+            methods::<_, A>("GET").get(privacy::erasures),
+        )
+        .route(
+            "/admin/v1/deletion-requests",
+            methods::<_, A>("GET").get(privacy::deletion_requests),
+        )
+        .route(
+            "/admin/v1/deletion-requests/{code}",
+            methods::<_, A>("POST").post(privacy::resolve_deletion),
+        )
+        .route(
             "/admin/v1/agents",
             methods::<_, A>("GET, POST")
                 .get(r::list_agents)

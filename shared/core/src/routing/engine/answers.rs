@@ -386,6 +386,19 @@ pub async fn close(deps: &RoutingDeps, id: &ConversationId, why: &str) -> Result
     close_with(deps, id, why, |_| {}).await
 }
 
+/// [`close`] for an erasure: the record says when, so nothing more (no
+/// automated message, survey or hand-back) goes to the customer.
+pub async fn close_erased(
+    deps: &RoutingDeps,
+    id: &ConversationId,
+    at: Millis,
+) -> Result<Conversation> {
+    close_with(deps, id, "the customer's data was erased", |r| {
+        r.erased_at = Some(at)
+    })
+    .await
+}
+
 /// [`close`], with `mark` applied to the routing record in the same write.
 pub(super) async fn close_with(
     deps: &RoutingDeps,
