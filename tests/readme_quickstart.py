@@ -50,6 +50,8 @@ EXPECT = [
     ("make pages", 1, "running"),
     ("make pages", 2, "error"),
     ("make pages", 3, "running"),
+    ("curl -s \"$(echo", 1, 'data-state="done"'),
+    ("make timeline ID=last", 5, "[erased]"),
 ]
 
 

@@ -219,6 +219,25 @@ export class Stack {
     if (!r.ok) throw new Error(`webhook: ${r.status} ${await r.text()}`);
   }
 
+  /** What the fake Graph's ID Matching API answers for app-scoped `user` (empty: Meta's "no mapping"). */
+  async mapUser(user: string, ids: { page_id: string; psid: string }[]): Promise<void> {
+    const r = await fetch(`${this.graph}/_fake/ids`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, ids }) });
+    if (!r.ok) throw new Error(`map user: ${r.status}`);
+  }
+
+  /** Meta's data-deletion request for app-scoped `user`, signed as Meta signs it; the answer. */
+  async dataDeletion(user: string): Promise<{ url: string; confirmation_code: string }> {
+    const payload = Buffer.from(JSON.stringify({ algorithm: 'HMAC-SHA256', user_id: user, issued_at: Math.floor(Date.now() / 1000), expires: 0 })).toString('base64url');
+    const sig = createHmac('sha256', APP_SECRET).update(payload).digest('base64url');
+    const r = await fetch(`${this.base}/webhooks/facebook/acme/data-deletion`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ signed_request: `${sig}.${payload}` }).toString(),
+    });
+    if (!r.ok) throw new Error(`data deletion: ${r.status} ${await r.text()}`);
+    return (await r.json()) as { url: string; confirmation_code: string };
+  }
+
   /** Which app owns `psid`'s thread on the page, as the fake Graph keeps it. */
   async threadOwner(psid: string, page: string = PAGE): Promise<string> {
     const r = await fetch(`${this.graph}/v25.0/${page}/thread_owner?recipient=${psid}`, { headers: { authorization: 'Bearer e2e-look' } });

@@ -48,6 +48,8 @@ struct Declared {
     /// Granted on the WebSocket connections only (the connections table,
     /// the WebSocket API), in statements that name nothing else.
     connection_actions: BTreeSet<String>,
+    /// Granted on the customer-managed key (KmsKeyArn) only.
+    kms_actions: BTreeSet<String>,
     resources: Vec<String>,
     env: BTreeSet<String>,
 }
@@ -119,9 +121,24 @@ fn declared(t: &Value) -> BTreeMap<String, Declared> {
         let name = name.as_str().unwrap();
         let mut actions = BTreeSet::new();
         let mut connection_actions = BTreeSet::new();
+        let mut kms_actions = BTreeSet::new();
         let mut resources = Vec::new();
         for st in statements(name, p) {
             let named = texts(&st["Resource"]);
+            let acts = texts(&st["Action"]);
+            if acts.iter().all(|a| a.starts_with("kms:")) {
+                // !If [UseCmk, !Ref KmsKeyArn, <a key that does not exist>].
+                let only_the_key = named.len() == 3
+                    && named[0] == "!If UseCmk"
+                    && named[1] == "!If !Ref KmsKeyArn"
+                    && named[2].ends_with(":key/00000000-0000-0000-0000-000000000000");
+                assert!(
+                    only_the_key,
+                    "{name}: KMS actions only on the KmsKeyArn parameter's key, found {named:?}"
+                );
+                kms_actions.extend(acts);
+                continue;
+            }
             let on_connections = named.iter().filter(|r| is_connections(r)).count();
             if on_connections == 0 {
                 actions.extend(texts(&st["Action"]));
@@ -145,6 +162,7 @@ fn declared(t: &Value) -> BTreeMap<String, Declared> {
                 code_uri: p["CodeUri"].as_str().unwrap_or_default().to_string(),
                 actions,
                 connection_actions,
+                kms_actions,
                 resources,
                 env,
             },
@@ -418,6 +436,15 @@ fn policies_grant_exactly_the_manifest_on_named_resources() {
         assert_eq!(
             d.connection_actions, want,
             "{}: on the WebSocket connections, what the code calls",
+            f.resource
+        );
+        let want: BTreeSet<String> = switchboard_aws::manifest::kms_actions(f)
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(
+            d.kms_actions, want,
+            "{}: on the customer-managed key, what its queues and secrets need",
             f.resource
         );
         for r in &d.resources {

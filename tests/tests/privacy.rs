@@ -8,6 +8,9 @@
 //! - erasure (by an administrator, or from Meta's data-deletion callback)
 //!   removes the person's words, payloads and name everywhere, keeps the
 //!   counts, completes a half-done run, and stores no old event again;
+//! - retention: past a workstream's `raw_payload_days` a closed
+//!   conversation's raw payloads go, past `transcripts_days` its words;
+//!   a younger one keeps them;
 //! - the callback refuses a tampered signature without a trace, answers a
 //!   replay with the same code, and waits for an administrator when Meta
 //!   cannot map the person.
@@ -518,7 +521,101 @@ async fn metas_data_deletion_request_erases_the_person(aws: bool) {
     assert_eq!(s, 400);
 }
 
+async fn retention_erases_old_transcripts_and_payloads_and_keeps_younger_ones(aws: bool) {
+    let rig = AgentRig::new(
+        aws,
+        RigSetup::new(json!({
+            "queues": [{"id": "general", "name": "General"}],
+            "agents": [{"id": "anna", "name": "Anna", "email": "anna@example.com",
+                        "queues": ["general"], "presence": "offline"}],
+            "workstreams": [{"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+                "distribution": {"fallback_queue": "general"},
+                "retention": {"transcripts_days": 30, "raw_payload_days": 7}}]
+        })),
+    )
+    .await;
+    const DAY: i64 = 86_400;
+    let close = |id: String| {
+        let rig = &rig;
+        async move {
+            let (s, v) = rig
+                .admin("POST", &format!("/admin/v1/conversations/{id}/close"), None)
+                .await;
+            assert_eq!(s, 200, "{v}");
+        }
+    };
+    let tick = || async {
+        switchboard_core::routing::engine::tick(&rig.router)
+            .await
+            .unwrap()
+    };
+    let (old, young) = ("7700000000000731", "7700000000000732");
+    let old_id = rig.psid_says(old, "m_ret_1", "Old words 1111").await;
+    close(old_id.clone()).await;
+    rig.clock.advance_secs(2 * DAY);
+    let young_id = rig.psid_says(young, "m_ret_2", "Newer words 2222").await;
+    close(young_id.clone()).await;
+
+    // Day 8: the old conversation's raw payloads go, its transcript stays.
+    rig.clock.advance_secs(6 * DAY);
+    assert_eq!(tick().await.retention_erased, 1);
+    let cid: switchboard_core::ids::ConversationId = old_id.parse().unwrap();
+    let events = rig.router.conversations.timeline(&cid).await.unwrap();
+    assert_eq!(events[0].raw.get(), r#"{"raw_erased":true}"#);
+    assert_eq!(events[0].text.as_deref(), Some("Old words 1111"));
+    assert!(
+        all_about(&rig, young, &young_id)
+            .await
+            .contains(r#""mid":"m_ret_2""#)
+    );
+
+    // Day 31: the old transcript (31 days) goes; the younger one (29)
+    // stays, without its raw payload (due on day 9).
+    rig.clock.advance_secs(23 * DAY);
+    assert_eq!(tick().await.retention_erased, 2);
+    assert!(!all_about(&rig, old, &old_id).await.contains("1111"));
+    assert!(
+        all_about(&rig, young, &young_id)
+            .await
+            .contains("Newer words 2222")
+    );
+    let conv = rig.conversation(&old_id).await;
+    assert_eq!(
+        (conv["state"].as_str(), conv["routing"]["queue"].as_str()),
+        (Some("closed"), Some("general"))
+    );
+    let yid: switchboard_core::ids::ConversationId = young_id.parse().unwrap();
+    let events = rig.router.conversations.timeline(&yid).await.unwrap();
+    assert_eq!(events[0].raw.get(), r#"{"raw_erased":true}"#);
+    // Half a day on, nothing is due; on day 32 the younger one's turn comes.
+    rig.clock.advance_secs(DAY / 2);
+    assert_eq!(tick().await.retention_erased, 0);
+    assert!(
+        all_about(&rig, young, &young_id)
+            .await
+            .contains("Newer words 2222")
+    );
+    rig.clock.advance_secs(DAY);
+    assert_eq!(tick().await.retention_erased, 1);
+    assert!(!all_about(&rig, young, &young_id).await.contains("2222"));
+
+    // A limit outside 1 to 3650 days is refused.
+    let (s, v) = rig
+        .admin(
+            "PATCH",
+            "/admin/v1/workstreams/support",
+            Some(json!({"retention": {"transcripts_days": 0}})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("invalid_retention")),
+        "{v}"
+    );
+}
+
 both_stores!(
+    retention_erases_old_transcripts_and_payloads_and_keeps_younger_ones,
     a_new_customer_hears_the_recording_notice_first_and_once,
     an_export_holds_everything_about_the_customer_and_nothing_else,
     an_administrator_erases_a_customer_and_only_that_customer,

@@ -239,6 +239,7 @@ async fn a_page_feeds_at_most_one_workstream(s: Arc<dyn Store>) {
         automated_messages: Vec::new(),
         survey: None,
         bot: None,
+        retention: Default::default(),
         created_at: Millis(T0),
         updated_at: Millis(T0),
     };

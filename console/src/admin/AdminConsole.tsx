@@ -15,6 +15,7 @@ import { AgentsScreen } from './agents/AgentsScreen';
 import { RoutingScreen } from './routing/RoutingScreen';
 import { ConversationsScreen } from './conversations/ConversationsScreen';
 import { ConfigurationScreen } from './configuration/ConfigurationScreen';
+import { PrivacyScreen } from './privacy/PrivacyScreen';
 import './admin.css';
 
 function SectionScreen({ section, api }: { section: Section; api: Api }) {
@@ -33,6 +34,8 @@ function SectionScreen({ section, api }: { section: Section; api: Api }) {
       return <RoutingScreen api={api} />;
     case 'conversations':
       return <ConversationsScreen api={api} />;
+    case 'privacy':
+      return <PrivacyScreen api={api} />;
     case 'configuration':
       return <ConfigurationScreen api={api} />;
   }

@@ -1,6 +1,6 @@
 // The administrator's sections, in the order the navigation shows them, and
 // the address each one has (/manage/<section>), so a reload keeps the place.
-export const SECTIONS = ['overview', 'channels', 'workstreams', 'queues', 'agents', 'routing', 'conversations', 'configuration'] as const;
+export const SECTIONS = ['overview', 'channels', 'workstreams', 'queues', 'agents', 'routing', 'conversations', 'privacy', 'configuration'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export function sectionFromPath(pathname: string): Section {

@@ -9,6 +9,7 @@ import * as agents from '../admin/agents/strings';
 import * as routing from '../admin/routing/strings';
 import * as conversations from '../admin/conversations/strings';
 import * as configuration from '../admin/configuration/strings';
+import * as privacy from '../admin/privacy/strings';
 
 const baseEn = {
   appName: 'Switchboard',
@@ -315,6 +316,7 @@ export const parts = {
   routing,
   conversations,
   configuration,
+  privacy,
 };
 
 export const en = {
@@ -327,6 +329,7 @@ export const en = {
   ...routing.en,
   ...conversations.en,
   ...configuration.en,
+  ...privacy.en,
 };
 
 export type MessageKey = keyof typeof en;
@@ -342,6 +345,7 @@ export const da: Dictionary = {
   ...routing.da,
   ...conversations.da,
   ...configuration.da,
+  ...privacy.da,
 };
 
 export type Lang = 'en' | 'da';

@@ -89,12 +89,16 @@ fn pushing_streams(
     Ok(Arc::new(PushingStreams::new(store, push_from_env(config)?)))
 }
 
-/// Secrets Manager under the stack's prefix (`SWITCHBOARD_SECRETS_PREFIX`).
+/// Secrets Manager under the stack's prefix (`SWITCHBOARD_SECRETS_PREFIX`),
+/// creating secrets under the customer-managed key
+/// `SWITCHBOARD_SECRETS_KMS_KEY` when it is set (the template's KmsKeyArn).
 pub fn secrets_from_env(config: &aws_config::SdkConfig) -> Result<Arc<SecretsManager>, EnvError> {
-    Ok(Arc::new(SecretsManager::new(
-        config,
-        required_env("SWITCHBOARD_SECRETS_PREFIX")?,
-    )))
+    let key = std::env::var("SWITCHBOARD_SECRETS_KMS_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
+    Ok(Arc::new(
+        SecretsManager::new(config, required_env("SWITCHBOARD_SECRETS_PREFIX")?).with_kms_key(key),
+    ))
 }
 
 /// Page health: the table, the secrets, the Graph API (8 s per call).

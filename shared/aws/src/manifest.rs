@@ -135,6 +135,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         env_optional: &[
             METRICS,
             "SWITCHBOARD_GRAPH_URL",
+            // The customer-managed key new secrets are created under.
+            "SWITCHBOARD_SECRETS_KMS_KEY",
             "SWITCHBOARD_ADMIN_GROUP",
             "SWITCHBOARD_GROUPS_CLAIM",
         ],
@@ -224,4 +226,28 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
 /// The spec of one function.
 pub fn function(name: &str) -> Option<&'static FunctionSpec> {
     FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// What a customer-managed key (the template's KmsKeyArn) needs granted to
+/// `f`: whoever sends to a queue or writes a secret encrypts
+/// (`kms:GenerateDataKey`) and reads (`kms:Decrypt`); whoever only
+/// consumes a queue or reads a secret decrypts. DynamoDB and CloudWatch
+/// Logs use the key through their own grants and service principal, so
+/// functions that touch only the table need nothing.
+pub fn kms_actions(f: &FunctionSpec) -> &'static [&'static str] {
+    let all = || f.actions.iter().chain(f.event_source_actions);
+    let encrypts = all().any(|a| {
+        matches!(
+            *a,
+            "sqs:SendMessage" | "secretsmanager:CreateSecret" | "secretsmanager:PutSecretValue"
+        )
+    });
+    let decrypts = all().any(|a| a.starts_with("sqs:") || *a == "secretsmanager:GetSecretValue");
+    if encrypts {
+        &["kms:Decrypt", "kms:GenerateDataKey"]
+    } else if decrypts {
+        &["kms:Decrypt"]
+    } else {
+        &[]
+    }
 }

@@ -19,6 +19,9 @@ pub struct SecretsManager {
     client: Client,
     /// Prefix of every secret name (e.g. the stack name).
     prefix: String,
+    /// The customer-managed KMS key new secrets are encrypted with (`None`:
+    /// the account's `aws/secretsmanager` key).
+    kms_key: Option<String>,
     calls: crate::CallLog,
 }
 
@@ -31,8 +34,15 @@ impl SecretsManager {
         Self {
             client: Client::new(config),
             prefix: prefix.into(),
+            kms_key: None,
             calls: crate::CallLog::default(),
         }
+    }
+
+    /// Encrypt the secrets this creates with `key` (an ARN or id).
+    pub fn with_kms_key(mut self, key: Option<String>) -> Self {
+        self.kms_key = key;
+        self
     }
 
     fn id(&self, name: &str) -> String {
@@ -74,6 +84,7 @@ impl SecretStore for SecretsManager {
                     .client
                     .create_secret()
                     .name(&id)
+                    .set_kms_key_id(self.kms_key.clone())
                     .secret_string(value.expose())
                     .send()
                     .await

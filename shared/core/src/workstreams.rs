@@ -231,6 +231,12 @@ pub struct Workstream {
     /// The bot that answers new conversations first ([`crate::bot`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot: Option<crate::bot::Bot>,
+    /// How long what customers said is kept ([`crate::privacy::retention`]).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::privacy::retention::Retention::is_empty"
+    )]
+    pub retention: crate::privacy::retention::Retention,
     #[serde(with = "time::rfc3339")]
     pub created_at: Millis,
     #[serde(with = "time::rfc3339")]

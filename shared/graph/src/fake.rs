@@ -178,6 +178,9 @@ impl FakeGraph {
 /// Where a test outside the process reads back what the fake received
 /// (`switchboard fake-graph`): `GET /_fake/requests`, oldest first.
 pub const REQUESTS_PATH: &str = "/_fake/requests";
+/// `POST {user, ids: [{page_id, psid}]}`: what the ID Matching API answers
+/// for `user` (see [`FakeGraph::set_ids`]).
+pub const SET_IDS_PATH: &str = "/_fake/ids";
 
 fn recorded_json(state: &Arc<Mutex<FakeState>>) -> Response {
     let list: Vec<serde_json::Value> = state
@@ -210,6 +213,27 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
     let body: Bytes = axum::body::to_bytes(body, 10 * 1024 * 1024)
         .await
         .unwrap_or_default();
+    if parts.method == axum::http::Method::POST && parts.uri.path() == SET_IDS_PATH {
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let (Some(user), Some(ids)) = (v["user"].as_str(), v["ids"].as_array()) else {
+            return (
+                axum::http::StatusCode::BAD_REQUEST,
+                "user and ids ([{page_id, psid}]) are required",
+            )
+                .into_response();
+        };
+        let pairs: Vec<(String, String)> = ids
+            .iter()
+            .filter_map(|i| {
+                Some((
+                    i["page_id"].as_str()?.to_string(),
+                    i["psid"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        FakeGraph::lock(&state).ids.insert(user.to_string(), pairs);
+        return axum::http::StatusCode::NO_CONTENT.into_response();
+    }
     if parts.method == axum::http::Method::POST && parts.uri.path() == SET_OWNER_PATH {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         let (Some(page), Some(psid), Some(app)) = (

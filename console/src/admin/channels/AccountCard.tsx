@@ -45,6 +45,10 @@ export function AccountCard({ api, account, pages, alerts, now, onChanged }: Pro
       <p className="callback">
         {t('channels.callbackUrl')}: <code>{account.callback_url}</code> <CopyButton value={account.callback_url} what={t('channels.callbackUrl')} />
       </p>
+      <p className="callback">
+        {t('channels.dataDeletionUrl')}: <code>{account.data_deletion_url}</code>{' '}
+        <CopyButton value={account.data_deletion_url} what={t('channels.dataDeletionUrl')} />
+      </p>
       <VerifiedLine at={account.webhook_verified_at} />
       <h3>{t('channels.pagesOf', { account: account.name })}</h3>
       {pages.length === 0 && <p className="empty">{t('channels.noPages')}</p>}

@@ -18,6 +18,7 @@ import { SaveForm } from '../form/SaveForm';
 import { pathOf } from '../sections';
 import { AutomatedMessages } from './AutomatedMessages';
 import { BotFields } from './BotFields';
+import { RetentionFields } from './RetentionFields';
 import { CannedResponses } from './CannedResponses';
 import { Check } from './Check';
 import { DistributionFields } from './DistributionFields';
@@ -124,6 +125,7 @@ export function WorkstreamEditor({ api, workstream, pages, queues, onSaved, onDe
         />
         <SurveyFields draft={draft} set={set} error={errorFor(problem, 'survey')} />
         <BotFields draft={draft} set={set} error={errorFor(problem, 'bot')} />
+        <RetentionFields draft={draft} set={set} error={errorFor(problem, 'retention')} />
         <ErrorLine>{generalProblem(problem)}</ErrorLine>
         <div className="form-actions ws-actions">
           <SubmitButton busy={busy} label={existing ? t('ws.save') : t('ws.create')} busyLabel={t('ws.saving')} />

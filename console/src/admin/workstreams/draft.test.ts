@@ -41,7 +41,15 @@ describe('workstream draft', () => {
       automated_messages: ws.automated_messages,
       survey: ws.survey,
       bot: null,
+      retention: {},
     });
+  });
+
+  it('sends retention limits as typed, none as {} (kept for ever)', () => {
+    const d = fromWorkstream({ ...ws, retention: { transcripts_days: 30, raw_payload_days: 7 } });
+    expect(patchOf(d).retention).toEqual({ transcripts_days: 30, raw_payload_days: 7 });
+    expect(patchOf({ ...d, retentionRaw: ' ' }).retention).toEqual({ transcripts_days: 30 });
+    expect(wsProblem({ code: 'invalid_retention', detail: 'retention.transcripts_days is 1 to 3650 days' }, 'x').field).toBe('retention');
   });
 
   it('keeps a stored bot secret unless a new one is typed, and turning the bot off removes it', () => {

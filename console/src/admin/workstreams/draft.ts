@@ -61,6 +61,10 @@ export interface Draft {
   botAnswerWithin: string;
   botGreeting: string;
   botSurveyQuestion: string;
+  /** Days after the close the transcript is kept ('' for ever). */
+  retentionTranscripts: string;
+  /** Days after the close Meta's raw payloads are kept ('' for ever). */
+  retentionRaw: string;
 }
 
 const text = (n: number | undefined | null): string => (n === undefined || n === null ? '' : String(n));
@@ -112,6 +116,8 @@ export function fromWorkstream(w: Workstream | null): Draft {
     botAnswerWithin: text(w?.bot?.answer_within_seconds ?? 300),
     botGreeting: w?.bot?.greeting ?? '',
     botSurveyQuestion: w?.bot?.survey?.question ?? '',
+    retentionTranscripts: text(w?.retention?.transcripts_days),
+    retentionRaw: text(w?.retention?.raw_payload_days),
   };
 }
 
@@ -170,6 +176,16 @@ export function botOf(d: Draft): AdminSchemas['Bot'] | null {
   };
 }
 
+/** The retention limits as the API takes them ({} keeps everything). */
+export function retentionOf(d: Draft): AdminSchemas['Retention'] {
+  const t = num(d.retentionTranscripts);
+  const r = num(d.retentionRaw);
+  return {
+    ...(t !== undefined ? { transcripts_days: req(d.retentionTranscripts) } : {}),
+    ...(r !== undefined ? { raw_payload_days: req(d.retentionRaw) } : {}),
+  };
+}
+
 /** The body of POST /admin/v1/workstreams. */
 export function newWorkstreamOf(d: Draft): NewWorkstream {
   const survey = surveyOf(d);
@@ -184,6 +200,7 @@ export function newWorkstreamOf(d: Draft): NewWorkstream {
     automated_messages: messagesOf(d),
     ...(survey ? { survey } : {}),
     ...(bot ? { bot } : {}),
+    retention: retentionOf(d),
   };
 }
 
@@ -216,4 +233,5 @@ export const WS_FIELDS = [
   'messages',
   'survey',
   'bot',
+  'retention',
 ] as const;

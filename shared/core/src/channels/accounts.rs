@@ -22,6 +22,9 @@ pub struct AccountView {
     pub name: String,
     pub app_id: AppId,
     pub callback_url: String,
+    /// Meta's data-deletion callback ([`crate::privacy::deletion`]), set
+    /// in the app's settings beside the callback URL.
+    pub data_deletion_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_token: Option<String>,
     #[serde(with = "time::rfc3339::option")]
@@ -39,6 +42,7 @@ impl AccountView {
             name: a.name.clone(),
             app_id: a.app_id.clone(),
             callback_url: callback_url(deps, &a.id),
+            data_deletion_url: format!("{}/data-deletion", callback_url(deps, &a.id)),
             verify_token: None,
             webhook_verified_at: a.webhook_verified_at,
             created_at: a.created_at,

@@ -231,6 +231,7 @@ pub async fn apply_routing(
                         && cur.distribution == want.distribution
                         && cur.automated_messages == want.automated_messages
                         && cur.survey == want.survey
+                        && cur.retention == want.retention
                         && super::workstreams::same_bot(deps, &cur, want.bot.as_ref()).await;
                     if !same {
                         report.changes.push(format!("update workstream {id}"));
@@ -244,6 +245,7 @@ pub async fn apply_routing(
                                 automated_messages: Some(want.automated_messages),
                                 survey: Some(want.survey),
                                 bot: Some(want.bot),
+                                retention: Some(want.retention),
                             };
                             update_workstream(deps, &id, patch).await?;
                         }

@@ -5,6 +5,7 @@ use super::{ChannelDeps, clean_name, conflict, require, slug};
 use crate::bot::{Bot, BotInput};
 use crate::ids::PageId;
 use crate::ports::{Page, StoreError, WriteMode};
+use crate::privacy::retention::Retention;
 use crate::problem::Problem;
 use crate::problem::Status;
 use crate::routing::admin::check_distribution;
@@ -39,6 +40,9 @@ pub struct NewWorkstream {
     /// A bot that answers new conversations first (its secret is required).
     #[serde(default, deserialize_with = "crate::serde_rules::present")]
     pub bot: Option<BotInput>,
+    /// How long transcripts and raw payloads are kept after the close.
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +67,9 @@ pub struct WorkstreamPatch {
     /// current secret is kept.
     #[serde(default, deserialize_with = "crate::routing::admin::some")]
     pub bot: Option<Option<BotInput>>,
+    /// Replaces the limits (`{}`: keep everything).
+    #[serde(default, deserialize_with = "crate::serde_rules::present")]
+    pub retention: Option<Retention>,
 }
 
 fn invalid_bot(m: String) -> Problem {
@@ -184,6 +191,7 @@ pub async fn create_workstream(
     check_pages(deps, &input.pages).await?;
     check_distribution(&deps.routing_deps(), &input.distribution, None).await?;
     check_ws_messages(&input.automated_messages, input.survey.as_ref())?;
+    input.retention.check()?;
     let id = match input.id {
         Some(id) => id,
         None => WorkstreamId::parse(slug(&input.name))?,
@@ -203,6 +211,7 @@ pub async fn create_workstream(
         automated_messages: input.automated_messages,
         survey: input.survey,
         bot,
+        retention: input.retention,
         created_at: now,
         updated_at: now,
     };
@@ -269,6 +278,10 @@ pub async fn update_workstream(
     }
     if let Some(s) = patch.survey {
         ws.survey = s;
+    }
+    if let Some(r) = patch.retention {
+        r.check()?;
+        ws.retention = r;
     }
     check_ws_messages(&ws.automated_messages, ws.survey.as_ref())?;
     match patch.bot {

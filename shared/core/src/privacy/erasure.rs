@@ -40,6 +40,8 @@ pub const ERASED: &str = "[erased]";
 pub const ERASED_NAME: &str = "Erased customer";
 /// Meta's raw payload of an erased event.
 const ERASED_RAW: &str = r#"{"erased":true}"#;
+/// Meta's raw payload of an event whose payload alone went (retention).
+const RAW_ONLY_ERASED: &str = r#"{"raw_erased":true}"#;
 /// Where erasures are recorded.
 pub const AUDIT_STREAM: &str = "audit:erasure";
 /// The longest reason, in characters.
@@ -204,6 +206,56 @@ async fn customer_conversations(
             return Ok(out);
         }
     }
+}
+
+/// A retention limit's erasure of one closed conversation's words
+/// ([`super::retention`]): as a customer's erasure does it, without the
+/// customer mark, the contact or an audit record. Answers how many records
+/// were overwritten.
+pub async fn erase_transcript(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    at: Millis,
+) -> Result<usize, Problem> {
+    let mut done = Erasure {
+        at,
+        by: "retention".into(),
+        reason: String::new(),
+        page_id: conv.page_id.clone(),
+        customer_hash: String::new(),
+        conversations: Vec::new(),
+        events: 0,
+        outbound: 0,
+        notes: 0,
+        survey_answers: 0,
+        feed_events: 0,
+        contact_erased: false,
+    };
+    erase_conversation(deps, conv, at, &mut done).await?;
+    Ok(done.events + done.outbound + done.notes + done.survey_answers + done.feed_events)
+}
+
+/// Only Meta's raw payloads of a conversation's events (the transcript
+/// stays): answers how many were overwritten.
+pub async fn erase_raw(deps: &RoutingDeps, conv: &Conversation) -> Result<usize, Problem> {
+    let mut n = 0;
+    for event in deps.conversations.timeline(&conv.id).await? {
+        if is_erased(&event) || event.raw.get() == RAW_ONLY_ERASED {
+            continue;
+        }
+        let mut kept = event.clone();
+        kept.raw = serde_json::value::RawValue::from_string(RAW_ONLY_ERASED.to_string())
+            .map_err(|x| Problem::internal(x.to_string()))?;
+        if deps.conversations.replace_event(&conv.id, &kept).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn erased_raw() -> Result<Box<serde_json::value::RawValue>, Problem> {
+    serde_json::value::RawValue::from_string(ERASED_RAW.to_string())
+        .map_err(|x| Problem::internal(x.to_string()))
 }
 
 async fn erase_conversation(
@@ -454,8 +506,7 @@ pub fn erased_event(e: &InboundEvent) -> Result<InboundEvent, Problem> {
     if let Some(h) = &mut out.handover {
         h.metadata = None;
     }
-    out.raw = serde_json::value::RawValue::from_string(ERASED_RAW.to_string())
-        .map_err(|x| Problem::internal(x.to_string()))?;
+    out.raw = erased_raw()?;
     Ok(out)
 }
 

@@ -298,6 +298,10 @@ pub enum TimerKind {
     AffinityEnd,
     /// The customer still waits for the bot's answer: escalate.
     BotSilent,
+    /// The workstream's `retention.transcripts_days` after the close.
+    TranscriptRetention,
+    /// The workstream's `retention.raw_payload_days` after the close.
+    RawPayloadRetention,
 }
 
 impl TimerKind {
@@ -309,6 +313,8 @@ impl TimerKind {
             Self::WrapUpEnd => "wrap_up_end",
             Self::AffinityEnd => "affinity_end",
             Self::BotSilent => "bot_silent",
+            Self::TranscriptRetention => "transcript_retention",
+            Self::RawPayloadRetention => "raw_payload_retention",
         }
     }
 }

@@ -125,6 +125,15 @@ fn set_conv(
 
 /// Apply; `Ok(false)` when a condition failed (someone else moved first).
 async fn try_apply(deps: &RoutingDeps, ops: &[RoutingOp]) -> Result<bool> {
+    // A close sets its retention timers in the same write.
+    let retention = crate::privacy::retention::timers_on_close(deps, ops).await?;
+    let all;
+    let ops = if retention.is_empty() {
+        ops
+    } else {
+        all = [ops, retention.as_slice()].concat();
+        all.as_slice()
+    };
     match deps.routing.apply(ops).await {
         Ok(()) => {
             crate::delivery::after_apply(deps, ops).await;

@@ -35,6 +35,9 @@ pub struct TickReport {
     pub stale: usize,
     /// Timers set again for later (an auto-close after recent activity).
     pub rescheduled: usize,
+    /// Closed conversations a retention limit erased
+    /// ([`crate::privacy::retention`]).
+    pub retention_erased: usize,
 }
 
 /// Most timers one run handles (the rest wait a minute).
@@ -49,6 +52,18 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
     let timers = deps.routing.due_timers(now, TIMERS_PER_RUN).await?;
     report.timers_due = timers.len();
     for t in timers {
+        if matches!(
+            t.kind,
+            TimerKind::TranscriptRetention | TimerKind::RawPayloadRetention
+        ) {
+            match crate::privacy::retention::expire(deps, &t).await {
+                Ok(erased) => report.retention_erased += usize::from(erased),
+                Err(p) => {
+                    tracing::warn!(conversation_id = %t.conversation_id, error = %p.detail, "retention erasure not finished; the next run tries again")
+                }
+            }
+            continue;
+        }
         let timed = match handle_timer(deps, &t, now).await {
             Ok(timed) => timed,
             Err(RoutingError::NotFound(_)) | Err(RoutingError::Conflict(_)) => Timed::Moot,
@@ -64,6 +79,7 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
                 TimerKind::WrapUpEnd => report.wrap_ups_ended += 1,
                 TimerKind::AffinityEnd => report.affinity_ended += 1,
                 TimerKind::BotSilent => report.bots_silent += 1,
+                TimerKind::TranscriptRetention | TimerKind::RawPayloadRetention => {}
             }
         } else {
             report.stale += 1;
@@ -175,6 +191,8 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
                 Ok(Timed::Later)
             }
         },
+        // Handled by `tick` before this (they apply to closed conversations).
+        TimerKind::TranscriptRetention | TimerKind::RawPayloadRetention => Ok(Timed::Moot),
         TimerKind::AffinityEnd => {
             if conv.state != ConversationState::Waiting || r.affinity_until.is_none_or(|u| u > now)
             {
