@@ -100,24 +100,16 @@ async fn data_deletion(a: &SimulateArgs, user: &str) -> Result<()> {
         a.url.trim_end_matches('/'),
         a.account
     );
-    let resp = reqwest::Client::new()
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair("signed_request", &signed)
-                .finish(),
-        )
-        .send()
-        .await
-        .map_err(|e| format!("POST {url}: {e}"))?;
-    let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
-    out!("{status} {text}");
-    if !status.is_success() {
-        return Err(format!("the server answered {status}").into());
-    }
-    Ok(())
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("signed_request", &signed)
+        .finish();
+    post(
+        &url,
+        "application/x-www-form-urlencoded",
+        None,
+        form.into_bytes(),
+    )
+    .await
 }
 
 pub async fn run(a: SimulateArgs) -> Result<()> {
@@ -153,10 +145,18 @@ pub async fn run(a: SimulateArgs) -> Result<()> {
         a.url.trim_end_matches('/'),
         a.account
     );
-    let resp = reqwest::Client::new()
-        .post(&url)
-        .header("content-type", "application/json")
-        .header(SIGNATURE_256_HEADER, sig)
+    post(&url, "application/json", Some(sig), body).await
+}
+
+/// POST `body` as Meta would (signed when `sig` is given); print the answer.
+async fn post(url: &str, content_type: &str, sig: Option<String>, body: Vec<u8>) -> Result<()> {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", content_type);
+    if let Some(sig) = sig {
+        req = req.header(SIGNATURE_256_HEADER, sig);
+    }
+    let resp = req
         .body(body)
         .send()
         .await

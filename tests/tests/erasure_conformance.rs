@@ -140,7 +140,7 @@ async fn finished_outbound_content_is_replaced_queued_is_not(s: Arc<dyn Store>) 
         id: OutboundId::generate(),
         conversation_id: ConversationId::generate(),
         page_id: PageId::parse(PAGE).unwrap(),
-        psid: Psid::parse(&unique_psid("77")).unwrap(),
+        psid: Psid::parse(unique_psid("77")).unwrap(),
         author: Author::Survey,
         content: Content::Text {
             text: "Hi Ada".into(),

@@ -357,3 +357,52 @@ async fn a_failing_debug_token_call_keeps_the_input_token_out_of_errors_and_logs
     );
     assert!(!logs.contains("app-secret-for-debugging"), "{logs}");
 }
+
+/// The ID Matching API (data-deletion requests): the app-scoped id's
+/// page-scoped ids, with the app's token; Meta's "no mapping" is an empty
+/// list; an error is classified like any other.
+#[tokio::test]
+async fn ids_for_pages_maps_an_app_scoped_user_or_says_nothing() {
+    let (fake, graph) = setup().await;
+    let app = AppId::parse("900000000000001").unwrap();
+    let secret = Secret::new("app-secret");
+    fake.set_ids("5550001", &[("104857600000001", "7700000000000001")]);
+    let ids = graph.ids_for_pages("5550001", &app, &secret).await.unwrap();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(
+        (ids[0].id.as_str(), ids[0].page.id.as_str()),
+        ("7700000000000001", "104857600000001")
+    );
+    let call = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "5550001/ids_for_pages")
+        .unwrap();
+    assert_eq!(
+        call.authorization.as_deref(),
+        Some("Bearer 900000000000001|app-secret")
+    );
+    fake.set_ids("5550002", &[]);
+    assert!(
+        graph
+            .ids_for_pages("5550002", &app, &secret)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    fake.script(
+        "GET",
+        "5550003/ids_for_pages",
+        vec![Scripted::error(
+            500,
+            2,
+            None,
+            "Service temporarily unavailable",
+        )],
+    );
+    let e = graph
+        .ids_for_pages("5550003", &app, &secret)
+        .await
+        .unwrap_err();
+    assert_eq!(e.class(), ErrorClass::Transient);
+}

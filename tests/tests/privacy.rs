@@ -107,31 +107,11 @@ async fn an_export_holds_everything_about_the_customer_and_nothing_else(aws: boo
     let rig = rig(aws, false).await;
     let psid = "7700000000000703";
     let other = "7700000000000704";
-    let id = rig
-        .psid_says(psid, "m_export_1", "My email is ada@example.com")
-        .await;
+    let id = talkative(&rig, psid, "export").await;
     rig.psid_says(other, "m_export_2", "Someone else entirely")
         .await;
     rig.drain_sender().await;
     let sup = rig.supervisor_token("anna").await;
-    let (s, v) = rig
-        .http(
-            "POST",
-            &format!("/agent/v1/conversations/{id}/notes"),
-            &sup,
-            Some(json!({"text": "asked for a refund"})),
-        )
-        .await;
-    assert_eq!(s, 201, "{v}");
-    let (s, v) = rig
-        .http(
-            "PUT",
-            &format!("/agent/v1/conversations/{id}/contact"),
-            &sup,
-            Some(json!({"name": "Ada Lovelace", "email": "ada@example.com"})),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
 
     let (s, doc) = rig
         .admin(
@@ -150,7 +130,7 @@ async fn an_export_holds_everything_about_the_customer_and_nothing_else(aws: boo
     assert_eq!(c["conversation"]["id"], id.as_str());
     // Meta's raw event, the transcript, what went out, the note.
     assert_eq!(
-        c["events"][0]["raw"]["message"]["text"], "My email is ada@example.com",
+        c["events"][0]["raw"]["message"]["text"], "My card ends 4111, Ada here",
         "{c}"
     );
     let transcript: Vec<&str> = c["transcript"]
@@ -160,7 +140,7 @@ async fn an_export_holds_everything_about_the_customer_and_nothing_else(aws: boo
         .filter_map(|e| e["text"].as_str())
         .collect();
     assert!(
-        transcript.contains(&"My email is ada@example.com"),
+        transcript.contains(&"My card ends 4111, Ada here"),
         "{transcript:?}"
     );
     assert!(
@@ -168,12 +148,10 @@ async fn an_export_holds_everything_about_the_customer_and_nothing_else(aws: boo
             .as_array()
             .unwrap()
             .iter()
-            .any(|o| o["content"]["text"]
-                .as_str()
-                .is_some_and(|t| t.contains("may be recorded"))),
-        "{c}"
+            .any(|o| o["author"]["message"] == "first_contact"),
+        "the recording notice that went out: {c}"
     );
-    assert_eq!(c["notes"][0]["text"], "asked for a refund", "{c}");
+    assert_eq!(c["notes"][0]["text"], "Ada wants a refund", "{c}");
     assert!(
         !doc.to_string().contains("Someone else entirely"),
         "another customer's data"
@@ -499,6 +477,15 @@ async fn metas_data_deletion_request_erases_the_person(aws: bool) {
     assert_eq!(w["state"], "waiting", "{list}");
     let (_, page) = status_page(&rig, waiting["url"].as_str().unwrap(), "en").await;
     assert!(page.contains("in_progress"), "{page}");
+    // A customer Switchboard never saw is refused; the one it knows is erased.
+    let (s, v) = rig
+        .admin(
+            "POST",
+            &format!("/admin/v1/deletion-requests/{code2}"),
+            Some(json!({"action": "map", "customers": [{"page_id": PAGE_1, "psid": "7700000000000799"}]})),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("invalid_resolution")), "{v}");
     let (s, v) = rig
         .admin(
             "POST",
@@ -507,6 +494,7 @@ async fn metas_data_deletion_request_erases_the_person(aws: bool) {
         )
         .await;
     assert_eq!((s, v["state"].as_str()), (200, Some("done")), "{v}");
+    assert_eq!(v["user_id"], "", "a settled request forgets the person's ids: {v}");
     assert!(!all_about(&rig, other, &other_id).await.contains("5551234"));
     let (s, v) = rig
         .admin(

@@ -168,6 +168,26 @@ impl Default for SecretCache {
     }
 }
 
+/// `check` with the account's app secret, cached; when it fails with a
+/// cached secret not read in the last 10 s, once more with a fresh read
+/// (the secret may have been rotated). The outer error: no such account,
+/// or its secret cannot be read.
+pub(crate) async fn with_app_secret<T, E>(
+    deps: &IngestDeps,
+    id: &AccountId,
+    check: impl Fn(&Secret) -> Result<T, E>,
+) -> Result<Result<T, E>, IngestError> {
+    match deps.cache.get(id, Duration::MAX) {
+        Some(secret) => match check(&secret) {
+            Err(_) if deps.cache.get(id, Duration::from_secs(10)).is_none() => {
+                Ok(check(&load_secret(deps, id).await?))
+            }
+            done => Ok(done),
+        },
+        None => Ok(check(&load_secret(deps, id).await?)),
+    }
+}
+
 async fn load_secret(deps: &IngestDeps, id: &AccountId) -> Result<Secret, IngestError> {
     let account = deps
         .accounts
@@ -240,25 +260,10 @@ pub async fn ingest(
     let id = AccountId::parse(account_id)
         .map_err(|_| IngestError::UnknownAccount(account_id.to_string()))?;
 
-    // A cached secret that fails may be stale (secret rotated): re-read once.
-    let checked = match deps.cache.get(&id, Duration::MAX) {
-        Some(secret) => {
-            match signature::verify(secret.expose().as_bytes(), body, sig256, sha1_present) {
-                Ok(()) => Ok(()),
-                Err(SignatureError::Mismatch)
-                    if deps.cache.get(&id, Duration::from_secs(10)).is_none() =>
-                {
-                    let fresh = load_secret(deps, &id).await?;
-                    signature::verify(fresh.expose().as_bytes(), body, sig256, sha1_present)
-                }
-                Err(e) => Err(e),
-            }
-        }
-        None => {
-            let secret = load_secret(deps, &id).await?;
-            signature::verify(secret.expose().as_bytes(), body, sig256, sha1_present)
-        }
-    };
+    let checked = with_app_secret(deps, &id, |secret| {
+        signature::verify(secret.expose().as_bytes(), body, sig256, sha1_present)
+    })
+    .await?;
     if let Err(e) = checked {
         tracing::warn!(account_id = %id, reason = %e, "refused a webhook delivery");
         crate::metrics::count_by("Deliveries", "refused", 1);

@@ -116,11 +116,11 @@ fn words(state: Option<DeletionState>, da: bool) -> (&'static str, &'static str)
         (Some(InProgress | Waiting), true) => ("I gang", "Dine data bliver slettet."),
         (Some(Done), false) => (
             "Done",
-            "Your conversations' contents and your name have been deleted.",
+            "What you wrote to this company, and what it held about you, has been deleted.",
         ),
         (Some(Done), true) => (
             "Udført",
-            "Indholdet af dine samtaler og dit navn er slettet.",
+            "Det, du har skrevet til virksomheden, og det, den havde om dig, er slettet.",
         ),
         (Some(Refused), false) => ("Refused", "Your request could not be carried out:"),
         (Some(Refused), true) => ("Afvist", "Din anmodning kunne ikke udføres:"),

@@ -1,7 +1,8 @@
 // Meta's data-deletion requests, newest first, with their state; one that
 // waits (Meta could not map the person) can be settled here: erase a
 // customer for it, or refuse it with a reason the person reads.
-import { useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
+import { useRead } from './useRead';
 import type { Api } from '../../api/client';
 import { problemText } from '../../api/client';
 import type { components, operations } from '../../generated/admin-api';
@@ -15,7 +16,9 @@ type Resolution = operations['resolveDeletionRequest']['requestBody']['content']
 function Settle({ api, request, onChanged }: { api: Api; request: DeletionRequest; onChanged: () => void }) {
   const { t } = useI18n();
   const [v, setV] = useState({ page: '', psid: '', reason: '' });
+  const [sure, setSure] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
+  const about = `deletion-${request.code}`;
   const set = (k: keyof typeof v) => (e: { target: { value: string } }) => setV((o) => ({ ...o, [k]: e.target.value }));
   const send = async (body: Resolution) => {
     setFailed(null);
@@ -42,7 +45,12 @@ function Settle({ api, request, onChanged }: { api: Api; request: DeletionReques
         <Field label={t('privacy.psid')} error={null}>
           {(c) => <input {...c} inputMode="numeric" value={v.psid} onChange={set('psid')} />}
         </Field>
-        <button type="submit">{t('privacy.map')}</button>
+        <label className="check">
+          <input type="checkbox" checked={sure} onChange={(e) => setSure(e.target.checked)} /> {t('privacy.understand')}
+        </label>
+        <button type="submit" disabled={!sure} aria-describedby={about}>
+          {t('privacy.map')}
+        </button>
       </form>
       <form
         noValidate
@@ -55,7 +63,9 @@ function Settle({ api, request, onChanged }: { api: Api; request: DeletionReques
         <Field label={t('privacy.refuseReason')} error={null}>
           {(c) => <input {...c} value={v.reason} onChange={set('reason')} />}
         </Field>
-        <button type="submit">{t('privacy.refuse')}</button>
+        <button type="submit" aria-describedby={about}>
+          {t('privacy.refuse')}
+        </button>
       </form>
       {failed && (
         <p className="error" role="alert">
@@ -69,24 +79,18 @@ function Settle({ api, request, onChanged }: { api: Api; request: DeletionReques
 export function DeletionRequests({ api, round, onChanged }: { api: Api; round: number; onChanged: () => void }) {
   const { t, lang } = useI18n();
   const when = (at: string) => <time dateTime={at}>{new Date(at).toLocaleString(lang)}</time>;
-  const [items, setItems] = useState<DeletionRequest[] | null>(null);
-  const [failed, setFailed] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    void api.admin.GET('/admin/v1/deletion-requests').then(({ data, error }) => {
-      if (!live) return;
-      if (data) setItems(data.items);
-      else setFailed(t('privacy.loadFailed', { detail: problemText(error, '') }));
-    });
-    return () => {
-      live = false;
-    };
-  }, [api, round, t]);
+  const read = useCallback(() => api.admin.GET('/admin/v1/deletion-requests'), [api]);
+  const { data, failed } = useRead(read, round);
+  const items = data?.items ?? null;
   return (
     <section className="admin-section" aria-labelledby="privacy-requests-title">
       <h2 id="privacy-requests-title">{t('privacy.requestsTitle')}</h2>
       <p className="help">{t('privacy.requestsHint')}</p>
-      {failed && <p className="error">{failed}</p>}
+      {failed && (
+        <p className="error" role="alert">
+          {failed}
+        </p>
+      )}
       {items && items.length === 0 && <p className="empty">{t('privacy.noRequests')}</p>}
       {items && items.length > 0 && (
         <table>
@@ -102,7 +106,7 @@ export function DeletionRequests({ api, round, onChanged }: { api: Api; round: n
             {items.map((r) => (
               <tr key={r.code}>
                 <td>
-                  <code>{r.code}</code>
+                  <code id={`deletion-${r.code}`}>{r.code}</code>
                 </td>
                 <td>{when(r.received_at)}</td>
                 <td>

@@ -13,7 +13,11 @@ export function EraseCustomer({ api, onErased }: { api: Api; onErased: () => voi
   const [sure, setSure] = useState(false);
   const [busy, setBusy] = useState(false);
   const [said, setSaid] = useState<{ ok: boolean; text: string } | null>(null);
-  const set = (k: keyof typeof v) => (e: { target: { value: string } }) => setV((o) => ({ ...o, [k]: e.target.value }));
+  const set = (k: keyof typeof v) => (e: { target: { value: string } }) => {
+    // Another customer named: confirm again.
+    if (k !== 'reason') setSure(false);
+    setV((o) => ({ ...o, [k]: e.target.value }));
+  };
   const erase = async () => {
     setBusy(true);
     setSaid(null);

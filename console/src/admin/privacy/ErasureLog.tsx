@@ -1,33 +1,42 @@
 // The erasure log (GET /admin/v1/erasures): who erased, when, why and how
 // much. Customers appear in it only as a hash.
-import { useEffect, useState } from 'react';
+import { useCallback } from 'react';
+import { useRead } from './useRead';
 import type { Api } from '../../api/client';
-import { problemText } from '../../api/client';
 import type { components } from '../../generated/admin-api';
 import { useI18n } from '../../i18n/i18n';
 
 type Erasure = components['schemas']['Erasure'];
 
+/** Records read per call, and the newest shown. */
+const PAGE = 500;
+const SHOWN = 100;
+
 export function ErasureLog({ api, round }: { api: Api; round: number }) {
   const { t, lang } = useI18n();
   const when = (at: string) => <time dateTime={at}>{new Date(at).toLocaleString(lang)}</time>;
-  const [items, setItems] = useState<Erasure[] | null>(null);
-  const [failed, setFailed] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    void api.admin.GET('/admin/v1/erasures').then(({ data, error }) => {
-      if (!live) return;
-      if (data) setItems(data.items.map((i) => i.erasure).reverse());
-      else setFailed(t('privacy.loadFailed', { detail: problemText(error, '') }));
-    });
-    return () => {
-      live = false;
-    };
-  }, [api, round, t]);
+  // The log reads oldest first: through every page, to show the newest.
+  const read = useCallback(async () => {
+    const all: { cursor: string; erasure: Erasure }[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const { data, error } = await api.admin.GET('/admin/v1/erasures', { params: { query: { limit: PAGE, ...(after ? { after } : {}) } } });
+      if (!data) return { error };
+      all.push(...data.items);
+      if (data.items.length < PAGE) return { data: { items: all } };
+      after = data.items[data.items.length - 1]?.cursor;
+    }
+  }, [api]);
+  const { data, failed } = useRead(read, round);
+  const items: Erasure[] | null = data ? data.items.map((i) => i.erasure).reverse().slice(0, SHOWN) : null;
   return (
     <section className="admin-section" aria-labelledby="privacy-log-title">
       <h2 id="privacy-log-title">{t('privacy.logTitle')}</h2>
-      {failed && <p className="error">{failed}</p>}
+      {failed && (
+        <p className="error" role="alert">
+          {failed}
+        </p>
+      )}
       {items && items.length === 0 && <p className="empty">{t('privacy.noErasures')}</p>}
       {items && items.length > 0 && (
         <table>

@@ -11,7 +11,7 @@ use super::{
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use switchboard_core::Millis;
 use switchboard_core::append::{AppendPlan, AppendWrites, Touch, plan_append};
 use switchboard_core::event::InboundEvent;
@@ -33,6 +33,7 @@ impl DynamoStore {
         &self,
         plan: &AppendPlan,
         event_doc: AttributeValue,
+        customer_key: &Item,
         now: Millis,
     ) -> StoreResult<Vec<TransactWriteItem>> {
         // The marker first: a failed condition on item 0 is a duplicate.
@@ -105,12 +106,18 @@ impl DynamoStore {
                 conversation,
                 customer,
             } => {
+                // Not erased since it was read (an erasure marks first).
                 items.push(self.update(
                     key(customer_pk(&customer.page_id, &customer.psid), "CUSTOMER"),
                     "SET open_conversation_id = :c, last_conversation_id = :c",
-                    Some("attribute_exists(PK) AND attribute_not_exists(open_conversation_id)"),
+                    Some(
+                        "attribute_exists(PK) AND attribute_not_exists(open_conversation_id) AND (attribute_not_exists(erased_at) OR erased_at < :ts)",
+                    ),
                     &[],
-                    vec![(":c", s(conversation.id.as_str()))],
+                    vec![
+                        (":c", s(conversation.id.as_str())),
+                        (":ts", n(plan.at.0)),
+                    ],
                 )?);
                 items.push(self.put(contact_conv_item(&customer.contact_id, conversation), None)?);
                 items.push(self.put(
@@ -128,6 +135,16 @@ impl DynamoStore {
                     &[],
                     vec![(":now", n(now.0))],
                 )?);
+                // And the customer was not erased since it was read (with no
+                // conversation open, an erasure's close cannot stop it).
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(customer_key.clone()))
+                    .condition_expression("attribute_not_exists(erased_at) OR erased_at < :ts")
+                    .expression_attribute_values(":ts", n(plan.at.0))
+                    .build()
+                    .map_err(unavailable)?;
+                items.push(TransactWriteItem::builder().condition_check(check).build());
             }
         }
         Ok(items)
@@ -147,10 +164,9 @@ impl ConversationStore for DynamoStore {
         // Off once the open conversation holds a newer customer message: then
         // the event only touches `updated_at` (the time moves forward only).
         let mut lcm_allowed = true;
+        let customer_key = key(customer_pk(&event.page_id, &psid), "CUSTOMER");
         for _ in 0..APPEND_ATTEMPTS {
-            let customer = self
-                .get_item(key(customer_pk(&event.page_id, &psid), "CUSTOMER"))
-                .await?;
+            let customer = self.get_item(customer_key.clone()).await?;
             let customer = customer.as_ref().map(customer_from).transpose()?;
             let Some(mut plan) = plan_append(customer.as_ref(), event, ids, now)? else {
                 return Ok(AppendOutcome::Erased);
@@ -160,7 +176,7 @@ impl ConversationStore for DynamoStore {
             {
                 touch.customer_message_at = None;
             }
-            let items = self.append_items(&plan, event_doc.clone(), now)?;
+            let items = self.append_items(&plan, event_doc.clone(), &customer_key, now)?;
             let Some(codes) = self.transact(items).await? else {
                 return Ok(plan.outcome());
             };

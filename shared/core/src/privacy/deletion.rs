@@ -14,16 +14,20 @@
 //! account's pages, and erases each ([`super::erasure`]). When Meta cannot
 //! map them the request waits for an administrator ([`resolve`]: map to a
 //! customer, or refuse with a reason), and an error is logged and counted
-//! (`DataDeletionWaiting`). [`status`] is what the public status page shows:
+//! (`DataDeletionWaiting`, which the template's alarm watches). [`status`] is what the public status page shows:
 //! the state and, when refused, the reason; nothing else.
 //!
 //! A request is one stream entry (`deletion:{code}`, cursor
-//! [`REQUEST_CURSOR`]), overwritten as it moves on; the stream
-//! [`INDEX_STREAM`] lists the requests not settled yet.
+//! [`REQUEST_CURSOR`]), overwritten as it moves on. The stream
+//! [`INDEX_STREAM`] lists every request with its state, by issue time (a
+//! cursor the request itself determines, so a replay after a crash finds
+//! the same entry); a settled request's entry expires after
+//! [`SETTLED_KEPT_MS`], so the list the scheduler reads stays short. Once
+//! settled, the request no longer holds the app-scoped id nor the PSIDs.
 
 use crate::channels::PageDeps;
 use crate::ids::{AccountId, PageId, Psid};
-use crate::ports::{StoreError, StreamEntry, StreamStore, app_secret_name, stream_cursor};
+use crate::ports::{StoreError, StreamEntry, StreamStore, stream_cursor};
 use crate::problem::{Problem, Status};
 use crate::routing::RoutingDeps;
 use crate::time::{self, Millis};
@@ -35,8 +39,13 @@ use sha2::Sha256;
 
 /// The one entry of a request's stream.
 pub const REQUEST_CURSOR: &str = "request";
-/// The requests not settled yet.
-pub const INDEX_STREAM: &str = "deletions:open";
+/// Every request, by issue time, with its state.
+pub const INDEX_STREAM: &str = "deletions";
+/// How long a settled request stays in [`INDEX_STREAM`] (its status page
+/// stays for ever).
+pub const SETTLED_KEPT_MS: i64 = 90 * 24 * 3600 * 1000;
+/// Index entries read per store call.
+const INDEX_PAGE: usize = 200;
 /// The oldest `issued_at` taken (Meta sends the request at once).
 pub const MAX_AGE_MS: i64 = 24 * 3600 * 1000;
 /// How far in the future `issued_at` may be (clock skew).
@@ -172,7 +181,8 @@ pub struct CustomerRef {
 pub struct DeletionRequest {
     pub code: String,
     pub account_id: AccountId,
-    /// The app-scoped id Meta named (needed until the person is mapped).
+    /// The app-scoped id Meta named (needed until the person is mapped;
+    /// emptied once the request is settled).
     pub user_id: String,
     #[serde(with = "time::rfc3339")]
     pub received_at: Millis,
@@ -188,6 +198,9 @@ pub struct DeletionRequest {
     pub erased: usize,
     #[serde(with = "time::rfc3339")]
     pub updated_at: Millis,
+    /// Its entry in [`INDEX_STREAM`].
+    #[serde(default)]
+    pub index_cursor: String,
 }
 
 /// What Meta is answered.
@@ -223,24 +236,35 @@ pub async fn receive(
     form: &[u8],
     status_base: &str,
 ) -> Result<Receipt, CallbackError> {
+    use crate::ingest::IngestError;
     let id =
         AccountId::parse(account).map_err(|_| CallbackError::UnknownAccount(account.into()))?;
-    if deps.accounts.get_account(&id).await?.is_none() {
-        return Err(CallbackError::UnknownAccount(account.into()));
-    }
     let signed = form_urlencoded::parse(form)
         .find(|(k, _)| k == "signed_request")
         .map(|(_, v)| v.into_owned())
         .ok_or(CallbackError::Missing)?;
-    let secret = deps
-        .secrets
-        .get(&app_secret_name(&id))
-        .await
-        .map_err(|_| CallbackError::SecretMissing)?
-        .ok_or(CallbackError::SecretMissing)?;
     let now = deps.clock.now();
-    let payload = verify(&signed, secret.expose().as_bytes(), now)?;
-    let code = confirmation_code(secret.expose().as_bytes(), &id, &payload);
+    let checked = crate::ingest::with_app_secret(deps, &id, |secret| {
+        let key = secret.expose().as_bytes();
+        verify(&signed, key, now).map(|p| {
+            let code = confirmation_code(key, &id, &p);
+            (p, code)
+        })
+    })
+    .await
+    .map_err(|e| match e {
+        IngestError::UnknownAccount(a) => CallbackError::UnknownAccount(a),
+        IngestError::Store(s) => CallbackError::Store(s),
+        _ => CallbackError::SecretMissing,
+    })?;
+    let (payload, code) = match checked {
+        Ok(ok) => ok,
+        Err(e) => {
+            tracing::warn!(account_id = %id, reason = %e, "refused a data-deletion request");
+            return Err(e);
+        }
+    };
+    let index_cursor = stream_cursor(Millis(payload.issued_at.saturating_mul(1000)), &code);
     let request = DeletionRequest {
         code: code.clone(),
         account_id: id,
@@ -251,23 +275,18 @@ pub async fn receive(
         customers: Vec::new(),
         erased: 0,
         updated_at: now,
+        index_cursor: index_cursor.clone(),
     };
+    // The index first: after a crash between the two, the replay Meta
+    // sends writes the request, and the index already lists it.
+    deps.streams
+        .append_entry(INDEX_STREAM, &index_entry(&request, now))
+        .await?;
     let new = deps
         .streams
         .append_entry(&stream(&code), &entry(REQUEST_CURSOR.into(), &request)?)
         .await?;
     if new {
-        let index = serde_json::json!({ "code": code });
-        deps.streams
-            .append_entry(
-                INDEX_STREAM,
-                &StreamEntry {
-                    cursor: stream_cursor(now, &code),
-                    data: index,
-                    expires_at: None,
-                },
-            )
-            .await?;
         tracing::info!(account_id = account, "data-deletion request recorded");
         crate::metrics::count("DataDeletionRequests", 1);
     }
@@ -279,6 +298,38 @@ pub async fn receive(
         confirmation_code: code,
         new,
     })
+}
+
+/// A request's index entry: its code and state (settled ones expire).
+fn index_entry(r: &DeletionRequest, now: Millis) -> StreamEntry {
+    StreamEntry {
+        cursor: r.index_cursor.clone(),
+        data: serde_json::json!({ "code": r.code, "state": r.state }),
+        expires_at: r.state.settled().then_some(Millis(now.0 + SETTLED_KEPT_MS)),
+    }
+}
+
+/// The index's live entries (code, state), oldest first.
+async fn index(
+    streams: &dyn StreamStore,
+    now: Millis,
+) -> Result<Vec<(String, DeletionState)>, StoreError> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let read = streams
+            .read_entries(INDEX_STREAM, after.as_deref(), INDEX_PAGE)
+            .await?;
+        after = read.last().map(|e| e.cursor.clone());
+        out.extend(read.iter().filter(|e| e.is_live(now)).filter_map(|e| {
+            let code = e.data.get("code")?.as_str()?.to_string();
+            let state = serde_json::from_value(e.data.get("state")?.clone()).ok()?;
+            Some((code, state))
+        }));
+        if read.len() < INDEX_PAGE {
+            return Ok(out);
+        }
+    }
 }
 
 fn entry(cursor: String, r: &DeletionRequest) -> Result<StreamEntry, StoreError> {
@@ -305,71 +356,73 @@ pub async fn status(
         .and_then(|e| serde_json::from_value(e.data).ok()))
 }
 
-async fn save(streams: &dyn StreamStore, r: &DeletionRequest) -> Result<(), StoreError> {
+async fn save(
+    streams: &dyn StreamStore,
+    r: &mut DeletionRequest,
+    now: Millis,
+) -> Result<(), StoreError> {
+    r.updated_at = now;
+    if r.state.settled() {
+        // Settled: the person's ids are not needed any more.
+        r.user_id.clear();
+        r.customers.clear();
+    }
     streams
         .replace_entry(&stream(&r.code), &entry(REQUEST_CURSOR.into(), r)?)
         .await?;
-    if r.state.settled() {
-        // Off the open list.
-        let open = streams.read_entries(INDEX_STREAM, None, 10_000).await?;
-        if let Some(mut e) = open
-            .into_iter()
-            .find(|e| e.data.get("code").and_then(|c| c.as_str()) == Some(r.code.as_str()))
-        {
-            e.data["settled"] = true.into();
-            streams.replace_entry(INDEX_STREAM, &e).await?;
-        }
-    }
+    streams
+        .replace_entry(INDEX_STREAM, &index_entry(r, now))
+        .await?;
     Ok(())
 }
 
-/// The requests, newest first (the administrators' list), at most `limit`.
+/// The requests of the last [`SETTLED_KEPT_MS`] and every open one, newest
+/// first (the administrators' list), at most `limit`.
 pub async fn list(
     streams: &dyn StreamStore,
+    now: Millis,
     limit: usize,
 ) -> Result<Vec<DeletionRequest>, StoreError> {
-    let index = streams.read_entries(INDEX_STREAM, None, 10_000).await?;
     let mut out = Vec::new();
-    for e in index.iter().rev().take(limit) {
-        if let Some(code) = e.data.get("code").and_then(|c| c.as_str())
-            && let Some(r) = status(streams, code).await?
-        {
+    for (code, _) in index(streams, now).await?.iter().rev().take(limit) {
+        if let Some(r) = status(streams, code).await? {
             out.push(r);
         }
     }
     Ok(out)
 }
 
-/// Work through the open requests: map, erase, settle. Returns how many
-/// settled. A Graph or store failure leaves a request for the next run.
+/// Work through the requests Switchboard can move on (received, in
+/// progress; a waiting one is the administrators'): map, erase, settle.
+/// Returns how many settled. A Graph or store failure leaves a request for
+/// the next run.
 pub async fn process_pending(routing: &RoutingDeps, pages: &PageDeps) -> Result<usize, Problem> {
-    let open = routing
-        .streams
-        .read_entries(INDEX_STREAM, None, 10_000)
-        .await?;
-    let mut settled = 0;
-    let mut waiting = 0;
-    for e in open
+    let now = routing.clock.now();
+    let all = index(routing.streams.as_ref(), now).await?;
+    let waiting = all
         .iter()
-        .filter(|e| e.data.get("settled").is_none())
-        .take(PER_RUN)
-    {
-        let Some(code) = e.data.get("code").and_then(|c| c.as_str()) else {
-            continue;
-        };
+        .filter(|(_, s)| *s == DeletionState::Waiting)
+        .count();
+    crate::metrics::gauge("DataDeletionWaiting", waiting as f64);
+    let mut settled = 0;
+    let workable = all
+        .iter()
+        .filter(|(_, s)| matches!(s, DeletionState::Received | DeletionState::InProgress))
+        .take(PER_RUN);
+    for (code, _) in workable {
         let Some(r) = status(routing.streams.as_ref(), code).await? else {
+            // Indexed, not recorded yet (a crash between the two): Meta's
+            // replay records it.
             continue;
         };
         match process(routing, pages, r).await {
             Ok(r) if r.state.settled() => settled += 1,
-            Ok(r) if r.state == DeletionState::Waiting => waiting += 1,
             Ok(_) => {}
             Err(p) => {
                 tracing::warn!(error = %p.detail, "data-deletion request not finished; the next run tries again");
             }
         }
     }
-    crate::metrics::gauge("DataDeletionWaiting", waiting as f64);
     Ok(settled)
 }
 
@@ -387,7 +440,7 @@ async fn process(
             .ok_or_else(|| Problem::not_found(format!("account {}", r.account_id)))?;
         let secret = pages
             .secrets
-            .get(&app_secret_name(&r.account_id))
+            .get(&account.app_secret_ref)
             .await
             .map_err(|e| Problem::unavailable(e.to_string()))?
             .ok_or_else(|| Problem::unavailable("the account's app secret is not available"))?;
@@ -396,13 +449,7 @@ async fn process(
             .ids_for_pages(&r.user_id, &account.app_id, &secret)
             .await
             .map_err(|e| Problem::unavailable(format!("ID Matching API: {e}")))?;
-        let ours: Vec<PageId> = pages
-            .accounts
-            .list_pages(&r.account_id)
-            .await?
-            .into_iter()
-            .map(|p| p.page_id)
-            .collect();
+        let ours = account_pages(pages, &r.account_id).await?;
         r.customers = ids
             .into_iter()
             .filter_map(|m| {
@@ -414,21 +461,30 @@ async fn process(
                 })
             })
             .collect();
-        r.updated_at = routing.clock.now();
         if r.customers.is_empty() {
             r.state = DeletionState::Waiting;
             r.reason = Some("Meta could not match the person to a customer of this company's pages; an administrator will look at it".into());
             tracing::error!(code = %r.code, account_id = %r.account_id, "data-deletion request waits for an administrator: Meta could not map the person");
-            save(streams, &r).await?;
+            save(streams, &mut r, routing.clock.now()).await?;
             return Ok(r);
         }
         r.state = DeletionState::InProgress;
-        save(streams, &r).await?;
+        save(streams, &mut r, routing.clock.now()).await?;
     }
     if r.state == DeletionState::InProgress {
         erase_all(routing, &mut r).await?;
     }
     Ok(r)
+}
+
+async fn account_pages(pages: &PageDeps, account: &AccountId) -> Result<Vec<PageId>, Problem> {
+    Ok(pages
+        .accounts
+        .list_pages(account)
+        .await?
+        .into_iter()
+        .map(|p| p.page_id)
+        .collect())
 }
 
 async fn erase_all(routing: &RoutingDeps, r: &mut DeletionRequest) -> Result<(), Problem> {
@@ -445,8 +501,7 @@ async fn erase_all(routing: &RoutingDeps, r: &mut DeletionRequest) -> Result<(),
     r.erased = erased;
     r.state = DeletionState::Done;
     r.reason = None;
-    r.updated_at = routing.clock.now();
-    save(routing.streams.as_ref(), r).await?;
+    save(routing.streams.as_ref(), r, routing.clock.now()).await?;
     Ok(())
 }
 
@@ -460,52 +515,77 @@ pub enum Resolution {
     Refuse { reason: String },
 }
 
-/// Apply an administrator's resolution to request `code`: `404` unknown,
-/// `409` settled already, `422` for no customers or no reason.
+/// Apply an administrator's resolution to waiting request `code`: `404`
+/// unknown, `409` not waiting (Switchboard is working it, or it is
+/// settled), `422` for no customers, a customer Switchboard never saw on
+/// one of the account's pages, or no reason.
 pub async fn resolve(
     routing: &RoutingDeps,
+    pages: &PageDeps,
     code: &str,
     what: Resolution,
 ) -> Result<DeletionRequest, Problem> {
     let mut r = status(routing.streams.as_ref(), code)
         .await?
         .ok_or_else(|| Problem::not_found(format!("no data-deletion request {code}")))?;
-    if r.state.settled() {
+    if r.state != DeletionState::Waiting {
+        let state = serde_json::to_value(r.state).unwrap_or_default();
         return Err(Problem::new(
             Status::CONFLICT,
-            "settled",
+            "not_waiting",
             "Conflict",
-            format!("the request is {:?} already", r.state).to_lowercase(),
+            format!(
+                "the request is {} and waits for nobody",
+                state.as_str().unwrap_or("settled")
+            ),
         ));
     }
-    let invalid = |detail: &str| {
+    let invalid = |detail: String| {
         Problem::new(
             Status::UNPROCESSABLE_ENTITY,
             "invalid_resolution",
             "Invalid resolution",
-            detail.to_string(),
+            detail,
         )
     };
-    r.updated_at = routing.clock.now();
     match what {
         Resolution::Refuse { reason } => {
             let reason = reason.trim();
             if reason.is_empty() || reason.chars().count() > super::erasure::MAX_REASON {
-                return Err(invalid(
-                    "say why in 1 to 500 characters; the person reads it on the status page",
-                ));
+                return Err(invalid(format!(
+                    "say why in 1 to {} characters; the person reads it on the status page",
+                    super::erasure::MAX_REASON
+                )));
             }
             r.state = DeletionState::Refused;
             r.reason = Some(reason.to_string());
-            save(routing.streams.as_ref(), &r).await?;
+            save(routing.streams.as_ref(), &mut r, routing.clock.now()).await?;
         }
         Resolution::Map { customers } => {
             if customers.is_empty() {
-                return Err(invalid("name at least one customer (page_id and psid)"));
+                return Err(invalid(
+                    "name at least one customer (page_id and psid)".into(),
+                ));
+            }
+            let ours = account_pages(pages, &r.account_id).await?;
+            for c in &customers {
+                let known = ours.contains(&c.page_id)
+                    && routing
+                        .conversations
+                        .get_customer(&c.page_id, &c.psid)
+                        .await?
+                        .is_some();
+                if !known {
+                    return Err(invalid(format!(
+                        "no customer {} on page {} of account {}",
+                        c.psid, c.page_id, r.account_id
+                    )));
+                }
             }
             r.customers = customers;
             r.state = DeletionState::InProgress;
-            save(routing.streams.as_ref(), &r).await?;
+            r.reason = None;
+            save(routing.streams.as_ref(), &mut r, routing.clock.now()).await?;
             erase_all(routing, &mut r).await?;
         }
     }

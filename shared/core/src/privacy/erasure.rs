@@ -6,7 +6,7 @@
 //! internal notes; the agents' feed events about the conversations; the
 //! routing attributes and bot and Conversation Routing texts that came from
 //! the person's messages; and the contact's name and fields when no other
-//! customer is linked to it. Kept: the conversations with their times,
+//! customer who is not erased is linked to it. Kept: the conversations with their times,
 //! states and queue, who handled them, survey scores, and Meta's
 //! pseudonymous ids (the PSID, message ids) that key them.
 //!
@@ -22,9 +22,7 @@
 use crate::event::InboundEvent;
 use crate::ids::{ConversationId, PageId, Psid};
 use crate::outbound::{Content, Outbound, Status};
-use crate::ports::{
-    Contact, Conversation, ConversationFilter, StoreError, StreamEntry, stream_cursor,
-};
+use crate::ports::{Contact, Conversation, StoreError, StreamEntry, stream_cursor};
 use crate::problem::{Problem, Status as HttpStatus};
 use crate::routing::RoutingDeps;
 use crate::routing::model::AgentId;
@@ -122,7 +120,19 @@ pub async fn erase(
     deps.conversations.mark_erased(page, psid, at).await?;
     if let Some(open) = &customer.open_conversation_id {
         match crate::routing::engine::close_erased(deps, open, at).await {
-            Ok(_) | Err(crate::routing::engine::RoutingError::Conflict(_)) => {}
+            Ok(_) => {}
+            // Closed already, or changing under the close: only the first
+            // may go on (a conversation left open could still be answered).
+            Err(crate::routing::engine::RoutingError::Conflict(_)) => {
+                let still_open = deps
+                    .conversations
+                    .get_conversation(open)
+                    .await?
+                    .is_some_and(|c| c.state.is_open());
+                if still_open {
+                    return Err(busy(&format!("conversation {open}")));
+                }
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -140,7 +150,7 @@ pub async fn erase(
         feed_events: 0,
         contact_erased: false,
     };
-    for conv in customer_conversations(deps, page, psid).await? {
+    for conv in super::customer_conversations(deps, page, psid).await? {
         erase_conversation(deps, &conv, at, &mut done).await?;
         done.conversations.push(conv.id);
     }
@@ -179,33 +189,6 @@ pub async fn audit(
             crate::ports::listed("erasure record", erasure).map(|r| (e.cursor, r))
         })
         .collect())
-}
-
-async fn customer_conversations(
-    deps: &RoutingDeps,
-    page: &PageId,
-    psid: &Psid,
-) -> Result<Vec<Conversation>, Problem> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let batch = deps
-            .conversations
-            .list_conversations(&ConversationFilter {
-                page_id: Some(page.clone()),
-                psid: Some(psid.clone()),
-                limit: Some(PAGE),
-                after: after.clone(),
-                ..Default::default()
-            })
-            .await?;
-        let done = batch.len() < PAGE;
-        after = batch.last().map(Conversation::list_key);
-        out.extend(batch);
-        if done {
-            return Ok(out);
-        }
-    }
 }
 
 /// A retention limit's erasure of one closed conversation's words
@@ -277,22 +260,22 @@ async fn erase_conversation(
     for m in deps.outbound.list_outbound(&conv.id).await? {
         done.outbound += usize::from(erase_outbound(deps, m, at).await?);
     }
-    done.notes += erase_entries(
-        deps,
-        &crate::notes::stream(&conv.id),
-        None,
-        |_| true,
-        &["text"],
-    )
-    .await?;
-    done.survey_answers += erase_entries(
-        deps,
-        &crate::delivery::survey_stream(&conv.id),
-        None,
-        |_| true,
-        &["text"],
-    )
-    .await?;
+    // Notes and survey answers: every entry's free text.
+    let texts = |stream: String| async move {
+        erase_entries(deps, &stream, None, |_| true, &["text"]).await
+    };
+    done.notes += texts(crate::notes::stream(&conv.id)).await?;
+    done.survey_answers += texts(crate::delivery::survey_stream(&conv.id)).await?;
+    // Each answer is also in the stream of all answers, by the same cursor.
+    for answer in deps
+        .streams
+        .read_entries(&crate::delivery::survey_stream(&conv.id), None, 100)
+        .await?
+    {
+        deps.streams
+            .replace_entry(crate::delivery::SURVEYS_STREAM, &answer)
+            .await?;
+    }
     // The feed events since the conversation began, of everyone it went to.
     let since = stream_cursor(Millis(conv.created_at.0 - 1), "");
     for agent in handlers(conv.routing.as_ref()) {
@@ -416,12 +399,17 @@ async fn erase_routing(deps: &RoutingDeps, id: &ConversationId, at: Millis) -> R
             Err(e) => return Err(e.into()),
         }
     }
-    Err(Problem::new(
+    Err(busy(&format!("conversation {id}")))
+}
+
+/// `409 busy`: `what` kept changing under the erasure.
+fn busy(what: &str) -> Problem {
+    Problem::new(
         HttpStatus::CONFLICT,
         "busy",
         "Conflict",
-        format!("conversation {id} kept changing; erase again to finish"),
-    ))
+        format!("{what} kept changing; erase again to finish"),
+    )
 }
 
 /// The contact goes only when no other customer is linked to it.
@@ -438,8 +426,19 @@ async fn erase_contact(
             .conversations
             .contact_conversations(id, after.as_deref(), PAGE)
             .await?;
-        if batch.iter().any(|c| &c.page_id != page || &c.psid != psid) {
-            return Ok(false);
+        // Another customer still linked who was not erased keeps it.
+        for c in batch
+            .iter()
+            .filter(|c| &c.page_id != page || &c.psid != psid)
+        {
+            let erased = deps
+                .conversations
+                .get_customer(&c.page_id, &c.psid)
+                .await?
+                .is_some_and(|other| other.erased_at.is_some());
+            if !erased {
+                return Ok(false);
+            }
         }
         let last = batch.len() < PAGE;
         after = batch.last().map(Conversation::list_key);
@@ -469,12 +468,7 @@ async fn erase_contact(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(Problem::new(
-        HttpStatus::CONFLICT,
-        "busy",
-        "Conflict",
-        format!("contact {id} kept changing; erase again to finish"),
-    ))
+    Err(busy(&format!("contact {id}")))
 }
 
 /// Whether an event on a timeline was erased already.
@@ -535,17 +529,21 @@ pub fn erased_content(c: &Content) -> Content {
 pub fn erased_routing(r: &Routing, at: Millis) -> Routing {
     let mut out = r.clone();
     out.attributes.clear();
+    // What others said of the person (another app's metadata, the bot's
+    // reason), wherever routing quoted it.
+    let mut said = Vec::new();
     if let Some(t) = &mut out.thread {
-        t.metadata = None;
+        said.extend(t.metadata.take());
+        said.extend(t.requested.as_mut().and_then(|q| q.metadata.take()));
     }
     if let Some(e) = out.bot.as_mut().and_then(|b| b.escalated.as_mut()) {
-        let said = std::mem::replace(&mut e.escalation.reason, ERASED.into());
+        said.push(std::mem::replace(&mut e.escalation.reason, ERASED.into()));
         e.escalation.attributes.clear();
-        if !said.is_empty() && said != ERASED {
-            out.reason = out.reason.replace(&said, ERASED);
-            for d in &mut out.decisions {
-                d.detail = d.detail.replace(&said, ERASED);
-            }
+    }
+    for text in said.iter().filter(|t| !t.is_empty() && *t != ERASED) {
+        out.reason = out.reason.replace(text.as_str(), ERASED);
+        for d in &mut out.decisions {
+            d.detail = d.detail.replace(text.as_str(), ERASED);
         }
     }
     out.erased_at.get_or_insert(at);

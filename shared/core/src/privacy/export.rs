@@ -9,7 +9,7 @@ use crate::event::InboundEvent;
 use crate::ids::{PageId, Psid};
 use crate::notes::Note;
 use crate::outbound::Outbound;
-use crate::ports::{Contact, Conversation, ConversationFilter, Customer};
+use crate::ports::{Contact, Conversation, Customer};
 use crate::problem::Problem;
 use crate::routing::RoutingDeps;
 use crate::time::{self, Millis};
@@ -38,9 +38,6 @@ pub struct ConversationExport {
     pub survey_answers: Vec<serde_json::Value>,
 }
 
-/// Conversations read per store call.
-const PAGE: usize = 200;
-
 /// Everything held about customer `psid` of `page`; `404` for a customer
 /// Switchboard never saw.
 pub async fn export(deps: &RoutingDeps, page: &PageId, psid: &Psid) -> Result<Export, Problem> {
@@ -51,26 +48,8 @@ pub async fn export(deps: &RoutingDeps, page: &PageId, psid: &Psid) -> Result<Ex
         .ok_or_else(|| Problem::not_found(format!("no customer {psid} on page {page}")))?;
     let contact = deps.conversations.get_contact(&customer.contact_id).await?;
     let mut conversations = Vec::new();
-    let mut after = None;
-    loop {
-        let batch = deps
-            .conversations
-            .list_conversations(&ConversationFilter {
-                page_id: Some(page.clone()),
-                psid: Some(psid.clone()),
-                limit: Some(PAGE),
-                after: after.clone(),
-                ..Default::default()
-            })
-            .await?;
-        let done = batch.len() < PAGE;
-        after = batch.last().map(Conversation::list_key);
-        for conv in batch {
-            conversations.push(one(deps, conv).await?);
-        }
-        if done {
-            break;
-        }
+    for conv in super::customer_conversations(deps, page, psid).await? {
+        conversations.push(one(deps, conv).await?);
     }
     Ok(Export {
         page_id: page.clone(),

@@ -120,30 +120,54 @@ pub async fn timers_on_close(
     Ok(out)
 }
 
-/// A due retention timer: erase what its limit covers, then drop it.
-/// Answers whether anything was erased.
+/// A due retention timer: erase what its limit covers, then drop it. The
+/// limit is read again: one removed since (a legal hold) erases nothing,
+/// one raised sets the timer later. Answers whether anything was erased.
 pub async fn expire(deps: &RoutingDeps, t: &Timer) -> Result<bool, Problem> {
-    let erased = match deps
+    let now = deps.clock.now();
+    let mut later = None;
+    let mut erased = 0;
+    if let Some(conv) = deps
         .conversations
         .get_conversation(&t.conversation_id)
         .await?
+        && !conv.state.is_open()
     {
-        Some(conv) if !conv.state.is_open() => {
-            let at = deps.clock.now();
-            match t.kind {
-                TimerKind::TranscriptRetention => {
-                    super::erasure::erase_transcript(deps, &conv, at).await?
-                }
-                TimerKind::RawPayloadRetention => super::erasure::erase_raw(deps, &conv).await?,
-                _ => 0,
-            }
+        let limits = match conv.routing.as_ref().and_then(|r| r.workstream.as_ref()) {
+            Some(ws) => deps
+                .workstreams
+                .get_workstream(ws)
+                .await?
+                .map(|w| w.retention),
+            None => None,
         }
-        // Gone, or open again (never: a closed conversation stays closed).
-        _ => 0,
-    };
-    deps.routing
-        .apply(&[RoutingOp::DeleteTimer(t.clone())])
-        .await?;
+        .unwrap_or_default();
+        let closed = conv.closed_at.unwrap_or(conv.updated_at);
+        let due = limits
+            .timers(&conv.id, closed)
+            .into_iter()
+            .find(|x| x.kind == t.kind)
+            .map(|x| x.due);
+        match due {
+            Some(due) if due > now => later = Some(Timer { due, ..t.clone() }),
+            Some(_) => {
+                erased = match t.kind {
+                    TimerKind::TranscriptRetention => {
+                        super::erasure::erase_transcript(deps, &conv, now).await?
+                    }
+                    TimerKind::RawPayloadRetention => {
+                        super::erasure::erase_raw(deps, &conv).await?
+                    }
+                    _ => 0,
+                }
+            }
+            // No such limit any more: nothing goes.
+            None => {}
+        }
+    }
+    let mut ops = vec![RoutingOp::DeleteTimer(t.clone())];
+    ops.extend(later.map(RoutingOp::PutTimer));
+    deps.routing.apply(&ops).await?;
     if erased > 0 {
         tracing::info!(conversation_id = %t.conversation_id, kind = t.kind.as_str(), records = erased, "retention limit reached: erased");
         crate::metrics::count("RetentionErased", erased as u64);

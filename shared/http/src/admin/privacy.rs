@@ -72,7 +72,7 @@ pub async fn erasures(_: Admin, State(d): State<AdminDeps>, q: QueryPairs) -> An
 /// `GET /deletion-requests`: Meta's data-deletion requests, newest first.
 pub async fn deletion_requests(_: Admin, State(d): State<AdminDeps>, q: QueryPairs) -> Answer {
     let deps = d.channels.routing_deps();
-    let items = deletion::list(deps.streams.as_ref(), limit(&q)?).await?;
+    let items = deletion::list(deps.streams.as_ref(), deps.clock.now(), limit(&q)?).await?;
     ok(&serde_json::json!({ "items": items }))
 }
 
@@ -83,5 +83,5 @@ pub async fn resolve_deletion(
     State(d): State<AdminDeps>,
     Json(body): Json<deletion::Resolution>,
 ) -> Answer {
-    ok(&deletion::resolve(&d.channels.routing_deps(), &code, body).await?)
+    ok(&deletion::resolve(&d.channels.routing_deps(), &d.channels.pages(), &code, body).await?)
 }
