@@ -74,8 +74,7 @@ async fn the_server_keeps_the_documented_contract() {
         public_url: "https://sb.example".into(),
         ..channel_deps(store.clone(), secrets.clone(), clock.clone())
     };
-    let services =
-        switchboard_tests::services(channels.clone(), Arc::new(q.queue.clone()), ADMIN);
+    let services = switchboard_tests::services(channels.clone(), Arc::new(q.queue.clone()), ADMIN);
     // A conversation to read.
     assert_eq!(
         dispatch(

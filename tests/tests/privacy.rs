@@ -485,7 +485,11 @@ async fn metas_data_deletion_request_erases_the_person(aws: bool) {
             Some(json!({"action": "map", "customers": [{"page_id": PAGE_1, "psid": "7700000000000799"}]})),
         )
         .await;
-    assert_eq!((s, v["code"].as_str()), (422, Some("invalid_resolution")), "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("invalid_resolution")),
+        "{v}"
+    );
     let (s, v) = rig
         .admin(
             "POST",
@@ -494,7 +498,10 @@ async fn metas_data_deletion_request_erases_the_person(aws: bool) {
         )
         .await;
     assert_eq!((s, v["state"].as_str()), (200, Some("done")), "{v}");
-    assert_eq!(v["user_id"], "", "a settled request forgets the person's ids: {v}");
+    assert_eq!(
+        v["user_id"], "",
+        "a settled request forgets the person's ids: {v}"
+    );
     assert!(!all_about(&rig, other, &other_id).await.contains("5551234"));
     let (s, v) = rig
         .admin(
