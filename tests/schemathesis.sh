@@ -126,6 +126,9 @@ fi
 # shellcheck disable=SC2206 # word splitting of the extra arguments is wanted
 args+=($EXTRA_ARGS)
 
+# YAML bodies are written as YAML 1.2 reads them (see the hooks file).
+export SCHEMATHESIS_HOOKS=tests/schemathesis_hooks.py
+
 status=0
 start=$SECONDS
 echo "schemathesis: docs/agent-api.yaml against $base"

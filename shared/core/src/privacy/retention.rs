@@ -28,11 +28,20 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
-    /// Days after the close the transcript is erased.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Days after the close the transcript is erased (leave it out to keep
+    /// it; `null` is refused).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub transcripts_days: Option<u32>,
     /// Days after the close Meta's raw payloads are erased.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
     pub raw_payload_days: Option<u32>,
 }
 
@@ -178,6 +187,15 @@ pub async fn expire(deps: &RoutingDeps, t: &Timer) -> Result<bool, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_limit_is_a_number_or_left_out_never_null() {
+        assert!(serde_json::from_str::<Retention>(r#"{"raw_payload_days":null}"#).is_err());
+        assert_eq!(
+            serde_json::from_str::<Retention>("{}").unwrap(),
+            Retention::default()
+        );
+    }
 
     #[test]
     fn limits_are_checked_and_timers_follow_them() {
