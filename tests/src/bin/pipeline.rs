@@ -1,0 +1,146 @@
+//! Whole-pipeline CPU for `make bench`: a fresh release `switchboard serve`
+//! per shape takes N pre-signed deliveries (1 event, then 10 events each)
+//! at a fixed concurrency; once every event is stored (the last
+//! customer's timeline holds its event, and serve's CPU has settled),
+//! serve's whole-process CPU (user + system, `/proc/<pid>/stat`) is read
+//! and reported per delivery and per event, with the time to store them
+//! all and the peak resident memory.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use switchboard_core::signature;
+use switchboard_tests::bench::{ReleaseServe, now_ms, rss_kib, settled_cpu_seconds};
+
+const SECRET: &str = "pipeline-app-secret";
+const ADMIN: &str = "pipeline-admin-token-0123456789";
+const PAGE: &str = "104857600000001";
+const CONCURRENCY: usize = 16;
+/// Events per shape (`PIPELINE_EVENTS`).
+const EVENTS: usize = 20_000;
+
+fn config() -> String {
+    format!(
+        "accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: {SECRET}\n    verify_token: pipeline-verify-token-0123456789\n    pages:\n      - page_id: \"{PAGE}\"\n        name: Support\n\
+queues:\n  - {{ id: general, name: General }}\n\
+workstreams:\n  - id: support\n    name: Support\n    locale: en\n    pages: [\"{PAGE}\"]\n    distribution: {{ fallback_queue: general }}\n"
+    )
+}
+
+/// One delivery of `per` message events, each from its own customer
+/// (`first`, `first + 1`...), signed as Meta signs it.
+fn delivery(first: usize, per: usize, ts: u128) -> (Vec<u8>, String) {
+    let messaging: Vec<serde_json::Value> = (first..first + per)
+        .map(|n| {
+            serde_json::json!({"sender": {"id": format!("77{n:014}")}, "recipient": {"id": PAGE},
+                "timestamp": ts as u64, "message": {"mid": format!("m_pipe_{n}"), "text": "Hello, I need help with order 1042"}})
+        })
+        .collect();
+    let body = serde_json::json!({"object": "page", "entry": [{"id": PAGE, "time": ts as u64, "messaging": messaging}]})
+        .to_string()
+        .into_bytes();
+    let sig = signature::sign(SECRET.as_bytes(), &body);
+    (body, sig)
+}
+
+/// Whether customer `n`'s conversation holds its event yet.
+async fn stored(client: &reqwest::Client, base: &str, n: usize) -> bool {
+    let url = format!("{base}/admin/v1/conversations?psid=77{n:014}");
+    let Ok(r) = client.get(url).bearer_auth(ADMIN).send().await else {
+        return false;
+    };
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    v["conversations"].as_array().is_some_and(|c| !c.is_empty())
+}
+
+async fn run(per: usize, events: usize) {
+    let serve = ReleaseServe::start(&config(), ADMIN, &[]);
+    let pid = serve.pid();
+    let base = serve.base.clone();
+    let url = format!("{base}/webhooks/facebook/acme");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap_or_default();
+    let deliveries = events / per;
+    let ts = now_ms();
+    let bodies: Vec<(Vec<u8>, String)> = (0..deliveries)
+        .map(|d| delivery(d * per, per, ts))
+        .collect();
+    let bodies = Arc::new(bodies);
+    let Some(idle) = settled_cpu_seconds(pid) else {
+        println!("  /proc/{pid}/stat could not be read");
+        return;
+    };
+    let next = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut peak_kib = 0;
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..CONCURRENCY {
+        let (client, url, bodies, next, errors) = (
+            client.clone(),
+            url.clone(),
+            bodies.clone(),
+            next.clone(),
+            errors.clone(),
+        );
+        workers.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let Some((body, sig)) = bodies.get(i) else {
+                    break;
+                };
+                let ok = matches!(
+                    client.post(&url).header("x-hub-signature-256", sig).body(body.clone()).send().await,
+                    Ok(r) if r.status().is_success()
+                );
+                if !ok {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+    while workers.join_next().await.is_some() {
+        peak_kib = peak_kib.max(rss_kib(pid).unwrap_or(0));
+    }
+    let acked = started.elapsed();
+    // Stored: the last customer of the last delivery has its conversation.
+    let last = deliveries * per - 1;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !stored(&client, &base, last).await && Instant::now() < deadline {
+        peak_kib = peak_kib.max(rss_kib(pid).unwrap_or(0));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let all_stored = started.elapsed();
+    let Some(cpu) = settled_cpu_seconds(pid) else {
+        println!("  /proc/{pid}/stat could not be read");
+        return;
+    };
+    let cpu = cpu - idle;
+    println!(
+        "  {per}-event deliveries: {deliveries} ({} events) at concurrency {CONCURRENCY}, {} refused; acknowledged in {:.1} s, stored in {:.1} s ({:.0} events/s)",
+        deliveries * per,
+        errors.load(Ordering::Relaxed),
+        acked.as_secs_f64(),
+        all_stored.as_secs_f64(),
+        (deliveries * per) as f64 / all_stored.as_secs_f64()
+    );
+    println!(
+        "    serve's whole-process CPU (user + system, /proc): {cpu:.2} s: {:.0} µs per delivery, {:.0} µs per event; peak RSS {} MiB",
+        cpu * 1e6 / deliveries.max(1) as f64,
+        cpu * 1e6 / (deliveries * per).max(1) as f64,
+        peak_kib / 1024
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let events = std::env::var("PIPELINE_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(EVENTS);
+    println!("pipeline: whole-process CPU of serve per stored event");
+    run(1, events).await;
+    run(10, events).await;
+}
