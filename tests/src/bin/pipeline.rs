@@ -1,7 +1,9 @@
 //! Whole-pipeline CPU for `make bench`: a fresh release `switchboard serve`
 //! per shape takes N pre-signed deliveries (1 event, then 10 events each)
-//! at a fixed concurrency; once every event is stored (the last
-//! customer's timeline holds its event, and serve's CPU has settled),
+//! at a fixed concurrency, from new customers (each event opens a
+//! conversation and is routed) and then from the same 1,000 customers
+//! (events in existing conversations); once every event is stored (the
+//! last event is on its conversation's timeline, and serve's CPU has settled),
 //! serve's whole-process CPU (user + system, `/proc/<pid>/stat`) is read
 //! and reported per delivery and per event, with the time to store them
 //! all and the peak resident memory.
@@ -27,12 +29,21 @@ workstreams:\n  - id: support\n    name: Support\n    locale: en\n    pages: [\"
     )
 }
 
-/// One delivery of `per` message events, each from its own customer
-/// (`first`, `first + 1`...), signed as Meta signs it.
-fn delivery(first: usize, per: usize, ts: u128) -> (Vec<u8>, String) {
+/// Customers of the "existing conversations" runs.
+const REPEAT_CUSTOMERS: usize = 1_000;
+
+/// Event `n`'s customer: its own (`customers` = 0), or one of `customers`.
+fn psid(n: usize, customers: usize) -> String {
+    let c = if customers == 0 { n } else { n % customers };
+    format!("77{c:014}")
+}
+
+/// One delivery of `per` message events (`first`, `first + 1`...), signed
+/// as Meta signs it.
+fn delivery(first: usize, per: usize, customers: usize, ts: u128) -> (Vec<u8>, String) {
     let messaging: Vec<serde_json::Value> = (first..first + per)
         .map(|n| {
-            serde_json::json!({"sender": {"id": format!("77{n:014}")}, "recipient": {"id": PAGE},
+            serde_json::json!({"sender": {"id": psid(n, customers)}, "recipient": {"id": PAGE},
                 "timestamp": ts as u64, "message": {"mid": format!("m_pipe_{n}"), "text": "Hello, I need help with order 1042"}})
         })
         .collect();
@@ -43,17 +54,29 @@ fn delivery(first: usize, per: usize, ts: u128) -> (Vec<u8>, String) {
     (body, sig)
 }
 
-/// Whether customer `n`'s conversation holds its event yet.
-async fn stored(client: &reqwest::Client, base: &str, n: usize) -> bool {
-    let url = format!("{base}/admin/v1/conversations?psid=77{n:014}");
-    let Ok(r) = client.get(url).bearer_auth(ADMIN).send().await else {
+/// Whether event `n` is on its conversation's timeline yet.
+async fn stored(client: &reqwest::Client, base: &str, n: usize, customers: usize) -> bool {
+    let get = |url: String| async move {
+        let r = client.get(url).bearer_auth(ADMIN).send().await.ok()?;
+        r.json::<serde_json::Value>().await.ok()
+    };
+    let Some(list) = get(format!(
+        "{base}/admin/v1/conversations?psid={}",
+        psid(n, customers)
+    ))
+    .await
+    else {
         return false;
     };
-    let v: serde_json::Value = r.json().await.unwrap_or_default();
-    v["conversations"].as_array().is_some_and(|c| !c.is_empty())
+    let Some(id) = list["conversations"][0]["id"].as_str() else {
+        return false;
+    };
+    get(format!("{base}/admin/v1/conversations/{id}/timeline"))
+        .await
+        .is_some_and(|t| t.to_string().contains(&format!("\"m_pipe_{n}\"")))
 }
 
-async fn run(per: usize, events: usize) {
+async fn run(per: usize, events: usize, customers: usize) {
     let serve = ReleaseServe::start(&config(), ADMIN, &[]);
     let pid = serve.pid();
     let base = serve.base.clone();
@@ -65,7 +88,7 @@ async fn run(per: usize, events: usize) {
     let deliveries = events / per;
     let ts = now_ms();
     let bodies: Vec<(Vec<u8>, String)> = (0..deliveries)
-        .map(|d| delivery(d * per, per, ts))
+        .map(|d| delivery(d * per, per, customers, ts))
         .collect();
     let bodies = Arc::new(bodies);
     let Some(idle) = settled_cpu_seconds(pid) else {
@@ -105,10 +128,10 @@ async fn run(per: usize, events: usize) {
         peak_kib = peak_kib.max(rss_kib(pid).unwrap_or(0));
     }
     let acked = started.elapsed();
-    // Stored: the last customer of the last delivery has its conversation.
+    // Stored: the last event is on its conversation's timeline.
     let last = deliveries * per - 1;
     let deadline = Instant::now() + Duration::from_secs(600);
-    while !stored(&client, &base, last).await && Instant::now() < deadline {
+    while !stored(&client, &base, last, customers).await && Instant::now() < deadline {
         peak_kib = peak_kib.max(rss_kib(pid).unwrap_or(0));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -118,8 +141,13 @@ async fn run(per: usize, events: usize) {
         return;
     };
     let cpu = cpu - idle;
+    let from = if customers == 0 {
+        "each from a new customer".to_string()
+    } else {
+        format!("from {customers} customers")
+    };
     println!(
-        "  {per}-event deliveries: {deliveries} ({} events) at concurrency {CONCURRENCY}, {} refused; acknowledged in {:.1} s, stored in {:.1} s ({:.0} events/s)",
+        "  {per}-event deliveries, {from}: {deliveries} ({} events) at concurrency {CONCURRENCY}, {} refused; acknowledged in {:.1} s, stored in {:.1} s ({:.0} events/s)",
         deliveries * per,
         errors.load(Ordering::Relaxed),
         acked.as_secs_f64(),
@@ -141,6 +169,8 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(EVENTS);
     println!("pipeline: whole-process CPU of serve per stored event");
-    run(1, events).await;
-    run(10, events).await;
+    for customers in [0, REPEAT_CUSTOMERS] {
+        run(1, events, customers).await;
+        run(10, events, customers).await;
+    }
 }
