@@ -97,6 +97,32 @@ pub struct Erasure {
     pub contact_erased: bool,
 }
 
+impl Erasure {
+    /// A record of an erasure that has overwritten nothing yet.
+    fn nothing_yet(
+        at: Millis,
+        by: String,
+        reason: String,
+        page_id: PageId,
+        customer_hash: String,
+    ) -> Self {
+        Self {
+            at,
+            by,
+            reason,
+            page_id,
+            customer_hash,
+            conversations: Vec::new(),
+            events: 0,
+            outbound: 0,
+            notes: 0,
+            survey_answers: 0,
+            feed_events: 0,
+            contact_erased: false,
+        }
+    }
+}
+
 /// The hash an audit record names a customer by.
 pub fn customer_hash(page: &PageId, psid: &Psid) -> String {
     hex::encode(Sha256::digest(format!("{page}:{psid}").as_bytes()))
@@ -136,20 +162,13 @@ pub async fn erase(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut done = Erasure {
+    let mut done = Erasure::nothing_yet(
         at,
-        by: by.to_string(),
-        reason: reason.to_string(),
-        page_id: page.clone(),
-        customer_hash: customer_hash(page, psid),
-        conversations: Vec::new(),
-        events: 0,
-        outbound: 0,
-        notes: 0,
-        survey_answers: 0,
-        feed_events: 0,
-        contact_erased: false,
-    };
+        by.to_string(),
+        reason.to_string(),
+        page.clone(),
+        customer_hash(page, psid),
+    );
     for conv in super::customer_conversations(deps, page, psid).await? {
         erase_conversation(deps, &conv, at, &mut done).await?;
         done.conversations.push(conv.id);
@@ -200,20 +219,13 @@ pub async fn erase_transcript(
     conv: &Conversation,
     at: Millis,
 ) -> Result<usize, Problem> {
-    let mut done = Erasure {
+    let mut done = Erasure::nothing_yet(
         at,
-        by: "retention".into(),
-        reason: String::new(),
-        page_id: conv.page_id.clone(),
-        customer_hash: String::new(),
-        conversations: Vec::new(),
-        events: 0,
-        outbound: 0,
-        notes: 0,
-        survey_answers: 0,
-        feed_events: 0,
-        contact_erased: false,
-    };
+        "retention".into(),
+        String::new(),
+        conv.page_id.clone(),
+        String::new(),
+    );
     erase_conversation(deps, conv, at, &mut done).await?;
     Ok(done.events + done.outbound + done.notes + done.survey_answers + done.feed_events)
 }
