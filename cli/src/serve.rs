@@ -262,6 +262,13 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     scheduler.abort();
     deletion_worker.abort();
+    // Deletes held for the queues' next write (see `LocalQueue`), so a
+    // restart does not deliver settled messages again.
+    for q in [&inbound, &outbox] {
+        if let Err(e) = q.flush().await {
+            tracing::warn!(queue = q.name(), error = %e, "settled queue messages not written; a restart delivers them again");
+        }
+    }
     tracing::info!("switchboard stopped");
     Ok(())
 }
@@ -405,17 +412,21 @@ async fn consume(queue: LocalQueue, deps: RouterDeps) {
             })
             .collect();
         let failed = process_batch(&deps, &items).await;
-        for m in &batch {
-            let r = if failed.contains(&m.message_id) {
-                queue
-                    .release(&m.receipt, retry_delay(m.receive_count))
-                    .await
-            } else {
-                queue.delete(&m.receipt).await
-            };
-            if let Err(e) = r {
-                tracing::error!(message_id = %m.message_id, error = %e, "could not settle a queue message");
+        let (retry, done): (Vec<&ReceivedMessage>, Vec<&ReceivedMessage>) =
+            batch.iter().partition(|m| failed.contains(&m.message_id));
+        for m in retry {
+            if let Err(e) = queue
+                .release(&m.receipt, retry_delay(m.receive_count))
+                .await
+            {
+                tracing::error!(message_id = %m.message_id, error = %e, "could not release a queue message");
             }
+        }
+        let receipts: Vec<&str> = done.iter().map(|m| m.receipt.as_str()).collect();
+        if let Err(e) = queue.delete_batch(&receipts).await {
+            // Each is delivered again after its visibility timeout; the
+            // router stores an event once.
+            tracing::error!(messages = receipts.len(), error = %e, "could not delete settled queue messages");
         }
     }
 }

@@ -17,7 +17,11 @@ impl ReleaseServe {
     /// Start the release binary with `config` (YAML) and `envs`, and wait
     /// until it listens. Panics with what to do when it cannot.
     pub fn start(config: &str, admin_token: &str, envs: &[(&str, String)]) -> ReleaseServe {
-        let bin = crate::workspace_root().join("target/release/switchboard");
+        // `SWITCHBOARD_BENCH_BIN`: another build (for example the
+        // `profiling` profile, with symbols for perf).
+        let bin = std::env::var_os("SWITCHBOARD_BENCH_BIN")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| crate::workspace_root().join("target/release/switchboard"));
         assert!(
             bin.exists(),
             "build it first: cargo build --release -p switchboard-cli"

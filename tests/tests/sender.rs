@@ -483,7 +483,7 @@ async fn the_sweep_requeues_stuck_messages_and_gives_up_after_an_hour(aws: bool)
     r.clock.advance_secs(6 * 60);
     let report = sweep(&routing).await.unwrap();
     assert_eq!((report.requeued, report.failed), (1, 0));
-    let bodies = outbox.peek_bodies();
+    let bodies = outbox.peek_bodies().await;
     assert_eq!(bodies.len(), 1);
     assert!(bodies[0].contains(stuck.as_str()));
     // Sent in the meantime: no longer swept.

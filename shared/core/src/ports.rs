@@ -805,6 +805,14 @@ pub trait Queue: Send + Sync {
     async fn receive(&self, max: usize, wait: Duration)
     -> Result<Vec<ReceivedMessage>, QueueError>;
     async fn delete(&self, receipt: &str) -> Result<(), QueueError>;
+    /// Delete several received messages (a settled batch) at once; the
+    /// default deletes them one by one.
+    async fn delete_batch(&self, receipts: &[&str]) -> Result<(), QueueError> {
+        for r in receipts {
+            self.delete(r).await?;
+        }
+        Ok(())
+    }
     /// Make an in-flight message visible again after `delay`.
     async fn release(&self, receipt: &str, delay: Duration) -> Result<(), QueueError>;
 }

@@ -74,42 +74,76 @@ impl Millis {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum MillisRepr {
-    Number(i64),
-    Text(String),
+/// Reads a time written either way: Unix milliseconds, or RFC 3339 text
+/// (a time outside what RFC 3339 can show is written as its number as
+/// text, see `to_rfc3339`, so what was written always reads back). A
+/// visitor, not an untagged enum: stored documents hold many times, and an
+/// untagged enum buffers each and builds an error for the form it is not.
+struct MillisVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MillisVisitor {
+    type Value = Millis;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an RFC 3339 time or Unix milliseconds")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Millis, E> {
+        Ok(Millis(n))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Millis, E> {
+        i64::try_from(n)
+            .map(Millis)
+            .map_err(|_| E::custom(format!("{n} is out of range for a time")))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Millis, E> {
+        Millis::parse_rfc3339(s)
+            .or_else(|| s.parse().ok().map(Millis))
+            .ok_or_else(|| E::custom(format!("{s:?} is not an RFC 3339 time")))
+    }
 }
 
-impl MillisRepr {
-    fn into_millis<E: serde::de::Error>(self) -> Result<Millis, E> {
-        match self {
-            Self::Number(n) => Ok(Millis(n)),
-            // A time outside what RFC 3339 can show is written as its number
-            // (see `to_rfc3339`), so what was written always reads back.
-            Self::Text(s) => Millis::parse_rfc3339(&s)
-                .or_else(|| s.parse().ok().map(Millis))
-                .ok_or_else(|| E::custom(format!("{s:?} is not an RFC 3339 time"))),
-        }
+/// `Option<Millis>` in either form, `null` for none.
+struct OptionMillisVisitor;
+
+impl<'de> serde::de::Visitor<'de> for OptionMillisVisitor {
+    type Value = Option<Millis>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an RFC 3339 time, Unix milliseconds or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(MillisVisitor).map(Some)
     }
 }
 
 /// A `Millis` as an RFC 3339 string (API responses); reads either form back.
 pub mod rfc3339 {
-    use super::{Millis, MillisRepr};
-    use serde::{Deserialize, Deserializer, Serializer};
+    use super::Millis;
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(m: &Millis, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&m.to_rfc3339())
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
-        MillisRepr::deserialize(d)?.into_millis()
+        d.deserialize_any(super::MillisVisitor)
     }
 
     pub mod option {
-        use super::{Millis, MillisRepr};
-        use serde::{Deserialize, Deserializer, Serializer};
+        use super::Millis;
+        use serde::{Deserializer, Serializer};
 
         pub fn serialize<S: Serializer>(m: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
             match m {
@@ -119,9 +153,7 @@ pub mod rfc3339 {
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
-            Option::<MillisRepr>::deserialize(d)?
-                .map(MillisRepr::into_millis)
-                .transpose()
+            d.deserialize_option(super::super::OptionMillisVisitor)
         }
     }
 }

@@ -8,13 +8,21 @@
 //! - `page_convs` "page|list key": a page's conversations
 //! - `agent_convs` "agent|state|list key": the conversations whose
 //!   `Conversation::inbox_agent` is that agent, by state
+//! - `customer_convs` "page|psid|list key": one customer's conversations
 //!
 //! A store written before these tables existed is indexed when it opens
-//! (`rebuild`, when `conv_order` holds fewer rows than `conversations`).
+//! (`rebuild`, when an index holds fewer rows than `conversations`).
 
-use crate::tables::{AGENT_CONVS, CONV_ORDER, CONVERSATIONS, PAGE_CONVS, Str, dec, err};
+use crate::tables::{
+    AGENT_CONVS, CONV_ORDER, CONVERSATIONS, CUSTOMER_CONVS, PAGE_CONVS, Str, dec, err,
+};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use switchboard_core::ports::{Conversation, StoreResult, listed};
+
+/// The prefix of one customer's rows in `customer_convs`.
+pub(crate) fn customer_prefix(page: &str, psid: &str) -> String {
+    format!("{page}|{psid}|")
+}
 
 fn agent_key(c: &Conversation) -> Option<String> {
     c.inbox_agent()
@@ -36,6 +44,11 @@ pub(crate) fn index(
         pages
             .insert(format!("{}|{key}", new.page_id).as_str(), new.id.as_str())
             .map_err(err)?;
+        let mut customers = txn.open_table(CUSTOMER_CONVS).map_err(err)?;
+        let prefix = customer_prefix(new.page_id.as_str(), new.psid.as_str());
+        customers
+            .insert(format!("{prefix}{key}").as_str(), new.id.as_str())
+            .map_err(err)?;
     }
     let (before, after) = (old.and_then(agent_key), agent_key(new));
     if before != after {
@@ -54,12 +67,10 @@ pub(crate) fn index(
 /// written by an older version).
 pub(crate) fn rebuild(txn: &WriteTransaction) -> StoreResult<()> {
     let convs = txn.open_table(CONVERSATIONS).map_err(err)?;
-    let indexed = txn
-        .open_table(CONV_ORDER)
-        .map_err(err)?
-        .len()
-        .map_err(err)?;
-    if indexed >= convs.len().map_err(err)? {
+    let indexed =
+        |t: Str| -> StoreResult<u64> { txn.open_table(t).map_err(err)?.len().map_err(err) };
+    let stored = convs.len().map_err(err)?;
+    if indexed(CONV_ORDER)? >= stored && indexed(CUSTOMER_CONVS)? >= stored {
         return Ok(());
     }
     let mut all = Vec::new();
@@ -71,11 +82,16 @@ pub(crate) fn rebuild(txn: &WriteTransaction) -> StoreResult<()> {
     let mut agents = txn.open_table(AGENT_CONVS).map_err(err)?;
     let mut order = txn.open_table(CONV_ORDER).map_err(err)?;
     let mut pages = txn.open_table(PAGE_CONVS).map_err(err)?;
+    let mut customers = txn.open_table(CUSTOMER_CONVS).map_err(err)?;
     for c in &all {
         let key = c.list_key();
         order.insert(key.as_str(), c.id.as_str()).map_err(err)?;
         pages
             .insert(format!("{}|{key}", c.page_id).as_str(), c.id.as_str())
+            .map_err(err)?;
+        let prefix = customer_prefix(c.page_id.as_str(), c.psid.as_str());
+        customers
+            .insert(format!("{prefix}{key}").as_str(), c.id.as_str())
             .map_err(err)?;
         if let Some(k) = agent_key(c) {
             agents.insert(k.as_str(), c.id.as_str()).map_err(err)?;

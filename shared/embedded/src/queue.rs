@@ -9,19 +9,27 @@
 //!
 //! Sends are committed to redb before they are acknowledged, so a message
 //! the ingest handler was told is queued survives a crash. Deletes are
-//! committed without fsync: after a crash a message may be delivered once
-//! more, which the idempotent router absorbs. Receive counts are kept too,
-//! so a message that keeps failing (or crashing the process) reaches the
-//! dead-letter queue across restarts: a first receive is committed without
-//! fsync, any later one (and the first after a restart) with it.
+//! written with the next commit (a send's, or when the queue falls idle,
+//! or after [`REMOVES_PER_WRITE`] of them), without a commit of their
+//! own: after a crash a message may be delivered once more, which the
+//! idempotent router absorbs. Receive counts are kept too, so a message
+//! that keeps failing (or crashing the process) reaches the dead-letter
+//! queue across restarts: a retry, and the first receive after a restart,
+//! are committed with fsync. A first receive is not written at all: if
+//! the process dies, the restart counts the next receive as the first
+//! after a restart, and writes it.
 //!
 //! A send holds its messages' places from the moment it takes their
 //! sequence numbers: until it commits they block their group, so two
 //! concurrent sends to one group are received in sequence order.
+//!
+//! Memory stays bounded under a backlog: a message's body and id live only
+//! in redb (read back when it is received); memory holds its group and
+//! delivery state, and the database's page cache is capped.
 
 use crate::commit::Committer;
 use async_trait::async_trait;
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -54,9 +62,11 @@ struct Stored {
     body: String,
 }
 
+/// What memory holds of a message: its group and delivery state (its
+/// body is read from disk when it is received).
 #[derive(Debug)]
 struct Slot {
-    stored: Stored,
+    group: Box<str>,
     receive_count: u32,
     invisible_until: Option<Instant>,
     receipt: Option<String>,
@@ -67,9 +77,9 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(stored: Stored, receive_count: u32, pending: bool, recovered: bool) -> Self {
+    fn new(group: &str, receive_count: u32, pending: bool, recovered: bool) -> Self {
         Self {
-            stored,
+            group: group.into(),
             receive_count,
             invisible_until: None,
             receipt: None,
@@ -96,6 +106,8 @@ struct Writes {
 struct State {
     next_seq: u64,
     messages: BTreeMap<u64, Slot>,
+    /// Deleted from memory, still to be removed from disk (by the next write).
+    unwritten_removes: Vec<u64>,
     dedupe: HashMap<String, Instant>,
     /// Dedupe ids in the order they were sent, for cheap expiry.
     dedupe_order: std::collections::VecDeque<(Instant, String)>,
@@ -125,6 +137,12 @@ pub struct LocalQueue {
     inner: Arc<Inner>,
 }
 
+/// Deletes held for the next commit before they get one of their own.
+pub const REMOVES_PER_WRITE: usize = 512;
+
+/// The queue database's page cache (redb's default is 1 GiB).
+const QUEUE_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 fn qerr(e: impl std::fmt::Display) -> QueueError {
     QueueError::Unavailable(e.to_string())
 }
@@ -139,7 +157,14 @@ fn now_ms() -> u64 {
 impl LocalQueue {
     /// Open a database file that holds any number of named queues.
     pub fn open_database(path: impl AsRef<Path>) -> Result<Arc<QueueDatabase>, QueueError> {
-        let db = Arc::new(Database::create(path.as_ref()).map_err(qerr)?);
+        // Messages are written once and read once: a small page cache
+        // serves that, and keeps memory flat under a backlog.
+        let db = Arc::new(
+            Database::builder()
+                .set_cache_size(QUEUE_CACHE_BYTES)
+                .create(path.as_ref())
+                .map_err(qerr)?,
+        );
         Ok(Arc::new(QueueDatabase(Arc::new(Committer::new(db)))))
     }
 
@@ -174,7 +199,7 @@ impl LocalQueue {
                     state.next_seq = state.next_seq.max(k.value() + 1);
                     state
                         .messages
-                        .insert(k.value(), Slot::new(stored, count, false, true));
+                        .insert(k.value(), Slot::new(&stored.group, count, false, true));
                 }
                 let d = txn
                     .open_table(TableDefinition::<&str, u64>::new(&dedupe_table))
@@ -232,8 +257,45 @@ impl LocalQueue {
         self.len() == 0
     }
 
-    /// Persist one set of changes in one (group-committed) transaction.
+    /// Persist one set of changes in one (group-committed) transaction,
+    /// with the deletes not yet written.
     async fn persist(&self, w: Writes) -> Result<(), QueueError> {
+        let Writes {
+            inserts,
+            mut removes,
+            receives,
+            dedupe,
+            dedupe_expired,
+            durable,
+        } = w;
+        let deferred = std::mem::take(&mut self.lock()?.unwritten_removes);
+        removes.extend_from_slice(&deferred);
+        let result = self
+            .commit(Writes {
+                inserts,
+                removes,
+                receives,
+                dedupe,
+                dedupe_expired,
+                durable,
+            })
+            .await;
+        if result.is_err() {
+            // Kept for the next write (in memory they are gone already).
+            self.lock()?.unwritten_removes.extend(deferred);
+        }
+        result
+    }
+
+    /// Write the deletes not yet written (when idle, and at shutdown).
+    pub async fn flush(&self) -> Result<(), QueueError> {
+        if self.lock()?.unwritten_removes.is_empty() {
+            return Ok(());
+        }
+        self.persist(Writes::default()).await
+    }
+
+    async fn commit(&self, w: Writes) -> Result<(), QueueError> {
         let Writes {
             inserts,
             removes,
@@ -286,10 +348,37 @@ impl LocalQueue {
             .map_err(QueueError::Unavailable)?
     }
 
+    /// The stored messages `seqs`, in that order, from one read of the
+    /// table (a message deleted meanwhile is left out).
+    async fn load(&self, seqs: Vec<u64>) -> Result<Vec<(u64, Stored)>, QueueError> {
+        let db = self.inner.committer.db().clone();
+        let table = self.inner.table.clone();
+        crate::blocking(move || -> Result<Vec<(u64, Stored)>, QueueError> {
+            let txn = db.begin_read().map_err(qerr)?;
+            let t = txn
+                .open_table(TableDefinition::<u64, &str>::new(&table))
+                .map_err(qerr)?;
+            let mut out = Vec::with_capacity(seqs.len());
+            for seq in seqs {
+                if let Some(v) = t.get(seq).map_err(qerr)? {
+                    out.push((seq, serde_json::from_str(v.value()).map_err(qerr)?));
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(QueueError::Unavailable)?
+    }
+
     /// Everything in the queue, oldest first (for inspection and tests).
-    pub fn peek_bodies(&self) -> Vec<String> {
-        self.lock()
-            .map(|s| s.messages.values().map(|m| m.stored.body.clone()).collect())
+    pub async fn peek_bodies(&self) -> Vec<String> {
+        let seqs: Vec<u64> = match self.lock() {
+            Ok(s) => s.messages.keys().copied().collect(),
+            Err(_) => return Vec::new(),
+        };
+        self.load(seqs)
+            .await
+            .map(|v| v.into_iter().map(|(_, s)| s.body).collect())
             .unwrap_or_default()
     }
 }
@@ -352,8 +441,7 @@ impl Queue for LocalQueue {
                     body: m.body.clone(),
                 };
                 // Its place in the group is held from now (see the module doc).
-                st.messages
-                    .insert(seq, Slot::new(stored.clone(), 0, true, false));
+                st.messages.insert(seq, Slot::new(&m.group, 0, true, false));
                 accepted.push((seq, stored));
                 // Held now too, so a concurrent duplicate is dropped.
                 let now = Instant::now();
@@ -416,59 +504,55 @@ impl Queue for LocalQueue {
         let deadline = Instant::now() + wait;
         loop {
             let notified = self.inner.notify.notified();
-            let mut out = Vec::new();
-            let mut dead: Vec<(u64, Stored)> = Vec::new();
+            // Taken under the lock: (seq, receipt, receive count).
+            let mut taken: Vec<(u64, String, u32)> = Vec::new();
+            let mut dead: Vec<u64> = Vec::new();
             let mut counts: Vec<(u64, u32)> = Vec::new();
-            let mut durable_counts = false;
             {
                 let mut st = self.lock()?;
                 let now = Instant::now();
-                let mut blocked: HashSet<String> = HashSet::new();
+                let mut blocked: HashSet<Box<str>> = HashSet::new();
                 let mut receipts = st.receipts;
                 let max_receives = self.inner.config.max_receives;
                 let visibility = self.inner.config.visibility_timeout;
                 let name = self.inner.name.clone();
                 for (seq, slot) in st.messages.iter_mut() {
-                    if out.len() >= max.max(1) {
+                    if taken.len() >= max.max(1) {
                         break;
                     }
-                    if blocked.contains(&slot.stored.group) {
+                    if blocked.contains(&slot.group) {
                         continue;
                     }
                     if slot.pending || slot.invisible_until.is_some_and(|t| t > now) {
-                        blocked.insert(slot.stored.group.clone());
+                        blocked.insert(slot.group.clone());
                         continue;
                     }
                     if slot.receive_count >= max_receives && self.inner.dead_letter.is_some() {
-                        dead.push((*seq, slot.stored.clone()));
+                        dead.push(*seq);
                         continue;
                     }
                     slot.receive_count += 1;
                     // A retry, or the first receive since a restart, must
-                    // not be forgotten by a crash.
-                    durable_counts |= slot.receive_count > 1 || slot.recovered;
+                    // not be forgotten by a crash (see the module doc).
+                    if slot.receive_count > 1 || slot.recovered {
+                        counts.push((*seq, slot.receive_count));
+                    }
                     slot.recovered = false;
-                    counts.push((*seq, slot.receive_count));
                     receipts += 1;
                     let receipt = format!("{name}:{seq}:{receipts}");
                     slot.receipt = Some(receipt.clone());
                     slot.invisible_until = Some(now + visibility);
-                    out.push(ReceivedMessage {
-                        message_id: slot.stored.message_id.clone(),
-                        receipt,
-                        group: slot.stored.group.clone(),
-                        body: slot.stored.body.clone(),
-                        receive_count: slot.receive_count,
-                    });
+                    taken.push((*seq, receipt, slot.receive_count));
                 }
                 st.receipts = receipts;
-                for (seq, _) in &dead {
+                for seq in &dead {
                     st.messages.remove(seq);
                 }
             }
             if !dead.is_empty()
                 && let Some(dlq) = &self.inner.dead_letter
             {
+                let dead = self.load(dead).await?;
                 let moved: Vec<OutgoingMessage> = dead
                     .iter()
                     .map(|(_, s)| OutgoingMessage {
@@ -490,15 +574,38 @@ impl Queue for LocalQueue {
                     tracing::error!(queue = %self.inner.name, message_id = %s.message_id, "message moved to the dead-letter queue after too many receives");
                 }
             }
-            if !out.is_empty() {
+            let mut stored = self
+                .load(taken.iter().map(|(seq, ..)| *seq).collect())
+                .await?
+                .into_iter()
+                .peekable();
+            let mut out = Vec::with_capacity(taken.len());
+            for (seq, receipt, receive_count) in taken {
+                // In flight, so nothing deleted it: it is on disk.
+                let Some((_, s)) = stored.next_if(|(k, _)| *k == seq) else {
+                    continue;
+                };
+                out.push(ReceivedMessage {
+                    message_id: s.message_id,
+                    receipt,
+                    group: s.group,
+                    body: s.body,
+                    receive_count,
+                });
+            }
+            if !counts.is_empty() {
                 self.persist(Writes {
                     receives: counts,
-                    durable: durable_counts,
+                    durable: true,
                     ..Writes::default()
                 })
                 .await?;
+            }
+            if !out.is_empty() {
                 return Ok(out);
             }
+            // Idle: the deletes held for the next write are written now.
+            self.flush().await?;
             let now = Instant::now();
             if now >= deadline {
                 return Ok(out);
@@ -510,25 +617,34 @@ impl Queue for LocalQueue {
     }
 
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
-        let seq = {
+        self.delete_batch(&[receipt]).await
+    }
+
+    /// Gone from memory at once; on disk with the next write (see the
+    /// module doc).
+    async fn delete_batch(&self, receipts: &[&str]) -> Result<(), QueueError> {
+        let (removed, held) = {
             let mut st = self.lock()?;
-            let found = receipt_seq(receipt).filter(|k| {
-                st.messages
-                    .get(k)
-                    .is_some_and(|s| s.receipt.as_deref() == Some(receipt))
-            });
-            if let Some(k) = found {
+            let mut removed = 0;
+            for receipt in receipts {
+                let Some(k) = receipt_seq(receipt).filter(|k| {
+                    st.messages
+                        .get(k)
+                        .is_some_and(|s| s.receipt.as_deref() == Some(*receipt))
+                }) else {
+                    continue;
+                };
                 st.messages.remove(&k);
+                st.unwritten_removes.push(k);
+                removed += 1;
             }
-            found
+            (removed, st.unwritten_removes.len())
         };
-        if let Some(k) = seq {
-            self.persist(Writes {
-                removes: vec![k],
-                ..Writes::default()
-            })
-            .await?;
+        if removed > 0 {
             self.inner.notify.notify_waiters();
+        }
+        if held >= REMOVES_PER_WRITE {
+            self.flush().await?;
         }
         Ok(())
     }

@@ -91,10 +91,20 @@ fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
     format!("{conv}|{t:020}|{dedup}")
 }
 
+/// The store's page cache: the working set of a busy single machine
+/// (recent conversations and timelines); colder pages come from the OS's
+/// file cache.
+pub const STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 impl RedbStore {
-    /// Open (or create) the store file.
+    /// Open (or create) the store file (with a page cache of
+    /// [`STORE_CACHE_BYTES`]: redb's default, 1 GiB, would let a busy
+    /// serve grow to it).
     pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
-        let db = Database::create(path.as_ref()).map_err(err)?;
+        let db = Database::builder()
+            .set_cache_size(STORE_CACHE_BYTES)
+            .create(path.as_ref())
+            .map_err(err)?;
         let txn = db.begin_write().map_err(err)?;
         for t in ALL_TABLES {
             txn.open_table(t).map_err(err)?;
@@ -132,17 +142,18 @@ impl RedbStore {
             .map_err(StoreError::Unavailable)?
     }
 
+    /// One record by key. A point read is a few microseconds on cached
+    /// pages, so it runs here rather than on the blocking pool (handing it
+    /// to a thread and back cost more CPU than the read, `make bench`).
     pub(crate) async fn get_json<T: DeserializeOwned + Send + 'static>(
         &self,
         table: Str,
         key: String,
     ) -> StoreResult<Option<T>> {
-        self.read(move |txn| {
-            let t = txn.open_table(table).map_err(err)?;
-            let v = t.get(key.as_str()).map_err(err)?;
-            v.map(|g| dec(g.value())).transpose()
-        })
-        .await
+        let txn = self.committer.db().begin_read().map_err(err)?;
+        let t = txn.open_table(table).map_err(err)?;
+        let v = t.get(key.as_str()).map_err(err)?;
+        v.map(|g| dec(g.value())).transpose()
     }
 
     /// Every record of a table, in key order (`what` names an unreadable one).
@@ -398,11 +409,16 @@ impl ConversationStore for RedbStore {
     ) -> StoreResult<Vec<Conversation>> {
         let f = filter.clone();
         self.read(move |txn| {
-            // A page's conversations from its own index; otherwise every
-            // conversation, newest first; other filters apply while walking.
-            let (table, prefix) = match &f.page_id {
-                Some(p) => (crate::tables::PAGE_CONVS, format!("{p}|")),
-                None => (crate::tables::CONV_ORDER, String::new()),
+            // One customer's, or a page's, conversations from their own
+            // index; otherwise every conversation, newest first; other
+            // filters apply while walking.
+            let (table, prefix) = match (&f.page_id, &f.psid) {
+                (Some(p), Some(c)) => (
+                    crate::tables::CUSTOMER_CONVS,
+                    crate::conv_index::customer_prefix(p.as_str(), c.as_str()),
+                ),
+                (Some(p), None) => (crate::tables::PAGE_CONVS, format!("{p}|")),
+                (None, _) => (crate::tables::CONV_ORDER, String::new()),
             };
             crate::conv_index::newest(
                 txn,

@@ -30,6 +30,7 @@ pub(crate) const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
 pub(crate) const CONV_ORDER: Str = TableDefinition::new("conv_order");
 pub(crate) const PAGE_CONVS: Str = TableDefinition::new("page_convs");
 pub(crate) const AGENT_CONVS: Str = TableDefinition::new("agent_convs");
+pub(crate) const CUSTOMER_CONVS: Str = TableDefinition::new("customer_convs");
 
 // Streams (`streams`).
 pub(crate) const STREAMS: Str = TableDefinition::new("streams");
@@ -55,7 +56,8 @@ pub(crate) const URGENT: Str = TableDefinition::new("urgent");
 pub(crate) const TIMERS: Str = TableDefinition::new("timers");
 
 /// Every table, created when the store opens.
-pub(crate) const ALL_TABLES: [Str; 30] = [
+pub(crate) const ALL_TABLES: [Str; 31] = [
+    CUSTOMER_CONVS,
     CONTACT_SEARCH,
     SIGN_IN,
     CONTACT_CONVS,

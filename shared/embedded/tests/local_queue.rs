@@ -42,7 +42,7 @@ async fn concurrent_sends_are_all_durable_across_a_reopen() {
     let q = open(dir.path(), QueueConfig::default());
     assert_eq!(q.len(), 200, "every acknowledged send survives");
     // Order within each group survived too.
-    let bodies = q.peek_bodies();
+    let bodies = q.peek_bodies().await;
     for t in 0..40 {
         let mine: Vec<&String> = bodies
             .iter()
@@ -131,7 +131,7 @@ async fn receive_counts_survive_a_restart_so_a_poison_message_reaches_the_dead_l
     let (q, dlq) = reopen();
     let got = q.receive(10, Duration::from_millis(200)).await.unwrap();
     assert!(got.is_empty(), "after 3 receives it is not delivered again");
-    assert_eq!(dlq.peek_bodies(), ["poison"]);
+    assert_eq!(dlq.peek_bodies().await, ["poison"]);
     drop((q, dlq));
     let (q, dlq) = reopen();
     assert!(q.is_empty(), "and it stays moved after a restart");
@@ -180,4 +180,60 @@ async fn concurrent_sends_to_one_group_are_received_in_sequence_order() {
         seen, sorted,
         "one group is received in the order its places were taken"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletes_are_written_with_the_next_write_or_a_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let wait = Duration::from_millis(50);
+    let receipt = |q: LocalQueue| async move { q.receive(1, wait).await.unwrap().remove(0) };
+    {
+        let q = open(dir.path(), QueueConfig::default());
+        q.send_batch(&[msg("a", "1")]).await.unwrap();
+        let m = receipt(q.clone()).await;
+        q.delete(&m.receipt).await.unwrap();
+        assert!(q.is_empty(), "gone from memory at once");
+        // A crash now: the delete was never written.
+    }
+    {
+        let q = open(dir.path(), QueueConfig::default());
+        let m = receipt(q.clone()).await;
+        assert_eq!(m.body, "1", "delivered once more after the crash");
+        q.delete(&m.receipt).await.unwrap();
+        // The next send's commit writes the delete with it.
+        q.send_batch(&[msg("b", "2")]).await.unwrap();
+    }
+    {
+        let q = open(dir.path(), QueueConfig::default());
+        assert_eq!(q.peek_bodies().await, ["2"]);
+        let m = receipt(q.clone()).await;
+        q.delete(&m.receipt).await.unwrap();
+        q.flush().await.unwrap();
+    }
+    let q = open(dir.path(), QueueConfig::default());
+    assert!(q.is_empty(), "a flush wrote the last delete");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_receive_writes_the_held_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let q = open(dir.path(), QueueConfig::default());
+        q.send_batch(&[msg("a", "1")]).await.unwrap();
+        let m = q
+            .receive(1, Duration::from_millis(50))
+            .await
+            .unwrap()
+            .remove(0);
+        q.delete(&m.receipt).await.unwrap();
+        // Nothing left: this receive waits, and writes the delete first.
+        assert!(
+            q.receive(1, Duration::from_millis(50))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    let q = open(dir.path(), QueueConfig::default());
+    assert!(q.is_empty());
 }

@@ -60,8 +60,11 @@ async fn stored(client: &reqwest::Client, base: &str, n: usize, customers: usize
         let r = client.get(url).bearer_auth(ADMIN).send().await.ok()?;
         r.json::<serde_json::Value>().await.ok()
     };
+    // By page and PSID, newest first, one answer: the last customer's
+    // conversation is the newest, so this read costs serve almost nothing
+    // (a PSID filter alone walks every conversation, and would be measured).
     let Some(list) = get(format!(
-        "{base}/admin/v1/conversations?psid={}",
+        "{base}/admin/v1/conversations?page_id={PAGE}&psid={}&limit=1",
         psid(n, customers)
     ))
     .await
@@ -168,9 +171,17 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(EVENTS);
+    // `PIPELINE_SHAPES`: some of `new-1,new-10,existing-1,existing-10`.
+    let shapes = std::env::var("PIPELINE_SHAPES")
+        .unwrap_or_else(|_| "new-1,new-10,existing-1,existing-10".into());
     println!("pipeline: whole-process CPU of serve per stored event");
-    for customers in [0, REPEAT_CUSTOMERS] {
-        run(1, events, customers).await;
-        run(10, events, customers).await;
+    for shape in shapes.split(',') {
+        match shape.trim() {
+            "new-1" => run(1, events, 0).await,
+            "new-10" => run(10, events, 0).await,
+            "existing-1" => run(1, events, REPEAT_CUSTOMERS).await,
+            "existing-10" => run(10, events, REPEAT_CUSTOMERS).await,
+            other => println!("  {other}: not a shape (new-1, new-10, existing-1, existing-10)"),
+        }
     }
 }
