@@ -141,7 +141,7 @@ pub struct LocalQueue {
 pub const REMOVES_PER_WRITE: usize = 512;
 
 /// The queue database's page cache (redb's default is 1 GiB).
-const QUEUE_CACHE_BYTES: usize = 16 * 1024 * 1024;
+const QUEUE_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 fn qerr(e: impl std::fmt::Display) -> QueueError {
     QueueError::Unavailable(e.to_string())
@@ -349,25 +349,20 @@ impl LocalQueue {
     }
 
     /// The stored messages `seqs`, in that order, from one read of the
-    /// table (a message deleted meanwhile is left out).
+    /// table (a message deleted meanwhile is left out). At most a batch of
+    /// point reads on cached pages: run here, not on the blocking pool.
     async fn load(&self, seqs: Vec<u64>) -> Result<Vec<(u64, Stored)>, QueueError> {
-        let db = self.inner.committer.db().clone();
-        let table = self.inner.table.clone();
-        crate::blocking(move || -> Result<Vec<(u64, Stored)>, QueueError> {
-            let txn = db.begin_read().map_err(qerr)?;
-            let t = txn
-                .open_table(TableDefinition::<u64, &str>::new(&table))
-                .map_err(qerr)?;
-            let mut out = Vec::with_capacity(seqs.len());
-            for seq in seqs {
-                if let Some(v) = t.get(seq).map_err(qerr)? {
-                    out.push((seq, serde_json::from_str(v.value()).map_err(qerr)?));
-                }
+        let txn = self.inner.committer.db().begin_read().map_err(qerr)?;
+        let t = txn
+            .open_table(TableDefinition::<u64, &str>::new(&self.inner.table))
+            .map_err(qerr)?;
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            if let Some(v) = t.get(seq).map_err(qerr)? {
+                out.push((seq, serde_json::from_str(v.value()).map_err(qerr)?));
             }
-            Ok(out)
-        })
-        .await
-        .map_err(QueueError::Unavailable)?
+        }
+        Ok(out)
     }
 
     /// Everything in the queue, oldest first (for inspection and tests).

@@ -94,7 +94,7 @@ fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
 /// The store's page cache: the working set of a busy single machine
 /// (recent conversations and timelines); colder pages come from the OS's
 /// file cache.
-pub const STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+pub const STORE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 impl RedbStore {
     /// Open (or create) the store file (with a page cache of

@@ -20,6 +20,9 @@ const PAGE: &str = "104857600000001";
 const CONCURRENCY: usize = 16;
 /// Events per shape (`PIPELINE_EVENTS`).
 const EVENTS: usize = 20_000;
+/// Events of the backlog shape: sent faster than they are stored, so the
+/// inbound queue holds a backlog that drains (`PIPELINE_BACKLOG`).
+const BACKLOG: usize = 200_000;
 
 fn config() -> String {
     format!(
@@ -150,11 +153,12 @@ async fn run(per: usize, events: usize, customers: usize) {
         format!("from {customers} customers")
     };
     println!(
-        "  {per}-event deliveries, {from}: {deliveries} ({} events) at concurrency {CONCURRENCY}, {} refused; acknowledged in {:.1} s, stored in {:.1} s ({:.0} events/s)",
+        "  {per}-event deliveries, {from}: {deliveries} ({} events) at concurrency {CONCURRENCY}, {} refused; acknowledged in {:.1} s, stored in {:.1} s ({:.1} s after the last acknowledgement; {:.0} events/s)",
         deliveries * per,
         errors.load(Ordering::Relaxed),
         acked.as_secs_f64(),
         all_stored.as_secs_f64(),
+        (all_stored - acked).as_secs_f64(),
         (deliveries * per) as f64 / all_stored.as_secs_f64()
     );
     println!(
@@ -171,9 +175,13 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(EVENTS);
-    // `PIPELINE_SHAPES`: some of `new-1,new-10,existing-1,existing-10`.
+    let backlog = std::env::var("PIPELINE_BACKLOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(BACKLOG);
+    // `PIPELINE_SHAPES`: some of `new-1,new-10,existing-1,existing-10,backlog`.
     let shapes = std::env::var("PIPELINE_SHAPES")
-        .unwrap_or_else(|_| "new-1,new-10,existing-1,existing-10".into());
+        .unwrap_or_else(|_| "new-1,new-10,existing-1,existing-10,backlog".into());
     println!("pipeline: whole-process CPU of serve per stored event");
     for shape in shapes.split(',') {
         match shape.trim() {
@@ -181,7 +189,13 @@ async fn main() {
             "new-10" => run(10, events, 0).await,
             "existing-1" => run(1, events, REPEAT_CUSTOMERS).await,
             "existing-10" => run(10, events, REPEAT_CUSTOMERS).await,
-            other => println!("  {other}: not a shape (new-1, new-10, existing-1, existing-10)"),
+            "backlog" => {
+                println!("  a backlog: peak memory while it drains");
+                run(10, backlog, REPEAT_CUSTOMERS).await
+            }
+            other => {
+                println!("  {other}: not a shape (new-1, new-10, existing-1, existing-10, backlog)")
+            }
         }
     }
 }
