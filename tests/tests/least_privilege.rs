@@ -731,6 +731,15 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
     switchboard_core::router::process_event(&router, &serde_json::to_string(&lonely).unwrap())
         .await
         .unwrap();
+    // The same customer writes again: an event in the open conversation.
+    let again = text_event("7700000000000701", "m_lp_1b", clock.now().0 + 1);
+    for ev in
+        switchboard_core::ingest::split(&ACCOUNT.parse().unwrap(), &again, clock.now()).unwrap()
+    {
+        switchboard_core::router::process_event(&router, &serde_json::to_string(&ev).unwrap())
+            .await
+            .unwrap();
+    }
     // A second customer waits (anna is full); the scheduler will give it on.
     let second = text_event("7700000000000702", "m_lp_2", clock.now().0);
     for ev in

@@ -67,22 +67,14 @@ const ROUTING_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:TransactWriteItems",
+    "dynamodb:UpdateItem",
     "secretsmanager:GetSecretValue",
     "sqs:SendMessage",
 ];
 
 /// Routing's, and the erasures of Meta's data-deletion requests (which
-/// overwrite records in place).
-const SCHEDULER_ACTIONS: &[&str] = &[
-    "dynamodb:BatchGetItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:TransactWriteItems",
-    "dynamodb:UpdateItem",
-    "secretsmanager:GetSecretValue",
-    "sqs:SendMessage",
-];
+/// overwrite records in place: `UpdateItem`, as appends do).
+const SCHEDULER_ACTIONS: &[&str] = ROUTING_ACTIONS;
 
 /// What consuming an SQS queue through an event source mapping needs.
 const NO_CONNECTIONS: &[&str] = &[];

@@ -59,6 +59,7 @@ async fn main() {
     println!("  text message in an existing conversation: {existing:.2}");
     println!("  message that opens a new conversation:    {new_conv:.2}");
     println!("  redelivered (duplicate) event:            {dup:.2}");
+    units(&store).await;
 
     routed(n).await;
 }
@@ -127,4 +128,78 @@ async fn routed(n: u64) {
     let accept = (store.calls() - before - n) as f64 / n as f64;
     println!("  new conversation routed and offered (20 agents): {routed:.2}");
     println!("  agent accepts the offer:                         {accept:.2}");
+}
+
+/// Capacity units per text message in an existing conversation, from the
+/// sizes of the items the appends above wrote (read back from the table,
+/// sized as DynamoDB bills them: `switchboard_aws::dynamo::capacity`).
+async fn units(store: &switchboard_aws::DynamoStore) {
+    use switchboard_aws::dynamo::capacity::{item_size, read_units, write_units};
+    let client = aws_sdk_dynamodb::Client::new(&switchboard_tests::aws_config().await);
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(store.table())
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan the bench table");
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            break;
+        }
+    }
+    let sk = |i: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>| {
+        i.get("SK")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let largest = |pick: &dyn Fn(&str) -> bool| {
+        items
+            .iter()
+            .filter(|i| pick(&sk(i)))
+            .map(item_size)
+            .max()
+            .unwrap_or(0)
+    };
+    let marker = largest(&|k| k == "EVENT");
+    let timeline = largest(&|k| k.starts_with("EV#"));
+    let customer = largest(&|k| k == "CUSTOMER");
+    // The conversation the 200 messages went to: the largest, and the
+    // indexes it is copied into.
+    let conv = items
+        .iter()
+        .filter(|i| sk(i) == "CONV")
+        .max_by_key(|i| item_size(i));
+    let (conv_size, copies) = conv.map_or((0, 0), |c| {
+        let copies = ["GSI1PK", "GSI2PK", "GSI3PK"]
+            .iter()
+            .filter(|k| c.contains_key(**k))
+            .count() as u64;
+        (item_size(c), copies)
+    });
+    let (m, t, c) = (
+        write_units(marker),
+        write_units(timeline),
+        write_units(conv_size),
+    );
+    let now = m + t + c * (1 + copies);
+    let transaction = 2 * (m + t + c) + c * copies;
+    println!(
+        "DynamoDB capacity units per text message in an existing conversation (item sizes read back from moto):"
+    );
+    println!(
+        "  items: marker {marker} B, timeline entry {timeline} B (largest), conversation {conv_size} B in {copies} indexes, customer {customer} B"
+    );
+    println!(
+        "  writes: marker {m} + entry {t} + conversation touch {c} x (1 + {copies} index copies) = {now} WRU (as one transaction: {transaction} WRU)"
+    );
+    println!(
+        "  reads: the customer, strongly consistent: {} RRU",
+        read_units(customer)
+    );
 }

@@ -1,6 +1,11 @@
-//! The conversation port on the table: appending events (one transaction
-//! per attempt, conditional on what it read), conversations, timelines,
-//! customers and contacts. Linking a contact is in `link`.
+//! The conversation port on the table: appending events, conversations,
+//! timelines, customers and contacts. Linking a contact is in `link`.
+//!
+//! An event in the customer's open conversation (nearly every event) is
+//! three plain conditional writes, no transaction, in an order a crash
+//! between any two of them cannot spoil (see [`DynamoStore::append_existing`]).
+//! An event that opens a conversation, or is attached to the last one, is
+//! one transaction per attempt, conditional on what was read.
 
 use super::conv_items::{
     contact_conv_item, contact_item, contact_pk, conv_pk, conversation_from, conversation_item,
@@ -21,14 +26,44 @@ use switchboard_core::ports::{
     Customer, NewIds, StoreError, StoreResult, WriteMode, appended_customer, listed,
 };
 
+/// How an append to the open conversation went.
+enum Existing {
+    Done(AppendOutcome),
+    /// The conversation holds a newer customer message: touch only its
+    /// `updated_at` (try again without `customer_message_at`).
+    OlderMessage,
+    /// It closed since the customer was read: plan again.
+    Closed,
+}
+
+/// What an event's marker says of the append that wrote it.
+enum Claimed {
+    /// On the timeline of the conversation it names.
+    Appended(Option<ConversationId>),
+    /// Not on the timeline: the run that claimed it stopped.
+    Unfinished(ConversationId),
+}
+
+/// What a conversation's touch found.
+enum Touched {
+    Yes,
+    OlderMessage,
+    Closed,
+}
+
+/// An event's marker may be written: none yet, or one released by an
+/// append whose conversation closed before it was touched.
+const MARKER_FREE: &str = "attribute_not_exists(PK) OR attribute_exists(released)";
+
 /// How long an event's append-once marker is kept (Meta retries for an hour).
 const MARKER_TTL_SECS: i64 = 14 * 24 * 3600;
 /// Attempts at an append that races with another writer.
 const APPEND_ATTEMPTS: usize = 5;
 
 impl DynamoStore {
-    /// Where an append's writes go in the table, with the conditions that
-    /// make the transaction fail if what `plan_append` read has changed.
+    /// Where an append that opens a conversation or attaches to the last
+    /// one writes, as one transaction with the conditions that make it fail
+    /// if what `plan_append` read has changed.
     fn append_items(
         &self,
         plan: &AppendPlan,
@@ -46,7 +81,7 @@ impl DynamoStore {
         );
         timeline.insert("doc".into(), event_doc);
         let mut items = vec![
-            self.put(marker, Some("attribute_not_exists(PK)"))?,
+            self.put(marker, Some(MARKER_FREE))?,
             self.put(timeline, None)?,
         ];
         match &plan.writes {
@@ -75,32 +110,11 @@ impl DynamoStore {
                     Some("attribute_not_exists(PK)"),
                 )?);
             }
-            AppendWrites::Existing {
-                conversation_id,
-                touch,
-            } => {
-                let (expr, cond) = if touch.customer_message_at.is_some() {
-                    (
-                        "SET updated_at = :now, last_customer_message_at = :ts",
-                        "attribute_exists(PK) AND #state <> :closed AND (attribute_not_exists(last_customer_message_at) OR last_customer_message_at < :ts)",
-                    )
-                } else {
-                    (
-                        "SET updated_at = :now",
-                        "attribute_exists(PK) AND #state <> :closed",
-                    )
-                };
-                let mut values = vec![(":now", n(touch.updated_at.0)), (":closed", s("closed"))];
-                if let Some(ts) = touch.customer_message_at {
-                    values.push((":ts", n(ts.0)));
-                }
-                items.push(self.update(
-                    key(conv_pk(conversation_id), "CONV"),
-                    expr,
-                    Some(cond),
-                    &[("#state", "state")],
-                    values,
-                )?);
+            AppendWrites::Existing { .. } => {
+                // Not a transaction: `append_existing`.
+                return Err(unavailable(
+                    "an append to the open conversation is not written as a transaction",
+                ));
             }
             AppendWrites::Reopen {
                 conversation,
@@ -149,6 +163,180 @@ impl DynamoStore {
         }
         Ok(items)
     }
+
+    /// An event in the customer's open conversation, as three conditional
+    /// writes instead of a transaction (a transaction bills every item
+    /// twice), in this order:
+    /// 1. the event's append-once marker, naming the conversation,
+    ///    create-if-absent (or over a released one);
+    /// 2. the conversation's touch, on condition it is still open
+    ///    (`last_customer_message_at` only moves forward);
+    /// 3. the timeline entry, create-if-absent (an entry erased since is
+    ///    never written back).
+    ///
+    /// A marker already there whose conversation has the entry is a
+    /// duplicate: nothing is written. One without the entry is an append a
+    /// run left after step 1 or 2: steps 2 and 3 are done now. When the
+    /// conversation closed before its touch, the marker is released (so
+    /// the event is not a duplicate) and the caller plans again: the event
+    /// goes where a customer's message goes when nothing is open.
+    async fn append_existing(
+        &self,
+        plan: &AppendPlan,
+        conversation_id: &ConversationId,
+        touch: Touch,
+        event_doc: &AttributeValue,
+        now: Millis,
+    ) -> StoreResult<Existing> {
+        let marker_key = key(marker_pk(&plan.dedup), "EVENT");
+        let mut marker = marker_key.clone();
+        marker.insert("conversation_id".into(), s(conversation_id.as_str()));
+        marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+        let on = match self
+            .put_item_if(marker, Some((MARKER_FREE, vec![])), "event".into())
+            .await
+        {
+            Ok(()) => conversation_id.clone(),
+            Err(StoreError::Conflict(_)) => match self.claimed(plan).await? {
+                Claimed::Appended(conversation_id) => {
+                    return Ok(Existing::Done(AppendOutcome::Duplicate { conversation_id }));
+                }
+                // A run stopped after claiming it: finish that append.
+                Claimed::Unfinished(on) => on,
+            },
+            Err(e) => return Err(e),
+        };
+        match self.touch(&on, touch).await? {
+            Touched::Yes => {}
+            Touched::OlderMessage => return Ok(Existing::OlderMessage),
+            Touched::Closed => {
+                self.release(plan, &on, now).await?;
+                return Ok(Existing::Closed);
+            }
+        }
+        self.put_timeline_once(&on, plan, event_doc).await?;
+        Ok(Existing::Done(AppendOutcome::Stored {
+            conversation_id: on,
+            opened: false,
+        }))
+    }
+
+    /// What the event's marker, found there, says of an earlier append.
+    async fn claimed(&self, plan: &AppendPlan) -> StoreResult<Claimed> {
+        let marker = self.get_item(key(marker_pk(&plan.dedup), "EVENT")).await?;
+        let Some(on) = marker
+            .as_ref()
+            .and_then(|m| opt_s(m, "conversation_id"))
+            .and_then(|c| ConversationId::parse(c).ok())
+        else {
+            return Ok(Claimed::Appended(None));
+        };
+        let entry = key(conv_pk(&on), &event_sk(plan.at, &plan.dedup));
+        Ok(match self.get_item(entry).await? {
+            Some(_) => Claimed::Appended(Some(on)),
+            None => Claimed::Unfinished(on),
+        })
+    }
+
+    /// Release the event's marker (if it still names `on`): the append it
+    /// claimed for `on` will not be finished there.
+    async fn release(
+        &self,
+        plan: &AppendPlan,
+        on: &ConversationId,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let mut released = key(marker_pk(&plan.dedup), "EVENT");
+        released.insert("conversation_id".into(), s(on.as_str()));
+        released.insert("released".into(), AttributeValue::Bool(true));
+        released.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+        match self
+            .put_item_if(
+                released,
+                Some(("conversation_id = :c", vec![(":c", s(on.as_str()))])),
+                "event".into(),
+            )
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The conversation's touch, on condition it is open and (for customer
+    /// activity) its `last_customer_message_at` is older.
+    async fn touch(&self, conversation_id: &ConversationId, touch: Touch) -> StoreResult<Touched> {
+        let (expr, cond) = if touch.customer_message_at.is_some() {
+            (
+                "SET updated_at = :now, last_customer_message_at = :ts",
+                "attribute_exists(PK) AND #state <> :closed AND (attribute_not_exists(last_customer_message_at) OR last_customer_message_at < :ts)",
+            )
+        } else {
+            (
+                "SET updated_at = :now",
+                "attribute_exists(PK) AND #state <> :closed",
+            )
+        };
+        let mut values = vec![(":now", n(touch.updated_at.0)), (":closed", s("closed"))];
+        if let Some(ts) = touch.customer_message_at {
+            values.push((":ts", n(ts.0)));
+        }
+        let conv_key = key(conv_pk(conversation_id), "CONV");
+        match self
+            .update_item_if(
+                conv_key.clone(),
+                expr,
+                cond,
+                &[("#state", "state")],
+                values,
+                || StoreError::Conflict("conversation".into()),
+            )
+            .await
+        {
+            Ok(()) => Ok(Touched::Yes),
+            Err(StoreError::Conflict(_)) => {
+                // An older event (the newer time stays), or closed meanwhile.
+                let Some(item) = self.get_item(conv_key).await? else {
+                    return Ok(Touched::Closed);
+                };
+                let conv = conversation_from(&item)?;
+                Ok(match touch.customer_message_at {
+                    Some(ts)
+                        if conv.state.is_open()
+                            && conv.last_customer_message_at.is_some_and(|t| t >= ts) =>
+                    {
+                        Touched::OlderMessage
+                    }
+                    _ => Touched::Closed,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The event's timeline entry on `conversation_id`, unless it is there
+    /// (`false`).
+    async fn put_timeline_once(
+        &self,
+        conversation_id: &ConversationId,
+        plan: &AppendPlan,
+        event_doc: &AttributeValue,
+    ) -> StoreResult<bool> {
+        let mut timeline = key(conv_pk(conversation_id), &event_sk(plan.at, &plan.dedup));
+        timeline.insert("doc".into(), event_doc.clone());
+        match self
+            .put_item_if(
+                timeline,
+                Some(("attribute_not_exists(PK)", vec![])),
+                "timeline entry".into(),
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[async_trait]
@@ -176,36 +364,34 @@ impl ConversationStore for DynamoStore {
             {
                 touch.customer_message_at = None;
             }
+            if let AppendWrites::Existing {
+                conversation_id,
+                touch,
+            } = &plan.writes
+            {
+                match self
+                    .append_existing(&plan, conversation_id, *touch, &event_doc, now)
+                    .await?
+                {
+                    Existing::Done(outcome) => return Ok(outcome),
+                    Existing::OlderMessage => lcm_allowed = false,
+                    Existing::Closed => {}
+                }
+                tracing::debug!("the conversation changed under an append; retrying");
+                continue;
+            }
             let items = self.append_items(&plan, event_doc.clone(), &customer_key, now)?;
             let Some(codes) = self.transact(items).await? else {
                 return Ok(plan.outcome());
             };
             if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
-                let marker = self.get_item(key(marker_pk(&plan.dedup), "EVENT")).await?;
-                let conversation_id = marker
-                    .as_ref()
-                    .and_then(|m| opt_s(m, "conversation_id"))
-                    .and_then(|c| ConversationId::parse(c).ok());
-                return Ok(AppendOutcome::Duplicate { conversation_id });
-            }
-            if let AppendWrites::Existing {
-                conversation_id: open,
-                touch:
-                    Touch {
-                        customer_message_at: Some(ts),
-                        ..
-                    },
-            } = &plan.writes
-            {
-                // Either an older event (keep the newer time) or a conversation
-                // closed meanwhile: look, then try again.
-                if let Some(item) = self.get_item(key(conv_pk(open), "CONV")).await? {
-                    let conv = conversation_from(&item)?;
-                    if conv.state.is_open()
-                        && conv.last_customer_message_at.is_some_and(|t| t >= *ts)
-                    {
-                        lcm_allowed = false;
+                match self.claimed(&plan).await? {
+                    Claimed::Appended(conversation_id) => {
+                        return Ok(AppendOutcome::Duplicate { conversation_id });
                     }
+                    // Claimed for a conversation that closed before the run
+                    // that claimed it finished: free it, and plan again.
+                    Claimed::Unfinished(on) => self.release(&plan, &on, now).await?,
                 }
             }
             tracing::debug!(?codes, "append raced with another writer; retrying");

@@ -29,6 +29,7 @@ pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
 
 mod accounts;
 mod canned;
+pub mod capacity;
 mod contact_search;
 mod conv_items;
 mod conversations;

@@ -1,0 +1,212 @@
+//! A crash between an append's writes on DynamoDB (moto): the router stops
+//! after the event's marker, or after the conversation's touch, and the
+//! delivery is replayed. The event ends on its conversation's timeline
+//! exactly once, the conversation knows the customer's message, and a
+//! further replay changes nothing. When the conversation closed before the
+//! replay, the message opens a new one, as any message would.
+//!
+//! The crash is real as far as the table can tell: a client interceptor
+//! fails the chosen request before it is sent, as a process killed at that
+//! moment would never send it.
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use switchboard_aws::DynamoStore;
+use switchboard_core::Millis;
+use switchboard_core::ids::{AccountId, ContactId, ConversationId};
+use switchboard_core::ingest::split;
+use switchboard_core::ports::{AppendOutcome, ConversationStore, NewIds};
+use switchboard_tests::{aws_config, dynamo_store};
+
+/// Fails the `nth` write (`PutItem` or `UpdateItem`, 1-based) and every
+/// request after it: the process died there.
+#[derive(Debug)]
+struct CrashAtWrite {
+    nth: usize,
+    writes: AtomicUsize,
+    dead: std::sync::atomic::AtomicBool,
+}
+
+impl Intercept for CrashAtWrite {
+    fn name(&self) -> &'static str {
+        "CrashAtWrite"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let write = matches!(
+            context.request().headers().get("x-amz-target"),
+            Some("DynamoDB_20120810.PutItem" | "DynamoDB_20120810.UpdateItem")
+        );
+        if write && self.writes.fetch_add(1, Ordering::SeqCst) + 1 == self.nth {
+            self.dead.store(true, Ordering::SeqCst);
+        }
+        if self.dead.load(Ordering::SeqCst) {
+            return Err("the router was killed here".into());
+        }
+        Ok(())
+    }
+}
+
+fn event(mid: &str, ts: u64) -> switchboard_core::event::InboundEvent {
+    let body = format!(
+        r#"{{"object":"page","entry":[{{"id":"104857600000001","messaging":[{{"sender":{{"id":"7700000000000901"}},"recipient":{{"id":"104857600000001"}},"timestamp":{ts},"message":{{"mid":"{mid}","text":"hello {mid}"}}}}]}}]}}"#
+    );
+    split(
+        &AccountId::parse("acme").unwrap(),
+        body.as_bytes(),
+        Millis(0),
+    )
+    .unwrap()
+    .remove(0)
+}
+
+fn ids() -> NewIds {
+    NewIds {
+        contact_id: ContactId::generate(),
+        contact_name: "c".into(),
+        conversation_id: ConversationId::generate(),
+    }
+}
+
+async fn crashing(store: &DynamoStore, nth: usize) -> DynamoStore {
+    let cfg = aws_config().await;
+    let conf = aws_sdk_dynamodb::config::Builder::from(&cfg)
+        .interceptor(CrashAtWrite {
+            nth,
+            writes: AtomicUsize::new(0),
+            dead: false.into(),
+        })
+        .build();
+    DynamoStore::from_client(aws_sdk_dynamodb::Client::from_conf(conf), store.table())
+}
+
+/// An open conversation with one message, and a second message whose
+/// append died at its `nth` write.
+async fn half_appended(
+    nth: usize,
+) -> (
+    std::sync::Arc<DynamoStore>,
+    ConversationId,
+    switchboard_core::event::InboundEvent,
+) {
+    let store = dynamo_store().await;
+    let first = store
+        .append(&event("m_open", 1_000), &ids(), Millis(1_000))
+        .await
+        .unwrap();
+    let AppendOutcome::Stored {
+        conversation_id: conv,
+        opened: true,
+    } = first
+    else {
+        panic!("the first message opens a conversation: {first:?}");
+    };
+    let e = event("m_crash", 2_000);
+    let dying = crashing(&store, nth).await;
+    let crashed = dying.append(&e, &ids(), Millis(2_000)).await;
+    assert!(crashed.is_err(), "the run died at write {nth}: {crashed:?}");
+    // Half done: the entry is not there; the touch only from write 3 on.
+    let c = store.get_conversation(&conv).await.unwrap().unwrap();
+    let touched = (nth > 2).then_some(e.timestamp).or(Some(Millis(1_000)));
+    assert_eq!(
+        c.last_customer_message_at, touched,
+        "touched before the crash?"
+    );
+    assert_eq!(
+        store.timeline(&conv).await.unwrap().len(),
+        1,
+        "no entry yet"
+    );
+    (store, conv, e)
+}
+
+/// Crash at the `nth` write of an append (1 the marker, 2 the touch, 3 the
+/// entry), replay twice, and check the outcome.
+async fn crash_then_replay(nth: usize) {
+    let (store, conv, e) = half_appended(nth).await;
+    let replayed = store.append(&e, &ids(), Millis(2_100)).await.unwrap();
+    assert_eq!(
+        replayed,
+        AppendOutcome::Stored {
+            conversation_id: conv.clone(),
+            opened: false
+        },
+        "the replay stores it (crash at write {nth})"
+    );
+    let again = store.append(&e, &ids(), Millis(2_200)).await.unwrap();
+    assert_eq!(
+        again,
+        AppendOutcome::Duplicate {
+            conversation_id: Some(conv.clone())
+        }
+    );
+    let timeline = store.timeline(&conv).await.unwrap();
+    let keys: Vec<&str> = timeline.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(
+        keys.iter().filter(|k| **k == e.key).count(),
+        1,
+        "exactly once: {keys:?}"
+    );
+    assert_eq!(timeline.len(), 2, "and nothing else: {keys:?}");
+    let c = store.get_conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(
+        c.last_customer_message_at,
+        Some(e.timestamp),
+        "the customer's message counts"
+    );
+}
+
+#[tokio::test]
+async fn a_crash_after_the_marker_is_replayed_exactly_once() {
+    crash_then_replay(2).await;
+}
+
+#[tokio::test]
+async fn a_crash_after_the_conversation_touch_is_replayed_exactly_once() {
+    crash_then_replay(3).await;
+}
+
+#[tokio::test]
+async fn a_message_half_appended_to_a_conversation_closed_since_opens_a_new_one() {
+    let (store, conv, e) = half_appended(2).await;
+    store
+        .close_conversation(&conv, Millis(1_500))
+        .await
+        .unwrap();
+    let replayed = store.append(&e, &ids(), Millis(2_100)).await.unwrap();
+    let AppendOutcome::Stored {
+        conversation_id: new,
+        opened: true,
+    } = replayed
+    else {
+        panic!("the replay opens a conversation: {replayed:?}");
+    };
+    assert_ne!(new, conv);
+    assert_eq!(
+        store.timeline(&conv).await.unwrap().len(),
+        1,
+        "not on the closed one"
+    );
+    let keys: Vec<String> = store
+        .timeline(&new)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    assert_eq!(keys, std::slice::from_ref(&e.key));
+    let again = store.append(&e, &ids(), Millis(2_200)).await.unwrap();
+    assert_eq!(
+        again,
+        AppendOutcome::Duplicate {
+            conversation_id: Some(new)
+        }
+    );
+}
