@@ -1,9 +1,10 @@
 //! The append rule, once: where an inbound event lands (a new customer, the
 //! open conversation, a reopened one, or the last one) and what that writes,
 //! as plain data. Pure: the stores read the customer link, call
-//! [`plan_append`], and execute the plan in one atomic write (DynamoDB: a
-//! conditional transaction that fails if what it read changed; redb: its
-//! one write transaction).
+//! [`plan_append`], and execute the plan (redb: in its one write
+//! transaction; DynamoDB: an event in the open conversation as three
+//! conditional writes a crash between cannot spoil, any other case as a
+//! conditional transaction that fails if what it read changed).
 //!
 //! Duplicates are not planned: every plan writes the event's append-once
 //! marker create-if-absent, and a store that finds the marker there already
