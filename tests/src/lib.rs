@@ -638,3 +638,36 @@ pub fn unique_psid(prefix: &str) -> String {
         % 1_000_000_000;
     format!("{prefix}{t:09}{:04}", N.fetch_add(1, Ordering::Relaxed))
 }
+
+// ------------------------------------------------------------------ events
+
+/// A customer's text message to the test page, as ingest makes it from
+/// Meta's delivery (account `acme`).
+pub fn text_message(
+    psid: &str,
+    mid: &str,
+    ts: u64,
+    text: &str,
+) -> switchboard_core::event::InboundEvent {
+    let body =
+        serde_json::json!({"object": "page", "entry": [{"id": "104857600000001", "messaging": [{
+        "sender": {"id": psid}, "recipient": {"id": "104857600000001"}, "timestamp": ts,
+        "message": {"mid": mid, "text": text}}]}]})
+        .to_string();
+    switchboard_core::ingest::split(
+        &switchboard_core::ids::AccountId::parse("acme").expect("a valid account id"),
+        body.as_bytes(),
+        switchboard_core::Millis(0),
+    )
+    .expect("a valid delivery")
+    .remove(0)
+}
+
+/// Fresh ids for an append that may open a conversation.
+pub fn new_ids() -> switchboard_core::ports::NewIds {
+    switchboard_core::ports::NewIds {
+        contact_id: switchboard_core::ids::ContactId::generate(),
+        contact_name: "c".into(),
+        conversation_id: switchboard_core::ids::ConversationId::generate(),
+    }
+}

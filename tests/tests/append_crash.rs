@@ -15,10 +15,9 @@ use aws_sdk_dynamodb::error::BoxError;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use switchboard_aws::DynamoStore;
 use switchboard_core::Millis;
-use switchboard_core::ids::{AccountId, ContactId, ConversationId};
-use switchboard_core::ingest::split;
-use switchboard_core::ports::{AppendOutcome, ConversationStore, NewIds};
-use switchboard_tests::{aws_config, dynamo_store};
+use switchboard_core::ids::ConversationId;
+use switchboard_core::ports::{AppendOutcome, ConversationStore};
+use switchboard_tests::{aws_config, dynamo_store, new_ids, text_message};
 
 /// Fails the `nth` write (`PutItem` or `UpdateItem`, 1-based) and every
 /// request after it: the process died there.
@@ -55,24 +54,7 @@ impl Intercept for CrashAtWrite {
 }
 
 fn event(mid: &str, ts: u64) -> switchboard_core::event::InboundEvent {
-    let body = format!(
-        r#"{{"object":"page","entry":[{{"id":"104857600000001","messaging":[{{"sender":{{"id":"7700000000000901"}},"recipient":{{"id":"104857600000001"}},"timestamp":{ts},"message":{{"mid":"{mid}","text":"hello {mid}"}}}}]}}]}}"#
-    );
-    split(
-        &AccountId::parse("acme").unwrap(),
-        body.as_bytes(),
-        Millis(0),
-    )
-    .unwrap()
-    .remove(0)
-}
-
-fn ids() -> NewIds {
-    NewIds {
-        contact_id: ContactId::generate(),
-        contact_name: "c".into(),
-        conversation_id: ConversationId::generate(),
-    }
+    text_message("7700000000000901", mid, ts, &format!("hello {mid}"))
 }
 
 async fn crashing(store: &DynamoStore, nth: usize) -> DynamoStore {
@@ -98,7 +80,7 @@ async fn half_appended(
 ) {
     let store = dynamo_store().await;
     let first = store
-        .append(&event("m_open", 1_000), &ids(), Millis(1_000))
+        .append(&event("m_open", 1_000), &new_ids(), Millis(1_000))
         .await
         .unwrap();
     let AppendOutcome::Stored {
@@ -110,7 +92,7 @@ async fn half_appended(
     };
     let e = event("m_crash", 2_000);
     let dying = crashing(&store, nth).await;
-    let crashed = dying.append(&e, &ids(), Millis(2_000)).await;
+    let crashed = dying.append(&e, &new_ids(), Millis(2_000)).await;
     assert!(crashed.is_err(), "the run died at write {nth}: {crashed:?}");
     // Half done: the entry is not there; the touch only from write 3 on.
     let c = store.get_conversation(&conv).await.unwrap().unwrap();
@@ -131,7 +113,7 @@ async fn half_appended(
 /// entry), replay twice, and check the outcome.
 async fn crash_then_replay(nth: usize) {
     let (store, conv, e) = half_appended(nth).await;
-    let replayed = store.append(&e, &ids(), Millis(2_100)).await.unwrap();
+    let replayed = store.append(&e, &new_ids(), Millis(2_100)).await.unwrap();
     assert_eq!(
         replayed,
         AppendOutcome::Stored {
@@ -140,7 +122,7 @@ async fn crash_then_replay(nth: usize) {
         },
         "the replay stores it (crash at write {nth})"
     );
-    let again = store.append(&e, &ids(), Millis(2_200)).await.unwrap();
+    let again = store.append(&e, &new_ids(), Millis(2_200)).await.unwrap();
     assert_eq!(
         again,
         AppendOutcome::Duplicate {
@@ -180,7 +162,7 @@ async fn a_message_half_appended_to_a_conversation_closed_since_opens_a_new_one(
         .close_conversation(&conv, Millis(1_500))
         .await
         .unwrap();
-    let replayed = store.append(&e, &ids(), Millis(2_100)).await.unwrap();
+    let replayed = store.append(&e, &new_ids(), Millis(2_100)).await.unwrap();
     let AppendOutcome::Stored {
         conversation_id: new,
         opened: true,
@@ -202,7 +184,7 @@ async fn a_message_half_appended_to_a_conversation_closed_since_opens_a_new_one(
         .map(|t| t.key)
         .collect();
     assert_eq!(keys, std::slice::from_ref(&e.key));
-    let again = store.append(&e, &ids(), Millis(2_200)).await.unwrap();
+    let again = store.append(&e, &new_ids(), Millis(2_200)).await.unwrap();
     assert_eq!(
         again,
         AppendOutcome::Duplicate {

@@ -260,26 +260,10 @@ impl LocalQueue {
     /// Persist one set of changes in one (group-committed) transaction,
     /// with the deletes not yet written.
     async fn persist(&self, w: Writes) -> Result<(), QueueError> {
-        let Writes {
-            inserts,
-            mut removes,
-            receives,
-            dedupe,
-            dedupe_expired,
-            durable,
-        } = w;
+        let mut w = w;
         let deferred = std::mem::take(&mut self.lock()?.unwritten_removes);
-        removes.extend_from_slice(&deferred);
-        let result = self
-            .commit(Writes {
-                inserts,
-                removes,
-                receives,
-                dedupe,
-                dedupe_expired,
-                durable,
-            })
-            .await;
+        w.removes.extend_from_slice(&deferred);
+        let result = self.commit(w).await;
         if result.is_err() {
             // Kept for the next write (in memory they are gone already).
             self.lock()?.unwritten_removes.extend(deferred);

@@ -6,30 +6,11 @@
 
 use switchboard_aws::Metered;
 use switchboard_core::Millis;
-use switchboard_core::ids::AccountId;
-use switchboard_core::ingest::split;
-use switchboard_core::ports::{ConversationStore, NewIds};
+use switchboard_core::ports::ConversationStore;
 use switchboard_tests::dynamo_store;
 
 fn event(psid: &str, mid: &str, ts: u64) -> switchboard_core::event::InboundEvent {
-    let body = format!(
-        r#"{{"object":"page","entry":[{{"id":"104857600000001","messaging":[{{"sender":{{"id":"{psid}"}},"recipient":{{"id":"104857600000001"}},"timestamp":{ts},"message":{{"mid":"{mid}","text":"hello"}}}}]}}]}}"#
-    );
-    split(
-        &AccountId::parse("acme").unwrap(),
-        body.as_bytes(),
-        Millis(0),
-    )
-    .unwrap()
-    .remove(0)
-}
-
-fn ids() -> NewIds {
-    NewIds {
-        contact_id: switchboard_core::ids::ContactId::generate(),
-        contact_name: "c".into(),
-        conversation_id: switchboard_core::ids::ConversationId::generate(),
-    }
+    switchboard_tests::text_message(psid, mid, ts, "hello")
 }
 
 #[tokio::main]
@@ -44,7 +25,10 @@ async fn main() {
     ) -> f64 {
         let before = store.calls();
         for i in 0..n {
-            store.append(&make(i), &ids(), Millis(0)).await.unwrap();
+            store
+                .append(&make(i), &switchboard_tests::new_ids(), Millis(0))
+                .await
+                .unwrap();
         }
         (store.calls() - before) as f64 / n as f64
     }
