@@ -424,8 +424,8 @@ async fn consume(queue: LocalQueue, deps: RouterDeps) {
         }
         let receipts: Vec<&str> = done.iter().map(|m| m.receipt.as_str()).collect();
         if let Err(e) = queue.delete_batch(&receipts).await {
-            // Each is delivered again after its visibility timeout; the
-            // router stores an event once.
+            // Gone from memory already: only a restart delivers them
+            // again, and the router stores an event once.
             tracing::error!(messages = receipts.len(), error = %e, "could not delete settled queue messages");
         }
     }

@@ -192,3 +192,119 @@ async fn a_message_half_appended_to_a_conversation_closed_since_opens_a_new_one(
         }
     );
 }
+
+/// Holds the `nth` write until the test lets it go (a run paused there).
+#[derive(Debug)]
+struct PauseAtWrite {
+    nth: usize,
+    writes: AtomicUsize,
+    paused: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    resume: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl Intercept for PauseAtWrite {
+    fn name(&self) -> &'static str {
+        "PauseAtWrite"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let write = matches!(
+            context.request().headers().get("x-amz-target"),
+            Some("DynamoDB_20120810.PutItem" | "DynamoDB_20120810.UpdateItem")
+        );
+        if write && self.writes.fetch_add(1, Ordering::SeqCst) + 1 == self.nth {
+            if let Some(tx) = self.paused.lock().unwrap().take() {
+                tx.send(()).unwrap();
+            }
+            self.resume
+                .lock()
+                .unwrap()
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .map_err(|_| "the test never let the paused write go")?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_erasure_between_the_touch_and_the_entry_leaves_no_words() {
+    let store = dynamo_store().await;
+    let first = store
+        .append(&event("m_open", 1_000), &new_ids(), Millis(1_000))
+        .await
+        .unwrap();
+    let AppendOutcome::Stored {
+        conversation_id: conv,
+        ..
+    } = first
+    else {
+        panic!("{first:?}");
+    };
+    let (paused_tx, paused_rx) = std::sync::mpsc::channel();
+    let (resume_tx, resume_rx) = std::sync::mpsc::channel();
+    let e = event("m_race", 2_000);
+    // The paused run on a thread and runtime of its own: the interceptor
+    // blocks it, and nothing else.
+    let run = {
+        let (e, table) = (e.clone(), store.table().to_string());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let cfg = aws_config().await;
+                let conf = aws_sdk_dynamodb::config::Builder::from(&cfg)
+                    .interceptor(PauseAtWrite {
+                        nth: 3,
+                        writes: AtomicUsize::new(0),
+                        paused: std::sync::Mutex::new(Some(paused_tx)),
+                        resume: std::sync::Mutex::new(resume_rx),
+                    })
+                    .build();
+                let slow =
+                    DynamoStore::from_client(aws_sdk_dynamodb::Client::from_conf(conf), table);
+                slow.append(&e, &new_ids(), Millis(2_000)).await
+            })
+        })
+    };
+    // Touched, the entry not yet written: the erasure runs now (marks,
+    // closes, sweeps the timeline it sees).
+    tokio::task::spawn_blocking(move || {
+        paused_rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the run pauses at its third write")
+    })
+    .await
+    .unwrap();
+    let (page, psid) = (e.page_id.clone(), e.psid.clone().unwrap());
+    store
+        .mark_erased(&page, &psid, Millis(3_000))
+        .await
+        .unwrap();
+    store
+        .close_conversation(&conv, Millis(3_000))
+        .await
+        .unwrap();
+    for ev in store.timeline(&conv).await.unwrap() {
+        let erased = switchboard_core::privacy::erasure::erased_event(&ev).unwrap();
+        store.replace_event(&conv, &erased).await.unwrap();
+    }
+    resume_tx.send(()).unwrap();
+    let outcome = tokio::task::spawn_blocking(move || run.join())
+        .await
+        .unwrap()
+        .expect("the run finishes")
+        .unwrap();
+    assert_eq!(outcome, AppendOutcome::Erased, "the run saw the erasure");
+    let timeline = store.timeline(&conv).await.unwrap();
+    let text = serde_json::to_string(&timeline).unwrap();
+    assert!(!text.contains("hello m_race"), "no words left: {text}");
+    assert!(!text.contains("hello m_open"), "{text}");
+    assert_eq!(timeline.len(), 2, "the event is kept, erased");
+}

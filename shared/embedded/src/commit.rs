@@ -9,8 +9,9 @@
 //! missing item) must not have written anything before deciding so; then
 //! the other jobs of its batch can commit. Each job sees the writes of the
 //! jobs before it in the batch, exactly as if they had run one by one. A
-//! job that panics fails its whole batch (nothing of it is committed); the
-//! writer thread carries on with the next.
+//! job that panics fails its whole batch (nothing of it is committed; redb
+//! then marks the file for a repair at the next open); the writer thread
+//! carries on with the next.
 
 use redb::{Database, Durability, WriteTransaction};
 use std::any::Any;
@@ -40,11 +41,14 @@ struct Shared {
 
 pub(crate) struct Committer {
     shared: Arc<Shared>,
+    /// Taken when dropped (to join it).
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Committer {
-    pub(crate) fn new(db: Arc<Database>) -> Self {
+    /// Start the database's writer thread; an error when the system
+    /// cannot start a thread.
+    pub(crate) fn new(db: Arc<Database>) -> Result<Self, String> {
         let shared = Arc::new(Shared {
             db,
             queue: Mutex::new(Queue::default()),
@@ -54,9 +58,11 @@ impl Committer {
         let writer = std::thread::Builder::new()
             .name("redb-writer".into())
             .spawn(move || writer(&s))
-            .map_err(|e| tracing::error!(error = %e, "the storage writer thread did not start"))
-            .ok();
-        Self { shared, writer }
+            .map_err(|e| format!("the storage writer thread did not start: {e}"))?;
+        Ok(Self {
+            shared,
+            writer: Some(writer),
+        })
     }
 
     pub(crate) fn db(&self) -> &Arc<Database> {
@@ -71,9 +77,6 @@ impl Committer {
         durable: bool,
         f: impl FnOnce(&WriteTransaction) -> R + Send + 'static,
     ) -> Result<R, String> {
-        if self.writer.is_none() {
-            return Err("the storage writer thread is not running".into());
-        }
         let (done, rx) = oneshot::channel();
         let job: Job = Box::new(move |txn| Box::new(f(txn)) as Output);
         self.shared

@@ -98,7 +98,7 @@ struct Writes {
     receives: Vec<(u64, u32)>,
     dedupe: Vec<String>,
     dedupe_expired: Vec<String>,
-    /// Fsync before returning (sends); receipts and deletes can do without.
+    /// Fsync before returning: sends, counted receives, a flush.
     durable: bool,
 }
 
@@ -165,7 +165,9 @@ impl LocalQueue {
                 .create(path.as_ref())
                 .map_err(qerr)?,
         );
-        Ok(Arc::new(QueueDatabase(Arc::new(Committer::new(db)))))
+        Ok(Arc::new(QueueDatabase(Arc::new(
+            Committer::new(db).map_err(QueueError::Unavailable)?,
+        ))))
     }
 
     /// Open the queue `name` in `db`, reloading what it held.
@@ -271,12 +273,17 @@ impl LocalQueue {
         result
     }
 
-    /// Write the deletes not yet written (when idle, and at shutdown).
+    /// Write the deletes not yet written, durably (when idle, and at
+    /// shutdown).
     pub async fn flush(&self) -> Result<(), QueueError> {
         if self.lock()?.unwritten_removes.is_empty() {
             return Ok(());
         }
-        self.persist(Writes::default()).await
+        self.persist(Writes {
+            durable: true,
+            ..Writes::default()
+        })
+        .await
     }
 
     async fn commit(&self, w: Writes) -> Result<(), QueueError> {
@@ -334,7 +341,8 @@ impl LocalQueue {
 
     /// The stored messages `seqs`, in that order, from one read of the
     /// table (a message deleted meanwhile is left out). At most a batch of
-    /// point reads on cached pages: run here, not on the blocking pool.
+    /// ten point reads, run here rather than on the blocking pool: cheap on
+    /// cached pages; under a deep backlog the bodies may come from disk.
     async fn load(&self, seqs: Vec<u64>) -> Result<Vec<(u64, Stored)>, QueueError> {
         let txn = self.inner.committer.db().begin_read().map_err(qerr)?;
         let t = txn

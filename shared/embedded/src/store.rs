@@ -113,7 +113,7 @@ impl RedbStore {
         crate::contact_search::rebuild(&txn)?;
         txn.commit().map_err(err)?;
         Ok(Self {
-            committer: Arc::new(Committer::new(Arc::new(db))),
+            committer: Arc::new(Committer::new(Arc::new(db)).map_err(StoreError::Unavailable)?),
         })
     }
 

@@ -3,9 +3,15 @@
 //!
 //! An event in the customer's open conversation (nearly every event) is
 //! three plain conditional writes, no transaction, in an order a crash
-//! between any two of them cannot spoil (see [`DynamoStore::append_existing`]).
-//! An event that opens a conversation, or is attached to the last one, is
-//! one transaction per attempt, conditional on what was read.
+//! between any two of them cannot spoil (see [`DynamoStore::append_existing`]),
+//! then a read of the customer: an erasure that ran between the writes is
+//! applied to the entry. Two runs of one event at the same moment cannot
+//! happen through the inbound FIFO queue (its group is blocked while a
+//! message is in flight, and the router's timeout is shorter than the
+//! visibility timeout); if they did, an event half-stored in a
+//! conversation that closed meanwhile could land on two timelines. An
+//! event that opens a conversation, or is attached to the last one, is one
+//! transaction per attempt, conditional on what was read.
 
 use super::conv_items::{
     contact_conv_item, contact_item, contact_pk, conv_pk, conversation_from, conversation_item,
@@ -41,7 +47,9 @@ enum Claimed {
     /// On the timeline of the conversation it names.
     Appended(Option<ConversationId>),
     /// Not on the timeline: the run that claimed it stopped.
-    Unfinished(ConversationId),
+    /// Not on the timeline: the run that claimed it stopped (with the
+    /// entry's sort key it was writing).
+    Unfinished(ConversationId, String),
 }
 
 /// What a conversation's touch found.
@@ -75,6 +83,7 @@ impl DynamoStore {
         let mut marker = key(marker_pk(&plan.dedup), "EVENT");
         marker.insert("conversation_id".into(), s(plan.conversation_id.as_str()));
         marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+        marker.insert("entry_sk".into(), s(event_sk(plan.at, &plan.dedup)));
         let mut timeline = key(
             conv_pk(&plan.conversation_id),
             &event_sk(plan.at, &plan.dedup),
@@ -185,24 +194,27 @@ impl DynamoStore {
         plan: &AppendPlan,
         conversation_id: &ConversationId,
         touch: Touch,
-        event_doc: &AttributeValue,
+        event: (&InboundEvent, &AttributeValue),
+        customer_key: &Item,
         now: Millis,
     ) -> StoreResult<Existing> {
+        let (event, event_doc) = event;
         let marker_key = key(marker_pk(&plan.dedup), "EVENT");
         let mut marker = marker_key.clone();
         marker.insert("conversation_id".into(), s(conversation_id.as_str()));
         marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
-        let on = match self
+        marker.insert("entry_sk".into(), s(event_sk(plan.at, &plan.dedup)));
+        let (on, sk) = match self
             .put_item_if(marker, Some((MARKER_FREE, vec![])), "event".into())
             .await
         {
-            Ok(()) => conversation_id.clone(),
+            Ok(()) => (conversation_id.clone(), event_sk(plan.at, &plan.dedup)),
             Err(StoreError::Conflict(_)) => match self.claimed(plan).await? {
                 Claimed::Appended(conversation_id) => {
                     return Ok(Existing::Done(AppendOutcome::Duplicate { conversation_id }));
                 }
                 // A run stopped after claiming it: finish that append.
-                Claimed::Unfinished(on) => on,
+                Claimed::Unfinished(on, sk) => (on, sk),
             },
             Err(e) => return Err(e),
         };
@@ -214,7 +226,31 @@ impl DynamoStore {
                 return Ok(Existing::Closed);
             }
         }
-        self.put_timeline_once(&on, plan, event_doc).await?;
+        if !self.put_timeline_once(&on, &sk, event_doc).await? {
+            // Another run of this event wrote it first.
+            return Ok(Existing::Done(AppendOutcome::Duplicate {
+                conversation_id: Some(on),
+            }));
+        }
+        // An erasure that closed the conversation between the touch and
+        // this write swept the timeline before the entry was there: erase
+        // it now, as the erasure would have.
+        let erased_at = self
+            .get_item(customer_key.clone())
+            .await?
+            .as_ref()
+            .map(customer_from)
+            .transpose()?
+            .and_then(|c| c.erased_at);
+        if erased_at.is_some_and(|at| at >= plan.at) {
+            let erased = switchboard_core::privacy::erasure::erased_event(event)
+                .map_err(|p| StoreError::Corrupt(p.detail))?;
+            let mut item = key(conv_pk(&on), &sk);
+            item.insert("doc".into(), to_doc(&erased)?);
+            self.put_item_if(item, None, "timeline entry".into())
+                .await?;
+            return Ok(Existing::Done(AppendOutcome::Erased));
+        }
         Ok(Existing::Done(AppendOutcome::Stored {
             conversation_id: on,
             opened: false,
@@ -231,10 +267,16 @@ impl DynamoStore {
         else {
             return Ok(Claimed::Appended(None));
         };
-        let entry = key(conv_pk(&on), &event_sk(plan.at, &plan.dedup));
+        // The entry's key as the run that claimed it wrote it (a redelivery
+        // may carry another timestamp).
+        let sk = marker
+            .as_ref()
+            .and_then(|m| opt_s(m, "entry_sk"))
+            .map_or_else(|| event_sk(plan.at, &plan.dedup), str::to_string);
+        let entry = key(conv_pk(&on), &sk);
         Ok(match self.get_item(entry).await? {
             Some(_) => Claimed::Appended(Some(on)),
-            None => Claimed::Unfinished(on),
+            None => Claimed::Unfinished(on, sk),
         })
     }
 
@@ -319,10 +361,10 @@ impl DynamoStore {
     async fn put_timeline_once(
         &self,
         conversation_id: &ConversationId,
-        plan: &AppendPlan,
+        sk: &str,
         event_doc: &AttributeValue,
     ) -> StoreResult<bool> {
-        let mut timeline = key(conv_pk(conversation_id), &event_sk(plan.at, &plan.dedup));
+        let mut timeline = key(conv_pk(conversation_id), sk);
         timeline.insert("doc".into(), event_doc.clone());
         match self
             .put_item_if(
@@ -370,7 +412,14 @@ impl ConversationStore for DynamoStore {
             } = &plan.writes
             {
                 match self
-                    .append_existing(&plan, conversation_id, *touch, &event_doc, now)
+                    .append_existing(
+                        &plan,
+                        conversation_id,
+                        *touch,
+                        (event, &event_doc),
+                        &customer_key,
+                        now,
+                    )
                     .await?
                 {
                     Existing::Done(outcome) => return Ok(outcome),
@@ -391,7 +440,7 @@ impl ConversationStore for DynamoStore {
                     }
                     // Claimed for a conversation that closed before the run
                     // that claimed it finished: free it, and plan again.
-                    Claimed::Unfinished(on) => self.release(&plan, &on, now).await?,
+                    Claimed::Unfinished(on, _) => self.release(&plan, &on, now).await?,
                 }
             }
             tracing::debug!(?codes, "append raced with another writer; retrying");
@@ -504,6 +553,9 @@ impl ConversationStore for DynamoStore {
                 .key_condition_expression("PK = :pk AND begins_with(SK, :ev)")
                 .expression_attribute_values(":pk", s(conv_pk(id)))
                 .expression_attribute_values(":ev", s("EV#"))
+                // An entry written a moment ago is read (erasure sweeps
+                // right after closing the conversation).
+                .consistent_read(true)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
