@@ -19,6 +19,20 @@ use switchboard_core::ids::ConversationId;
 use switchboard_core::ports::{AppendOutcome, ConversationStore};
 use switchboard_tests::{aws_config, dynamo_store, new_ids, text_message};
 
+/// Whether this request is the `nth` write (`PutItem` or `UpdateItem`,
+/// 1-based) counted in `writes`.
+fn is_nth_write(
+    context: &BeforeTransmitInterceptorContextRef<'_>,
+    writes: &AtomicUsize,
+    nth: usize,
+) -> bool {
+    let write = matches!(
+        context.request().headers().get("x-amz-target"),
+        Some("DynamoDB_20120810.PutItem" | "DynamoDB_20120810.UpdateItem")
+    );
+    write && writes.fetch_add(1, Ordering::SeqCst) + 1 == nth
+}
+
 /// Fails the `nth` write (`PutItem` or `UpdateItem`, 1-based) and every
 /// request after it: the process died there.
 #[derive(Debug)]
@@ -39,11 +53,7 @@ impl Intercept for CrashAtWrite {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let write = matches!(
-            context.request().headers().get("x-amz-target"),
-            Some("DynamoDB_20120810.PutItem" | "DynamoDB_20120810.UpdateItem")
-        );
-        if write && self.writes.fetch_add(1, Ordering::SeqCst) + 1 == self.nth {
+        if is_nth_write(context, &self.writes, self.nth) {
             self.dead.store(true, Ordering::SeqCst);
         }
         if self.dead.load(Ordering::SeqCst) {
@@ -213,11 +223,7 @@ impl Intercept for PauseAtWrite {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let write = matches!(
-            context.request().headers().get("x-amz-target"),
-            Some("DynamoDB_20120810.PutItem" | "DynamoDB_20120810.UpdateItem")
-        );
-        if write && self.writes.fetch_add(1, Ordering::SeqCst) + 1 == self.nth {
+        if is_nth_write(context, &self.writes, self.nth) {
             if let Some(tx) = self.paused.lock().unwrap().take() {
                 tx.send(()).unwrap();
             }
