@@ -19,32 +19,40 @@ use switchboard_core::ids::ConversationId;
 use switchboard_core::ports::{AppendOutcome, ConversationStore};
 use switchboard_tests::{aws_config, dynamo_store, new_ids, text_message};
 
-/// Whether this request is the `nth` write (`PutItem` or `UpdateItem`,
-/// 1-based) counted in `writes`.
-fn is_nth_write(
-    context: &BeforeTransmitInterceptorContextRef<'_>,
-    writes: &AtomicUsize,
-    nth: usize,
-) -> bool {
-    let write = matches!(
-        context.request().headers().get("x-amz-target"),
-        Some("DynamoDB_20120810.PutItem" | "DynamoDB_20120810.UpdateItem")
-    );
-    write && writes.fetch_add(1, Ordering::SeqCst) + 1 == nth
+/// What happens at a run's `nth` write (`PutItem` or `UpdateItem`,
+/// 1-based).
+#[derive(Debug)]
+enum Then {
+    /// It and every request after it fail: the process died there.
+    Crash(std::sync::atomic::AtomicBool),
+    /// It waits until the test lets it go (a run paused there).
+    Pause {
+        paused: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+        resume: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    },
 }
 
-/// Fails the `nth` write (`PutItem` or `UpdateItem`, 1-based) and every
-/// request after it: the process died there.
+/// Counts a run's writes and does [`Then`] at the `nth`.
 #[derive(Debug)]
-struct CrashAtWrite {
+struct AtWrite {
     nth: usize,
     writes: AtomicUsize,
-    dead: std::sync::atomic::AtomicBool,
+    then: Then,
 }
 
-impl Intercept for CrashAtWrite {
+impl AtWrite {
+    fn new(nth: usize, then: Then) -> Self {
+        Self {
+            nth,
+            writes: AtomicUsize::new(0),
+            then,
+        }
+    }
+}
+
+impl Intercept for AtWrite {
     fn name(&self) -> &'static str {
-        "CrashAtWrite"
+        "AtWrite"
     }
 
     fn read_before_transmit(
@@ -53,11 +61,31 @@ impl Intercept for CrashAtWrite {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if is_nth_write(context, &self.writes, self.nth) {
-            self.dead.store(true, Ordering::SeqCst);
-        }
-        if self.dead.load(Ordering::SeqCst) {
-            return Err("the router was killed here".into());
+        let write = matches!(
+            context.request().headers().get("x-amz-target"),
+            Some("DynamoDB_20120810.PutItem" | "DynamoDB_20120810.UpdateItem")
+        );
+        let at = write && self.writes.fetch_add(1, Ordering::SeqCst) + 1 == self.nth;
+        match &self.then {
+            Then::Crash(dead) => {
+                if at {
+                    dead.store(true, Ordering::SeqCst);
+                }
+                if dead.load(Ordering::SeqCst) {
+                    return Err("the router was killed here".into());
+                }
+            }
+            Then::Pause { paused, resume } if at => {
+                if let Some(tx) = paused.lock().unwrap().take() {
+                    tx.send(()).unwrap();
+                }
+                resume
+                    .lock()
+                    .unwrap()
+                    .recv_timeout(std::time::Duration::from_secs(30))
+                    .map_err(|_| "the test never let the paused write go")?;
+            }
+            Then::Pause { .. } => {}
         }
         Ok(())
     }
@@ -70,11 +98,7 @@ fn event(mid: &str, ts: u64) -> switchboard_core::event::InboundEvent {
 async fn crashing(store: &DynamoStore, nth: usize) -> DynamoStore {
     let cfg = aws_config().await;
     let conf = aws_sdk_dynamodb::config::Builder::from(&cfg)
-        .interceptor(CrashAtWrite {
-            nth,
-            writes: AtomicUsize::new(0),
-            dead: false.into(),
-        })
+        .interceptor(AtWrite::new(nth, Then::Crash(false.into())))
         .build();
     DynamoStore::from_client(aws_sdk_dynamodb::Client::from_conf(conf), store.table())
 }
@@ -203,40 +227,6 @@ async fn a_message_half_appended_to_a_conversation_closed_since_opens_a_new_one(
     );
 }
 
-/// Holds the `nth` write until the test lets it go (a run paused there).
-#[derive(Debug)]
-struct PauseAtWrite {
-    nth: usize,
-    writes: AtomicUsize,
-    paused: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
-    resume: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
-}
-
-impl Intercept for PauseAtWrite {
-    fn name(&self) -> &'static str {
-        "PauseAtWrite"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        if is_nth_write(context, &self.writes, self.nth) {
-            if let Some(tx) = self.paused.lock().unwrap().take() {
-                tx.send(()).unwrap();
-            }
-            self.resume
-                .lock()
-                .unwrap()
-                .recv_timeout(std::time::Duration::from_secs(30))
-                .map_err(|_| "the test never let the paused write go")?;
-        }
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_erasure_between_the_touch_and_the_entry_leaves_no_words() {
     let store = dynamo_store().await;
@@ -266,12 +256,13 @@ async fn an_erasure_between_the_touch_and_the_entry_leaves_no_words() {
             rt.block_on(async move {
                 let cfg = aws_config().await;
                 let conf = aws_sdk_dynamodb::config::Builder::from(&cfg)
-                    .interceptor(PauseAtWrite {
-                        nth: 3,
-                        writes: AtomicUsize::new(0),
-                        paused: std::sync::Mutex::new(Some(paused_tx)),
-                        resume: std::sync::Mutex::new(resume_rx),
-                    })
+                    .interceptor(AtWrite::new(
+                        3,
+                        Then::Pause {
+                            paused: std::sync::Mutex::new(Some(paused_tx)),
+                            resume: std::sync::Mutex::new(resume_rx),
+                        },
+                    ))
                     .build();
                 let slow =
                     DynamoStore::from_client(aws_sdk_dynamodb::Client::from_conf(conf), table);
