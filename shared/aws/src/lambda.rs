@@ -31,7 +31,8 @@ pub fn init_tracing() {
     let logs = if json {
         logs.json()
             .flatten_event(true)
-            .with_current_span(true)
+            // The span list ends with the current span: not twice.
+            .with_current_span(false)
             .with_span_list(true)
             .with_filter(logs_filter)
             .boxed()

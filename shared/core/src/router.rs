@@ -9,6 +9,7 @@ use crate::ports::{AppendOutcome, NewIds, StoreError};
 use crate::routing::engine::{self, RoutingDeps, RoutingError};
 use futures::FutureExt;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::Instrument;
 
 /// What the router needs: the conversation store and the routing ports.
@@ -99,7 +100,10 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
             conversation_id,
             opened,
         } => {
-            tracing::info!(
+            // One line per stored event only when it asks for debug: a
+            // new conversation is logged by its routing decision, and the
+            // batch by its one summary line (see `process_batch`).
+            tracing::debug!(
                 conversation_id = %conversation_id,
                 opened,
                 kind = event.kind.as_str(),
@@ -165,7 +169,6 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
     {
         after_store(deps, conversation_id, &event).await?;
     }
-    crate::metrics::count("EventsStored", 1);
     Ok(Processed::Appended(outcome))
 }
 
@@ -406,6 +409,8 @@ pub async fn process_batch(deps: &RouterDeps, items: &[BatchItem<'_>]) -> Vec<St
             None => groups.push((item.group, vec![item])),
         }
     }
+    let stored = AtomicU64::new(0);
+    let stored = &stored;
     let runs = groups.into_iter().map(|(group, members)| async move {
         let mut failed = Vec::new();
         let mut broken = false;
@@ -418,6 +423,10 @@ pub async fn process_batch(deps: &RouterDeps, items: &[BatchItem<'_>]) -> Vec<St
             // A panic fails this message only: it is retried, then dead-lettered.
             let run = std::panic::AssertUnwindSafe(process_event(deps, item.body).instrument(span));
             let error = match run.catch_unwind().await {
+                Ok(Ok(Processed::Appended(AppendOutcome::Stored { .. }))) => {
+                    stored.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
                 Ok(Ok(_)) => None,
                 Ok(Err(e)) => Some(e.to_string()),
                 Err(panic) => Some(crate::panics::describe(panic.as_ref())),
@@ -435,6 +444,20 @@ pub async fn process_batch(deps: &RouterDeps, items: &[BatchItem<'_>]) -> Vec<St
         .into_iter()
         .flatten()
         .collect();
+    // One line and one metric per batch, not per event (CloudWatch bills
+    // every byte of them).
+    let stored = stored.load(Ordering::Relaxed);
+    if !items.is_empty() {
+        tracing::info!(
+            messages = items.len(),
+            stored,
+            failed = failed.len(),
+            "batch processed"
+        );
+    }
+    if stored > 0 {
+        crate::metrics::count("EventsStored", stored);
+    }
     // Keep the caller's order, without duplicates.
     let set: HashSet<&String> = failed.iter().collect();
     items
