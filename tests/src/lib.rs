@@ -17,6 +17,7 @@ pub mod agent_rig;
 pub mod bench;
 pub mod fake;
 pub mod fake_ws;
+pub mod lambda_watch;
 pub mod routing_rig;
 /// The fake Graph API (it lives in switchboard-graph, for `switchboard fake-graph` too).
 pub use switchboard_graph::fake as fake_graph;

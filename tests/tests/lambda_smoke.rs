@@ -3,42 +3,12 @@
 //! DynamoDB, SQS and Secrets Manager on moto. Needs cargo-lambda (make test
 //! installs it in .venv); the test starts and stops everything it uses.
 
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use switchboard_core::ports::{ConversationFilter, ConversationStore, Queue};
+use switchboard_tests::lambda_watch::{Watch, cargo_lambda};
 use switchboard_tests::*;
-
-struct Watch(Child);
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        // The watcher and the functions it started share a process group.
-        unsafe {
-            libc::kill(-(self.0.id() as i32), libc::SIGKILL);
-        }
-        let _ = self.0.wait();
-    }
-}
-
-fn cargo_lambda() -> PathBuf {
-    let venv = workspace_root().join(".venv/bin/cargo-lambda");
-    if venv.exists() {
-        venv
-    } else {
-        PathBuf::from("cargo-lambda")
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn invoke(port: u16, function: &str, event: &str) -> serde_json::Value {
     let out = Command::new("timeout")
@@ -130,12 +100,8 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         switchboard_tests::fake_ws::serve_jwks(serde_json::json!({"keys": [pool.jwk()]})).await;
     let issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Smoke";
 
-    let port = free_port();
-    let envs = [
-        ("AWS_ENDPOINT_URL", moto_endpoint().to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_ACCESS_KEY_ID", "test".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+    let mut envs = switchboard_tests::lambda_watch::moto_env();
+    envs.extend([
         ("SWITCHBOARD_TABLE", store_table(&store)),
         (
             "SWITCHBOARD_INBOUND_QUEUE_URL",
@@ -158,39 +124,14 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         ("SWITCHBOARD_JWT_ISSUER", issuer.to_string()),
         ("SWITCHBOARD_JWT_CLIENT_ID", "smoke-console".to_string()),
         ("SWITCHBOARD_JWKS_URL", jwks_url),
-    ];
-    let mut cmd = Command::new(cargo_lambda());
-    cmd.args([
-        "lambda",
-        "watch",
-        "--ignore-changes",
-        "-A",
-        "127.0.0.1",
-        "-P",
-        &port.to_string(),
     ]);
-    for (k, v) in &envs {
-        cmd.arg("--env-var").arg(format!("{k}={v}"));
-    }
     // The watcher's output goes to target/lambda-watch.log for diagnosis.
-    let log =
-        std::fs::File::create(workspace_root().join("target/lambda-watch.log")).expect("log file");
-    cmd.current_dir(workspace_root())
-        .stdout(log.try_clone().expect("log file"))
-        .stderr(log)
-        .process_group(0);
-    let _watch = Watch(
-        cmd.spawn()
-            .expect("cargo lambda watch (run make test to install cargo-lambda)"),
+    let watch = Watch::start(
+        &envs,
+        &[],
+        &workspace_root().join("target/lambda-watch.log"),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "cargo lambda watch did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let port = watch.port;
 
     // webhook-verify: the challenge comes back, and the verification is recorded.
     let v = invoke(port, "webhook-verify", "apigw-verify.json");
