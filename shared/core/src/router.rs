@@ -5,7 +5,7 @@
 
 use crate::event::InboundEvent;
 use crate::ids::{ContactId, ConversationId};
-use crate::ports::{AppendOutcome, NewIds, StoreError};
+use crate::ports::{AppendOutcome, Conversation, NewIds, StoreError};
 use crate::routing::engine::{self, RoutingDeps, RoutingError};
 use futures::FutureExt;
 use std::collections::HashSet;
@@ -148,12 +148,23 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         AppendOutcome::Duplicate { conversation_id } => conversation_id.as_ref(),
         AppendOutcome::Erased => None,
     };
+    // The conversation as read after the append, while nothing here has
+    // changed it since (so `after_store` need not read it again).
+    let mut unchanged = None;
     if let Some(id) = stored_on
         && ours
     {
-        // With the workstream's bot: post it (once; a redelivery of an
-        // event the bot took is not posted again).
-        crate::bot::flow::on_customer_event(deps, id, &event).await?;
+        let conv = deps.conversations.get_conversation(id).await?;
+        if conv
+            .as_ref()
+            .is_some_and(|c| crate::bot::flow::for_the_bot(c, &event))
+        {
+            // With the workstream's bot: post it (once; a redelivery of an
+            // event the bot took is not posted again).
+            crate::bot::flow::on_customer_event(deps, id, &event).await?;
+        } else {
+            unchanged = Some(conv);
+        }
     }
     if let Some(id) = stored_on
         && event.kind == crate::event::EventKind::Handover
@@ -162,12 +173,13 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         // Conversation Routing: the thread passed to us, taken from us, or
         // asked for.
         engine::on_handover(deps, id, &event).await?;
+        unchanged = None;
     }
     if let AppendOutcome::Stored {
         conversation_id, ..
     } = &outcome
     {
-        after_store(deps, conversation_id, &event).await?;
+        after_store(deps, conversation_id, &event, unchanged).await?;
     }
     Ok(Processed::Appended(outcome))
 }
@@ -268,11 +280,13 @@ async fn survey_was_sent(
 
 /// What a stored event means for people: the agent's feed (new customer
 /// message, receipts, a message sent from the Page inbox), our own echo
-/// confirming a send, and the attachments policy.
+/// confirming a send, and the attachments policy. `known`: the
+/// conversation as it is now, when the caller has just read it.
 async fn after_store(
     deps: &RouterDeps,
     id: &ConversationId,
     event: &InboundEvent,
+    known: Option<Option<Conversation>>,
 ) -> Result<(), RouterError> {
     use crate::event::EventKind;
     if event.kind == EventKind::Echo
@@ -303,7 +317,11 @@ async fn after_store(
         k if k.is_customer_activity() => "message",
         _ => return Ok(()),
     };
-    let Some(mut conv) = deps.conversations.get_conversation(id).await? else {
+    let conv = match known {
+        Some(conv) => conv,
+        None => deps.conversations.get_conversation(id).await?,
+    };
+    let Some(mut conv) = conv else {
         return Ok(());
     };
     if event.kind.is_customer_activity()

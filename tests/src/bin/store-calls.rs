@@ -86,10 +86,12 @@ async fn routed(n: u64) {
         .await
         .unwrap();
     }
+    // Messages of today: the 24-hour window is open (no follow-up work).
+    let now = switchboard_tests::bench::now_ms() as u64;
     let mut ids = Vec::new();
     let before = store.calls();
     for i in 0..n {
-        let ev = event(&format!("79{i:014}"), &format!("m_routed_{i}"), 5_000 + i);
+        let ev = event(&format!("79{i:014}"), &format!("m_routed_{i}"), now + i);
         let body = serde_json::to_string(&ev).unwrap();
         switchboard_core::router::process_event(&deps, &body)
             .await
@@ -110,8 +112,23 @@ async fn routed(n: u64) {
         engine::accept(&deps, &agent, id).await.unwrap();
     }
     let accept = (store.calls() - before - n) as f64 / n as f64;
+    // The customer writes again: the router's whole path for a message in
+    // a conversation an agent holds (the append, then what it means for
+    // the agent: the feed entry, the bot's and the window's checks).
+    let before = store.calls();
+    for i in 0..n {
+        let ev = event(&format!("79{i:014}"), &format!("m_again_{i}"), now + n + i);
+        let body = serde_json::to_string(&ev).unwrap();
+        switchboard_core::router::process_event(&deps, &body)
+            .await
+            .unwrap();
+    }
+    let again = (store.calls() - before) as f64 / n as f64;
     println!("  new conversation routed and offered (20 agents): {routed:.2}");
     println!("  agent accepts the offer:                         {accept:.2}");
+    println!(
+        "  the customer writes again (the router's whole path, the agent holds it): {again:.2}"
+    );
 }
 
 /// Capacity units per text message in an existing conversation, from the

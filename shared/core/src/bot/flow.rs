@@ -47,6 +47,17 @@ pub async fn greet(deps: &RoutingDeps, conv: &Conversation, ws: &Workstream) {
     }
 }
 
+/// Whether `conv` is with the bot and the bot has not taken `event` yet
+/// (what [`on_customer_event`] acts on).
+pub fn for_the_bot(conv: &Conversation, event: &InboundEvent) -> bool {
+    conv.state == ConversationState::Bot
+        && conv
+            .routing
+            .as_ref()
+            .and_then(|r| r.bot.as_ref())
+            .is_some_and(|record| record.delivered.as_deref() != Some(&event.key))
+}
+
 /// A customer event was stored on conversation `id`: when it is with the
 /// bot and the bot has not taken this event yet, post it and act on the
 /// answer. Safe to call for any conversation and again.
@@ -61,7 +72,7 @@ pub async fn on_customer_event(
     let Some(record) = conv.routing.as_ref().and_then(|r| r.bot.as_ref()) else {
         return Ok(());
     };
-    if conv.state != ConversationState::Bot || record.delivered.as_deref() == Some(&event.key) {
+    if !for_the_bot(&conv, event) {
         return Ok(());
     }
     let prior_failures = record.failures;
