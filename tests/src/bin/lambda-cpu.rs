@@ -1,22 +1,27 @@
-//! The router function's whole-process CPU under `cargo lambda watch`, for
-//! `make bench`, measured as the pipeline bench measures serve: the release
-//! build (as `cargo lambda build --release` deploys it) runs in the
-//! emulator against DynamoDB, SQS and Secrets Manager on moto, takes SQS
-//! batches of 10 events through the Lambda Invoke API one after another
-//! (as the event source mapping sends them), and its CPU (user + system,
-//! `/proc/<pid>/stat`) is read before and after. Then the bytes of JSON
-//! logs the function printed per event (`AWS_LAMBDA_LOG_FORMAT=JSON`, as
-//! the template sets it; EMF metric lines included), which is what
-//! CloudWatch Logs ingests and bills. moto answers one request at a time,
-//! so the wall time is moto's; the CPU is the function's own.
+//! The functions' whole-process CPU under `cargo lambda watch`, for `make
+//! bench`, measured as the pipeline bench measures serve: the release
+//! builds of the router and webhook-ingest (as `cargo lambda build
+//! --release` deploys them) run in the emulator against DynamoDB, SQS and
+//! Secrets Manager on moto. The router takes SQS batches of 10 events
+//! through the Lambda Invoke API one after another (as the event source
+//! mapping sends them): new customers, then existing conversations;
+//! webhook-ingest takes signed 1-event deliveries as API Gateway passes
+//! them. Each process's CPU (user + system, `/proc/<pid>/stat`) is read
+//! before and after, with the bytes of JSON logs it printed
+//! (`AWS_LAMBDA_LOG_FORMAT=JSON`, as the template sets it; EMF metric
+//! lines included), which is what CloudWatch Logs ingests and bills. moto
+//! answers one request at a time and closes every connection, so the wall
+//! time is moto's, and each call pays a TCP connect that a warm function
+//! in AWS would not (it pays TLS instead); the CPU is the function's own.
 
 use std::sync::Arc;
 use std::time::Instant;
-use switchboard_tests::bench::{rss_kib, settled_cpu_seconds};
+use switchboard_tests::bench::{message_body, rss_kib, settled_cpu_seconds};
 use switchboard_tests::lambda_watch::{Watch, moto_env, process_of};
 use switchboard_tests::*;
 
 const PAGE: &str = "104857600000001";
+const SECRET: &str = "lambda-bench-app-secret-0123456789";
 /// Batches per shape (`LAMBDA_BATCHES`).
 const BATCHES: usize = 40;
 /// Events per batch: the router's event source mapping's batch size.
@@ -24,7 +29,7 @@ const PER_BATCH: usize = 10;
 
 fn config() -> String {
     format!(
-        "accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: lambda-bench-app-secret-0123456789\n    verify_token: lambda-bench-verify-token-0123456789\n    pages:\n      - page_id: \"{PAGE}\"\n        name: Support\n\
+        "accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: {SECRET}\n    verify_token: lambda-bench-verify-token-0123456789\n    pages:\n      - page_id: \"{PAGE}\"\n        name: Support\n\
 queues:\n  - {{ id: general, name: General }}\n\
 workstreams:\n  - id: support\n    name: Support\n    locale: en\n    pages: [\"{PAGE}\"]\n    distribution: {{ fallback_queue: general }}\n"
     )
@@ -86,14 +91,25 @@ async fn main() {
     // `LAMBDA_PROFILE=profiling` runs the build with symbols, for perf.
     let profile = std::env::var("LAMBDA_PROFILE").unwrap_or_else(|_| "release".into());
     let root = workspace_root();
-    println!("building the router (profile {profile}; release is as deployed)...");
+    println!(
+        "building the router and webhook-ingest (profile {profile}; release is as deployed)..."
+    );
     let built =
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "-q", "--profile", &profile, "-p", "router"])
+            .args([
+                "build",
+                "-q",
+                "--profile",
+                &profile,
+                "-p",
+                "router",
+                "-p",
+                "webhook-ingest",
+            ])
             .current_dir(&root)
             .status()
             .expect("cargo build");
-    assert!(built.success(), "the router did not build");
+    assert!(built.success(), "the functions did not build");
 
     // moto: the table with the account, its page and a workstream; the
     // queues and the WebSocket side the router's environment names.
@@ -139,39 +155,64 @@ async fn main() {
     let log = root.join("target/lambda-router-bench.log");
     let watch = Watch::start(&envs, &["--profile", &profile], &log);
     let http = reqwest::Client::new();
-    let invoke = |body: serde_json::Value| {
-        let req = http.post(watch.invoke_url("router")).json(&body);
+    let call = |function: &'static str, body: serde_json::Value| {
+        let req = http.post(watch.invoke_url(function)).json(&body);
         async move {
-            let resp = req.send().await.expect("invoke the router");
+            let resp = req.send().await.expect("invoke the function");
             let status = resp.status();
-            let out: serde_json::Value = resp.json().await.expect("the router's answer");
-            assert!(status.is_success(), "the router answered {status}: {out}");
-            assert_eq!(
-                out["batchItemFailures"],
-                serde_json::json!([]),
-                "a record failed: {out}"
-            );
+            let out: serde_json::Value = resp.json().await.expect("the function's answer");
+            assert!(status.is_success(), "{function} answered {status}: {out}");
+            out
         }
+    };
+    let route = |body: serde_json::Value| async {
+        let out = call("router", body).await;
+        assert_eq!(
+            out["batchItemFailures"],
+            serde_json::json!([]),
+            "a record failed: {out}"
+        );
+    };
+    // A one-message delivery as API Gateway passes it to webhook-ingest.
+    let template: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join("events/apigw-ingest.json")).expect("events/apigw-ingest.json"),
+    )
+    .expect("events/apigw-ingest.json is JSON");
+    let ingest = |psid: String, mid: String, ts: u64| {
+        let body = message_body(&psid, &mid, "Hello, I need help with order 1042", ts.into());
+        let mut event = template.clone();
+        event["headers"]["x-hub-signature-256"] =
+            switchboard_core::signature::sign(SECRET.as_bytes(), &body).into();
+        event["isBase64Encoded"] = false.into();
+        event["body"] = String::from_utf8(body).expect("JSON is UTF-8").into();
+        async {
+            let out = call("webhook-ingest", event).await;
+            assert_eq!(out["statusCode"], 200, "{out}");
+        }
+    };
+    let process = |function: &str| {
+        let exe = root.join("target").join(&profile).join(function);
+        let pid = process_of(&exe).expect("the function's process under cargo lambda watch");
+        if std::env::var("LAMBDA_PAUSE").is_ok() {
+            // To attach perf: `perf record -g -p {pid}`, then Enter.
+            println!("{function} pid {pid}; press Enter to go on");
+            let _ = std::io::stdin().read_line(&mut String::new());
+        }
+        pid
     };
 
     let base = switchboard_core::Clock::now(&switchboard_core::SystemClock).0 as u64;
-    // Warm-up: the process starts (its cold start is not measured).
+    // Warm-up: each process starts (its cold start is not measured).
     let warm: Vec<String> = (0..PER_BATCH).map(|i| format!("79{i:014}")).collect();
-    invoke(batch(&warm, "warm", base)).await;
-    let exe = root.join("target").join(&profile).join("router");
-    let pid = process_of(&exe).expect("the router's process under cargo lambda watch");
-    if std::env::var("LAMBDA_PAUSE").is_ok() {
-        // To attach perf: `perf record -g -p {pid}`, then Enter.
-        println!("router pid {pid}; press Enter to go on");
-        let _ = std::io::stdin().read_line(&mut String::new());
-    }
+    route(batch(&warm, "warm", base)).await;
+    let router = process("router");
+    ingest(warm[0].clone(), "m_warm_ingest".into(), base).await;
+    let ingester = process("webhook-ingest");
 
     let customers: Vec<String> = (0..PER_BATCH).map(|i| format!("78{i:014}")).collect();
     let mut lines = Vec::new();
     for (shape, existing) in [("new customers", false), ("existing conversations", true)] {
-        let cpu0 = settled_cpu_seconds(pid).expect("the router's CPU");
-        let log0 = std::fs::metadata(&log).map_or(0, |m| m.len() as usize);
-        let started = Instant::now();
+        let run = Sample::start(router, &log);
         for b in 0..batches {
             let psids: Vec<String> = if existing {
                 customers.clone()
@@ -184,31 +225,67 @@ async fn main() {
             let tag = format!("{}{b}", if existing { "e" } else { "n" });
             // Later messages in the existing conversations.
             let ts = base + 1 + b as u64 + if existing { batches as u64 } else { 0 };
-            invoke(batch(&psids, &tag, ts)).await;
+            route(batch(&psids, &tag, ts)).await;
         }
-        let wall = started.elapsed().as_secs_f64();
-        let cpu = settled_cpu_seconds(pid).expect("the router's CPU") - cpu0;
+        let (cpu, log_bytes, wall) = run.finish(router, &log);
         let events = (batches * PER_BATCH) as f64;
-        let log_bytes = json_log_bytes(&log, log0) as f64;
         lines.push(format!(
-            "  {shape:<24} {:>7.0} µs CPU per batch of {PER_BATCH} ({:>5.0} per event), {:>5.0} B of JSON logs per event, {:.1} s wall ({batches} batches, moto)",
+            "  router, {shape:<23} {:>7.0} µs CPU per batch of {PER_BATCH} ({:>5.0} per event), {:>4.0} B of JSON logs per event, {wall:.1} s wall ({batches} batches)",
             cpu * 1e6 / batches as f64,
             cpu * 1e6 / events,
             log_bytes / events,
-            wall,
         ));
     }
+    let deliveries = batches * PER_BATCH;
+    let run = Sample::start(ingester, &log);
+    for i in 0..deliveries {
+        let psid = customers[i % customers.len()].clone();
+        ingest(psid, format!("m_ingest_{i}"), base + 10_000 + i as u64).await;
+    }
+    let (cpu, log_bytes, wall) = run.finish(ingester, &log);
+    lines.push(format!(
+        "  webhook-ingest, 1-event deliveries   {:>7.0} µs CPU per delivery, {:>4.0} B of JSON logs per delivery, {wall:.1} s wall ({deliveries} deliveries)",
+        cpu * 1e6 / deliveries as f64,
+        log_bytes / deliveries as f64,
+    ));
     println!(
-        "router function under `cargo lambda watch --profile {profile}` (whole process, /proc):"
+        "functions under `cargo lambda watch --profile {profile}` on moto (whole process, /proc):"
     );
     for l in lines {
         println!("{l}");
     }
-    if let Some(kib) = rss_kib(pid) {
-        println!(
-            "  resident memory after the run: {:.1} MiB",
-            kib as f64 / 1024.0
-        );
+    for (function, pid) in [("router", router), ("webhook-ingest", ingester)] {
+        if let Some(kib) = rss_kib(pid) {
+            println!(
+                "  {function}: resident memory after the run {:.1} MiB",
+                kib as f64 / 1024.0
+            );
+        }
     }
     drop(watch);
+}
+
+/// A measured stretch of one function's work: its CPU and the JSON log
+/// bytes printed meanwhile.
+struct Sample {
+    cpu: f64,
+    log: usize,
+    started: Instant,
+}
+
+impl Sample {
+    fn start(pid: u32, log: &std::path::Path) -> Sample {
+        Sample {
+            cpu: settled_cpu_seconds(pid).expect("the function's CPU"),
+            log: std::fs::metadata(log).map_or(0, |m| m.len() as usize),
+            started: Instant::now(),
+        }
+    }
+
+    /// CPU seconds, JSON log bytes and wall seconds since the start.
+    fn finish(self, pid: u32, log: &std::path::Path) -> (f64, f64, f64) {
+        let wall = self.started.elapsed().as_secs_f64();
+        let cpu = settled_cpu_seconds(pid).expect("the function's CPU") - self.cpu;
+        (cpu, json_log_bytes(log, self.log) as f64, wall)
+    }
 }
