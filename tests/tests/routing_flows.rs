@@ -668,6 +668,61 @@ async fn presence_follows_load_unless_set_by_hand(aws: bool) {
     assert_eq!(eff().await, BasePresence::BusyDnd);
 }
 
+async fn offers_of_an_agent_who_goes_away_move_on_at_once(aws: bool) {
+    let r = Rig::new(aws).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(
+        json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 120}}),
+    )
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 1, "queues": ["general"]}), "available").await;
+    r.agent(json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 1, "queues": ["general"]}), "busy_dnd").await;
+    let c = r.message("7700000000000081", "is anyone there?").await;
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("anna"));
+
+    // bo comes back; anna steps away with the offer unanswered: it moves
+    // to bo now, not in 120 s, and it is not counted as her decline.
+    r.presence(&aid("bo"), "available").await;
+    r.presence(&aid("anna"), "away").await;
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("bo"));
+    assert_eq!(r.used("anna").await, 0, "her capacity came back");
+    let routing = r.conv(&c).await.routing.unwrap();
+    assert_eq!(routing.declines.get(&aid("anna")), None);
+    let withdrawn = routing
+        .decisions
+        .iter()
+        .find(|d| d.step == "offer_withdrawn")
+        .expect("the decision trail says why the offer moved");
+    assert!(
+        withdrawn.detail.contains("anna became away"),
+        "{}",
+        withdrawn.detail
+    );
+    // anna's console hears that the offer is gone.
+    let feed = r
+        .deps
+        .streams
+        .read_entries(&switchboard_core::feed::stream(&aid("anna")), None, 100)
+        .await
+        .unwrap();
+    assert!(
+        feed.iter()
+            .any(|e| e.data["type"] == "offer_withdrawn"
+                && e.data["conversation_id"] == c.as_str()),
+        "{feed:?}"
+    );
+
+    // bo goes offline: no one is left, so the conversation waits.
+    r.presence(&aid("bo"), "offline").await;
+    let conv = r.conv(&c).await;
+    assert_eq!(conv.state, ConversationState::Waiting);
+    assert_eq!(r.used("bo").await, 0);
+    // Setting away again finds nothing to withdraw.
+    r.presence(&aid("bo"), "away").await;
+    assert_eq!(r.conv(&c).await.state, ConversationState::Waiting);
+}
+
 async fn conversations_that_came_before_the_workstream_are_routed_when_it_comes(aws: bool) {
     let r = Rig::new(aws).await;
     let c = r.message("7700000000000071", "anyone there?").await;
@@ -700,6 +755,7 @@ macro_rules! suite {
                 returning_customer_waits_for_their_agent_then_anyone, closing_window_goes_first,
                 wrap_up_holds_capacity_for_a_while_and_idle_conversations_close,
                 configuration_is_validated_with_clear_errors, presence_follows_load_unless_set_by_hand,
+                offers_of_an_agent_who_goes_away_move_on_at_once,
                 conversations_that_came_before_the_workstream_are_routed_when_it_comes);
         }
     };

@@ -312,7 +312,7 @@ pub async fn after_apply(deps: &RoutingDeps, ops: &[RoutingOp]) {
                     publish(a, "assigned", serde_json::json!({"queue_id": r.queue})).await;
                 }
             }
-            "declined" | "offer_expired" => {
+            "declined" | "offer_expired" | "offer_withdrawn" => {
                 if let Some(a) = released {
                     publish(a, "offer_withdrawn", serde_json::json!({"reason": step})).await;
                 }

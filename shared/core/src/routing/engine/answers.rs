@@ -1,6 +1,7 @@
 //! Answers: what an agent does with an offer or a conversation: accept,
-//! decline (or an offer left to expire), end with wrap-up, transfer to a
-//! queue or an agent, and close from any state.
+//! decline (or an offer left to expire, or withdrawn when the agent goes
+//! away), end with wrap-up, transfer to a queue or an agent, and close
+//! from any state.
 
 use super::arrival::{queue_ops, queued};
 use super::offers::{distribute_agent, distribute_conversation, offer_ops};
@@ -10,7 +11,7 @@ use super::{
 };
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, RoutingOp};
-use crate::routing::model::{AgentId, Mode, QueueId, WrapUp};
+use crate::routing::model::{AgentId, BasePresence, Mode, QueueId, WrapUp};
 use crate::routing::record::{Routing, Timer, TimerKind};
 use crate::time::Millis;
 
@@ -57,6 +58,15 @@ pub async fn accept(
     load(deps, id).await
 }
 
+/// How an offer ends without being accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OfferEnd {
+    Declined,
+    Expired,
+    /// The agent became away or offline: not their decline.
+    Withdrawn(BasePresence),
+}
+
 /// The agent declines an offer, or it expired: back to the queue, the
 /// decline counted, the capacity freed; then the next agent.
 pub async fn decline(
@@ -65,6 +75,53 @@ pub async fn decline(
     id: &ConversationId,
     expired: bool,
 ) -> Result<()> {
+    let how = if expired {
+        OfferEnd::Expired
+    } else {
+        OfferEnd::Declined
+    };
+    end_offer(deps, agent, id, how).await
+}
+
+/// The agent became `presence` (away or offline): every offer waiting on
+/// them goes back to its queue and on to the next agent now, not when it
+/// would have expired; not counted as their decline. Returns how many.
+pub async fn withdraw_offers(
+    deps: &RoutingDeps,
+    agent: &AgentId,
+    presence: BasePresence,
+) -> Result<usize> {
+    let mut withdrawn = 0;
+    loop {
+        let offered = deps
+            .routing
+            .agent_conversations(agent, ConversationState::Offered, None, 50)
+            .await?;
+        let mut progress = false;
+        for conv in &offered {
+            match end_offer(deps, agent, &conv.id, OfferEnd::Withdrawn(presence)).await {
+                Ok(()) => {
+                    withdrawn += 1;
+                    progress = true;
+                }
+                // Answered, expired or moved meanwhile: nothing to withdraw.
+                Err(RoutingError::NotFound(_) | RoutingError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !progress {
+            return Ok(withdrawn);
+        }
+    }
+}
+
+async fn end_offer(
+    deps: &RoutingDeps,
+    agent: &AgentId,
+    id: &ConversationId,
+    how: OfferEnd,
+) -> Result<()> {
+    let expired = how == OfferEnd::Expired;
     let conv = load(deps, id).await?;
     let mut r = conv.routing.clone().unwrap_or_default();
     let offer = match (&r.offer, conv.state) {
@@ -86,7 +143,9 @@ pub async fn decline(
             "conversation {id} has no queue"
         )));
     };
-    *r.declines.entry(agent.clone()).or_default() += 1;
+    if !matches!(how, OfferEnd::Withdrawn(_)) {
+        *r.declines.entry(agent.clone()).or_default() += 1;
+    }
     let release = release_op(&r, agent, now);
     r.offer = None;
     r.agent = None;
@@ -94,16 +153,21 @@ pub async fn decline(
     let item = waiting_item(&conv, &r, &queue, &ws, now);
     r.waiting_key = Some(item.key());
     r.reason = format!("waiting in queue {queue}");
-    let step = if expired { "offer_expired" } else { "declined" };
-    r.record(decision(
-        now,
-        step,
-        if expired {
-            format!("{agent} did not answer in time; counted as a decline")
-        } else {
-            format!("{agent} declined")
-        },
-    ));
+    let (step, detail) = match how {
+        OfferEnd::Expired => (
+            "offer_expired",
+            format!("{agent} did not answer in time; counted as a decline"),
+        ),
+        OfferEnd::Declined => ("declined", format!("{agent} declined")),
+        OfferEnd::Withdrawn(presence) => (
+            "offer_withdrawn",
+            format!(
+                "{agent} became {}: the offer goes to the next agent",
+                presence.as_str()
+            ),
+        ),
+    };
+    r.record(decision(now, step, detail));
     let mut ops: Vec<RoutingOp> = release.into_iter().collect();
     ops.extend([
         set_conv(&conv, ConversationState::Waiting, r, now),

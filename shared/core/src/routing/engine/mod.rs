@@ -20,7 +20,9 @@ mod timers;
 
 /// Meta's windows live in [`crate::window`]; named here too for older paths.
 pub use crate::window::{WINDOW_7D, WINDOW_24H};
-pub use answers::{TransferTo, accept, close, close_erased, decline, end, reassign, transfer};
+pub use answers::{
+    TransferTo, accept, close, close_erased, decline, end, reassign, transfer, withdraw_offers,
+};
 pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
 pub use bot::{BOT_ENDED_REASON, Delivered, bot_answered, bot_delivered, bot_end, escalate};
 pub use offers::{

@@ -412,6 +412,10 @@ pub async fn set_presence(
             StoreError::NotFound(_) => RoutingError::NotFound(format!("no agent {agent}")),
             e => e.into(),
         })?;
+    if matches!(presence.status, BasePresence::Away | BasePresence::Offline) {
+        // The customers their offers hold need not wait for the timeout.
+        super::withdraw_offers(deps, agent, presence.status).await?;
+    }
     distribute_agent(deps, agent).await?;
     Ok(deps.config.get_agent(agent).await?.unwrap_or(state))
 }
