@@ -140,7 +140,7 @@ bench: test-tools
 	cargo run --release -q -p switchboard-tests --bin routeload
 	cargo run --release -q -p switchboard-tests --bin replyload
 	cargo run --release -q -p switchboard-tests --bin store-calls
-	cargo run --release -q -p switchboard-tests --bin lambda-router
+	cargo run --release -q -p switchboard-tests --bin lambda-cpu
 	cargo run --release -q -p switchboard-tests --bin sockload
 	$(MAKE) console-first-load
 
