@@ -97,12 +97,71 @@ pub fn process_of(exe: &Path) -> Option<u32> {
         .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe))
 }
 
-/// The environment that points a function's AWS SDK at this process's moto.
-pub fn moto_env() -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", crate::moto_endpoint().to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_ACCESS_KEY_ID", "test".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
-    ]
+/// What the functions use, on this process's moto: the table seeded from
+/// a configuration file, the inbound and outbound queues, the secrets, the
+/// WebSocket connections table and a fake Management API.
+pub struct MotoStack {
+    pub store: std::sync::Arc<switchboard_aws::DynamoStore>,
+    pub inbound: crate::SqsQueues,
+    pub outbound: crate::SqsQueues,
+    pub secrets_prefix: String,
+    pub connections: switchboard_aws::connections::Connections,
+    pub management: crate::fake_ws::FakeManagementApi,
+}
+
+impl MotoStack {
+    /// Fresh resources (named from `tag`), with `config_yaml` applied as
+    /// `switchboard serve` applies its file (accounts and their secrets).
+    pub async fn seed(tag: &str, config_yaml: &str) -> MotoStack {
+        let cfg = crate::aws_config().await;
+        let store = crate::dynamo_store().await;
+        let inbound = crate::sqs_queue(switchboard_embedded::QueueConfig::default()).await;
+        let outbound = crate::sqs_queue(switchboard_embedded::QueueConfig::default()).await;
+        let secrets_prefix = crate::unique(tag);
+        let secrets = switchboard_aws::SecretsManager::new(&cfg, secrets_prefix.clone());
+        let config = switchboard_core::config::Config::parse(config_yaml, &|_| None)
+            .expect("a valid configuration");
+        switchboard_core::config::apply_local(
+            &config,
+            store.as_ref(),
+            &secrets,
+            &switchboard_core::SystemClock,
+        )
+        .await
+        .expect("the configuration applied on moto");
+        MotoStack {
+            store,
+            inbound,
+            outbound,
+            secrets_prefix,
+            connections: crate::moto_connections().await,
+            management: crate::fake_ws::FakeManagementApi::start().await,
+        }
+    }
+
+    /// The functions' environment: the AWS SDK pointed at this process's
+    /// moto, and these resources.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", crate::moto_endpoint().to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_ACCESS_KEY_ID", "test".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+            ("SWITCHBOARD_TABLE", self.store.table().to_string()),
+            (
+                "SWITCHBOARD_INBOUND_QUEUE_URL",
+                self.inbound.queue.url().to_string(),
+            ),
+            (
+                "SWITCHBOARD_OUTBOUND_QUEUE_URL",
+                self.outbound.queue.url().to_string(),
+            ),
+            ("SWITCHBOARD_SECRETS_PREFIX", self.secrets_prefix.clone()),
+            (
+                "SWITCHBOARD_CONNECTIONS_TABLE",
+                self.connections.table().to_string(),
+            ),
+            ("SWITCHBOARD_WS_MANAGEMENT_URL", self.management.url.clone()),
+        ]
+    }
 }

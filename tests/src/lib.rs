@@ -18,6 +18,7 @@ pub mod bench;
 pub mod fake;
 pub mod fake_ws;
 pub mod lambda_watch;
+pub mod log_capture;
 pub mod routing_rig;
 /// The fake Graph API (it lives in switchboard-graph, for `switchboard fake-graph` too).
 pub use switchboard_graph::fake as fake_graph;
@@ -662,6 +663,21 @@ pub fn text_message(
     )
     .expect("a valid delivery")
     .remove(0)
+}
+
+/// A router batch over `(message id, group, body)` triples, as a queue
+/// delivers them.
+pub fn batch_items<A: AsRef<str>, B: AsRef<str>, C: AsRef<str>>(
+    messages: &[(A, B, C)],
+) -> Vec<switchboard_core::router::BatchItem<'_>> {
+    messages
+        .iter()
+        .map(|(id, group, body)| switchboard_core::router::BatchItem {
+            message_id: id.as_ref(),
+            group: group.as_ref(),
+            body: body.as_ref(),
+        })
+        .collect()
 }
 
 /// Fresh ids for an append that may open a conversation.

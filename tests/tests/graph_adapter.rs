@@ -238,35 +238,15 @@ async fn profile_token_debugging_and_subscription() {
     assert!(e.explain().contains("permission"));
 }
 
-/// A log capture for one test (a thread-local default subscriber: the
-/// test runs on tokio's current-thread runtime).
-#[derive(Clone, Default)]
-struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// `debug_token` is the one call that carries a token in its URL
 /// (`input_token`, as Meta requires). When it fails in every way Meta or
 /// the network can fail it, the token is in neither the error nor the logs.
 #[tokio::test]
 async fn a_failing_debug_token_call_keeps_the_input_token_out_of_errors_and_logs() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let _logs = tracing::subscriber::set_default(
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish(),
-    );
+    // A thread-local default subscriber: the test runs on tokio's
+    // current-thread runtime.
+    let capture = switchboard_tests::log_capture::Capture::default();
+    let _logs = tracing::subscriber::set_default(capture.subscriber("trace"));
     let (fake, graph) = setup().await;
     fake.script(
         "GET",
@@ -346,7 +326,7 @@ async fn a_failing_debug_token_call_keeps_the_input_token_out_of_errors_and_logs
             assert!(!shown.contains("app-secret-for-debugging"), "{shown}");
         }
     }
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("Graph API error"),
         "the capture works: {logs}"

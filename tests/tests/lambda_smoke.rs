@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::ports::{ConversationFilter, ConversationStore, Queue};
-use switchboard_tests::lambda_watch::{Watch, cargo_lambda};
+use switchboard_tests::lambda_watch::{MotoStack, Watch, cargo_lambda};
 use switchboard_tests::*;
 
 fn invoke(port: u16, function: &str, event: &str) -> serde_json::Value {
@@ -45,22 +45,9 @@ fn invoke(port: u16, function: &str, event: &str) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lambda_functions_under_cargo_lambda_watch() {
     // Seed moto: table, queues, the account and its secret as events/generate.py signed them.
-    let cfg = aws_config().await;
-    let store = dynamo_store().await;
-    let queues = sqs_queue(switchboard_embedded::QueueConfig::default()).await;
-    let outbound = sqs_queue(switchboard_embedded::QueueConfig::default()).await;
-    let prefix = unique("smoke");
-    let secrets = Arc::new(switchboard_aws::SecretsManager::new(&cfg, prefix.clone()));
     let yaml = "accounts:\n  - id: acme\n    name: Acme\n    app_id: \"900000000000001\"\n    app_secret: events-app-secret-0123456789\n    verify_token: events-verify-token-0123456789\n    pages:\n      - page_id: \"104857600000001\"\n        name: Acme Support\n";
-    let config = switchboard_core::config::Config::parse(yaml, &|_| None).unwrap();
-    switchboard_core::config::apply_local(
-        &config,
-        store.as_ref(),
-        secrets.as_ref(),
-        &switchboard_core::SystemClock,
-    )
-    .await
-    .unwrap();
+    let stack = MotoStack::seed("smoke", yaml).await;
+    let (store, queues, connections) = (&stack.store, &stack.inbound, &stack.connections);
 
     // Build the functions first, so no invocation waits on a compile.
     let built = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -91,36 +78,18 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         .expect("cargo build");
     assert!(built.success(), "the functions did not build");
 
-    // The WebSocket side: the connections table, a Management API, and the
-    // user pool's keys (served here; the authorizer fetches them).
-    let connections = moto_connections().await;
-    let management = switchboard_tests::fake_ws::FakeManagementApi::start().await;
+    // The user pool's keys (served here; the authorizer fetches them).
     let pool = switchboard_tests::fake_ws::Signer::new("smoke-key");
     let jwks_url =
         switchboard_tests::fake_ws::serve_jwks(serde_json::json!({"keys": [pool.jwk()]})).await;
     let issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Smoke";
 
-    let mut envs = switchboard_tests::lambda_watch::moto_env();
+    let mut envs = stack.env();
     envs.extend([
-        ("SWITCHBOARD_TABLE", store_table(&store)),
-        (
-            "SWITCHBOARD_INBOUND_QUEUE_URL",
-            queues.queue.url().to_string(),
-        ),
-        (
-            "SWITCHBOARD_OUTBOUND_QUEUE_URL",
-            outbound.queue.url().to_string(),
-        ),
-        ("SWITCHBOARD_SECRETS_PREFIX", prefix),
         (
             "SWITCHBOARD_PUBLIC_URL",
             "https://abc123.execute-api.eu-west-1.amazonaws.com".to_string(),
         ),
-        (
-            "SWITCHBOARD_CONNECTIONS_TABLE",
-            connections.table().to_string(),
-        ),
-        ("SWITCHBOARD_WS_MANAGEMENT_URL", management.url.clone()),
         ("SWITCHBOARD_JWT_ISSUER", issuer.to_string()),
         ("SWITCHBOARD_JWT_CLIENT_ID", "smoke-console".to_string()),
         ("SWITCHBOARD_JWKS_URL", jwks_url),
@@ -338,8 +307,4 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         has("PagesInError", None),
         "no EMF PagesInError from the scheduler"
     );
-}
-
-fn store_table(store: &switchboard_aws::DynamoStore) -> String {
-    store.table().to_string()
 }

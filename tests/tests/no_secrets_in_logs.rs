@@ -4,41 +4,21 @@
 //! capture is searched for each secret.
 
 use bytes::Bytes;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use switchboard_core::channels::ChannelDeps;
 use switchboard_core::ports::{Queue, SecretStore};
 use switchboard_core::{Clock, SystemClock};
 use switchboard_tests::fake_graph::FakeGraph;
+use switchboard_tests::log_capture::Capture;
 use switchboard_tests::*;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn capture() -> &'static Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
     CAPTURE.get_or_init(|| {
         let c = Capture::default();
-        let writer = c.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .init();
+        // `init` also routes the `log` crate's records here.
+        tracing_subscriber::util::SubscriberInitExt::init(c.subscriber("debug"));
         c
     })
 }
@@ -156,7 +136,7 @@ async fn exercise(
 }
 
 fn assert_clean(verify_token: &str) {
-    let logs = String::from_utf8(capture().0.lock().unwrap().clone()).unwrap();
+    let logs = capture().text();
     assert!(logs.contains("page provisioned"), "the capture works");
     let signature =
         switchboard_core::signature::sign(APP_SECRET_2.as_bytes(), &fixture("text-message.json"));

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use switchboard_core::router::{BatchItem, process_batch};
+use switchboard_core::router::process_batch;
 use switchboard_core::{Clock, ManualClock, Millis};
 use switchboard_tests::*;
 
@@ -64,14 +64,7 @@ async fn a_panicking_event_fails_alone_and_the_worker_goes_on() {
             event_body("7700000000000002", "m_ok_2"),
         ),
     ];
-    let items: Vec<BatchItem<'_>> = bodies
-        .iter()
-        .map(|(id, group, body)| BatchItem {
-            message_id: id,
-            group,
-            body,
-        })
-        .collect();
+    let items = batch_items(&bodies);
     // The first group is polled first and reads the clock first.
     let failed = process_batch(&deps, &items).await;
     assert_eq!(failed, ["m1"], "only the panicking message failed");

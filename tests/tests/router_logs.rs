@@ -2,34 +2,11 @@
 //! `EventsStored` metric per batch, not a line per event (CloudWatch bills
 //! every byte), and the per-event line only at debug.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use switchboard_core::SystemClock;
-use switchboard_core::router::{BatchItem, process_batch};
+use switchboard_core::router::process_batch;
+use switchboard_tests::log_capture::Capture;
 use switchboard_tests::*;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn take(&self) -> String {
-        let mut bytes = self.0.lock().expect("capture");
-        String::from_utf8(std::mem::take(&mut *bytes)).expect("utf-8 logs")
-    }
-}
 
 /// The router's batch of `n` messages from customers 1 and 2 (alternating).
 fn bodies(tag: &str, n: u64, ts: u64) -> Vec<(String, String, String)> {
@@ -47,16 +24,8 @@ fn bodies(tag: &str, n: u64, ts: u64) -> Vec<(String, String, String)> {
 }
 
 async fn run(deps: &switchboard_core::router::RouterDeps, batch: &[(String, String, String)]) {
-    let items: Vec<BatchItem<'_>> = batch
-        .iter()
-        .map(|(id, group, body)| BatchItem {
-            message_id: id,
-            group,
-            body,
-        })
-        .collect();
     assert!(
-        process_batch(deps, &items).await.is_empty(),
+        process_batch(deps, &batch_items(batch)).await.is_empty(),
         "nothing failed"
     );
 }
@@ -64,14 +33,7 @@ async fn run(deps: &switchboard_core::router::RouterDeps, batch: &[(String, Stri
 #[tokio::test]
 async fn a_batch_logs_one_line_and_one_metric() {
     let capture = Capture::default();
-    let writer = capture.clone();
-    let _logs = tracing::subscriber::set_default(
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish(),
-    );
+    let _logs = tracing::subscriber::set_default(capture.subscriber("info"));
     let embedded = redb_store();
     let deps = routing_deps(embedded.store.clone(), Arc::new(SystemClock));
 

@@ -14,10 +14,9 @@
 //! time is moto's, and each call pays a TCP connect that a warm function
 //! in AWS would not (it pays TLS instead); the CPU is the function's own.
 
-use std::sync::Arc;
 use std::time::Instant;
 use switchboard_tests::bench::{message_body, rss_kib, settled_cpu_seconds};
-use switchboard_tests::lambda_watch::{Watch, moto_env, process_of};
+use switchboard_tests::lambda_watch::{MotoStack, Watch, process_of};
 use switchboard_tests::*;
 
 const PAGE: &str = "104857600000001";
@@ -113,46 +112,14 @@ async fn main() {
 
     // moto: the table with the account, its page and a workstream; the
     // queues and the WebSocket side the router's environment names.
-    let cfg = aws_config().await;
-    let store = dynamo_store().await;
-    let inbound = sqs_queue(switchboard_embedded::QueueConfig::default()).await;
-    let outbound = sqs_queue(switchboard_embedded::QueueConfig::default()).await;
-    let prefix = unique("lambda-bench");
-    let secrets = Arc::new(switchboard_aws::SecretsManager::new(&cfg, prefix.clone()));
-    let config = switchboard_core::config::Config::parse(&config(), &|_| None)
-        .expect("the bench's configuration");
-    switchboard_core::config::apply_local(
-        &config,
-        store.as_ref(),
-        secrets.as_ref(),
-        &switchboard_core::SystemClock,
-    )
-    .await
-    .expect("seed the configuration");
-    let connections = moto_connections().await;
-    let management = switchboard_tests::fake_ws::FakeManagementApi::start().await;
-    let mut envs = moto_env();
+    let stack = MotoStack::seed("lambda-bench", &config()).await;
+    let mut envs = stack.env();
     envs.extend([
-        ("SWITCHBOARD_TABLE", store.table().to_string()),
-        (
-            "SWITCHBOARD_INBOUND_QUEUE_URL",
-            inbound.queue.url().to_string(),
-        ),
-        (
-            "SWITCHBOARD_OUTBOUND_QUEUE_URL",
-            outbound.queue.url().to_string(),
-        ),
-        ("SWITCHBOARD_SECRETS_PREFIX", prefix),
-        (
-            "SWITCHBOARD_CONNECTIONS_TABLE",
-            connections.table().to_string(),
-        ),
-        ("SWITCHBOARD_WS_MANAGEMENT_URL", management.url.clone()),
         // As the template sets it, and no Graph API is reachable.
         ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_string()),
         ("SWITCHBOARD_GRAPH_URL", "http://127.0.0.1:9".to_string()),
     ]);
-    let log = root.join("target/lambda-router-bench.log");
+    let log = root.join("target/lambda-cpu-bench.log");
     let watch = Watch::start(&envs, &["--profile", &profile], &log);
     let http = reqwest::Client::new();
     let call = |function: &'static str, body: serde_json::Value| {
@@ -191,7 +158,9 @@ async fn main() {
         }
     };
     let process = |function: &str| {
-        let exe = root.join("target").join(&profile).join(function);
+        // Cargo's dev profile builds into target/debug.
+        let dir = if profile == "dev" { "debug" } else { &profile };
+        let exe = root.join("target").join(dir).join(function);
         let pid = process_of(&exe).expect("the function's process under cargo lambda watch");
         if std::env::var("LAMBDA_PAUSE").is_ok() {
             // To attach perf: `perf record -g -p {pid}`, then Enter.
