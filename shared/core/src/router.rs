@@ -54,6 +54,16 @@ pub fn fallback_contact_name(psid: &str) -> String {
 
 /// Store one event. Idempotent: processing the same body twice stores it once.
 pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, RouterError> {
+    process_counted(deps, body, &AtomicU64::new(0)).await
+}
+
+/// [`process_event`], adding 1 to `stored` once the event is stored (even
+/// if what follows fails: its retry finds it a duplicate).
+async fn process_counted(
+    deps: &RouterDeps,
+    body: &str,
+    stored: &AtomicU64,
+) -> Result<Processed, RouterError> {
     if let Some(item) = crate::aside::SetAside::from_queue_body(body) {
         let item = item.map_err(|e| RouterError::Poison(e.to_string()))?;
         crate::aside::record(deps.streams.as_ref(), &item).await?;
@@ -83,6 +93,9 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
         .conversations
         .append(&event, &ids, deps.clock.now())
         .await?;
+    if matches!(outcome, AppendOutcome::Stored { .. }) {
+        stored.fetch_add(1, Ordering::Relaxed);
+    }
     // A customer never seen: their contact gets Meta's profile name before
     // routing (rules may test it).
     if let (Some(p), AppendOutcome::Stored { opened: true, .. }) = (&deps.profiles, &outcome) {
@@ -154,16 +167,13 @@ pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, R
     if let Some(id) = stored_on
         && ours
     {
-        let conv = deps.conversations.get_conversation(id).await?;
-        if conv
-            .as_ref()
-            .is_some_and(|c| crate::bot::flow::for_the_bot(c, &event))
-        {
+        match deps.conversations.get_conversation(id).await? {
             // With the workstream's bot: post it (once; a redelivery of an
             // event the bot took is not posted again).
-            crate::bot::flow::on_customer_event(deps, id, &event).await?;
-        } else {
-            unchanged = Some(conv);
+            Some(conv) if crate::bot::flow::for_the_bot(&conv, &event) => {
+                crate::bot::flow::on_customer_event_in(deps, conv, &event).await?;
+            }
+            conv => unchanged = Some(conv),
         }
     }
     if let Some(id) = stored_on
@@ -439,12 +449,10 @@ pub async fn process_batch(deps: &RouterDeps, items: &[BatchItem<'_>]) -> Vec<St
             }
             let span = tracing::info_span!("queue_message", message_id = item.message_id, group);
             // A panic fails this message only: it is retried, then dead-lettered.
-            let run = std::panic::AssertUnwindSafe(process_event(deps, item.body).instrument(span));
+            let run = std::panic::AssertUnwindSafe(
+                process_counted(deps, item.body, stored).instrument(span),
+            );
             let error = match run.catch_unwind().await {
-                Ok(Ok(Processed::Appended(AppendOutcome::Stored { .. }))) => {
-                    stored.fetch_add(1, Ordering::Relaxed);
-                    None
-                }
                 Ok(Ok(_)) => None,
                 Ok(Err(e)) => Some(e.to_string()),
                 Err(panic) => Some(crate::panics::describe(panic.as_ref())),

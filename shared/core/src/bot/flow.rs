@@ -66,9 +66,19 @@ pub async fn on_customer_event(
     id: &ConversationId,
     event: &InboundEvent,
 ) -> Result<(), RoutingError> {
-    let Some(conv) = deps.conversations.get_conversation(id).await? else {
-        return Ok(());
-    };
+    match deps.conversations.get_conversation(id).await? {
+        Some(conv) => on_customer_event_in(deps, conv, event).await,
+        None => Ok(()),
+    }
+}
+
+/// [`on_customer_event`] for the conversation as the caller has just read it.
+pub async fn on_customer_event_in(
+    deps: &RoutingDeps,
+    conv: Conversation,
+    event: &InboundEvent,
+) -> Result<(), RoutingError> {
+    let id = &conv.id.clone();
     let Some(record) = conv.routing.as_ref().and_then(|r| r.bot.as_ref()) else {
         return Ok(());
     };
