@@ -723,6 +723,116 @@ async fn offers_of_an_agent_who_goes_away_move_on_at_once(aws: bool) {
     assert_eq!(r.conv(&c).await.state, ConversationState::Waiting);
 }
 
+async fn an_offer_stays_where_away_agents_may_work_and_lapses_as_withdrawn(aws: bool) {
+    let r = Rig::new(aws).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(
+        json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 60,
+            "allowed_presences": ["available", "busy", "away"]}}),
+    )
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 1, "queues": ["general"]}), "available").await;
+    let c = r.message("7700000000000093", "hello?").await;
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("anna"));
+    // This workstream lets away agents take work: the offer stays with her.
+    r.presence(&aid("anna"), "away").await;
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("anna"));
+    // Offline is not allowed, but say the withdrawal missed the offer (an
+    // index that had not caught up): when it lapses, it is withdrawn, not
+    // her decline.
+    r.deps
+        .config
+        .set_presence(
+            &aid("anna"),
+            &switchboard_core::routing::model::PresenceSetting::offline(r.clock.now()),
+        )
+        .await
+        .unwrap();
+    r.clock.advance_secs(61);
+    assert_eq!(r.tick().await.offers_expired, 1);
+    let routing = r.conv(&c).await.routing.unwrap();
+    assert_eq!(routing.declines.get(&aid("anna")), None);
+    assert!(
+        routing
+            .decisions
+            .iter()
+            .any(|d| d.step == "offer_withdrawn" && d.detail.contains("became offline")),
+        "{:?}",
+        routing.decisions
+    );
+}
+
+async fn auto_close_counts_from_the_last_message(aws: bool) {
+    use switchboard_core::outbound::{Author, Content, Outbound, Status};
+    let r = Rig::new(aws).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 60, "auto_close_after_seconds": 1800}}))
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 2, "queues": ["general"]}), "available").await;
+    r.agent(json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 2, "queues": ["general"]}), "available").await;
+
+    // The agent replies every 10 minutes: the 30-minute close keeps away.
+    let c = r.message("7700000000000091", "my parcel is lost").await;
+    let holder = aid(&r.offered_to(&c).await.expect("offered"));
+    engine::accept(&r.deps, &holder, &c).await.unwrap();
+    for _ in 0..4 {
+        r.clock.advance_secs(600);
+        // The reply as the agent API records it (this rig has no queue to
+        // the sender; the record is what counts).
+        let conv = r.conv(&c).await;
+        let reply = Outbound {
+            id: switchboard_core::ids::OutboundId::generate(),
+            conversation_id: conv.id.clone(),
+            page_id: conv.page_id.clone(),
+            psid: conv.psid.clone(),
+            author: Author::Agent {
+                agent_id: holder.clone(),
+            },
+            content: Content::Text {
+                text: "Still looking into it".into(),
+                quick_replies: Vec::new(),
+            },
+            status: Status::Queued,
+            attempts: 0,
+            claimed_at: None,
+            created_at: r.clock.now(),
+        };
+        r.deps.outbound.put_outbound(&reply).await.unwrap();
+        assert_eq!(r.tick().await.auto_closed, 0);
+        assert!(r.conv(&c).await.state.is_open(), "the replies keep it open");
+    }
+    // Then silence: it closes 30 minutes after the last reply, not before.
+    r.clock.advance_secs(1799);
+    assert_eq!(r.tick().await.auto_closed, 0);
+    r.clock.advance_secs(2);
+    assert_eq!(r.tick().await.auto_closed, 1);
+    assert_eq!(r.conv(&c).await.state, ConversationState::Closed);
+
+    // Offers that lapse and are made again are not activity: the customer
+    // who wrote once and was never answered is closed 30 minutes later.
+    let c2 = r.message("7700000000000092", "anyone there?").await;
+    assert!(r.offered_to(&c2).await.is_some());
+    for _ in 0..2 {
+        r.clock.advance_secs(61);
+        r.tick().await;
+    }
+    let routing = r.conv(&c2).await.routing.unwrap();
+    assert_eq!(
+        routing
+            .decisions
+            .iter()
+            .filter(|d| d.step == "offer_expired")
+            .count(),
+        2,
+        "offered twice, both lapsed"
+    );
+    r.clock.advance_secs(1800 - 122);
+    assert_eq!(r.tick().await.auto_closed, 1);
+    assert_eq!(r.conv(&c2).await.state, ConversationState::Closed);
+}
+
 async fn conversations_that_came_before_the_workstream_are_routed_when_it_comes(aws: bool) {
     let r = Rig::new(aws).await;
     let c = r.message("7700000000000071", "anyone there?").await;
@@ -755,7 +865,8 @@ macro_rules! suite {
                 returning_customer_waits_for_their_agent_then_anyone, closing_window_goes_first,
                 wrap_up_holds_capacity_for_a_while_and_idle_conversations_close,
                 configuration_is_validated_with_clear_errors, presence_follows_load_unless_set_by_hand,
-                offers_of_an_agent_who_goes_away_move_on_at_once,
+                offers_of_an_agent_who_goes_away_move_on_at_once, auto_close_counts_from_the_last_message,
+                an_offer_stays_where_away_agents_may_work_and_lapses_as_withdrawn,
                 conversations_that_came_before_the_workstream_are_routed_when_it_comes);
         }
     };

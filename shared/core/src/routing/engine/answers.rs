@@ -10,10 +10,12 @@ use super::{
     transfer_need, try_apply, waiting_item,
 };
 use crate::ids::ConversationId;
+use crate::ids::WorkstreamId;
 use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::model::{AgentId, BasePresence, Mode, QueueId, WrapUp};
 use crate::routing::record::{Routing, Timer, TimerKind};
 use crate::time::Millis;
+use std::collections::HashMap;
 
 /// The agent accepts an offer.
 pub async fn accept(
@@ -85,34 +87,73 @@ pub async fn decline(
 
 /// The agent became `presence` (away or offline): every offer waiting on
 /// them goes back to its queue and on to the next agent now, not when it
-/// would have expired; not counted as their decline. Returns how many.
+/// would have expired; not counted as their decline (unless their
+/// workstream lets agents in that presence take work). One pass over the
+/// agent's offers; one the index has not shown yet is withdrawn when its
+/// timer runs out (see [`expire`]). Returns how many.
 pub async fn withdraw_offers(
     deps: &RoutingDeps,
     agent: &AgentId,
     presence: BasePresence,
 ) -> Result<usize> {
+    const PAGE: usize = 50;
     let mut withdrawn = 0;
+    let mut allows: HashMap<Option<WorkstreamId>, bool> = HashMap::new();
+    let mut after: Option<String> = None;
     loop {
         let offered = deps
             .routing
-            .agent_conversations(agent, ConversationState::Offered, None, 50)
+            .agent_conversations(agent, ConversationState::Offered, after.as_deref(), PAGE)
             .await?;
-        let mut progress = false;
         for conv in &offered {
-            match end_offer(deps, agent, &conv.id, OfferEnd::Withdrawn(presence)).await {
-                Ok(()) => {
-                    withdrawn += 1;
-                    progress = true;
+            let ws = conv.routing.as_ref().and_then(|r| r.workstream.clone());
+            let allowed = match allows.get(&ws) {
+                Some(a) => *a,
+                None => {
+                    let a =
+                        match &ws {
+                            Some(w) => deps.workstreams.get_workstream(w).await?.is_some_and(|w| {
+                                w.distribution.allowed_presences.contains(&presence)
+                            }),
+                            None => false,
+                        };
+                    allows.insert(ws, a);
+                    a
                 }
+            };
+            if allowed {
+                continue;
+            }
+            match end_offer(deps, agent, &conv.id, OfferEnd::Withdrawn(presence)).await {
+                Ok(()) => withdrawn += 1,
                 // Answered, expired or moved meanwhile: nothing to withdraw.
                 Err(RoutingError::NotFound(_) | RoutingError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
         }
-        if !progress {
-            return Ok(withdrawn);
+        match offered.last() {
+            Some(last) if offered.len() == PAGE => after = Some(last.list_key()),
+            _ => return Ok(withdrawn),
         }
     }
+}
+
+/// An offer's timer ran out: the agent's decline, unless they have become
+/// away or offline meanwhile (an offer the withdrawal did not see); then it
+/// is withdrawn.
+pub(super) async fn expire(deps: &RoutingDeps, agent: &AgentId, id: &ConversationId) -> Result<()> {
+    let how = match deps.config.get_agent(agent).await? {
+        Some(a)
+            if matches!(
+                a.presence.status,
+                BasePresence::Away | BasePresence::Offline
+            ) =>
+        {
+            OfferEnd::Withdrawn(a.presence.status)
+        }
+        _ => OfferEnd::Expired,
+    };
+    end_offer(deps, agent, id, how).await
 }
 
 async fn end_offer(
@@ -180,7 +221,10 @@ async fn end_offer(
         )));
     }
     distribute_conversation(deps, id).await?;
-    distribute_agent(deps, agent).await?;
+    if !matches!(how, OfferEnd::Withdrawn(_)) {
+        // Their freed capacity may take other work (not while away).
+        distribute_agent(deps, agent).await?;
+    }
     Ok(())
 }
 

@@ -2,18 +2,47 @@
 //! overflow, auto-close, wrap-up end, affinity end) and the sweep that
 //! offers waiting work to agents with room.
 
-use super::answers::{close, decline};
+use super::answers::{close, expire};
 use super::arrival::{queue_ops, queued};
 use super::offers::{Placement, distribute_agent, distribute_conversation, place};
 use super::{
     Result, RoutingDeps, RoutingError, WsCache, decision, need, release_op, set_conv, try_apply,
     waiting_item,
 };
-use crate::ports::{ConversationState, RoutingOp};
+use crate::outbound::{Author, Status};
+use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::model::{Mode, OverflowAction};
 use crate::routing::record::{Timer, TimerKind};
 use crate::routing::select::rank;
 use crate::time::Millis;
+
+/// When the last message of `conv` was written, on either side: the
+/// customer's, or a reply by an agent or the bot (not one that failed);
+/// its opening when there is none. Automated messages, surveys and routing
+/// moves (offers made again, transfers) are not activity: auto-close counts
+/// from here.
+async fn last_message_at(deps: &RoutingDeps, conv: &Conversation) -> Result<Millis> {
+    let replied = deps
+        .outbound
+        .list_outbound(&conv.id)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            matches!(m.author, Author::Agent { .. } | Author::Bot)
+                && !matches!(m.status, Status::Failed { .. })
+        })
+        .map(|m| m.created_at)
+        .max();
+    Ok([
+        Some(conv.created_at),
+        conv.last_customer_message_at,
+        replied,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(conv.created_at))
+}
 
 /// Waiting items per queue the scheduler's sweep tries each run.
 const SWEEP_DEPTH: usize = 20;
@@ -121,7 +150,7 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             let Some(o) = r.offer.clone().filter(|o| o.expires_at <= now) else {
                 return Ok(Timed::Moot);
             };
-            decline(deps, &o.agent, &conv.id, true).await?;
+            expire(deps, &o.agent, &conv.id).await?;
             Ok(Timed::Done)
         }
         TimerKind::AutoClose => {
@@ -135,9 +164,7 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             }) else {
                 return Ok(Timed::Moot);
             };
-            let last = conv
-                .updated_at
-                .max(conv.last_customer_message_at.unwrap_or(Millis(0)));
+            let last = last_message_at(deps, &conv).await?;
             let due = Millis(last.0 + secs as i64 * 1000);
             if due > now {
                 // Activity since: look again later.
