@@ -129,13 +129,24 @@ async fn routed(n: u64) {
     println!(
         "  the customer writes again (the router's whole path, the agent holds it): {again:.2}"
     );
+    // What the touch of such a conversation bills: its routing record
+    // (decisions, the agents each offer considered) makes it larger.
+    use switchboard_aws::dynamo::capacity::write_units;
+    let (size, copies) = largest_conversation(&items(&store).await);
+    println!(
+        "  its conversation item: {size} B in {copies} indexes; a touch bills {} x (1 + {copies}) = {} WRU",
+        write_units(size),
+        write_units(size) * (1 + copies)
+    );
 }
 
 /// Capacity units per text message in an existing conversation, from the
 /// sizes of the items the appends above wrote (read back from the table,
 /// sized as DynamoDB bills them: `switchboard_aws::dynamo::capacity`).
-async fn units(store: &switchboard_aws::DynamoStore) {
-    use switchboard_aws::dynamo::capacity::{item_size, read_units, write_units};
+type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// Every item of the bench's table, as stored.
+async fn items(store: &switchboard_aws::DynamoStore) -> Vec<Item> {
     let client = aws_sdk_dynamodb::Client::new(&switchboard_tests::aws_config().await);
     let mut items = Vec::new();
     let mut start = None;
@@ -153,12 +164,35 @@ async fn units(store: &switchboard_aws::DynamoStore) {
             break;
         }
     }
-    let sk = |i: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>| {
-        i.get("SK")
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default()
-    };
+    items
+}
+
+fn sk(i: &Item) -> String {
+    i.get("SK")
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The largest conversation item, and how many indexes it is copied into.
+fn largest_conversation(items: &[Item]) -> (usize, u64) {
+    use switchboard_aws::dynamo::capacity::item_size;
+    items
+        .iter()
+        .filter(|i| sk(i) == "CONV")
+        .max_by_key(|i| item_size(i))
+        .map_or((0, 0), |c| {
+            let copies = ["GSI1PK", "GSI2PK", "GSI3PK"]
+                .iter()
+                .filter(|k| c.contains_key(**k))
+                .count() as u64;
+            (item_size(c), copies)
+        })
+}
+
+async fn units(store: &switchboard_aws::DynamoStore) {
+    use switchboard_aws::dynamo::capacity::{item_size, read_units, write_units};
+    let items = items(store).await;
     let largest = |pick: &dyn Fn(&str) -> bool| {
         items
             .iter()
@@ -172,17 +206,7 @@ async fn units(store: &switchboard_aws::DynamoStore) {
     let customer = largest(&|k| k == "CUSTOMER");
     // The conversation the 200 messages went to: the largest, and the
     // indexes it is copied into.
-    let conv = items
-        .iter()
-        .filter(|i| sk(i) == "CONV")
-        .max_by_key(|i| item_size(i));
-    let (conv_size, copies) = conv.map_or((0, 0), |c| {
-        let copies = ["GSI1PK", "GSI2PK", "GSI3PK"]
-            .iter()
-            .filter(|k| c.contains_key(**k))
-            .count() as u64;
-        (item_size(c), copies)
-    });
+    let (conv_size, copies) = largest_conversation(&items);
     let (m, t, c) = (
         write_units(marker),
         write_units(timeline),
