@@ -761,6 +761,15 @@ async fn an_offer_stays_where_away_agents_may_work_and_lapses_as_withdrawn(aws: 
         "{:?}",
         routing.decisions
     );
+    // Back, she is offered it again; away (which this workstream allows),
+    // she lets it lapse: that is her decline.
+    r.presence(&aid("anna"), "available").await;
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("anna"));
+    r.presence(&aid("anna"), "away").await;
+    r.clock.advance_secs(61);
+    assert_eq!(r.tick().await.offers_expired, 1);
+    let routing = r.conv(&c).await.routing.unwrap();
+    assert_eq!(routing.declines.get(&aid("anna")), Some(&1));
 }
 
 async fn auto_close_counts_from_the_last_message(aws: bool) {
@@ -831,6 +840,49 @@ async fn auto_close_counts_from_the_last_message(aws: bool) {
     r.clock.advance_secs(1800 - 122);
     assert_eq!(r.tick().await.auto_closed, 1);
     assert_eq!(r.conv(&c2).await.state, ConversationState::Closed);
+
+    // A person answering from Meta's Page inbox (an echo that is not one
+    // of our sends) is activity too.
+    let c3 = r.message("7700000000000094", "hello again").await;
+    r.clock.advance_secs(1500);
+    let mut echo = r.customer_message(
+        "7700000000000094",
+        "On it, from the Page inbox",
+        "m_inbox_1".into(),
+    );
+    echo.kind = switchboard_core::event::EventKind::Echo;
+    echo.key = "echo:m_inbox_1".into();
+    let body = serde_json::to_string(&echo).unwrap();
+    assert_eq!(r.route(&echo, &body).await, c3);
+    r.clock.advance_secs(400);
+    assert_eq!(
+        r.tick().await.auto_closed,
+        0,
+        "the inbox reply keeps it open"
+    );
+    r.clock.advance_secs(1401);
+    assert_eq!(r.tick().await.auto_closed, 1);
+}
+
+async fn wrap_up_runs_its_course_before_auto_close(aws: bool) {
+    let r = Rig::new(aws).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "wrap_up": {"seconds": 600}, "auto_close_after_seconds": 60}}))
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 1, "queues": ["general"]}), "available").await;
+    let c = r.message("7700000000000095", "quick question").await;
+    engine::accept(&r.deps, &aid("anna"), &c).await.unwrap();
+    r.clock.advance_secs(120);
+    engine::end(&r.deps, &aid("anna"), &c).await.unwrap();
+    // The customer's message is older than the auto-close, but anna's
+    // wrap-up (10 minutes) is not cut short.
+    r.clock.advance_secs(60);
+    assert_eq!(r.tick().await.auto_closed, 0);
+    assert_eq!(r.conv(&c).await.state, ConversationState::WrapUp);
+    r.clock.advance_secs(600);
+    let report = r.tick().await;
+    assert_eq!(report.auto_closed, 1, "{report:?}");
 }
 
 async fn conversations_that_came_before_the_workstream_are_routed_when_it_comes(aws: bool) {
@@ -867,6 +919,7 @@ macro_rules! suite {
                 configuration_is_validated_with_clear_errors, presence_follows_load_unless_set_by_hand,
                 offers_of_an_agent_who_goes_away_move_on_at_once, auto_close_counts_from_the_last_message,
                 an_offer_stays_where_away_agents_may_work_and_lapses_as_withdrawn,
+                wrap_up_runs_its_course_before_auto_close,
                 conversations_that_came_before_the_workstream_are_routed_when_it_comes);
         }
     };

@@ -82,7 +82,7 @@ pub async fn decline(
     } else {
         OfferEnd::Declined
     };
-    end_offer(deps, agent, id, how).await
+    end_offer(deps, agent, id, how, expired).await
 }
 
 /// The agent became `presence` (away or offline): every offer waiting on
@@ -110,13 +110,7 @@ pub async fn withdraw_offers(
             let allowed = match allows.get(&ws) {
                 Some(a) => *a,
                 None => {
-                    let a =
-                        match &ws {
-                            Some(w) => deps.workstreams.get_workstream(w).await?.is_some_and(|w| {
-                                w.distribution.allowed_presences.contains(&presence)
-                            }),
-                            None => false,
-                        };
+                    let a = may_work(deps, ws.as_ref(), presence).await?;
                     allows.insert(ws, a);
                     a
                 }
@@ -124,7 +118,7 @@ pub async fn withdraw_offers(
             if allowed {
                 continue;
             }
-            match end_offer(deps, agent, &conv.id, OfferEnd::Withdrawn(presence)).await {
+            match end_offer(deps, agent, &conv.id, OfferEnd::Withdrawn(presence), false).await {
                 Ok(()) => withdrawn += 1,
                 // Answered, expired or moved meanwhile: nothing to withdraw.
                 Err(RoutingError::NotFound(_) | RoutingError::Conflict(_)) => {}
@@ -138,31 +132,50 @@ pub async fn withdraw_offers(
     }
 }
 
+/// Whether workstream `ws` lets agents in `presence` take work.
+async fn may_work(
+    deps: &RoutingDeps,
+    ws: Option<&WorkstreamId>,
+    presence: BasePresence,
+) -> Result<bool> {
+    Ok(match ws {
+        Some(w) => deps
+            .workstreams
+            .get_workstream(w)
+            .await?
+            .is_some_and(|w| w.distribution.allowed_presences.contains(&presence)),
+        None => false,
+    })
+}
+
 /// An offer's timer ran out: the agent's decline, unless they have become
-/// away or offline meanwhile (an offer the withdrawal did not see); then it
-/// is withdrawn.
-pub(super) async fn expire(deps: &RoutingDeps, agent: &AgentId, id: &ConversationId) -> Result<()> {
+/// away or offline meanwhile where their workstream does not let them work
+/// (an offer the withdrawal did not see); then it is withdrawn.
+pub(super) async fn expire(deps: &RoutingDeps, agent: &AgentId, conv: &Conversation) -> Result<()> {
+    let ws = conv.routing.as_ref().and_then(|r| r.workstream.as_ref());
     let how = match deps.config.get_agent(agent).await? {
         Some(a)
             if matches!(
                 a.presence.status,
                 BasePresence::Away | BasePresence::Offline
-            ) =>
+            ) && !may_work(deps, ws, a.presence.status).await? =>
         {
             OfferEnd::Withdrawn(a.presence.status)
         }
         _ => OfferEnd::Expired,
     };
-    end_offer(deps, agent, id, how).await
+    end_offer(deps, agent, &conv.id, how, true).await
 }
 
+/// End the agent's offer of `id` as `how`; `lapsed`: only if its time is
+/// up (the timer's end, which must not take a newer offer).
 async fn end_offer(
     deps: &RoutingDeps,
     agent: &AgentId,
     id: &ConversationId,
     how: OfferEnd,
+    lapsed: bool,
 ) -> Result<()> {
-    let expired = how == OfferEnd::Expired;
     let conv = load(deps, id).await?;
     let mut r = conv.routing.clone().unwrap_or_default();
     let offer = match (&r.offer, conv.state) {
@@ -174,7 +187,7 @@ async fn end_offer(
         }
     };
     let now = deps.clock.now();
-    if expired && offer.expires_at > now {
+    if lapsed && offer.expires_at > now {
         return Err(RoutingError::Conflict(format!(
             "the offer of {id} has not expired"
         )));

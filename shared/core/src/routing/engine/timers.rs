@@ -9,6 +9,7 @@ use super::{
     Result, RoutingDeps, RoutingError, WsCache, decision, need, release_op, set_conv, try_apply,
     waiting_item,
 };
+use crate::event::EventKind;
 use crate::outbound::{Author, Status};
 use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::model::{Mode, OverflowAction};
@@ -17,10 +18,12 @@ use crate::routing::select::rank;
 use crate::time::Millis;
 
 /// When the last message of `conv` was written, on either side: the
-/// customer's, or a reply by an agent or the bot (not one that failed);
-/// its opening when there is none. Automated messages, surveys and routing
-/// moves (offers made again, transfers) are not activity: auto-close counts
-/// from here.
+/// customer's, a reply by an agent or the bot (not one that failed), or a
+/// message someone sent from Meta's Page inbox (an echo that is not one of
+/// our sends); its opening when there is none. Automated messages, surveys
+/// and routing moves (offers made again, transfers) are not activity:
+/// auto-close counts from here. Reads the conversation's outbound messages
+/// and timeline, once per timer.
 async fn last_message_at(deps: &RoutingDeps, conv: &Conversation) -> Result<Millis> {
     let replied = deps
         .outbound
@@ -33,10 +36,24 @@ async fn last_message_at(deps: &RoutingDeps, conv: &Conversation) -> Result<Mill
         })
         .map(|m| m.created_at)
         .max();
+    // Our sends carry their outbound id as metadata; an echo without it was
+    // written by a person in the Page inbox (or another app).
+    let page_inbox = deps
+        .conversations
+        .timeline(&conv.id)
+        .await?
+        .into_iter()
+        .filter(|e| {
+            e.kind == EventKind::Echo
+                && !e.metadata.as_deref().is_some_and(|m| m.starts_with("ob_"))
+        })
+        .map(|e| e.timestamp)
+        .max();
     Ok([
         Some(conv.created_at),
         conv.last_customer_message_at,
         replied,
+        page_inbox,
     ]
     .into_iter()
     .flatten()
@@ -150,7 +167,7 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             let Some(o) = r.offer.clone().filter(|o| o.expires_at <= now) else {
                 return Ok(Timed::Moot);
             };
-            expire(deps, &o.agent, &conv.id).await?;
+            expire(deps, &o.agent, &conv).await?;
             Ok(Timed::Done)
         }
         TimerKind::AutoClose => {
@@ -165,7 +182,13 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
                 return Ok(Timed::Moot);
             };
             let last = last_message_at(deps, &conv).await?;
-            let due = Millis(last.0 + secs as i64 * 1000);
+            let mut due = Millis(last.0 + secs as i64 * 1000);
+            if conv.state == ConversationState::WrapUp
+                && let Some(until) = r.wrap_up_until
+            {
+                // The agent's wrap-up runs its course first.
+                due = due.max(until);
+            }
             if due > now {
                 // Activity since: look again later.
                 let next = Timer { due, ..t.clone() };
