@@ -61,6 +61,8 @@ test('a rule made in the console routes a real message where "Try a message" sai
   await page.getByRole('button', { name: 'Move Invoices up' }).focus();
   await page.keyboard.press('Enter');
   await expect(rulesetRows(page)).toHaveText([/Invoices/, /Route to a queue/]);
+  // The list moves at once; the saved order once the status says so.
+  await expect(page.getByRole('status')).toContainText('Invoices moved to place 1.');
   const saved = await stack.admin<{ rulesets: AdminSchemas['Ruleset'][] }>('GET', '/admin/v1/rulesets?workstream=support');
   expect(saved.rulesets.map((r) => r.id)).toEqual(['invoices', 'route']);
   const invoices = saved.rulesets[0];
