@@ -59,6 +59,11 @@ pub struct ServeArgs {
     /// Number of sender workers consuming the outbound queue.
     #[arg(long, env = "SWITCHBOARD_SENDER_WORKERS", default_value_t = 4)]
     sender_workers: usize,
+    /// Seconds between runs of routing's timers (offer expiry, reclaim,
+    /// auto-close...) and the sweep of waiting work; the rest of the
+    /// scheduler (outbound sweep, token health) runs every minute.
+    #[arg(long, env = "SWITCHBOARD_TIMERS_EVERY", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    timers_every: u64,
 }
 
 fn boxed(e: impl std::fmt::Display) -> Box<dyn std::error::Error> {
@@ -183,7 +188,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     let scheduler = supervise("scheduler", {
         let deps = SchedulerDeps::of(&channels);
-        move || scheduler_every_minute(deps.clone())
+        let every = Duration::from_secs(args.timers_every);
+        move || scheduler(deps.clone(), every)
     });
     // Data-deletion requests are worked as they arrive (the scheduler
     // also picks up any left over).
@@ -359,15 +365,26 @@ where
     })
 }
 
-/// The scheduler under serve: every minute (as EventBridge runs it in AWS),
-/// routing's timers and sweep, then the token-health pass.
-async fn scheduler_every_minute(deps: SchedulerDeps) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+/// The scheduler under serve: routing's timers and sweep `every` few
+/// seconds (a reclaim or an expired offer moves on within seconds of its
+/// time), and the whole run (then the outbound sweep and the token-health
+/// pass) every minute, as EventBridge runs it in AWS.
+async fn scheduler(deps: SchedulerDeps, every: Duration) {
+    const WHOLE_RUN: Duration = Duration::from_secs(60);
+    let mut tick = tokio::time::interval(every);
+    let mut last_whole: Option<tokio::time::Instant> = None;
     loop {
         tick.tick().await;
-        match switchboard_core::scheduler::run_once(&deps).await {
-            Ok(r) => tracing::debug!(?r, "scheduler run"),
-            Err(p) => tracing::warn!(detail = %p.detail, "scheduler run failed; will try again"),
+        if last_whole.is_none_or(|t| t.elapsed() >= WHOLE_RUN) {
+            last_whole = Some(tokio::time::Instant::now());
+            match switchboard_core::scheduler::run_once(&deps).await {
+                Ok(r) => tracing::debug!(?r, "scheduler run"),
+                Err(p) => {
+                    tracing::warn!(detail = %p.detail, "scheduler run failed; will try again")
+                }
+            }
+        } else if let Err(e) = switchboard_core::routing::engine::tick(&deps.routing).await {
+            tracing::warn!(error = %e, "routing timers not run; will try again");
         }
     }
 }

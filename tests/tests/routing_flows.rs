@@ -4,16 +4,16 @@
 //! overflow, affinity, window-aware priority, wrap-up, auto-close, and the
 //! diagnostics that explain each decision.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use switchboard_core::channels;
-use switchboard_core::ids::{ConversationId, PageId, Psid};
-use switchboard_core::ports::{Conversation, ConversationState};
+use switchboard_core::ids::{PageId, Psid};
+use switchboard_core::ports::ConversationState;
 use switchboard_core::routing::admin as ra;
 use switchboard_core::routing::engine::{self, RoutingError};
-use switchboard_core::routing::model::{AgentId, BasePresence};
+use switchboard_core::routing::model::BasePresence;
 use switchboard_core::routing::record::AgentVerdict;
 use switchboard_core::{Clock, Millis};
-use switchboard_tests::routing_rig::{RoutingRig, from_json as from};
+use switchboard_tests::routing_rig::{RoutingRig, aid, from_json as from};
 use switchboard_tests::*;
 
 /// Monday 2026-01-05 10:00 in Copenhagen.
@@ -29,143 +29,9 @@ impl std::ops::Deref for Rig {
     }
 }
 
-fn aid(s: &str) -> AgentId {
-    AgentId::parse(s).unwrap()
-}
-
 impl Rig {
     async fn new(aws: bool) -> Self {
         Rig(RoutingRig::new(aws, T0).await)
-    }
-
-    async fn queue(&self, v: Value) {
-        ra::create_queue(&self.deps, from(v)).await.expect("queue");
-    }
-
-    async fn workstream(&self, v: Value) {
-        channels::create_workstream(&self.ch, from(v))
-            .await
-            .expect("workstream");
-    }
-
-    async fn ruleset(&self, v: Value) {
-        ra::create_ruleset(&self.deps, from(v))
-            .await
-            .expect("ruleset");
-    }
-
-    async fn agent(&self, v: Value, presence: &str) {
-        let id = aid(v["id"].as_str().unwrap());
-        ra::create_agent(&self.deps, from(v)).await.expect("agent");
-        self.presence(&id, presence).await;
-    }
-
-    async fn presence(&self, id: &AgentId, status: &str) {
-        ra::put_presence(&self.deps, id, from(json!({ "status": status })))
-            .await
-            .expect("presence");
-    }
-
-    /// A customer message through the router, as the inbound queue delivers it.
-    async fn message(&self, psid: &str, text: &str) -> ConversationId {
-        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mid = format!("m-{psid}-{}-{n}", self.clock.now().0);
-        let ev = self.customer_message(psid, text, mid);
-        let body = serde_json::to_string(&ev).unwrap();
-        let id = self.route(&ev, &body).await;
-        // Processing twice (an SQS redelivery) changes nothing.
-        let before = self.snapshot(&ev.page_id, ev.psid.as_ref().unwrap()).await;
-        assert!(
-            before["timeline"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|e| e["key"] == ev.key.as_str()),
-            "the event is on its conversation"
-        );
-        switchboard_core::router::process_event(&self.deps, &body)
-            .await
-            .expect("processed again");
-        let after = self.snapshot(&ev.page_id, ev.psid.as_ref().unwrap()).await;
-        assert_eq!(
-            before, after,
-            "processing {} a second time changed something",
-            ev.key
-        );
-        id
-    }
-
-    /// What a redelivery could change: the customer and their latest
-    /// conversation (with its routing), its timeline and outbound messages,
-    /// every agent (presence, load) and their feed, every queue's waiting
-    /// list, and every timer.
-    async fn snapshot(&self, page: &PageId, psid: &Psid) -> Value {
-        let d = &self.deps;
-        let customer = d
-            .conversations
-            .get_customer(page, psid)
-            .await
-            .unwrap()
-            .unwrap();
-        let id = customer.last_conversation_id.clone();
-        let agents = d.config.list_agents().await.unwrap();
-        let mut feeds = serde_json::Map::new();
-        for a in &agents {
-            let entries = d
-                .streams
-                .read_entries(&switchboard_core::feed::stream(&a.agent.id), None, 10_000)
-                .await
-                .unwrap();
-            feeds.insert(a.agent.id.to_string(), json!(entries));
-        }
-        let mut waiting = serde_json::Map::new();
-        for q in d.config.list_queues().await.unwrap() {
-            let items = d.routing.waiting(&q.id, None, 10_000).await.unwrap();
-            waiting.insert(q.id.to_string(), json!(items));
-        }
-        json!({
-            "customer": customer,
-            "conversation": d.conversations.get_conversation(&id).await.unwrap(),
-            "timeline": d.conversations.timeline(&id).await.unwrap(),
-            "outbound": d.outbound.list_outbound(&id).await.unwrap(),
-            "agents": agents,
-            "feeds": feeds,
-            "waiting": waiting,
-            "timers": d.routing.due_timers(Millis(i64::MAX), 10_000).await.unwrap(),
-        })
-    }
-
-    async fn conv(&self, id: &ConversationId) -> Conversation {
-        self.deps
-            .conversations
-            .get_conversation(id)
-            .await
-            .unwrap()
-            .unwrap()
-    }
-
-    async fn offered_to(&self, id: &ConversationId) -> Option<String> {
-        let c = self.conv(id).await;
-        c.routing
-            .and_then(|r| r.offer)
-            .filter(|_| c.state == ConversationState::Offered)
-            .map(|o| o.agent.to_string())
-    }
-
-    async fn used(&self, id: &str) -> u32 {
-        self.deps
-            .config
-            .get_agent(&aid(id))
-            .await
-            .unwrap()
-            .unwrap()
-            .load
-            .used
-    }
-
-    async fn tick(&self) -> engine::TickReport {
-        engine::tick(&self.deps).await.expect("tick")
     }
 }
 

@@ -12,6 +12,7 @@ import { Inbox } from '../components/Inbox';
 import { ConversationView } from '../components/ConversationView';
 import { ContactPanel } from '../components/ContactPanel';
 import { ConnectionBar } from '../components/ConnectionBar';
+import { TakenBackNotice } from '../components/TakenBackNotice';
 import { OfferAlerts, useOfferAlertsOptIn } from '../components/OfferAlerts';
 
 interface Props {
@@ -46,6 +47,7 @@ export function AgentWorkspace({ api, config, session, identity, onUnauthenticat
   return (
     <>
       <ConnectionBar status={work.feedStatus} />
+      <TakenBackNotice items={work.takenBack} onDismiss={work.dismissTakenBack} />
       <div className="workspace">
         <aside className="left" aria-label={t('inbox')}>
           <PresenceSelector api={api} presence={work.presence} onChange={work.setPresence} />

@@ -7,6 +7,7 @@ import type { AdminPaths, ConversationDetail, TranscriptEntry } from '../api/typ
 import { useI18n } from '../i18n/i18n';
 import { QueuesBoard } from '../components/QueuesBoard';
 import { AgentsTable } from '../components/AgentsTable';
+import { FirstResponseAlerts } from '../components/FirstResponseAlerts';
 import { ConversationView } from '../components/ConversationView';
 import { RoutingDiagnostics } from '../components/RoutingDiagnostics';
 import { SurveySummary } from '../components/SurveySummary';
@@ -127,6 +128,7 @@ export function SupervisorView({ api, admin }: { api: Api; admin: boolean }) {
       {overview ? (
         <>
           <QueuesBoard queues={overview.queues} />
+          <FirstResponseAlerts alerts={overview.alerts} agents={overview.agents} onOpen={open} />
           <AgentsTable api={api} agents={overview.agents} onOpen={open} onChanged={() => void load()} />
         </>
       ) : (

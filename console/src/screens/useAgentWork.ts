@@ -20,6 +20,17 @@ export interface AgentWork {
   setPresence: (p: Presence) => void;
   /** The last offer event that arrived (to announce). */
   lastOffer: { id: string; at: number } | null;
+  /** Conversations taken back from this agent unanswered, newest last, until dismissed. */
+  takenBack: TakenBack[];
+  dismissTakenBack: (id: string) => void;
+}
+
+/** A conversation the agent accepted and did not answer in time: it went to the next agent. */
+export interface TakenBack {
+  id: string;
+  /** The customer's name, when the console had read it. */
+  name: string | null;
+  afterSeconds: number | null;
 }
 
 export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onUnauthenticated: () => void): AgentWork {
@@ -28,6 +39,12 @@ export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onU
   const [unread, setUnread] = useState<Record<string, number>>({});
   const [presence, setPresence] = useState<Presence | null>(null);
   const [feedStatus, setFeedStatus] = useState<FeedStatus>('connecting');
+  const [takenBack, setTakenBack] = useState<TakenBack[]>([]);
+  const detailsRef = useRef(details);
+  useEffect(() => {
+    detailsRef.current = details;
+  }, [details]);
+  const dismissTakenBack = useCallback((id: string) => setTakenBack((l) => l.filter((x) => x.id !== id)), []);
   const [openId, setOpenIdState] = useState<string | null>(null);
   const [lastOffer, setLastOffer] = useState<{ id: string; at: number } | null>(null);
   const openRef = useRef<string | null>(null);
@@ -108,8 +125,13 @@ export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onU
       if (e.type === 'offer' && cid) setLastOffer({ id: cid, at: Date.now() });
       if (cid && (e.type === 'message' || e.type === 'page_inbox_message') && cid !== openRef.current)
         setUnread((u) => ({ ...u, [cid]: (u[cid] ?? 0) + 1 }));
-      if (cid && cid === openRef.current && e.type === 'transferred') {
-        // A supervisor moved it elsewhere: it is not this agent's to show.
+      if (cid && e.type === 'reclaimed') {
+        const after = (e.data as { after_seconds?: unknown } | undefined)?.after_seconds;
+        const name = detailsRef.current[cid]?.contact.name ?? null;
+        setTakenBack((l) => [...l.filter((x) => x.id !== cid), { id: cid, name, afterSeconds: typeof after === 'number' ? after : null }]);
+      }
+      if (cid && cid === openRef.current && (e.type === 'transferred' || e.type === 'reclaimed')) {
+        // Moved elsewhere (by a supervisor, or taken back): not this agent's to show.
         openRef.current = null;
         setOpenIdState(null);
       } else if (cid && cid === openRef.current) void refreshDetail(cid);
@@ -141,5 +163,5 @@ export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onU
     void refreshPresence();
   }, [refreshList, refreshPresence]);
 
-  return { conversations, details, unread, presence, feedStatus, openId, setOpenId, refreshList, refreshDetail, setPresence, lastOffer };
+  return { conversations, details, unread, presence, feedStatus, openId, setOpenId, refreshList, refreshDetail, setPresence, lastOffer, takenBack, dismissTakenBack };
 }

@@ -394,14 +394,25 @@ pub async fn reply(
         )
         .with("closed_at", closed.closed_at.to_rfc3339()));
     }
-    delivery::enqueue(r, conv, author, content)
+    let sent = delivery::enqueue(r, conv, author, content)
         .await
         .map_err(|e| match e {
             DeliveryError::Store(s) => Problem::from(s),
             DeliveryError::Queue(q) => {
                 Problem::unavailable(format!("the message was not queued ({q}); send it again"))
             }
-        })
+        })?;
+    if conv.state == ConversationState::Assigned
+        && conv
+            .routing
+            .as_ref()
+            .is_some_and(|r| r.answered_at.is_none())
+        && let Err(e) = crate::routing::engine::answered(r, &who.agent, &conv.id).await
+    {
+        // The reclaim timer looks at the outbound messages too.
+        tracing::warn!(conversation_id = %conv.id, error = %e, "first reply not marked");
+    }
+    Ok(sent)
 }
 
 /// A typing indicator or mark-seen, as the typing request asks for it.

@@ -41,6 +41,8 @@ export interface Draft {
   offerTimeout: string;
   maxDeclines: string;
   autoClose: string;
+  firstResponseAlert: string;
+  reclaimAfter: string;
   /** 'never', 'always' or 'seconds' (then wrapUpSeconds). */
   wrapUp: 'never' | 'always' | 'seconds';
   wrapUpSeconds: string;
@@ -99,6 +101,8 @@ export function fromWorkstream(w: Workstream | null): Draft {
     offerTimeout: text(d.offer_timeout_seconds ?? 120),
     maxDeclines: text(d.max_declines ?? 1),
     autoClose: text(d.auto_close_after_seconds),
+    firstResponseAlert: text(d.first_response_alert_seconds),
+    reclaimAfter: text(d.reclaim_after_seconds),
     wrapUp: typeof wrap === 'object' && wrap !== null ? 'seconds' : (wrap ?? 'never'),
     wrapUpSeconds: typeof wrap === 'object' && wrap !== null ? text(wrap.seconds) : '',
     urgentBefore: text(d.urgent_before_seconds ?? 7200),
@@ -144,6 +148,8 @@ export function distributionOf(d: Draft): Distribution {
     offer_timeout_seconds: req(d.offerTimeout),
     max_declines: req(d.maxDeclines),
     ...(num(d.autoClose) !== undefined ? { auto_close_after_seconds: num(d.autoClose) } : {}),
+    ...(num(d.firstResponseAlert) !== undefined ? { first_response_alert_seconds: num(d.firstResponseAlert) } : {}),
+    ...(num(d.reclaimAfter) !== undefined ? { reclaim_after_seconds: num(d.reclaimAfter) } : {}),
     wrap_up: wrap,
     urgent_before_seconds: req(d.urgentBefore),
   };
@@ -226,6 +232,8 @@ export const WS_FIELDS = [
   'offer_timeout_seconds',
   'max_declines',
   'auto_close_after_seconds',
+  'first_response_alert_seconds',
+  'reclaim_after_seconds',
   'wrap_up',
   'seconds',
   'urgent_before_seconds',

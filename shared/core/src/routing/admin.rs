@@ -718,6 +718,23 @@ pub async fn check_distribution(
             "auto_close_after_seconds must be at least 60".into()
         })?;
     }
+    if let Some(s) = d.reclaim_after_seconds {
+        check(s >= 30, "invalid_distribution", || {
+            "reclaim_after_seconds must be at least 30".into()
+        })?;
+    }
+    if let Some(s) = d.first_response_alert_seconds {
+        check(s >= 10, "invalid_distribution", || {
+            "first_response_alert_seconds must be at least 10".into()
+        })?;
+        if let Some(r) = d.reclaim_after_seconds {
+            check(s < r, "invalid_distribution", || {
+                format!(
+                    "first_response_alert_seconds ({s}) must be less than reclaim_after_seconds ({r}): the alert comes first"
+                )
+            })?;
+        }
+    }
     if let Some(q) = &d.fallback_queue {
         queue_exists(deps, q, "the workstream's fallback_queue").await?;
     }

@@ -565,6 +565,24 @@ pub struct Distribution {
         deserialize_with = "crate::serde_rules::present"
     )]
     pub auto_close_after_seconds: Option<u64>,
+    /// Take back an accepted conversation whose agent has not replied
+    /// this long after accepting it: it goes back to its queue, ahead of
+    /// newer work, and on to the next agent (off when absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
+    pub reclaim_after_seconds: Option<u64>,
+    /// Show supervisors an alert for an accepted conversation whose agent
+    /// has not replied this long after accepting it; the work stays (off
+    /// when absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
+    pub first_response_alert_seconds: Option<u64>,
     #[serde(default)]
     pub wrap_up: WrapUp,
     /// A conversation whose messaging window closes within this goes first.

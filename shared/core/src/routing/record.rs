@@ -165,6 +165,10 @@ pub struct Routing {
     pub queued_at: Option<Millis>,
     #[serde(default, with = "time::rfc3339::option")]
     pub assigned_at: Option<Millis>,
+    /// When the agent holding it first replied since `assigned_at` (none
+    /// yet: their customer waits for a first answer; see reclaim).
+    #[serde(default, with = "time::rfc3339::option")]
+    pub answered_at: Option<Millis>,
     /// Key of the waiting item while queued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_key: Option<String>,
@@ -302,6 +306,9 @@ pub enum TimerKind {
     TranscriptRetention,
     /// The workstream's `retention.raw_payload_days` after the close.
     RawPayloadRetention,
+    /// The workstream's `reclaim_after_seconds` after an agent took it:
+    /// taken back unless they have replied.
+    Reclaim,
 }
 
 impl TimerKind {
@@ -315,6 +322,7 @@ impl TimerKind {
             Self::BotSilent => "bot_silent",
             Self::TranscriptRetention => "transcript_retention",
             Self::RawPayloadRetention => "raw_payload_retention",
+            Self::Reclaim => "reclaim",
         }
     }
 }

@@ -1,20 +1,23 @@
 //! The supervisor's live overview: each queue with how many wait, the
 //! longest wait and the soonest messaging window closing among them; each
 //! agent with presence, load against capacity and the conversations they
-//! are offered, hold or wrap up. Read from the queue's waiting indexes
-//! (queue order, window order) and the per-agent conversation index.
+//! are offered, hold or wrap up; and the first-response alerts (accepted
+//! conversations not answered in the workstream's time). Read from the
+//! queue's waiting indexes (queue order, window order) and the per-agent
+//! conversation index.
 
 use super::workstream_queues;
 use crate::ids::ConversationId;
-use crate::ports::{ConversationState, StoreResult};
+use crate::ports::{Conversation, ConversationState, StoreResult};
 use crate::problem::Problem;
 use crate::routing::engine::RoutingDeps;
-use crate::routing::model::{AgentState, Queue, QueueId};
+use crate::routing::model::{AgentId, AgentState, Queue, QueueId};
 use crate::routing::record::WaitingItem;
 use crate::time::{self, Millis};
 use crate::workstreams::WorkstreamId;
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Waiting items counted per queue (more show as this many).
 pub const WAITING_COUNTED: usize = 10_000;
@@ -46,10 +49,27 @@ pub struct AgentLive {
     pub conversations: Vec<ConversationId>,
 }
 
+/// A conversation an agent accepted and has not answered for longer than
+/// its workstream's `first_response_alert_seconds`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FirstResponseAlert {
+    pub conversation_id: ConversationId,
+    pub agent_id: AgentId,
+    /// When the agent took it.
+    #[serde(with = "time::rfc3339")]
+    pub since: Millis,
+    pub waited_seconds: u64,
+    /// When it is taken back from them (`None`: the workstream does not reclaim).
+    #[serde(with = "time::rfc3339::option")]
+    pub reclaimed_at: Option<Millis>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub queues: Vec<QueueLive>,
     pub agents: Vec<AgentLive>,
+    /// Longest-waiting first.
+    pub alerts: Vec<FirstResponseAlert>,
     pub generated_at: Millis,
 }
 
@@ -67,15 +87,61 @@ pub async fn overview(deps: &RoutingDeps) -> Result<Overview, Problem> {
             .map(|(w, _)| w.clone());
         queues.push(queue_live(deps, q, workstream, now).await?);
     }
-    let agents: Vec<AgentLive> = futures::stream::iter(deps.config.list_agents().await?)
-        .map(|state| agent_live(deps, state))
-        .buffered(AGENTS_AT_ONCE)
-        .try_collect()
-        .await?;
+    let timing: Timing = deps
+        .workstreams
+        .list_workstreams()
+        .await?
+        .into_iter()
+        .filter_map(|w| {
+            let d = w.distribution;
+            d.first_response_alert_seconds
+                .map(|a| (w.id, (a, d.reclaim_after_seconds)))
+        })
+        .collect();
+    let live: Vec<(AgentLive, Vec<FirstResponseAlert>)> =
+        futures::stream::iter(deps.config.list_agents().await?)
+            .map(|state| agent_live(deps, state, &timing, now))
+            .buffered(AGENTS_AT_ONCE)
+            .try_collect()
+            .await?;
+    let mut agents = Vec::with_capacity(live.len());
+    let mut alerts = Vec::new();
+    for (a, mut late) in live {
+        agents.push(a);
+        alerts.append(&mut late);
+    }
+    alerts.sort_by_key(|a| (a.since, a.conversation_id.clone()));
     Ok(Overview {
         queues,
         agents,
+        alerts,
         generated_at: now,
+    })
+}
+
+/// Per workstream that alerts: its alert and reclaim times, in seconds.
+type Timing = BTreeMap<WorkstreamId, (u64, Option<u64>)>;
+
+/// The alert for `conv` (held by an agent) if its first answer is overdue.
+fn first_response_alert(
+    conv: &Conversation,
+    timing: &Timing,
+    now: Millis,
+) -> Option<FirstResponseAlert> {
+    let r = conv.routing.as_ref()?;
+    if conv.state != ConversationState::Assigned || r.answered_at.is_some() {
+        return None;
+    }
+    let (alert, reclaim) = timing.get(r.workstream.as_ref()?)?;
+    let since = r.assigned_at?;
+    let agent_id = r.agent.clone()?;
+    let waited = now.0.saturating_sub(since.0) / 1000;
+    (waited >= *alert as i64).then(|| FirstResponseAlert {
+        conversation_id: conv.id.clone(),
+        agent_id,
+        since,
+        waited_seconds: waited.max(0) as u64,
+        reclaimed_at: reclaim.map(|s| Millis(since.0 + s as i64 * 1000)),
     })
 }
 
@@ -125,23 +191,33 @@ async fn oldest_waiting(deps: &RoutingDeps, queue: &QueueId) -> StoreResult<Opti
     Ok(oldest)
 }
 
-async fn agent_live(deps: &RoutingDeps, state: AgentState) -> StoreResult<AgentLive> {
+async fn agent_live(
+    deps: &RoutingDeps,
+    state: AgentState,
+    timing: &Timing,
+    now: Millis,
+) -> StoreResult<(AgentLive, Vec<FirstResponseAlert>)> {
     let mut conversations = Vec::new();
+    let mut alerts = Vec::new();
     for st in [
         ConversationState::Offered,
         ConversationState::Assigned,
         ConversationState::WrapUp,
     ] {
-        conversations.extend(
-            deps.routing
-                .agent_conversations(&state.agent.id, st, None, CONVERSATIONS_LISTED)
-                .await?
-                .into_iter()
-                .map(|c| c.id),
-        );
+        for c in deps
+            .routing
+            .agent_conversations(&state.agent.id, st, None, CONVERSATIONS_LISTED)
+            .await?
+        {
+            alerts.extend(first_response_alert(&c, timing, now));
+            conversations.push(c.id);
+        }
     }
-    Ok(AgentLive {
-        state,
-        conversations,
-    })
+    Ok((
+        AgentLive {
+            state,
+            conversations,
+        },
+        alerts,
+    ))
 }

@@ -36,6 +36,7 @@ pub async fn overview(_: Admin, State(d): Deps) -> Answer {
     ok(&serde_json::json!({
         "queues": o.queues,
         "agents": agents,
+        "alerts": o.alerts,
         "generated_at": o.generated_at.to_rfc3339(),
     }))
 }

@@ -5,6 +5,7 @@
 
 use super::arrival::{queue_ops, queued};
 use super::offers::{distribute_agent, distribute_conversation, offer_ops};
+use super::reclaim::reclaim_timer;
 use super::{
     Result, RoutingDeps, RoutingError, decision, load, offer_timer, release_op, set_conv,
     transfer_need, try_apply, waiting_item,
@@ -39,11 +40,20 @@ pub async fn accept(
         }
     };
     let now = deps.clock.now();
+    let reclaim = match &r.workstream {
+        Some(w) => deps
+            .workstreams
+            .get_workstream(w)
+            .await?
+            .and_then(|w| reclaim_timer(id, &w.distribution, now)),
+        None => None,
+    };
     r.offer = None;
     r.assigned_at = Some(now);
+    r.answered_at = None;
     r.reason = format!("assigned to {agent}");
     r.record(decision(now, "accepted", format!("{agent} accepted")));
-    let ops = vec![
+    let mut ops = vec![
         set_conv(&conv, ConversationState::Assigned, r, now),
         RoutingOp::DeleteTimer(offer_timer(id, &offer)),
         RoutingOp::CustomerAgent {
@@ -52,6 +62,7 @@ pub async fn accept(
             agent: agent.clone(),
         },
     ];
+    ops.extend(reclaim);
     if !try_apply(deps, &ops).await? {
         return Err(RoutingError::Conflict(format!(
             "the offer of {id} changed meanwhile (expired?); try again"
@@ -410,6 +421,7 @@ async fn hand_on(
     }
     r.holds_capacity = false;
     r.assigned_at = None;
+    r.answered_at = None;
     match to {
         TransferTo::Queue(qid) => {
             let queue = deps

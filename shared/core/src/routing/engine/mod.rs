@@ -3,7 +3,8 @@
 //! routing, and the re-exports of every flow. The flows live in
 //! `arrival` (classify, enqueue, automated messages), `offers` (offer,
 //! select, pick, presence), `answers` (accept, decline, end, transfer,
-//! close), `reopen` (follow-up work the customer revives), `thread`
+//! close), `reclaim` (accepted work its agent never answered), `reopen`
+//! (follow-up work the customer revives), `thread`
 //! (Conversation Routing's handovers) and `timers`
 //! (the scheduler's due timers and sweep). Every
 //! state change is one atomic `RoutingStore::apply` conditioned on the
@@ -14,6 +15,7 @@ mod answers;
 mod arrival;
 mod bot;
 mod offers;
+mod reclaim;
 mod reopen;
 mod thread;
 mod timers;
@@ -28,6 +30,7 @@ pub use bot::{BOT_ENDED_REASON, Delivered, bot_answered, bot_delivered, bot_end,
 pub use offers::{
     Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
 };
+pub use reclaim::answered;
 pub use reopen::window_reopened;
 pub use thread::{PassedBy, on_handover, passed, request_answered};
 pub use timers::{TIMERS_PER_RUN, TickReport, tick};

@@ -69,7 +69,9 @@ pub(super) fn offer_ops(
         }
         Mode::Pick => {
             r.assigned_at = Some(now);
+            r.answered_at = None;
             r.reason = format!("taken by {id}");
+            ops.extend(super::reclaim::reclaim_timer(&conv.id, dist, now));
             ConversationState::Assigned
         }
     };

@@ -1,5 +1,5 @@
 //! Timers: what the scheduler calls. Due timers (offer expiry, wait
-//! overflow, auto-close, wrap-up end, affinity end) and the sweep that
+//! overflow, auto-close, wrap-up end, affinity end, reclaim) and the sweep that
 //! offers waiting work to agents with room.
 
 use super::answers::{close, expire};
@@ -75,6 +75,8 @@ pub struct TickReport {
     pub affinity_ended: usize,
     /// Conversations handed to humans because their bot stayed silent.
     pub bots_silent: usize,
+    /// Accepted conversations taken back from agents who did not reply.
+    pub reclaimed: usize,
     /// Offers made by the sweep of waiting work.
     pub swept_offers: usize,
     /// Timers another run (or a state change) had already made moot.
@@ -125,6 +127,7 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
                 TimerKind::WrapUpEnd => report.wrap_ups_ended += 1,
                 TimerKind::AffinityEnd => report.affinity_ended += 1,
                 TimerKind::BotSilent => report.bots_silent += 1,
+                TimerKind::Reclaim => report.reclaimed += 1,
                 TimerKind::TranscriptRetention | TimerKind::RawPayloadRetention => {}
             }
         } else {
@@ -135,6 +138,7 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
     report.swept_offers = sweep(deps).await?;
     crate::metrics::count("OffersExpired", report.offers_expired as u64);
     crate::metrics::count("ConversationsAutoClosed", report.auto_closed as u64);
+    crate::metrics::count("ConversationsReclaimed", report.reclaimed as u64);
     Ok(report)
 }
 
@@ -228,6 +232,11 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             }
             Ok(Timed::Moot)
         }
+        TimerKind::Reclaim => Ok(if super::reclaim::reclaim(deps, &conv, t, now).await? {
+            Timed::Done
+        } else {
+            Timed::Moot
+        }),
         TimerKind::BotSilent => match super::bot::silent(deps, &conv, now).await? {
             None => Ok(Timed::Moot),
             Some(None) => Ok(Timed::Done),

@@ -1,0 +1,68 @@
+// Nobody left waiting: anna accepts a conversation and walks away without
+// answering; the supervisor sees the first-response alert, then the
+// conversation is taken back and offered to bo, and anna's console says so.
+import { test, expect } from './stack';
+import { expectAccessible } from './axe';
+import { acceptOffer, signInLive } from './agent';
+
+const CUSTOMER = '7700000000000451';
+
+interface Workstream {
+  distribution: Record<string, unknown>;
+}
+
+test('an accepted conversation left unanswered goes to the next agent', async ({ browser, page, stack }) => {
+  test.setTimeout(120_000);
+  // Short times, to watch it happen (serve runs routing's timers every 5 s).
+  const ws = await stack.admin<Workstream>('GET', '/admin/v1/workstreams/support');
+  await stack.admin('PATCH', '/admin/v1/workstreams/support', {
+    distribution: { ...ws.distribution, first_response_alert_seconds: 10, reclaim_after_seconds: 30 },
+  });
+  // Only anna is there to take it.
+  await stack.presence('carl', 'offline');
+  await stack.presence('bo', 'away');
+
+  await signInLive(page, stack.base, await stack.agentToken('anna'));
+  await stack.customerSays(CUSTOMER, 'Hello, where is my parcel?');
+  await acceptOffer(page, 'where is my parcel');
+
+  // A supervisor in another browser sees the alert once 10 s have passed.
+  const supervisorContext = await browser.newContext();
+  const supervisor = await supervisorContext.newPage();
+  await signInLive(supervisor, stack.base, await stack.agentToken('carl', true));
+  await supervisor.getByRole('button', { name: 'Supervisor', exact: true }).click();
+  const alerts = supervisor.locator('.first-response-alerts');
+  await expect(alerts.locator('[data-alert]')).toContainText('Anna Jensen accepted it and has not answered', { timeout: 20_000 });
+  await expect(alerts.locator('[data-alert]')).toContainText('Taken back in');
+  await expectAccessible(supervisor, 'supervisor-first-response-alert');
+
+  // Bo comes back; anna's 30 s run out: the conversation is his offer now.
+  await stack.presence('bo', 'available');
+  const bo = await stack.agentToken('bo');
+  const id = (await alerts.locator('[data-alert]').getAttribute('data-alert')) ?? '';
+  expect(id).toMatch(/^cv_/);
+  await expect
+    .poll(
+      async () => {
+        const list = await stack.asAgent<{ conversations: { id: string; state: string }[] }>(bo, 'GET', '/agent/v1/conversations');
+        return list.conversations.find((c) => c.id === id)?.state ?? 'not his';
+      },
+      { timeout: 45_000 },
+    )
+    .toBe('offered');
+
+  // Anna's console tells her, and no longer shows it as hers.
+  const notice = page.locator('.taken-back');
+  await expect(notice).toContainText('went to the next agent');
+  await expect(page.locator('.conversation[data-state="assigned"]')).toHaveCount(0);
+  await expectAccessible(page, 'agent-taken-back');
+  await notice.getByRole('button', { name: /^Dismiss the notice about/ }).click();
+  await expect(notice).toHaveCount(0);
+
+  // The supervisor's alert is gone, and the reason is on the transcript.
+  await expect(alerts.locator('[data-alert]')).toHaveCount(0);
+  await expect(supervisor.locator('tr[data-agent="bo"]')).toContainText(id);
+  await supervisor.locator('tr[data-agent="bo"]').getByRole('button', { name: `Open ${id}` }).click();
+  await expect(supervisor.locator('.drill-in .transcript')).toContainText('reclaimed: anna accepted it 30 s ago and has not replied');
+  await supervisorContext.close();
+});

@@ -1,0 +1,155 @@
+//! Reclaim: an accepted conversation whose agent has not replied within the
+//! workstream's `reclaim_after_seconds` goes back to its queue (ahead of
+//! newer work: its place is the customer's last message) and on to the
+//! next agent; and the mark of an agent's first reply that prevents it.
+
+use super::offers::{distribute_agent, distribute_conversation};
+use super::{Result, RoutingDeps, decision, load, release_op, set_conv, try_apply, waiting_item};
+use crate::ids::ConversationId;
+use crate::outbound::{Author, Status};
+use crate::ports::{Conversation, ConversationState, RoutingOp};
+use crate::routing::model::{AgentId, Distribution};
+use crate::routing::record::{Timer, TimerKind};
+use crate::time::Millis;
+
+/// The reclaim timer of a conversation `agent` takes at `at`, when the
+/// workstream reclaims.
+pub(super) fn reclaim_timer(
+    id: &ConversationId,
+    dist: &Distribution,
+    at: Millis,
+) -> Option<RoutingOp> {
+    dist.reclaim_after_seconds.map(|s| {
+        RoutingOp::PutTimer(Timer {
+            kind: TimerKind::Reclaim,
+            due: Millis(at.0 + s as i64 * 1000),
+            conversation_id: id.clone(),
+        })
+    })
+}
+
+/// `agent` replied in `id`: the first reply since they took it is marked
+/// (reclaim and the supervisors' first-response alert look for it). A
+/// routing write only on the first reply; a conversation that moved on
+/// meanwhile is left alone.
+pub async fn answered(deps: &RoutingDeps, agent: &AgentId, id: &ConversationId) -> Result<()> {
+    for _ in 0..3 {
+        let conv = load(deps, id).await?;
+        let mut r = conv.routing.clone().unwrap_or_default();
+        if conv.state != ConversationState::Assigned
+            || r.agent.as_ref() != Some(agent)
+            || r.answered_at.is_some()
+        {
+            return Ok(());
+        }
+        let now = deps.clock.now();
+        r.answered_at = Some(now);
+        if try_apply(deps, &[set_conv(&conv, conv.state, r, now)]).await? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Whether `agent` replied in `conv` at or after `since`: the mark, or
+/// (should its write have failed) a reply of theirs among the outbound
+/// messages that did not fail.
+async fn replied_since(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    agent: &AgentId,
+    since: Millis,
+) -> Result<bool> {
+    if conv
+        .routing
+        .as_ref()
+        .is_some_and(|r| r.answered_at.is_some())
+    {
+        return Ok(true);
+    }
+    Ok(deps
+        .outbound
+        .list_outbound(&conv.id)
+        .await?
+        .iter()
+        .any(|m| {
+            matches!(&m.author, Author::Agent { agent_id } if agent_id == agent)
+                && m.created_at >= since
+                && !matches!(m.status, Status::Failed { .. })
+        }))
+}
+
+/// The reclaim timer `t` of `conv` is due: if the agent who took it has
+/// still not replied, it goes back to its queue (counted as their decline,
+/// so it goes to the next agent), their capacity is freed, and they are
+/// told on their feed. `false`: it no longer applies.
+pub(super) async fn reclaim(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    t: &Timer,
+    now: Millis,
+) -> Result<bool> {
+    let mut r = conv.routing.clone().unwrap_or_default();
+    let (Some(agent), Some(taken), Some(queue), Some(ws)) = (
+        r.agent.clone(),
+        r.assigned_at,
+        r.queue.clone(),
+        r.workstream.clone(),
+    ) else {
+        return Ok(false);
+    };
+    if conv.state != ConversationState::Assigned {
+        return Ok(false);
+    }
+    let Some(secs) = deps
+        .workstreams
+        .get_workstream(&ws)
+        .await?
+        .and_then(|w| w.distribution.reclaim_after_seconds)
+    else {
+        return Ok(false);
+    };
+    // Taken again since this timer was set, or not long enough ago.
+    if taken.0 + secs as i64 * 1000 > now.0 || replied_since(deps, conv, &agent, taken).await? {
+        return Ok(false);
+    }
+    let release = release_op(&r, &agent, now);
+    *r.declines.entry(agent.clone()).or_default() += 1;
+    r.agent = None;
+    r.holds_capacity = false;
+    r.assigned_at = None;
+    r.answered_at = None;
+    let item = waiting_item(conv, &r, &queue, &ws, now);
+    r.waiting_key = Some(item.key());
+    r.reason = format!("waiting in queue {queue}: taken back from {agent}");
+    r.record(decision(
+        now,
+        "reclaimed",
+        format!(
+            "{agent} accepted it {secs} s ago and has not replied; back to queue {queue}, ahead of newer work, for the next agent"
+        ),
+    ));
+    let mut ops: Vec<RoutingOp> = release.into_iter().collect();
+    ops.extend([
+        set_conv(conv, ConversationState::Waiting, r, now),
+        RoutingOp::PutWaiting(Box::new(item)),
+        RoutingOp::DeleteTimer(t.clone()),
+    ]);
+    if !try_apply(deps, &ops).await? {
+        return Ok(false);
+    }
+    tracing::warn!(conversation_id = %conv.id, agent_id = %agent, after_seconds = secs, "conversation reclaimed: no reply from its agent");
+    crate::feed::publish(
+        deps.streams.as_ref(),
+        deps.clock.as_ref(),
+        &agent,
+        "reclaimed",
+        format!("reclaimed:{}:{}", conv.id, now.0),
+        Some(&conv.id),
+        serde_json::json!({"after_seconds": secs, "queue_id": queue}),
+    )
+    .await;
+    distribute_conversation(deps, &conv.id).await?;
+    distribute_agent(deps, &agent).await?;
+    Ok(true)
+}

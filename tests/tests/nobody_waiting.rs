@@ -1,0 +1,244 @@
+//! Nobody left waiting, on the embedded store and on DynamoDB (moto), with a
+//! controllable clock: an accepted conversation its agent never answers is
+//! reclaimed and offered to the next agent, ahead of newer work; a reply in
+//! time keeps it; supervisors see the first-response alert before that; and
+//! the settings are checked.
+
+use serde_json::json;
+use std::sync::Arc;
+use switchboard_core::Clock;
+use switchboard_core::agent_work::{self, Reply};
+use switchboard_core::ids::ConversationId;
+use switchboard_core::ports::ConversationState;
+use switchboard_core::routing::engine;
+use switchboard_core::supervision::overview::{FirstResponseAlert, overview};
+use switchboard_core::visibility::Caller;
+use switchboard_tests::routing_rig::{RoutingRig, aid, from_json as from};
+use switchboard_tests::*;
+
+/// Monday 2026-01-05 10:00 in Copenhagen.
+const T0: i64 = 1_767_603_600_000;
+
+/// One queue, a workstream that alerts after 5 minutes and reclaims after
+/// 10, anna (capacity 1) available and bo away.
+async fn rig(aws: bool) -> RoutingRig {
+    let r = RoutingRig::new(aws, T0).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(
+        json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 60,
+            "first_response_alert_seconds": 300, "reclaim_after_seconds": 600}}),
+    )
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 1, "queues": ["general"]}), "available").await;
+    r.agent(json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 1, "queues": ["general"]}), "away").await;
+    r
+}
+
+/// `who`'s reply through the agent API's reply path (the outbound record
+/// and the mark of a first reply), on a queue of its own.
+async fn reply(r: &RoutingRig, who: &str, id: &ConversationId) {
+    let q = local_queue(Default::default());
+    let mut deps = r.deps.clone();
+    deps.outbox = Some(Arc::new(q.queue.clone()));
+    let caller = Caller {
+        agent: aid(who),
+        supervisor: false,
+    };
+    let conv = agent_work::reply_target(&deps, &caller, id)
+        .await
+        .expect("theirs to answer");
+    let input: Reply = from(json!({"text": "Hi, I'm looking into it"}));
+    agent_work::reply(&deps, &caller, &conv, input)
+        .await
+        .expect("reply queued");
+}
+
+/// The supervisors' first-response alerts now.
+async fn alerts(r: &RoutingRig) -> Vec<FirstResponseAlert> {
+    overview(&r.deps).await.expect("overview").alerts
+}
+
+async fn an_unanswered_conversation_is_reclaimed_for_the_next_agent(aws: bool) {
+    let r = rig(aws).await;
+    let c = r.message("7700000000000301", "where is my order?").await;
+    engine::accept(&r.deps, &aid("anna"), &c).await.unwrap();
+    // A newer customer waits: anna is full and bo is away.
+    r.clock.advance_secs(60);
+    let newer = r.message("7700000000000302", "hello?").await;
+    assert_eq!(r.conv(&newer).await.state, ConversationState::Waiting);
+
+    // Not a second early; supervisors see the alert meanwhile.
+    r.clock.advance_secs(539);
+    assert_eq!(r.tick().await.reclaimed, 0);
+    assert_eq!(r.conv(&c).await.state, ConversationState::Assigned);
+    let alerts = alerts(&r).await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].conversation_id, c);
+    assert_eq!(alerts[0].agent_id, aid("anna"));
+    assert_eq!(alerts[0].waited_seconds, 599);
+    assert_eq!(
+        alerts[0].reclaimed_at,
+        Some(switchboard_core::Millis(T0 + 600_000))
+    );
+
+    r.clock.advance_secs(2);
+    let report = r.tick().await;
+    assert_eq!(report.reclaimed, 1, "{report:?}");
+    let conv = r.conv(&c).await;
+    let routing = conv.routing.clone().unwrap();
+    // Back in the queue, ahead of the newer customer; not offered to anna
+    // again (it counts as her decline), whose capacity is free for the
+    // newer one.
+    assert_eq!(conv.state, ConversationState::Waiting, "{}", routing.reason);
+    assert_eq!(routing.agent, None);
+    assert_eq!(routing.declines.get(&aid("anna")), Some(&1));
+    assert_eq!(r.offered_to(&newer).await.as_deref(), Some("anna"));
+    assert_eq!(r.used("anna").await, 1, "only the newer offer holds her");
+    let waiting = r
+        .deps
+        .routing
+        .waiting(
+            &switchboard_core::routing::model::QueueId::parse("general").unwrap(),
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].conversation_id, c);
+    // The reason, on the decision trail (and so on the transcript).
+    let why = routing
+        .decisions
+        .iter()
+        .find(|d| d.step == "reclaimed")
+        .expect("a reclaimed decision");
+    assert!(
+        why.detail
+            .contains("anna accepted it 600 s ago and has not replied"),
+        "{}",
+        why.detail
+    );
+    // anna's console is told.
+    let feed = r
+        .deps
+        .streams
+        .read_entries(&switchboard_core::feed::stream(&aid("anna")), None, 100)
+        .await
+        .unwrap();
+    assert!(
+        feed.iter().any(|e| e.data["type"] == "reclaimed"
+            && e.data["conversation_id"] == c.as_str()
+            && e.data["data"]["after_seconds"] == 600),
+        "{feed:?}"
+    );
+    // The next agent to come gets it first.
+    r.presence(&aid("bo"), "available").await;
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("bo"));
+    // A later run finds nothing more to do.
+    r.clock.advance_secs(1);
+    assert_eq!(r.tick().await.reclaimed, 0);
+}
+
+async fn a_reply_in_time_keeps_the_conversation(aws: bool) {
+    let r = rig(aws).await;
+    let c = r.message("7700000000000311", "can you help?").await;
+    engine::accept(&r.deps, &aid("anna"), &c).await.unwrap();
+    r.clock.advance_secs(299);
+    assert!(alerts(&r).await.is_empty(), "no alert before its time");
+    r.clock.advance_secs(101);
+    assert_eq!(alerts(&r).await.len(), 1);
+    reply(&r, "anna", &c).await;
+    assert!(alerts(&r).await.is_empty(), "answered: no alert");
+    let routing = r.conv(&c).await.routing.unwrap();
+    assert_eq!(
+        routing.answered_at,
+        Some(r.clock.now()),
+        "the first reply is marked"
+    );
+    r.clock.advance_secs(3600);
+    let report = r.tick().await;
+    assert_eq!(report.reclaimed, 0, "{report:?}");
+    let conv = r.conv(&c).await;
+    assert_eq!(conv.state, ConversationState::Assigned);
+    assert_eq!(conv.routing.unwrap().agent, Some(aid("anna")));
+}
+
+async fn a_transfer_starts_the_clock_again(aws: bool) {
+    let r = rig(aws).await;
+    r.presence(&aid("bo"), "available").await;
+    let c = r.message("7700000000000321", "a question").await;
+    let first = aid(&r.offered_to(&c).await.expect("offered"));
+    engine::accept(&r.deps, &first, &c).await.unwrap();
+    // She answers, then hands it to the other agent, who accepts later.
+    reply(&r, first.as_str(), &c).await;
+    r.clock.advance_secs(500);
+    let other = if first.as_str() == "anna" {
+        "bo"
+    } else {
+        "anna"
+    };
+    engine::transfer(&r.deps, &first, &c, engine::TransferTo::Agent(aid(other)))
+        .await
+        .unwrap();
+    assert_eq!(r.conv(&c).await.routing.unwrap().answered_at, None);
+    engine::accept(&r.deps, &aid(other), &c).await.unwrap();
+    // The first agent's reclaim time passes: the new holder's has not.
+    r.clock.advance_secs(200);
+    assert_eq!(r.tick().await.reclaimed, 0);
+    assert_eq!(r.conv(&c).await.routing.unwrap().agent, Some(aid(other)));
+    // Theirs does: their predecessor's reply does not count.
+    r.clock.advance_secs(401);
+    assert_eq!(r.tick().await.reclaimed, 1);
+}
+
+async fn reclaim_settings_are_checked(aws: bool) {
+    let r = RoutingRig::new(aws, T0).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    for (distribution, says) in [
+        (
+            json!({"fallback_queue": "general", "reclaim_after_seconds": 5}),
+            "reclaim_after_seconds must be at least 30",
+        ),
+        (
+            json!({"fallback_queue": "general", "first_response_alert_seconds": 2}),
+            "first_response_alert_seconds must be at least 10",
+        ),
+        (
+            json!({"fallback_queue": "general", "first_response_alert_seconds": 600, "reclaim_after_seconds": 300}),
+            "must be less than reclaim_after_seconds (300): the alert comes first",
+        ),
+    ] {
+        let Err(p) = switchboard_core::channels::create_workstream(
+            &r.ch,
+            from(json!({"name": "Support", "pages": [PAGE_1], "locale": "en", "distribution": distribution})),
+        )
+        .await
+        else {
+            panic!("{distribution} was taken");
+        };
+        assert_eq!(p.code, "invalid_distribution");
+        assert!(p.detail.contains(says), "{}", p.detail);
+    }
+}
+
+macro_rules! suite {
+    ($backend:ident, $aws:expr) => {
+        mod $backend {
+            suite!(@case $aws; an_unanswered_conversation_is_reclaimed_for_the_next_agent,
+                a_reply_in_time_keeps_the_conversation, a_transfer_starts_the_clock_again,
+                reclaim_settings_are_checked);
+        }
+    };
+    (@case $aws:expr; $($case:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                super::$case($aws).await;
+            }
+        )*
+    };
+}
+
+suite!(embedded, false);
+suite!(aws, true);
