@@ -133,8 +133,11 @@ export function App() {
       />
     );
 
-  const onSignOut = () => {
+  const onSignOut = async () => {
     const wasCognito = session.cognito && config.auth.kind === 'cognito';
+    // An agent who signs out is offline: their offers move on now, and what
+    // they hold is handed off when the workstream says (best effort).
+    if (session.identity.kind === 'agent') await api.agent.PUT('/agent/v1/presence', { body: { status: 'offline' } }).catch(() => undefined);
     signOut(false);
     if (wasCognito && config.auth.kind === 'cognito') window.location.assign(cognitoLogoutUrl(config.auth));
   };
@@ -150,7 +153,7 @@ export function App() {
           setView(v);
           window.history.replaceState(null, '', v === 'supervisor' ? '/supervisor' : '/');
         }}
-        onSignOut={onSignOut}
+        onSignOut={() => void onSignOut()}
       />
       {session.identity.kind === 'admin' ? (
         <Suspense fallback={<p role="status">{t('loading')}</p>}>

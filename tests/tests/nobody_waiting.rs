@@ -1,8 +1,10 @@
 //! Nobody left waiting, on the embedded store and on DynamoDB (moto), with a
 //! controllable clock: an accepted conversation its agent never answers is
 //! reclaimed and offered to the next agent, ahead of newer work; a reply in
-//! time keeps it; supervisors see the first-response alert before that; and
-//! the settings are checked.
+//! time keeps it; supervisors see the first-response alert before that; an
+//! absent agent's conversations go to someone present (at once where the
+//! customer waits, when the customer writes where the agent answered last);
+//! and the settings are checked.
 
 use serde_json::json;
 use std::sync::Arc;
@@ -192,6 +194,123 @@ async fn a_transfer_starts_the_clock_again(aws: bool) {
     assert_eq!(r.tick().await.reclaimed, 1);
 }
 
+async fn an_absent_agents_conversations_go_to_someone_present(aws: bool) {
+    let r = RoutingRig::new(aws, T0).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(
+        json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "handoff_after_seconds": 300,
+            "affinity": {"enabled": true, "wait_seconds": 600}}}),
+    )
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 2, "queues": ["general"]}), "available").await;
+    r.agent(json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 2, "queues": ["general"]}), "away").await;
+    // anna holds two: the customer wrote last in one, she did in the other.
+    let waiting = r
+        .message("7700000000000331", "my card was charged twice")
+        .await;
+    engine::accept(&r.deps, &aid("anna"), &waiting)
+        .await
+        .unwrap();
+    let answered = r
+        .message("7700000000000332", "how do I reset my password?")
+        .await;
+    engine::accept(&r.deps, &aid("anna"), &answered)
+        .await
+        .unwrap();
+    r.clock.advance_secs(30);
+    reply(&r, "anna", &answered).await;
+    r.clock.advance_secs(30);
+    let _ = r
+        .message("7700000000000331", "hello? it happened again")
+        .await;
+    // Busy is never absent: nothing moves however long it lasts.
+    r.presence(&aid("anna"), "busy").await;
+    r.clock.advance_secs(900);
+    assert_eq!(r.tick().await.handed_off, 0);
+
+    // She goes away, then offline (absent since she went away); bo is here.
+    r.presence(&aid("anna"), "away").await;
+    r.clock.advance_secs(100);
+    r.presence(&aid("anna"), "offline").await;
+    r.presence(&aid("bo"), "available").await;
+    r.clock.advance_secs(199);
+    assert_eq!(r.tick().await.handed_off, 0, "not a second early");
+    r.clock.advance_secs(2);
+    let report = r.tick().await;
+    assert_eq!(report.handed_off, 1, "{report:?}");
+    assert_eq!(report.hand_offs_pending, 1, "{report:?}");
+    // The waiting customer is bo's offer now, not counted as anna's decline,
+    // her affinity broken, and her capacity back for it.
+    assert_eq!(r.offered_to(&waiting).await.as_deref(), Some("bo"));
+    let routing = r.conv(&waiting).await.routing.unwrap();
+    assert_eq!(routing.declines.get(&aid("anna")), None);
+    let why = routing
+        .decisions
+        .iter()
+        .find(|d| d.step == "handed_off")
+        .expect("a handed_off decision");
+    assert!(
+        why.detail
+            .contains("anna has been offline for more than 300 s")
+            && why.detail.contains("affinity to anna broken"),
+        "{}",
+        why.detail
+    );
+    assert_eq!(r.used("anna").await, 1, "only the answered one holds her");
+    // The one she answered last stays hers until its customer writes.
+    let kept = r.conv(&answered).await;
+    assert_eq!(kept.state, ConversationState::Assigned);
+    assert_eq!(kept.routing.unwrap().agent, Some(aid("anna")));
+    r.clock.advance_secs(600);
+    assert_eq!(r.tick().await.handed_off, 0);
+    let _ = r.message("7700000000000332", "that did not work").await;
+    assert_eq!(r.offered_to(&answered).await.as_deref(), Some("bo"));
+    assert_eq!(r.used("anna").await, 0, "all of her capacity is back");
+    let feed = r
+        .deps
+        .streams
+        .read_entries(&switchboard_core::feed::stream(&aid("anna")), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        feed.iter()
+            .filter(|e| e.data["type"] == "handed_off")
+            .count(),
+        2,
+        "{feed:?}"
+    );
+}
+
+async fn an_agent_back_in_time_keeps_their_conversations(aws: bool) {
+    let r = RoutingRig::new(aws, T0).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(
+        json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "handoff_after_seconds": 300}}),
+    )
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 1, "queues": ["general"]}), "available").await;
+    r.agent(json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 1, "queues": ["general"]}), "away").await;
+    let c = r.message("7700000000000341", "a question").await;
+    engine::accept(&r.deps, &aid("anna"), &c).await.unwrap();
+    r.presence(&aid("anna"), "away").await;
+    r.clock.advance_secs(200);
+    r.presence(&aid("anna"), "available").await;
+    r.presence(&aid("bo"), "available").await;
+    r.clock.advance_secs(200);
+    let report = r.tick().await;
+    assert_eq!(report.handed_off, 0, "{report:?}");
+    assert_eq!(r.conv(&c).await.routing.unwrap().agent, Some(aid("anna")));
+    // Away again: the count starts over.
+    r.presence(&aid("anna"), "away").await;
+    r.clock.advance_secs(299);
+    assert_eq!(r.tick().await.handed_off, 0);
+    r.clock.advance_secs(2);
+    assert_eq!(r.tick().await.handed_off, 1);
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("bo"));
+}
+
 async fn reclaim_settings_are_checked(aws: bool) {
     let r = RoutingRig::new(aws, T0).await;
     r.queue(json!({"id": "general", "name": "General"})).await;
@@ -199,6 +318,10 @@ async fn reclaim_settings_are_checked(aws: bool) {
         (
             json!({"fallback_queue": "general", "reclaim_after_seconds": 5}),
             "reclaim_after_seconds must be at least 30",
+        ),
+        (
+            json!({"fallback_queue": "general", "handoff_after_seconds": 10}),
+            "handoff_after_seconds must be at least 30",
         ),
         (
             json!({"fallback_queue": "general", "first_response_alert_seconds": 2}),
@@ -227,7 +350,8 @@ macro_rules! suite {
         mod $backend {
             suite!(@case $aws; an_unanswered_conversation_is_reclaimed_for_the_next_agent,
                 a_reply_in_time_keeps_the_conversation, a_transfer_starts_the_clock_again,
-                reclaim_settings_are_checked);
+                reclaim_settings_are_checked, an_absent_agents_conversations_go_to_someone_present,
+                an_agent_back_in_time_keeps_their_conversations);
         }
     };
     (@case $aws:expr; $($case:ident),*) => {

@@ -1,5 +1,6 @@
-// Tells the agent which accepted conversations were taken back from them
-// unanswered (the workstream's reclaim time passed): each until dismissed.
+// Tells the agent which conversations were taken from them: accepted and
+// unanswered past the workstream's reclaim time, or handed to someone
+// present while they were away too long. Each until dismissed.
 import { useI18n } from '../i18n/i18n';
 import type { TakenBack } from '../screens/useAgentWork';
 
@@ -17,7 +18,7 @@ export function TakenBackNotice({ items, onDismiss }: Props) {
       <ul>
         {items.map((x) => (
           <li key={x.id} data-conversation={x.id}>
-            {t('takenBackText', {
+            {t(x.why === 'handed_off' ? 'handedOffText' : 'takenBackText', {
               name: x.name ?? x.id,
               after: x.afterSeconds === null ? t('inTime') : minutesAndSeconds(x.afterSeconds),
             })}{' '}

@@ -25,9 +25,13 @@ export interface AgentWork {
   dismissTakenBack: (id: string) => void;
 }
 
-/** A conversation the agent accepted and did not answer in time: it went to the next agent. */
+/**
+ * A conversation taken from the agent: accepted and not answered in time
+ * (`reclaimed`), or held while they were away too long (`handed_off`).
+ */
 export interface TakenBack {
   id: string;
+  why: 'reclaimed' | 'handed_off';
   /** The customer's name, when the console had read it. */
   name: string | null;
   afterSeconds: number | null;
@@ -125,12 +129,13 @@ export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onU
       if (e.type === 'offer' && cid) setLastOffer({ id: cid, at: Date.now() });
       if (cid && (e.type === 'message' || e.type === 'page_inbox_message') && cid !== openRef.current)
         setUnread((u) => ({ ...u, [cid]: (u[cid] ?? 0) + 1 }));
-      if (cid && e.type === 'reclaimed') {
+      if (cid && (e.type === 'reclaimed' || e.type === 'handed_off')) {
+        const why = e.type;
         const after = (e.data as { after_seconds?: unknown } | undefined)?.after_seconds;
         const name = detailsRef.current[cid]?.contact.name ?? null;
-        setTakenBack((l) => [...l.filter((x) => x.id !== cid), { id: cid, name, afterSeconds: typeof after === 'number' ? after : null }]);
+        setTakenBack((l) => [...l.filter((x) => x.id !== cid), { id: cid, why, name, afterSeconds: typeof after === 'number' ? after : null }]);
       }
-      if (cid && cid === openRef.current && (e.type === 'transferred' || e.type === 'reclaimed')) {
+      if (cid && cid === openRef.current && (e.type === 'transferred' || e.type === 'reclaimed' || e.type === 'handed_off')) {
         // Moved elsewhere (by a supervisor, or taken back): not this agent's to show.
         openRef.current = null;
         setOpenIdState(null);

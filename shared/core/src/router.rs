@@ -342,6 +342,10 @@ async fn after_store(
             conv = now;
         }
     }
+    if event.kind.is_customer_activity() && event.channel != crate::messenger::Channel::Standby {
+        // Its agent went away after answering last: someone present takes it.
+        conv = engine::customer_wrote(deps, conv).await?;
+    }
     let r = conv.routing.clone().unwrap_or_default();
     let withheld = kind == "message" && !event.attachments.is_empty() && {
         match &r.workstream {

@@ -73,6 +73,7 @@ export function DistributionFields({ draft, set, problem, existing }: Props) {
       {num('ws.autoClose', 'auto_close_after_seconds', draft.autoClose, (v) => set({ autoClose: v }), 'ws.autoCloseHint')}
       {num('ws.firstResponseAlert', 'first_response_alert_seconds', draft.firstResponseAlert, (v) => set({ firstResponseAlert: v }), 'ws.firstResponseAlertHint')}
       {num('ws.reclaimAfter', 'reclaim_after_seconds', draft.reclaimAfter, (v) => set({ reclaimAfter: v }), 'ws.reclaimAfterHint')}
+      {num('ws.handoffAfter', 'handoff_after_seconds', draft.handoffAfter, (v) => set({ handoffAfter: v }), 'ws.handoffAfterHint')}
       <Field label={t('ws.wrapUp')} error={errorFor(problem, 'wrap_up')}>
         {(c) => (
           <select {...c} value={draft.wrapUp} onChange={(e) => set({ wrapUp: e.target.value as Draft['wrapUp'] })}>

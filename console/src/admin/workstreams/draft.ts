@@ -43,6 +43,7 @@ export interface Draft {
   autoClose: string;
   firstResponseAlert: string;
   reclaimAfter: string;
+  handoffAfter: string;
   /** 'never', 'always' or 'seconds' (then wrapUpSeconds). */
   wrapUp: 'never' | 'always' | 'seconds';
   wrapUpSeconds: string;
@@ -103,6 +104,7 @@ export function fromWorkstream(w: Workstream | null): Draft {
     autoClose: text(d.auto_close_after_seconds),
     firstResponseAlert: text(d.first_response_alert_seconds),
     reclaimAfter: text(d.reclaim_after_seconds),
+    handoffAfter: text(d.handoff_after_seconds),
     wrapUp: typeof wrap === 'object' && wrap !== null ? 'seconds' : (wrap ?? 'never'),
     wrapUpSeconds: typeof wrap === 'object' && wrap !== null ? text(wrap.seconds) : '',
     urgentBefore: text(d.urgent_before_seconds ?? 7200),
@@ -150,6 +152,7 @@ export function distributionOf(d: Draft): Distribution {
     ...(num(d.autoClose) !== undefined ? { auto_close_after_seconds: num(d.autoClose) } : {}),
     ...(num(d.firstResponseAlert) !== undefined ? { first_response_alert_seconds: num(d.firstResponseAlert) } : {}),
     ...(num(d.reclaimAfter) !== undefined ? { reclaim_after_seconds: num(d.reclaimAfter) } : {}),
+    ...(num(d.handoffAfter) !== undefined ? { handoff_after_seconds: num(d.handoffAfter) } : {}),
     wrap_up: wrap,
     urgent_before_seconds: req(d.urgentBefore),
   };
@@ -234,6 +237,7 @@ export const WS_FIELDS = [
   'auto_close_after_seconds',
   'first_response_alert_seconds',
   'reclaim_after_seconds',
+  'handoff_after_seconds',
   'wrap_up',
   'seconds',
   'urgent_before_seconds',

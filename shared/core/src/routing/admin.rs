@@ -735,6 +735,11 @@ pub async fn check_distribution(
             })?;
         }
     }
+    if let Some(s) = d.handoff_after_seconds {
+        check(s >= 30, "invalid_distribution", || {
+            "handoff_after_seconds must be at least 30".into()
+        })?;
+    }
     if let Some(q) = &d.fallback_queue {
         queue_exists(deps, q, "the workstream's fallback_queue").await?;
     }

@@ -583,6 +583,16 @@ pub struct Distribution {
         deserialize_with = "crate::serde_rules::present"
     )]
     pub first_response_alert_seconds: Option<u64>,
+    /// Hand the conversations of an agent who has been away or offline
+    /// this long (where `allowed_presences` does not let them work) to
+    /// someone present: at once where the customer wrote last, when the
+    /// customer writes again where the agent did (off when absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_rules::present"
+    )]
+    pub handoff_after_seconds: Option<u64>,
     #[serde(default)]
     pub wrap_up: WrapUp,
     /// A conversation whose messaging window closes within this goes first.

@@ -169,6 +169,10 @@ pub struct Routing {
     /// yet: their customer waits for a first answer; see reclaim).
     #[serde(default, with = "time::rfc3339::option")]
     pub answered_at: Option<Millis>,
+    /// Its agent has been absent past the hand-off time, and answered
+    /// last: it goes to someone present when the customer writes again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hand_off_when_customer_writes: bool,
     /// Key of the waiting item while queued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_key: Option<String>,
@@ -309,6 +313,9 @@ pub enum TimerKind {
     /// The workstream's `reclaim_after_seconds` after an agent took it:
     /// taken back unless they have replied.
     Reclaim,
+    /// The workstream's `handoff_after_seconds` after its agent became
+    /// away or offline: handed to someone present.
+    HandOff,
 }
 
 impl TimerKind {
@@ -323,6 +330,7 @@ impl TimerKind {
             Self::TranscriptRetention => "transcript_retention",
             Self::RawPayloadRetention => "raw_payload_retention",
             Self::Reclaim => "reclaim",
+            Self::HandOff => "hand_off",
         }
     }
 }

@@ -3,7 +3,8 @@
 //! routing, and the re-exports of every flow. The flows live in
 //! `arrival` (classify, enqueue, automated messages), `offers` (offer,
 //! select, pick, presence), `answers` (accept, decline, end, transfer,
-//! close), `reclaim` (accepted work its agent never answered), `reopen`
+//! close), `reclaim` (accepted work its agent never answered), `handoff`
+//! (the conversations of agents who went away), `reopen`
 //! (follow-up work the customer revives), `thread`
 //! (Conversation Routing's handovers) and `timers`
 //! (the scheduler's due timers and sweep). Every
@@ -14,6 +15,7 @@
 mod answers;
 mod arrival;
 mod bot;
+mod handoff;
 mod offers;
 mod reclaim;
 mod reopen;
@@ -27,6 +29,7 @@ pub use answers::{
 };
 pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
 pub use bot::{BOT_ENDED_REASON, Delivered, bot_answered, bot_delivered, bot_end, escalate};
+pub use handoff::customer_wrote;
 pub use offers::{
     Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
 };
@@ -236,6 +239,40 @@ pub fn transfer_need<'a>(r: &'a Routing, dist: &'a Distribution) -> Need<'a> {
 static NO_SKILLS: std::collections::BTreeMap<super::model::Skill, u8> =
     std::collections::BTreeMap::new();
 static NO_DECLINES: std::collections::BTreeMap<AgentId, u32> = std::collections::BTreeMap::new();
+
+/// When `conv` was last answered: a reply by an agent or the bot (not one
+/// that failed), or a message someone sent from Meta's Page inbox (an echo
+/// that is not one of our sends); `None` when never. Reads the
+/// conversation's outbound messages and timeline.
+async fn last_answer_at(deps: &RoutingDeps, conv: &Conversation) -> Result<Option<Millis>> {
+    use crate::event::EventKind;
+    use crate::outbound::{Author, Status};
+    let replied = deps
+        .outbound
+        .list_outbound(&conv.id)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            matches!(m.author, Author::Agent { .. } | Author::Bot)
+                && !matches!(m.status, Status::Failed { .. })
+        })
+        .map(|m| m.created_at)
+        .max();
+    // Our sends carry their outbound id as metadata; an echo without it was
+    // written by a person in the Page inbox (or another app).
+    let page_inbox = deps
+        .conversations
+        .timeline(&conv.id)
+        .await?
+        .into_iter()
+        .filter(|e| {
+            e.kind == EventKind::Echo
+                && !e.metadata.as_deref().is_some_and(|m| m.starts_with("ob_"))
+        })
+        .map(|e| e.timestamp)
+        .max();
+    Ok(replied.max(page_inbox))
+}
 
 fn offer_timer(conv: &ConversationId, o: &Offer) -> Timer {
     Timer {

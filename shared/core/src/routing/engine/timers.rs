@@ -1,16 +1,14 @@
 //! Timers: what the scheduler calls. Due timers (offer expiry, wait
-//! overflow, auto-close, wrap-up end, affinity end, reclaim) and the sweep that
+//! overflow, auto-close, wrap-up end, affinity end, reclaim, hand-off) and the sweep that
 //! offers waiting work to agents with room.
 
 use super::answers::{close, expire};
 use super::arrival::{queue_ops, queued};
 use super::offers::{Placement, distribute_agent, distribute_conversation, place};
 use super::{
-    Result, RoutingDeps, RoutingError, WsCache, decision, need, release_op, set_conv, try_apply,
-    waiting_item,
+    Result, RoutingDeps, RoutingError, WsCache, decision, last_answer_at, need, release_op,
+    set_conv, try_apply, waiting_item,
 };
-use crate::event::EventKind;
-use crate::outbound::{Author, Status};
 use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::model::{Mode, OverflowAction};
 use crate::routing::record::{Timer, TimerKind};
@@ -18,42 +16,15 @@ use crate::routing::select::rank;
 use crate::time::Millis;
 
 /// When the last message of `conv` was written, on either side: the
-/// customer's, a reply by an agent or the bot (not one that failed), or a
-/// message someone sent from Meta's Page inbox (an echo that is not one of
-/// our sends); its opening when there is none. Automated messages, surveys
-/// and routing moves (offers made again, transfers) are not activity:
-/// auto-close counts from here. Reads the conversation's outbound messages
-/// and timeline, once per timer.
+/// customer's or an answer ([`last_answer_at`]); its opening when there is
+/// none. Automated messages, surveys and routing moves (offers made again,
+/// transfers) are not activity: auto-close counts from here.
 async fn last_message_at(deps: &RoutingDeps, conv: &Conversation) -> Result<Millis> {
-    let replied = deps
-        .outbound
-        .list_outbound(&conv.id)
-        .await?
-        .into_iter()
-        .filter(|m| {
-            matches!(m.author, Author::Agent { .. } | Author::Bot)
-                && !matches!(m.status, Status::Failed { .. })
-        })
-        .map(|m| m.created_at)
-        .max();
-    // Our sends carry their outbound id as metadata; an echo without it was
-    // written by a person in the Page inbox (or another app).
-    let page_inbox = deps
-        .conversations
-        .timeline(&conv.id)
-        .await?
-        .into_iter()
-        .filter(|e| {
-            e.kind == EventKind::Echo
-                && !e.metadata.as_deref().is_some_and(|m| m.starts_with("ob_"))
-        })
-        .map(|e| e.timestamp)
-        .max();
+    let answered = last_answer_at(deps, conv).await?;
     Ok([
         Some(conv.created_at),
         conv.last_customer_message_at,
-        replied,
-        page_inbox,
+        answered,
     ]
     .into_iter()
     .flatten()
@@ -77,6 +48,11 @@ pub struct TickReport {
     pub bots_silent: usize,
     /// Accepted conversations taken back from agents who did not reply.
     pub reclaimed: usize,
+    /// Conversations of absent agents handed to someone present.
+    pub handed_off: usize,
+    /// Conversations of absent agents that go when their customer writes
+    /// again (the agent answered last).
+    pub hand_offs_pending: usize,
     /// Offers made by the sweep of waiting work.
     pub swept_offers: usize,
     /// Timers another run (or a state change) had already made moot.
@@ -119,6 +95,8 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
         };
         if timed == Timed::Later {
             report.rescheduled += 1;
+        } else if timed == Timed::Pending {
+            report.hand_offs_pending += 1;
         } else if timed == Timed::Done {
             match t.kind {
                 TimerKind::OfferExpiry => report.offers_expired += 1,
@@ -128,6 +106,7 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
                 TimerKind::AffinityEnd => report.affinity_ended += 1,
                 TimerKind::BotSilent => report.bots_silent += 1,
                 TimerKind::Reclaim => report.reclaimed += 1,
+                TimerKind::HandOff => report.handed_off += 1,
                 TimerKind::TranscriptRetention | TimerKind::RawPayloadRetention => {}
             }
         } else {
@@ -149,6 +128,8 @@ enum Timed {
     Done,
     /// Not yet (activity since): set again for later.
     Later,
+    /// Done for now; the rest waits for the customer.
+    Pending,
     /// It no longer applies (another run, or a state change, saw to it).
     Moot,
 }
@@ -232,6 +213,11 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             }
             Ok(Timed::Moot)
         }
+        TimerKind::HandOff => Ok(match super::handoff::due(deps, &conv, t, now).await? {
+            super::handoff::HandOff::Moved => Timed::Done,
+            super::handoff::HandOff::WhenTheCustomerWrites => Timed::Pending,
+            super::handoff::HandOff::Moot => Timed::Moot,
+        }),
         TimerKind::Reclaim => Ok(if super::reclaim::reclaim(deps, &conv, t, now).await? {
             Timed::Done
         } else {

@@ -1,6 +1,7 @@
 // Nobody left waiting: anna accepts a conversation and walks away without
 // answering; the supervisor sees the first-response alert, then the
 // conversation is taken back and offered to bo, and anna's console says so.
+// And anna signs out holding a customer's question: bo gets it.
 import { test, expect } from './stack';
 import { expectAccessible } from './axe';
 import { acceptOffer, signInLive } from './agent';
@@ -65,4 +66,39 @@ test('an accepted conversation left unanswered goes to the next agent', async ({
   await supervisor.locator('tr[data-agent="bo"]').getByRole('button', { name: `Open ${id}` }).click();
   await expect(supervisor.locator('.drill-in .transcript')).toContainText('reclaimed: anna accepted it 30 s ago and has not replied');
   await supervisorContext.close();
+});
+
+test('an agent who signs out holding a waiting customer hands them on', async ({ page, stack }) => {
+  test.setTimeout(120_000);
+  const ws = await stack.admin<Workstream>('GET', '/admin/v1/workstreams/support');
+  await stack.admin('PATCH', '/admin/v1/workstreams/support', {
+    distribution: { ...ws.distribution, handoff_after_seconds: 30 },
+  });
+  await stack.presence('carl', 'offline');
+  await stack.presence('bo', 'away');
+  await signInLive(page, stack.base, await stack.agentToken('anna'));
+  await stack.customerSays('7700000000000452', 'Hi, my order never came');
+  await acceptOffer(page, 'my order never came');
+  const id = await page.locator('.conversation[data-state="assigned"]').getAttribute('data-conversation');
+
+  // anna signs out with the customer's question unanswered: she is offline.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByLabel('Token')).toBeVisible();
+  const anna = await stack.admin<{ presence: { status: string } }>('GET', '/admin/v1/agents/anna');
+  expect(anna.presence.status).toBe('offline');
+
+  // bo is back; 30 s after she left, the customer is his offer.
+  await stack.presence('bo', 'available');
+  const bo = await stack.agentToken('bo');
+  await expect
+    .poll(
+      async () => {
+        const list = await stack.asAgent<{ conversations: { id: string; state: string }[] }>(bo, 'GET', '/agent/v1/conversations');
+        return list.conversations.map((c) => c.state).join(',');
+      },
+      { timeout: 45_000 },
+    )
+    .toBe('offered');
+  const timeline = await stack.admin<{ transcript: { text?: string | null }[] }>('GET', `/admin/v1/conversations/${id ?? ''}/timeline`);
+  expect(timeline.transcript.map((e) => e.text ?? '').join('\n')).toContain('handed_off: anna has been offline for more than 30 s');
 });

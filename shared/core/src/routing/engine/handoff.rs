@@ -1,0 +1,259 @@
+//! Hand-off from absent agents: when an agent has been away or offline
+//! (where their workstream does not let agents in that presence work) for
+//! the workstream's `handoff_after_seconds`, the conversations they hold
+//! whose customer wrote last go back to their queue and on to someone
+//! present; those the agent answered last stay until the customer writes
+//! again, and go then. Capacity is released for everything handed off;
+//! it is not the agent's decline.
+
+use super::offers::distribute_conversation;
+use super::{
+    Result, RoutingDeps, decision, last_answer_at, release_op, set_conv, try_apply, waiting_item,
+};
+use crate::ports::{Conversation, ConversationState, RoutingOp};
+use crate::routing::model::{AgentId, AgentState, BasePresence};
+use crate::routing::record::{Timer, TimerKind};
+use crate::time::Millis;
+use crate::workstreams::WorkstreamId;
+use std::collections::HashMap;
+
+/// Held conversations read per page, and timers written per write.
+const PAGE: usize = 50;
+
+/// Whether `presence` is an absence hand-off counts (away or offline).
+pub(super) fn absent(presence: BasePresence) -> bool {
+    matches!(presence, BasePresence::Away | BasePresence::Offline)
+}
+
+/// `agent` became `presence` (away or offline) and has been absent since
+/// `since`: a hand-off timer for each conversation they hold in a
+/// workstream that hands off and does not let agents in that presence
+/// work. Setting one again (away, then offline) puts the same timer.
+pub(super) async fn schedule(
+    deps: &RoutingDeps,
+    agent: &AgentId,
+    presence: BasePresence,
+    since: Millis,
+) -> Result<usize> {
+    let mut after_for: HashMap<Option<WorkstreamId>, Option<u64>> = HashMap::new();
+    let mut after: Option<String> = None;
+    let mut scheduled = 0;
+    loop {
+        let held = deps
+            .routing
+            .agent_conversations(agent, ConversationState::Assigned, after.as_deref(), PAGE)
+            .await?;
+        let mut ops = Vec::new();
+        for conv in &held {
+            let ws = conv.routing.as_ref().and_then(|r| r.workstream.clone());
+            let secs = match after_for.get(&ws) {
+                Some(s) => *s,
+                None => {
+                    let s = handoff_after(deps, ws.as_ref(), presence).await?;
+                    after_for.insert(ws, s);
+                    s
+                }
+            };
+            if let Some(s) = secs {
+                ops.push(RoutingOp::PutTimer(Timer {
+                    kind: TimerKind::HandOff,
+                    due: Millis(since.0 + s as i64 * 1000),
+                    conversation_id: conv.id.clone(),
+                }));
+            }
+        }
+        scheduled += ops.len();
+        if !ops.is_empty() {
+            try_apply(deps, &ops).await?;
+        }
+        match held.last() {
+            Some(last) if held.len() == PAGE => after = Some(last.list_key()),
+            _ => return Ok(scheduled),
+        }
+    }
+}
+
+/// The workstream's hand-off time for an agent in `presence`, when it has
+/// one and does not let agents in that presence work.
+async fn handoff_after(
+    deps: &RoutingDeps,
+    ws: Option<&WorkstreamId>,
+    presence: BasePresence,
+) -> Result<Option<u64>> {
+    let Some(w) = ws else { return Ok(None) };
+    let Some(w) = deps.workstreams.get_workstream(w).await? else {
+        return Ok(None);
+    };
+    Ok(w.distribution
+        .handoff_after_seconds
+        .filter(|_| !w.distribution.allowed_presences.contains(&presence)))
+}
+
+/// The holder of `conv` if they have been absent long enough for a
+/// hand-off now: their state, and the workstream's time.
+async fn absent_holder(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    now: Millis,
+) -> Result<Option<(AgentState, u64)>> {
+    let Some(r) = conv.routing.as_ref() else {
+        return Ok(None);
+    };
+    let Some(agent) = r
+        .agent
+        .as_ref()
+        .filter(|_| conv.state == ConversationState::Assigned)
+    else {
+        return Ok(None);
+    };
+    let Some(state) = deps.config.get_agent(agent).await? else {
+        return Ok(None);
+    };
+    let presence = state.presence.status;
+    if !absent(presence) {
+        return Ok(None);
+    }
+    let Some(secs) = handoff_after(deps, r.workstream.as_ref(), presence).await? else {
+        return Ok(None);
+    };
+    if state.presence.set_at.0 + secs as i64 * 1000 > now.0 {
+        return Ok(None);
+    }
+    Ok(Some((state, secs)))
+}
+
+/// What a due hand-off timer did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HandOff {
+    /// The customer was waiting: handed to others.
+    Moved,
+    /// The agent answered last: it goes when the customer writes again.
+    WhenTheCustomerWrites,
+    /// The agent is back, or the conversation moved on.
+    Moot,
+}
+
+/// The hand-off timer `t` of `conv` is due.
+pub(super) async fn due(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    t: &Timer,
+    now: Millis,
+) -> Result<HandOff> {
+    let Some((holder, secs)) = absent_holder(deps, conv, now).await? else {
+        return Ok(HandOff::Moot);
+    };
+    let customer = conv.last_customer_message_at;
+    let answered = last_answer_at(deps, conv).await?;
+    let waits = customer.is_some_and(|c| answered.is_none_or(|a| a < c));
+    if waits {
+        return Ok(
+            if hand_off(deps, conv, &holder, secs, Some(t), now).await? {
+                HandOff::Moved
+            } else {
+                HandOff::Moot
+            },
+        );
+    }
+    let mut r = conv.routing.clone().unwrap_or_default();
+    if r.hand_off_when_customer_writes {
+        return Ok(HandOff::Moot);
+    }
+    r.hand_off_when_customer_writes = true;
+    r.record(decision(
+        now,
+        "hand_off_pending",
+        format!(
+            "{} has been {} for {secs} s; answered last, so it stays until the customer writes again",
+            holder.agent.id,
+            holder.presence.status.as_str()
+        ),
+    ));
+    let ops = [
+        set_conv(conv, conv.state, r, now),
+        RoutingOp::DeleteTimer(t.clone()),
+    ];
+    Ok(if try_apply(deps, &ops).await? {
+        HandOff::WhenTheCustomerWrites
+    } else {
+        HandOff::Moot
+    })
+}
+
+/// The customer wrote in `conv` (as the router stored it): if its agent
+/// answered last and is still absent past the hand-off time, it goes to
+/// someone present now. Returns the conversation as it is then.
+pub async fn customer_wrote(deps: &RoutingDeps, conv: Conversation) -> Result<Conversation> {
+    if !conv
+        .routing
+        .as_ref()
+        .is_some_and(|r| r.hand_off_when_customer_writes)
+    {
+        return Ok(conv);
+    }
+    let now = deps.clock.now();
+    let Some((holder, secs)) = absent_holder(deps, &conv, now).await? else {
+        return Ok(conv);
+    };
+    if hand_off(deps, &conv, &holder, secs, None, now).await? {
+        return super::load(deps, &conv.id).await;
+    }
+    Ok(conv)
+}
+
+/// Hand `conv` from its absent holder back to its queue and on to someone
+/// present; `false` when it moved meanwhile.
+async fn hand_off(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    holder: &AgentState,
+    secs: u64,
+    timer: Option<&Timer>,
+    now: Millis,
+) -> Result<bool> {
+    let mut r = conv.routing.clone().unwrap_or_default();
+    let agent = holder.agent.id.clone();
+    let (Some(queue), Some(ws)) = (r.queue.clone(), r.workstream.clone()) else {
+        return Ok(false);
+    };
+    let release = release_op(&r, &agent, now);
+    r.agent = None;
+    r.holds_capacity = false;
+    r.assigned_at = None;
+    r.answered_at = None;
+    r.hand_off_when_customer_writes = false;
+    r.affinity_agent = None;
+    r.affinity_until = None;
+    let item = waiting_item(conv, &r, &queue, &ws, now);
+    r.waiting_key = Some(item.key());
+    r.reason = format!("waiting in queue {queue}: handed off from {agent}");
+    r.record(decision(
+        now,
+        "handed_off",
+        format!(
+            "{agent} has been {} for more than {secs} s and the customer is waiting; back to queue {queue} for someone present (affinity to {agent} broken)",
+            holder.presence.status.as_str()
+        ),
+    ));
+    let mut ops: Vec<RoutingOp> = release.into_iter().collect();
+    ops.push(set_conv(conv, ConversationState::Waiting, r, now));
+    ops.push(RoutingOp::PutWaiting(Box::new(item)));
+    ops.extend(timer.map(|t| RoutingOp::DeleteTimer(t.clone())));
+    if !try_apply(deps, &ops).await? {
+        return Ok(false);
+    }
+    tracing::warn!(conversation_id = %conv.id, agent_id = %agent, presence = holder.presence.status.as_str(), "conversation handed off from an absent agent");
+    crate::metrics::count("ConversationsHandedOff", 1);
+    crate::feed::publish(
+        deps.streams.as_ref(),
+        deps.clock.as_ref(),
+        &agent,
+        "handed_off",
+        format!("handed_off:{}:{}", conv.id, now.0),
+        Some(&conv.id),
+        serde_json::json!({"after_seconds": secs, "queue_id": queue}),
+    )
+    .await;
+    distribute_conversation(deps, &conv.id).await?;
+    Ok(true)
+}
