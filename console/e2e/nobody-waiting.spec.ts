@@ -65,6 +65,13 @@ test('an accepted conversation left unanswered goes to the next agent', async ({
   await expect(supervisor.locator('tr[data-agent="bo"]')).toContainText(id);
   await supervisor.locator('tr[data-agent="bo"]').getByRole('button', { name: `Open ${id}` }).click();
   await expect(supervisor.locator('.drill-in .transcript')).toContainText('reclaimed: anna accepted it 30 s ago and has not replied');
+  // Today's service levels count it (read again on opening the view).
+  await supervisor.reload();
+  await expect(supervisor.getByRole('heading', { name: 'Service levels today' })).toBeVisible();
+  await expect(supervisor.getByTestId('reclaimed-all')).toHaveText('1');
+  await expect(supervisor.getByTestId('reclaimed-general')).toHaveText('1');
+  await expect(supervisor.getByTestId('handed-off-all')).toHaveText('0');
+  await expectAccessible(supervisor, 'supervisor-service-levels');
   await supervisorContext.close();
 });
 
@@ -101,4 +108,6 @@ test('an agent who signs out holding a waiting customer hands them on', async ({
     .toBe('offered');
   const timeline = await stack.admin<{ transcript: { text?: string | null }[] }>('GET', `/admin/v1/conversations/${id ?? ''}/timeline`);
   expect(timeline.transcript.map((e) => e.text ?? '').join('\n')).toContain('handed_off: anna has been offline for more than 30 s');
+  const report = await stack.admin<{ total: { handed_off: number } }>('GET', '/admin/v1/reports/service-level');
+  expect(report.total.handed_off).toBe(1);
 });

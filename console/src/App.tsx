@@ -137,7 +137,8 @@ export function App() {
     const wasCognito = session.cognito && config.auth.kind === 'cognito';
     // An agent who signs out is offline: their offers move on now, and what
     // they hold is handed off when the workstream says (best effort).
-    if (session.identity.kind === 'agent') await api.agent.PUT('/agent/v1/presence', { body: { status: 'offline' } }).catch(() => undefined);
+    if (session.identity.kind === 'agent')
+      await api.agent.PUT('/agent/v1/presence', { body: { status: 'offline' }, signal: AbortSignal.timeout(3000) }).catch(() => undefined);
     signOut(false);
     if (wasCognito && config.auth.kind === 'cognito') window.location.assign(cognitoLogoutUrl(config.auth));
   };

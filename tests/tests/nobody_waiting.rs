@@ -4,7 +4,7 @@
 //! time keeps it; supervisors see the first-response alert before that; an
 //! absent agent's conversations go to someone present (at once where the
 //! customer waits, when the customer writes where the agent answered last);
-//! and the settings are checked.
+//! the service-level report adds up; and the settings are checked.
 
 use serde_json::json;
 use std::sync::Arc;
@@ -166,6 +166,29 @@ async fn a_reply_in_time_keeps_the_conversation(aws: bool) {
     assert_eq!(conv.routing.unwrap().agent, Some(aid("anna")));
 }
 
+async fn a_raised_reclaim_time_is_kept(aws: bool) {
+    let r = rig(aws).await;
+    let c = r.message("7700000000000361", "still there?").await;
+    engine::accept(&r.deps, &aid("anna"), &c).await.unwrap();
+    let mut ws = switchboard_core::channels::get_workstream(
+        &r.ch,
+        &switchboard_core::ids::WorkstreamId::parse("support").unwrap(),
+    )
+    .await
+    .unwrap();
+    ws.distribution.reclaim_after_seconds = Some(1200);
+    let patch = from(json!({"distribution": ws.distribution}));
+    switchboard_core::channels::update_workstream(&r.ch, &ws.id, patch)
+        .await
+        .unwrap();
+    // The timer set for 600 s looks again at 1200 s.
+    r.clock.advance_secs(601);
+    let report = r.tick().await;
+    assert_eq!((report.reclaimed, report.rescheduled), (0, 1), "{report:?}");
+    r.clock.advance_secs(600);
+    assert_eq!(r.tick().await.reclaimed, 1);
+}
+
 async fn a_transfer_starts_the_clock_again(aws: bool) {
     let r = rig(aws).await;
     r.presence(&aid("bo"), "available").await;
@@ -229,12 +252,15 @@ async fn an_absent_agents_conversations_go_to_someone_present(aws: bool) {
     r.clock.advance_secs(900);
     assert_eq!(r.tick().await.handed_off, 0);
 
-    // She goes away, then offline (absent since she went away); bo is here.
+    // She goes away, then offline (the count starts at her latest
+    // change); bo is here.
     r.presence(&aid("anna"), "away").await;
     r.clock.advance_secs(100);
     r.presence(&aid("anna"), "offline").await;
     r.presence(&aid("bo"), "available").await;
-    r.clock.advance_secs(199);
+    r.clock.advance_secs(250);
+    assert_eq!(r.tick().await.handed_off, 0, "the away timer looks again");
+    r.clock.advance_secs(49);
     assert_eq!(r.tick().await.handed_off, 0, "not a second early");
     r.clock.advance_secs(2);
     let report = r.tick().await;
@@ -280,6 +306,14 @@ async fn an_absent_agents_conversations_go_to_someone_present(aws: bool) {
         2,
         "{feed:?}"
     );
+    // Affinity is broken: the first customer, back later while anna is
+    // still offline, is not held for her.
+    engine::close(&r.deps, &waiting, "done").await.unwrap();
+    r.clock.advance_secs(3600);
+    let again = r.message("7700000000000331", "me again").await;
+    assert_ne!(again, waiting);
+    assert_eq!(r.conv(&again).await.routing.unwrap().affinity_agent, None);
+    assert_eq!(r.offered_to(&again).await.as_deref(), Some("bo"));
 }
 
 async fn an_agent_back_in_time_keeps_their_conversations(aws: bool) {
@@ -309,6 +343,123 @@ async fn an_agent_back_in_time_keeps_their_conversations(aws: bool) {
     r.clock.advance_secs(2);
     assert_eq!(r.tick().await.handed_off, 1);
     assert_eq!(r.offered_to(&c).await.as_deref(), Some("bo"));
+}
+
+async fn the_service_level_report_adds_up(aws: bool) {
+    use switchboard_core::supervision::service_level::{Durations, Scope, report};
+    let r = RoutingRig::new(aws, T0).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "reclaim_after_seconds": 600, "auto_close_after_seconds": 1800}}))
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 2, "queues": ["general"]}), "available").await;
+    r.agent(json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 2, "queues": ["general"]}), "away").await;
+    // 1: anna takes it after 20 s, answers 40 s later, closes 100 s later.
+    let c1 = r.message("7700000000000351", "first").await;
+    r.clock.advance_secs(20);
+    engine::accept(&r.deps, &aid("anna"), &c1).await.unwrap();
+    r.clock.advance_secs(40);
+    reply(&r, "anna", &c1).await;
+    r.clock.advance_secs(100);
+    engine::close(&r.deps, &c1, "done").await.unwrap();
+    // 2: anna takes it after 10 s and never answers; 600 s later it is
+    // reclaimed for bo, who takes it 30 s later and answers 20 s after
+    // that; then silence closes it 1800 s on.
+    r.clock.advance_secs(40);
+    let c2 = r.message("7700000000000352", "second").await;
+    r.clock.advance_secs(10);
+    engine::accept(&r.deps, &aid("anna"), &c2).await.unwrap();
+    r.presence(&aid("bo"), "available").await;
+    r.clock.advance_secs(600);
+    assert_eq!(r.tick().await.reclaimed, 1);
+    assert_eq!(r.offered_to(&c2).await.as_deref(), Some("bo"));
+    r.clock.advance_secs(30);
+    engine::accept(&r.deps, &aid("bo"), &c2).await.unwrap();
+    r.clock.advance_secs(20);
+    reply(&r, "bo", &c2).await;
+    r.clock.advance_secs(1800);
+    assert_eq!(r.tick().await.auto_closed, 1);
+
+    let whole = report(
+        &r.deps,
+        Scope {
+            from: Some(switchboard_core::Millis(T0)),
+            to: Some(r.clock.now().plus_secs(1)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("report");
+    let d = |count, p50, p90, average| Durations {
+        count,
+        p50: Some(p50),
+        p90: Some(p90),
+        average: Some(average),
+    };
+    let t = &whole.total;
+    assert_eq!(t.time_to_assign, d(3, 20, 640, 223.3), "{whole:?}");
+    assert_eq!(t.first_response, d(2, 60, 660, 360.0));
+    assert_eq!(t.handle_time, d(2, 140, 1820, 980.0));
+    assert_eq!((t.reclaimed, t.handed_off, t.abandoned), (1, 0, 0));
+    assert_eq!((t.closed, t.auto_closed), (2, 1));
+    assert_eq!((t.survey_responses, t.survey_average), (0, None));
+    assert_eq!(whole.queues.len(), 1);
+    assert_eq!(whole.queues[0].figures, whole.total);
+    let agent = |id: &str| {
+        whole
+            .agents
+            .iter()
+            .find(|a| a.agent_id.as_str() == id)
+            .map(|a| a.figures.clone())
+            .unwrap()
+    };
+    let (anna, bo) = (agent("anna"), agent("bo"));
+    assert_eq!(anna.time_to_assign, d(2, 10, 20, 15.0));
+    assert_eq!(anna.first_response, d(1, 60, 60, 60.0));
+    assert_eq!((anna.reclaimed, anna.closed, anna.auto_closed), (1, 1, 0));
+    assert_eq!(bo.time_to_assign, d(1, 640, 640, 640.0));
+    assert_eq!(bo.first_response, d(1, 660, 660, 660.0));
+    assert_eq!(bo.handle_time, d(1, 1820, 1820, 1820.0));
+    assert_eq!((bo.reclaimed, bo.closed, bo.auto_closed), (0, 1, 1));
+
+    // A period, a queue or a workstream with none of it counts nothing.
+    let other = report(
+        &r.deps,
+        Scope {
+            from: Some(switchboard_core::Millis(T0)),
+            to: Some(r.clock.now().plus_secs(1)),
+            queue: Some(switchboard_core::routing::model::QueueId::parse("billing").unwrap()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(other.total.closed, 0);
+    assert!(other.agents.is_empty());
+    let before = report(
+        &r.deps,
+        Scope {
+            from: Some(switchboard_core::Millis(T0 - 86_400_000)),
+            to: Some(switchboard_core::Millis(T0)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(before.total.time_to_assign.count, 0);
+    // Only the first fact of c1 (its assignment at T0 + 20 s) before T0 + 21 s.
+    let first = report(
+        &r.deps,
+        Scope {
+            from: Some(switchboard_core::Millis(T0)),
+            to: Some(switchboard_core::Millis(T0 + 21_000)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.total.time_to_assign, d(1, 20, 20, 20.0));
+    assert_eq!(first.total.first_response.count, 0);
 }
 
 async fn reclaim_settings_are_checked(aws: bool) {
@@ -350,8 +501,8 @@ macro_rules! suite {
         mod $backend {
             suite!(@case $aws; an_unanswered_conversation_is_reclaimed_for_the_next_agent,
                 a_reply_in_time_keeps_the_conversation, a_transfer_starts_the_clock_again,
-                reclaim_settings_are_checked, an_absent_agents_conversations_go_to_someone_present,
-                an_agent_back_in_time_keeps_their_conversations);
+                reclaim_settings_are_checked, a_raised_reclaim_time_is_kept, an_absent_agents_conversations_go_to_someone_present,
+                an_agent_back_in_time_keeps_their_conversations, the_service_level_report_adds_up);
         }
     };
     (@case $aws:expr; $($case:ident),*) => {

@@ -315,6 +315,7 @@ async fn the_server_keeps_the_documented_contract() {
         ("getConversationRouting", None),
         ("overview", None),
         ("surveySummary", None),
+        ("serviceLevelReport", None),
         (
             "assignConversation",
             Some(serde_json::json!({"queue_id": "billing"})),

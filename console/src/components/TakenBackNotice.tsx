@@ -13,7 +13,7 @@ export function TakenBackNotice({ items, onDismiss }: Props) {
   const { t } = useI18n();
   if (items.length === 0) return null;
   return (
-    <section className="notice taken-back" aria-labelledby="taken-back-heading" role="status">
+    <section className="notice taken-back" aria-labelledby="taken-back-heading">
       <h2 id="taken-back-heading">{t('takenBack')}</h2>
       <ul>
         {items.map((x) => (

@@ -44,6 +44,14 @@ export function AgentWorkspace({ api, config, session, identity, onUnauthenticat
     setAnnouncement(t('newOffer', { name: newest.contact.name, text: first }));
   }, [work.lastOffer, newest, t]);
 
+  // Conversations taken away are announced too (the notice stays on screen).
+  const latestTaken = work.takenBack.at(-1);
+  useEffect(() => {
+    if (!latestTaken) return;
+    const name = latestTaken.name ?? latestTaken.id;
+    setAnnouncement(t(latestTaken.why === 'handed_off' ? 'handedOffAnnounce' : 'takenBackAnnounce', { name }));
+  }, [latestTaken, t]);
+
   return (
     <>
       <ConnectionBar status={work.feedStatus} />

@@ -44,6 +44,8 @@ export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onU
   const [presence, setPresence] = useState<Presence | null>(null);
   const [feedStatus, setFeedStatus] = useState<FeedStatus>('connecting');
   const [takenBack, setTakenBack] = useState<TakenBack[]>([]);
+  // A few seconds' slack for the server's clock.
+  const openedAt = useRef(Date.now() - 10_000);
   const detailsRef = useRef(details);
   useEffect(() => {
     detailsRef.current = details;
@@ -129,7 +131,9 @@ export function useAgentWork(api: Api, config: ConsoleConfig, token: string, onU
       if (e.type === 'offer' && cid) setLastOffer({ id: cid, at: Date.now() });
       if (cid && (e.type === 'message' || e.type === 'page_inbox_message') && cid !== openRef.current)
         setUnread((u) => ({ ...u, [cid]: (u[cid] ?? 0) + 1 }));
-      if (cid && (e.type === 'reclaimed' || e.type === 'handed_off')) {
+      // Only what happened while this console is open (a feed read from its
+      // start would bring back older notices on every reload).
+      if (cid && (e.type === 'reclaimed' || e.type === 'handed_off') && Date.parse(e.at) >= openedAt.current) {
         const why = e.type;
         const after = (e.data as { after_seconds?: unknown } | undefined)?.after_seconds;
         const name = detailsRef.current[cid]?.contact.name ?? null;

@@ -80,7 +80,7 @@ pub fn supervisor_may(method: &Method, path: &str) -> bool {
     let post = method == Method::POST;
     match rest {
         ["overview" | "conversations" | "surveys" | "queues" | "agents"] => get,
-        ["surveys", "summary"] => get,
+        ["surveys", "summary"] | ["reports", "service-level"] => get,
         ["conversations", _] => get,
         ["conversations", _, "timeline" | "routing"] => get,
         ["conversations", _, "close" | "assign" | "thread-control"] => post,
@@ -261,6 +261,7 @@ mod tests {
             ("POST", "/admin/v1/conversations/cv_1/assign"),
             ("GET", "/admin/v1/surveys"),
             ("GET", "/admin/v1/surveys/summary"),
+            ("GET", "/admin/v1/reports/service-level"),
             ("GET", "/admin/v1/queues"),
             ("GET", "/admin/v1/queues/billing/waiting"),
             ("GET", "/admin/v1/agents"),

@@ -739,6 +739,14 @@ pub async fn check_distribution(
         check(s >= 30, "invalid_distribution", || {
             "handoff_after_seconds must be at least 30".into()
         })?;
+        check(
+            !(d.allowed_presences.contains(&BasePresence::Away)
+                && d.allowed_presences.contains(&BasePresence::Offline)),
+            "invalid_distribution",
+            || {
+                "handoff_after_seconds never applies when allowed_presences lets away and offline agents work".into()
+            },
+        )?;
     }
     if let Some(q) = &d.fallback_queue {
         queue_exists(deps, q, "the workstream's fallback_queue").await?;

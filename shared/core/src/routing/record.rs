@@ -169,6 +169,9 @@ pub struct Routing {
     /// yet: their customer waits for a first answer; see reclaim).
     #[serde(default, with = "time::rfc3339::option")]
     pub answered_at: Option<Millis>,
+    /// When an agent first answered in this conversation (never reset).
+    #[serde(default, with = "time::rfc3339::option")]
+    pub first_answered_at: Option<Millis>,
     /// Its agent has been absent past the hand-off time, and answered
     /// last: it goes to someone present when the customer writes again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -1,13 +1,15 @@
 //! What supervisors see and do beyond an agent: the live overview of
 //! queues and agents ([`overview`]), moving a conversation to another
 //! queue or agent ([`assign`]), who a conversation can be transferred to
-//! ([`targets`]) and the survey results per agent and queue ([`surveys`]).
+//! ([`targets`]), the survey results per agent and queue ([`surveys`]) and
+//! the service-level report ([`service_level`]).
 //! Each is a plain async function over the ports, reading indexes (a
 //! queue's waiting items, an agent's conversations, the survey stream's
 //! time order), never every conversation.
 
 pub mod assign;
 pub mod overview;
+pub mod service_level;
 pub mod surveys;
 pub mod targets;
 

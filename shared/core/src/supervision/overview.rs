@@ -129,7 +129,9 @@ fn first_response_alert(
     now: Millis,
 ) -> Option<FirstResponseAlert> {
     let r = conv.routing.as_ref()?;
-    if conv.state != ConversationState::Assigned || r.answered_at.is_some() {
+    // Follow-up work cannot be answered until the customer writes.
+    if conv.state != ConversationState::Assigned || r.answered_at.is_some() || r.follow_up.is_some()
+    {
         return None;
     }
     let (alert, reclaim) = timing.get(r.workstream.as_ref()?)?;

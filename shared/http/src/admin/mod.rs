@@ -61,6 +61,10 @@ pub fn router(deps: AdminDeps) -> Router {
             methods::<_, A>("GET").get(supervisor::survey_summary),
         )
         .route(
+            "/admin/v1/reports/service-level",
+            methods::<_, A>("GET").get(supervisor::service_level),
+        )
+        .route(
             "/admin/v1/overview",
             methods::<_, A>("GET").get(supervisor::overview),
         )

@@ -1,8 +1,8 @@
 //! What supervisors (and administrators) watch and steer: the live
 //! overview of queues and agents, assigning a conversation to an agent or
 //! a queue, the thread of a conversation another app has or asks for
-//! (Conversation Routing), and the survey results per agent and queue over
-//! a period.
+//! (Conversation Routing), the survey results per agent and queue over
+//! a period, and the service-level report.
 
 use super::AdminDeps;
 use crate::auth::Admin;
@@ -11,8 +11,12 @@ use crate::problem::{Answer, ok};
 use axum::extract::State;
 use switchboard_core::Millis;
 use switchboard_core::ids::ConversationId;
+use switchboard_core::ids::WorkstreamId;
 use switchboard_core::problem::Problem;
-use switchboard_core::supervision::{assign as sa, overview as so, surveys as ss};
+use switchboard_core::routing::model::QueueId;
+use switchboard_core::supervision::{
+    assign as sa, overview as so, service_level as sl, surveys as ss,
+};
 
 type Deps = State<AdminDeps>;
 
@@ -76,6 +80,37 @@ fn time_param(name: &str, v: &str) -> Result<Millis, Problem> {
                 ),
             )
         })
+}
+
+/// `GET /reports/service-level?from=&to=&queue=&workstream=` (all optional).
+pub async fn service_level(_: Admin, State(d): Deps, q: QueryPairs) -> Answer {
+    let mut scope = sl::Scope::default();
+    for (k, v) in &q.0 {
+        match k.as_str() {
+            "from" => scope.from = Some(time_param("from", v)?),
+            "to" => scope.to = Some(time_param("to", v)?),
+            "queue" => {
+                scope.queue = Some(QueueId::parse(v).map_err(|e| {
+                    Problem::bad_request("invalid_queue", format!("queue {v:?}: {e}"))
+                })?)
+            }
+            "workstream" => {
+                scope.workstream = Some(WorkstreamId::parse(v).map_err(|e| {
+                    Problem::bad_request("invalid_workstream", format!("workstream {v:?}: {e}"))
+                })?)
+            }
+            other => {
+                return Err(Problem::bad_request(
+                    "unknown_parameter",
+                    format!(
+                        "unknown query parameter {other:?}; use from, to, queue and workstream"
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    ok(&sl::report(&d.channels.routing_deps(), scope).await?)
 }
 
 /// `GET /surveys/summary?from=&to=` (both optional).

@@ -243,6 +243,14 @@ pub(super) async fn route_new(
             if dist.affinity.enabled
                 && returning
                 && let Some(agent) = customer.and_then(|c| c.last_agent)
+                // Where absent agents hand their conversations off, not for
+                // an agent away or offline (unless the workstream lets
+                // agents in that presence work).
+                && (dist.handoff_after_seconds.is_none()
+                    || deps.config.get_agent(&agent).await?.is_some_and(|a| {
+                        !super::handoff::absent(a.presence.status)
+                            || dist.allowed_presences.contains(&a.presence.status)
+                    }))
             {
                 r.affinity_agent = Some(agent.clone());
                 r.affinity_until = Some(Millis(now.0 + dist.affinity.wait_seconds as i64 * 1000));

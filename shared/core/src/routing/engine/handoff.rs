@@ -8,11 +8,13 @@
 
 use super::offers::distribute_conversation;
 use super::{
-    Result, RoutingDeps, decision, last_answer_at, release_op, set_conv, try_apply, waiting_item,
+    Due, Result, RoutingDeps, decision, last_answer_at, release_op, set_conv, try_apply,
+    waiting_item,
 };
 use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::model::{AgentId, AgentState, BasePresence};
 use crate::routing::record::{Timer, TimerKind};
+use crate::supervision::service_level::{self, Fact, FactKind};
 use crate::time::Millis;
 use crate::workstreams::WorkstreamId;
 use std::collections::HashMap;
@@ -89,75 +91,71 @@ async fn handoff_after(
         .filter(|_| !w.distribution.allowed_presences.contains(&presence)))
 }
 
-/// The holder of `conv` if they have been absent long enough for a
-/// hand-off now: their state, and the workstream's time.
-async fn absent_holder(
-    deps: &RoutingDeps,
-    conv: &Conversation,
-    now: Millis,
-) -> Result<Option<(AgentState, u64)>> {
+/// Where the holder of `conv` stands for a hand-off at `now`.
+enum Holder {
+    /// Absent past the workstream's time: their state and the time.
+    Gone(Box<AgentState>, u64),
+    /// Absent, but not yet for long enough: look again then.
+    Until(Millis),
+    /// Present, or the conversation is not held (or does not hand off).
+    Here,
+}
+
+async fn holder(deps: &RoutingDeps, conv: &Conversation, now: Millis) -> Result<Holder> {
     let Some(r) = conv.routing.as_ref() else {
-        return Ok(None);
+        return Ok(Holder::Here);
     };
     let Some(agent) = r
         .agent
         .as_ref()
         .filter(|_| conv.state == ConversationState::Assigned)
     else {
-        return Ok(None);
+        return Ok(Holder::Here);
     };
     let Some(state) = deps.config.get_agent(agent).await? else {
-        return Ok(None);
+        return Ok(Holder::Here);
     };
     let presence = state.presence.status;
     if !absent(presence) {
-        return Ok(None);
+        return Ok(Holder::Here);
     }
     let Some(secs) = handoff_after(deps, r.workstream.as_ref(), presence).await? else {
-        return Ok(None);
+        return Ok(Holder::Here);
     };
-    if state.presence.set_at.0 + secs as i64 * 1000 > now.0 {
-        return Ok(None);
+    let due = Millis(state.presence.set_at.0 + secs as i64 * 1000);
+    if due > now {
+        return Ok(Holder::Until(due));
     }
-    Ok(Some((state, secs)))
+    Ok(Holder::Gone(Box::new(state), secs))
 }
 
-/// What a due hand-off timer did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum HandOff {
-    /// The customer was waiting: handed to others.
-    Moved,
-    /// The agent answered last: it goes when the customer writes again.
-    WhenTheCustomerWrites,
-    /// The agent is back, or the conversation moved on.
-    Moot,
-}
-
-/// The hand-off timer `t` of `conv` is due.
+/// The hand-off timer `t` of `conv` is due: handed on now where the
+/// customer is waiting; marked to go when the customer writes where the
+/// agent answered last.
 pub(super) async fn due(
     deps: &RoutingDeps,
     conv: &Conversation,
     t: &Timer,
     now: Millis,
-) -> Result<HandOff> {
-    let Some((holder, secs)) = absent_holder(deps, conv, now).await? else {
-        return Ok(HandOff::Moot);
+) -> Result<Due> {
+    let (holder, secs) = match holder(deps, conv, now).await? {
+        Holder::Gone(h, s) => (h, s),
+        // Absent since later than this timer knew, or the setting raised.
+        Holder::Until(at) => return Ok(Due::Later(at)),
+        Holder::Here => return Ok(Due::Moot),
     };
-    let customer = conv.last_customer_message_at;
-    let answered = last_answer_at(deps, conv).await?;
-    let waits = customer.is_some_and(|c| answered.is_none_or(|a| a < c));
-    if waits {
+    if customer_waits(deps, conv).await? {
         return Ok(
             if hand_off(deps, conv, &holder, secs, Some(t), now).await? {
-                HandOff::Moved
+                Due::Done
             } else {
-                HandOff::Moot
+                Due::Later(now.plus_secs(1))
             },
         );
     }
     let mut r = conv.routing.clone().unwrap_or_default();
     if r.hand_off_when_customer_writes {
-        return Ok(HandOff::Moot);
+        return Ok(Due::Moot);
     }
     r.hand_off_when_customer_writes = true;
     r.record(decision(
@@ -173,11 +171,24 @@ pub(super) async fn due(
         set_conv(conv, conv.state, r, now),
         RoutingOp::DeleteTimer(t.clone()),
     ];
-    Ok(if try_apply(deps, &ops).await? {
-        HandOff::WhenTheCustomerWrites
-    } else {
-        HandOff::Moot
-    })
+    if !try_apply(deps, &ops).await? {
+        return Ok(Due::Later(now.plus_secs(1)));
+    }
+    // A customer message stored meanwhile found no mark: it goes now.
+    let fresh = super::load(deps, &conv.id).await?;
+    if fresh.last_customer_message_at > conv.last_customer_message_at {
+        customer_wrote(deps, fresh).await?;
+        return Ok(Due::Done);
+    }
+    Ok(Due::Pending)
+}
+
+/// Whether the customer wrote after the conversation was last answered.
+async fn customer_waits(deps: &RoutingDeps, conv: &Conversation) -> Result<bool> {
+    let answered = last_answer_at(deps, conv).await?;
+    Ok(conv
+        .last_customer_message_at
+        .is_some_and(|c| answered.is_none_or(|a| a < c)))
 }
 
 /// The customer wrote in `conv` (as the router stored it): if its agent
@@ -192,7 +203,7 @@ pub async fn customer_wrote(deps: &RoutingDeps, conv: Conversation) -> Result<Co
         return Ok(conv);
     }
     let now = deps.clock.now();
-    let Some((holder, secs)) = absent_holder(deps, &conv, now).await? else {
+    let Holder::Gone(holder, secs) = holder(deps, &conv, now).await? else {
         return Ok(conv);
     };
     if hand_off(deps, &conv, &holder, secs, None, now).await? {
@@ -216,6 +227,7 @@ async fn hand_off(
     let (Some(queue), Some(ws)) = (r.queue.clone(), r.workstream.clone()) else {
         return Ok(false);
     };
+    let fact = Fact::of(FactKind::HandedOff, &conv.id, &r, now);
     let release = release_op(&r, &agent, now);
     r.agent = None;
     r.holds_capacity = false;
@@ -244,6 +256,7 @@ async fn hand_off(
     }
     tracing::warn!(conversation_id = %conv.id, agent_id = %agent, presence = holder.presence.status.as_str(), "conversation handed off from an absent agent");
     crate::metrics::count("ConversationsHandedOff", 1);
+    service_level::record(deps, fact).await;
     crate::feed::publish(
         deps.streams.as_ref(),
         deps.clock.as_ref(),

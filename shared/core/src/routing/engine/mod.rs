@@ -145,11 +145,25 @@ async fn try_apply(deps: &RoutingDeps, ops: &[RoutingOp]) -> Result<bool> {
     match deps.routing.apply(ops).await {
         Ok(()) => {
             crate::delivery::after_apply(deps, ops).await;
+            crate::supervision::service_level::after_apply(deps, ops).await;
             Ok(true)
         }
         Err(StoreError::Conflict(_)) => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What a timer's flow made of it (reclaim, hand-off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Due {
+    /// It did its work.
+    Done,
+    /// Not yet, or the conversation changed meanwhile: look again then.
+    Later(Millis),
+    /// Done for now; the rest waits for the customer.
+    Pending,
+    /// It no longer applies.
+    Moot,
 }
 
 /// Workstreams by id, read once per flow.

@@ -51,6 +51,7 @@ pub(super) fn offer_ops(
     r.holds_capacity = r.costs_capacity();
     r.affinity_agent = None;
     r.affinity_until = None;
+    r.hand_off_when_customer_writes = false;
     let state = match dist.mode {
         Mode::Push => {
             let expires_at = Millis(now.0 + dist.offer_timeout_seconds as i64 * 1000);
@@ -404,16 +405,8 @@ pub async fn pick(
 pub async fn set_presence(
     deps: &RoutingDeps,
     agent: &AgentId,
-    mut presence: PresenceSetting,
+    presence: PresenceSetting,
 ) -> Result<AgentState> {
-    let before = deps.config.get_agent(agent).await?.map(|a| a.presence);
-    let absent = super::handoff::absent;
-    if let Some(b) = before.as_ref().filter(|b| absent(b.status))
-        && absent(presence.status)
-    {
-        // Away, then offline: absent since the first (hand-off counts from it).
-        presence.set_at = b.set_at;
-    }
     let state = deps
         .config
         .set_presence(agent, &presence)
@@ -425,9 +418,9 @@ pub async fn set_presence(
     if matches!(presence.status, BasePresence::Away | BasePresence::Offline) {
         // The customers their offers hold need not wait for the timeout.
         super::withdraw_offers(deps, agent, presence.status).await?;
-        if before.is_none_or(|b| b.status != presence.status) {
-            super::handoff::schedule(deps, agent, presence.status, presence.set_at).await?;
-        }
+        // Hand-off counts from this change (setting it again, after a
+        // failure, puts the same timers).
+        super::handoff::schedule(deps, agent, presence.status, presence.set_at).await?;
     }
     distribute_agent(deps, agent).await?;
     Ok(deps.config.get_agent(agent).await?.unwrap_or(state))

@@ -4,12 +4,15 @@
 //! next agent; and the mark of an agent's first reply that prevents it.
 
 use super::offers::{distribute_agent, distribute_conversation};
-use super::{Result, RoutingDeps, decision, load, release_op, set_conv, try_apply, waiting_item};
+use super::{
+    Due, Result, RoutingDeps, decision, load, release_op, set_conv, try_apply, waiting_item,
+};
 use crate::ids::ConversationId;
 use crate::outbound::{Author, Status};
 use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::model::{AgentId, Distribution};
 use crate::routing::record::{Timer, TimerKind};
+use crate::supervision::service_level::{self, Fact, FactKind};
 use crate::time::Millis;
 
 /// The reclaim timer of a conversation `agent` takes at `at`, when the
@@ -44,7 +47,15 @@ pub async fn answered(deps: &RoutingDeps, agent: &AgentId, id: &ConversationId) 
         }
         let now = deps.clock.now();
         r.answered_at = Some(now);
+        let first = r.first_answered_at.is_none();
+        r.first_answered_at.get_or_insert(now);
+        let fact = first.then(|| {
+            Fact::of(FactKind::FirstResponse, &conv.id, &r, now).since(Some(conv.created_at))
+        });
         if try_apply(deps, &[set_conv(&conv, conv.state, r, now)]).await? {
+            if let Some(f) = fact {
+                service_level::record(deps, f).await;
+            }
             return Ok(());
         }
     }
@@ -80,46 +91,54 @@ async fn replied_since(
 }
 
 /// The reclaim timer `t` of `conv` is due: if the agent who took it has
-/// still not replied, it goes back to its queue (counted as their decline,
-/// so it goes to the next agent), their capacity is freed, and they are
-/// told on their feed. `false`: it no longer applies.
+/// still not replied, and could (not follow-up work, the messaging window
+/// open), it goes back to its queue (counted as their decline, so it goes
+/// to the next agent), their capacity is freed, and they are told on their
+/// feed.
 pub(super) async fn reclaim(
     deps: &RoutingDeps,
     conv: &Conversation,
     t: &Timer,
     now: Millis,
-) -> Result<bool> {
+) -> Result<Due> {
     let mut r = conv.routing.clone().unwrap_or_default();
-    let (Some(agent), Some(taken), Some(queue), Some(ws)) = (
+    let (Some(agent), Some(taken), Some(queue), Some(ws_id)) = (
         r.agent.clone(),
         r.assigned_at,
         r.queue.clone(),
         r.workstream.clone(),
     ) else {
-        return Ok(false);
+        return Ok(Due::Moot);
     };
-    if conv.state != ConversationState::Assigned {
-        return Ok(false);
+    if conv.state != ConversationState::Assigned || r.follow_up.is_some() {
+        return Ok(Due::Moot);
     }
-    let Some(secs) = deps
-        .workstreams
-        .get_workstream(&ws)
-        .await?
-        .and_then(|w| w.distribution.reclaim_after_seconds)
-    else {
-        return Ok(false);
+    let Some(ws) = deps.workstreams.get_workstream(&ws_id).await? else {
+        return Ok(Due::Moot);
     };
-    // Taken again since this timer was set, or not long enough ago.
-    if taken.0 + secs as i64 * 1000 > now.0 || replied_since(deps, conv, &agent, taken).await? {
-        return Ok(false);
+    let Some(secs) = ws.distribution.reclaim_after_seconds else {
+        return Ok(Due::Moot);
+    };
+    let due = Millis(taken.0 + secs as i64 * 1000);
+    if due > now {
+        // Taken again since, or the setting was raised: its time is then.
+        return Ok(Due::Later(due));
     }
+    if replied_since(deps, conv, &agent, taken).await? {
+        return Ok(Due::Moot);
+    }
+    if crate::send_policy::agent_reply(conv, Some(&ws), now).is_err() {
+        // The window closed: the agent cannot answer; not theirs to lose.
+        return Ok(Due::Moot);
+    }
+    let fact = Fact::of(FactKind::Reclaimed, &conv.id, &r, now);
     let release = release_op(&r, &agent, now);
     *r.declines.entry(agent.clone()).or_default() += 1;
     r.agent = None;
     r.holds_capacity = false;
     r.assigned_at = None;
     r.answered_at = None;
-    let item = waiting_item(conv, &r, &queue, &ws, now);
+    let item = waiting_item(conv, &r, &queue, &ws_id, now);
     r.waiting_key = Some(item.key());
     r.reason = format!("waiting in queue {queue}: taken back from {agent}");
     r.record(decision(
@@ -136,9 +155,11 @@ pub(super) async fn reclaim(
         RoutingOp::DeleteTimer(t.clone()),
     ]);
     if !try_apply(deps, &ops).await? {
-        return Ok(false);
+        // Changed meanwhile: look again on the next run.
+        return Ok(Due::Later(now.plus_secs(1)));
     }
     tracing::warn!(conversation_id = %conv.id, agent_id = %agent, after_seconds = secs, "conversation reclaimed: no reply from its agent");
+    service_level::record(deps, fact).await;
     crate::feed::publish(
         deps.streams.as_ref(),
         deps.clock.as_ref(),
@@ -151,5 +172,5 @@ pub(super) async fn reclaim(
     .await;
     distribute_conversation(deps, &conv.id).await?;
     distribute_agent(deps, &agent).await?;
-    Ok(true)
+    Ok(Due::Done)
 }

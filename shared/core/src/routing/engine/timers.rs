@@ -6,7 +6,7 @@ use super::answers::{close, expire};
 use super::arrival::{queue_ops, queued};
 use super::offers::{Placement, distribute_agent, distribute_conversation, place};
 use super::{
-    Result, RoutingDeps, RoutingError, WsCache, decision, last_answer_at, need, release_op,
+    Due, Result, RoutingDeps, RoutingError, WsCache, decision, last_answer_at, need, release_op,
     set_conv, try_apply, waiting_item,
 };
 use crate::ports::{Conversation, ConversationState, RoutingOp};
@@ -213,16 +213,14 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             }
             Ok(Timed::Moot)
         }
-        TimerKind::HandOff => Ok(match super::handoff::due(deps, &conv, t, now).await? {
-            super::handoff::HandOff::Moved => Timed::Done,
-            super::handoff::HandOff::WhenTheCustomerWrites => Timed::Pending,
-            super::handoff::HandOff::Moot => Timed::Moot,
-        }),
-        TimerKind::Reclaim => Ok(if super::reclaim::reclaim(deps, &conv, t, now).await? {
-            Timed::Done
-        } else {
-            Timed::Moot
-        }),
+        TimerKind::HandOff => {
+            let due = super::handoff::due(deps, &conv, t, now).await?;
+            timed(deps, t, due).await
+        }
+        TimerKind::Reclaim => {
+            let due = super::reclaim::reclaim(deps, &conv, t, now).await?;
+            timed(deps, t, due).await
+        }
         TimerKind::BotSilent => match super::bot::silent(deps, &conv, now).await? {
             None => Ok(Timed::Moot),
             Some(None) => Ok(Timed::Done),
@@ -335,6 +333,30 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             }
         }
     }
+}
+
+/// A flow's [`Due`] as the tick counts it; `Later` sets the timer again
+/// for then (a setting raised since it was set, or a write that lost a race).
+async fn timed(deps: &RoutingDeps, t: &Timer, due: Due) -> Result<Timed> {
+    Ok(match due {
+        Due::Done => Timed::Done,
+        Due::Pending => Timed::Pending,
+        Due::Moot => Timed::Moot,
+        Due::Later(at) => {
+            if at != t.due {
+                let next = Timer {
+                    due: at,
+                    ..t.clone()
+                };
+                try_apply(
+                    deps,
+                    &[RoutingOp::DeleteTimer(t.clone()), RoutingOp::PutTimer(next)],
+                )
+                .await?;
+            }
+            Timed::Later
+        }
+    })
 }
 
 /// Offer the head of every push queue to members with room.
