@@ -215,6 +215,15 @@ impl RoutingRig {
             .used
     }
 
+    /// An agent's feed, oldest first (its first 1,000 events).
+    pub async fn feed(&self, agent: &str) -> Vec<switchboard_core::ports::StreamEntry> {
+        self.deps
+            .streams
+            .read_entries(&switchboard_core::feed::stream(&aid(agent)), None, 1000)
+            .await
+            .unwrap()
+    }
+
     pub async fn tick(&self) -> engine::TickReport {
         engine::tick(&self.deps).await.expect("tick")
     }

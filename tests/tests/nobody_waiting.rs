@@ -122,12 +122,7 @@ async fn an_unanswered_conversation_is_reclaimed_for_the_next_agent(aws: bool) {
         why.detail
     );
     // anna's console is told.
-    let feed = r
-        .deps
-        .streams
-        .read_entries(&switchboard_core::feed::stream(&aid("anna")), None, 100)
-        .await
-        .unwrap();
+    let feed = r.feed("anna").await;
     assert!(
         feed.iter().any(|e| e.data["type"] == "reclaimed"
             && e.data["conversation_id"] == c.as_str()
@@ -293,12 +288,7 @@ async fn an_absent_agents_conversations_go_to_someone_present(aws: bool) {
     let _ = r.message("7700000000000332", "that did not work").await;
     assert_eq!(r.offered_to(&answered).await.as_deref(), Some("bo"));
     assert_eq!(r.used("anna").await, 0, "all of her capacity is back");
-    let feed = r
-        .deps
-        .streams
-        .read_entries(&switchboard_core::feed::stream(&aid("anna")), None, 100)
-        .await
-        .unwrap();
+    let feed = r.feed("anna").await;
     assert_eq!(
         feed.iter()
             .filter(|e| e.data["type"] == "handed_off")

@@ -1,7 +1,9 @@
 //! The capacity and assignment invariants under concurrency, on the
 //! embedded store and on DynamoDB (moto): 8 router workers, 2 schedulers
-//! running at once, 20 agents of capacity 3 changing presence, answering
-//! (accept, decline, close) and letting offers expire, 300 conversations
+//! running at once, 20 agents of capacity 3 changing presence (their held
+//! work handed off when away or offline 30 s, and reclaimed when not
+//! answered in 30 s), answering (accept, decline, close) and letting
+//! offers expire, 300 conversations
 //! (120 on moto) arriving in bursts. A monitor samples every agent throughout; at the end
 //! every agent's load matches what it holds, no conversation is held twice,
 //! and every conversation is held, offered, closed, or waiting in its
@@ -89,7 +91,8 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
         &ch,
         serde_json::from_value(
             json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
-            "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 10}}),
+            "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 10,
+                "reclaim_after_seconds": 30, "handoff_after_seconds": 30}}),
         )
         .unwrap(),
     )
@@ -412,7 +415,44 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
             "{id} waits while {free} units are free"
         );
     }
-    eprintln!("states after the run: {states:?}; held {held:?}");
+    // Every reclaim and hand-off counted happened, once, on the record of
+    // its conversation.
+    use switchboard_core::supervision::service_level::{Fact, FactKind, STREAM};
+    let facts: Vec<Fact> = deps
+        .streams
+        .read_entries(STREAM, None, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| serde_json::from_value(e.data).unwrap())
+        .collect();
+    let mut taken = BTreeMap::<&str, usize>::new();
+    for f in facts
+        .iter()
+        .filter(|f| matches!(f.kind, FactKind::Reclaimed | FactKind::HandedOff))
+    {
+        let step = if f.kind == FactKind::Reclaimed {
+            "reclaimed"
+        } else {
+            "handed_off"
+        };
+        *taken.entry(step).or_default() += 1;
+        let c = deps
+            .conversations
+            .get_conversation(&f.conversation_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let on_record = c
+            .routing
+            .unwrap()
+            .decisions
+            .iter()
+            .filter(|d| d.step == step && d.at == f.at)
+            .count();
+        assert_eq!(on_record, 1, "{f:?}");
+    }
+    eprintln!("states after the run: {states:?}; held {held:?}; taken from agents {taken:?}");
 }
 
 /// How long the routers may take for every conversation: generous (moto

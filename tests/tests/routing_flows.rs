@@ -566,12 +566,7 @@ async fn offers_of_an_agent_who_goes_away_move_on_at_once(aws: bool) {
         withdrawn.detail
     );
     // anna's console hears that the offer is gone.
-    let feed = r
-        .deps
-        .streams
-        .read_entries(&switchboard_core::feed::stream(&aid("anna")), None, 100)
-        .await
-        .unwrap();
+    let feed = r.feed("anna").await;
     assert!(
         feed.iter()
             .any(|e| e.data["type"] == "offer_withdrawn"

@@ -256,17 +256,14 @@ fn new_steps(r: &Routing, rv: u64) -> Vec<&str> {
 /// What a successful routing write causes outside the store: the agents'
 /// feed events and the automated messages and survey. Best effort.
 pub async fn after_apply(deps: &RoutingDeps, ops: &[RoutingOp]) {
-    let Some((id, state, r, at, rv)) = ops.iter().find_map(|op| match op {
-        RoutingOp::Conversation {
-            id,
-            state,
-            routing,
-            at,
-            expect,
-            ..
-        } => Some((id, *state, routing.as_ref(), *at, expect + 1)),
-        _ => None,
-    }) else {
+    let Some(crate::ports::ConversationWrite {
+        id,
+        state,
+        routing: r,
+        at,
+        rv,
+    }) = RoutingOp::conversation_write(ops)
+    else {
         return;
     };
     let released: Option<&crate::routing::model::AgentId> = ops.iter().find_map(|op| match op {

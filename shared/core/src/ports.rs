@@ -557,6 +557,39 @@ pub enum RoutingOp {
     },
 }
 
+/// The conversation write of one routing write: the conversation, its new
+/// state and record, when, and the routing version the write makes.
+pub struct ConversationWrite<'a> {
+    pub id: &'a ConversationId,
+    pub state: ConversationState,
+    pub routing: &'a crate::routing::record::Routing,
+    pub at: Millis,
+    pub rv: u64,
+}
+
+impl RoutingOp {
+    /// The conversation write among `ops`, if there is one.
+    pub fn conversation_write(ops: &[RoutingOp]) -> Option<ConversationWrite<'_>> {
+        ops.iter().find_map(|op| match op {
+            RoutingOp::Conversation {
+                id,
+                state,
+                routing,
+                at,
+                expect,
+                ..
+            } => Some(ConversationWrite {
+                id,
+                state: *state,
+                routing: routing.as_ref(),
+                at: *at,
+                rv: expect + 1,
+            }),
+            _ => None,
+        })
+    }
+}
+
 /// The routing state: atomic multi-item writes, queue contents in their
 /// orders, queue members, and the scheduler's timers. Reads here use
 /// indexes only (no scans).

@@ -123,17 +123,14 @@ pub async fn record(deps: &RoutingDeps, fact: Fact) {
 /// (Reclaims and hand-offs record theirs; the first answer is recorded
 /// where it is marked.)
 pub async fn after_apply(deps: &RoutingDeps, ops: &[RoutingOp]) {
-    let Some((id, state, r, at, rv)) = ops.iter().find_map(|op| match op {
-        RoutingOp::Conversation {
-            id,
-            state,
-            routing,
-            at,
-            expect,
-            ..
-        } => Some((id, *state, routing.as_ref(), *at, expect + 1)),
-        _ => None,
-    }) else {
+    let Some(crate::ports::ConversationWrite {
+        id,
+        state,
+        routing: r,
+        at,
+        rv,
+    }) = RoutingOp::conversation_write(ops)
+    else {
         return;
     };
     for d in r.decisions.iter().filter(|d| d.rv == rv) {

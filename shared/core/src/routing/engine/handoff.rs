@@ -6,15 +6,13 @@
 //! again, and go then. Capacity is released for everything handed off;
 //! it is not the agent's decline.
 
-use super::offers::distribute_conversation;
 use super::{
-    Due, Result, RoutingDeps, decision, last_answer_at, release_op, set_conv, try_apply,
-    waiting_item,
+    Due, Result, RoutingDeps, TakeBack, decision, last_answer_at, set_conv, take_back, try_apply,
 };
 use crate::ports::{Conversation, ConversationState, RoutingOp};
 use crate::routing::model::{AgentId, AgentState, BasePresence};
 use crate::routing::record::{Timer, TimerKind};
-use crate::supervision::service_level::{self, Fact, FactKind};
+use crate::supervision::service_level::FactKind;
 use crate::time::Millis;
 use crate::workstreams::WorkstreamId;
 use std::collections::HashMap;
@@ -105,10 +103,11 @@ async fn holder(deps: &RoutingDeps, conv: &Conversation, now: Millis) -> Result<
     let Some(r) = conv.routing.as_ref() else {
         return Ok(Holder::Here);
     };
+    // Held, with a queue to hand it back to.
     let Some(agent) = r
         .agent
         .as_ref()
-        .filter(|_| conv.state == ConversationState::Assigned)
+        .filter(|_| conv.state == ConversationState::Assigned && r.queue.is_some())
     else {
         return Ok(Holder::Here);
     };
@@ -223,50 +222,24 @@ async fn hand_off(
     now: Millis,
 ) -> Result<bool> {
     let mut r = conv.routing.clone().unwrap_or_default();
-    let agent = holder.agent.id.clone();
-    let (Some(queue), Some(ws)) = (r.queue.clone(), r.workstream.clone()) else {
-        return Ok(false);
-    };
-    let fact = Fact::of(FactKind::HandedOff, &conv.id, &r, now);
-    let release = release_op(&r, &agent, now);
-    r.agent = None;
-    r.holds_capacity = false;
-    r.assigned_at = None;
-    r.answered_at = None;
-    r.hand_off_when_customer_writes = false;
+    let agent = &holder.agent.id;
     r.affinity_agent = None;
     r.affinity_until = None;
-    let item = waiting_item(conv, &r, &queue, &ws, now);
-    r.waiting_key = Some(item.key());
-    r.reason = format!("waiting in queue {queue}: handed off from {agent}");
-    r.record(decision(
-        now,
-        "handed_off",
-        format!(
+    let queue = r.queue.clone().map(|q| q.to_string()).unwrap_or_default();
+    let why = TakeBack {
+        kind: FactKind::HandedOff,
+        step: "handed_off",
+        detail: format!(
             "{agent} has been {} for more than {secs} s and the customer is waiting; back to queue {queue} for someone present (affinity to {agent} broken)",
             holder.presence.status.as_str()
         ),
-    ));
-    let mut ops: Vec<RoutingOp> = release.into_iter().collect();
-    ops.push(set_conv(conv, ConversationState::Waiting, r, now));
-    ops.push(RoutingOp::PutWaiting(Box::new(item)));
-    ops.extend(timer.map(|t| RoutingOp::DeleteTimer(t.clone())));
-    if !try_apply(deps, &ops).await? {
+        reason: format!("handed off from {agent}"),
+        after_seconds: secs,
+        timer,
+    };
+    if !take_back(deps, conv, r, agent, why, now).await? {
         return Ok(false);
     }
-    tracing::warn!(conversation_id = %conv.id, agent_id = %agent, presence = holder.presence.status.as_str(), "conversation handed off from an absent agent");
     crate::metrics::count("ConversationsHandedOff", 1);
-    service_level::record(deps, fact).await;
-    crate::feed::publish(
-        deps.streams.as_ref(),
-        deps.clock.as_ref(),
-        &agent,
-        "handed_off",
-        format!("handed_off:{}:{}", conv.id, now.0),
-        Some(&conv.id),
-        serde_json::json!({"after_seconds": secs, "queue_id": queue}),
-    )
-    .await;
-    distribute_conversation(deps, &conv.id).await?;
     Ok(true)
 }

@@ -166,6 +166,71 @@ pub(super) enum Due {
     Moot,
 }
 
+/// Why [`take_back`] takes a conversation from its agent.
+struct TakeBack<'a> {
+    /// The record's step, the feed event's kind and the fact (`reclaimed`,
+    /// `handed_off`).
+    kind: crate::supervision::service_level::FactKind,
+    step: &'static str,
+    /// The decision's detail and the reason, after "waiting in queue Q: ".
+    detail: String,
+    reason: String,
+    /// The workstream's time that ran out, for the agent's feed.
+    after_seconds: u64,
+    /// The due timer that did it, deleted in the same write.
+    timer: Option<&'a Timer>,
+}
+
+/// Take `conv` (with its record `r`, as the caller changed it) from
+/// `agent`, who holds it, back to its queue in its place: their capacity
+/// released, the agent told on their feed, the fact recorded, and the
+/// conversation offered to the next agent. `false`: it changed meanwhile.
+async fn take_back(
+    deps: &RoutingDeps,
+    conv: &Conversation,
+    mut r: Routing,
+    agent: &AgentId,
+    why: TakeBack<'_>,
+    now: Millis,
+) -> Result<bool> {
+    use crate::supervision::service_level::{self, Fact};
+    let (Some(queue), Some(ws)) = (r.queue.clone(), r.workstream.clone()) else {
+        return Ok(false);
+    };
+    let fact = Fact::of(why.kind, &conv.id, &r, now);
+    let release = release_op(&r, agent, now);
+    r.agent = None;
+    r.holds_capacity = false;
+    r.assigned_at = None;
+    r.answered_at = None;
+    r.hand_off_when_customer_writes = false;
+    let item = waiting_item(conv, &r, &queue, &ws, now);
+    r.waiting_key = Some(item.key());
+    r.reason = format!("waiting in queue {queue}: {}", why.reason);
+    r.record(decision(now, why.step, why.detail));
+    let mut ops: Vec<RoutingOp> = release.into_iter().collect();
+    ops.push(set_conv(conv, ConversationState::Waiting, r, now));
+    ops.push(RoutingOp::PutWaiting(Box::new(item)));
+    ops.extend(why.timer.map(|t| RoutingOp::DeleteTimer(t.clone())));
+    if !try_apply(deps, &ops).await? {
+        return Ok(false);
+    }
+    tracing::warn!(conversation_id = %conv.id, agent_id = %agent, step = why.step, "conversation taken from its agent");
+    service_level::record(deps, fact).await;
+    crate::feed::publish(
+        deps.streams.as_ref(),
+        deps.clock.as_ref(),
+        agent,
+        why.step,
+        format!("{}:{}:{}", why.step, conv.id, now.0),
+        Some(&conv.id),
+        serde_json::json!({"after_seconds": why.after_seconds, "queue_id": queue}),
+    )
+    .await;
+    offers::distribute_conversation(deps, &conv.id).await?;
+    Ok(true)
+}
+
 /// Workstreams by id, read once per flow.
 struct WsCache<'a> {
     deps: &'a RoutingDeps,

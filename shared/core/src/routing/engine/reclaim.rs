@@ -3,10 +3,8 @@
 //! newer work: its place is the customer's last message) and on to the
 //! next agent; and the mark of an agent's first reply that prevents it.
 
-use super::offers::{distribute_agent, distribute_conversation};
-use super::{
-    Due, Result, RoutingDeps, decision, load, release_op, set_conv, try_apply, waiting_item,
-};
+use super::offers::distribute_agent;
+use super::{Due, Result, RoutingDeps, TakeBack, load, set_conv, take_back, try_apply};
 use crate::ids::ConversationId;
 use crate::outbound::{Author, Status};
 use crate::ports::{Conversation, ConversationState, RoutingOp};
@@ -131,46 +129,21 @@ pub(super) async fn reclaim(
         // The window closed: the agent cannot answer; not theirs to lose.
         return Ok(Due::Moot);
     }
-    let fact = Fact::of(FactKind::Reclaimed, &conv.id, &r, now);
-    let release = release_op(&r, &agent, now);
     *r.declines.entry(agent.clone()).or_default() += 1;
-    r.agent = None;
-    r.holds_capacity = false;
-    r.assigned_at = None;
-    r.answered_at = None;
-    let item = waiting_item(conv, &r, &queue, &ws_id, now);
-    r.waiting_key = Some(item.key());
-    r.reason = format!("waiting in queue {queue}: taken back from {agent}");
-    r.record(decision(
-        now,
-        "reclaimed",
-        format!(
+    let why = TakeBack {
+        kind: FactKind::Reclaimed,
+        step: "reclaimed",
+        detail: format!(
             "{agent} accepted it {secs} s ago and has not replied; back to queue {queue}, ahead of newer work, for the next agent"
         ),
-    ));
-    let mut ops: Vec<RoutingOp> = release.into_iter().collect();
-    ops.extend([
-        set_conv(conv, ConversationState::Waiting, r, now),
-        RoutingOp::PutWaiting(Box::new(item)),
-        RoutingOp::DeleteTimer(t.clone()),
-    ]);
-    if !try_apply(deps, &ops).await? {
+        reason: format!("taken back from {agent}"),
+        after_seconds: secs,
+        timer: Some(t),
+    };
+    if !take_back(deps, conv, r, &agent, why, now).await? {
         // Changed meanwhile: look again on the next run.
         return Ok(Due::Later(now.plus_secs(1)));
     }
-    tracing::warn!(conversation_id = %conv.id, agent_id = %agent, after_seconds = secs, "conversation reclaimed: no reply from its agent");
-    service_level::record(deps, fact).await;
-    crate::feed::publish(
-        deps.streams.as_ref(),
-        deps.clock.as_ref(),
-        &agent,
-        "reclaimed",
-        format!("reclaimed:{}:{}", conv.id, now.0),
-        Some(&conv.id),
-        serde_json::json!({"after_seconds": secs, "queue_id": queue}),
-    )
-    .await;
-    distribute_conversation(deps, &conv.id).await?;
     distribute_agent(deps, &agent).await?;
     Ok(Due::Done)
 }
