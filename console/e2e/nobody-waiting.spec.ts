@@ -111,3 +111,32 @@ test('an agent who signs out holding a waiting customer hands them on', async ({
   const report = await stack.admin<{ total: { handed_off: number } }>('GET', '/admin/v1/reports/service-level');
   expect(report.total.handed_off).toBe(1);
 });
+
+test('a customer whose window closes within the hour unanswered goes to the top and shows to supervisors', async ({ browser, stack }) => {
+  test.setTimeout(60_000);
+  // Nobody is there to take it: it waits.
+  for (const agent of ['anna', 'bo', 'carl']) await stack.presence(agent, 'offline');
+  const newer = '7700000000000454';
+  await stack.customerSays(newer, 'Hello, a question about my invoice');
+  // The customer wrote 23 and a half hours ago (the message arrives late):
+  // their window closes in half an hour, unanswered.
+  await stack.customerSays('7700000000000453', 'Is my refund on its way?', Date.now() - 23.5 * 3600 * 1000);
+
+  const supervisorContext = await browser.newContext();
+  const supervisor = await supervisorContext.newPage();
+  await signInLive(supervisor, stack.base, await stack.agentToken('carl', true));
+  await supervisor.getByRole('button', { name: 'Supervisor', exact: true }).click();
+  const alerts = supervisor.getByRole('region', { name: /Windows closing unanswered/ });
+  await expect(alerts.locator('[data-window-alert]')).toContainText('Waiting at the top of general; the window closes in', { timeout: 20_000 });
+  await expect(alerts.getByRole('heading')).toHaveText('Windows closing unanswered (1)');
+  await expectAccessible(supervisor, 'supervisor-window-alert');
+
+  // At the top of its queue, ahead of the customer who wrote after it.
+  const id = await alerts.locator('[data-window-alert]').getAttribute('data-window-alert');
+  const waiting = await stack.admin<{ waiting: { conversation_id: string; priority: number }[] }>('GET', '/admin/v1/queues/general/waiting');
+  expect(waiting.waiting[0]).toMatchObject({ conversation_id: id, priority: 0 });
+  expect(waiting.waiting.length).toBe(2);
+  const timeline = await stack.admin<{ transcript: { text?: string | null }[] }>('GET', `/admin/v1/conversations/${id ?? ''}/timeline`);
+  expect(timeline.transcript.map((e) => e.text ?? '').join('\n')).toContain("window_closing: the customer's last message is unanswered");
+  await supervisorContext.close();
+});

@@ -12,6 +12,7 @@ import { SignInScreen } from './screens/SignInScreen';
 import { AgentWorkspace } from './screens/AgentWorkspace';
 import { SupervisorView } from './screens/SupervisorView';
 import { TopBar } from './components/TopBar';
+import { useHeartbeat } from './realtime/heartbeat';
 
 const AdminConsole = lazy(() => import('./admin/AdminConsole'));
 
@@ -51,6 +52,9 @@ export function App() {
       }),
     [config, signOut],
   );
+
+  // While an agent has the console open, the server knows they are here.
+  useHeartbeat(api, session?.identity.kind === 'agent');
 
   const start = useCallback(async (cfg: ConsoleConfig, token: string, cognito: boolean) => {
     const identity = await identify(cfg.api_url, token);

@@ -876,6 +876,7 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         ),
         ("GET", conv.clone(), None),
         ("GET", "/agent/v1/events?wait=0".into(), None),
+        ("POST", "/agent/v1/heartbeat".into(), None),
         (
             "PUT",
             "/agent/v1/presence".into(),

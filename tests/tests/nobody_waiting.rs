@@ -306,7 +306,9 @@ async fn an_absent_agents_conversations_go_to_someone_present(aws: bool) {
     assert_eq!(r.offered_to(&again).await.as_deref(), Some("bo"));
 }
 
-async fn an_agent_back_in_time_keeps_their_conversations(aws: bool) {
+/// One queue, a workstream that hands off after 5 minutes, anna
+/// (capacity 1) available and bo away.
+async fn handoff_rig(aws: bool) -> RoutingRig {
     let r = RoutingRig::new(aws, T0).await;
     r.queue(json!({"id": "general", "name": "General"})).await;
     r.workstream(
@@ -316,6 +318,11 @@ async fn an_agent_back_in_time_keeps_their_conversations(aws: bool) {
     .await;
     r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 1, "queues": ["general"]}), "available").await;
     r.agent(json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 1, "queues": ["general"]}), "away").await;
+    r
+}
+
+async fn an_agent_back_in_time_keeps_their_conversations(aws: bool) {
+    let r = handoff_rig(aws).await;
     let c = r.message("7700000000000341", "a question").await;
     engine::accept(&r.deps, &aid("anna"), &c).await.unwrap();
     r.presence(&aid("anna"), "away").await;
@@ -486,13 +493,254 @@ async fn reclaim_settings_are_checked(aws: bool) {
     }
 }
 
+/// The waiting list of queue `general`, as (conversation, priority).
+async fn general(r: &RoutingRig) -> Vec<(ConversationId, u32)> {
+    r.deps
+        .routing
+        .waiting(
+            &switchboard_core::routing::model::QueueId::parse("general").unwrap(),
+            None,
+            10,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.conversation_id, i.priority))
+        .collect()
+}
+
+async fn a_window_closing_unanswered_is_escalated_then_abandoned(aws: bool) {
+    use switchboard_core::Millis;
+    use switchboard_core::supervision::service_level::{Scope, report};
+    const H: i64 = 3600;
+    const HOUR: i64 = 3_600_000;
+    let r = RoutingRig::new(aws, T0).await;
+    r.queue(json!({"id": "general", "name": "General"})).await;
+    r.workstream(
+        json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general"}}),
+    )
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 1, "queues": ["general"]}), "available").await;
+    // 1: anna takes it and answers; its customer writes again (unanswered).
+    // 2 and 3 wait (anna is full), 3 newer than 2.
+    let c1 = r.message("7700000000000361", "first").await;
+    engine::accept(&r.deps, &aid("anna"), &c1).await.unwrap();
+    r.clock.advance_secs(30);
+    reply(&r, "anna", &c1).await;
+    r.clock.advance_secs(30);
+    let c2 = r.message("7700000000000362", "second").await;
+    r.clock.advance_secs(30);
+    r.message("7700000000000361", "one more thing").await;
+    r.clock.advance_secs(30);
+    let c3 = r.message("7700000000000363", "third").await;
+    // 3's customer writes again 2 hours on: their window moves (and 3
+    // keeps its place in the queue).
+    r.clock.advance_secs(2 * H);
+    r.message("7700000000000363", "anyone?").await;
+    assert_eq!(general(&r).await, vec![(c2.clone(), 5), (c3.clone(), 5)]);
+
+    // Not a second before the hour before the close.
+    r.clock.advance_secs(21 * H - 121);
+    assert_eq!(r.clock.now().0, T0 + 23 * HOUR - 1_000);
+    let t = r.tick().await;
+    assert_eq!(t.windows_escalated, 0, "{t:?}");
+    assert!(overview(&r.deps).await.unwrap().window_alerts.is_empty());
+
+    // Then 2 (waiting) and 1 (held by anna, its last message unanswered)
+    // are escalated; 3's window closes later (its timer moves with it).
+    r.clock.advance_secs(121);
+    let t = r.tick().await;
+    assert_eq!(t.windows_escalated, 2, "{t:?}");
+    assert_eq!(
+        general(&r).await,
+        vec![(c2.clone(), 0), (c3.clone(), 5)],
+        "2 at the top of its queue"
+    );
+    let o = overview(&r.deps).await.unwrap();
+    let alerted: Vec<_> = o
+        .window_alerts
+        .iter()
+        .map(|a| (a.conversation_id.clone(), a.agent_id.clone()))
+        .collect();
+    assert_eq!(
+        alerted,
+        vec![(c2.clone(), None), (c1.clone(), Some(aid("anna")))],
+        "soonest closing first"
+    );
+    assert_eq!(
+        o.window_alerts[0].window_closes_at,
+        Millis(T0 + 24 * HOUR + 60_000)
+    );
+    assert_eq!(
+        o.window_alerts[1].window_closes_at,
+        Millis(T0 + 24 * HOUR + 90_000)
+    );
+    let why = r.conv(&c2).await.routing.unwrap();
+    assert!(
+        why.decisions
+            .iter()
+            .any(|d| d.step == "window_closing" && d.detail.contains("top of queue general")),
+        "{:?}",
+        why.decisions
+    );
+    assert!(
+        r.feed("anna")
+            .await
+            .iter()
+            .any(|e| e.data["type"] == "window_closing" && e.data["conversation_id"] == c1.as_str())
+    );
+    // A later run escalates nothing twice.
+    r.clock.advance_secs(10);
+    assert_eq!(r.tick().await.windows_escalated, 0);
+
+    // anna answers 1 again in time: its alert goes.
+    reply(&r, "anna", &c1).await;
+    let o = overview(&r.deps).await.unwrap();
+    assert_eq!(o.window_alerts.len(), 1, "{:?}", o.window_alerts);
+    assert_eq!(o.window_alerts[0].conversation_id, c2);
+
+    // The windows close: 2 was never answered (abandoned), 1 was.
+    r.clock.advance_secs(H);
+    let t = r.tick().await;
+    assert_eq!(t.abandoned, 1, "{t:?}");
+    assert!(
+        r.conv(&c2)
+            .await
+            .routing
+            .unwrap()
+            .decisions
+            .iter()
+            .any(|d| d.step == "abandoned")
+    );
+    assert!(overview(&r.deps).await.unwrap().window_alerts.is_empty());
+    assert_eq!(general(&r).await[0], (c2.clone(), 5), "no longer escalated");
+    r.clock.advance_secs(60);
+    assert_eq!(r.tick().await.abandoned, 0, "counted once");
+    let abandoned = |r: &RoutingRig| {
+        let deps = r.deps.clone();
+        let to = r.clock.now().plus_secs(1);
+        async move {
+            let whole = report(
+                &deps,
+                Scope {
+                    from: Some(Millis(T0)),
+                    to: Some(to),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            assert_eq!(whole.queues[0].figures.abandoned, whole.total.abandoned);
+            whole.total.abandoned
+        }
+    };
+    assert_eq!(abandoned(&r).await, 1);
+
+    // 3's window (moved by its second message) comes to its hour.
+    r.clock.advance_secs(H - 60);
+    let t = r.tick().await;
+    assert_eq!(t.windows_escalated, 1, "3, whose window moved: {t:?}");
+    // 2's customer writes again: a new window, watched again.
+    r.clock.advance_secs(10);
+    r.message("7700000000000362", "hello??").await;
+    r.clock.advance_secs(H);
+    let t = r.tick().await;
+    assert_eq!(t.abandoned, 1, "3's window closed unanswered: {t:?}");
+    assert_eq!(general(&r).await, vec![(c2.clone(), 5), (c3.clone(), 5)]);
+    r.clock.advance_secs(22 * H - 1);
+    assert_eq!(r.tick().await.windows_escalated, 0);
+    r.clock.advance_secs(1);
+    let t = r.tick().await;
+    assert_eq!(t.windows_escalated, 1, "2's new window: {t:?}");
+    assert_eq!(general(&r).await, vec![(c2.clone(), 0), (c3.clone(), 5)]);
+    assert_eq!(abandoned(&r).await, 2);
+
+    // 2's customer writes again after that window closed, before the
+    // scheduler came to it: the close is counted when the message comes,
+    // and once; the escalation ends with the new window.
+    r.clock.advance_secs(H + 5);
+    r.message("7700000000000362", "I give up").await;
+    assert_eq!(abandoned(&r).await, 3);
+    assert_eq!(general(&r).await[0], (c2.clone(), 5));
+    let t = r.tick().await;
+    assert_eq!((t.abandoned, t.windows_escalated), (0, 0), "{t:?}");
+    assert_eq!(abandoned(&r).await, 3);
+}
+
+async fn a_console_that_stops_heartbeating_hands_off(aws: bool) {
+    use switchboard_core::routing::model::BasePresence;
+    let r = handoff_rig(aws).await;
+    let c = r.message("7700000000000371", "is anyone there?").await;
+    engine::accept(&r.deps, &aid("anna"), &c).await.unwrap();
+    // bo works through the API alone: never a heartbeat.
+    r.presence(&aid("bo"), "available").await;
+    let beat = |who: &'static str| {
+        let deps = r.deps.clone();
+        async move { engine::heartbeat(&deps, &aid(who)).await.unwrap() }
+    };
+    let state = beat("anna").await;
+    assert_eq!(state.heartbeat_at, Some(switchboard_core::Millis(T0)));
+    assert!(matches!(
+        engine::heartbeat(&r.deps, &aid("nobody")).await,
+        Err(engine::RoutingError::NotFound(_))
+    ));
+    // anna's console keeps beating: she stays, whatever the time.
+    for _ in 0..10 {
+        r.clock.advance_secs(30);
+        beat("anna").await;
+        assert_eq!(r.tick().await.consoles_lapsed, 0);
+    }
+    let last = r.clock.now();
+    // Her tab closes: nothing for 119 s, then she is offline as of her
+    // last heartbeat; bo, silent all along, is never touched.
+    r.clock.advance_secs(119);
+    assert_eq!(r.tick().await.consoles_lapsed, 0);
+    r.clock.advance_secs(1);
+    assert_eq!(r.tick().await.consoles_lapsed, 1);
+    let anna = r
+        .deps
+        .config
+        .get_agent(&aid("anna"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(anna.presence.status, BasePresence::Offline);
+    assert_eq!(anna.presence.set_at, last);
+    let bo = r.deps.config.get_agent(&aid("bo")).await.unwrap().unwrap();
+    assert_eq!(bo.presence.status, BasePresence::Available);
+    assert_eq!(r.tick().await.consoles_lapsed, 0, "once");
+    // The hand-off counts from her last heartbeat: 300 s after it the
+    // waiting customer goes to bo.
+    r.clock.advance_secs(179);
+    assert_eq!(r.tick().await.handed_off, 0);
+    r.clock.advance_secs(1);
+    assert_eq!(r.tick().await.handed_off, 1);
+    assert_eq!(r.offered_to(&c).await.as_deref(), Some("bo"));
+    // anna comes back through the API alone (no console): her old
+    // heartbeat does not send her offline again.
+    r.presence(&aid("anna"), "available").await;
+    r.clock.advance_secs(600);
+    assert_eq!(r.tick().await.consoles_lapsed, 0);
+    let anna = r
+        .deps
+        .config
+        .get_agent(&aid("anna"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(anna.presence.status, BasePresence::Available);
+}
+
 macro_rules! suite {
     ($backend:ident, $aws:expr) => {
         mod $backend {
             suite!(@case $aws; an_unanswered_conversation_is_reclaimed_for_the_next_agent,
                 a_reply_in_time_keeps_the_conversation, a_transfer_starts_the_clock_again,
                 reclaim_settings_are_checked, a_raised_reclaim_time_is_kept, an_absent_agents_conversations_go_to_someone_present,
-                an_agent_back_in_time_keeps_their_conversations, the_service_level_report_adds_up);
+                an_agent_back_in_time_keeps_their_conversations, the_service_level_report_adds_up,
+                a_window_closing_unanswered_is_escalated_then_abandoned,
+                a_console_that_stops_heartbeating_hands_off);
         }
     };
     (@case $aws:expr; $($case:ident),*) => {

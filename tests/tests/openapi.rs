@@ -643,6 +643,7 @@ async fn the_agent_api_keeps_its_documented_contract() {
             Some(serde_json::json!({"status": "available"})),
             vec![],
         ),
+        ("heartbeat", None, vec![]),
         ("getMyEvents", None, vec![]),
         ("listMyConversations", None, vec![]),
         ("getMyConversation", None, vec![]),

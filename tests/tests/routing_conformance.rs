@@ -174,6 +174,18 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
         set_at: Millis(T0 + 5),
     };
     s.set_presence(&a.id, &p).await.unwrap();
+    // A console heartbeat is noted, and changes nothing else.
+    assert_eq!(
+        s.get_agent(&a.id).await.unwrap().unwrap().heartbeat_at,
+        None
+    );
+    let beat = s.heartbeat(&a.id, Millis(T0 + 9)).await.unwrap();
+    assert_eq!(beat.heartbeat_at, Some(Millis(T0 + 9)));
+    assert_eq!((beat.version, &beat.presence), (1, &p));
+    assert!(matches!(
+        s.heartbeat(&aid("nobody"), Millis(T0)).await,
+        Err(StoreError::NotFound(_))
+    ));
     let moved = Agent {
         queues: vec![qid("general"), qid("sales")],
         ..a.clone()
@@ -189,6 +201,7 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
     let got = s.get_agent(&a.id).await.unwrap().unwrap();
     assert_eq!(got.version, 2);
     assert_eq!(got.presence.label.as_deref(), Some("Ready"));
+    assert_eq!(got.heartbeat_at, Some(Millis(T0 + 9)), "kept by an update");
     assert!(matches!(
         s.set_presence(&aid("nobody"), &p).await,
         Err(StoreError::NotFound(_))

@@ -8,6 +8,7 @@ import { useI18n } from '../i18n/i18n';
 import { QueuesBoard } from '../components/QueuesBoard';
 import { AgentsTable } from '../components/AgentsTable';
 import { FirstResponseAlerts } from '../components/FirstResponseAlerts';
+import { WindowClosingAlerts } from '../components/WindowClosingAlerts';
 import { ServiceLevelToday } from '../components/ServiceLevelToday';
 import { ConversationView } from '../components/ConversationView';
 import { RoutingDiagnostics } from '../components/RoutingDiagnostics';
@@ -129,6 +130,7 @@ export function SupervisorView({ api, admin }: { api: Api; admin: boolean }) {
       {overview ? (
         <>
           <QueuesBoard queues={overview.queues} />
+          <WindowClosingAlerts alerts={overview.window_alerts} agents={overview.agents} onOpen={open} />
           <FirstResponseAlerts alerts={overview.alerts} agents={overview.agents} onOpen={open} />
           <ServiceLevelToday api={api} />
           <AgentsTable api={api} agents={overview.agents} onOpen={open} onChanged={() => void load()} />

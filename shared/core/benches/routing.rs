@@ -72,6 +72,7 @@ fn members(n: usize) -> Vec<AgentState> {
                 last_assigned_at: Some(Millis(i as i64 * 1000)),
                 ..AgentLoad::default()
             },
+            heartbeat_at: None,
         })
         .collect()
 }

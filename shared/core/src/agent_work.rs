@@ -406,11 +406,11 @@ pub async fn reply(
         && conv
             .routing
             .as_ref()
-            .is_some_and(|r| r.answered_at.is_none())
+            .is_some_and(|r| r.answered_at.is_none() || r.window_escalated_at.is_some())
         && let Err(e) = crate::routing::engine::answered(r, &who.agent, &conv.id).await
     {
         // The reclaim timer looks at the outbound messages too.
-        tracing::warn!(conversation_id = %conv.id, error = %e, "first reply not marked");
+        tracing::warn!(conversation_id = %conv.id, error = %e, "reply not marked (first reply, or the end of an escalation)");
     }
     Ok(sent)
 }

@@ -47,8 +47,8 @@ pub struct AgentEvent {
     /// Names the cause (the same cause gives the same id).
     pub id: String,
     /// `offer`, `offer_withdrawn`, `assigned`, `message`, `transferred`,
-    /// `closed`, `ended`, `reclaimed`, `handed_off`, `delivered`, `read`,
-    /// `send_failed`, `sent`.
+    /// `closed`, `ended`, `reclaimed`, `handed_off`, `window_closing`,
+    /// `delivered`, `read`, `send_failed`, `sent`.
     #[serde(rename = "type")]
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

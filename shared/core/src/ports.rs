@@ -468,6 +468,9 @@ pub trait RoutingConfigStore: Send + Sync {
     /// `NotFound` when absent; `Conflict` while the agent holds or is
     /// offered a conversation.
     async fn delete_agent(&self, id: &AgentId) -> StoreResult<()>;
+    /// Note the agent's console heartbeat at `at` (nothing else changes);
+    /// `NotFound` for an unknown agent.
+    async fn heartbeat(&self, id: &AgentId, at: Millis) -> StoreResult<AgentState>;
     /// `NotFound` for an unknown agent.
     async fn set_presence(
         &self,

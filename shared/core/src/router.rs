@@ -345,6 +345,9 @@ async fn after_store(
     if event.kind.is_customer_activity() && event.channel != crate::messenger::Channel::Standby {
         // Its agent went away after answering last: someone present takes it.
         conv = engine::customer_wrote(deps, conv).await?;
+        // The window its timer watched closed before this message: watch
+        // the one this message opens.
+        conv = engine::watch_new_window(deps, conv).await?;
     }
     let r = conv.routing.clone().unwrap_or_default();
     let withheld = kind == "message" && !event.attachments.is_empty() && {

@@ -81,6 +81,28 @@ fn existing_agent(
     get(agents, id.as_str())?.ok_or_else(|| StoreError::NotFound(format!("agent {id}")))
 }
 
+impl RedbStore {
+    /// Change one agent's record with `change` in one write; `NotFound`
+    /// when there is none.
+    async fn update_agent(
+        &self,
+        id: &AgentId,
+        change: impl FnOnce(&mut AgentState) + Send + 'static,
+    ) -> StoreResult<AgentState> {
+        let id = id.clone();
+        self.write(move |txn| {
+            let mut agents = txn.open_table(AGENTS).map_err(err)?;
+            let mut state = existing_agent(&agents, &id)?;
+            change(&mut state);
+            agents
+                .insert(id.as_str(), enc(&state)?.as_str())
+                .map_err(err)?;
+            Ok(state)
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl RoutingConfigStore for RedbStore {
     async fn put_agent(&self, agent: &Agent, mode: WriteMode) -> StoreResult<AgentState> {
@@ -112,6 +134,7 @@ impl RoutingConfigStore for RedbStore {
                         version: old.version + 1,
                         presence: old.presence,
                         load: old.load,
+                        heartbeat_at: old.heartbeat_at,
                     }
                 }
                 None => AgentState {
@@ -119,6 +142,7 @@ impl RoutingConfigStore for RedbStore {
                     agent: agent.clone(),
                     version: 1,
                     load: AgentLoad::default(),
+                    heartbeat_at: None,
                 },
             };
             for q in &agent.queues {
@@ -160,22 +184,19 @@ impl RoutingConfigStore for RedbStore {
         .await
     }
 
+    async fn heartbeat(&self, id: &AgentId, at: Millis) -> StoreResult<AgentState> {
+        self.update_agent(id, move |state| state.heartbeat_at = Some(at))
+            .await
+    }
+
     async fn set_presence(
         &self,
         id: &AgentId,
         presence: &PresenceSetting,
     ) -> StoreResult<AgentState> {
-        let (id, presence) = (id.clone(), presence.clone());
-        self.write(move |txn| {
-            let mut agents = txn.open_table(AGENTS).map_err(err)?;
-            let mut state = existing_agent(&agents, &id)?;
-            state.presence = presence;
-            agents
-                .insert(id.as_str(), enc(&state)?.as_str())
-                .map_err(err)?;
-            Ok(state)
-        })
-        .await
+        let presence = presence.clone();
+        self.update_agent(id, move |state| state.presence = presence)
+            .await
     }
 
     async fn put_queue(&self, queue: &Queue, mode: WriteMode) -> StoreResult<()> {

@@ -101,6 +101,7 @@ fn agent_from(item: &Item) -> StoreResult<AgentState> {
             last_assigned_at: opt_n(item, "last_assigned_at").map(Millis),
             last_freed_at: opt_n(item, "last_freed_at").map(Millis),
         },
+        heartbeat_at: opt_n(item, "heartbeat_at").map(Millis),
     })
 }
 
@@ -130,6 +131,38 @@ fn decode_all<T>(items: &[Item], f: fn(&Item) -> StoreResult<T>) -> StoreResult<
 }
 
 impl DynamoStore {
+    /// Update an existing agent's item with `expression` and its `values`:
+    /// the agent as it is after; `NotFound` when there is none.
+    async fn update_agent<const N: usize>(
+        &self,
+        id: &AgentId,
+        expression: &str,
+        values: [(&str, AttributeValue); N],
+    ) -> StoreResult<AgentState> {
+        self.calls.record("dynamodb:UpdateItem");
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(agent_pk(id), "AGENT")))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(PK)")
+            .return_values(ReturnValue::AllNew);
+        for (name, value) in values {
+            req = req.expression_attribute_values(name, value);
+        }
+        match req.send().await {
+            Ok(out) => agent_from(
+                out.attributes()
+                    .ok_or_else(|| StoreError::Corrupt("no attributes returned".into()))?,
+            ),
+            Err(e) => {
+                conditional::<(), _, _>(Err(e), || StoreError::NotFound(format!("agent {id}")))?;
+                Err(StoreError::NotFound(format!("agent {id}")))
+            }
+        }
+    }
+
     /// Query one partition (of the table or an index) in key order, with an
     /// optional sort-key condition, up to `limit` items.
     async fn query_range(
@@ -381,6 +414,7 @@ impl RoutingConfigStore for DynamoStore {
                         agent: agent.clone(),
                         version: 1,
                         load: AgentLoad::default(),
+                        heartbeat_at: None,
                     };
                     items.push(self.put(agent_item(&state)?, Some("attribute_not_exists(PK)"))?);
                     state
@@ -394,6 +428,7 @@ impl RoutingConfigStore for DynamoStore {
                         version: old.version + 1,
                         presence: old.presence.clone(),
                         load: old.load.clone(),
+                        heartbeat_at: old.heartbeat_at,
                     };
                     items.push(self.update(
                         key(agent_pk(&agent.id), "AGENT"),
@@ -466,34 +501,26 @@ impl RoutingConfigStore for DynamoStore {
         }
     }
 
+    async fn heartbeat(&self, id: &AgentId, at: Millis) -> StoreResult<AgentState> {
+        self.update_agent(
+            id,
+            "SET heartbeat_at = :h",
+            [(":h", AttributeValue::N(at.0.to_string()))],
+        )
+        .await
+    }
+
     async fn set_presence(
         &self,
         id: &AgentId,
         presence: &PresenceSetting,
     ) -> StoreResult<AgentState> {
-        self.calls.record("dynamodb:UpdateItem");
-        let res = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(agent_pk(id), "AGENT")))
-            .update_expression("SET pdoc = :p, presence = :m")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":p", to_doc(presence)?)
-            .expression_attribute_values(":m", s(presence.stored_mode()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match res {
-            Ok(out) => agent_from(
-                out.attributes()
-                    .ok_or_else(|| StoreError::Corrupt("no attributes returned".into()))?,
-            ),
-            Err(e) => {
-                conditional::<(), _, _>(Err(e), || StoreError::NotFound(format!("agent {id}")))?;
-                Err(StoreError::NotFound(format!("agent {id}")))
-            }
-        }
+        self.update_agent(
+            id,
+            "SET pdoc = :p, presence = :m",
+            [(":p", to_doc(presence)?), (":m", s(presence.stored_mode()))],
+        )
+        .await
     }
 
     async fn put_queue(&self, queue: &Queue, mode: WriteMode) -> StoreResult<()> {

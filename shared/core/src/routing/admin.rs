@@ -283,6 +283,11 @@ pub async fn put_presence(
     Ok(engine::set_presence(deps, id, setting).await?)
 }
 
+/// The caller's console heartbeat ([`engine::heartbeat`]): their state.
+pub async fn heartbeat(deps: &RoutingDeps, id: &AgentId) -> Result<AgentState, Problem> {
+    Ok(engine::heartbeat(deps, id).await?)
+}
+
 // ------------------------------------------------------------------ queues
 
 fn default_queue_priority() -> u32 {

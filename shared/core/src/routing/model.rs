@@ -145,6 +145,10 @@ pub struct AgentState {
     pub version: u64,
     pub presence: PresenceSetting,
     pub load: AgentLoad,
+    /// The last heartbeat of their console (`None`: never sent one, as an
+    /// API client): see [`crate::routing::engine::heartbeat`].
+    #[serde(default, with = "time::rfc3339::option")]
+    pub heartbeat_at: Option<Millis>,
 }
 
 impl AgentState {

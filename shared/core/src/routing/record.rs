@@ -188,9 +188,19 @@ pub struct Routing {
     pub affinity_until: Option<Millis>,
     #[serde(default, with = "time::rfc3339::option")]
     pub wrap_up_until: Option<Millis>,
-    /// The messaging window closes here (24 hours, or 7 days with the tag).
+    /// The messaging window closes here (24 hours, or 7 days with the
+    /// tag): the window its `window_closing` timer watches, kept up to date
+    /// as the customer writes again.
     #[serde(default, with = "time::rfc3339::option")]
     pub window_closes_at: Option<Millis>,
+    /// The window closes within the hour with the customer's last message
+    /// unanswered: escalated then (top of its queue, a supervisor alert),
+    /// until answered or the window moves or closes.
+    #[serde(default, with = "time::rfc3339::option")]
+    pub window_escalated_at: Option<Millis>,
+    /// The close of the last window counted as abandoned (counted once).
+    #[serde(default, with = "time::rfc3339::option")]
+    pub window_abandoned_at: Option<Millis>,
     /// Its time with the workstream's bot ([`crate::bot`]), when it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot: Option<crate::bot::BotRecord>,
@@ -283,6 +293,14 @@ impl WaitingItem {
         )
     }
 
+    /// The `since` a queue-order key (from [`Self::key`]) holds.
+    pub fn since_in_key(key: &str) -> Option<Millis> {
+        let offset: i128 = key.split('#').nth(1)?.parse().ok()?;
+        i64::try_from(offset - i128::from(i64::MAX) - 1)
+            .ok()
+            .map(Millis)
+    }
+
     /// A key after every item of `priority` and before those of the next
     /// priority: reading `waiting` after it skips to the next level.
     pub fn after_priority(priority: u32) -> String {
@@ -319,6 +337,10 @@ pub enum TimerKind {
     /// The workstream's `handoff_after_seconds` after its agent became
     /// away or offline: handed to someone present.
     HandOff,
+    /// An hour before the customer's messaging window closes: escalated
+    /// if their last message is unanswered; at the close, counted as
+    /// abandoned if it still is ([`crate::routing::engine`]'s `window`).
+    WindowClosing,
 }
 
 impl TimerKind {
@@ -334,6 +356,7 @@ impl TimerKind {
             Self::RawPayloadRetention => "raw_payload_retention",
             Self::Reclaim => "reclaim",
             Self::HandOff => "hand_off",
+            Self::WindowClosing => "window_closing",
         }
     }
 }

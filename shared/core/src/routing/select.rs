@@ -262,6 +262,7 @@ mod tests {
                 active: used,
                 ..AgentLoad::default()
             },
+            heartbeat_at: None,
         }
     }
 

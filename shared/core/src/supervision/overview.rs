@@ -1,16 +1,17 @@
 //! The supervisor's live overview: each queue with how many wait, the
 //! longest wait and the soonest messaging window closing among them; each
 //! agent with presence, load against capacity and the conversations they
-//! are offered, hold or wrap up; and the first-response alerts (accepted
-//! conversations not answered in the workstream's time). Read from the
-//! queue's waiting indexes (queue order, window order) and the per-agent
-//! conversation index.
+//! are offered, hold or wrap up; the first-response alerts (accepted
+//! conversations not answered in the workstream's time); and the window
+//! alerts (customers whose messaging window closes within the hour with
+//! their last message unanswered). Read from the queue's waiting indexes
+//! (queue order, window order) and the per-agent conversation index.
 
 use super::workstream_queues;
 use crate::ids::ConversationId;
 use crate::ports::{Conversation, ConversationState, StoreResult};
 use crate::problem::Problem;
-use crate::routing::engine::RoutingDeps;
+use crate::routing::engine::{ESCALATE_BEFORE_MS, RoutingDeps, escalated};
 use crate::routing::model::{AgentId, AgentState, Queue, QueueId};
 use crate::routing::record::WaitingItem;
 use crate::time::{self, Millis};
@@ -64,14 +65,38 @@ pub struct FirstResponseAlert {
     pub reclaimed_at: Option<Millis>,
 }
 
+/// A conversation escalated because its customer's messaging window
+/// closes within the hour with their last message unanswered.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowAlert {
+    pub conversation_id: ConversationId,
+    /// Waiting (at the top of its queue), offered or held.
+    pub state: ConversationState,
+    pub queue_id: Option<QueueId>,
+    /// The agent offered or holding it.
+    pub agent_id: Option<AgentId>,
+    /// The customer's last message.
+    #[serde(with = "time::rfc3339::option")]
+    pub customer_wrote_at: Option<Millis>,
+    #[serde(with = "time::rfc3339")]
+    pub window_closes_at: Millis,
+}
+
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub queues: Vec<QueueLive>,
     pub agents: Vec<AgentLive>,
     /// Longest-waiting first.
     pub alerts: Vec<FirstResponseAlert>,
+    /// Soonest closing first.
+    pub window_alerts: Vec<WindowAlert>,
     pub generated_at: Millis,
 }
+
+/// Waiting conversations a queue's window alerts look at: the soonest
+/// closing, among them windows already closed (abandoned, still waiting),
+/// so more than the escalated; beyond this many, some may not show.
+const WINDOW_ALERTS_PER_QUEUE: usize = 200;
 
 /// The overview now.
 pub async fn overview(deps: &RoutingDeps) -> Result<Overview, Problem> {
@@ -80,12 +105,20 @@ pub async fn overview(deps: &RoutingDeps) -> Result<Overview, Problem> {
     configured.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.id.cmp(&b.id)));
     let routes = workstream_queues(deps, &configured).await?;
     let mut queues = Vec::with_capacity(configured.len());
+    let mut window_alerts = Vec::new();
     for q in &configured {
         let workstream = routes
             .iter()
             .find(|(_, set)| set.contains(&q.id))
             .map(|(w, _)| w.clone());
-        queues.push(queue_live(deps, q, workstream, now).await?);
+        let live = queue_live(deps, q, workstream, now).await?;
+        if live
+            .soonest_window_closes_at
+            .is_some_and(|c| c.0 - now.0 <= ESCALATE_BEFORE_MS)
+        {
+            window_alerts.extend(waiting_window_alerts(deps, &q.id, now).await?);
+        }
+        queues.push(live);
     }
     let timing: Timing = deps
         .workstreams
@@ -98,25 +131,82 @@ pub async fn overview(deps: &RoutingDeps) -> Result<Overview, Problem> {
                 .map(|a| (w.id, (a, d.reclaim_after_seconds)))
         })
         .collect();
-    let live: Vec<(AgentLive, Vec<FirstResponseAlert>)> =
-        futures::stream::iter(deps.config.list_agents().await?)
-            .map(|state| agent_live(deps, state, &timing, now))
-            .buffered(AGENTS_AT_ONCE)
-            .try_collect()
-            .await?;
+    let live: Vec<(AgentLive, Alerts)> = futures::stream::iter(deps.config.list_agents().await?)
+        .map(|state| agent_live(deps, state, &timing, now))
+        .buffered(AGENTS_AT_ONCE)
+        .try_collect()
+        .await?;
     let mut agents = Vec::with_capacity(live.len());
     let mut alerts = Vec::new();
-    for (a, mut late) in live {
+    for (a, (mut late, mut closing)) in live {
         agents.push(a);
         alerts.append(&mut late);
+        window_alerts.append(&mut closing);
     }
     alerts.sort_by_key(|a| (a.since, a.conversation_id.clone()));
+    window_alerts.sort_by_key(|a| (a.window_closes_at, a.conversation_id.clone()));
     Ok(Overview {
         queues,
         agents,
         alerts,
+        window_alerts,
         generated_at: now,
     })
+}
+
+/// An agent's alerts: first-response and window.
+type Alerts = (Vec<FirstResponseAlert>, Vec<WindowAlert>);
+
+/// The window alert for `conv` if it is escalated now.
+fn window_alert(conv: &Conversation, now: Millis) -> Option<WindowAlert> {
+    let r = conv.routing.as_ref()?;
+    if !conv.state.is_open() || !escalated(r, now) {
+        return None;
+    }
+    Some(WindowAlert {
+        conversation_id: conv.id.clone(),
+        state: conv.state,
+        queue_id: r.queue.clone(),
+        agent_id: r
+            .agent
+            .clone()
+            .filter(|_| conv.state != ConversationState::Waiting),
+        customer_wrote_at: conv.last_customer_message_at,
+        window_closes_at: r.window_closes_at?,
+    })
+}
+
+/// The escalated conversations waiting in `queue`: among those whose
+/// window closes within the hour (the window-order index), the ones
+/// escalated.
+async fn waiting_window_alerts(
+    deps: &RoutingDeps,
+    queue: &QueueId,
+    now: Millis,
+) -> StoreResult<Vec<WindowAlert>> {
+    let closing = deps
+        .routing
+        .urgent(
+            queue,
+            Millis(now.0 + ESCALATE_BEFORE_MS),
+            WINDOW_ALERTS_PER_QUEUE,
+        )
+        .await?;
+    let convs: Vec<Option<Conversation>> = futures::stream::iter(closing)
+        .map(|i| async move {
+            deps.conversations
+                .get_conversation(&i.conversation_id)
+                .await
+        })
+        .buffered(AGENTS_AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(convs
+        .iter()
+        .flatten()
+        .filter(|c| c.state == ConversationState::Waiting)
+        .filter_map(|c| window_alert(c, now))
+        .collect())
 }
 
 /// Per workstream that alerts: its alert and reclaim times, in seconds.
@@ -198,9 +288,10 @@ async fn agent_live(
     state: AgentState,
     timing: &Timing,
     now: Millis,
-) -> StoreResult<(AgentLive, Vec<FirstResponseAlert>)> {
+) -> StoreResult<(AgentLive, Alerts)> {
     let mut conversations = Vec::new();
     let mut alerts = Vec::new();
+    let mut closing = Vec::new();
     for st in [
         ConversationState::Offered,
         ConversationState::Assigned,
@@ -212,6 +303,7 @@ async fn agent_live(
             .await?
         {
             alerts.extend(first_response_alert(&c, timing, now));
+            closing.extend(window_alert(&c, now));
             conversations.push(c.id);
         }
     }
@@ -220,6 +312,6 @@ async fn agent_live(
             state,
             conversations,
         },
-        alerts,
+        (alerts, closing),
     ))
 }

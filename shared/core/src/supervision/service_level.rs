@@ -1,7 +1,8 @@
 //! Service levels: the facts routing records as they happen (an
 //! assignment and how long it waited, an agent's first answer and how long
 //! the customer waited for it, a close with its handle time and whether it
-//! was for inactivity, a reclaim, a hand-off) in one stream in time order,
+//! was for inactivity, a reclaim, a hand-off, a window that closed
+//! unanswered) in one stream in time order,
 //! and the report over a period: one range read of that stream, never a
 //! scan of the conversations. Survey averages come from the survey stream.
 
@@ -41,6 +42,9 @@ pub enum FactKind {
     AutoClosed,
     Reclaimed,
     HandedOff,
+    /// The customer's messaging window closed with their last message
+    /// unanswered (`at`: the close); `seconds`: since that message.
+    Abandoned,
 }
 
 /// One fact, as the stream keeps it.
@@ -188,8 +192,7 @@ pub struct Figures {
     pub handle_time: Durations,
     pub reclaimed: u64,
     pub handed_off: u64,
-    /// Windows that closed with the customer's last message unanswered
-    /// (not measured yet: always 0).
+    /// Windows that closed with the customer's last message unanswered.
     pub abandoned: u64,
     pub auto_closed: u64,
     pub closed: u64,
@@ -204,6 +207,7 @@ struct Tally {
     handle_time: Vec<u64>,
     reclaimed: u64,
     handed_off: u64,
+    abandoned: u64,
     auto_closed: u64,
     closed: u64,
 }
@@ -220,6 +224,7 @@ impl Tally {
             }
             FactKind::Reclaimed => self.reclaimed += 1,
             FactKind::HandedOff => self.handed_off += 1,
+            FactKind::Abandoned => self.abandoned += 1,
         }
     }
 
@@ -230,7 +235,7 @@ impl Tally {
             handle_time: Durations::of(self.handle_time),
             reclaimed: self.reclaimed,
             handed_off: self.handed_off,
-            abandoned: 0,
+            abandoned: self.abandoned,
             auto_closed: self.auto_closed,
             closed: self.closed,
             survey_responses: survey.map_or(0, |s| s.0),

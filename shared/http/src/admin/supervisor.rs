@@ -41,6 +41,7 @@ pub async fn overview(_: Admin, State(d): Deps) -> Answer {
         "queues": o.queues,
         "agents": agents,
         "alerts": o.alerts,
+        "window_alerts": o.window_alerts,
         "generated_at": o.generated_at.to_rfc3339(),
     }))
 }

@@ -62,6 +62,13 @@ pub async fn put_presence(
     ))
 }
 
+/// `POST /heartbeat`: the caller's console is open; their presence.
+pub async fn heartbeat(Agent(who): Agent, State(d): State<AgentDeps>) -> Answer {
+    ok(&presence(
+        &ra::heartbeat(&d.channels.routing_deps(), &who.agent).await?,
+    ))
+}
+
 /// `GET /events?after=&wait=`: the feed after a cursor, waiting up to
 /// `wait` seconds (at most 25) for something new.
 pub async fn events(Agent(who): Agent, State(d): State<AgentDeps>, q: QueryPairs) -> Answer {

@@ -74,6 +74,10 @@ pub fn router(deps: AgentDeps) -> Router {
                 .put(inbox::put_presence),
         )
         .route(
+            "/agent/v1/heartbeat",
+            methods::<_, A>("POST").post(inbox::heartbeat),
+        )
+        .route(
             "/agent/v1/events",
             methods::<_, A>("GET").get(inbox::events),
         )

@@ -334,6 +334,9 @@ pub(super) fn queued(
         if let Some(until) = r.affinity_until {
             timers.push(timer(TimerKind::AffinityEnd, until));
         }
+        if let Some(closes) = r.window_closes_at.filter(|_| r.follow_up.is_none()) {
+            timers.push(super::window::watch_timer(&conv.id, closes));
+        }
     }
     Queued {
         routing: r,

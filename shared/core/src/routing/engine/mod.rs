@@ -4,9 +4,11 @@
 //! `arrival` (classify, enqueue, automated messages), `offers` (offer,
 //! select, pick, presence), `answers` (accept, decline, end, transfer,
 //! close), `reclaim` (accepted work its agent never answered), `handoff`
-//! (the conversations of agents who went away), `reopen`
+//! (the conversations of agents who went away), `heartbeat` (consoles
+//! that stopped), `reopen`
 //! (follow-up work the customer revives), `thread`
-//! (Conversation Routing's handovers) and `timers`
+//! (Conversation Routing's handovers), `window` (windows that close
+//! unanswered) and `timers`
 //! (the scheduler's due timers and sweep). Every
 //! state change is one atomic `RoutingStore::apply` conditioned on the
 //! conversation's routing version and (for capacity) on the agent's load:
@@ -16,11 +18,13 @@ mod answers;
 mod arrival;
 mod bot;
 mod handoff;
+mod heartbeat;
 mod offers;
 mod reclaim;
 mod reopen;
 mod thread;
 mod timers;
+mod window;
 
 /// Meta's windows live in [`crate::window`]; named here too for older paths.
 pub use crate::window::{WINDOW_7D, WINDOW_24H};
@@ -30,6 +34,7 @@ pub use answers::{
 pub use arrival::{DEFAULT_PRIORITY, on_stored, route_unrouted};
 pub use bot::{BOT_ENDED_REASON, Delivered, bot_answered, bot_delivered, bot_end, escalate};
 pub use handoff::customer_wrote;
+pub use heartbeat::{LAPSE_SECS, heartbeat};
 pub use offers::{
     Placement, distribute_agent, distribute_conversation, pick, pick_list, set_presence,
 };
@@ -37,6 +42,7 @@ pub use reclaim::answered;
 pub use reopen::window_reopened;
 pub use thread::{PassedBy, on_handover, passed, request_answered};
 pub use timers::{TIMERS_PER_RUN, TickReport, tick};
+pub use window::{ESCALATE_BEFORE_MS, TOP_PRIORITY, escalated, watch_new_window};
 
 use super::model::{AgentId, Distribution, QueueId};
 use super::record::{Decision, Offer, Routing, Timer, TimerKind, WaitingItem};
@@ -162,6 +168,8 @@ pub(super) enum Due {
     Later(Millis),
     /// Done for now; the rest waits for the customer.
     Pending,
+    /// Escalated (a window closing unanswered); look again then.
+    Escalated(Millis),
     /// It no longer applies.
     Moot,
 }
@@ -264,7 +272,7 @@ fn waiting_item(
     WaitingItem {
         queue: queue.clone(),
         conversation_id: conv.id.clone(),
-        priority: r.priority,
+        priority: window::waiting_priority(r, now),
         since: conv.last_customer_message_at.unwrap_or(conv.created_at),
         window_closes_at: if r.follow_up.is_some() {
             Millis::LATEST

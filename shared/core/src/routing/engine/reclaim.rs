@@ -30,21 +30,22 @@ pub(super) fn reclaim_timer(
 }
 
 /// `agent` replied in `id`: the first reply since they took it is marked
-/// (reclaim and the supervisors' first-response alert look for it). A
-/// routing write only on the first reply; a conversation that moved on
-/// meanwhile is left alone.
+/// (reclaim and the supervisors' first-response alert look for it), and
+/// an escalation of a window closing unanswered ends. A routing write only
+/// then; a conversation that moved on meanwhile is left alone.
 pub async fn answered(deps: &RoutingDeps, agent: &AgentId, id: &ConversationId) -> Result<()> {
     for _ in 0..3 {
         let conv = load(deps, id).await?;
         let mut r = conv.routing.clone().unwrap_or_default();
         if conv.state != ConversationState::Assigned
             || r.agent.as_ref() != Some(agent)
-            || r.answered_at.is_some()
+            || (r.answered_at.is_some() && r.window_escalated_at.is_none())
         {
             return Ok(());
         }
         let now = deps.clock.now();
-        r.answered_at = Some(now);
+        r.answered_at.get_or_insert(now);
+        r.window_escalated_at = None;
         let first = r.first_answered_at.is_none();
         r.first_answered_at.get_or_insert(now);
         let fact = first.then(|| {

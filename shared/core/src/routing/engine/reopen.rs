@@ -83,6 +83,7 @@ pub async fn window_reopened(
         }
         r.record(decision(now, "window_reopened", detail));
         ops.insert(0, set_conv(&conv, conv.state, r, now));
+        ops.push(RoutingOp::PutTimer(super::window::watch_timer(&id, closes)));
         if try_apply(deps, &ops).await? {
             if queued_again {
                 distribute_conversation(deps, &id).await?;

@@ -1,5 +1,7 @@
 //! Timers: what the scheduler calls. Due timers (offer expiry, wait
-//! overflow, auto-close, wrap-up end, affinity end, reclaim, hand-off) and the sweep that
+//! overflow, auto-close, wrap-up end, affinity end, reclaim, hand-off,
+//! a window closing unanswered), the agents whose console stopped, and the
+//! sweep that
 //! offers waiting work to agents with room.
 
 use super::answers::{close, expire};
@@ -53,6 +55,13 @@ pub struct TickReport {
     /// Conversations of absent agents that go when their customer writes
     /// again (the agent answered last).
     pub hand_offs_pending: usize,
+    /// Conversations whose window closes within the hour with the
+    /// customer's last message unanswered: escalated.
+    pub windows_escalated: usize,
+    /// Windows that closed with the customer's last message unanswered.
+    pub abandoned: usize,
+    /// Agents set offline because their console stopped heartbeating.
+    pub consoles_lapsed: usize,
     /// Offers made by the sweep of waiting work.
     pub swept_offers: usize,
     /// Timers another run (or a state change) had already made moot.
@@ -97,6 +106,8 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
             report.rescheduled += 1;
         } else if timed == Timed::Pending {
             report.hand_offs_pending += 1;
+        } else if timed == Timed::Escalated {
+            report.windows_escalated += 1;
         } else if timed == Timed::Done {
             match t.kind {
                 TimerKind::OfferExpiry => report.offers_expired += 1,
@@ -107,6 +118,7 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
                 TimerKind::BotSilent => report.bots_silent += 1,
                 TimerKind::Reclaim => report.reclaimed += 1,
                 TimerKind::HandOff => report.handed_off += 1,
+                TimerKind::WindowClosing => report.abandoned += 1,
                 TimerKind::TranscriptRetention | TimerKind::RawPayloadRetention => {}
             }
         } else {
@@ -114,6 +126,7 @@ pub async fn tick(deps: &RoutingDeps) -> Result<TickReport> {
             try_apply(deps, &[RoutingOp::DeleteTimer(t)]).await?;
         }
     }
+    report.consoles_lapsed = super::heartbeat::lapsed(deps).await?;
     report.swept_offers = sweep(deps).await?;
     crate::metrics::count("OffersExpired", report.offers_expired as u64);
     crate::metrics::count("ConversationsAutoClosed", report.auto_closed as u64);
@@ -130,6 +143,8 @@ enum Timed {
     Later,
     /// Done for now; the rest waits for the customer.
     Pending,
+    /// Escalated; looked at again later.
+    Escalated,
     /// It no longer applies (another run, or a state change, saw to it).
     Moot,
 }
@@ -219,6 +234,10 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
         }
         TimerKind::Reclaim => {
             let due = super::reclaim::reclaim(deps, &conv, t, now).await?;
+            timed(deps, t, due).await
+        }
+        TimerKind::WindowClosing => {
+            let due = super::window::due(deps, &conv, t, now).await?;
             timed(deps, t, due).await
         }
         TimerKind::BotSilent => match super::bot::silent(deps, &conv, now).await? {
@@ -342,7 +361,7 @@ async fn timed(deps: &RoutingDeps, t: &Timer, due: Due) -> Result<Timed> {
         Due::Done => Timed::Done,
         Due::Pending => Timed::Pending,
         Due::Moot => Timed::Moot,
-        Due::Later(at) => {
+        Due::Later(at) | Due::Escalated(at) => {
             if at != t.due {
                 let next = Timer {
                     due: at,
@@ -354,7 +373,11 @@ async fn timed(deps: &RoutingDeps, t: &Timer, due: Due) -> Result<Timed> {
                 )
                 .await?;
             }
-            Timed::Later
+            if matches!(due, Due::Escalated(_)) {
+                Timed::Escalated
+            } else {
+                Timed::Later
+            }
         }
     })
 }
