@@ -2,7 +2,8 @@
 //! embedded store and on DynamoDB (moto): 8 router workers, 2 schedulers
 //! running at once, 20 agents of capacity 3 changing presence (their held
 //! work handed off when away or offline 30 s, and reclaimed when not
-//! answered in 30 s), answering (accept, decline, close) and letting
+//! answered in 30 s; one leaves for 60 s at a time, and one's console stops
+//! heartbeating, so it is set offline), answering (accept, decline, close) and letting
 //! offers expire, 300 conversations
 //! (120 on moto) arriving in bursts. A monitor samples every agent throughout; at the end
 //! every agent's load matches what it holds, no conversation is held twice,
@@ -175,7 +176,8 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
             tokio::spawn(async move {
                 let mut rng = Rng(7);
                 while !done.load(Ordering::Relaxed) {
-                    let a = agent_id(rng.below(AGENTS));
+                    // Agents 0 and 1 come and go on their own (below).
+                    let a = agent_id(2 + rng.below(AGENTS - 2));
                     let status =
                         ["away", "available", "busy_dnd", "available", "offline"][rng.below(5)];
                     ra::put_presence(
@@ -186,6 +188,62 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
                     .await
                     .expect("presence");
                     tokio::time::sleep(Duration::from_millis(15)).await;
+                }
+            }),
+        ));
+    }
+    // Agent 0 leaves for 40 s (of the clock) at a time, long enough for
+    // the hand-off, then comes back for 20 s.
+    {
+        let (deps, done) = (deps.clone(), done.clone());
+        tasks.push((
+            "leaver",
+            tokio::spawn(async move {
+                let steps = [
+                    ("away", 800),
+                    ("available", 400),
+                    ("offline", 800),
+                    ("available", 400),
+                ];
+                for (status, ms) in steps.iter().cycle() {
+                    if done.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let input = serde_json::from_value(json!({ "status": status })).unwrap();
+                    ra::put_presence(&deps, &agent_id(0), input)
+                        .await
+                        .expect("presence");
+                    tokio::time::sleep(Duration::from_millis(*ms)).await;
+                }
+            }),
+        ));
+    }
+    // Agent 1 works in the console: heartbeats every 2.5 s (of the clock)
+    // for 15 s, then the tab closes for 140 s (the scheduler sets them
+    // offline), then they come back available.
+    let lapses = Arc::new(AtomicUsize::new(0));
+    {
+        let (deps, done, lapses) = (deps.clone(), done.clone(), lapses.clone());
+        tasks.push((
+            "console",
+            tokio::spawn(async move {
+                while !done.load(Ordering::Relaxed) {
+                    for _ in 0..6 {
+                        engine::heartbeat(&deps, &agent_id(1))
+                            .await
+                            .expect("heartbeat");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    tokio::time::sleep(Duration::from_millis(2_800)).await;
+                    let a = deps.config.get_agent(&agent_id(1)).await.unwrap().unwrap();
+                    if a.presence.status == switchboard_core::routing::model::BasePresence::Offline
+                    {
+                        lapses.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let input = serde_json::from_value(json!({"status": "available"})).unwrap();
+                    ra::put_presence(&deps, &agent_id(1), input)
+                        .await
+                        .expect("presence");
                 }
             }),
         ));
@@ -260,6 +318,7 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
         ));
     }
 
+    let started = std::time::Instant::now();
     // Customers arrive in bursts.
     for burst in 0..conversations / BURST {
         for j in 0..BURST {
@@ -290,7 +349,10 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
             *known.lock().await = ids;
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // At least long enough for the leaver and the closed console to
+        // come to their hand-off and lapse.
+        let least = Duration::from_millis(4_000).saturating_sub(started.elapsed());
+        tokio::time::sleep(least.max(Duration::from_millis(500))).await;
         check_tasks(&mut tasks).await;
     })
     .await;
@@ -452,7 +514,10 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
             .count();
         assert_eq!(on_record, 1, "{f:?}");
     }
-    eprintln!("states after the run: {states:?}; held {held:?}; taken from agents {taken:?}");
+    eprintln!(
+        "states after the run: {states:?}; held {held:?}; taken from agents {taken:?}; consoles lapsed {}",
+        lapses.load(Ordering::Relaxed)
+    );
 }
 
 /// How long the routers may take for every conversation: generous (moto
