@@ -419,6 +419,73 @@ async fn the_service_level_report_adds_up(aws: bool) {
     assert_eq!(bo.handle_time, d(1, 1820, 1820, 1820.0));
     assert_eq!((bo.reclaimed, bo.closed, bo.auto_closed), (0, 1, 1));
 
+    // Survey answers count in the queue their conversation was routed to,
+    // for the agent and the queue: a report of one queue leaves out the
+    // agent's answers from another.
+    for (i, queue, score) in [(1, "general", 4u8), (2, "billing", 2)] {
+        let at = r.clock.now().plus_secs(-i);
+        let answer = json!({"conversation_id": c1.as_str(), "agent_id": "anna", "queue": queue,
+            "score": score, "answered_at": at.to_rfc3339()});
+        let entry = switchboard_core::ports::StreamEntry {
+            cursor: switchboard_core::ports::stream_cursor(at, &format!("answer{i}")),
+            data: answer,
+            expires_at: None,
+        };
+        r.deps
+            .streams
+            .append_entry(switchboard_core::delivery::SURVEYS_STREAM, &entry)
+            .await
+            .unwrap();
+    }
+    let scoped = |queue: Option<&str>| {
+        let deps = r.deps.clone();
+        let to = r.clock.now().plus_secs(1);
+        let queue = queue.map(|q| switchboard_core::routing::model::QueueId::parse(q).unwrap());
+        async move {
+            report(
+                &deps,
+                Scope {
+                    from: Some(switchboard_core::Millis(T0)),
+                    to: Some(to),
+                    queue,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let all = scoped(None).await;
+    let anna_all = all
+        .agents
+        .iter()
+        .find(|a| a.agent_id.as_str() == "anna")
+        .unwrap();
+    assert_eq!(
+        (
+            anna_all.figures.survey_responses,
+            anna_all.figures.survey_average
+        ),
+        (2, Some(3.0))
+    );
+    let general = scoped(Some("general")).await;
+    let anna_general = general
+        .agents
+        .iter()
+        .find(|a| a.agent_id.as_str() == "anna")
+        .unwrap();
+    assert_eq!(
+        (
+            anna_general.figures.survey_responses,
+            anna_general.figures.survey_average
+        ),
+        (1, Some(4.0))
+    );
+    assert_eq!(
+        (general.total.survey_responses, general.total.survey_average),
+        (1, Some(4.0))
+    );
+
     // A period, a queue or a workstream with none of it counts nothing.
     let other = report(
         &r.deps,

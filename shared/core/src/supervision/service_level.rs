@@ -351,8 +351,7 @@ pub async fn report(deps: &RoutingDeps, scope: Scope) -> Result<Report, Problem>
             break;
         }
     }
-    let survey = surveys::summary(deps, Some(from), Some(to)).await?;
-    let (queue_scores, agent_scores) = survey_scores(deps, &scope, &survey).await?;
+    let (queue_scores, agent_scores) = survey_scores(deps, &scope, from, to).await?;
     // Answers of routed conversations, in the queues in scope.
     let total_survey = weighted(queue_scores.values());
     Ok(Report {
@@ -385,11 +384,14 @@ pub async fn report(deps: &RoutingDeps, scope: Scope) -> Result<Report, Problem>
     })
 }
 
-/// The survey's (responses, average) per queue and per agent in scope.
+/// The survey's (responses, average) per queue and per agent, of the
+/// answers in the period whose conversation was routed to a queue in scope
+/// (all answers when the scope has no queue or workstream).
 async fn survey_scores(
     deps: &RoutingDeps,
     scope: &Scope,
-    survey: &SurveySummary,
+    from: Millis,
+    to: Millis,
 ) -> Result<(BTreeMap<QueueId, (u64, f64)>, BTreeMap<AgentId, (u64, f64)>), Problem> {
     let in_workstream = match &scope.workstream {
         Some(w) => {
@@ -403,17 +405,20 @@ async fn survey_scores(
         }
         None => None,
     };
-    let queue_ok = |q: &QueueId| {
-        scope.queue.as_ref().is_none_or(|s| s == q)
-            && in_workstream.as_ref().is_none_or(|set| set.contains(q))
+    let scoped = scope.queue.is_some() || in_workstream.is_some();
+    let keep = |q: Option<&QueueId>| match q {
+        Some(q) => {
+            scope.queue.as_ref().is_none_or(|s| s == q)
+                && in_workstream.as_ref().is_none_or(|set| set.contains(q))
+        }
+        None => !scoped,
     };
+    let survey: SurveySummary = surveys::summary_of(deps, Some(from), Some(to), &keep).await?;
     let queues = survey
         .queues
         .iter()
-        .filter(|s| queue_ok(&s.queue_id))
         .map(|s| (s.queue_id.clone(), (s.responses, s.average)))
         .collect();
-    // Per agent the survey has no queue: shown unfiltered.
     let agents = survey
         .agents
         .iter()

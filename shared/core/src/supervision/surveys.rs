@@ -78,6 +78,17 @@ pub async fn summary(
     from: Option<Millis>,
     to: Option<Millis>,
 ) -> Result<SurveySummary, Problem> {
+    summary_of(deps, from, to, &|_| true).await
+}
+
+/// [`summary`] of the answers whose queue (`None`: the conversation was
+/// not routed to one) `keep` says.
+pub(super) async fn summary_of(
+    deps: &RoutingDeps,
+    from: Option<Millis>,
+    to: Option<Millis>,
+    keep: &(dyn Fn(Option<&QueueId>) -> bool + Sync),
+) -> Result<SurveySummary, Problem> {
     let until = to.unwrap_or_else(|| deps.clock.now());
     let from = from.unwrap_or(until.plus_secs(-DEFAULT_PERIOD_SECS).max(Millis::EARLIEST));
     if from >= until {
@@ -121,10 +132,6 @@ pub async fn summary(
             ) else {
                 continue;
             };
-            responses += 1;
-            if let Some(a) = &answer.agent_id {
-                agents.entry(a.clone()).or_default().add(answer.score);
-            }
             let queue = match answer.queue {
                 Some(q) => Some(q),
                 // Answers stored before they named their queue.
@@ -142,6 +149,13 @@ pub async fn summary(
                     }
                 },
             };
+            if !keep(queue.as_ref()) {
+                continue;
+            }
+            responses += 1;
+            if let Some(a) = &answer.agent_id {
+                agents.entry(a.clone()).or_default().add(answer.score);
+            }
             if let Some(q) = queue {
                 queues.entry(q).or_default().add(answer.score);
             }
