@@ -799,6 +799,60 @@ async fn a_console_that_stops_heartbeating_hands_off(aws: bool) {
     assert_eq!(anna.presence.status, BasePresence::Available);
 }
 
+async fn the_longest_wait_still_applies_after_an_offer_or_a_reclaim(aws: bool) {
+    let r = RoutingRig::new(aws, T0).await;
+    r.queue(json!({"id": "later", "name": "Later"})).await;
+    r.queue(json!({"id": "general", "name": "General",
+        "overflow": {"max_wait": {"seconds": 30, "action": "transfer", "queue": "later"}}}))
+        .await;
+    r.workstream(
+        json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
+        "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 60,
+            "reclaim_after_seconds": 60}}),
+    )
+    .await;
+    r.agent(json!({"id": "anna", "name": "Anna", "email": "anna@example.com", "capacity": 1, "queues": ["general"]}), "available").await;
+    r.agent(json!({"id": "bo", "name": "Bo", "email": "bo@example.com", "capacity": 1, "queues": ["general"]}), "away").await;
+    let queue_of = |id: ConversationId| {
+        let r = &r;
+        async move {
+            r.conv(&id)
+                .await
+                .routing
+                .unwrap()
+                .queue
+                .unwrap()
+                .to_string()
+        }
+    };
+    // 1: offered to anna past the queue's 30 s; her offer lapses at 60 s:
+    // it overflows then, not never.
+    let c1 = r.message("7700000000000381", "first").await;
+    assert_eq!(r.offered_to(&c1).await.as_deref(), Some("anna"));
+    r.clock.advance_secs(31);
+    assert_eq!(r.tick().await.overflowed, 0);
+    r.clock.advance_secs(30);
+    let t = r.tick().await;
+    assert_eq!((t.offers_expired, t.overflowed), (1, 1), "{t:?}");
+    assert_eq!(queue_of(c1.clone()).await, "later");
+
+    // 2: anna accepts it and never answers; the queue's 30 s pass while she
+    // holds it; reclaimed at 60 s, it waits again (bo is away), and
+    // overflows 30 s after that.
+    let c2 = r.message("7700000000000382", "second").await;
+    engine::accept(&r.deps, &aid("anna"), &c2).await.unwrap();
+    r.clock.advance_secs(31);
+    r.tick().await;
+    r.clock.advance_secs(30);
+    assert_eq!(r.tick().await.reclaimed, 1);
+    assert_eq!(r.conv(&c2).await.state, ConversationState::Waiting);
+    r.clock.advance_secs(29);
+    assert_eq!(r.tick().await.overflowed, 0);
+    r.clock.advance_secs(2);
+    assert_eq!(r.tick().await.overflowed, 1);
+    assert_eq!(queue_of(c2.clone()).await, "later");
+}
+
 macro_rules! suite {
     ($backend:ident, $aws:expr) => {
         mod $backend {
@@ -807,7 +861,8 @@ macro_rules! suite {
                 reclaim_settings_are_checked, a_raised_reclaim_time_is_kept, an_absent_agents_conversations_go_to_someone_present,
                 an_agent_back_in_time_keeps_their_conversations, the_service_level_report_adds_up,
                 a_window_closing_unanswered_is_escalated_then_abandoned,
-                a_console_that_stops_heartbeating_hands_off);
+                a_console_that_stops_heartbeating_hands_off,
+                the_longest_wait_still_applies_after_an_offer_or_a_reclaim);
         }
     };
     (@case $aws:expr; $($case:ident),*) => {

@@ -212,6 +212,21 @@ async fn take_back(
     r.assigned_at = None;
     r.answered_at = None;
     r.hand_off_when_customer_writes = false;
+    // Queued again: its queue's longest wait counts from now (the timer
+    // set when it was first queued may have passed while it was held).
+    let overflow = deps
+        .config
+        .get_queue(&queue)
+        .await?
+        .and_then(|q| q.overflow.max_wait)
+        .map(|m| Timer {
+            kind: TimerKind::WaitOverflow,
+            due: Millis(now.0 + m.seconds as i64 * 1000),
+            conversation_id: conv.id.clone(),
+        });
+    if overflow.is_some() {
+        r.queued_at = Some(now);
+    }
     let item = waiting_item(conv, &r, &queue, &ws, now);
     r.waiting_key = Some(item.key());
     r.reason = format!("waiting in queue {queue}: {}", why.reason);
@@ -220,6 +235,7 @@ async fn take_back(
     ops.push(set_conv(conv, ConversationState::Waiting, r, now));
     ops.push(RoutingOp::PutWaiting(Box::new(item)));
     ops.extend(why.timer.map(|t| RoutingOp::DeleteTimer(t.clone())));
+    ops.extend(overflow.map(RoutingOp::PutTimer));
     if !try_apply(deps, &ops).await? {
         return Ok(false);
     }

@@ -293,6 +293,22 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             Ok(Timed::Moot)
         }
         TimerKind::WaitOverflow => {
+            if conv.state == ConversationState::Offered
+                && let Some(o) = &r.offer
+            {
+                // It may come back to the queue if the offer lapses: look
+                // again just after it would.
+                let next = Timer {
+                    due: o.expires_at.plus_secs(1),
+                    ..t.clone()
+                };
+                try_apply(
+                    deps,
+                    &[RoutingOp::DeleteTimer(t.clone()), RoutingOp::PutTimer(next)],
+                )
+                .await?;
+                return Ok(Timed::Later);
+            }
             let Some(qid) = r
                 .queue
                 .clone()
