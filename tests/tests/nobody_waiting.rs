@@ -422,10 +422,10 @@ async fn the_service_level_report_adds_up(aws: bool) {
     // Survey answers count in the queue their conversation was routed to,
     // for the agent and the queue: a report of one queue leaves out the
     // agent's answers from another.
-    for (i, queue, score) in [(1, "general", 4u8), (2, "billing", 2)] {
+    for (i, queue, ws, score) in [(1, "general", "support", 4u8), (2, "billing", "sales", 2)] {
         let at = r.clock.now().plus_secs(-i);
         let answer = json!({"conversation_id": c1.as_str(), "agent_id": "anna", "queue": queue,
-            "score": score, "answered_at": at.to_rfc3339()});
+            "workstream": ws, "score": score, "answered_at": at.to_rfc3339()});
         let entry = switchboard_core::ports::StreamEntry {
             cursor: switchboard_core::ports::stream_cursor(at, &format!("answer{i}")),
             data: answer,
@@ -484,6 +484,32 @@ async fn the_service_level_report_adds_up(aws: bool) {
     assert_eq!(
         (general.total.survey_responses, general.total.survey_average),
         (1, Some(4.0))
+    );
+    let support = report(
+        &r.deps,
+        Scope {
+            from: Some(switchboard_core::Millis(T0)),
+            to: Some(r.clock.now().plus_secs(1)),
+            workstream: Some(
+                switchboard_core::workstreams::WorkstreamId::parse("support").unwrap(),
+            ),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let anna_support = support
+        .agents
+        .iter()
+        .find(|a| a.agent_id.as_str() == "anna")
+        .unwrap();
+    assert_eq!(
+        (
+            anna_support.figures.survey_responses,
+            anna_support.figures.survey_average
+        ),
+        (1, Some(4.0)),
+        "the answer in workstream sales is not support's"
     );
 
     // A period, a queue or a workstream with none of it counts nothing.
@@ -845,7 +871,10 @@ async fn the_longest_wait_still_applies_after_an_offer_or_a_reclaim(aws: bool) {
     r.tick().await;
     r.clock.advance_secs(30);
     assert_eq!(r.tick().await.reclaimed, 1);
-    assert_eq!(r.conv(&c2).await.state, ConversationState::Waiting);
+    let back = r.conv(&c2).await;
+    assert_eq!(back.state, ConversationState::Waiting);
+    // Time to assign still counts from when it was first queued.
+    assert_eq!(back.routing.unwrap().queued_at, Some(back.created_at));
     r.clock.advance_secs(29);
     assert_eq!(r.tick().await.overflowed, 0);
     r.clock.advance_secs(2);

@@ -163,6 +163,10 @@ pub struct Routing {
     pub offer: Option<Offer>,
     #[serde(default, with = "time::rfc3339::option")]
     pub queued_at: Option<Millis>,
+    /// Where the queue's `max_wait` counts from when not `queued_at`: it
+    /// was taken back from an agent and queued again then.
+    #[serde(default, with = "time::rfc3339::option")]
+    pub overflow_from: Option<Millis>,
     #[serde(default, with = "time::rfc3339::option")]
     pub assigned_at: Option<Millis>,
     /// When the agent holding it first replied since `assigned_at` (none

@@ -385,8 +385,8 @@ pub async fn report(deps: &RoutingDeps, scope: Scope) -> Result<Report, Problem>
 }
 
 /// The survey's (responses, average) per queue and per agent, of the
-/// answers in the period whose conversation was routed to a queue in scope
-/// (all answers when the scope has no queue or workstream).
+/// answers in the period whose conversation is in scope (all answers when
+/// the scope has no queue or workstream).
 async fn survey_scores(
     deps: &RoutingDeps,
     scope: &Scope,
@@ -405,13 +405,22 @@ async fn survey_scores(
         }
         None => None,
     };
-    let scoped = scope.queue.is_some() || in_workstream.is_some();
-    let keep = |q: Option<&QueueId>| match q {
-        Some(q) => {
-            scope.queue.as_ref().is_none_or(|s| s == q)
-                && in_workstream.as_ref().is_none_or(|set| set.contains(q))
-        }
-        None => !scoped,
+    // As the facts are scoped: by the answer's queue, and by its
+    // workstream (for answers stored before they named it, by whether
+    // their queue is one the workstream routes to).
+    let keep = |q: Option<&QueueId>, w: Option<&WorkstreamId>| {
+        let queue_ok = match (&scope.queue, q) {
+            (None, _) => true,
+            (Some(s), Some(q)) => s == q,
+            (Some(_), None) => false,
+        };
+        let workstream_ok = match (&scope.workstream, w, q) {
+            (None, _, _) => true,
+            (Some(s), Some(w), _) => s == w,
+            (Some(_), None, Some(q)) => in_workstream.as_ref().is_some_and(|set| set.contains(q)),
+            (Some(_), None, None) => false,
+        };
+        queue_ok && workstream_ok
     };
     let survey: SurveySummary = surveys::summary_of(deps, Some(from), Some(to), &keep).await?;
     let queues = survey

@@ -9,6 +9,7 @@ use crate::routing::engine::RoutingDeps;
 use crate::routing::model::{AgentId, QueueId};
 use crate::routing::record::sortable;
 use crate::time::{self, Millis};
+use crate::workstreams::WorkstreamId;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -78,16 +79,20 @@ pub async fn summary(
     from: Option<Millis>,
     to: Option<Millis>,
 ) -> Result<SurveySummary, Problem> {
-    summary_of(deps, from, to, &|_| true).await
+    summary_of(deps, from, to, &|_, _| true).await
 }
 
-/// [`summary`] of the answers whose queue (`None`: the conversation was
-/// not routed to one) `keep` says.
+/// Which survey answers a summary counts, from the queue and workstream of
+/// their conversation (`None`: not routed to one, or an answer stored
+/// before it named it).
+pub(super) type Keep<'a> = &'a (dyn Fn(Option<&QueueId>, Option<&WorkstreamId>) -> bool + Sync);
+
+/// [`summary`] of the answers `keep` says.
 pub(super) async fn summary_of(
     deps: &RoutingDeps,
     from: Option<Millis>,
     to: Option<Millis>,
-    keep: &(dyn Fn(Option<&QueueId>) -> bool + Sync),
+    keep: Keep<'_>,
 ) -> Result<SurveySummary, Problem> {
     let until = to.unwrap_or_else(|| deps.clock.now());
     let from = from.unwrap_or(until.plus_secs(-DEFAULT_PERIOD_SECS).max(Millis::EARLIEST));
@@ -149,7 +154,7 @@ pub(super) async fn summary_of(
                     }
                 },
             };
-            if !keep(queue.as_ref()) {
+            if !keep(queue.as_ref(), answer.workstream.as_ref()) {
                 continue;
             }
             responses += 1;

@@ -304,6 +304,7 @@ pub(super) fn queued(
     };
     r.queue = Some(queue.id.clone());
     r.queued_at = Some(now);
+    r.overflow_from = None;
     let item = waiting_item(conv, &r, &queue.id, &ws.id, now);
     r.waiting_key = Some(item.key());
     r.reason = format!("waiting in queue {}", queue.id);

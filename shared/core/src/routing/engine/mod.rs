@@ -213,7 +213,8 @@ async fn take_back(
     r.answered_at = None;
     r.hand_off_when_customer_writes = false;
     // Queued again: its queue's longest wait counts from now (the timer
-    // set when it was first queued may have passed while it was held).
+    // set when it was first queued may have passed while it was held);
+    // `queued_at`, where time to assign counts from, stays.
     let overflow = deps
         .config
         .get_queue(&queue)
@@ -225,7 +226,7 @@ async fn take_back(
             conversation_id: conv.id.clone(),
         });
     if overflow.is_some() {
-        r.queued_at = Some(now);
+        r.overflow_from = Some(now);
     }
     let item = waiting_item(conv, &r, &queue, &ws, now);
     r.waiting_key = Some(item.key());

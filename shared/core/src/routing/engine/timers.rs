@@ -167,8 +167,25 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             let Some(o) = r.offer.clone().filter(|o| o.expires_at <= now) else {
                 return Ok(Timed::Moot);
             };
-            expire(deps, &o.agent, &conv).await?;
-            Ok(Timed::Done)
+            match expire(deps, &o.agent, &conv).await {
+                Ok(()) => Ok(Timed::Done),
+                // Another write to the conversation won the race: the offer
+                // must still end, so look again on the next run (a newer
+                // offer found then has its own timer, and this one goes).
+                Err(RoutingError::Conflict(_)) => {
+                    let next = Timer {
+                        due: now.plus_secs(1),
+                        ..t.clone()
+                    };
+                    try_apply(
+                        deps,
+                        &[RoutingOp::DeleteTimer(t.clone()), RoutingOp::PutTimer(next)],
+                    )
+                    .await?;
+                    Ok(Timed::Later)
+                }
+                Err(e) => Err(e),
+            }
         }
         TimerKind::AutoClose => {
             let Some(secs) = (match &r.workstream {
@@ -299,7 +316,7 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
                 // It may come back to the queue if the offer lapses: look
                 // again just after it would.
                 let next = Timer {
-                    due: o.expires_at.plus_secs(1),
+                    due: o.expires_at.plus_secs(1).max(now.plus_secs(1)),
                     ..t.clone()
                 };
                 try_apply(
@@ -322,7 +339,8 @@ async fn handle_timer(deps: &RoutingDeps, t: &Timer, now: Millis) -> Result<Time
             let Some(m) = queue.overflow.max_wait.clone() else {
                 return Ok(Timed::Moot);
             };
-            if r.queued_at
+            if r.overflow_from
+                .or(r.queued_at)
                 .is_none_or(|q| q.0 + m.seconds as i64 * 1000 > now.0)
             {
                 return Ok(Timed::Moot);
