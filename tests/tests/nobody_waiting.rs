@@ -97,18 +97,7 @@ async fn an_unanswered_conversation_is_reclaimed_for_the_next_agent(aws: bool) {
     assert_eq!(routing.declines.get(&aid("anna")), Some(&1));
     assert_eq!(r.offered_to(&newer).await.as_deref(), Some("anna"));
     assert_eq!(r.used("anna").await, 1, "only the newer offer holds her");
-    let waiting = r
-        .deps
-        .routing
-        .waiting(
-            &switchboard_core::routing::model::QueueId::parse("general").unwrap(),
-            None,
-            10,
-        )
-        .await
-        .unwrap();
-    assert_eq!(waiting.len(), 1);
-    assert_eq!(waiting[0].conversation_id, c);
+    assert_eq!(general(&r).await, vec![(c.clone(), 5)]);
     // The reason, on the decision trail (and so on the transcript).
     let why = routing
         .decisions
@@ -437,78 +426,36 @@ async fn the_service_level_report_adds_up(aws: bool) {
             .await
             .unwrap();
     }
-    let scoped = |queue: Option<&str>| {
+    // anna's survey figures (responses, average) and the total's, in a
+    // report of the queue or the workstream given.
+    let surveys = |queue: Option<&str>, workstream: Option<&str>| {
         let deps = r.deps.clone();
-        let to = r.clock.now().plus_secs(1);
-        let queue = queue.map(|q| switchboard_core::routing::model::QueueId::parse(q).unwrap());
-        async move {
-            report(
-                &deps,
-                Scope {
-                    from: Some(switchboard_core::Millis(T0)),
-                    to: Some(to),
-                    queue,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-        }
-    };
-    let all = scoped(None).await;
-    let anna_all = all
-        .agents
-        .iter()
-        .find(|a| a.agent_id.as_str() == "anna")
-        .unwrap();
-    assert_eq!(
-        (
-            anna_all.figures.survey_responses,
-            anna_all.figures.survey_average
-        ),
-        (2, Some(3.0))
-    );
-    let general = scoped(Some("general")).await;
-    let anna_general = general
-        .agents
-        .iter()
-        .find(|a| a.agent_id.as_str() == "anna")
-        .unwrap();
-    assert_eq!(
-        (
-            anna_general.figures.survey_responses,
-            anna_general.figures.survey_average
-        ),
-        (1, Some(4.0))
-    );
-    assert_eq!(
-        (general.total.survey_responses, general.total.survey_average),
-        (1, Some(4.0))
-    );
-    let support = report(
-        &r.deps,
-        Scope {
+        let scope = Scope {
             from: Some(switchboard_core::Millis(T0)),
             to: Some(r.clock.now().plus_secs(1)),
-            workstream: Some(
-                switchboard_core::workstreams::WorkstreamId::parse("support").unwrap(),
-            ),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let anna_support = support
-        .agents
-        .iter()
-        .find(|a| a.agent_id.as_str() == "anna")
-        .unwrap();
+            queue: queue.map(|q| switchboard_core::routing::model::QueueId::parse(q).unwrap()),
+            workstream: workstream
+                .map(|w| switchboard_core::workstreams::WorkstreamId::parse(w).unwrap()),
+        };
+        async move {
+            let got = report(&deps, scope).await.unwrap();
+            let anna = got
+                .agents
+                .iter()
+                .find(|a| a.agent_id.as_str() == "anna")
+                .map(|a| (a.figures.survey_responses, a.figures.survey_average));
+            let total = (got.total.survey_responses, got.total.survey_average);
+            (anna, total)
+        }
+    };
+    assert_eq!(surveys(None, None).await.0, Some((2, Some(3.0))));
     assert_eq!(
-        (
-            anna_support.figures.survey_responses,
-            anna_support.figures.survey_average
-        ),
-        (1, Some(4.0)),
+        surveys(Some("general"), None).await,
+        (Some((1, Some(4.0))), (1, Some(4.0)))
+    );
+    assert_eq!(
+        surveys(None, Some("support")).await.0,
+        Some((1, Some(4.0))),
         "the answer in workstream sales is not support's"
     );
 
@@ -791,17 +738,20 @@ async fn a_console_that_stops_heartbeating_hands_off(aws: bool) {
     assert_eq!(r.tick().await.consoles_lapsed, 0);
     r.clock.advance_secs(1);
     assert_eq!(r.tick().await.consoles_lapsed, 1);
-    let anna = r
-        .deps
-        .config
-        .get_agent(&aid("anna"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(anna.presence.status, BasePresence::Offline);
-    assert_eq!(anna.presence.set_at, last);
-    let bo = r.deps.config.get_agent(&aid("bo")).await.unwrap().unwrap();
-    assert_eq!(bo.presence.status, BasePresence::Available);
+    let presence = |who: &'static str| {
+        let deps = r.deps.clone();
+        async move {
+            deps.config
+                .get_agent(&aid(who))
+                .await
+                .unwrap()
+                .unwrap()
+                .presence
+        }
+    };
+    let anna = presence("anna").await;
+    assert_eq!((anna.status, anna.set_at), (BasePresence::Offline, last));
+    assert_eq!(presence("bo").await.status, BasePresence::Available);
     assert_eq!(r.tick().await.consoles_lapsed, 0, "once");
     // The hand-off counts from her last heartbeat: 300 s after it the
     // waiting customer goes to bo.
@@ -815,14 +765,7 @@ async fn a_console_that_stops_heartbeating_hands_off(aws: bool) {
     r.presence(&aid("anna"), "available").await;
     r.clock.advance_secs(600);
     assert_eq!(r.tick().await.consoles_lapsed, 0);
-    let anna = r
-        .deps
-        .config
-        .get_agent(&aid("anna"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(anna.presence.status, BasePresence::Available);
+    assert_eq!(presence("anna").await.status, BasePresence::Available);
 }
 
 async fn the_longest_wait_still_applies_after_an_offer_or_a_reclaim(aws: bool) {
