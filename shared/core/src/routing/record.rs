@@ -165,7 +165,11 @@ pub struct Routing {
     pub queued_at: Option<Millis>,
     /// Where the queue's `max_wait` counts from when not `queued_at`: it
     /// was taken back from an agent and queued again then.
-    #[serde(default, with = "time::rfc3339::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::rfc3339::option"
+    )]
     pub overflow_from: Option<Millis>,
     #[serde(default, with = "time::rfc3339::option")]
     pub assigned_at: Option<Millis>,
@@ -200,10 +204,18 @@ pub struct Routing {
     /// The window closes within the hour with the customer's last message
     /// unanswered: escalated then (top of its queue, a supervisor alert),
     /// until answered or the window moves or closes.
-    #[serde(default, with = "time::rfc3339::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::rfc3339::option"
+    )]
     pub window_escalated_at: Option<Millis>,
     /// The close of the last window counted as abandoned (counted once).
-    #[serde(default, with = "time::rfc3339::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::rfc3339::option"
+    )]
     pub window_abandoned_at: Option<Millis>,
     /// Its time with the workstream's bot ([`crate::bot`]), when it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
