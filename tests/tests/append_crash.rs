@@ -1,9 +1,11 @@
 //! A crash between an append's writes on DynamoDB (moto): the router stops
-//! after the event's marker, or after the conversation's touch, and the
-//! delivery is replayed. The event ends on its conversation's timeline
-//! exactly once, the conversation knows the customer's message, and a
-//! further replay changes nothing. When the conversation closed before the
-//! replay, the message opens a new one, as any message would.
+//! after the event's marker, or after its timeline entry (before the
+//! conversation's touch), and the delivery is replayed. The event ends on
+//! its conversation's timeline exactly once, the conversation knows the
+//! customer's message, and a further replay changes nothing. When the
+//! conversation closed before the replay, the message opens a new one, as
+//! any message would. An erasure that runs between the writes leaves no
+//! words, wherever the append paused.
 //!
 //! The crash is real as far as the table can tell: a client interceptor
 //! fails the chosen request before it is sent, as a process killed at that
@@ -128,23 +130,23 @@ async fn half_appended(
     let dying = crashing(&store, nth).await;
     let crashed = dying.append(&e, &new_ids(), Millis(2_000)).await;
     assert!(crashed.is_err(), "the run died at write {nth}: {crashed:?}");
-    // Half done: the entry is not there; the touch only from write 3 on.
+    // Half done: never touched; the entry there only from write 3 on.
     let c = store.get_conversation(&conv).await.unwrap().unwrap();
-    let touched = (nth > 2).then_some(e.timestamp).or(Some(Millis(1_000)));
     assert_eq!(
-        c.last_customer_message_at, touched,
+        c.last_customer_message_at,
+        Some(Millis(1_000)),
         "touched before the crash?"
     );
     assert_eq!(
         store.timeline(&conv).await.unwrap().len(),
-        1,
-        "no entry yet"
+        if nth > 2 { 2 } else { 1 },
+        "the entry is written at write 2"
     );
     (store, conv, e)
 }
 
-/// Crash at the `nth` write of an append (1 the marker, 2 the touch, 3 the
-/// entry), replay twice, and check the outcome.
+/// Crash at the `nth` write of an append (1 the marker, 2 the entry, 3 the
+/// touch), replay twice, and check the outcome.
 async fn crash_then_replay(nth: usize) {
     let (store, conv, e) = half_appended(nth).await;
     let replayed = store.append(&e, &new_ids(), Millis(2_100)).await.unwrap();
@@ -185,13 +187,25 @@ async fn a_crash_after_the_marker_is_replayed_exactly_once() {
 }
 
 #[tokio::test]
-async fn a_crash_after_the_conversation_touch_is_replayed_exactly_once() {
+async fn a_crash_after_the_entry_before_the_touch_is_replayed_exactly_once() {
     crash_then_replay(3).await;
 }
 
 #[tokio::test]
 async fn a_message_half_appended_to_a_conversation_closed_since_opens_a_new_one() {
-    let (store, conv, e) = half_appended(2).await;
+    half_appended_then_closed(2).await;
+}
+
+#[tokio::test]
+async fn a_message_whose_touch_found_nothing_open_moves_to_a_new_one() {
+    half_appended_then_closed(3).await;
+}
+
+/// Crash at the `nth` write, close the conversation (at a time before the
+/// event was claimed), replay: the message opens a new conversation and
+/// is on no other timeline.
+async fn half_appended_then_closed(nth: usize) {
+    let (store, conv, e) = half_appended(nth).await;
     store
         .close_conversation(&conv, Millis(1_500))
         .await
@@ -228,7 +242,18 @@ async fn a_message_half_appended_to_a_conversation_closed_since_opens_a_new_one(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_erasure_between_the_touch_and_the_entry_leaves_no_words() {
+async fn an_erasure_between_the_marker_and_the_entry_leaves_no_words() {
+    erasure_while_paused_at(2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_erasure_between_the_entry_and_the_touch_leaves_no_words() {
+    erasure_while_paused_at(3).await;
+}
+
+/// An append paused before its `nth` write while the customer's erasure
+/// runs whole (marks, closes, sweeps the timeline it sees), then let go.
+async fn erasure_while_paused_at(nth: usize) {
     let store = dynamo_store().await;
     let first = store
         .append(&event("m_open", 1_000), &new_ids(), Millis(1_000))
@@ -257,7 +282,7 @@ async fn an_erasure_between_the_touch_and_the_entry_leaves_no_words() {
                 let cfg = aws_config().await;
                 let conf = aws_sdk_dynamodb::config::Builder::from(&cfg)
                     .interceptor(AtWrite::new(
-                        3,
+                        nth,
                         Then::Pause {
                             paused: std::sync::Mutex::new(Some(paused_tx)),
                             resume: std::sync::Mutex::new(resume_rx),
@@ -270,12 +295,12 @@ async fn an_erasure_between_the_touch_and_the_entry_leaves_no_words() {
             })
         })
     };
-    // Touched, the entry not yet written: the erasure runs now (marks,
-    // closes, sweeps the timeline it sees).
+    // Paused: the erasure runs now (marks, closes, sweeps the timeline it
+    // sees).
     tokio::task::spawn_blocking(move || {
         paused_rx
             .recv_timeout(std::time::Duration::from_secs(30))
-            .expect("the run pauses at its third write")
+            .expect("the run pauses at its write")
     })
     .await
     .unwrap();

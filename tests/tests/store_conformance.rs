@@ -413,6 +413,83 @@ async fn timeline_is_in_timestamp_order_and_window_only_moves_forward(s: Arc<dyn
     );
 }
 
+/// Every read of a conversation, one or listed by page, state, customer or
+/// agent, carries the times its latest events moved (DynamoDB keeps them
+/// apart from the conversation item, which routing writes).
+async fn every_read_shows_the_latest_activity(s: Arc<dyn Store>) {
+    use ConversationState::*;
+    let psid = unique_psid("77");
+    let page = "104857600000031";
+    let (conv, _) = stored(
+        s.append(
+            &event(page, &psid, EventKind::Message, T0, "first"),
+            &ids(),
+            Millis(T0),
+        )
+        .await
+        .unwrap(),
+    );
+    let c = s.get_conversation(&conv).await.unwrap().unwrap();
+    s.apply(&[routed(&c, 0, Assigned, None, Some("ana"))])
+        .await
+        .unwrap();
+    let later = event(page, &psid, EventKind::Message, T0 + 5_000, "later");
+    assert_eq!(
+        stored(s.append(&later, &ids(), Millis(T0 + 6_000)).await.unwrap()),
+        (conv.clone(), false)
+    );
+    // A receipt moves `updated_at` only.
+    let read = event(page, &psid, EventKind::Read, T0 + 7_000, "read");
+    s.append(&read, &ids(), Millis(T0 + 7_500)).await.unwrap();
+    let latest = |c: &Conversation, what: &str| {
+        assert_eq!(
+            (c.last_customer_message_at, c.updated_at),
+            (Some(Millis(T0 + 5_000)), Millis(T0 + 7_500)),
+            "{what}"
+        );
+    };
+    let one = s.get_conversation(&conv).await.unwrap().unwrap();
+    latest(&one, "read alone");
+    assert_eq!(one.state, Assigned, "the routing write is kept");
+    let find = |list: Vec<Conversation>, what: &str| {
+        let found = list.into_iter().find(|c| c.id == conv);
+        latest(&found.unwrap_or_else(|| panic!("{what}: listed")), what);
+    };
+    let by_page = ConversationFilter {
+        page_id: Some(PageId::parse(page).unwrap()),
+        ..Default::default()
+    };
+    find(s.list_conversations(&by_page).await.unwrap(), "by page");
+    let by_state = ConversationFilter {
+        state: Some(Assigned),
+        psid: Some(Psid::parse(&psid).unwrap()),
+        ..Default::default()
+    };
+    find(s.list_conversations(&by_state).await.unwrap(), "by state");
+    let agent = switchboard_core::routing::model::AgentId::parse("ana").unwrap();
+    find(
+        s.agent_conversations(&agent, Assigned, None, 50)
+            .await
+            .unwrap(),
+        "in the agent's inbox",
+    );
+    // Closed: the times stay; a later message opens a new conversation.
+    s.close_conversation(&conv, Millis(T0 + 8_000))
+        .await
+        .unwrap();
+    let closed = s.get_conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(closed.last_customer_message_at, Some(Millis(T0 + 5_000)));
+    let after = event(page, &psid, EventKind::Message, T0 + 9_000, "after");
+    let (next, opened) = stored(s.append(&after, &ids(), Millis(T0 + 9_000)).await.unwrap());
+    assert!(opened && next != conv, "a new conversation");
+    let closed = s.get_conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(
+        closed.last_customer_message_at,
+        Some(Millis(T0 + 5_000)),
+        "the closed one is not touched"
+    );
+}
+
 async fn closed_conversation_is_not_reopened(s: Arc<dyn Store>) {
     let psid = unique_psid("77");
     let page = "104857600000001";
@@ -1226,6 +1303,7 @@ switchboard_tests::store_suites!(
     redelivered_event_changes_nothing,
     timeline_is_in_timestamp_order_and_window_only_moves_forward,
     closed_conversation_is_not_reopened,
+    every_read_shows_the_latest_activity,
     listing_filters_by_page_psid_and_state,
     concurrent_appends_create_one_conversation,
     streams_are_ordered_idempotent_and_paged,

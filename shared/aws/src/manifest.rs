@@ -168,6 +168,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:PutItem",
+            // A conversation is read with its activity item.
+            "dynamodb:Query",
             "dynamodb:TransactWriteItems",
             "secretsmanager:GetSecretValue",
             // Its own: the retry delay of a message Meta asked to wait for.

@@ -129,14 +129,19 @@ async fn routed(n: u64) {
     println!(
         "  the customer writes again (the router's whole path, the agent holds it): {again:.2}"
     );
-    // What the touch of such a conversation bills: its routing record
-    // (decisions, the agents each offer considered) makes it larger.
-    use switchboard_aws::dynamo::capacity::write_units;
-    let (size, copies) = largest_conversation(&items(&store).await);
+    // The conversation item (its routing record keeps every decision with
+    // the agents each offer considered) is not what an event touches: its
+    // small activity item is.
+    use switchboard_aws::dynamo::capacity::{read_units, write_units};
+    let items = items(&store).await;
+    let (size, copies) = largest_conversation(&items);
+    let activity = largest(&items, &|k| k == "CONV#ACTIVITY");
     println!(
-        "  its conversation item: {size} B in {copies} indexes; a touch bills {} x (1 + {copies}) = {} WRU",
+        "  its conversation item: {size} B in {copies} indexes (a routing write bills {} x (1 + {copies}) = {} WRU); its activity item: {activity} B in no index, a touch bills {} WRU; reading the two: {} RRU",
         write_units(size),
-        write_units(size) * (1 + copies)
+        write_units(size) * (1 + copies),
+        write_units(activity),
+        read_units(size + activity)
     );
 }
 
@@ -190,41 +195,42 @@ fn largest_conversation(items: &[Item]) -> (usize, u64) {
         })
 }
 
+/// The largest item whose sort key `pick` takes, in bytes as billed.
+fn largest(items: &[Item], pick: &dyn Fn(&str) -> bool) -> usize {
+    use switchboard_aws::dynamo::capacity::item_size;
+    items
+        .iter()
+        .filter(|i| pick(&sk(i)))
+        .map(item_size)
+        .max()
+        .unwrap_or(0)
+}
+
 async fn units(store: &switchboard_aws::DynamoStore) {
-    use switchboard_aws::dynamo::capacity::{item_size, read_units, write_units};
+    use switchboard_aws::dynamo::capacity::{read_units, write_units};
     let items = items(store).await;
-    let largest = |pick: &dyn Fn(&str) -> bool| {
-        items
-            .iter()
-            .filter(|i| pick(&sk(i)))
-            .map(item_size)
-            .max()
-            .unwrap_or(0)
-    };
-    let marker = largest(&|k| k == "EVENT");
-    let timeline = largest(&|k| k.starts_with("EV#"));
-    let customer = largest(&|k| k == "CUSTOMER");
-    // The conversation the 200 messages went to: the largest, and the
-    // indexes it is copied into.
+    let marker = largest(&items, &|k| k == "EVENT");
+    let timeline = largest(&items, &|k| k.starts_with("EV#"));
+    let customer = largest(&items, &|k| k == "CUSTOMER");
+    let activity = largest(&items, &|k| k == "CONV#ACTIVITY");
     let (conv_size, copies) = largest_conversation(&items);
-    let (m, t, c) = (
+    let (m, t, a) = (
         write_units(marker),
         write_units(timeline),
-        write_units(conv_size),
+        write_units(activity),
     );
-    let now = m + t + c * (1 + copies);
-    let transaction = 2 * (m + t + c) + c * copies;
     println!(
         "DynamoDB capacity units per text message in an existing conversation (item sizes read back from moto):"
     );
     println!(
-        "  items: marker {marker} B, timeline entry {timeline} B (largest), conversation {conv_size} B in {copies} indexes, customer {customer} B"
+        "  items: marker {marker} B, timeline entry {timeline} B (largest), the conversation's activity item {activity} B in no index (its conversation item: {conv_size} B in {copies} indexes, not written), customer {customer} B"
     );
     println!(
-        "  writes: marker {m} + entry {t} + conversation touch {c} x (1 + {copies} index copies) = {now} WRU (as one transaction: {transaction} WRU)"
+        "  writes: marker {m} + entry {t} + activity touch {a} = {} WRU",
+        m + t + a
     );
     println!(
-        "  reads: the customer, strongly consistent, before the writes and after them (an erasure meanwhile): {} RRU",
-        2 * read_units(customer)
+        "  reads: the customer, strongly consistent, before the writes: {} RRU",
+        read_units(customer)
     );
 }

@@ -3,7 +3,7 @@
 //! most 100 items, with a marker that lets the next link finish one that
 //! stopped half way.
 
-use super::conv_items::{contact_pk, conv_pk, customer_pk};
+use super::conv_items::{CONV_SK, contact_pk, conv_pk, customer_pk};
 use super::{DynamoStore, Item, Query, get_s, key, parse_id, s, unavailable};
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, TransactWriteItem};
 use switchboard_core::ids::{ContactId, ConversationId};
@@ -160,7 +160,7 @@ impl DynamoStore {
         let mut items = vec![
             TransactWriteItem::builder().condition_check(check).build(),
             self.update(
-                key(conv_pk(conversation), "CONV"),
+                key(conv_pk(conversation), CONV_SK),
                 "SET contact_id = :to",
                 Some("contact_id = :from"),
                 &[],

@@ -7,7 +7,7 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 use std::collections::HashMap;
 use switchboard_core::ports::{StoreError, StoreResult, WriteMode};
 
@@ -21,6 +21,7 @@ pub const IAM_ACTIONS_ACCOUNTS_WRITE: &[&str] = &[
 pub const IAM_ACTIONS_ACCOUNTS_LIST: &[&str] = &["dynamodb:Query"];
 pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
     "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:Query",
@@ -28,6 +29,7 @@ pub const IAM_ACTIONS_CONVERSATIONS: &[&str] = &[
 ];
 
 mod accounts;
+mod append;
 mod canned;
 pub mod capacity;
 mod contact_search;
@@ -166,6 +168,51 @@ impl DynamoStore {
             .await
             .map_err(|e| unavailable(DisplayErrorContext(e)))?;
         Ok(out.item)
+    }
+
+    /// Read items by key, 100 keys per `BatchGetItem`, retrying
+    /// unprocessed keys (strongly consistent when `consistent`); in no
+    /// particular order, and without the keys that have no item.
+    pub(crate) async fn batch_get(
+        &self,
+        keys: Vec<Item>,
+        consistent: bool,
+    ) -> StoreResult<Vec<Item>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(100) {
+            let mut keys = chunk.to_vec();
+            for attempt in 0..8 {
+                if keys.is_empty() {
+                    break;
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                }
+                self.calls.record("dynamodb:BatchGetItem");
+                let ka = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut keys)))
+                    .consistent_read(consistent)
+                    .build()
+                    .map_err(unavailable)?;
+                let res = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, ka)
+                    .send()
+                    .await
+                    .map_err(|e| unavailable(DisplayErrorContext(e)))?;
+                if let Some(items) = res.responses().and_then(|r| r.get(&self.table)) {
+                    out.extend(items.iter().cloned());
+                }
+                if let Some(left) = res.unprocessed_keys().and_then(|u| u.get(&self.table)) {
+                    keys = left.keys().to_vec();
+                }
+            }
+            if !keys.is_empty() {
+                return Err(unavailable("DynamoDB kept keys unprocessed; try again"));
+            }
+        }
+        Ok(out)
     }
 
     /// Read one item and decode it.

@@ -4,11 +4,13 @@
 //! waiting items in queue order (with a window-closing index), and the
 //! scheduler's timers. `apply` is one `TransactWriteItems`.
 
-use super::conv_items::{agent_conv_pk, conv_pk, conversation_from, customer_pk, gsi3_clause};
+use super::conv_items::{
+    CONV_SK, agent_conv_pk, conv_pk, conversation_from, customer_pk, gsi3_clause,
+};
 use super::*;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::Delete;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue, Select};
+use aws_sdk_dynamodb::types::{ReturnValue, Select};
 use switchboard_core::Millis;
 use switchboard_core::canned::{CannedResponse, CannedResponseId};
 use switchboard_core::ids::ConversationId;
@@ -183,44 +185,15 @@ impl DynamoStore {
         .await
     }
 
-    /// Read agents by id, 100 keys per `BatchGetItem`, retrying unprocessed keys.
+    /// Read agents by id (see [`DynamoStore::batch_get`]).
     async fn agents_by_id(&self, ids: Vec<AgentId>) -> StoreResult<Vec<AgentState>> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(100) {
-            let mut keys: Vec<Item> = chunk.iter().map(|a| key(agent_pk(a), "AGENT")).collect();
-            for attempt in 0..8 {
-                if keys.is_empty() {
-                    break;
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-                }
-                self.calls.record("dynamodb:BatchGetItem");
-                let ka = KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut keys)))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(unavailable)?;
-                let res = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, ka)
-                    .send()
-                    .await
-                    .map_err(|e| unavailable(DisplayErrorContext(e)))?;
-                if let Some(items) = res.responses().and_then(|r| r.get(&self.table)) {
-                    for item in items {
-                        out.push(agent_from(item)?);
-                    }
-                }
-                if let Some(left) = res.unprocessed_keys().and_then(|u| u.get(&self.table)) {
-                    keys = left.keys().to_vec();
-                }
-            }
-            if !keys.is_empty() {
-                return Err(unavailable("DynamoDB kept agents unprocessed; try again"));
-            }
-        }
+        let keys = ids.iter().map(|a| key(agent_pk(a), "AGENT")).collect();
+        let mut out = self
+            .batch_get(keys, true)
+            .await?
+            .iter()
+            .map(agent_from)
+            .collect::<StoreResult<Vec<_>>>()?;
         out.sort_by(|a, b| a.agent.id.cmp(&b.agent.id));
         Ok(out)
     }
@@ -270,13 +243,14 @@ impl DynamoStore {
                 }
                 values.extend(gsi3_values);
                 let mut items = vec![self.update(
-                    key(conv_pk(id), "CONV"),
+                    key(conv_pk(id), CONV_SK),
                     &set,
                     Some(cond),
                     &[("#state", "state")],
                     values,
                 )?];
                 if closed {
+                    items.push(self.activity_closed(id)?);
                     items.push(self.update(
                         key(customer_pk(page, psid), "CUSTOMER"),
                         "REMOVE open_conversation_id",
@@ -688,10 +662,11 @@ impl RoutingStore for DynamoStore {
                 limit,
             })
             .await?;
-        Ok(items
+        let listed = items
             .iter()
             .filter_map(|i| listed("conversation", conversation_from(i)))
-            .collect())
+            .collect();
+        self.with_activities(listed).await
     }
 
     async fn waiting(
@@ -791,7 +766,7 @@ impl RoutingStore for DynamoStore {
             values.push((":expect", n(expect as i64)));
         }
         self.update_item_if(
-            key(conv_pk(id), "CONV"),
+            key(conv_pk(id), CONV_SK),
             "SET rdoc = :doc, rv = :next",
             cond,
             &[],

@@ -1,0 +1,619 @@
+//! Appending an event on the table. An event in the customer's open
+//! conversation (nearly every event) is one read of the customer and three
+//! plain conditional writes of 1 write unit each, no transaction, in an
+//! order a crash between any two of them cannot spoil (see
+//! [`DynamoStore::append_existing`]): the conversation's times move on its
+//! small activity item, not on the conversation item and its index copies.
+//! Two runs of one event at the same moment cannot happen through the
+//! inbound FIFO queue (its group is blocked while a message is in flight,
+//! and the router's timeout is shorter than the visibility timeout); if
+//! they did, an event half-stored in a conversation that closed meanwhile
+//! could land on two timelines. An event that opens a conversation, or is
+//! attached to the last one, is one transaction per attempt, conditional
+//! on what was read.
+
+use super::conv_items::{
+    CONV_SK, activity_key, contact_conv_item, contact_item, conv_pk, conversation_item,
+    customer_from, customer_pk, event_sk, marker_pk, with_activity,
+};
+use super::{DynamoStore, Item, key, n, opt_n, opt_s, s, to_doc, unavailable};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use switchboard_core::Millis;
+use switchboard_core::append::{AppendPlan, AppendWrites, Touch, plan_append};
+use switchboard_core::event::InboundEvent;
+use switchboard_core::ids::ConversationId;
+use switchboard_core::ports::{
+    AppendOutcome, Conversation, ConversationState, ConversationStore, NewIds, StoreError,
+    StoreResult, appended_customer,
+};
+
+/// How an append to the open conversation went.
+enum Existing {
+    Done(AppendOutcome),
+    /// It closed before the append touched it: plan again.
+    Closed,
+}
+
+/// What an event's marker says of the append that wrote it.
+enum Claimed {
+    /// On the timeline of the conversation it names, under sort key `sk`;
+    /// claimed at `claimed_at` (markers written before it was recorded
+    /// have none).
+    Appended {
+        on: Option<ConversationId>,
+        sk: String,
+        claimed_at: Option<Millis>,
+    },
+    /// Not on the timeline: the run that claimed it stopped (with the
+    /// entry's sort key it was writing).
+    Unfinished(ConversationId, String),
+}
+
+/// What a conversation's touch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Touched {
+    /// Applied as asked (the customer's message time moved forward, when
+    /// the touch carried one).
+    Moved,
+    /// Applied to `updated_at` only: the conversation holds a customer
+    /// message as new or newer.
+    TimeOnly,
+    /// The conversation is closed.
+    Closed,
+}
+
+/// An event's marker may be written: none yet, or one released by an
+/// append whose conversation closed before it was touched.
+const MARKER_FREE: &str = "attribute_not_exists(PK) OR attribute_exists(released)";
+
+/// How long an event's append-once marker is kept (Meta retries for an hour).
+const MARKER_TTL_SECS: i64 = 14 * 24 * 3600;
+/// Attempts at an append that races with another writer.
+const APPEND_ATTEMPTS: usize = 5;
+
+/// The event's append-once marker, claiming it for `on` at `now`.
+fn marker_item(plan: &AppendPlan, on: &ConversationId, now: Millis) -> Item {
+    let mut marker = key(marker_pk(&plan.dedup), "EVENT");
+    marker.insert("conversation_id".into(), s(on.as_str()));
+    marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+    marker.insert("entry_sk".into(), s(event_sk(plan.at, &plan.dedup)));
+    marker.insert("claimed_at".into(), n(now.0));
+    marker
+}
+
+/// The event's marker, released by an append that will not finish on `on`:
+/// the event may be claimed again.
+fn released_marker(plan: &AppendPlan, on: &ConversationId, now: Millis) -> Item {
+    let mut released = key(marker_pk(&plan.dedup), "EVENT");
+    released.insert("conversation_id".into(), s(on.as_str()));
+    released.insert("released".into(), AttributeValue::Bool(true));
+    released.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+    released
+}
+
+/// What an event changes on the conversation it lands on.
+fn touch_of(event: &InboundEvent, now: Millis) -> Touch {
+    Touch {
+        updated_at: now,
+        customer_message_at: event.kind.is_customer_activity().then_some(event.timestamp),
+    }
+}
+
+impl DynamoStore {
+    /// Where an append that opens a conversation or attaches to the last
+    /// one writes, as one transaction with the conditions that make it fail
+    /// if what `plan_append` read has changed.
+    fn append_items(
+        &self,
+        plan: &AppendPlan,
+        event_doc: AttributeValue,
+        customer_key: &Item,
+        now: Millis,
+    ) -> StoreResult<Vec<TransactWriteItem>> {
+        // The marker first: a failed condition on item 0 is a duplicate.
+        let marker = marker_item(plan, &plan.conversation_id, now);
+        let mut timeline = key(
+            conv_pk(&plan.conversation_id),
+            &event_sk(plan.at, &plan.dedup),
+        );
+        timeline.insert("doc".into(), event_doc);
+        let mut items = vec![
+            self.put(marker, Some(MARKER_FREE))?,
+            self.put(timeline, None)?,
+        ];
+        match &plan.writes {
+            AppendWrites::NewCustomer {
+                contact,
+                conversation,
+                customer,
+            } => {
+                let mut cust = key(customer_pk(&customer.page_id, &customer.psid), "CUSTOMER");
+                cust.insert("page_id".into(), s(customer.page_id.as_str()));
+                cust.insert("psid".into(), s(customer.psid.as_str()));
+                cust.insert("contact_id".into(), s(customer.contact_id.as_str()));
+                if let Some(open) = &customer.open_conversation_id {
+                    cust.insert("open_conversation_id".into(), s(open.as_str()));
+                }
+                cust.insert(
+                    "last_conversation_id".into(),
+                    s(customer.last_conversation_id.as_str()),
+                );
+                items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
+                items.push(self.put(contact_item(contact)?, Some("attribute_not_exists(PK)"))?);
+                items.extend(self.contact_index_writes(None, contact)?);
+                items.push(self.put(contact_conv_item(&contact.id, conversation), None)?);
+                items.push(self.put(
+                    conversation_item(conversation),
+                    Some("attribute_not_exists(PK)"),
+                )?);
+            }
+            AppendWrites::Existing { .. } => {
+                // Not a transaction: `append_existing`.
+                return Err(unavailable(
+                    "an append to the open conversation is not written as a transaction",
+                ));
+            }
+            AppendWrites::Reopen {
+                conversation,
+                customer,
+            } => {
+                // Not erased since it was read (an erasure marks first).
+                items.push(self.update(
+                    key(customer_pk(&customer.page_id, &customer.psid), "CUSTOMER"),
+                    "SET open_conversation_id = :c, last_conversation_id = :c",
+                    Some(
+                        "attribute_exists(PK) AND attribute_not_exists(open_conversation_id) AND (attribute_not_exists(erased_at) OR erased_at < :ts)",
+                    ),
+                    &[],
+                    vec![
+                        (":c", s(conversation.id.as_str())),
+                        (":ts", n(plan.at.0)),
+                    ],
+                )?);
+                items.push(self.put(contact_conv_item(&customer.contact_id, conversation), None)?);
+                items.push(self.put(
+                    conversation_item(conversation),
+                    Some("attribute_not_exists(PK)"),
+                )?);
+            }
+            AppendWrites::AttachToLast { conversation_id } => {
+                // The condition checks the conversation is there; the update
+                // also sets its `updated_at`, as it always has here.
+                items.push(self.update(
+                    key(conv_pk(conversation_id), CONV_SK),
+                    "SET updated_at = :now",
+                    Some("attribute_exists(PK)"),
+                    &[],
+                    vec![(":now", n(now.0))],
+                )?);
+                // And the customer was not erased since it was read (with no
+                // conversation open, an erasure's close cannot stop it).
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(customer_key.clone()))
+                    .condition_expression("attribute_not_exists(erased_at) OR erased_at < :ts")
+                    .expression_attribute_values(":ts", n(plan.at.0))
+                    .build()
+                    .map_err(unavailable)?;
+                items.push(TransactWriteItem::builder().condition_check(check).build());
+            }
+        }
+        Ok(items)
+    }
+
+    /// An event in the customer's open conversation, as three conditional
+    /// writes instead of a transaction (a transaction bills every item
+    /// twice), 1 write unit each, in this order:
+    /// 1. the event's append-once marker, naming the conversation,
+    ///    create-if-absent (or over a released one);
+    /// 2. the timeline entry, create-if-absent;
+    /// 3. the touch of the conversation's activity item, on condition it
+    ///    is not closed (`last_customer_message_at` only moves forward).
+    ///
+    /// A marker already there is an append an earlier run made, whole or
+    /// in part: one without its entry is finished now (steps 2 and 3); one
+    /// with it is touched again, since that run may have stopped before
+    /// its touch ([`Self::appended_before`]). When the conversation closed
+    /// before the touch, the entry is misplaced ([`Self::misplaced`]):
+    /// erased if the close was the customer's erasure, else taken off and
+    /// the event planned again, where a customer's message goes when
+    /// nothing is open. Since the touch comes after the entry, an erasure
+    /// (which closes, then sweeps) either sweeps the entry or fences the
+    /// touch: no read of the customer after the writes is needed.
+    async fn append_existing(
+        &self,
+        plan: &AppendPlan,
+        conversation_id: &ConversationId,
+        touch: Touch,
+        event: (&InboundEvent, &AttributeValue),
+        customer_key: &Item,
+        now: Millis,
+    ) -> StoreResult<Existing> {
+        let (event, event_doc) = event;
+        let (on, sk) = match self
+            .put_item_if(
+                marker_item(plan, conversation_id, now),
+                Some((MARKER_FREE, vec![])),
+                "event".into(),
+            )
+            .await
+        {
+            Ok(()) => (conversation_id.clone(), event_sk(plan.at, &plan.dedup)),
+            Err(StoreError::Conflict(_)) => match self.claimed(plan).await? {
+                Claimed::Appended {
+                    on: Some(on),
+                    sk,
+                    claimed_at,
+                } => {
+                    return self
+                        .appended_before(
+                            plan,
+                            (&on, &sk, claimed_at),
+                            touch,
+                            event,
+                            customer_key,
+                            now,
+                        )
+                        .await;
+                }
+                Claimed::Appended { on: None, .. } => {
+                    return Ok(Existing::Done(AppendOutcome::Duplicate {
+                        conversation_id: None,
+                    }));
+                }
+                // A run stopped after claiming it: finish that append.
+                Claimed::Unfinished(on, sk) => (on, sk),
+            },
+            Err(e) => return Err(e),
+        };
+        if !self.put_timeline_once(&on, &sk, event_doc).await? {
+            // Another run of this event wrote it first.
+            return Ok(Existing::Done(AppendOutcome::Duplicate {
+                conversation_id: Some(on),
+            }));
+        }
+        match self.touch(&on, touch).await? {
+            Touched::Moved | Touched::TimeOnly => Ok(Existing::Done(AppendOutcome::Stored {
+                conversation_id: on,
+                opened: false,
+            })),
+            Touched::Closed => {
+                self.misplaced(plan, (&on, &sk), event, customer_key, now)
+                    .await
+            }
+        }
+    }
+
+    /// An event whose marker and entry on `on` (sort key `sk`, claimed at
+    /// `claimed_at`) an earlier run wrote: a duplicate, unless that run
+    /// stopped before its touch. The conversation is read: when it does
+    /// not know the customer's message yet, that run had stopped, and the
+    /// touch is made now (`Stored`: the router finishes what it did not).
+    /// Otherwise nothing is written. When `on` closed before the event was
+    /// claimed, the entry is misplaced ([`Self::misplaced`]); one that
+    /// closed after keeps it, as a message it held when it closed.
+    async fn appended_before(
+        &self,
+        plan: &AppendPlan,
+        (on, sk, claimed_at): (&ConversationId, &str, Option<Millis>),
+        touch: Touch,
+        event: &InboundEvent,
+        customer_key: &Item,
+        now: Millis,
+    ) -> StoreResult<Existing> {
+        let duplicate = Existing::Done(AppendOutcome::Duplicate {
+            conversation_id: Some(on.clone()),
+        });
+        let Some(conv) = self.get_conversation(on).await? else {
+            return Ok(duplicate);
+        };
+        if conv.state == ConversationState::Closed {
+            return match (conv.closed_at, claimed_at) {
+                (Some(closed), Some(claimed)) if closed < claimed => {
+                    self.misplaced(plan, (on, sk), event, customer_key, now)
+                        .await
+                }
+                _ => Ok(duplicate),
+            };
+        }
+        let untouched = touch
+            .customer_message_at
+            .is_some_and(|ts| conv.last_customer_message_at.is_none_or(|t| t < ts));
+        if !untouched {
+            // Nothing is written for a redelivery.
+            return Ok(duplicate);
+        }
+        match self.touch(on, touch).await? {
+            Touched::Moved | Touched::TimeOnly => Ok(Existing::Done(AppendOutcome::Stored {
+                conversation_id: on.clone(),
+                opened: false,
+            })),
+            Touched::Closed => {
+                self.misplaced(plan, (on, sk), event, customer_key, now)
+                    .await
+            }
+        }
+    }
+
+    /// The event's entry `sk` on `on`, a conversation that closed before
+    /// the append touched it. A customer erased since (the close was the
+    /// erasure's, whose sweep may have run before the entry was written)
+    /// has the entry erased, and the event is `Erased`. Otherwise the entry
+    /// is taken off and the marker released, in one transaction, and the
+    /// caller plans the event again.
+    async fn misplaced(
+        &self,
+        plan: &AppendPlan,
+        (on, sk): (&ConversationId, &str),
+        event: &InboundEvent,
+        customer_key: &Item,
+        now: Millis,
+    ) -> StoreResult<Existing> {
+        let erased_at = self
+            .get_item(customer_key.clone())
+            .await?
+            .as_ref()
+            .map(customer_from)
+            .transpose()?
+            .and_then(|c| c.erased_at);
+        if erased_at.is_some_and(|at| at >= plan.at) {
+            let erased = switchboard_core::privacy::erasure::erased_event(event)
+                .map_err(|p| StoreError::Corrupt(p.detail))?;
+            let mut item = key(conv_pk(on), sk);
+            item.insert("doc".into(), to_doc(&erased)?);
+            self.put_item_if(item, None, "timeline entry".into())
+                .await?;
+            return Ok(Existing::Done(AppendOutcome::Erased));
+        }
+        // Both at once: an entry left without its marker would be a second
+        // copy once the event lands elsewhere. Refused when the marker no
+        // longer names `on`: another run has moved it on already.
+        let entry = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(conv_pk(on), sk)))
+            .build()
+            .map_err(unavailable)?;
+        let released = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(released_marker(plan, on, now)))
+            .condition_expression("conversation_id = :c")
+            .expression_attribute_values(":c", s(on.as_str()))
+            .build()
+            .map_err(unavailable)?;
+        self.transact(vec![
+            TransactWriteItem::builder().delete(entry).build(),
+            TransactWriteItem::builder().put(released).build(),
+        ])
+        .await?;
+        Ok(Existing::Closed)
+    }
+
+    /// What the event's marker, found there, says of an earlier append.
+    async fn claimed(&self, plan: &AppendPlan) -> StoreResult<Claimed> {
+        let marker = self.get_item(key(marker_pk(&plan.dedup), "EVENT")).await?;
+        // The entry's key as the run that claimed it wrote it (a redelivery
+        // may carry another timestamp).
+        let sk = marker
+            .as_ref()
+            .and_then(|m| opt_s(m, "entry_sk"))
+            .map_or_else(|| event_sk(plan.at, &plan.dedup), str::to_string);
+        let Some(on) = marker
+            .as_ref()
+            .and_then(|m| opt_s(m, "conversation_id"))
+            .and_then(|c| ConversationId::parse(c).ok())
+        else {
+            return Ok(Claimed::Appended {
+                on: None,
+                sk,
+                claimed_at: None,
+            });
+        };
+        let claimed_at = marker
+            .as_ref()
+            .and_then(|m| opt_n(m, "claimed_at"))
+            .map(Millis);
+        let entry = key(conv_pk(&on), &sk);
+        Ok(match self.get_item(entry).await? {
+            Some(_) => Claimed::Appended {
+                on: Some(on),
+                sk,
+                claimed_at,
+            },
+            None => Claimed::Unfinished(on, sk),
+        })
+    }
+
+    /// The touch of the conversation's activity item (created by the
+    /// first), on condition no close has fenced it; the customer's message
+    /// time only moves forward: when the item holds a newer one, only
+    /// `updated_at` is set.
+    async fn touch(&self, conversation_id: &ConversationId, touch: Touch) -> StoreResult<Touched> {
+        if let Some(ts) = touch.customer_message_at {
+            match self
+                .update_item_if(
+                    activity_key(conversation_id),
+                    "SET updated_at = :now, last_customer_message_at = :ts",
+                    "attribute_not_exists(closed) AND (attribute_not_exists(last_customer_message_at) OR last_customer_message_at < :ts)",
+                    &[],
+                    vec![(":now", n(touch.updated_at.0)), (":ts", n(ts.0))],
+                    || StoreError::Conflict("conversation".into()),
+                )
+                .await
+            {
+                Ok(()) => return Ok(Touched::Moved),
+                // Closed, or a newer message: the time alone tells which.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match self
+            .update_item_if(
+                activity_key(conversation_id),
+                "SET updated_at = :now",
+                "attribute_not_exists(closed)",
+                &[],
+                vec![(":now", n(touch.updated_at.0))],
+                || StoreError::Conflict("conversation".into()),
+            )
+            .await
+        {
+            Ok(()) if touch.customer_message_at.is_some() => Ok(Touched::TimeOnly),
+            Ok(()) => Ok(Touched::Moved),
+            Err(StoreError::Conflict(_)) => Ok(Touched::Closed),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The write that fences a conversation's activity item as it closes
+    /// (in the close's transaction): no append's touch lands after it, so
+    /// an append that finds it sees the close.
+    pub(super) fn activity_closed(&self, id: &ConversationId) -> StoreResult<TransactWriteItem> {
+        self.update(
+            activity_key(id),
+            "SET closed = :t",
+            None,
+            &[],
+            vec![(":t", AttributeValue::Bool(true))],
+        )
+    }
+
+    /// Conversations read from an index, each with its activity item's
+    /// times (eventually consistent reads: a list may lag a moment).
+    pub(super) async fn with_activities(
+        &self,
+        convs: Vec<Conversation>,
+    ) -> StoreResult<Vec<Conversation>> {
+        if convs.is_empty() {
+            return Ok(convs);
+        }
+        let keys = convs.iter().map(|c| activity_key(&c.id)).collect();
+        let activities: std::collections::HashMap<String, Item> = self
+            .batch_get(keys, false)
+            .await?
+            .into_iter()
+            .filter_map(|a| opt_s(&a, "PK").map(str::to_string).map(|pk| (pk, a)))
+            .collect();
+        Ok(convs
+            .into_iter()
+            .map(|c| {
+                let a = activities.get(&conv_pk(&c.id));
+                with_activity(c, a)
+            })
+            .collect())
+    }
+
+    /// The event's timeline entry on `conversation_id`, unless it is there
+    /// (`false`).
+    async fn put_timeline_once(
+        &self,
+        conversation_id: &ConversationId,
+        sk: &str,
+        event_doc: &AttributeValue,
+    ) -> StoreResult<bool> {
+        let mut timeline = key(conv_pk(conversation_id), sk);
+        timeline.insert("doc".into(), event_doc.clone());
+        match self
+            .put_item_if(
+                timeline,
+                Some(("attribute_not_exists(PK)", vec![])),
+                "timeline entry".into(),
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// `ConversationStore::append` on the table (see the module).
+    pub(super) async fn append_event(
+        &self,
+        event: &InboundEvent,
+        ids: &NewIds,
+        now: Millis,
+    ) -> StoreResult<AppendOutcome> {
+        let psid = appended_customer(event)?;
+        let event_doc = to_doc(event)?;
+        let customer_key = key(customer_pk(&event.page_id, &psid), "CUSTOMER");
+        for _ in 0..APPEND_ATTEMPTS {
+            let customer = self.get_item(customer_key.clone()).await?;
+            let customer = customer.as_ref().map(customer_from).transpose()?;
+            let Some(plan) = plan_append(customer.as_ref(), event, ids, now)? else {
+                return Ok(AppendOutcome::Erased);
+            };
+            if let AppendWrites::Existing {
+                conversation_id,
+                touch,
+            } = &plan.writes
+            {
+                match self
+                    .append_existing(
+                        &plan,
+                        conversation_id,
+                        *touch,
+                        (event, &event_doc),
+                        &customer_key,
+                        now,
+                    )
+                    .await?
+                {
+                    Existing::Done(outcome) => return Ok(outcome),
+                    Existing::Closed => {}
+                }
+                tracing::debug!("the conversation closed under an append; retrying");
+                continue;
+            }
+            let items = self.append_items(&plan, event_doc.clone(), &customer_key, now)?;
+            let Some(codes) = self.transact(items).await? else {
+                return Ok(plan.outcome());
+            };
+            if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
+                let touch = touch_of(event, now);
+                match self.claimed(&plan).await? {
+                    Claimed::Appended {
+                        on: Some(on),
+                        sk,
+                        claimed_at,
+                    } => match self
+                        .appended_before(
+                            &plan,
+                            (&on, &sk, claimed_at),
+                            touch,
+                            event,
+                            &customer_key,
+                            now,
+                        )
+                        .await?
+                    {
+                        Existing::Done(outcome) => return Ok(outcome),
+                        Existing::Closed => {}
+                    },
+                    Claimed::Appended { on: None, .. } => {
+                        return Ok(AppendOutcome::Duplicate {
+                            conversation_id: None,
+                        });
+                    }
+                    // Claimed for a conversation that closed before the run
+                    // that claimed it finished: take its entry off if it
+                    // wrote one, free the marker, and plan again.
+                    Claimed::Unfinished(on, sk) => {
+                        if let Existing::Done(outcome) = self
+                            .misplaced(&plan, (&on, &sk), event, &customer_key, now)
+                            .await?
+                        {
+                            return Ok(outcome);
+                        }
+                    }
+                }
+            }
+            tracing::debug!(?codes, "append raced with another writer; retrying");
+        }
+        Err(StoreError::Unavailable(format!(
+            "event {} could not be stored after {APPEND_ATTEMPTS} attempts",
+            event.key
+        )))
+    }
+}
