@@ -193,21 +193,69 @@ async fn a_crash_after_the_entry_before_the_touch_is_replayed_exactly_once() {
 
 #[tokio::test]
 async fn a_message_half_appended_to_a_conversation_closed_since_opens_a_new_one() {
-    half_appended_then_closed(2).await;
+    half_appended_then_closed(2, 2_050).await;
 }
 
 #[tokio::test]
-async fn a_message_whose_touch_found_nothing_open_moves_to_a_new_one() {
-    half_appended_then_closed(3).await;
+async fn a_message_never_touched_before_the_close_moves_to_a_new_one() {
+    // Closed after the claim (an agent closing it later) or dated before
+    // it (the closer's clock behind): the same, whatever the clocks say.
+    half_appended_then_closed(3, 2_050).await;
+    half_appended_then_closed(3, 1_500).await;
 }
 
-/// Crash at the `nth` write, close the conversation (at a time before the
-/// event was claimed), replay: the message opens a new conversation and
-/// is on no other timeline.
-async fn half_appended_then_closed(nth: usize) {
+#[tokio::test]
+async fn a_redelivery_after_the_close_changes_nothing() {
+    let store = dynamo_store().await;
+    let first = store
+        .append(&event("m_open", 1_000), &new_ids(), Millis(1_000))
+        .await
+        .unwrap();
+    let AppendOutcome::Stored {
+        conversation_id: conv,
+        ..
+    } = first
+    else {
+        panic!("{first:?}");
+    };
+    let e = event("m_whole", 2_000);
+    let done = store.append(&e, &new_ids(), Millis(2_000)).await.unwrap();
+    assert_eq!(
+        done,
+        AppendOutcome::Stored {
+            conversation_id: conv.clone(),
+            opened: false
+        }
+    );
+    // The closer's clock is behind the router's: the close is dated
+    // before the claim, yet came after the touch.
+    store
+        .close_conversation(&conv, Millis(1_900))
+        .await
+        .unwrap();
+    let again = store.append(&e, &new_ids(), Millis(2_100)).await.unwrap();
+    assert_eq!(
+        again,
+        AppendOutcome::Duplicate {
+            conversation_id: Some(conv.clone())
+        }
+    );
+    assert_eq!(store.timeline(&conv).await.unwrap().len(), 2, "still there");
+    let customer = store
+        .get_customer(&e.page_id, e.psid.as_ref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(customer.open_conversation_id, None, "nothing opened");
+}
+
+/// Crash at the `nth` write, close the conversation at `closed_at` (the
+/// event was claimed at 2,000), replay: the message opens a new
+/// conversation and is on no other timeline.
+async fn half_appended_then_closed(nth: usize, closed_at: i64) {
     let (store, conv, e) = half_appended(nth).await;
     store
-        .close_conversation(&conv, Millis(1_500))
+        .close_conversation(&conv, Millis(closed_at))
         .await
         .unwrap();
     let replayed = store.append(&e, &new_ids(), Millis(2_100)).await.unwrap();

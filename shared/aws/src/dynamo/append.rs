@@ -36,29 +36,28 @@ enum Existing {
 
 /// What an event's marker says of the append that wrote it.
 enum Claimed {
-    /// On the timeline of the conversation it names, under sort key `sk`;
-    /// claimed at `claimed_at` (markers written before it was recorded
-    /// have none).
+    /// On the timeline of conversation `on`, under sort key `sk`, claimed
+    /// at `claimed_at` (markers written before it was recorded have none).
     Appended {
-        on: Option<ConversationId>,
+        on: ConversationId,
         sk: String,
         claimed_at: Option<Millis>,
     },
     /// Not on the timeline: the run that claimed it stopped (with the
     /// entry's sort key it was writing).
     Unfinished(ConversationId, String),
+    /// The marker names no conversation (it expired meanwhile).
+    Unknown,
 }
 
-/// What a conversation's touch did.
+/// What a conversation's touch found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Touched {
-    /// Applied as asked (the customer's message time moved forward, when
-    /// the touch carried one).
-    Moved,
-    /// Applied to `updated_at` only: the conversation holds a customer
-    /// message as new or newer.
-    TimeOnly,
-    /// The conversation is closed.
+    /// Not closed: touched (the customer's message time moved forward, or
+    /// the conversation held one as new or newer and `updated_at` alone
+    /// moved).
+    Open,
+    /// Closed: the close's fence refused the touch.
     Closed,
 }
 
@@ -240,11 +239,7 @@ impl DynamoStore {
         {
             Ok(()) => (conversation_id.clone(), event_sk(plan.at, &plan.dedup)),
             Err(StoreError::Conflict(_)) => match self.claimed(plan).await? {
-                Claimed::Appended {
-                    on: Some(on),
-                    sk,
-                    claimed_at,
-                } => {
+                Claimed::Appended { on, sk, claimed_at } => {
                     return self
                         .appended_before(
                             plan,
@@ -256,10 +251,17 @@ impl DynamoStore {
                         )
                         .await;
                 }
-                Claimed::Appended { on: None, .. } => {
+                Claimed::Unknown => {
                     return Ok(Existing::Done(AppendOutcome::Duplicate {
                         conversation_id: None,
                     }));
+                }
+                // A run stopped after claiming it for a conversation that
+                // is no longer the open one: it has closed since.
+                Claimed::Unfinished(on, sk) if on != *conversation_id => {
+                    return self
+                        .misplaced(plan, (&on, &sk), event, customer_key, now)
+                        .await;
                 }
                 // A run stopped after claiming it: finish that append.
                 Claimed::Unfinished(on, sk) => (on, sk),
@@ -273,7 +275,7 @@ impl DynamoStore {
             }));
         }
         match self.touch(&on, touch).await? {
-            Touched::Moved | Touched::TimeOnly => Ok(Existing::Done(AppendOutcome::Stored {
+            Touched::Open => Ok(Existing::Done(AppendOutcome::Stored {
                 conversation_id: on,
                 opened: false,
             })),
@@ -286,12 +288,15 @@ impl DynamoStore {
 
     /// An event whose marker and entry on `on` (sort key `sk`, claimed at
     /// `claimed_at`) an earlier run wrote: a duplicate, unless that run
-    /// stopped before its touch. The conversation is read: when it does
-    /// not know the customer's message yet, that run had stopped, and the
-    /// touch is made now (`Stored`: the router finishes what it did not).
-    /// Otherwise nothing is written. When `on` closed before the event was
-    /// claimed, the entry is misplaced ([`Self::misplaced`]); one that
-    /// closed after keeps it, as a message it held when it closed.
+    /// stopped before its touch. The conversation is read to tell: a
+    /// customer message it does not know yet (any other event: an
+    /// `updated_at` older than the claim) was never touched. Then, open,
+    /// the touch is made now (`Stored`: the router finishes what it did
+    /// not); closed, a customer message is misplaced ([`Self::misplaced`])
+    /// and any other event stays where it is. A touched event is a
+    /// duplicate, and nothing is written. No time from another clock is
+    /// compared with the claim's, except for events that are not customer
+    /// messages (receipts, echoes), which move no window.
     async fn appended_before(
         &self,
         plan: &AppendPlan,
@@ -307,31 +312,28 @@ impl DynamoStore {
         let Some(conv) = self.get_conversation(on).await? else {
             return Ok(duplicate);
         };
-        if conv.state == ConversationState::Closed {
-            return match (conv.closed_at, claimed_at) {
-                (Some(closed), Some(claimed)) if closed < claimed => {
-                    self.misplaced(plan, (on, sk), event, customer_key, now)
-                        .await
-                }
-                _ => Ok(duplicate),
-            };
-        }
-        let untouched = touch
-            .customer_message_at
-            .is_some_and(|ts| conv.last_customer_message_at.is_none_or(|t| t < ts));
-        if !untouched {
+        let touched = match touch.customer_message_at {
+            Some(ts) => conv.last_customer_message_at.is_some_and(|t| t >= ts),
+            // A marker from before claims were timed: taken as touched.
+            None => claimed_at.is_none_or(|claimed| conv.updated_at >= claimed),
+        };
+        if touched {
             // Nothing is written for a redelivery.
             return Ok(duplicate);
         }
-        match self.touch(on, touch).await? {
-            Touched::Moved | Touched::TimeOnly => Ok(Existing::Done(AppendOutcome::Stored {
+        let message = touch.customer_message_at.is_some();
+        let closed = conv.state == ConversationState::Closed
+            || self.touch(on, touch).await? == Touched::Closed;
+        match (closed, message) {
+            (false, _) => Ok(Existing::Done(AppendOutcome::Stored {
                 conversation_id: on.clone(),
                 opened: false,
             })),
-            Touched::Closed => {
+            (true, true) => {
                 self.misplaced(plan, (on, sk), event, customer_key, now)
                     .await
             }
+            (true, false) => Ok(duplicate),
         }
     }
 
@@ -361,8 +363,18 @@ impl DynamoStore {
                 .map_err(|p| StoreError::Corrupt(p.detail))?;
             let mut item = key(conv_pk(on), sk);
             item.insert("doc".into(), to_doc(&erased)?);
-            self.put_item_if(item, None, "timeline entry".into())
-                .await?;
+            // Only over the entry, if a run wrote one.
+            match self
+                .put_item_if(
+                    item,
+                    Some(("attribute_exists(PK)", vec![])),
+                    "timeline entry".into(),
+                )
+                .await
+            {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
             return Ok(Existing::Done(AppendOutcome::Erased));
         }
         // Both at once: an entry left without its marker would be a second
@@ -380,45 +392,37 @@ impl DynamoStore {
             .expression_attribute_values(":c", s(on.as_str()))
             .build()
             .map_err(unavailable)?;
-        self.transact(vec![
-            TransactWriteItem::builder().delete(entry).build(),
-            TransactWriteItem::builder().put(released).build(),
-        ])
-        .await?;
+        if let Some(codes) = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(entry).build(),
+                TransactWriteItem::builder().put(released).build(),
+            ])
+            .await?
+        {
+            // Both are as they were: the caller's next attempt finds the
+            // marker and its entry again and comes back here.
+            tracing::debug!(?codes, "a misplaced entry's move was refused; retrying");
+        }
         Ok(Existing::Closed)
     }
 
     /// What the event's marker, found there, says of an earlier append.
     async fn claimed(&self, plan: &AppendPlan) -> StoreResult<Claimed> {
-        let marker = self.get_item(key(marker_pk(&plan.dedup), "EVENT")).await?;
+        let Some(marker) = self.get_item(key(marker_pk(&plan.dedup), "EVENT")).await? else {
+            return Ok(Claimed::Unknown);
+        };
+        let Some(on) =
+            opt_s(&marker, "conversation_id").and_then(|c| ConversationId::parse(c).ok())
+        else {
+            return Ok(Claimed::Unknown);
+        };
         // The entry's key as the run that claimed it wrote it (a redelivery
         // may carry another timestamp).
-        let sk = marker
-            .as_ref()
-            .and_then(|m| opt_s(m, "entry_sk"))
+        let sk = opt_s(&marker, "entry_sk")
             .map_or_else(|| event_sk(plan.at, &plan.dedup), str::to_string);
-        let Some(on) = marker
-            .as_ref()
-            .and_then(|m| opt_s(m, "conversation_id"))
-            .and_then(|c| ConversationId::parse(c).ok())
-        else {
-            return Ok(Claimed::Appended {
-                on: None,
-                sk,
-                claimed_at: None,
-            });
-        };
-        let claimed_at = marker
-            .as_ref()
-            .and_then(|m| opt_n(m, "claimed_at"))
-            .map(Millis);
-        let entry = key(conv_pk(&on), &sk);
-        Ok(match self.get_item(entry).await? {
-            Some(_) => Claimed::Appended {
-                on: Some(on),
-                sk,
-                claimed_at,
-            },
+        let claimed_at = opt_n(&marker, "claimed_at").map(Millis);
+        Ok(match self.get_item(key(conv_pk(&on), &sk)).await? {
+            Some(_) => Claimed::Appended { on, sk, claimed_at },
             None => Claimed::Unfinished(on, sk),
         })
     }
@@ -440,7 +444,7 @@ impl DynamoStore {
                 )
                 .await
             {
-                Ok(()) => return Ok(Touched::Moved),
+                Ok(()) => return Ok(Touched::Open),
                 // Closed, or a newer message: the time alone tells which.
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
@@ -457,8 +461,7 @@ impl DynamoStore {
             )
             .await
         {
-            Ok(()) if touch.customer_message_at.is_some() => Ok(Touched::TimeOnly),
-            Ok(()) => Ok(Touched::Moved),
+            Ok(()) => Ok(Touched::Open),
             Err(StoreError::Conflict(_)) => Ok(Touched::Closed),
             Err(e) => Err(e),
         }
@@ -486,7 +489,10 @@ impl DynamoStore {
         if convs.is_empty() {
             return Ok(convs);
         }
-        let keys = convs.iter().map(|c| activity_key(&c.id)).collect();
+        // Each key once: DynamoDB refuses a batch that names one twice.
+        let ids: std::collections::BTreeSet<&ConversationId> =
+            convs.iter().map(|c| &c.id).collect();
+        let keys = ids.into_iter().map(activity_key).collect();
         let activities: std::collections::HashMap<String, Item> = self
             .batch_get(keys, false)
             .await?
@@ -573,11 +579,7 @@ impl DynamoStore {
             if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
                 let touch = touch_of(event, now);
                 match self.claimed(&plan).await? {
-                    Claimed::Appended {
-                        on: Some(on),
-                        sk,
-                        claimed_at,
-                    } => match self
+                    Claimed::Appended { on, sk, claimed_at } => match self
                         .appended_before(
                             &plan,
                             (&on, &sk, claimed_at),
@@ -591,7 +593,7 @@ impl DynamoStore {
                         Existing::Done(outcome) => return Ok(outcome),
                         Existing::Closed => {}
                     },
-                    Claimed::Appended { on: None, .. } => {
+                    Claimed::Unknown => {
                         return Ok(AppendOutcome::Duplicate {
                             conversation_id: None,
                         });

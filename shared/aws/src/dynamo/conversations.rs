@@ -131,6 +131,8 @@ impl ConversationStore for DynamoStore {
                 .cmp(&a.created_at)
                 .then_with(|| b.id.cmp(&a.id))
         });
+        // One that moved on between two states' queries is listed once.
+        out.dedup_by(|a, b| a.id == b.id);
         out.truncate(limit);
         self.with_activities(out).await
     }

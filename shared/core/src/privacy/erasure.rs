@@ -144,6 +144,14 @@ pub async fn erase(
         .ok_or_else(|| Problem::not_found(format!("no customer {psid} on page {page}")))?;
     let at = deps.clock.now();
     deps.conversations.mark_erased(page, psid, at).await?;
+    // The conversation open now: one opened since the read above (no
+    // event from before the mark can open one after it) is closed too, so
+    // that an append racing this erasure meets its close.
+    let customer = deps
+        .conversations
+        .get_customer(page, psid)
+        .await?
+        .unwrap_or(customer);
     if let Some(open) = &customer.open_conversation_id {
         match crate::routing::engine::close_erased(deps, open, at).await {
             Ok(_) => {}
