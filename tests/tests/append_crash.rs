@@ -105,15 +105,8 @@ async fn crashing(store: &DynamoStore, nth: usize) -> DynamoStore {
     DynamoStore::from_client(aws_sdk_dynamodb::Client::from_conf(conf), store.table())
 }
 
-/// An open conversation with one message, and a second message whose
-/// append died at its `nth` write.
-async fn half_appended(
-    nth: usize,
-) -> (
-    std::sync::Arc<DynamoStore>,
-    ConversationId,
-    switchboard_core::event::InboundEvent,
-) {
+/// A store with an open conversation holding one message (at 1,000).
+async fn opened() -> (std::sync::Arc<DynamoStore>, ConversationId) {
     let store = dynamo_store().await;
     let first = store
         .append(&event("m_open", 1_000), &new_ids(), Millis(1_000))
@@ -126,6 +119,19 @@ async fn half_appended(
     else {
         panic!("the first message opens a conversation: {first:?}");
     };
+    (store, conv)
+}
+
+/// An open conversation with one message, and a second message whose
+/// append died at its `nth` write.
+async fn half_appended(
+    nth: usize,
+) -> (
+    std::sync::Arc<DynamoStore>,
+    ConversationId,
+    switchboard_core::event::InboundEvent,
+) {
+    let (store, conv) = opened().await;
     let e = event("m_crash", 2_000);
     let dying = crashing(&store, nth).await;
     let crashed = dying.append(&e, &new_ids(), Millis(2_000)).await;
@@ -206,18 +212,7 @@ async fn a_message_never_touched_before_the_close_moves_to_a_new_one() {
 
 #[tokio::test]
 async fn a_redelivery_after_the_close_changes_nothing() {
-    let store = dynamo_store().await;
-    let first = store
-        .append(&event("m_open", 1_000), &new_ids(), Millis(1_000))
-        .await
-        .unwrap();
-    let AppendOutcome::Stored {
-        conversation_id: conv,
-        ..
-    } = first
-    else {
-        panic!("{first:?}");
-    };
+    let (store, conv) = opened().await;
     let e = event("m_whole", 2_000);
     let done = store.append(&e, &new_ids(), Millis(2_000)).await.unwrap();
     assert_eq!(
@@ -302,18 +297,7 @@ async fn an_erasure_between_the_entry_and_the_touch_leaves_no_words() {
 /// An append paused before its `nth` write while the customer's erasure
 /// runs whole (marks, closes, sweeps the timeline it sees), then let go.
 async fn erasure_while_paused_at(nth: usize) {
-    let store = dynamo_store().await;
-    let first = store
-        .append(&event("m_open", 1_000), &new_ids(), Millis(1_000))
-        .await
-        .unwrap();
-    let AppendOutcome::Stored {
-        conversation_id: conv,
-        ..
-    } = first
-    else {
-        panic!("{first:?}");
-    };
+    let (store, conv) = opened().await;
     let (paused_tx, paused_rx) = std::sync::mpsc::channel();
     let (resume_tx, resume_rx) = std::sync::mpsc::channel();
     let e = event("m_race", 2_000);
