@@ -268,7 +268,10 @@ impl DynamoStore {
             },
             Err(e) => return Err(e),
         };
-        if !self.put_timeline_once(&on, &sk, event_doc).await? {
+        if !self
+            .put_entry((&on, &sk), event_doc.clone(), "attribute_not_exists(PK)")
+            .await?
+        {
             // Another run of this event wrote it first.
             return Ok(Existing::Done(AppendOutcome::Duplicate {
                 conversation_id: Some(on),
@@ -361,20 +364,9 @@ impl DynamoStore {
         if erased_at.is_some_and(|at| at >= plan.at) {
             let erased = switchboard_core::privacy::erasure::erased_event(event)
                 .map_err(|p| StoreError::Corrupt(p.detail))?;
-            let mut item = key(conv_pk(on), sk);
-            item.insert("doc".into(), to_doc(&erased)?);
             // Only over the entry, if a run wrote one.
-            match self
-                .put_item_if(
-                    item,
-                    Some(("attribute_exists(PK)", vec![])),
-                    "timeline entry".into(),
-                )
-                .await
-            {
-                Ok(()) | Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e),
-            }
+            self.put_entry((on, sk), to_doc(&erased)?, "attribute_exists(PK)")
+                .await?;
             return Ok(Existing::Done(AppendOutcome::Erased));
         }
         // Both at once: an entry left without its marker would be a second
@@ -508,22 +500,19 @@ impl DynamoStore {
             .collect())
     }
 
-    /// The event's timeline entry on `conversation_id`, unless it is there
-    /// (`false`).
-    async fn put_timeline_once(
+    /// The event's timeline entry `sk` on `conversation_id`, holding
+    /// `event_doc`, written on `condition` (on the entry: whether it is
+    /// there); `false` when the condition refused it.
+    async fn put_entry(
         &self,
-        conversation_id: &ConversationId,
-        sk: &str,
-        event_doc: &AttributeValue,
+        (conversation_id, sk): (&ConversationId, &str),
+        event_doc: AttributeValue,
+        condition: &str,
     ) -> StoreResult<bool> {
-        let mut timeline = key(conv_pk(conversation_id), sk);
-        timeline.insert("doc".into(), event_doc.clone());
+        let mut entry = key(conv_pk(conversation_id), sk);
+        entry.insert("doc".into(), event_doc);
         match self
-            .put_item_if(
-                timeline,
-                Some(("attribute_not_exists(PK)", vec![])),
-                "timeline entry".into(),
-            )
+            .put_item_if(entry, Some((condition, vec![])), "timeline entry".into())
             .await
         {
             Ok(()) => Ok(true),
