@@ -134,7 +134,8 @@ bench: test-tools
 	cargo bench -p switchboard-core --bench ingest -- --noplot
 	cargo bench -p switchboard-core --bench routing -- --noplot
 	cargo bench -p switchboard-core --bench sender -- --noplot
-	cargo build --release -p switchboard-cli -p switchboard-tests
+	cargo build --profile serve -p switchboard-cli
+	cargo build --release -p switchboard-tests
 	cargo run --release -q -p switchboard-tests --bin pipeline
 	cargo run --release -q -p switchboard-tests --bin loadgen
 	cargo run --release -q -p switchboard-tests --bin routeload

@@ -5,6 +5,22 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The `switchboard` binary the load tools run: `target/serve/switchboard`
+/// (the `serve` profile, built for speed), or `SWITCHBOARD_BENCH_BIN` (for
+/// example the `profiling` build, with symbols for perf). Panics with how
+/// to build it when it is missing.
+pub fn serve_bin() -> std::path::PathBuf {
+    let bin = std::env::var_os("SWITCHBOARD_BENCH_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target/serve/switchboard"));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first with cargo build --profile serve -p switchboard-cli",
+        bin.display()
+    );
+    bin
+}
+
 /// A release `switchboard serve` on a free loopback port with its own data
 /// directory, killed when dropped.
 pub struct ReleaseServe {
@@ -17,15 +33,7 @@ impl ReleaseServe {
     /// Start the release binary with `config` (YAML) and `envs`, and wait
     /// until it listens. Panics with what to do when it cannot.
     pub fn start(config: &str, admin_token: &str, envs: &[(&str, String)]) -> ReleaseServe {
-        // `SWITCHBOARD_BENCH_BIN`: another build (for example the
-        // `profiling` profile, with symbols for perf).
-        let bin = std::env::var_os("SWITCHBOARD_BENCH_BIN")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| crate::workspace_root().join("target/release/switchboard"));
-        assert!(
-            bin.exists(),
-            "build it first: cargo build --release -p switchboard-cli"
-        );
+        let bin = serve_bin();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let port = crate::free_port();
         let cfg = dir.path().join("sb.yaml");

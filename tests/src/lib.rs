@@ -512,11 +512,7 @@ impl ReleaseServe {
         router_workers: &str,
         args: &[&str],
     ) -> Self {
-        let bin = workspace_root().join("target/release/switchboard");
-        assert!(
-            bin.exists(),
-            "build it first: cargo build --release -p switchboard-cli"
-        );
+        let bin = crate::bench::serve_bin();
         let dir = tempfile::tempdir().expect("tempdir");
         let cfg = dir.path().join("sb.yaml");
         std::fs::write(&cfg, config).expect("config");

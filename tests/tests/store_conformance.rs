@@ -473,6 +473,12 @@ async fn every_read_shows_the_latest_activity(s: Arc<dyn Store>) {
             .unwrap(),
         "in the agent's inbox",
     );
+    find(
+        s.contact_conversations(&one.contact_id, None, 50)
+            .await
+            .unwrap(),
+        "in the contact's history",
+    );
     // Closed: the times stay; a later message opens a new conversation.
     s.close_conversation(&conv, Millis(T0 + 8_000))
         .await

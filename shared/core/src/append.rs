@@ -72,14 +72,41 @@ pub struct Touch {
     pub customer_message_at: Option<Millis>,
 }
 
-impl Touch {
-    /// The touch applied to a conversation read in the same transaction.
-    pub fn apply(&self, conv: &mut Conversation) {
-        conv.updated_at = self.updated_at;
-        if let Some(t) = self.customer_message_at
-            && conv.last_customer_message_at.is_none_or(|last| last < t)
-        {
-            conv.last_customer_message_at = Some(t);
+/// What the events since a conversation was written moved, kept apart from
+/// the conversation's record so an event writes a few bytes and not the
+/// whole document (DynamoDB: its activity item; redb: its `activity` row).
+/// A read merges it into the conversation with [`Activity::merge_into`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Activity {
+    #[serde(rename = "u")]
+    pub updated_at: Millis,
+    #[serde(rename = "l", default, skip_serializing_if = "Option::is_none")]
+    pub last_customer_message_at: Option<Millis>,
+}
+
+impl Activity {
+    /// The activity after `touch`, from what was kept before (`None`: no
+    /// event since the conversation was written).
+    pub fn touched(before: Option<Activity>, touch: &Touch) -> Activity {
+        let last = before.and_then(|a| a.last_customer_message_at);
+        Activity {
+            updated_at: touch.updated_at,
+            last_customer_message_at: match (last, touch.customer_message_at) {
+                (Some(l), Some(t)) => Some(l.max(t)),
+                (l, t) => l.or(t),
+            },
+        }
+    }
+
+    /// The conversation as its record and its activity tell it together:
+    /// each time is the later of the two (the record keeps those of its
+    /// creation and of routing writes; the activity those of every event
+    /// since).
+    pub fn merge_into(&self, conv: &mut Conversation) {
+        conv.updated_at = conv.updated_at.max(self.updated_at);
+        if let Some(t) = self.last_customer_message_at {
+            conv.last_customer_message_at =
+                Some(conv.last_customer_message_at.map_or(t, |l| l.max(t)));
         }
     }
 }
@@ -419,6 +446,42 @@ mod tests {
 
     #[test]
     fn a_touch_moves_the_message_time_forward_never_back() {
+        let first = Activity::touched(
+            None,
+            &Touch {
+                updated_at: NOW,
+                customer_message_at: Some(TS),
+            },
+        );
+        let older = Activity::touched(
+            Some(first),
+            &Touch {
+                updated_at: Millis(NOW.0 + 1),
+                customer_message_at: Some(Millis(TS.0 - 1)),
+            },
+        );
+        assert_eq!(older.updated_at, Millis(NOW.0 + 1));
+        assert_eq!(older.last_customer_message_at, Some(TS), "never back");
+        let receipt = Activity::touched(
+            Some(older),
+            &Touch {
+                updated_at: Millis(NOW.0 + 2),
+                customer_message_at: None,
+            },
+        );
+        assert_eq!(receipt.last_customer_message_at, Some(TS), "kept");
+        let newer = Activity::touched(
+            Some(receipt),
+            &Touch {
+                updated_at: Millis(NOW.0 + 3),
+                customer_message_at: Some(Millis(TS.0 + 1)),
+            },
+        );
+        assert_eq!(newer.last_customer_message_at, Some(Millis(TS.0 + 1)));
+    }
+
+    #[test]
+    fn a_read_shows_the_later_of_the_record_and_its_activity() {
         let mut conv = Conversation::opened_by(
             ConversationId::parse("conv-open").unwrap(),
             &event(EventKind::Message, Some("2000001")),
@@ -426,19 +489,19 @@ mod tests {
             ContactId::parse("contact-old").unwrap(),
             TS,
         );
-        let older = Touch {
+        conv.updated_at = Millis(NOW.0 + 10);
+        let activity = Activity {
             updated_at: NOW,
-            customer_message_at: Some(Millis(TS.0 - 1)),
+            last_customer_message_at: Some(Millis(TS.0 + 5)),
         };
-        older.apply(&mut conv);
-        assert_eq!(conv.updated_at, NOW);
-        assert_eq!(conv.last_customer_message_at, Some(TS));
-        let newer = Touch {
-            updated_at: Millis(NOW.0 + 1),
-            customer_message_at: Some(Millis(TS.0 + 1)),
-        };
-        newer.apply(&mut conv);
-        assert_eq!(conv.updated_at, Millis(NOW.0 + 1));
-        assert_eq!(conv.last_customer_message_at, Some(Millis(TS.0 + 1)));
+        activity.merge_into(&mut conv);
+        assert_eq!(conv.updated_at, Millis(NOW.0 + 10), "a later routing write");
+        assert_eq!(conv.last_customer_message_at, Some(Millis(TS.0 + 5)));
+        Activity::default().merge_into(&mut conv);
+        assert_eq!(
+            (conv.updated_at, conv.last_customer_message_at),
+            (Millis(NOW.0 + 10), Some(Millis(TS.0 + 5))),
+            "an empty activity (a fence alone) moves nothing"
+        );
     }
 }

@@ -14,7 +14,7 @@
 //! (`rebuild`, when an index holds fewer rows than `conversations`).
 
 use crate::tables::{
-    AGENT_CONVS, CONV_ORDER, CONVERSATIONS, CUSTOMER_CONVS, PAGE_CONVS, Str, dec, err,
+    ACTIVITY, AGENT_CONVS, CONV_ORDER, CONVERSATIONS, CUSTOMER_CONVS, PAGE_CONVS, Str, dec, err,
 };
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use switchboard_core::ports::{Conversation, StoreResult, listed};
@@ -113,6 +113,7 @@ pub(crate) fn newest(
 ) -> StoreResult<Vec<Conversation>> {
     let idx = txn.open_table(table).map_err(err)?;
     let convs = txn.open_table(CONVERSATIONS).map_err(err)?;
+    let activity = txn.open_table(ACTIVITY).map_err(err)?;
     let lo = prefix.to_string();
     let hi = match after {
         Some(a) => format!("{prefix}{a}"),
@@ -124,10 +125,8 @@ pub(crate) fn newest(
     }
     for row in idx.range(lo.as_str()..hi.as_str()).map_err(err)?.rev() {
         let (_, id) = row.map_err(err)?;
-        let Some(g) = convs.get(id.value()).map_err(err)? else {
-            continue;
-        };
-        if let Some(c) = listed::<Conversation>("conversation", dec(g.value()))
+        let read = crate::activity::conversation(&convs, &activity, id.value());
+        if let Some(Some(c)) = listed("conversation", read)
             && keep(&c)
         {
             out.push(c);

@@ -7,6 +7,7 @@
 //!   dead-letter after too many receives).
 //! - [`FileSecrets`]: secrets in a file readable by its owner only.
 
+mod activity;
 mod commit;
 mod contact_search;
 mod conv_index;

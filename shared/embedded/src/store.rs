@@ -7,7 +7,8 @@
 //! - `customers` "page|psid" -> Customer, `contacts` id -> Contact (and its
 //!   search index, `contact_search`)
 //! - `contact_convs` "contact|created(20 digits)|conv" -> ContactConv (history)
-//! - `conversations` id -> Conversation
+//! - `conversations` id -> Conversation, and `activity` id -> Activity (the
+//!   times events moved since, merged into every read: `activity`)
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
 //! - `markers` dedup id -> conversation id (append-once)
 //! - `unattributed` "page|timestamp|dedup" -> InboundEvent
@@ -16,7 +17,7 @@
 use crate::blocking;
 use crate::commit::Committer;
 use crate::tables::{
-    ACCOUNTS, ALL_TABLES, CONTACT_CONVS, CONTACTS, CONVERSATIONS, CUSTOMERS, MARKERS,
+    ACCOUNTS, ACTIVITY, ALL_TABLES, CONTACT_CONVS, CONTACTS, CONVERSATIONS, CUSTOMERS, MARKERS,
     PAGE_WORKSTREAM, PAGES, Str, TIMELINE, UNATTRIBUTED, WORKSTREAMS, customer_key, dec, enc, err,
 };
 use async_trait::async_trait;
@@ -83,6 +84,18 @@ fn open_conversation(
     crate::conv_index::index(txn, None, conv)?;
     let mut history = txn.open_table(CONTACT_CONVS).map_err(err)?;
     put_contact_conv(&mut history, contact, conv)
+}
+
+/// Conversation `id` (with its activity) for a write that rewrites its
+/// record; `NotFound` when there is none.
+fn written_conversation(
+    txn: &redb::WriteTransaction,
+    conversations: &redb::Table<'_, &'static str, &'static str>,
+    id: &ConversationId,
+) -> StoreResult<Conversation> {
+    let activity = txn.open_table(ACTIVITY).map_err(err)?;
+    crate::activity::conversation(conversations, &activity, id.as_str())?
+        .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
 }
 
 fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
@@ -305,6 +318,8 @@ impl ConversationStore for RedbStore {
         let psid = appended_customer(event)?;
         let ev = event.clone();
         let ids = ids.clone();
+        // Encoded here, not on the writer thread every append waits for.
+        let entry = enc(event)?;
         self.write(move |txn| {
             let dedup = ev.dedup_id();
             let mut markers = txn.open_table(MARKERS).map_err(err)?;
@@ -352,19 +367,14 @@ impl ConversationStore for RedbStore {
                     conversation_id: open,
                     touch,
                 } => {
-                    let mut conv: Conversation =
-                        match conversations.get(open.as_str()).map_err(err)? {
-                            Some(g) => dec(g.value())?,
-                            None => {
-                                return Err(StoreError::Corrupt(format!(
-                                    "conversation {open} is missing"
-                                )));
-                            }
-                        };
-                    touch.apply(&mut conv);
-                    conversations
-                        .insert(open.as_str(), enc(&conv)?.as_str())
-                        .map_err(err)?;
+                    // The touch goes on the activity row; the conversation's
+                    // record is neither decoded nor rewritten.
+                    if conversations.get(open.as_str()).map_err(err)?.is_none() {
+                        return Err(StoreError::Corrupt(format!(
+                            "conversation {open} is missing"
+                        )));
+                    }
+                    crate::activity::touch(txn, open.as_str(), touch)?;
                 }
                 AppendWrites::AttachToLast { .. } => {}
             }
@@ -372,7 +382,7 @@ impl ConversationStore for RedbStore {
             timeline
                 .insert(
                     timeline_key(&plan.conversation_id, plan.at, &plan.dedup).as_str(),
-                    enc(&ev)?.as_str(),
+                    entry.as_str(),
                 )
                 .map_err(err)?;
             markers
@@ -400,7 +410,11 @@ impl ConversationStore for RedbStore {
     }
 
     async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        self.get_json(CONVERSATIONS, id.to_string()).await
+        // A point read, in place (see `get_json`).
+        let txn = self.committer.db().begin_read().map_err(err)?;
+        let convs = txn.open_table(CONVERSATIONS).map_err(err)?;
+        let activity = txn.open_table(ACTIVITY).map_err(err)?;
+        crate::activity::conversation(&convs, &activity, id.as_str())
     }
 
     async fn list_conversations(
@@ -466,10 +480,7 @@ impl ConversationStore for RedbStore {
         let id = id.clone();
         self.write(move |txn| {
             let mut conversations = txn.open_table(CONVERSATIONS).map_err(err)?;
-            let mut conv: Conversation = match conversations.get(id.as_str()).map_err(err)? {
-                Some(g) => dec(g.value())?,
-                None => return Err(StoreError::NotFound(format!("conversation {id}"))),
-            };
+            let mut conv = written_conversation(txn, &conversations, &id)?;
             if conv.state == ConversationState::Closed {
                 return Err(StoreError::Conflict(format!(
                     "conversation {id} is already closed"
@@ -554,10 +565,7 @@ impl ConversationStore for RedbStore {
         let (id, to) = (conversation.clone(), contact.clone());
         self.write(move |txn| {
             let mut conversations = txn.open_table(CONVERSATIONS).map_err(err)?;
-            let mut conv: Conversation = match conversations.get(id.as_str()).map_err(err)? {
-                Some(g) => dec(g.value())?,
-                None => return Err(StoreError::NotFound(format!("conversation {id}"))),
-            };
+            let mut conv = written_conversation(txn, &conversations, &id)?;
             let contacts = txn.open_table(CONTACTS).map_err(err)?;
             if contacts.get(to.as_str()).map_err(err)?.is_none() {
                 return Err(StoreError::NotFound(format!("contact {to}")));
@@ -621,6 +629,7 @@ impl ConversationStore for RedbStore {
         self.read(move |txn| {
             let history = txn.open_table(CONTACT_CONVS).map_err(err)?;
             let conversations = txn.open_table(CONVERSATIONS).map_err(err)?;
+            let activity = txn.open_table(ACTIVITY).map_err(err)?;
             let mut out = Vec::new();
             for row in history.range(lo.as_str()..hi.as_str()).map_err(err)?.rev() {
                 if out.len() >= limit {
@@ -630,11 +639,12 @@ impl ConversationStore for RedbStore {
                 let Some(cc) = listed::<ContactConv>("contact history", dec(v.value())) else {
                     continue;
                 };
-                if let Some(g) = conversations
-                    .get(cc.conversation_id.as_str())
-                    .map_err(err)?
-                {
-                    out.extend(listed("conversation", dec(g.value())));
+                let id = cc.conversation_id.as_str();
+                if let Some(c) = listed(
+                    "conversation",
+                    crate::activity::conversation(&conversations, &activity, id),
+                ) {
+                    out.extend(c);
                 }
             }
             Ok(out)

@@ -20,6 +20,8 @@ pub(crate) const CONTACT_CONVS: Str = TableDefinition::new("contact_convs");
 /// The contact search index (`contact_search`): "{term} {contact_id}" -> "".
 pub(crate) const CONTACT_SEARCH: Str = TableDefinition::new("contact_search");
 pub(crate) const CONVERSATIONS: Str = TableDefinition::new("conversations");
+/// What events moved since a conversation was written (`activity`).
+pub(crate) const ACTIVITY: Str = TableDefinition::new("activity");
 pub(crate) const TIMELINE: Str = TableDefinition::new("timeline");
 pub(crate) const MARKERS: Str = TableDefinition::new("markers");
 pub(crate) const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
@@ -56,7 +58,8 @@ pub(crate) const URGENT: Str = TableDefinition::new("urgent");
 pub(crate) const TIMERS: Str = TableDefinition::new("timers");
 
 /// Every table, created when the store opens.
-pub(crate) const ALL_TABLES: [Str; 31] = [
+pub(crate) const ALL_TABLES: [Str; 32] = [
+    ACTIVITY,
     CUSTOMER_CONVS,
     CONTACT_SEARCH,
     SIGN_IN,

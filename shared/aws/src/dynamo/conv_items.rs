@@ -7,6 +7,7 @@
 use super::{Item, get_n, get_s, key, n, opt_n, opt_s, parse_id, s, to_doc};
 use aws_sdk_dynamodb::types::AttributeValue;
 use switchboard_core::Millis;
+use switchboard_core::append::Activity;
 use switchboard_core::ids::{ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Contact, Conversation, ConversationState, Customer, StoreError, StoreResult,
@@ -43,12 +44,12 @@ pub(super) fn activity_key(id: &ConversationId) -> Item {
 /// of routing writes; the activity item those of every event since).
 pub(super) fn with_activity(mut c: Conversation, activity: Option<&Item>) -> Conversation {
     let Some(a) = activity else { return c };
-    if let Some(t) = opt_n(a, "updated_at").map(Millis) {
-        c.updated_at = c.updated_at.max(t);
+    // A fence alone (a close before any event) holds no time.
+    Activity {
+        updated_at: opt_n(a, "updated_at").map(Millis).unwrap_or_default(),
+        last_customer_message_at: opt_n(a, "last_customer_message_at").map(Millis),
     }
-    if let Some(t) = opt_n(a, "last_customer_message_at").map(Millis) {
-        c.last_customer_message_at = Some(c.last_customer_message_at.map_or(t, |l| l.max(t)));
-    }
+    .merge_into(&mut c);
     c
 }
 
