@@ -8,6 +8,7 @@
 //! - [`FileSecrets`]: secrets in a file readable by its owner only.
 
 mod activity;
+mod agent_cache;
 mod commit;
 mod contact_search;
 mod conv_index;

@@ -159,14 +159,33 @@ impl RoutingConfigStore for RedbStore {
     }
 
     async fn get_agent(&self, id: &AgentId) -> StoreResult<Option<AgentState>> {
-        self.get_json(AGENTS, id.to_string()).await
+        let txn = self.read_in_place()?;
+        let agents = txn.open_table(AGENTS).map_err(err)?;
+        let found = agents.get(id.as_str()).map_err(err)?;
+        found
+            .map(|g| self.agents.decode(id.as_str(), g.value()))
+            .transpose()
     }
 
     async fn list_agents(&self) -> StoreResult<Vec<AgentState>> {
-        self.all(AGENTS, "routing record").await
+        let cache = self.agents.clone();
+        self.read(move |txn| {
+            let agents = txn.open_table(AGENTS).map_err(err)?;
+            let mut out = Vec::new();
+            for row in agents.iter().map_err(err)? {
+                let (id, json) = row.map_err(err)?;
+                out.extend(listed(
+                    "routing record",
+                    cache.decode(id.value(), json.value()),
+                ));
+            }
+            Ok(out)
+        })
+        .await
     }
 
     async fn delete_agent(&self, id: &AgentId) -> StoreResult<()> {
+        let deleted = id.clone();
         let id = id.clone();
         self.write(move |txn| {
             let mut agents = txn.open_table(AGENTS).map_err(err)?;
@@ -181,7 +200,9 @@ impl RoutingConfigStore for RedbStore {
             agents.remove(id.as_str()).map_err(err)?;
             Ok(())
         })
-        .await
+        .await?;
+        self.agents.forget(deleted.as_str());
+        Ok(())
     }
 
     async fn heartbeat(&self, id: &AgentId, at: Millis) -> StoreResult<AgentState> {
@@ -658,13 +679,15 @@ impl RoutingStore for RedbStore {
 
     async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<AgentState>> {
         let prefix = format!("{queue}|");
+        let cache = self.agents.clone();
         self.read(move |txn| {
             let members = txn.open_table(MEMBERS).map_err(err)?;
             let agents = txn.open_table(AGENTS).map_err(err)?;
             let mut out = Vec::new();
             for (k, _) in prefixed(&members, &prefix, usize::MAX)? {
-                if let Some(a) = get::<AgentState>(&agents, &k[prefix.len()..])? {
-                    out.push(a);
+                let id = &k[prefix.len()..];
+                if let Some(json) = agents.get(id).map_err(err)? {
+                    out.push(cache.decode(id, json.value())?);
                 }
             }
             Ok(out)

@@ -40,6 +40,8 @@ use switchboard_core::workstreams::{Workstream, WorkstreamId};
 #[derive(Clone)]
 pub struct RedbStore {
     committer: Arc<Committer>,
+    /// Agent records already decoded (`agent_cache`).
+    pub(crate) agents: Arc<crate::agent_cache::AgentCache>,
 }
 
 /// A conversation in its contact's history.
@@ -127,6 +129,7 @@ impl RedbStore {
         txn.commit().map_err(err)?;
         Ok(Self {
             committer: Arc::new(Committer::new(Arc::new(db)).map_err(StoreError::Unavailable)?),
+            agents: Arc::default(),
         })
     }
 
@@ -155,6 +158,11 @@ impl RedbStore {
             .map_err(StoreError::Unavailable)?
     }
 
+    /// A read transaction for a point read, run in place (see `get_json`).
+    pub(crate) fn read_in_place(&self) -> StoreResult<redb::ReadTransaction> {
+        self.committer.db().begin_read().map_err(err)
+    }
+
     /// One record by key. A point read is a few microseconds on cached
     /// pages, so it runs here rather than on the blocking pool (handing it
     /// to a thread and back cost more CPU than the read, `make bench`).
@@ -163,7 +171,7 @@ impl RedbStore {
         table: Str,
         key: String,
     ) -> StoreResult<Option<T>> {
-        let txn = self.committer.db().begin_read().map_err(err)?;
+        let txn = self.read_in_place()?;
         let t = txn.open_table(table).map_err(err)?;
         let v = t.get(key.as_str()).map_err(err)?;
         v.map(|g| dec(g.value())).transpose()
@@ -410,8 +418,7 @@ impl ConversationStore for RedbStore {
     }
 
     async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        // A point read, in place (see `get_json`).
-        let txn = self.committer.db().begin_read().map_err(err)?;
+        let txn = self.read_in_place()?;
         let convs = txn.open_table(CONVERSATIONS).map_err(err)?;
         let activity = txn.open_table(ACTIVITY).map_err(err)?;
         crate::activity::conversation(&convs, &activity, id.as_str())
