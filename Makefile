@@ -181,7 +181,7 @@ reset:
 
 ## install: put the switchboard command on your PATH (~/.cargo/bin)
 install:
-	cargo install --path cli --locked
+	cargo install --path cli --locked --profile serve
 
 ## clean: remove the build, the tools, the console build and the local data (make reset removes only the data)
 clean:

@@ -131,7 +131,7 @@ async fn fake_graph(addr: &str) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Threads for storage reads (list scans, queue members, waiting items; the
 /// group commits have threads of their own). Each keeps an allocator heap:
-/// at 32, a drained backlog's peak resident memory ranged 198-282 MiB over
+/// at 32, a drained backlog's peak resident memory ranged 185-352 MiB over
 /// runs, as more or fewer of them stayed alive (`make bench` pipeline).
 const BLOCKING_THREADS: usize = 8;
 

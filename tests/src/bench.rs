@@ -1,4 +1,4 @@
-//! What the `make bench` load tools share: the release `switchboard serve`
+//! What the `make bench` load tools share: the `switchboard serve` of the `serve` profile
 //! they start on a free loopback port, percentiles, and the server's CPU
 //! and memory read from `/proc`.
 
@@ -21,7 +21,7 @@ pub fn serve_bin() -> std::path::PathBuf {
     bin
 }
 
-/// A release `switchboard serve` on a free loopback port with its own data
+/// A `switchboard serve` (the `serve` profile) on a free loopback port with its own data
 /// directory, killed when dropped.
 pub struct ReleaseServe {
     pub child: Child,

@@ -491,7 +491,7 @@ pub fn announced_url(
     url
 }
 
-/// The release `switchboard serve` on loopback (port 0: the port it bound
+/// The `switchboard serve` of the `serve` profile on loopback (port 0: the port it bound
 /// is read from its announcement), with `config` (YAML) applied at start;
 /// killed when dropped. For the load runs.
 pub struct ReleaseServe {

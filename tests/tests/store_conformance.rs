@@ -451,6 +451,13 @@ async fn every_read_shows_the_latest_activity(s: Arc<dyn Store>) {
     let one = s.get_conversation(&conv).await.unwrap().unwrap();
     latest(&one, "read alone");
     assert_eq!(one.state, Assigned, "the routing write is kept");
+    // A routing write after those events, dated before them, keeps what
+    // they moved (redb's reads the record alone and writes it back).
+    s.apply(&[routed(&one, 1, Assigned, None, Some("ana"))])
+        .await
+        .unwrap();
+    let one = s.get_conversation(&conv).await.unwrap().unwrap();
+    latest(&one, "after a later routing write");
     let find = |list: Vec<Conversation>, what: &str| {
         let found = list.into_iter().find(|c| c.id == conv);
         latest(&found.unwrap_or_else(|| panic!("{what}: listed")), what);

@@ -72,7 +72,7 @@ pub struct Touch {
     pub customer_message_at: Option<Millis>,
 }
 
-/// What the events since a conversation was written moved, kept apart from
+/// The times a conversation's events moved since it opened, kept apart from
 /// the conversation's record so an event writes a few bytes and not the
 /// whole document (DynamoDB: its activity item; redb: its `activity` row).
 /// A read merges it into the conversation with [`Activity::merge_into`].

@@ -13,23 +13,29 @@ use switchboard_core::routing::model::AgentState;
 
 #[derive(Default)]
 pub(crate) struct AgentCache {
-    /// Agent id -> (stored JSON, decoded). One entry per agent (a deleted
-    /// agent's is dropped with it).
+    /// Agent id -> (stored JSON, decoded): one entry per agent. A deleted
+    /// agent's is dropped with it (a read of an older snapshot racing the
+    /// delete may put it back: one stale entry, never a stale answer).
     decoded: Mutex<HashMap<String, (String, AgentState)>>,
 }
 
 impl AgentCache {
     /// Agent `id`'s record as stored in `json`.
     pub(crate) fn decode(&self, id: &str, json: &str) -> StoreResult<AgentState> {
-        let mut decoded = self.decoded.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((seen, state)) = decoded.get(id)
+        if let Some((seen, state)) = self.lock().get(id)
             && seen == json
         {
             return Ok(state.clone());
         }
+        // Decoded outside the lock: other readers do not wait on it.
         let state: AgentState = dec(json)?;
-        decoded.insert(id.to_string(), (json.to_string(), state.clone()));
+        self.lock()
+            .insert(id.to_string(), (json.to_string(), state.clone()));
         Ok(state)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, AgentState)>> {
+        self.decoded.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Drop agent `id`'s entry (the agent is deleted).

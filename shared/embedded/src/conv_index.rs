@@ -125,8 +125,8 @@ pub(crate) fn newest(
     }
     for row in idx.range(lo.as_str()..hi.as_str()).map_err(err)?.rev() {
         let (_, id) = row.map_err(err)?;
-        let read = crate::activity::conversation(&convs, &activity, id.value());
-        if let Some(Some(c)) = listed("conversation", read)
+        let read = crate::activity::conversation(&convs, &activity, id.value())?;
+        if let Some(c) = read.and_then(|r| listed("conversation", r))
             && keep(&c)
         {
             out.push(c);

@@ -8,7 +8,7 @@
 //!   search index, `contact_search`)
 //! - `contact_convs` "contact|created(20 digits)|conv" -> ContactConv (history)
 //! - `conversations` id -> Conversation, and `activity` id -> Activity (the
-//!   times events moved since, merged into every read: `activity`)
+//!   times its events moved, merged into every read: `activity`)
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
 //! - `markers` dedup id -> conversation id (append-once)
 //! - `unattributed` "page|timestamp|dedup" -> InboundEvent
@@ -97,7 +97,7 @@ fn written_conversation(
 ) -> StoreResult<Conversation> {
     let activity = txn.open_table(ACTIVITY).map_err(err)?;
     crate::activity::conversation(conversations, &activity, id.as_str())?
-        .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
+        .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?
 }
 
 fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
@@ -423,7 +423,7 @@ impl ConversationStore for RedbStore {
         let txn = self.read_in_place()?;
         let convs = txn.open_table(CONVERSATIONS).map_err(err)?;
         let activity = txn.open_table(ACTIVITY).map_err(err)?;
-        crate::activity::conversation(&convs, &activity, id.as_str())
+        crate::activity::conversation(&convs, &activity, id.as_str())?.transpose()
     }
 
     async fn list_conversations(
@@ -649,11 +649,8 @@ impl ConversationStore for RedbStore {
                     continue;
                 };
                 let id = cc.conversation_id.as_str();
-                if let Some(c) = listed(
-                    "conversation",
-                    crate::activity::conversation(&conversations, &activity, id),
-                ) {
-                    out.extend(c);
+                if let Some(read) = crate::activity::conversation(&conversations, &activity, id)? {
+                    out.extend(listed("conversation", read));
                 }
             }
             Ok(out)

@@ -20,7 +20,7 @@ pub(crate) const CONTACT_CONVS: Str = TableDefinition::new("contact_convs");
 /// The contact search index (`contact_search`): "{term} {contact_id}" -> "".
 pub(crate) const CONTACT_SEARCH: Str = TableDefinition::new("contact_search");
 pub(crate) const CONVERSATIONS: Str = TableDefinition::new("conversations");
-/// What events moved since a conversation was written (`activity`).
+/// The times a conversation's events moved (`activity`).
 pub(crate) const ACTIVITY: Str = TableDefinition::new("activity");
 pub(crate) const TIMELINE: Str = TableDefinition::new("timeline");
 pub(crate) const MARKERS: Str = TableDefinition::new("markers");

@@ -1,4 +1,4 @@
-//! Load run for `make bench`: starts the release `switchboard serve` on a
+//! Load run for `make bench`: starts the `switchboard serve` of the `serve` profile on a
 //! free loopback port and sends signed one-event deliveries (bounded in
 //! count and time): first open loop at a fixed rate, reporting
 //! acknowledgement latency (p50/p99) and the time from acknowledgement to
@@ -98,7 +98,7 @@ async fn main() {
     lat.sort_by(f64::total_cmp);
     e2e.sort_by(f64::total_cmp);
     println!(
-        "load run: switchboard serve (release, embedded store), signed 1-event deliveries over loopback"
+        "load run: switchboard serve (serve profile, embedded store), signed 1-event deliveries over loopback"
     );
     println!(
         "  open loop at {RATE}/s for {RATE_SECS} s: {} acknowledged in {elapsed:.1} s ({errors} errors), {:.0}/s",

@@ -1,4 +1,4 @@
-//! Whole-pipeline CPU for `make bench`: a fresh release `switchboard serve`
+//! Whole-pipeline CPU for `make bench`: a fresh `switchboard serve` (the `serve` profile)
 //! per shape takes N pre-signed deliveries (1 event, then 10 events each)
 //! at a fixed concurrency, from new customers (each event opens a
 //! conversation and is routed) and then from the same 1,000 customers

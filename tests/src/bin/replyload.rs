@@ -1,5 +1,5 @@
 //! Load run for `make bench`: agent reply -> Send API request latency under
-//! the release `switchboard serve`, with 100 agents replying at once. A
+//! the `switchboard serve` of the `serve` profile, with 100 agents replying at once. A
 //! fake Graph API runs in this process and records when each request
 //! arrives; 100 customers write, each agent accepts their offer and sends
 //! a reply every 250 ms (400 replies/s in all). Reports the agent API's

@@ -1,4 +1,4 @@
-//! Routing load run for `make bench`: the release `switchboard serve` with
+//! Routing load run for `make bench`: the `switchboard serve` of the `serve` profile with
 //! 200 available agents in one queue, and new customers arriving at a fixed
 //! rate as signed deliveries. Reports conversations routed (offered) per
 //! second and the delivery -> offer latency, measured on the server's own
@@ -137,7 +137,7 @@ async fn main() {
     lat.sort_by(f64::total_cmp);
     let span = (last_offer - first_in) as f64 / 1000.0;
     println!(
-        "routing load run: switchboard serve (release, embedded store), {AGENTS} agents, one queue, a classification ruleset"
+        "routing load run: switchboard serve (serve profile, embedded store), {AGENTS} agents, one queue, a classification ruleset"
     );
     println!(
         "  {total} new customers at {rate}/s ({errors} delivery errors): {} offered; {:.0} conversations routed per second over {span:.1} s",

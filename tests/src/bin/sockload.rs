@@ -1,4 +1,4 @@
-//! Socket load for `make bench`: the release `switchboard serve` with 1,000
+//! Socket load for `make bench`: the `switchboard serve` of the `serve` profile with 1,000
 //! agents, each holding a WebSocket on `/agent/v1/stream`. Reports serve's
 //! memory per connected agent, and the time from a webhook's `200` to the
 //! offer it causes reaching its agent's socket (one new conversation at a
@@ -112,7 +112,7 @@ async fn main() {
     }
     latencies.sort_by(f64::total_cmp);
     println!(
-        "socket load: switchboard serve (release, embedded store), {AGENTS} agents each on /agent/v1/stream"
+        "socket load: switchboard serve (serve profile, embedded store), {AGENTS} agents each on /agent/v1/stream"
     );
     println!(
         "  connected {AGENTS} sockets in {connect_secs:.2} s; serve's memory {:.1} MiB before, {:.1} MiB after: {:.1} KiB per connected agent",
