@@ -86,15 +86,13 @@ pub struct Activity {
 
 impl Activity {
     /// The activity after `touch`, from what was kept before (`None`: no
-    /// event since the conversation was written).
+    /// event has touched the conversation yet). `None` orders before any
+    /// time, so `max` keeps the later message time, or the one there is.
     pub fn touched(before: Option<Activity>, touch: &Touch) -> Activity {
         let last = before.and_then(|a| a.last_customer_message_at);
         Activity {
             updated_at: touch.updated_at,
-            last_customer_message_at: match (last, touch.customer_message_at) {
-                (Some(l), Some(t)) => Some(l.max(t)),
-                (l, t) => l.or(t),
-            },
+            last_customer_message_at: last.max(touch.customer_message_at),
         }
     }
 
@@ -104,10 +102,9 @@ impl Activity {
     /// since).
     pub fn merge_into(&self, conv: &mut Conversation) {
         conv.updated_at = conv.updated_at.max(self.updated_at);
-        if let Some(t) = self.last_customer_message_at {
-            conv.last_customer_message_at =
-                Some(conv.last_customer_message_at.map_or(t, |l| l.max(t)));
-        }
+        conv.last_customer_message_at = conv
+            .last_customer_message_at
+            .max(self.last_customer_message_at);
     }
 }
 
