@@ -540,6 +540,11 @@ impl ReleaseServe {
             _dir: dir,
         }
     }
+
+    /// The server's process id (for its CPU and memory in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for ReleaseServe {

@@ -158,11 +158,9 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
         "new agents start offline"
     );
     conflict(s.put_agent(&a, WriteMode::Create).await);
-    let names = |v: Vec<AgentState>| {
-        v.into_iter()
-            .map(|a| a.agent.id.to_string())
-            .collect::<Vec<_>>()
-    };
+    fn names<A: AsRef<AgentState>>(v: Vec<A>) -> Vec<String> {
+        v.iter().map(|a| a.as_ref().agent.id.to_string()).collect()
+    }
     assert_eq!(
         names(s.queue_members(&qid("billing")).await.unwrap()),
         vec!["anna"]

@@ -19,6 +19,7 @@ use crate::time::{self, Millis};
 use crate::workstreams::{Workstream, WorkstreamId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Duration;
 
 // ---------------------------------------------------------------- errors
@@ -616,8 +617,10 @@ pub trait RoutingStore: Send + Sync {
     ) -> StoreResult<Vec<WaitingItem>>;
     /// How many are waiting, counting up to `up_to`.
     async fn count_waiting(&self, queue: &QueueId, up_to: usize) -> StoreResult<usize>;
-    /// Agents that are members of the queue, with presence and load.
-    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<AgentState>>;
+    /// Agents that are members of the queue, with presence and load. Shared
+    /// (`Arc`): a routing decision reads every member, and an adapter that
+    /// keeps decoded agents hands them out without copying each.
+    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<Arc<AgentState>>>;
     /// Timers due at or before `now`, earliest first.
     async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>>;
     /// The conversations in `state` whose `Conversation::inbox_agent` is

@@ -19,6 +19,7 @@ use crate::tables::{
 use async_trait::async_trait;
 use redb::ReadableTable;
 use std::collections::HashMap;
+use std::sync::Arc;
 use switchboard_core::Millis;
 use switchboard_core::canned::{CannedResponse, CannedResponseId};
 use switchboard_core::ids::ConversationId;
@@ -163,7 +164,11 @@ impl RoutingConfigStore for RedbStore {
         let agents = txn.open_table(AGENTS).map_err(err)?;
         let found = agents.get(id.as_str()).map_err(err)?;
         found
-            .map(|g| self.agents.decode(id.as_str(), g.value()))
+            .map(|g| {
+                self.agents
+                    .decode(id.as_str(), g.value())
+                    .map(Arc::unwrap_or_clone)
+            })
             .transpose()
     }
 
@@ -176,7 +181,9 @@ impl RoutingConfigStore for RedbStore {
                 let (id, json) = row.map_err(err)?;
                 out.extend(listed(
                     "routing record",
-                    cache.decode(id.value(), json.value()),
+                    cache
+                        .decode(id.value(), json.value())
+                        .map(Arc::unwrap_or_clone),
                 ));
             }
             Ok(out)
@@ -677,15 +684,19 @@ impl RoutingStore for RedbStore {
         .await
     }
 
-    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<AgentState>> {
+    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<Arc<AgentState>>> {
         let prefix = format!("{queue}|");
         let cache = self.agents.clone();
         self.read(move |txn| {
             let members = txn.open_table(MEMBERS).map_err(err)?;
             let agents = txn.open_table(AGENTS).map_err(err)?;
             let mut out = Vec::new();
-            for (k, _) in prefixed(&members, &prefix, usize::MAX)? {
-                let id = &k[prefix.len()..];
+            // Walked in place: no copy of each member's key.
+            for row in members.range(prefix.as_str()..).map_err(err)? {
+                let (k, _) = row.map_err(err)?;
+                let Some(id) = k.value().strip_prefix(prefix.as_str()) else {
+                    break;
+                };
                 if let Some(json) = agents.get(id).map_err(err)? {
                     out.push(cache.decode(id, json.value())?);
                 }

@@ -11,6 +11,7 @@ use super::*;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::Delete;
 use aws_sdk_dynamodb::types::{ReturnValue, Select};
+use std::sync::Arc;
 use switchboard_core::Millis;
 use switchboard_core::canned::{CannedResponse, CannedResponseId};
 use switchboard_core::ids::ConversationId;
@@ -719,7 +720,7 @@ impl RoutingStore for DynamoStore {
         Ok((out.count().max(0) as usize).min(up_to))
     }
 
-    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<AgentState>> {
+    async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<Arc<AgentState>>> {
         let items = self
             .query_range(
                 None,
@@ -735,7 +736,8 @@ impl RoutingStore for DynamoStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.agents_by_id(ids).await
+        let agents = self.agents_by_id(ids).await?;
+        Ok(agents.into_iter().map(Arc::new).collect())
     }
 
     async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>> {

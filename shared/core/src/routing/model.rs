@@ -151,6 +151,13 @@ pub struct AgentState {
     pub heartbeat_at: Option<Millis>,
 }
 
+/// So that routing ranks owned and shared (`Arc`) agents alike.
+impl AsRef<AgentState> for AgentState {
+    fn as_ref(&self) -> &AgentState {
+        self
+    }
+}
+
 impl AgentState {
     /// Presence as others see it: sticky states as set, else from load.
     pub fn effective_presence(&self) -> BasePresence {

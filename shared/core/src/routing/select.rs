@@ -127,18 +127,22 @@ pub struct Ranking {
 /// Rank the agents that qualify: skill gap first (closest matching), then
 /// the assignment method. O(n log k) in the members; no allocation per agent
 /// beyond the result.
-pub fn rank(members: &[AgentState], need: &Need<'_>, method: AssignmentMethod) -> Ranking {
+pub fn rank<M: AsRef<AgentState>>(
+    members: &[M],
+    need: &Need<'_>,
+    method: AssignmentMethod,
+) -> Ranking {
     let mut ok: Vec<(u32, usize)> = Vec::new();
     let mut skipped = Vec::new();
     for (i, a) in members.iter().enumerate() {
-        match qualifies(a, need) {
+        match qualifies(a.as_ref(), need) {
             Ok(gap) => ok.push((gap, i)),
             Err(v) => skipped.push((i, v)),
         }
     }
     ok.sort_unstable_by(|(ga, ia), (gb, ib)| {
         ga.cmp(gb)
-            .then_with(|| compare(method, &members[*ia], &members[*ib]))
+            .then_with(|| compare(method, members[*ia].as_ref(), members[*ib].as_ref()))
     });
     Ranking {
         order: ok.into_iter().map(|(_, i)| i).collect(),
@@ -148,18 +152,18 @@ pub fn rank(members: &[AgentState], need: &Need<'_>, method: AssignmentMethod) -
 
 /// The list the diagnostics keep: the chosen agent, the first others by
 /// name, and counts for the rest.
-pub fn considered(
-    members: &[AgentState],
+pub fn considered<M: AsRef<AgentState>>(
+    members: &[M],
     ranking: &Ranking,
     chosen: Option<usize>,
     lost: &[usize],
 ) -> (Vec<AgentConsidered>, BTreeMap<String, u32>) {
     let mut listed = Vec::new();
-    let mut more: BTreeMap<String, u32> = BTreeMap::new();
+    let mut more: BTreeMap<&'static str, u32> = BTreeMap::new();
     let mut push = |i: usize, verdict: AgentVerdict| {
         if listed.len() < MAX_AGENTS_LISTED {
             listed.push(AgentConsidered {
-                agent: members[i].agent.id.clone(),
+                agent: members[i].as_ref().agent.id.clone(),
                 verdict,
             });
         } else {
@@ -174,7 +178,7 @@ pub fn considered(
                 AgentVerdict::LostRace => "lost_race",
                 AgentVerdict::Ranked { .. } => "ranked_lower",
             };
-            *more.entry(key.to_string()).or_default() += 1;
+            *more.entry(key).or_default() += 1;
         }
     };
     if let Some(c) = chosen {
@@ -194,6 +198,7 @@ pub fn considered(
     for (i, v) in &ranking.skipped {
         push(*i, v.clone());
     }
+    let more = more.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
     (listed, more)
 }
 

@@ -15,6 +15,7 @@ use crate::routing::record::{Routing, Timer, TimerKind, WaitingItem};
 use crate::routing::select::rank;
 use crate::time::Millis;
 use crate::workstreams::Workstream;
+use std::sync::Arc;
 
 /// Priority of a conversation no rule gave one (lower goes first).
 pub const DEFAULT_PRIORITY: u32 = 5;
@@ -389,7 +390,7 @@ async fn offer_on_arrival(
         }
         lost.push(i);
         if let Some(a) = deps.config.get_agent(&members[i].agent.id).await? {
-            members[i] = a;
+            members[i] = Arc::new(a);
         }
     }
     Ok(false)

@@ -14,6 +14,7 @@ use crate::routing::record::{Decision, Offer, Routing, Timer, TimerKind, Waiting
 use crate::routing::select::{Need, Ranking, considered, qualifies, rank, take_op};
 use crate::time::Millis;
 use crate::window::WINDOW_7D;
+use std::sync::Arc;
 
 /// Waiting items an agent's pull looks at per queue.
 const PULL_DEPTH: usize = 25;
@@ -83,7 +84,7 @@ pub(super) fn offer_ops(
 
 /// The diagnostics of offering to (or, in pick mode, assigning) `members[i]`.
 pub(super) fn offer_decision(
-    members: &[AgentState],
+    members: &[Arc<AgentState>],
     ranking: &Ranking,
     i: usize,
     lost: &[usize],
@@ -121,7 +122,7 @@ pub(super) async fn place(
     conv: &Conversation,
     dist: &Distribution,
     queue: &Queue,
-    members: &mut [AgentState],
+    members: &mut [Arc<AgentState>],
     record_waiting: bool,
 ) -> Result<Placement> {
     let now = deps.clock.now();
@@ -257,7 +258,7 @@ pub async fn distribute_agent(
                 skip.push(item.conversation_id.clone());
                 continue;
             }
-            let mut one = vec![agent.clone()];
+            let mut one = vec![Arc::new(agent.clone())];
             match place(deps, &conv, &w.distribution, &queue, &mut one, false).await? {
                 Placement::Offered(_) => {
                     offered.push(conv.id.clone());
@@ -376,7 +377,7 @@ pub async fn pick(
         .ok_or_else(|| RoutingError::NotFound(format!("no queue {queue_id}")))?;
     let mut dist = ws.distribution.clone();
     dist.mode = Mode::Pick;
-    let mut one = vec![agent];
+    let mut one = vec![Arc::new(agent)];
     match place(deps, &conv, &dist, &queue, &mut one, false).await? {
         Placement::Offered(_) => load(deps, id).await,
         Placement::Moved => Err(RoutingError::Conflict(format!(

@@ -16,6 +16,7 @@ use crate::routing::model::{Mode, OverflowAction};
 use crate::routing::record::{Timer, TimerKind};
 use crate::routing::select::rank;
 use crate::time::Millis;
+use std::sync::Arc;
 
 /// When the last message of `conv` was written, on either side: the
 /// customer's or an answer ([`last_answer_at`]); its opening when there is
@@ -468,7 +469,7 @@ async fn sweep(deps: &RoutingDeps) -> Result<usize> {
                     deps.config.get_agent(&id).await?,
                     members.iter_mut().find(|m| m.agent.id == id),
                 ) {
-                    *m = fresh;
+                    *m = Arc::new(fresh);
                 }
             }
         }
