@@ -16,7 +16,12 @@ fn event(psid: &str, mid: &str, ts: u64) -> switchboard_core::event::InboundEven
 #[tokio::main]
 async fn main() {
     let store = dynamo_store().await;
-    let n = 200u64;
+    // `STORE_CALLS_N` events of each kind (200): moto takes minutes for 200.
+    let n = std::env::var("STORE_CALLS_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(200u64);
     // Average calls for `n` appends of the events `make(i)`.
     async fn per_event(
         store: &switchboard_aws::DynamoStore,
@@ -89,6 +94,10 @@ async fn routed(n: u64) {
     // Messages of today: the 24-hour window is open (no follow-up work).
     let now = switchboard_tests::bench::now_ms() as u64;
     let mut ids = Vec::new();
+    let client = aws_sdk_dynamodb::Client::new(&switchboard_tests::aws_config().await);
+    let mut units = Billed::default();
+    let mut images = Images::new();
+    store.write_meter().start();
     let before = store.calls();
     for i in 0..n {
         let ev = event(&format!("79{i:014}"), &format!("m_routed_{i}"), now + i);
@@ -96,6 +105,9 @@ async fn routed(n: u64) {
         switchboard_core::router::process_event(&deps, &body)
             .await
             .unwrap();
+        units
+            .add(&mut images, &client, &store, store.write_meter().take())
+            .await;
         let c = store
             .get_customer(&ev.page_id, ev.psid.as_ref().unwrap())
             .await
@@ -105,16 +117,22 @@ async fn routed(n: u64) {
     }
     // The reads above are the benchmark's own (one per conversation).
     let routed = (store.calls() - before - n) as f64 / n as f64;
+    let mut accepted = Billed::default();
     let before = store.calls();
     for id in &ids {
         let c = store.get_conversation(id).await.unwrap().unwrap();
         let agent = c.routing.unwrap().offer.expect("offered").agent;
+        store.write_meter().take();
         engine::accept(&deps, &agent, id).await.unwrap();
+        accepted
+            .add(&mut images, &client, &store, store.write_meter().take())
+            .await;
     }
     let accept = (store.calls() - before - n) as f64 / n as f64;
     // The customer writes again: the router's whole path for a message in
     // a conversation an agent holds (the append, then what it means for
     // the agent: the feed entry, the bot's and the window's checks).
+    let mut held = Billed::default();
     let before = store.calls();
     for i in 0..n {
         let ev = event(&format!("79{i:014}"), &format!("m_again_{i}"), now + n + i);
@@ -122,9 +140,14 @@ async fn routed(n: u64) {
         switchboard_core::router::process_event(&deps, &body)
             .await
             .unwrap();
+        held.add(&mut images, &client, &store, store.write_meter().take())
+            .await;
     }
     let again = (store.calls() - before) as f64 / n as f64;
     println!("  new conversation routed and offered (20 agents): {routed:.2}");
+    units.print("a new conversation routed and offered", n);
+    accepted.print("accepted offer", n);
+    held.print("message in a conversation the agent holds", n);
     println!("  agent accepts the offer:                         {accept:.2}");
     println!(
         "  the customer writes again (the router's whole path, the agent holds it): {again:.2}"
@@ -135,6 +158,24 @@ async fn routed(n: u64) {
     use switchboard_aws::dynamo::capacity::{read_units, write_units};
     let items = items(&store).await;
     let (size, copies) = largest_conversation(&items);
+    // What its size is made of, largest first.
+    use switchboard_aws::dynamo::capacity::item_size;
+    if let Some(c) = items
+        .iter()
+        .filter(|i| sk(i) == "CONV")
+        .max_by_key(|i| item_size(i))
+    {
+        let mut parts: Vec<(usize, &String)> = c
+            .iter()
+            .map(|(k, v)| (item_size(&Item::from([(k.clone(), v.clone())])), k))
+            .collect();
+        parts.sort_by(|a, b| b.cmp(a));
+        let parts: Vec<String> = parts.iter().map(|(n, k)| format!("{k} {n}")).collect();
+        println!(
+            "  its conversation item's attributes, bytes: {}",
+            parts.join(", ")
+        );
+    }
     let activity = largest(&items, &|k| k == "CONV#ACTIVITY");
     println!(
         "  its conversation item: {size} B in {copies} indexes (a routing write bills {} x (1 + {copies}) = {} WRU); its activity item: {activity} B in no index, a touch bills {} WRU; reading the two: {} RRU",
@@ -143,6 +184,90 @@ async fn routed(n: u64) {
         write_units(activity),
         read_units(size + activity)
     );
+}
+
+/// Write units billed, by the kind of item written: each write the adapter
+/// sent, billed as DynamoDB bills it (`capacity::billed_write`) from the
+/// item before and after it. A put's after is its item, an update's the
+/// item read back just after; before is the last image this bench saw of
+/// the key (none for an item written before the meter started: then the
+/// write is taken to leave its index keys as they were). A condition check
+/// in a transaction is counted as a write of its item.
+#[derive(Default)]
+struct Billed(std::collections::BTreeMap<String, (u64, u64)>);
+
+/// The last image of each item the bench saw written, by key.
+type Images = std::collections::HashMap<String, Option<Item>>;
+
+impl Billed {
+    async fn add(
+        &mut self,
+        images: &mut Images,
+        client: &aws_sdk_dynamodb::Client,
+        store: &switchboard_aws::DynamoStore,
+        writes: Vec<switchboard_aws::dynamo::capacity::Write>,
+    ) {
+        use switchboard_aws::dynamo::capacity::billed_write;
+        for w in writes {
+            let after = match w.item {
+                Some(item) => Some(item),
+                None => {
+                    client
+                        .get_item()
+                        .table_name(store.table())
+                        .set_key(Some(w.key.clone()))
+                        .consistent_read(true)
+                        .send()
+                        .await
+                        .expect("read a written item back")
+                        .item
+                }
+            };
+            let id = format!("{:?}|{:?}", w.key.get("PK"), w.key.get("SK"));
+            let before = images.get(&id).cloned().flatten();
+            // Unseen before: as if it kept its index keys (and its size).
+            let before = before.or_else(|| after.clone());
+            let units = billed_write(before.as_ref(), after.as_ref(), w.transactional);
+            images.insert(id, after);
+            let e = self.0.entry(kind(&w.key)).or_default();
+            e.0 += 1;
+            e.1 += units;
+        }
+    }
+
+    fn print(&self, what: &str, n: u64) {
+        let total: u64 = self.0.values().map(|(_, u)| u).sum();
+        println!(
+            "  write units billed per {what}: {:.2} (each write sized as DynamoDB bills it; a transaction's twice)",
+            total as f64 / n as f64
+        );
+        for (kind, (writes, units)) in &self.0 {
+            println!(
+                "    {kind:<28} {:>5.2} writes {:>6.2} WRU",
+                *writes as f64 / n as f64,
+                *units as f64 / n as f64
+            );
+        }
+    }
+}
+
+/// What kind of item a key names: the upper-case words of its partition
+/// and sort keys, without the ids (`CONV:CONV#ACTIVITY`, `TIMERS:`).
+fn kind(key: &Item) -> String {
+    let words = |k: &str| {
+        key.get(k)
+            .and_then(|v| v.as_s().ok())
+            .map(|v| {
+                v.split('#')
+                    .filter(|w| {
+                        !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                    })
+                    .collect::<Vec<_>>()
+                    .join("#")
+            })
+            .unwrap_or_default()
+    };
+    format!("{}:{}", words("PK"), words("SK"))
 }
 
 /// Capacity units per text message in an existing conversation, from the

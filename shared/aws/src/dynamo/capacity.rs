@@ -1,5 +1,6 @@
-//! Item sizes as DynamoDB bills them, for `make bench` (store-calls) to
-//! turn the items an operation writes into write and read units.
+//! Item sizes and write units as DynamoDB bills them, and a meter of the
+//! writes the adapter sends, for `make bench` (store-calls) to turn what an
+//! operation writes into write and read units.
 //!
 //! The rules (DynamoDB developer guide, "Item sizes and formats"): an item
 //! is the sum of its attribute names' UTF-8 lengths and its values' sizes.
@@ -10,8 +11,110 @@
 //! it is projected into costs the same again), a strongly consistent read
 //! unit 4 KB; a transaction bills every item twice.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use std::collections::HashMap;
+use std::sync::Mutex;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// One write the adapter sent: the item's key, the whole item when it was
+/// a put (an update's or delete's size is known only from the table), and
+/// whether it was part of a transaction (billed twice).
+#[derive(Debug, Clone)]
+pub struct Write {
+    pub key: Item,
+    pub item: Option<Item>,
+    pub transactional: bool,
+}
+
+/// The writes an adapter sends, kept once [`WriteMeter::start`] is called
+/// (for `make bench`; off, it keeps nothing).
+#[derive(Debug, Default)]
+pub struct WriteMeter(Mutex<Option<Vec<Write>>>);
+
+impl WriteMeter {
+    /// Keep every write from now on.
+    pub fn start(&self) {
+        if let Ok(mut w) = self.0.lock() {
+            w.get_or_insert_with(Vec::new);
+        }
+    }
+
+    /// The writes kept since the last call.
+    pub fn take(&self) -> Vec<Write> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut w| w.as_mut().map(std::mem::take))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn record(&self, key: &Item, item: Option<&Item>, transactional: bool) {
+        if let Ok(mut w) = self.0.lock()
+            && let Some(w) = w.as_mut()
+        {
+            w.push(Write {
+                key: key_of(item.unwrap_or(key)),
+                item: item.cloned(),
+                transactional,
+            });
+        }
+    }
+
+    /// Every write of a transaction (a condition check is billed as one).
+    pub(crate) fn record_transaction(&self, items: &[TransactWriteItem]) {
+        for t in items {
+            if let Some(p) = t.put() {
+                self.record(p.item(), Some(p.item()), true);
+            } else if let Some(u) = t.update() {
+                self.record(u.key(), None, true);
+            } else if let Some(d) = t.delete() {
+                self.record(d.key(), None, true);
+            } else if let Some(c) = t.condition_check() {
+                self.record(c.key(), None, true);
+            }
+        }
+    }
+}
+
+fn key_of(item: &Item) -> Item {
+    item.iter()
+        .filter(|(k, _)| *k == "PK" || *k == "SK")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+const INDEXES: [(&str, &str); 3] = [
+    ("GSI1PK", "GSI1SK"),
+    ("GSI2PK", "GSI2SK"),
+    ("GSI3PK", "GSI3SK"),
+];
+
+/// Write units billed for one write that turned `before` into `after`
+/// (`None`: no item). The table bills the larger of the two; each index
+/// (all attributes projected) bills the same where the item stays under
+/// the same index key, a delete of the old copy plus a put of the new one
+/// where the write changed its index key, and one of the two where the
+/// item joins or leaves the index. A transaction bills all of it twice.
+pub fn billed_write(before: Option<&Item>, after: Option<&Item>, transactional: bool) -> u64 {
+    let size = |i: Option<&Item>| i.map_or(0, item_size);
+    let units = |i: Option<&Item>| write_units(size(i));
+    let larger = write_units(size(before).max(size(after)));
+    let index_key = |i: Option<&Item>, (pk, sk): (&str, &str)| {
+        i.and_then(|i| i.get(pk).map(|p| (p.clone(), i.get(sk).cloned())))
+    };
+    let indexes: u64 = INDEXES
+        .iter()
+        .map(|ix| match (index_key(before, *ix), index_key(after, *ix)) {
+            (Some(old), Some(new)) if old == new => larger,
+            (Some(_), Some(_)) => units(before) + units(after),
+            (Some(_), None) => units(before),
+            (None, Some(_)) => units(after),
+            (None, None) => 0,
+        })
+        .sum();
+    (larger + indexes) * if transactional { 2 } else { 1 }
+}
 
 /// The billed size of an item, in bytes.
 pub fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
@@ -61,6 +164,50 @@ pub fn read_units(bytes: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn item(pairs: &[(&str, &str)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn writes_bill_the_table_and_every_index_copy_they_change() {
+        let big = "x".repeat(1500);
+        let old = item(&[
+            ("PK", "C"),
+            ("GSI2PK", "STATE#offered"),
+            ("GSI2SK", "1"),
+            ("d", &big),
+        ]);
+        let same_key = item(&[
+            ("PK", "C"),
+            ("GSI2PK", "STATE#offered"),
+            ("GSI2SK", "1"),
+            ("d", "y"),
+        ]);
+        let moved = item(&[
+            ("PK", "C"),
+            ("GSI2PK", "STATE#assigned"),
+            ("GSI2SK", "1"),
+            ("d", "y"),
+        ]);
+        // A new item in one index: 1 + 1.
+        assert_eq!(billed_write(None, Some(&same_key), false), 2);
+        // Shrinking under the same index key: the larger size, table and index.
+        assert_eq!(billed_write(Some(&old), Some(&same_key), false), 4);
+        // A changed index key: the index deletes the 2-unit copy, puts a 1-unit one.
+        assert_eq!(billed_write(Some(&old), Some(&moved), false), 2 + 2 + 1);
+        // Leaving the index, in a transaction.
+        let plain = item(&[("PK", "C")]);
+        assert_eq!(
+            billed_write(Some(&same_key), Some(&plain), true),
+            (1 + 1) * 2
+        );
+        // A delete.
+        assert_eq!(billed_write(Some(&old), None, false), 2 + 2);
+    }
 
     #[test]
     fn sizes_follow_the_documented_rules() {

@@ -62,6 +62,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     calls: crate::CallLog,
+    writes: capacity::WriteMeter,
 }
 
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -149,11 +150,18 @@ impl DynamoStore {
             client,
             table: table.into(),
             calls: crate::CallLog::default(),
+            writes: capacity::WriteMeter::default(),
         }
     }
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// The writes this adapter sends, kept once started (`make bench`
+    /// sizes them into the write units DynamoDB bills).
+    pub fn write_meter(&self) -> &capacity::WriteMeter {
+        &self.writes
     }
 
     pub(crate) async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
@@ -243,6 +251,7 @@ impl DynamoStore {
         what: String,
     ) -> StoreResult<()> {
         self.calls.record("dynamodb:PutItem");
+        self.writes.record(&item, Some(&item), false);
         let mut req = self
             .client
             .put_item()
@@ -269,6 +278,7 @@ impl DynamoStore {
         on_failed: impl FnOnce() -> StoreError,
     ) -> StoreResult<()> {
         self.calls.record("dynamodb:UpdateItem");
+        self.writes.record(&key, None, false);
         let mut req = self
             .client
             .update_item()
@@ -333,6 +343,7 @@ impl DynamoStore {
         items: Vec<TransactWriteItem>,
     ) -> StoreResult<Option<Vec<String>>> {
         self.calls.record("dynamodb:TransactWriteItems");
+        self.writes.record_transaction(&items);
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(None),
             Err(e) => match e.as_service_error() {

@@ -143,11 +143,13 @@ impl DynamoStore {
         values: [(&str, AttributeValue); N],
     ) -> StoreResult<AgentState> {
         self.calls.record("dynamodb:UpdateItem");
+        let k = key(agent_pk(id), "AGENT");
+        self.writes.record(&k, None, false);
         let mut req = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(agent_pk(id), "AGENT")))
+            .set_key(Some(k))
             .update_expression(expression)
             .condition_expression("attribute_exists(PK)")
             .return_values(ReturnValue::AllNew);
