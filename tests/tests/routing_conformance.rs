@@ -102,6 +102,32 @@ fn set(c: &Conversation, expect: u64, state: ConversationState, reason: &str) ->
     }
 }
 
+/// A routing record as long as routing keeps one: its most decisions,
+/// each listing its most agents.
+fn long_routing(reason: &str) -> Routing {
+    let mut r = Routing {
+        reason: reason.into(),
+        ..Routing::default()
+    };
+    for d in 0..MAX_DECISIONS {
+        r.record(Decision {
+            at: Millis(T0 + d as i64),
+            step: "offered".into(),
+            detail: format!("offered to agent-{d:02}"),
+            rulesets: vec![],
+            agents: (0..MAX_AGENTS_LISTED)
+                .map(|i| AgentConsidered {
+                    agent: aid(&format!("agent-{i:02}")),
+                    verdict: AgentVerdict::Ranked { rank: i as u32 },
+                })
+                .collect(),
+            more_agents: [("capacity".to_string(), 175)].into(),
+            rv: 2,
+        });
+    }
+    r
+}
+
 fn take(a: &str, version: u64, max_used_before: u32, profile: Option<u32>) -> RoutingOp {
     RoutingOp::Take {
         agent: aid(a),
@@ -322,12 +348,26 @@ async fn conversation_writes_need_the_routing_version(s: Arc<dyn Store>) {
         s.apply(&[set(&c, 0, ConversationState::Waiting, "stale")])
             .await,
     );
-    s.apply(&[set(&c, 1, ConversationState::Offered, "second")])
-        .await
-        .unwrap();
+    // A record as long as routing keeps (the DynamoDB adapter deflates
+    // it) reads back whole, by id and through a list.
+    let mut second = set(&c, 1, ConversationState::Offered, "second");
+    if let RoutingOp::Conversation { routing, .. } = &mut second {
+        **routing = long_routing("second");
+    }
+    s.apply(&[second]).await.unwrap();
     let got = s.get_conversation(&c.id).await.unwrap().unwrap();
     assert_eq!((got.rv, got.state), (2, ConversationState::Offered));
-    assert_eq!(got.routing.as_ref().unwrap().reason, "second");
+    assert_eq!(got.routing.as_ref(), Some(&long_routing("second")));
+    let listed = s
+        .list_conversations(&switchboard_core::ports::ConversationFilter {
+            psid: Some(c.psid.clone()),
+            page_id: Some(c.page_id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].routing.as_ref(), Some(&long_routing("second")));
     // Closing frees the customer's open link; a closed one takes no more writes.
     s.apply(&[set(&got, 2, ConversationState::Closed, "done")])
         .await

@@ -154,8 +154,9 @@ pub(super) fn conversation_from(item: &Item) -> StoreResult<Conversation> {
         updated_at: Millis(get_n(item, "updated_at")?),
         last_customer_message_at: opt_n(item, "last_customer_message_at").map(Millis),
         closed_at: opt_n(item, "closed_at").map(Millis),
-        routing: opt_s(item, "rdoc")
-            .map(|v| serde_json::from_str(v).map_err(|e| StoreError::Corrupt(e.to_string())))
+        routing: item
+            .get("rdoc")
+            .map(super::routing_doc::from_value)
             .transpose()?,
         rv: opt_n(item, "rv").unwrap_or(0) as u64,
     })

@@ -38,6 +38,7 @@ mod conversations;
 mod link;
 mod outbound;
 mod routing;
+mod routing_doc;
 mod sign_in;
 mod streams;
 mod tables;

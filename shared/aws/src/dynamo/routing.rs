@@ -235,7 +235,7 @@ impl DynamoStore {
                 };
                 let mut values = vec![
                     (":s", s(state.as_str())),
-                    (":doc", to_doc(routing.as_ref())?),
+                    (":doc", routing_doc::to_value(routing)?),
                     (":next", n(*expect as i64 + 1)),
                     (":at", n(at.0)),
                     (":gsi", s(format!("STATE#{}", state.as_str()))),
@@ -765,7 +765,10 @@ impl RoutingStore for DynamoStore {
         } else {
             "rv = :expect"
         };
-        let mut values = vec![(":doc", to_doc(routing)?), (":next", n(expect as i64 + 1))];
+        let mut values = vec![
+            (":doc", routing_doc::to_value(routing)?),
+            (":next", n(expect as i64 + 1)),
+        ];
         if expect != 0 {
             values.push((":expect", n(expect as i64)));
         }
