@@ -178,9 +178,8 @@ async fn routed(n: u64) {
     }
     let activity = largest(&items, &|k| k == "CONV#ACTIVITY");
     println!(
-        "  its conversation item: {size} B in {copies} indexes (a routing write bills {} x (1 + {copies}) = {} WRU); its activity item: {activity} B in no index, a touch bills {} WRU; reading the two: {} RRU",
+        "  its conversation item: {size} B ({} write units a copy) in {copies} indexes; its activity item: {activity} B in no index, a touch bills {} WRU; reading the two: {} RRU",
         write_units(size),
-        write_units(size) * (1 + copies),
         write_units(activity),
         read_units(size + activity)
     );
@@ -192,7 +191,8 @@ async fn routed(n: u64) {
 /// item read back just after; before is the last image this bench saw of
 /// the key (none for an item written before the meter started: then the
 /// write is taken to leave its index keys as they were). A condition check
-/// in a transaction is counted as a write of its item.
+/// in a transaction is counted as a transaction's write of its item, in no
+/// index.
 #[derive(Default)]
 struct Billed(std::collections::BTreeMap<String, (u64, u64)>);
 
@@ -207,7 +207,7 @@ impl Billed {
         store: &switchboard_aws::DynamoStore,
         writes: Vec<switchboard_aws::dynamo::capacity::Write>,
     ) {
-        use switchboard_aws::dynamo::capacity::billed_write;
+        use switchboard_aws::dynamo::capacity::{billed_write, item_size, write_units};
         for w in writes {
             let after = match w.item {
                 Some(item) => Some(item),
@@ -227,7 +227,11 @@ impl Billed {
             let before = images.get(&id).cloned().flatten();
             // Unseen before: as if it kept its index keys (and its size).
             let before = before.or_else(|| after.clone());
-            let units = billed_write(before.as_ref(), after.as_ref(), w.transactional);
+            let units = if w.condition_check {
+                2 * write_units(after.as_ref().map_or(0, item_size))
+            } else {
+                billed_write(before.as_ref(), after.as_ref(), w.transactional)
+            };
             images.insert(id, after);
             let e = self.0.entry(kind(&w.key)).or_default();
             e.0 += 1;
@@ -238,7 +242,7 @@ impl Billed {
     fn print(&self, what: &str, n: u64) {
         let total: u64 = self.0.values().map(|(_, u)| u).sum();
         println!(
-            "  write units billed per {what}: {:.2} (each write sized as DynamoDB bills it; a transaction's twice)",
+            "  write units billed per {what}: {:.2} (each write sized as DynamoDB bills it; a transaction's table writes twice)",
             total as f64 / n as f64
         );
         for (kind, (writes, units)) in &self.0 {

@@ -9,7 +9,7 @@
 //! three bytes plus its elements (each map entry adds its name and one
 //! byte). A write unit covers 1 KB of an item (each global secondary index
 //! it is projected into costs the same again), a strongly consistent read
-//! unit 4 KB; a transaction bills every item twice.
+//! unit 4 KB; a transaction bills every item's table write twice.
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use std::collections::HashMap;
@@ -18,17 +18,23 @@ use std::sync::Mutex;
 type Item = HashMap<String, AttributeValue>;
 
 /// One write the adapter sent: the item's key, the whole item when it was
-/// a put (an update's or delete's size is known only from the table), and
-/// whether it was part of a transaction (billed twice).
+/// a put (an update's or delete's size is known only from the table),
+/// whether it was part of a transaction (billed twice), and whether it was
+/// a transaction's condition check (billed as a write of the item, in no
+/// index).
 #[derive(Debug, Clone)]
 pub struct Write {
     pub key: Item,
     pub item: Option<Item>,
     pub transactional: bool,
+    pub condition_check: bool,
 }
 
-/// The writes an adapter sends, kept once [`WriteMeter::start`] is called
-/// (for `make bench`; off, it keeps nothing).
+/// The writes an adapter sends through its shared write paths (puts,
+/// conditional updates, transactions, an agent's update), kept once
+/// [`WriteMeter::start`] is called (for `make bench`; off, it keeps
+/// nothing). The few deletes of configuration it sends directly (queues,
+/// rulesets, canned responses, sign-in codes, accounts) are not kept.
 #[derive(Debug, Default)]
 pub struct WriteMeter(Mutex<Option<Vec<Write>>>);
 
@@ -50,6 +56,10 @@ impl WriteMeter {
     }
 
     pub(crate) fn record(&self, key: &Item, item: Option<&Item>, transactional: bool) {
+        self.keep(key, item, transactional, false);
+    }
+
+    fn keep(&self, key: &Item, item: Option<&Item>, transactional: bool, condition_check: bool) {
         if let Ok(mut w) = self.0.lock()
             && let Some(w) = w.as_mut()
         {
@@ -57,11 +67,12 @@ impl WriteMeter {
                 key: key_of(item.unwrap_or(key)),
                 item: item.cloned(),
                 transactional,
+                condition_check,
             });
         }
     }
 
-    /// Every write of a transaction (a condition check is billed as one).
+    /// Every write of a transaction, and its condition checks.
     pub(crate) fn record_transaction(&self, items: &[TransactWriteItem]) {
         for t in items {
             if let Some(p) = t.put() {
@@ -71,7 +82,7 @@ impl WriteMeter {
             } else if let Some(d) = t.delete() {
                 self.record(d.key(), None, true);
             } else if let Some(c) = t.condition_check() {
-                self.record(c.key(), None, true);
+                self.keep(c.key(), None, true, true);
             }
         }
     }
@@ -91,11 +102,12 @@ const INDEXES: [(&str, &str); 3] = [
 ];
 
 /// Write units billed for one write that turned `before` into `after`
-/// (`None`: no item). The table bills the larger of the two; each index
-/// (all attributes projected) bills the same where the item stays under
-/// the same index key, a delete of the old copy plus a put of the new one
-/// where the write changed its index key, and one of the two where the
-/// item joins or leaves the index. A transaction bills all of it twice.
+/// (`None`: no item). The table bills the larger of the two, twice in a
+/// transaction (its prepare and its commit). Each index (all attributes
+/// projected) bills once, as the change reaches it after the write: the
+/// same where the item stays under the same index key, a delete of the old
+/// copy plus a put of the new one where the write changed its index key,
+/// and one of the two where the item joins or leaves the index.
 pub fn billed_write(before: Option<&Item>, after: Option<&Item>, transactional: bool) -> u64 {
     let size = |i: Option<&Item>| i.map_or(0, item_size);
     let units = |i: Option<&Item>| write_units(size(i));
@@ -113,7 +125,7 @@ pub fn billed_write(before: Option<&Item>, after: Option<&Item>, transactional: 
             (None, None) => 0,
         })
         .sum();
-    (larger + indexes) * if transactional { 2 } else { 1 }
+    larger * if transactional { 2 } else { 1 } + indexes
 }
 
 /// The billed size of an item, in bytes.
@@ -199,12 +211,9 @@ mod tests {
         assert_eq!(billed_write(Some(&old), Some(&same_key), false), 4);
         // A changed index key: the index deletes the 2-unit copy, puts a 1-unit one.
         assert_eq!(billed_write(Some(&old), Some(&moved), false), 2 + 2 + 1);
-        // Leaving the index, in a transaction.
+        // Leaving the index, in a transaction: the table's write twice.
         let plain = item(&[("PK", "C")]);
-        assert_eq!(
-            billed_write(Some(&same_key), Some(&plain), true),
-            (1 + 1) * 2
-        );
+        assert_eq!(billed_write(Some(&same_key), Some(&plain), true), 2 + 1);
         // A delete.
         assert_eq!(billed_write(Some(&old), None, false), 2 + 2);
     }
