@@ -244,7 +244,9 @@ pub fn redb_store() -> Embedded {
 
 pub async fn dynamo_store() -> Arc<DynamoStore> {
     let cfg = aws_config().await;
-    let store = DynamoStore::new(&cfg, unique("switchboard"));
+    // The suites store routing records deflated, as a deployment does once
+    // every function reads them (`SWITCHBOARD_DEFLATE_ROUTING`).
+    let store = DynamoStore::new(&cfg, unique("switchboard")).deflating_routing_records(true);
     store.create_table().await.expect("create table on moto");
     Arc::new(store)
 }

@@ -19,6 +19,8 @@ use switchboard_core::sender::SenderDeps;
 pub enum EnvError {
     #[error("environment variable {0} is not set")]
     Missing(String),
+    #[error("environment variable {0} is {1:?}; expected {2}")]
+    Invalid(String, String, &'static str),
     #[error("the Graph API client could not be built: {0}")]
     Graph(#[from] switchboard_core::graph::GraphError),
     #[error("the bot client could not be built: {0}")]
@@ -40,12 +42,31 @@ pub fn required_env(name: &str) -> Result<String, EnvError> {
         .ok_or_else(|| EnvError::Missing(name.to_string()))
 }
 
-/// The one table (`SWITCHBOARD_TABLE`).
+/// The one table (`SWITCHBOARD_TABLE`), storing long routing records
+/// deflated when `SWITCHBOARD_DEFLATE_ROUTING` is `true` (unset or
+/// `false`: as JSON, which code from before the deflate also reads).
 pub fn store_from_env(config: &aws_config::SdkConfig) -> Result<Arc<DynamoStore>, EnvError> {
-    Ok(Arc::new(DynamoStore::new(
-        config,
-        required_env("SWITCHBOARD_TABLE")?,
-    )))
+    let deflate = flag(
+        "SWITCHBOARD_DEFLATE_ROUTING",
+        std::env::var("SWITCHBOARD_DEFLATE_ROUTING").ok().as_deref(),
+    )?;
+    Ok(Arc::new(
+        DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?)
+            .deflating_routing_records(deflate),
+    ))
+}
+
+/// A `true`/`false` setting (unset or empty: false).
+fn flag(name: &str, value: Option<&str>) -> Result<bool, EnvError> {
+    match value.unwrap_or_default() {
+        "" | "false" => Ok(false),
+        "true" => Ok(true),
+        other => Err(EnvError::Invalid(
+            name.to_string(),
+            other.to_string(),
+            "true or false",
+        )),
+    }
 }
 
 /// The outbound FIFO queue (`SWITCHBOARD_OUTBOUND_QUEUE_URL`): where
@@ -188,4 +209,22 @@ pub fn sender_deps_from_env(
         pages: page_deps(config, store)?,
     };
     Ok((deps, outbox_from_env(config)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_is_true_false_or_unset_and_anything_else_is_a_clear_error() {
+        assert!(!flag("F", None).unwrap());
+        assert!(!flag("F", Some("")).unwrap());
+        assert!(!flag("F", Some("false")).unwrap());
+        assert!(flag("F", Some("true")).unwrap());
+        let e = flag("F", Some("yes")).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "environment variable F is \"yes\"; expected true or false"
+        );
+    }
 }

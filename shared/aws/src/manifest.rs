@@ -32,6 +32,9 @@ const PUBLIC_URL: &str = "SWITCHBOARD_PUBLIC_URL";
 const OUTBOUND: &str = "SWITCHBOARD_OUTBOUND_QUEUE_URL";
 /// Every function: the metrics namespace (default `Switchboard`).
 const METRICS: &str = "SWITCHBOARD_METRICS_NAMESPACE";
+/// Every function that writes conversations' routing: store long routing
+/// records deflated (`crate::env::store_from_env`; default false).
+const DEFLATE: &str = "SWITCHBOARD_DEFLATE_ROUTING";
 /// The agents' WebSocket connections (`crate::connections`).
 const CONNECTIONS: &str = "SWITCHBOARD_CONNECTIONS_TABLE";
 /// The WebSocket stage's Management API (`crate::push`).
@@ -58,7 +61,7 @@ const PUSH: &[&str] = crate::push::IAM_ACTIONS_PUSH;
 
 /// Every function that calls the Graph API: the metrics namespace and the
 /// Graph API's base URL (default Meta's).
-const GRAPH_OPTIONAL: &[&str] = &[METRICS, "SWITCHBOARD_GRAPH_URL"];
+const GRAPH_OPTIONAL: &[&str] = &[METRICS, "SWITCHBOARD_GRAPH_URL", DEFLATE];
 
 /// What the routing engine calls (the router and the scheduler run it).
 const ROUTING_ACTIONS: &[&str] = &[
@@ -127,6 +130,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         env_optional: &[
             METRICS,
             "SWITCHBOARD_GRAPH_URL",
+            DEFLATE,
             // The customer-managed key new secrets are created under.
             "SWITCHBOARD_SECRETS_KMS_KEY",
             "SWITCHBOARD_ADMIN_GROUP",
@@ -182,7 +186,12 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         name: "agent-api",
         resource: "AgentApiFunction",
         env: CHANNEL_ENV,
-        env_optional: &[METRICS, "SWITCHBOARD_GRAPH_URL", "SWITCHBOARD_GROUPS_CLAIM"],
+        env_optional: &[
+            METRICS,
+            "SWITCHBOARD_GRAPH_URL",
+            "SWITCHBOARD_GROUPS_CLAIM",
+            DEFLATE,
+        ],
         actions: &[
             "dynamodb:BatchGetItem",
             "dynamodb:GetItem",

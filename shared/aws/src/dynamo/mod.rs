@@ -64,6 +64,8 @@ pub struct DynamoStore {
     table: String,
     calls: crate::CallLog,
     writes: capacity::WriteMeter,
+    /// Store long routing records deflated (`routing_doc`).
+    deflate_routing: bool,
 }
 
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -152,7 +154,17 @@ impl DynamoStore {
             table: table.into(),
             calls: crate::CallLog::default(),
             writes: capacity::WriteMeter::default(),
+            deflate_routing: false,
         }
+    }
+
+    /// Store conversations' long routing records deflated (about 30 % of
+    /// their JSON; fewer write units on every routing write). Both forms
+    /// are always read; turn it on only once every function that reads
+    /// the table runs code that reads deflated records.
+    pub fn deflating_routing_records(mut self, on: bool) -> Self {
+        self.deflate_routing = on;
+        self
     }
 
     pub fn table(&self) -> &str {

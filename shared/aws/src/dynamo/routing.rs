@@ -235,7 +235,10 @@ impl DynamoStore {
                 };
                 let mut values = vec![
                     (":s", s(state.as_str())),
-                    (":doc", routing_doc::to_value(routing)?),
+                    (
+                        ":doc",
+                        routing_doc::to_value(routing, self.deflate_routing)?,
+                    ),
                     (":next", n(*expect as i64 + 1)),
                     (":at", n(at.0)),
                     (":gsi", s(format!("STATE#{}", state.as_str()))),
@@ -766,7 +769,10 @@ impl RoutingStore for DynamoStore {
             "rv = :expect"
         };
         let mut values = vec![
-            (":doc", routing_doc::to_value(routing)?),
+            (
+                ":doc",
+                routing_doc::to_value(routing, self.deflate_routing)?,
+            ),
             (":next", n(expect as i64 + 1)),
         ];
         if expect != 0 {

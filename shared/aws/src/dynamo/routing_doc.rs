@@ -1,11 +1,15 @@
 //! A conversation's routing record as its item stores it (`rdoc`): JSON,
+//! or, where the deployment turns it on (`SWITCHBOARD_DEFLATE_ROUTING`),
 //! deflated into a binary attribute once it is longer than a few hundred
 //! bytes. The record keeps the decisions the diagnostics show (each offer
-//! with the agents it considered), 2.5 KB of JSON once a conversation is
-//! offered to one of 20 agents; deflated it is about a quarter of that. The
-//! conversation item is copied into three indexes and routing writes it in
-//! a transaction, so every kilobyte saved is eight write units fewer per
-//! routing write. Records written as a JSON string before are still read.
+//! with the agents it considered), 2 KB of JSON once a conversation is
+//! offered to one of 20 agents; deflated it is about 30 % of that. Routing
+//! rewrites the conversation item in a transaction, in the table and in
+//! three index copies, so each kilobyte saved is up to twelve write units
+//! fewer per routing write. Both forms are always read: code from before
+//! this module read a binary record as none (and its next routing write
+//! replaced it with an empty one), so deflating is turned on only once
+//! every function of a deployment runs code that reads it.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -17,7 +21,7 @@ use switchboard_core::ports::{StoreError, StoreResult};
 use switchboard_core::routing::record::Routing;
 
 /// Records of at most this many bytes of JSON stay a string: deflating
-/// them would not save a write unit.
+/// them would rarely save a write unit.
 const DEFLATE_ABOVE: usize = 512;
 
 /// The most a stored record may inflate to: DynamoDB's items are at most
@@ -28,10 +32,11 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("routing record: {e}"))
 }
 
-/// The attribute value `routing` is stored as.
-pub(super) fn to_value(routing: &Routing) -> StoreResult<AttributeValue> {
+/// The attribute value `routing` is stored as: deflated when `deflate`
+/// and it is long.
+pub(super) fn to_value(routing: &Routing, deflate: bool) -> StoreResult<AttributeValue> {
     let json = serde_json::to_vec(routing).map_err(corrupt)?;
-    if json.len() <= DEFLATE_ABOVE {
+    if !deflate || json.len() <= DEFLATE_ABOVE {
         return String::from_utf8(json)
             .map(AttributeValue::S)
             .map_err(corrupt);
@@ -99,12 +104,15 @@ mod tests {
     #[test]
     fn a_short_record_stays_json_and_a_long_one_is_deflated_smaller() {
         let short = offered(0);
-        assert!(matches!(to_value(&short).unwrap(), AttributeValue::S(_)));
-        assert_eq!(from_value(&to_value(&short).unwrap()).unwrap(), short);
+        assert!(matches!(
+            to_value(&short, true).unwrap(),
+            AttributeValue::S(_)
+        ));
+        assert_eq!(from_value(&to_value(&short, true).unwrap()).unwrap(), short);
 
         let long = offered(20);
         let json = serde_json::to_vec(&long).unwrap().len();
-        let AttributeValue::B(z) = to_value(&long).unwrap() else {
+        let AttributeValue::B(z) = to_value(&long, true).unwrap() else {
             panic!("a long record is deflated");
         };
         assert!(
@@ -116,10 +124,13 @@ mod tests {
     }
 
     #[test]
-    fn a_record_stored_as_a_string_before_is_still_read() {
+    fn without_deflate_a_long_record_stays_json_as_older_code_reads_it() {
         let long = offered(20);
-        let old = AttributeValue::S(serde_json::to_string(&long).unwrap());
-        assert_eq!(from_value(&old).unwrap(), long);
+        let AttributeValue::S(json) = to_value(&long, false).unwrap() else {
+            panic!("not deflated unless turned on");
+        };
+        assert_eq!(json, serde_json::to_string(&long).unwrap());
+        assert_eq!(from_value(&AttributeValue::S(json)).unwrap(), long);
     }
 
     #[test]
