@@ -28,7 +28,9 @@ Options:
   --param KEY=VALUE   a template parameter, repeatable:
                         TableDeletionProtection (true), LogRetentionDays (30),
                         AlarmTopicArn (none), JwtIssuer and JwtAudience (none:
-                        use the Cognito user pool the stack creates)
+                        use the Cognito user pool the stack creates),
+                        DeflateRoutingRecords (false; README says when to
+                        turn it on)
   --s3-bucket BUCKET  bucket for the code packages (AWS CLI path; SAM makes its own)
   --no-build          deploy what target/lambda/*/bootstrap and console/dist
                       hold now (build neither)

@@ -242,11 +242,17 @@ pub fn redb_store() -> Embedded {
     Embedded { dir, store }
 }
 
+/// A fresh table on moto. The suites store routing records deflated, as a
+/// deployment does once every function reads them
+/// (`SWITCHBOARD_DEFLATE_ROUTING`).
 pub async fn dynamo_store() -> Arc<DynamoStore> {
+    dynamo_store_deflating(true).await
+}
+
+/// A fresh table on moto, storing long routing records deflated or not.
+pub async fn dynamo_store_deflating(deflate: bool) -> Arc<DynamoStore> {
     let cfg = aws_config().await;
-    // The suites store routing records deflated, as a deployment does once
-    // every function reads them (`SWITCHBOARD_DEFLATE_ROUTING`).
-    let store = DynamoStore::new(&cfg, unique("switchboard")).deflating_routing_records(true);
+    let store = DynamoStore::new(&cfg, unique("switchboard")).deflating_routing_records(deflate);
     store.create_table().await.expect("create table on moto");
     Arc::new(store)
 }

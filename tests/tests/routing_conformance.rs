@@ -687,6 +687,45 @@ async fn sign_in_codes(s: Arc<dyn Store>) {
     assert_eq!(won, 1);
 }
 
+/// DynamoDB with the deflate off (the default) and on, on one table: the
+/// suite's routing-version case on JSON records, then each form read by a
+/// store of the other setting (a deploy turning it on, or off).
+mod dynamodb_deflate_off_and_on {
+    use super::*;
+    use switchboard_aws::DynamoStore;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn json_records_keep_the_routing_version_rules() {
+        let store: Arc<dyn Store> = switchboard_tests::dynamo_store_deflating(false).await;
+        conversation_writes_need_the_routing_version(store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn each_setting_reads_what_the_other_wrote() {
+        let deflating = switchboard_tests::dynamo_store_deflating(true).await;
+        let json = Arc::new(DynamoStore::new(
+            &switchboard_tests::aws_config().await,
+            deflating.table(),
+        ));
+        let (d, j): (Arc<dyn Store>, Arc<dyn Store>) = (deflating.clone(), json);
+        let c = conversation(&d, "7700000000000299").await;
+        let mut first = set(&c, 0, ConversationState::Waiting, "first");
+        if let RoutingOp::Conversation { routing, .. } = &mut first {
+            **routing = long_routing("deflated");
+        }
+        d.apply(&[first]).await.unwrap();
+        let read = j.get_conversation(&c.id).await.unwrap().unwrap();
+        assert_eq!(read.routing, Some(long_routing("deflated")));
+        let mut second = set(&read, 1, ConversationState::Offered, "second");
+        if let RoutingOp::Conversation { routing, .. } = &mut second {
+            **routing = long_routing("json");
+        }
+        j.apply(&[second]).await.unwrap();
+        let read = d.get_conversation(&c.id).await.unwrap().unwrap();
+        assert_eq!((read.rv, read.routing), (2, Some(long_routing("json"))));
+    }
+}
+
 switchboard_tests::store_suites!(
     agents_memberships_and_presence,
     queues_and_rulesets,

@@ -32,8 +32,9 @@ const PUBLIC_URL: &str = "SWITCHBOARD_PUBLIC_URL";
 const OUTBOUND: &str = "SWITCHBOARD_OUTBOUND_QUEUE_URL";
 /// Every function: the metrics namespace (default `Switchboard`).
 const METRICS: &str = "SWITCHBOARD_METRICS_NAMESPACE";
-/// Every function that writes conversations' routing: store long routing
-/// records deflated (`crate::env::store_from_env`; default false).
+/// Every function whose store `crate::env::store_from_env` builds (all
+/// that write conversations' routing, and the sender): store long routing
+/// records deflated (default false).
 const DEFLATE: &str = "SWITCHBOARD_DEFLATE_ROUTING";
 /// The agents' WebSocket connections (`crate::connections`).
 const CONNECTIONS: &str = "SWITCHBOARD_CONNECTIONS_TABLE";
@@ -59,8 +60,9 @@ const ROUTER_ENV: &[&str] = &[TABLE, OUTBOUND, SECRETS_PREFIX, CONNECTIONS, WS_M
 /// every function that publishes to an agent's feed.
 const PUSH: &[&str] = crate::push::IAM_ACTIONS_PUSH;
 
-/// Every function that calls the Graph API: the metrics namespace and the
-/// Graph API's base URL (default Meta's).
+/// Every function that calls the Graph API: the metrics namespace, the
+/// Graph API's base URL (default Meta's), and the routing records' deflate
+/// (they all build their store with `crate::env::store_from_env`).
 const GRAPH_OPTIONAL: &[&str] = &[METRICS, "SWITCHBOARD_GRAPH_URL", DEFLATE];
 
 /// What the routing engine calls (the router and the scheduler run it).

@@ -50,20 +50,24 @@ async fn main() {
     println!("  redelivered (duplicate) event:            {dup:.2}");
     units(&store).await;
 
-    routed(n).await;
+    // Routing records deflated (`SWITCHBOARD_DEFLATE_ROUTING=true`), then
+    // as JSON (the default).
+    routed(n, true).await;
+    routed(n, false).await;
 }
 
 fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
     serde_json::from_value(v).expect("valid input")
 }
 
-/// Calls per newly routed conversation, through the router's entry point.
-async fn routed(n: u64) {
+/// Calls and write units per newly routed conversation, through the
+/// router's entry point, with routing records deflated or as JSON.
+async fn routed(n: u64, deflate: bool) {
     use serde_json::json;
     use std::sync::Arc;
     use switchboard_core::routing::admin as ra;
     use switchboard_core::routing::engine;
-    let store = dynamo_store().await;
+    let store = switchboard_tests::dynamo_store_deflating(deflate).await;
     let secrets = switchboard_tests::moto_secrets().await;
     let clock: Arc<dyn switchboard_core::Clock> = Arc::new(switchboard_core::SystemClock);
     switchboard_tests::seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
@@ -144,6 +148,10 @@ async fn routed(n: u64) {
             .await;
     }
     let again = (store.calls() - before) as f64 / n as f64;
+    println!(
+        "Routing records {} (SWITCHBOARD_DEFLATE_ROUTING={deflate}):",
+        if deflate { "deflated" } else { "as JSON" }
+    );
     println!("  new conversation routed and offered (20 agents): {routed:.2}");
     units.print("a new conversation routed and offered", n);
     accepted.print("accepted offer", n);

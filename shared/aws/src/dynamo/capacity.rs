@@ -19,7 +19,8 @@ type Item = HashMap<String, AttributeValue>;
 
 /// One write the adapter sent: the item's key, the whole item when it was
 /// a put (an update's or delete's size is known only from the table),
-/// whether it was part of a transaction (billed twice), and whether it was
+/// whether it was part of a transaction (its table write billed twice),
+/// and whether it was
 /// a transaction's condition check (billed as a write of the item, in no
 /// index).
 #[derive(Debug, Clone)]
@@ -33,8 +34,9 @@ pub struct Write {
 /// The writes an adapter sends through its shared write paths (puts,
 /// conditional updates, transactions, an agent's update), kept once
 /// [`WriteMeter::start`] is called (for `make bench`; off, it keeps
-/// nothing). The few deletes of configuration it sends directly (queues,
-/// rulesets, canned responses, sign-in codes, accounts) are not kept.
+/// nothing). The few writes it sends directly are not kept: the deletes of
+/// configuration (queues, rulesets, canned responses, sign-in codes,
+/// accounts) and the record of a webhook's verification.
 #[derive(Debug, Default)]
 pub struct WriteMeter(Mutex<Option<Vec<Write>>>);
 

@@ -4,12 +4,15 @@
 //! bytes. The record keeps the decisions the diagnostics show (each offer
 //! with the agents it considered), 2 KB of JSON once a conversation is
 //! offered to one of 20 agents; deflated it is about 30 % of that. Routing
-//! rewrites the conversation item in a transaction, in the table and in
-//! three index copies, so each kilobyte saved is up to twelve write units
+//! rewrites the conversation item in a transaction (the table's write
+//! billed twice) and in three index copies (a delete and a put where the
+//! index key changes), so each kilobyte saved is up to eight write units
 //! fewer per routing write. Both forms are always read: code from before
-//! this module read a binary record as none (and its next routing write
-//! replaced it with an empty one), so deflating is turned on only once
-//! every function of a deployment runs code that reads it.
+//! this module reads a binary record as none (and its next routing write
+//! replaces it with an empty one), so deflating is turned on only once
+//! every function of a deployment runs code that reads it, and such code
+//! is not rolled back to once it has been on (records stay deflated until
+//! their next routing write, even after it is turned off).
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
