@@ -1101,6 +1101,33 @@ async fn contacts_are_found_through_their_search_index(s: Arc<dyn Store>) {
     .await
     .unwrap();
     assert_eq!(found(name("quin"), 10).await, [i.contact_id.to_string()]);
+
+    // One with the fallback name is not: every unnamed contact shares its
+    // words. Named later (as from Meta's profile), its name is found.
+    let psid = unique_psid("77");
+    let mut i = ids();
+    i.contact_name = switchboard_core::contacts::fallback_name(&psid);
+    let e = event(
+        "104857600000001",
+        &psid,
+        EventKind::Message,
+        T0,
+        &format!("message:m-{psid}"),
+    );
+    s.append(&e, &i, Millis(T0)).await.unwrap();
+    let unnamed = i.contact_id.to_string();
+    let tail: String = psid.chars().skip(psid.len().saturating_sub(4)).collect();
+    for word in ["messenger", "customer", tail.as_str()] {
+        let hits = found(name(word), 50).await;
+        assert!(!hits.contains(&unnamed), "{word}: {hits:?}");
+    }
+    let mut named = s.get_contact(&i.contact_id).await.unwrap().unwrap();
+    named.name = "Ulrikke Vinter".into();
+    named.version = 1;
+    s.update_contact(&named, 0).await.unwrap();
+    for word in ["ulrikk", "vinter"] {
+        assert_eq!(found(name(word), 10).await, std::slice::from_ref(&unnamed));
+    }
 }
 
 async fn open_conversation(s: &dyn Store, page: &str, at: i64) -> Conversation {

@@ -51,10 +51,16 @@ fn phone_like(q: &str) -> bool {
         .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
-/// The index terms of a contact: `n:{word}` for each name word, `e:{email}`
-/// and `p:{digits}`. Terms hold no spaces.
+/// The index terms of a contact: `n:{word}` for each name word (none for a
+/// [`crate::contacts::fallback_name`]), `e:{email}` and `p:{digits}`.
+/// Terms hold no spaces.
 pub fn terms(c: &Contact) -> Vec<String> {
-    let mut out: Vec<String> = words(&c.name)
+    let name = if crate::contacts::is_fallback_name(&c.name) {
+        ""
+    } else {
+        c.name.as_str()
+    };
+    let mut out: Vec<String> = words(name)
         .into_iter()
         .take(MAX_WORDS)
         .map(|w| format!("n:{w}"))
@@ -279,6 +285,28 @@ mod tests {
         let (gone, added) = changed_keys(&c, &renamed);
         assert_eq!(gone, ["n:jensen ct_1", "n:smith ct_1", "p:4512345678 ct_1"]);
         assert_eq!(added, ["n:berg ct_1"]);
+    }
+
+    #[test]
+    fn a_fallback_name_is_not_indexed_and_a_real_one_replaces_nothing() {
+        let name = crate::contacts::fallback_name("7700000000000042");
+        assert_eq!(name, "Messenger customer …0042");
+        let unnamed = contact(&name, None, None);
+        assert!(index_keys(&unnamed).is_empty());
+        // Its email and phone are still found.
+        let reachable = contact(&name, Some("a@b.dk"), Some("12 34 56"));
+        assert_eq!(terms(&reachable), ["e:a@b.dk", "p:123456"]);
+        // Named from Meta's profile: the words are added, nothing removed.
+        let (gone, added) = changed_keys(&unnamed, &contact("Anna Berg", None, None));
+        assert!(gone.is_empty());
+        assert_eq!(added, ["n:anna ct_1", "n:berg ct_1"]);
+        // Only the exact form is left out: an agent's own wording is not.
+        for named in ["Messenger customer …12345", "Messenger customer 0042"] {
+            assert!(
+                !index_keys(&contact(named, None, None)).is_empty(),
+                "{named}"
+            );
+        }
     }
 
     #[test]

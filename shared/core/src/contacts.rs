@@ -15,6 +15,25 @@ pub const MAX_EMAIL: usize = 254;
 pub const MAX_PHONE: usize = 32;
 pub const MAX_NOTES: usize = 2000;
 
+/// How a fallback name begins; the PSID's last four characters follow.
+const FALLBACK_PREFIX: &str = "Messenger customer …";
+
+/// A readable name for a contact Switchboard knows nothing about yet:
+/// `Messenger customer …1234`, ending with the PSID's last four characters.
+pub fn fallback_name(psid: &str) -> String {
+    let skip = psid.chars().count().saturating_sub(4);
+    let tail: String = psid.chars().skip(skip).collect();
+    format!("{FALLBACK_PREFIX}{tail}")
+}
+
+/// Whether `name` is a [`fallback_name`]: the search index leaves it out,
+/// since every unnamed contact shares its words (and a new customer's
+/// contact is then written with no index entries at all).
+pub fn is_fallback_name(name: &str) -> bool {
+    name.strip_prefix(FALLBACK_PREFIX)
+        .is_some_and(|tail| tail.chars().count() <= 4)
+}
+
 /// `POST /agent/v1/contacts` (and the create-and-link form of `PUT
 /// .../contact`).
 #[derive(Debug, Clone, Deserialize)]

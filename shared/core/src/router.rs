@@ -45,13 +45,6 @@ pub struct BatchItem<'a> {
     pub body: &'a str,
 }
 
-/// A readable name for a contact Switchboard knows nothing about yet.
-pub fn fallback_contact_name(psid: &str) -> String {
-    let skip = psid.chars().count().saturating_sub(4);
-    let tail: String = psid.chars().skip(skip).collect();
-    format!("Messenger customer …{tail}")
-}
-
 /// Store one event. Idempotent: processing the same body twice stores it once.
 pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, RouterError> {
     process_counted(deps, body, &AtomicU64::new(0)).await
@@ -86,7 +79,7 @@ async fn process_counted(
     }
     let ids = NewIds {
         contact_id: ContactId::generate(),
-        contact_name: fallback_contact_name(psid.as_str()),
+        contact_name: crate::contacts::fallback_name(psid.as_str()),
         conversation_id: ConversationId::generate(),
     };
     let outcome = deps

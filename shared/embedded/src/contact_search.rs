@@ -28,14 +28,20 @@ pub(crate) fn index(
     Ok(())
 }
 
-/// Index every stored contact when the index is empty but contacts are not
-/// (a store written before the index existed).
+/// The key that says the index was built: no term's key sorts before it
+/// or equals it, and no search prefix finds it.
+const BUILT: &str = "";
+
+/// Index every stored contact when the index is empty (a store written
+/// before the index existed), then mark it built: a store whose contacts
+/// all have fallback names (not indexed) is not read whole at each start.
 pub(crate) fn rebuild(txn: &redb::WriteTransaction) -> StoreResult<()> {
     let mut index = txn.open_table(CONTACT_SEARCH).map_err(err)?;
     let contacts = txn.open_table(CONTACTS).map_err(err)?;
-    if index.len().map_err(err)? > 0 || contacts.is_empty().map_err(err)? {
+    if index.len().map_err(err)? > 0 {
         return Ok(());
     }
+    index.insert(BUILT, "").map_err(err)?;
     for row in contacts.iter().map_err(err)? {
         let (_, v) = row.map_err(err)?;
         let Ok(contact) = dec::<Contact>(v.value()) else {
@@ -122,5 +128,37 @@ mod tests {
             assert_eq!(found.len(), 1, "{prefix}");
             assert_eq!(found[0].id, ada.id);
         }
+    }
+
+    #[tokio::test]
+    async fn an_index_of_no_terms_is_marked_built_and_never_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.redb");
+        let store = RedbStore::open(&path).unwrap();
+        let unnamed = Contact::new(
+            "ct_unnamed".parse().unwrap(),
+            switchboard_core::contacts::fallback_name("7700000000000042"),
+            Millis(1),
+        );
+        store.create_contact(&unnamed).await.unwrap();
+        async fn keys(store: &RedbStore) -> Vec<String> {
+            store
+                .read(|txn| {
+                    let t = txn.open_table(CONTACT_SEARCH).map_err(err)?;
+                    let mut out = Vec::new();
+                    for row in t.iter().map_err(err)? {
+                        out.push(row.map_err(err)?.0.value().to_string());
+                    }
+                    Ok(out)
+                })
+                .await
+                .unwrap()
+        }
+        // Only the mark: the fallback name has no terms.
+        assert_eq!(keys(&store).await, [BUILT]);
+        drop(store);
+        let store = RedbStore::open(&path).unwrap();
+        assert_eq!(keys(&store).await, [BUILT]);
+        assert!(store.find_contacts("", 10).await.unwrap().is_empty());
     }
 }
