@@ -30,17 +30,33 @@ async fn main() {
     ) -> f64 {
         let before = store.calls();
         for i in 0..n {
-            store
-                .append(&make(i), &switchboard_tests::new_ids(), Millis(0))
-                .await
-                .unwrap();
+            let event = make(i);
+            // Named as the router names a customer it does not know yet.
+            let mut ids = switchboard_tests::new_ids();
+            if let Some(psid) = &event.psid {
+                ids.contact_name = switchboard_core::contacts::fallback_name(psid.as_str());
+            }
+            store.append(&event, &ids, Millis(0)).await.unwrap();
         }
         (store.calls() - before) as f64 / n as f64
     }
+    // The appends that open a conversation for a new customer are billed
+    // as well: storing the event, before any routing.
+    store.write_meter().start();
     let new_conv = per_event(&store, n, |i| {
         event(&format!("77{i:014}"), &format!("m_new_{i}"), 1_000 + i)
     })
     .await;
+    let mut opened = Billed::default();
+    let client = aws_sdk_dynamodb::Client::new(&switchboard_tests::aws_config().await);
+    opened
+        .add(
+            &mut Images::new(),
+            &client,
+            &store,
+            store.write_meter().take(),
+        )
+        .await;
     let next = |i: u64| event("7700000000000000", &format!("m_next_{i}"), 2_000 + i);
     let existing = per_event(&store, n, next).await;
     let dup = per_event(&store, n, next).await;
@@ -48,6 +64,10 @@ async fn main() {
     println!("  text message in an existing conversation: {existing:.2}");
     println!("  message that opens a new conversation:    {new_conv:.2}");
     println!("  redelivered (duplicate) event:            {dup:.2}");
+    opened.print(
+        "message that opens a conversation for a new customer (stored, not yet routed)",
+        n,
+    );
     units(&store).await;
 
     // Routing records deflated (`SWITCHBOARD_DEFLATE_ROUTING=true`), then
