@@ -91,11 +91,27 @@ pub fn contact_of(key: &str) -> Option<ContactId> {
         .and_then(|(_, id)| ContactId::parse(id).ok())
 }
 
+/// The keys versions before fallback names left the index wrote for one:
+/// a fallback name's words (stale entries may hold them).
+fn legacy_keys(c: &Contact) -> Vec<String> {
+    if !crate::contacts::is_fallback_name(&c.name) {
+        return Vec::new();
+    }
+    words(&c.name)
+        .into_iter()
+        .map(|w| format!("n:{w} {}", c.id))
+        .collect()
+}
+
 /// The keys to remove and to add when a contact changes from `old` to `new`.
+/// A contact that had a fallback name also has the keys older versions
+/// indexed it under removed (deleting a key that is not there changes
+/// nothing), so an erasure or a rename leaves none of them behind.
 pub fn changed_keys(old: &Contact, new: &Contact) -> (Vec<String>, Vec<String>) {
     let (before, after) = (index_keys(old), index_keys(new));
     let gone = before
         .iter()
+        .chain(&legacy_keys(old))
         .filter(|k| !after.contains(k))
         .cloned()
         .collect();
@@ -288,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn a_fallback_name_is_not_indexed_and_a_real_one_replaces_nothing() {
+    fn a_fallback_name_is_not_indexed_and_its_old_keys_go_when_renamed() {
         let name = crate::contacts::fallback_name("7700000000000042");
         assert_eq!(name, "Messenger customer …0042");
         let unnamed = contact(&name, None, None);
@@ -296,12 +312,23 @@ mod tests {
         // Its email and phone are still found.
         let reachable = contact(&name, Some("a@b.dk"), Some("12 34 56"));
         assert_eq!(terms(&reachable), ["e:a@b.dk", "p:123456"]);
-        // Named from Meta's profile: the words are added, nothing removed.
+        // Named from Meta's profile: the words are added, and the keys
+        // older versions indexed the fallback name under are removed.
         let (gone, added) = changed_keys(&unnamed, &contact("Anna Berg", None, None));
-        assert!(gone.is_empty());
+        assert_eq!(gone, ["n:messenger ct_1", "n:customer ct_1", "n:0042 ct_1"]);
         assert_eq!(added, ["n:anna ct_1", "n:berg ct_1"]);
+        // A word the new name shares is kept (older versions wrote it;
+        // this one writes it now).
+        let (gone, added) = changed_keys(&unnamed, &contact("Customer Care", None, None));
+        assert_eq!(gone, ["n:messenger ct_1", "n:0042 ct_1"]);
+        assert_eq!(added, ["n:customer ct_1", "n:care ct_1"]);
         // Only the exact form is left out: an agent's own wording is not.
-        for named in ["Messenger customer …12345", "Messenger customer 0042"] {
+        for named in [
+            "Messenger customer …12345",
+            "Messenger customer 0042",
+            "Messenger customer …VIP",
+            "Messenger customer …",
+        ] {
             assert!(
                 !index_keys(&contact(named, None, None)).is_empty(),
                 "{named}"

@@ -30,8 +30,9 @@ pub fn fallback_name(psid: &str) -> String {
 /// since every unnamed contact shares its words (and a new customer's
 /// contact is then written with no index entries at all).
 pub fn is_fallback_name(name: &str) -> bool {
-    name.strip_prefix(FALLBACK_PREFIX)
-        .is_some_and(|tail| tail.chars().count() <= 4)
+    name.strip_prefix(FALLBACK_PREFIX).is_some_and(|tail| {
+        (1..=4).contains(&tail.len()) && tail.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// `POST /agent/v1/contacts` (and the create-and-link form of `PUT

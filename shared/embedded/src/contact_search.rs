@@ -156,9 +156,21 @@ mod tests {
         }
         // Only the mark: the fallback name has no terms.
         assert_eq!(keys(&store).await, [BUILT]);
+        // A contact left out of the index: a rebuild would add it.
+        let ada = Contact::new("ct_ada".parse().unwrap(), "Ada".into(), Millis(2));
+        store
+            .write(move |txn| {
+                let mut t = txn.open_table(CONTACTS).map_err(err)?;
+                t.insert(ada.id.as_str(), crate::tables::enc(&ada)?.as_str())
+                    .map_err(err)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
         drop(store);
         let store = RedbStore::open(&path).unwrap();
         assert_eq!(keys(&store).await, [BUILT]);
+        assert!(store.find_contacts("n:ada", 10).await.unwrap().is_empty());
         assert!(store.find_contacts("", 10).await.unwrap().is_empty());
     }
 }
