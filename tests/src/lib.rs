@@ -697,30 +697,3 @@ pub fn new_ids() -> switchboard_core::ports::NewIds {
         conversation_id: switchboard_core::ids::ConversationId::generate(),
     }
 }
-
-/// The event keys on a conversation's timeline, in its order.
-pub async fn timeline_keys(
-    store: &dyn switchboard_core::ports::ConversationStore,
-    conversation: &switchboard_core::ids::ConversationId,
-) -> Vec<String> {
-    store
-        .timeline(conversation)
-        .await
-        .expect("read the timeline")
-        .into_iter()
-        .map(|t| t.key)
-        .collect()
-}
-
-/// The conversation an append opened (panics on any other outcome).
-pub fn opened_by(
-    outcome: switchboard_core::ports::AppendOutcome,
-) -> switchboard_core::ids::ConversationId {
-    match outcome {
-        switchboard_core::ports::AppendOutcome::Stored {
-            conversation_id,
-            opened: true,
-        } => conversation_id,
-        other => panic!("expected the append to open a conversation: {other:?}"),
-    }
-}

@@ -8,11 +8,9 @@
 //! inbound FIFO queue (its group is blocked while a message is in flight,
 //! and the router's timeout is shorter than the visibility timeout); if
 //! they did, an event half-stored in a conversation that closed meanwhile
-//! could land on two timelines. A new customer's first event is the same
-//! marker and entry, then one transaction creating the customer, contact
-//! and conversation (see [`DynamoStore::append_new_customer`]). An event
-//! that opens a conversation for a known customer, or is attached to the
-//! last one, is one transaction per attempt, conditional on what was read.
+//! could land on two timelines. An event that opens a conversation, or is
+//! attached to the last one, is one transaction per attempt, conditional
+//! on what was read.
 
 use super::conv_items::{
     CONV_SK, activity_key, contact_conv_item, contact_item, conv_pk, conversation_item,
@@ -32,8 +30,7 @@ use switchboard_core::ports::{
 /// How an append to the open conversation went.
 enum Existing {
     Done(AppendOutcome),
-    /// Plan again: the conversation closed before the append touched it,
-    /// or the customer a new customer's append was creating is there now.
+    /// It closed before the append touched it: plan again.
     Closed,
 }
 
@@ -124,11 +121,30 @@ impl DynamoStore {
             self.put(timeline, None)?,
         ];
         match &plan.writes {
-            AppendWrites::NewCustomer { .. } => {
-                // Not one transaction: `append_new_customer`.
-                return Err(unavailable(
-                    "a new customer's append is not written as one transaction",
-                ));
+            AppendWrites::NewCustomer {
+                contact,
+                conversation,
+                customer,
+            } => {
+                let mut cust = key(customer_pk(&customer.page_id, &customer.psid), "CUSTOMER");
+                cust.insert("page_id".into(), s(customer.page_id.as_str()));
+                cust.insert("psid".into(), s(customer.psid.as_str()));
+                cust.insert("contact_id".into(), s(customer.contact_id.as_str()));
+                if let Some(open) = &customer.open_conversation_id {
+                    cust.insert("open_conversation_id".into(), s(open.as_str()));
+                }
+                cust.insert(
+                    "last_conversation_id".into(),
+                    s(customer.last_conversation_id.as_str()),
+                );
+                items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
+                items.push(self.put(contact_item(contact)?, Some("attribute_not_exists(PK)"))?);
+                items.extend(self.contact_index_writes(None, contact)?);
+                items.push(self.put(contact_conv_item(&contact.id, conversation), None)?);
+                items.push(self.put(
+                    conversation_item(conversation),
+                    Some("attribute_not_exists(PK)"),
+                )?);
             }
             AppendWrites::Existing { .. } => {
                 // Not a transaction: `append_existing`.
@@ -184,141 +200,6 @@ impl DynamoStore {
         Ok(items)
     }
 
-    /// What the transaction of a new customer's append writes, conditional
-    /// on none of it being there: the customer link first (a failed
-    /// condition on item 0 is a customer created meanwhile), the contact
-    /// with its search entries, its history row, the conversation last.
-    fn new_customer_items(&self, plan: &AppendPlan) -> StoreResult<Vec<TransactWriteItem>> {
-        let AppendWrites::NewCustomer {
-            contact,
-            conversation,
-            customer,
-        } = &plan.writes
-        else {
-            return Err(unavailable("not a new customer's append"));
-        };
-        let mut cust = key(customer_pk(&customer.page_id, &customer.psid), "CUSTOMER");
-        cust.insert("page_id".into(), s(customer.page_id.as_str()));
-        cust.insert("psid".into(), s(customer.psid.as_str()));
-        cust.insert("contact_id".into(), s(customer.contact_id.as_str()));
-        if let Some(open) = &customer.open_conversation_id {
-            cust.insert("open_conversation_id".into(), s(open.as_str()));
-        }
-        cust.insert(
-            "last_conversation_id".into(),
-            s(customer.last_conversation_id.as_str()),
-        );
-        let mut items = vec![
-            self.put(cust, Some("attribute_not_exists(PK)"))?,
-            self.put(contact_item(contact)?, Some("attribute_not_exists(PK)"))?,
-        ];
-        items.extend(self.contact_index_writes(None, contact)?);
-        items.push(self.put(contact_conv_item(&contact.id, conversation), None)?);
-        items.push(self.put(
-            conversation_item(conversation),
-            Some("attribute_not_exists(PK)"),
-        )?);
-        Ok(items)
-    }
-
-    /// A customer never seen: their first event, as two conditional writes
-    /// of 1 write unit each and then one transaction (which bills each of
-    /// its items twice), in this order:
-    /// 1. the event's append-once marker, naming the new conversation,
-    ///    create-if-absent (or over a released one);
-    /// 2. the timeline entry, create-if-absent, on a conversation nothing
-    ///    can find yet;
-    /// 3. the customer link, contact, history row and conversation, in one
-    ///    transaction, each created (none may be there).
-    ///
-    /// A marker already there naming a conversation that does not exist is
-    /// an append a run left before its transaction: it is finished on that
-    /// conversation (the replay's own ids are new). One naming a
-    /// conversation that exists is read as in [`Self::appended_before`]. A
-    /// transaction refused because the customer is there now (another of
-    /// their events went first) leaves the entry misplaced
-    /// ([`Self::misplaced`]): taken off, the marker released, and the
-    /// event planned again, as a message in that customer's conversation.
-    /// The customer is only found (and erasable) once the entry is written,
-    /// so an erasure always sweeps it.
-    async fn append_new_customer(
-        &self,
-        plan: &AppendPlan,
-        ids: &NewIds,
-        event: (&InboundEvent, &AttributeValue),
-        customer_key: &Item,
-        now: Millis,
-    ) -> StoreResult<Existing> {
-        let (event, event_doc) = event;
-        let (on, sk) = match self.claim(plan, &plan.conversation_id, now).await? {
-            None => (plan.conversation_id.clone(), event_sk(plan.at, &plan.dedup)),
-            Some(claimed) => match claimed {
-                Claimed::Unknown => {
-                    return Ok(Existing::Done(AppendOutcome::Duplicate {
-                        conversation_id: None,
-                    }));
-                }
-                Claimed::Appended { on, sk, claimed_at } => {
-                    if self.get_conversation(&on).await?.is_some() {
-                        return self
-                            .appended_before(
-                                plan,
-                                (&on, &sk, claimed_at),
-                                touch_of(event, now),
-                                event,
-                                customer_key,
-                                now,
-                            )
-                            .await;
-                    }
-                    (on, sk)
-                }
-                Claimed::Unfinished(on, sk) => (on, sk),
-            },
-        };
-        // A stopped run's conversation id, with this run's other ids.
-        let replanned;
-        let plan = if on == plan.conversation_id {
-            plan
-        } else {
-            let ids = NewIds {
-                conversation_id: on.clone(),
-                ..ids.clone()
-            };
-            replanned = plan_append(None, event, &ids, now)?
-                .ok_or_else(|| unavailable("a new customer's event planned as erased"))?;
-            &replanned
-        };
-        // `false`: a run of this event wrote it already.
-        self.put_entry((&on, &sk), event_doc.clone(), "attribute_not_exists(PK)")
-            .await?;
-        let Some(codes) = self.transact(self.new_customer_items(plan)?).await? else {
-            return Ok(Existing::Done(plan.outcome()));
-        };
-        let failed = |c: &String| c == "ConditionalCheckFailed";
-        if !codes.iter().any(failed) {
-            tracing::debug!(?codes, "a new customer's append raced; retrying");
-            return Ok(Existing::Closed);
-        }
-        if self.get_conversation(&on).await?.is_some() {
-            // A run of this event finished it meanwhile.
-            return Ok(Existing::Done(AppendOutcome::Duplicate {
-                conversation_id: Some(on),
-            }));
-        }
-        if codes.first().is_some_and(failed) {
-            // The customer is there: another of their events went first.
-            return self
-                .misplaced(plan, (&on, &sk), event, customer_key, now)
-                .await;
-        }
-        tracing::debug!(
-            ?codes,
-            "a new customer's append met a fresh id in use; retrying"
-        );
-        Ok(Existing::Closed)
-    }
-
     /// An event in the customer's open conversation, as three conditional
     /// writes instead of a transaction (a transaction bills every item
     /// twice), 1 write unit each, in this order:
@@ -348,9 +229,16 @@ impl DynamoStore {
         now: Millis,
     ) -> StoreResult<Existing> {
         let (event, event_doc) = event;
-        let (on, sk) = match self.claim(plan, conversation_id, now).await? {
-            None => (conversation_id.clone(), event_sk(plan.at, &plan.dedup)),
-            Some(claimed) => match claimed {
+        let (on, sk) = match self
+            .put_item_if(
+                marker_item(plan, conversation_id, now),
+                Some((MARKER_FREE, vec![])),
+                "event".into(),
+            )
+            .await
+        {
+            Ok(()) => (conversation_id.clone(), event_sk(plan.at, &plan.dedup)),
+            Err(StoreError::Conflict(_)) => match self.claimed(plan).await? {
                 Claimed::Appended { on, sk, claimed_at } => {
                     return self
                         .appended_before(
@@ -378,6 +266,7 @@ impl DynamoStore {
                 // A run stopped after claiming it: finish that append.
                 Claimed::Unfinished(on, sk) => (on, sk),
             },
+            Err(e) => return Err(e),
         };
         if !self
             .put_entry((&on, &sk), event_doc.clone(), "attribute_not_exists(PK)")
@@ -424,12 +313,7 @@ impl DynamoStore {
             conversation_id: Some(on.clone()),
         });
         let Some(conv) = self.get_conversation(on).await? else {
-            // Never created: a new customer's append stopped before its
-            // transaction, and the customer was created by another event
-            // since. The entry goes where that customer's messages go.
-            return self
-                .misplaced(plan, (on, sk), event, customer_key, now)
-                .await;
+            return Ok(duplicate);
         };
         let touched = match touch.customer_message_at {
             Some(ts) => conv.last_customer_message_at.is_some_and(|t| t >= ts),
@@ -512,29 +396,6 @@ impl DynamoStore {
             tracing::debug!(?codes, "a misplaced entry's move was refused; retrying");
         }
         Ok(Existing::Closed)
-    }
-
-    /// Claim the event for `on` with its marker (create-if-absent, or over
-    /// a released one): `None` when this run claimed it, else what the
-    /// marker already there says of an earlier append.
-    async fn claim(
-        &self,
-        plan: &AppendPlan,
-        on: &ConversationId,
-        now: Millis,
-    ) -> StoreResult<Option<Claimed>> {
-        match self
-            .put_item_if(
-                marker_item(plan, on, now),
-                Some((MARKER_FREE, vec![])),
-                "event".into(),
-            )
-            .await
-        {
-            Ok(()) => Ok(None),
-            Err(StoreError::Conflict(_)) => self.claimed(plan).await.map(Some),
-            Err(e) => Err(e),
-        }
     }
 
     /// What the event's marker, found there, says of an earlier append.
@@ -698,17 +559,6 @@ impl DynamoStore {
                     Existing::Closed => {}
                 }
                 tracing::debug!("the conversation closed under an append; retrying");
-                continue;
-            }
-            if matches!(plan.writes, AppendWrites::NewCustomer { .. }) {
-                match self
-                    .append_new_customer(&plan, ids, (event, &event_doc), &customer_key, now)
-                    .await?
-                {
-                    Existing::Done(outcome) => return Ok(outcome),
-                    Existing::Closed => {}
-                }
-                tracing::debug!("a new customer's append is planned again");
                 continue;
             }
             let items = self.append_items(&plan, event_doc.clone(), &customer_key, now)?;
