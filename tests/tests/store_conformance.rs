@@ -336,6 +336,83 @@ async fn new_customer_gets_contact_and_waiting_conversation(s: Arc<dyn Store>) {
     assert_eq!(s.timeline(&conv).await.unwrap().len(), 1);
 }
 
+/// A new customer's first messages appended at once (two routers, or a
+/// redelivery beside its first run): one customer, one conversation, each
+/// event on it once, and nothing on the conversations the other runs
+/// would have opened.
+async fn a_new_customers_messages_at_once_open_one_conversation(s: Arc<dyn Store>) {
+    let psid = unique_psid("77");
+    let page = "104857600000001";
+    let first = event(page, &psid, EventKind::Message, T0, &format!("a-{psid}"));
+    let second = event(
+        page,
+        &psid,
+        EventKind::Message,
+        T0 + 5,
+        &format!("b-{psid}"),
+    );
+    let runs = [ids(), ids(), ids()];
+    let (a, b, again) = tokio::join!(
+        s.append(&first, &runs[0], Millis(T0 + 10)),
+        s.append(&second, &runs[1], Millis(T0 + 10)),
+        s.append(&first, &runs[2], Millis(T0 + 10)),
+    );
+    let outcomes = [a.unwrap(), b.unwrap(), again.unwrap()];
+    let cust = s
+        .get_customer(&first.page_id, first.psid.as_ref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let conv = cust.open_conversation_id.clone().unwrap();
+    let opened = outcomes
+        .iter()
+        .filter(|o| matches!(o, AppendOutcome::Stored { opened: true, .. }))
+        .count();
+    assert_eq!(opened, 1, "one opened it: {outcomes:?}");
+    for o in &outcomes {
+        match o {
+            AppendOutcome::Stored {
+                conversation_id, ..
+            } => assert_eq!(conversation_id, &conv, "{outcomes:?}"),
+            AppendOutcome::Duplicate { conversation_id } => {
+                assert!(
+                    conversation_id.as_ref().is_none_or(|c| c == &conv),
+                    "{outcomes:?}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let keys = |c: ConversationId| {
+        let s = s.clone();
+        async move {
+            s.timeline(&c)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.key)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        keys(conv.clone()).await,
+        [first.key.clone(), second.key.clone()],
+        "each once, in order"
+    );
+    for run in &runs {
+        if run.conversation_id != conv {
+            assert!(keys(run.conversation_id.clone()).await.is_empty());
+            assert_eq!(
+                s.get_conversation(&run.conversation_id).await.unwrap(),
+                None
+            );
+        }
+    }
+    let c = s.get_conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(c.contact_id, cust.contact_id);
+    assert_eq!(c.last_customer_message_at, Some(Millis(T0 + 5)));
+}
+
 async fn redelivered_event_changes_nothing(s: Arc<dyn Store>) {
     let psid = unique_psid("77");
     let e = event(
@@ -1340,6 +1417,7 @@ switchboard_tests::store_suites!(
     a_page_feeds_at_most_one_workstream,
     pages_conditional_create,
     new_customer_gets_contact_and_waiting_conversation,
+    a_new_customers_messages_at_once_open_one_conversation,
     redelivered_event_changes_nothing,
     timeline_is_in_timestamp_order_and_window_only_moves_forward,
     closed_conversation_is_not_reopened,
