@@ -57,6 +57,38 @@ write("apigw-ingest.json", http_event(
 write("apigw-ingest-bad-signature.json", http_event(
     "POST", "", BODY, {"content-type": "application/json", "x-hub-signature-256": "sha256=" + "0" * 64}, b64=True))
 
+
+def function_url_event(method, query, body=None, headers=None):
+    """The same request as Meta sends it to webhook-ingest's own URL (a
+    Lambda function URL: route `$default`, no path parameters; a JSON
+    body arrives as text)."""
+    host = "r4nd0m1d.lambda-url.eu-west-1.on.aws"
+    ev = {
+        "version": "2.0", "routeKey": "$default", "rawPath": "/webhooks/facebook/acme",
+        "rawQueryString": query, "headers": {"host": host, **(headers or {})},
+        "requestContext": {
+            "accountId": "anonymous", "apiId": "r4nd0m1d", "domainName": host, "domainPrefix": "r4nd0m1d",
+            "http": {"method": method, "path": "/webhooks/facebook/acme", "protocol": "HTTP/1.1",
+                     "sourceIp": "203.0.113.7", "userAgent": "facebookexternalua"},
+            "requestId": f"url-{method.lower()}-1", "routeKey": "$default", "stage": "$default",
+            "time": "24/Nov/2025:16:00:00 +0000", "timeEpoch": 1764000000000,
+        },
+        "isBase64Encoded": False,
+    }
+    if body is not None:
+        ev["body"] = body.decode()
+    return ev
+
+
+# Another message (a customer of their own), so the FIFO queue's
+# deduplication does not swallow it beside apigw-ingest.json's.
+URL_BODY = (HERE.parent / "tests/fixtures/messenger/unicode.json").read_bytes()
+write("url-verify.json", function_url_event(
+    "GET", f"hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=2026120301"))
+write("url-ingest.json", function_url_event(
+    "POST", "", URL_BODY, {"content-type": "application/json",
+                           "x-hub-signature-256": "sha256=" + hmac.new(APP_SECRET, URL_BODY, hashlib.sha256).hexdigest()}))
+
 raw = json.loads(BODY)["entry"][0]["messaging"][0]
 inbound = {
     "account_id": "acme", "page_id": "104857600000001", "psid": "7700000000000001",

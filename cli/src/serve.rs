@@ -159,6 +159,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         bot_client: Some(Arc::new(
             switchboard_graph::bot_client::HttpBotClient::new().map_err(boxed)?,
         )),
+        webhook_url: public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
         public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
     };
     if let Some(config) = &config {

@@ -459,6 +459,7 @@ pub fn channel_deps(
             switchboard_graph::bot_client::HttpBotClient::new().expect("bot client"),
         )),
         public_url: "https://switchboard.example".into(),
+        webhook_url: "https://switchboard.example".into(),
     }
 }
 

@@ -90,6 +90,11 @@ async fn lambda_functions_under_cargo_lambda_watch() {
             "SWITCHBOARD_PUBLIC_URL",
             "https://abc123.execute-api.eu-west-1.amazonaws.com".to_string(),
         ),
+        // As the template sets it: the function URL, with its slash.
+        (
+            "SWITCHBOARD_WEBHOOK_URL",
+            "https://r4nd0m1d.lambda-url.eu-west-1.on.aws/".to_string(),
+        ),
         ("SWITCHBOARD_JWT_ISSUER", issuer.to_string()),
         ("SWITCHBOARD_JWT_CLIENT_ID", "smoke-console".to_string()),
         ("SWITCHBOARD_JWKS_URL", jwks_url),
@@ -128,6 +133,21 @@ async fn lambda_functions_under_cargo_lambda_watch() {
     assert_eq!(queued.len(), 1, "exactly the one event was queued");
     assert_eq!(queued[0].group, "104857600000001:7700000000000001");
 
+    // webhook-ingest on its own function URL (the callback URL the
+    // template gives Meta): the handshake and a delivery, no API Gateway.
+    let v = invoke(port, "webhook-ingest", "url-verify.json");
+    assert_eq!(v["statusCode"], 200, "{v}");
+    assert_eq!(v["body"], "2026120301");
+    let ok = invoke(port, "webhook-ingest", "url-ingest.json");
+    assert_eq!(ok["statusCode"], 200, "{ok}");
+    let queued = queues
+        .queue
+        .receive(10, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 1, "the function URL's delivery was queued");
+    assert_eq!(queued[0].group, "104857600000001:7700000000000002");
+
     // admin-api: the authorizer's claims decide; the secret never comes back.
     let admin = invoke(port, "admin-api", "apigw-admin-accounts.json");
     assert_eq!(admin["statusCode"], 200, "{admin}");
@@ -135,7 +155,7 @@ async fn lambda_functions_under_cargo_lambda_watch() {
     assert_eq!(body["accounts"][0]["id"], "acme");
     assert_eq!(
         body["accounts"][0]["callback_url"],
-        "https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/facebook/acme"
+        "https://r4nd0m1d.lambda-url.eu-west-1.on.aws/webhooks/facebook/acme"
     );
     assert!(
         !admin["body"]

@@ -630,6 +630,9 @@ async fn each_function_calls_exactly_what_its_policy_grants() {
         streams: store.clone(),
         deletions: None,
     };
+    // The handshake too: the function's own URL is the whole webhook.
+    let r = switchboard_tests::call(switchboard_http::webhook::ingest_router(ingest.clone()), get(&format!("/webhooks/facebook/{ACCOUNT}?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=8"), None)).await;
+    assert_eq!(r.status(), 200);
     let body = text_event("7700000000000701", "m_lp_1", clock.now().0);
     let r = switchboard_tests::call(
         switchboard_http::webhook::ingest_router(ingest.clone()),

@@ -49,6 +49,7 @@ async fn exercise(
     let channels = ChannelDeps {
         graph,
         public_url: "https://sb.example".into(),
+        webhook_url: "https://sb.example".into(),
         ..channel_deps(store.clone(), secrets.clone(), clock.clone())
     };
     let services = switchboard_tests::services(channels, queue, ADMIN);

@@ -72,6 +72,7 @@ async fn the_server_keeps_the_documented_contract() {
             switchboard_graph::HttpGraph::new(&fake.base, Duration::from_secs(2)).unwrap(),
         ),
         public_url: "https://sb.example".into(),
+        webhook_url: "https://sb.example".into(),
         ..channel_deps(store.clone(), secrets.clone(), clock.clone())
     };
     let services = switchboard_tests::services(channels.clone(), Arc::new(q.queue.clone()), ADMIN);

@@ -1,7 +1,9 @@
 //! webhook-ingest: `POST /webhooks/facebook/{account_id}`: verify the
 //! signature, queue every event on the inbound FIFO queue, then answer.
 //! Also Meta's data-deletion callback (`.../data-deletion`, recorded for
-//! the scheduler) and its public status page (`/privacy/deletion/{code}`).
+//! the scheduler), its public status page (`/privacy/deletion/{code}`),
+//! and the subscription handshake (`GET`): the function's own URL is the
+//! whole webhook, with no API Gateway in front.
 //! Environment: `SWITCHBOARD_TABLE`, `SWITCHBOARD_INBOUND_QUEUE_URL`,
 //! `SWITCHBOARD_SECRETS_PREFIX`.
 

@@ -136,7 +136,7 @@ fn page_deps(
 }
 
 /// What channel set-up needs (admin-api, agent-api): `SWITCHBOARD_TABLE`,
-/// `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`,
+/// `SWITCHBOARD_SECRETS_PREFIX`, `SWITCHBOARD_PUBLIC_URL`, `SWITCHBOARD_WEBHOOK_URL`,
 /// `SWITCHBOARD_OUTBOUND_QUEUE_URL`, the push (see [`push_from_env`]) and
 /// optionally `SWITCHBOARD_GRAPH_URL`.
 pub fn channel_deps_from_env(config: &aws_config::SdkConfig) -> Result<ChannelDeps, EnvError> {
@@ -156,6 +156,7 @@ pub fn channel_deps_from_env(config: &aws_config::SdkConfig) -> Result<ChannelDe
         outbox: Some(outbox_from_env(config)?),
         bot_client: Some(bot_client()?),
         public_url: required_env("SWITCHBOARD_PUBLIC_URL")?,
+        webhook_url: required_env("SWITCHBOARD_WEBHOOK_URL")?,
     })
 }
 

@@ -28,6 +28,8 @@ pub struct FunctionSpec {
 const TABLE: &str = "SWITCHBOARD_TABLE";
 const SECRETS_PREFIX: &str = "SWITCHBOARD_SECRETS_PREFIX";
 const PUBLIC_URL: &str = "SWITCHBOARD_PUBLIC_URL";
+/// Base of the webhook callback URLs shown (the webhook function's URL).
+const WEBHOOK_URL: &str = "SWITCHBOARD_WEBHOOK_URL";
 /// Where replies, automated messages and surveys wait for the sender.
 const OUTBOUND: &str = "SWITCHBOARD_OUTBOUND_QUEUE_URL";
 /// Every function: the metrics namespace (default `Switchboard`).
@@ -46,6 +48,7 @@ const CHANNEL_ENV: &[&str] = &[
     TABLE,
     SECRETS_PREFIX,
     PUBLIC_URL,
+    WEBHOOK_URL,
     OUTBOUND,
     CONNECTIONS,
     WS_MANAGEMENT,
@@ -110,6 +113,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:Query",
+            // The handshake records when the webhook was verified.
+            "dynamodb:UpdateItem",
             "secretsmanager:GetSecretValue",
             "sqs:SendMessage",
         ],

@@ -119,8 +119,15 @@ pub fn verify_router(deps: VerifyDeps) -> Router {
     router(Some(deps), None)
 }
 
+/// webhook-ingest's routes: deliveries, the data-deletion callback and its
+/// status page, and the handshake, so that the function's own URL (a
+/// Lambda function URL) can be the whole webhook.
 pub fn ingest_router(deps: IngestDeps) -> Router {
-    router(None, Some(deps))
+    let verify = VerifyDeps {
+        accounts: deps.accounts.clone(),
+        clock: deps.clock.clone(),
+    };
+    router(Some(verify), Some(deps))
 }
 
 #[cfg(test)]

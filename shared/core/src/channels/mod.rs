@@ -69,8 +69,14 @@ pub struct ChannelDeps {
     pub outbox: Option<Arc<dyn crate::ports::Queue>>,
     /// How workstream bots are reached (see `RoutingDeps::bots`).
     pub bot_client: Option<Arc<dyn crate::bot::BotClient>>,
-    /// Base of the generated callback URLs (`{public_url}/webhooks/facebook/{id}`).
+    /// Where people reach this deployment: sign-in links
+    /// (`{public_url}/sign-in?code=...`) and the configuration export.
     pub public_url: String,
+    /// Base of the webhook callback URLs given to Meta
+    /// (`{webhook_url}/webhooks/facebook/{id}`): the public URL under
+    /// serve; on AWS the webhook function's own URL, which costs nothing
+    /// per request where API Gateway costs $1 a million.
+    pub webhook_url: String,
 }
 
 /// What page health takes (token checks, alerts, re-provisioning, a Graph
@@ -132,7 +138,7 @@ pub const VERIFY_TOKEN_LEN: usize = 40;
 pub(crate) fn callback_url(deps: &ChannelDeps, id: &AccountId) -> String {
     format!(
         "{}/webhooks/facebook/{id}",
-        deps.public_url.trim_end_matches('/')
+        deps.webhook_url.trim_end_matches('/')
     )
 }
 
