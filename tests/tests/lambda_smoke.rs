@@ -303,14 +303,31 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|d| d.get("_aws").is_some())
         .collect();
+    // A document holds an invocation's metrics: a directive per dimension
+    // set, each value (or array of values) at its root.
     let has = |metric: &str, result: Option<&str>| {
         emf.iter().any(|d| {
-            d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"] == metric
-                && d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Switchboard"
-                && result.is_none_or(|r| d["Result"] == r)
-                && d[metric].is_number()
+            let directives = d["_aws"]["CloudWatchMetrics"].as_array();
+            directives.into_iter().flatten().any(|dir| {
+                let split = dir["Dimensions"][0]
+                    .as_array()
+                    .is_some_and(|dims| dims.iter().any(|x| x == "Result"));
+                dir["Namespace"] == "Switchboard"
+                    && split == result.is_some()
+                    && dir["Metrics"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|m| m["Name"] == metric)
+            }) && result.is_none_or(|r| d["Result"] == r)
+                && (d[metric].is_number() || d[metric].is_array())
         })
     };
+    assert!(
+        emf.iter()
+            .any(|d| d["Result"] == "queued" && d["Deliveries"] == 1.0 && d["EventsQueued"] == 1.0),
+        "a delivery's two counts in one document"
+    );
     assert!(
         has("Deliveries", Some("queued")),
         "no EMF Deliveries/queued in the watch log"

@@ -3,15 +3,24 @@
 //! `switchboard::metric`) into EMF JSON lines on stdout, which Lambda's log
 //! pipeline turns into metrics. No `PutMetricData` call, no extra
 //! permission, nothing on the request path but a write to stdout.
+//!
+//! The metrics of one invocation (the outermost span, the runtime's
+//! `Lambda runtime invoke`) leave as one document when it closes, not a
+//! line each: a delivery's two counts are one line of logs, not two.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 use switchboard_core::metrics::TARGET;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
 
 /// Where EMF lines go (stdout in Lambda; a buffer in tests).
 pub type Sink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// EMF's limit on the values of one metric in one document.
+const MAX_VALUES: usize = 100;
 
 pub struct EmfLayer {
     namespace: String,
@@ -40,6 +49,20 @@ impl EmfLayer {
             sink,
         }
     }
+
+    /// Every document `pending` makes, to the sink.
+    fn flush(&self, pending: Pending) {
+        for doc in pending.documents(&self.namespace, &self.function, now_ms()) {
+            (self.sink)(&doc);
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -80,40 +103,116 @@ impl Visit for Fields {
     }
 }
 
-/// One EMF document: the metric under `Function` (and `Result` when given).
-pub fn emf_line(
-    namespace: &str,
-    function: &str,
-    metric: &str,
-    unit: &str,
-    value: f64,
-    result: Option<&str>,
-    timestamp_ms: i64,
-) -> String {
-    let mut dims = vec!["Function"];
-    if result.is_some() {
-        dims.push("Result");
-    }
-    let mut doc = serde_json::json!({
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": namespace,
-                "Dimensions": [dims],
-                "Metrics": [{"Name": metric, "Unit": unit}],
-            }],
-        },
-        "Function": function,
-    });
-    doc[metric] = value.into();
-    if let Some(r) = result {
-        doc["Result"] = r.into();
-    }
-    doc.to_string()
+/// One metric's unit and values.
+struct Samples {
+    unit: String,
+    values: Vec<f64>,
 }
 
-impl<S: tracing::Subscriber> Layer<S> for EmfLayer {
-    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+/// The metrics an invocation has emitted so far, by `Result` (none for
+/// most) and name.
+#[derive(Default)]
+struct Pending {
+    by_result: BTreeMap<Option<String>, BTreeMap<String, Samples>>,
+}
+
+impl Pending {
+    /// Keep a value; true when a metric has as many values as one
+    /// document may carry (time to flush).
+    fn add(&mut self, result: Option<String>, metric: String, unit: String, value: f64) -> bool {
+        let samples = self
+            .by_result
+            .entry(result)
+            .or_default()
+            .entry(metric)
+            .or_insert_with(|| Samples {
+                unit,
+                values: Vec::new(),
+            });
+        samples.values.push(value);
+        samples.values.len() >= MAX_VALUES
+    }
+
+    /// As few EMF documents as carry every value: one per `Result`, the
+    /// metrics without one riding in the first (each group is a directive
+    /// of its own, so `Result` dimensions only what it splits) unless a
+    /// name is in both.
+    fn documents(mut self, namespace: &str, function: &str, timestamp_ms: i64) -> Vec<String> {
+        let plain = self.by_result.remove(&None);
+        let mut groups: Vec<(Option<String>, Vec<BTreeMap<String, Samples>>)> = self
+            .by_result
+            .into_iter()
+            .map(|(result, metrics)| (result, vec![metrics]))
+            .collect();
+        if let Some(plain) = plain {
+            match groups.first_mut() {
+                Some((_, metrics)) if !plain.keys().any(|k| metrics[0].contains_key(k)) => {
+                    metrics.push(plain)
+                }
+                _ => groups.push((None, vec![plain])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(result, sets)| {
+                document(namespace, function, result.as_deref(), &sets, timestamp_ms)
+            })
+            .collect()
+    }
+}
+
+/// One EMF document: a directive per set of metrics (the first under
+/// `Function` and `Result` when `result` is given, the others under
+/// `Function`), each value or array of values at the root.
+fn document(
+    namespace: &str,
+    function: &str,
+    result: Option<&str>,
+    sets: &[BTreeMap<String, Samples>],
+    timestamp_ms: i64,
+) -> String {
+    let mut root = serde_json::Map::new();
+    let mut directives = Vec::new();
+    for (i, set) in sets.iter().enumerate() {
+        let dims = match result {
+            Some(_) if i == 0 => vec!["Function", "Result"],
+            _ => vec!["Function"],
+        };
+        let metrics: Vec<serde_json::Value> = set
+            .iter()
+            .map(|(name, s)| serde_json::json!({"Name": name, "Unit": s.unit}))
+            .collect();
+        directives.push(serde_json::json!({
+            "Namespace": namespace,
+            "Dimensions": [dims],
+            "Metrics": metrics,
+        }));
+        for (name, s) in set {
+            root.insert(
+                name.clone(),
+                match s.values.as_slice() {
+                    [one] => (*one).into(),
+                    many => many.to_vec().into(),
+                },
+            );
+        }
+    }
+    root.insert("Function".into(), function.into());
+    if let Some(r) = result {
+        root.insert("Result".into(), r.into());
+    }
+    root.insert(
+        "_aws".into(),
+        serde_json::json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}),
+    );
+    serde_json::Value::Object(root).to_string()
+}
+
+impl<S> Layer<S> for EmfLayer
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
         if event.metadata().target() != TARGET {
             return;
         }
@@ -122,19 +221,36 @@ impl<S: tracing::Subscriber> Layer<S> for EmfLayer {
         let (Some(metric), Some(value)) = (f.metric, f.value) else {
             return;
         };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or_default();
-        (self.sink)(&emf_line(
-            &self.namespace,
-            &self.function,
-            &metric,
-            f.unit.as_deref().unwrap_or("None"),
-            value,
-            f.result.as_deref(),
-            now,
-        ));
+        let unit = f.unit.unwrap_or_else(|| "None".into());
+        let root = ctx
+            .event_scope(event)
+            .and_then(|scope| scope.from_root().next());
+        let Some(root) = root else {
+            // Outside any invocation: at once.
+            let mut one = Pending::default();
+            one.add(f.result, metric, unit, value);
+            return self.flush(one);
+        };
+        let mut extensions = root.extensions_mut();
+        if extensions.get_mut::<Pending>().is_none() {
+            extensions.insert(Pending::default());
+        }
+        let full = extensions
+            .get_mut::<Pending>()
+            .is_some_and(|p| p.add(f.result, metric, unit, value));
+        if full && let Some(pending) = extensions.remove::<Pending>() {
+            drop(extensions);
+            self.flush(pending);
+        }
+    }
+
+    fn on_close(&self, id: tracing::span::Id, ctx: Context<'_, S>) {
+        let pending = ctx
+            .span(&id)
+            .and_then(|span| span.extensions_mut().remove::<Pending>());
+        if let Some(pending) = pending {
+            self.flush(pending);
+        }
     }
 }
 
@@ -183,5 +299,96 @@ mod tests {
             "Milliseconds"
         );
         assert_eq!(latency["RoutingLatency"], 3.5);
+    }
+
+    #[test]
+    fn an_invocations_metrics_leave_as_one_document_when_it_ends() {
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink_lines = lines.clone();
+        let layer = EmfLayer::new(
+            "Switchboard".into(),
+            "webhook-ingest".into(),
+            Arc::new(move |l: &str| sink_lines.lock().unwrap().push(l.to_string())),
+        );
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            let invoke = tracing::info_span!("Lambda runtime invoke", requestId = "r-1");
+            {
+                let _in = invoke.enter();
+                let _request = tracing::info_span!("request").entered();
+                switchboard_core::metrics::count_by("Deliveries", "queued", 1);
+                switchboard_core::metrics::count("EventsQueued", 3);
+                switchboard_core::metrics::millis("RoutingLatency", 2.0);
+                switchboard_core::metrics::millis("RoutingLatency", 4.5);
+                // Another Result (after "queued": the metrics without one
+                // ride in the first).
+                switchboard_core::metrics::count_by("Sends", "sent", 1);
+            }
+            assert!(
+                lines.lock().unwrap().is_empty(),
+                "nothing before the invocation ends"
+            );
+            drop(invoke);
+        });
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines.len(), 2, "one document per Result: {lines:?}");
+        let docs: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let queued = docs.iter().find(|d| d["Result"] == "queued").unwrap();
+        let directives = &queued["_aws"]["CloudWatchMetrics"];
+        assert_eq!(
+            directives[0]["Dimensions"][0],
+            serde_json::json!(["Function", "Result"])
+        );
+        assert_eq!(directives[0]["Metrics"][0]["Name"], "Deliveries");
+        assert_eq!(
+            directives[1]["Dimensions"][0],
+            serde_json::json!(["Function"])
+        );
+        let names: Vec<&str> = directives[1]["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["EventsQueued", "RoutingLatency"]);
+        assert_eq!(queued["Deliveries"], 1.0);
+        assert_eq!(queued["EventsQueued"], 3.0);
+        assert_eq!(queued["RoutingLatency"], serde_json::json!([2.0, 4.5]));
+        assert_eq!(queued["Function"], "webhook-ingest");
+        let sent = docs.iter().find(|d| d["Result"] == "sent").unwrap();
+        assert_eq!(sent["Sends"], 1.0);
+        assert_eq!(
+            sent["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_metric_with_a_hundred_values_leaves_at_once() {
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink_lines = lines.clone();
+        let layer = EmfLayer::new(
+            "Switchboard".into(),
+            "router".into(),
+            Arc::new(move |l: &str| sink_lines.lock().unwrap().push(l.to_string())),
+        );
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            let _invoke = tracing::info_span!("Lambda runtime invoke").entered();
+            for i in 0..MAX_VALUES + 1 {
+                switchboard_core::metrics::millis("RoutingLatency", i as f64);
+            }
+            let lines = lines.lock().unwrap();
+            assert_eq!(lines.len(), 1);
+            let doc: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+            assert_eq!(doc["RoutingLatency"].as_array().unwrap().len(), MAX_VALUES);
+        });
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines.len(), 2, "the last value at the span's end");
+        let doc: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+        assert_eq!(doc["RoutingLatency"], MAX_VALUES as f64);
     }
 }

@@ -5,8 +5,8 @@
 //! Secrets Manager on moto. The router takes SQS batches of 10 events
 //! through the Lambda Invoke API one after another (as the event source
 //! mapping sends them): new customers, then existing conversations;
-//! webhook-ingest takes signed 1-event deliveries as API Gateway passes
-//! them. Each process's CPU (user + system, `/proc/<pid>/stat`) is read
+//! webhook-ingest takes signed 1-event deliveries as its function URL
+//! passes them (the callback URL the template gives Meta). Each process's CPU (user + system, `/proc/<pid>/stat`) is read
 //! before and after, with the bytes of JSON logs it printed
 //! (`AWS_LAMBDA_LOG_FORMAT=JSON`, as the template sets it; EMF metric
 //! lines included), which is what CloudWatch Logs ingests and bills. moto
@@ -140,11 +140,11 @@ async fn main() {
             "a record failed: {out}"
         );
     };
-    // A one-message delivery as API Gateway passes it to webhook-ingest.
+    // A one-message delivery as webhook-ingest's function URL passes it.
     let template: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(root.join("events/apigw-ingest.json")).expect("events/apigw-ingest.json"),
+        &std::fs::read(root.join("events/url-ingest.json")).expect("events/url-ingest.json"),
     )
-    .expect("events/apigw-ingest.json is JSON");
+    .expect("events/url-ingest.json is JSON");
     let ingest = |psid: String, mid: String, ts: u64| {
         let body = message_body(&psid, &mid, "Hello, I need help with order 1042", ts.into());
         let mut event = template.clone();
