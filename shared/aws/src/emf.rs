@@ -4,9 +4,11 @@
 //! pipeline turns into metrics. No `PutMetricData` call, no extra
 //! permission, nothing on the request path but a write to stdout.
 //!
-//! The metrics of one invocation (the outermost span, the runtime's
-//! `Lambda runtime invoke`) leave as one document when it closes, not a
-//! line each: a delivery's two counts are one line of logs, not two.
+//! The metrics of one invocation (the runtime's `Lambda runtime invoke`
+//! span) leave as one document when it closes, not a line each: a
+//! delivery's two counts are one line of logs, not two. Metrics held a
+//! second or more leave when the invocation next yields, so a timeout or
+//! a killed process loses at most about a second of them.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -21,6 +23,13 @@ pub type Sink = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// EMF's limit on the values of one metric in one document.
 const MAX_VALUES: usize = 100;
+
+/// The span `lambda_runtime` opens around each invocation. Under another
+/// name (another runtime version) metrics simply leave at once.
+pub const INVOCATION_SPAN: &str = "Lambda runtime invoke";
+
+/// How long an invocation's metrics may wait for its end.
+const HOLD: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub struct EmfLayer {
     namespace: String,
@@ -48,6 +57,24 @@ impl EmfLayer {
             function,
             sink,
         }
+    }
+
+    /// The layer as a subscriber stack takes it: it sees metric events
+    /// and the invocation span, nothing else (the span is the only one its
+    /// context then yields for an event, whatever lies between).
+    pub fn filtered<S>(self) -> impl Layer<S>
+    where
+        S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    {
+        use tracing_subscriber::filter::{FilterExt, LevelFilter, filter_fn};
+        let wanted = filter_fn(|meta| {
+            if meta.is_span() {
+                meta.name() == INVOCATION_SPAN
+            } else {
+                meta.target() == TARGET
+            }
+        });
+        self.with_filter(wanted.and(LevelFilter::INFO))
     }
 
     /// Every document `pending` makes, to the sink.
@@ -109,11 +136,23 @@ struct Samples {
     values: Vec<f64>,
 }
 
+/// Metrics by name.
+type Set = BTreeMap<String, Samples>;
+
 /// The metrics an invocation has emitted so far, by `Result` (none for
-/// most) and name.
-#[derive(Default)]
+/// most) and name, and when the first was.
 struct Pending {
-    by_result: BTreeMap<Option<String>, BTreeMap<String, Samples>>,
+    since: std::time::Instant,
+    by_result: BTreeMap<Option<String>, Set>,
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        Self {
+            since: std::time::Instant::now(),
+            by_result: BTreeMap::new(),
+        }
+    }
 }
 
 impl Pending {
@@ -139,7 +178,7 @@ impl Pending {
     /// name is in both.
     fn documents(mut self, namespace: &str, function: &str, timestamp_ms: i64) -> Vec<String> {
         let plain = self.by_result.remove(&None);
-        let mut groups: Vec<(Option<String>, Vec<BTreeMap<String, Samples>>)> = self
+        let mut groups: Vec<(Option<String>, Vec<Set>)> = self
             .by_result
             .into_iter()
             .map(|(result, metrics)| (result, vec![metrics]))
@@ -168,7 +207,7 @@ fn document(
     namespace: &str,
     function: &str,
     result: Option<&str>,
-    sets: &[BTreeMap<String, Samples>],
+    sets: &[Set],
     timestamp_ms: i64,
 ) -> String {
     let mut root = serde_json::Map::new();
@@ -244,6 +283,21 @@ where
         }
     }
 
+    /// The invocation yields (an await): metrics held long enough leave
+    /// now, not only at its end.
+    fn on_exit(&self, id: &tracing::span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        if extensions
+            .get_mut::<Pending>()
+            .is_some_and(|p| p.since.elapsed() >= HOLD)
+            && let Some(pending) = extensions.remove::<Pending>()
+        {
+            drop(extensions);
+            self.flush(pending);
+        }
+    }
+
     fn on_close(&self, id: tracing::span::Id, ctx: Context<'_, S>) {
         let pending = ctx
             .span(&id)
@@ -310,7 +364,8 @@ mod tests {
             "webhook-ingest".into(),
             Arc::new(move |l: &str| sink_lines.lock().unwrap().push(l.to_string())),
         );
-        let subscriber = tracing_subscriber::registry().with(layer);
+        // As init_tracing wires it: the filter keeps the invocation span only.
+        let subscriber = tracing_subscriber::registry().with(layer.filtered());
         tracing::subscriber::with_default(subscriber, || {
             let invoke = tracing::info_span!("Lambda runtime invoke", requestId = "r-1");
             {
@@ -364,6 +419,64 @@ mod tests {
             sent["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(),
             1
         );
+    }
+
+    /// A sink keeping its lines, and the layer writing to it.
+    fn kept(function: &str) -> (Arc<Mutex<Vec<String>>>, EmfLayer) {
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink_lines = lines.clone();
+        let layer = EmfLayer::new(
+            "Switchboard".into(),
+            function.into(),
+            Arc::new(move |l: &str| sink_lines.lock().unwrap().push(l.to_string())),
+        );
+        (lines, layer)
+    }
+
+    #[test]
+    fn a_name_counted_with_and_without_a_result_leaves_in_two_documents() {
+        let (lines, layer) = kept("sender");
+        let subscriber = tracing_subscriber::registry().with(layer.filtered());
+        tracing::subscriber::with_default(subscriber, || {
+            let _invoke = tracing::info_span!("Lambda runtime invoke").entered();
+            switchboard_core::metrics::count_by("Sends", "sent", 2);
+            switchboard_core::metrics::count("Sends", 1);
+        });
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let docs: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(
+            docs.iter()
+                .any(|d| d["Result"] == "sent" && d["Sends"] == 2.0)
+        );
+        assert!(
+            docs.iter()
+                .any(|d| d.get("Result").is_none() && d["Sends"] == 1.0)
+        );
+    }
+
+    #[test]
+    fn metrics_held_a_second_leave_when_the_invocation_next_yields() {
+        let (lines, layer) = kept("router");
+        let subscriber = tracing_subscriber::registry().with(layer.filtered());
+        tracing::subscriber::with_default(subscriber, || {
+            let invoke = tracing::info_span!("Lambda runtime invoke");
+            invoke.in_scope(|| switchboard_core::metrics::count("EventsStored", 1));
+            assert!(lines.lock().unwrap().is_empty(), "held at first");
+            std::thread::sleep(HOLD);
+            // The next poll of the invocation enters and leaves its span.
+            invoke.in_scope(|| ());
+            assert_eq!(
+                lines.lock().unwrap().len(),
+                1,
+                "out before the invocation ends (a timeout would lose it)"
+            );
+            drop(invoke);
+        });
+        assert_eq!(lines.lock().unwrap().len(), 1, "nothing twice");
     }
 
     #[test]

@@ -41,17 +41,8 @@ pub fn init_tracing() {
     };
     let _ = tracing_subscriber::registry()
         .with(logs)
-        .with(
-            // Spans too: the layer holds an invocation's metrics on its
-            // outermost span and writes them when it closes.
-            crate::emf::EmfLayer::from_env().with_filter(tracing_subscriber::filter::filter_fn(
-                |meta| {
-                    meta.is_span()
-                        || (meta.target() == switchboard_core::metrics::TARGET
-                            && *meta.level() <= tracing::Level::INFO)
-                },
-            )),
-        )
+        // It holds an invocation's metrics on its span until it ends.
+        .with(crate::emf::EmfLayer::from_env().filtered())
         .try_init();
 }
 
