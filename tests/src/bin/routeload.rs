@@ -4,7 +4,7 @@
 //! second and the delivery -> offer latency, measured on the server's own
 //! clock (the event's arrival at ingest to the "offered" decision), and
 //! serve's whole-process CPU per routed conversation (`/proc`, the
-//! once-a-second completion polls included).
+//! completion polls of the agents' list, five a second, included).
 //!
 //! `ROUTELOAD_RATE` (per second, default 1,000), `ROUTELOAD_TOTAL` (default
 //! 1,000; every agent's capacity holds twice the run) and
@@ -113,34 +113,41 @@ async fn main() {
         }
     };
     let deadline = Instant::now() + Duration::from_secs(60 + total / 100);
-    let offered = loop {
-        // Every page of the offered conversations, 200 at a time.
-        let mut list = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut path = "/admin/v1/conversations?state=offered&limit=200".to_string();
-            if let Some(c) = &cursor {
-                path.push_str(&format!("&cursor={c}"));
-            }
-            let v = admin(path).await;
-            list.extend(v["conversations"].as_array().cloned().unwrap_or_default());
-            match v["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_string()),
-                _ => break,
-            }
+    // Done when the agents hold every conversation (each agent's load
+    // counts what is offered to them): one read of 200 agents a poll,
+    // where listing every offered conversation with its routing cost serve
+    // a fifth of its CPU.
+    loop {
+        let v = admin("/admin/v1/agents".to_string()).await;
+        let with_agents: u64 = v["agents"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x["load"]["active"].as_u64()).sum())
+            .unwrap_or(0);
+        if with_agents >= total || Instant::now() > deadline {
+            break;
         }
-        if list.len() as u64 >= total || Instant::now() > deadline {
-            break list;
-        }
-        // Each poll lists every offered conversation: seldom, so the run
-        // measures routing, not this listing.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    };
-    // Read before the per-conversation reads below, which are the
-    // measurement's own (the waiting polls above, one a second, are counted).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Read before the reads below, which are the measurement's own (the
+    // waiting polls above are counted).
     let cpu = settled_cpu_seconds(serve.pid())
         .zip(idle)
         .map(|(c, i)| c - i);
+    // Every page of the offered conversations, 200 at a time.
+    let mut offered = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/admin/v1/conversations?state=offered&limit=200".to_string();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let v = admin(path).await;
+        offered.extend(v["conversations"].as_array().cloned().unwrap_or_default());
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            _ => break,
+        }
+    }
     let mut lat = Vec::new();
     let (mut first_in, mut last_offer) = (i64::MAX, 0i64);
     for c in &offered {
