@@ -123,30 +123,26 @@ async fn lambda_functions_under_cargo_lambda_watch() {
     // webhook-ingest: a base64 body signed over its exact bytes is queued.
     let bad = invoke(port, "webhook-ingest", "apigw-ingest-bad-signature.json");
     assert_eq!(bad["statusCode"], 403, "{bad}");
-    let ok = invoke(port, "webhook-ingest", "apigw-ingest.json");
-    assert_eq!(ok["statusCode"], 200, "{ok}");
-    let queued = queues
-        .queue
-        .receive(10, Duration::from_secs(2))
-        .await
-        .unwrap();
-    assert_eq!(queued.len(), 1, "exactly the one event was queued");
-    assert_eq!(queued[0].group, "104857600000001:7700000000000001");
+    // A delivery of one event, from `psid`, answered 200 and queued.
+    let ingested = async |event: &str, psid: &str| {
+        let ok = invoke(port, "webhook-ingest", event);
+        assert_eq!(ok["statusCode"], 200, "{event}: {ok}");
+        let queued = queues
+            .queue
+            .receive(10, Duration::from_secs(2))
+            .await
+            .unwrap();
+        assert_eq!(queued.len(), 1, "{event}: exactly its one event queued");
+        assert_eq!(queued[0].group, format!("104857600000001:{psid}"));
+    };
+    ingested("apigw-ingest.json", "7700000000000001").await;
 
     // webhook-ingest on its own function URL (the callback URL the
     // template gives Meta): the handshake and a delivery, no API Gateway.
     let v = invoke(port, "webhook-ingest", "url-verify.json");
     assert_eq!(v["statusCode"], 200, "{v}");
     assert_eq!(v["body"], "2026120301");
-    let ok = invoke(port, "webhook-ingest", "url-ingest.json");
-    assert_eq!(ok["statusCode"], 200, "{ok}");
-    let queued = queues
-        .queue
-        .receive(10, Duration::from_secs(2))
-        .await
-        .unwrap();
-    assert_eq!(queued.len(), 1, "the function URL's delivery was queued");
-    assert_eq!(queued[0].group, "104857600000001:7700000000000002");
+    ingested("url-ingest.json", "7700000000000002").await;
 
     // admin-api: the authorizer's claims decide; the secret never comes back.
     let admin = invoke(port, "admin-api", "apigw-admin-accounts.json");

@@ -316,13 +316,7 @@ mod tests {
 
     #[test]
     fn metric_events_become_emf_documents() {
-        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-        let sink_lines = lines.clone();
-        let layer = EmfLayer::new(
-            "Switchboard".into(),
-            "router".into(),
-            Arc::new(move |l: &str| sink_lines.lock().unwrap().push(l.to_string())),
-        );
+        let (lines, layer) = kept("router");
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, || {
             switchboard_core::metrics::count("Offers", 2);
@@ -357,13 +351,7 @@ mod tests {
 
     #[test]
     fn an_invocations_metrics_leave_as_one_document_when_it_ends() {
-        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-        let sink_lines = lines.clone();
-        let layer = EmfLayer::new(
-            "Switchboard".into(),
-            "webhook-ingest".into(),
-            Arc::new(move |l: &str| sink_lines.lock().unwrap().push(l.to_string())),
-        );
+        let (lines, layer) = kept("webhook-ingest");
         // As init_tracing wires it: the filter keeps the invocation span only.
         let subscriber = tracing_subscriber::registry().with(layer.filtered());
         tracing::subscriber::with_default(subscriber, || {
@@ -481,13 +469,7 @@ mod tests {
 
     #[test]
     fn a_metric_with_a_hundred_values_leaves_at_once() {
-        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-        let sink_lines = lines.clone();
-        let layer = EmfLayer::new(
-            "Switchboard".into(),
-            "router".into(),
-            Arc::new(move |l: &str| sink_lines.lock().unwrap().push(l.to_string())),
-        );
+        let (lines, layer) = kept("router");
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, || {
             let _invoke = tracing::info_span!("Lambda runtime invoke").entered();
