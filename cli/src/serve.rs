@@ -135,6 +135,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         public_url.get_or_insert_with(|| parsed.public_url.clone());
         config = Some(parsed);
     }
+    let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
 
     let graph = Arc::new(
         switchboard_graph::HttpGraph::new(&args.graph_url, Duration::from_secs(10))
@@ -159,10 +160,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         bot_client: Some(Arc::new(
             switchboard_graph::bot_client::HttpBotClient::new().map_err(boxed)?,
         )),
-        webhook_url: public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}")),
-        public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
+        // Meta reaches serve where people do.
+        webhook_url: public_url.clone(),
+        public_url,
     };
     if let Some(config) = &config {
         // The one apply engine, as at POST /admin/v1/apply, in its start-up mode.

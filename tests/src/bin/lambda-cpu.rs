@@ -6,8 +6,9 @@
 //! through the Lambda Invoke API one after another (as the event source
 //! mapping sends them): new customers, then existing conversations;
 //! webhook-ingest takes signed 1-event deliveries as its function URL
-//! passes them (the callback URL the template gives Meta). Each process's CPU (user + system, `/proc/<pid>/stat`) is read
-//! before and after, with the bytes of JSON logs it printed
+//! passes them (the callback URL the template gives Meta). Each process's
+//! CPU (user + system, `/proc/<pid>/stat`) is read before and after, with
+//! the bytes of JSON logs it printed
 //! (`AWS_LAMBDA_LOG_FORMAT=JSON`, as the template sets it; EMF metric
 //! lines included), which is what CloudWatch Logs ingests and bills. moto
 //! answers one request at a time and closes every connection, so the wall

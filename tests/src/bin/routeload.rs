@@ -113,10 +113,10 @@ async fn main() {
         }
     };
     let deadline = Instant::now() + Duration::from_secs(60 + total / 100);
-    // Done when the agents hold every conversation (each agent's load
-    // counts what is offered to them): one read of 200 agents a poll,
-    // where listing every offered conversation with its routing cost serve
-    // a fifth of its CPU.
+    // Done when the agents hold every conversation (an agent's
+    // `load.active` counts what is offered to them): one read of 200
+    // agents a poll. Listing every offered conversation with its routing
+    // record instead took about a fifth of serve's CPU (perf).
     loop {
         let v = admin("/admin/v1/agents".to_string()).await;
         let with_agents: u64 = v["agents"]
