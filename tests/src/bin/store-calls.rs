@@ -5,6 +5,7 @@
 //! to one of 20 agents) and the agent accepting it.
 
 use switchboard_aws::Metered;
+use switchboard_aws::dynamo::capacity::Reads;
 use switchboard_core::Millis;
 use switchboard_core::ports::ConversationStore;
 use switchboard_tests::dynamo_store;
@@ -22,12 +23,14 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(200u64);
-    // Average calls for `n` appends of the events `make(i)`.
+    // Average calls for `n` appends of the events `make(i)`, and the
+    // single-item reads they sent.
     async fn per_event(
         store: &switchboard_aws::DynamoStore,
         n: u64,
         make: impl Fn(u64) -> switchboard_core::event::InboundEvent,
-    ) -> f64 {
+    ) -> (f64, Reads) {
+        store.read_meter().take();
         let before = store.calls();
         for i in 0..n {
             let event = make(i);
@@ -38,12 +41,16 @@ async fn main() {
             }
             store.append(&event, &ids, Millis(0)).await.unwrap();
         }
-        (store.calls() - before) as f64 / n as f64
+        (
+            (store.calls() - before) as f64 / n as f64,
+            store.read_meter().take(),
+        )
     }
     // The appends that open a conversation for a new customer are billed
     // as well: storing the event, before any routing.
     store.write_meter().start();
-    let new_conv = per_event(&store, n, |i| {
+    store.read_meter().start();
+    let (new_conv, _) = per_event(&store, n, |i| {
         event(&format!("77{i:014}"), &format!("m_new_{i}"), 1_000 + i)
     })
     .await;
@@ -58,8 +65,8 @@ async fn main() {
         )
         .await;
     let next = |i: u64| event("7700000000000000", &format!("m_next_{i}"), 2_000 + i);
-    let existing = per_event(&store, n, next).await;
-    let dup = per_event(&store, n, next).await;
+    let (existing, reads) = per_event(&store, n, next).await;
+    let (dup, _) = per_event(&store, n, next).await;
     println!("DynamoDB calls per inbound event (counted on the adapter, moto):");
     println!("  text message in an existing conversation: {existing:.2}");
     println!("  message that opens a new conversation:    {new_conv:.2}");
@@ -68,7 +75,7 @@ async fn main() {
         "message that opens a conversation for a new customer (stored, not yet routed)",
         n,
     );
-    units(&store).await;
+    units(&store, reads, n).await;
 
     // Routing records deflated (`SWITCHBOARD_DEFLATE_ROUTING=true`), then
     // as JSON (the default).
@@ -363,7 +370,7 @@ fn largest(items: &[Item], pick: &dyn Fn(&str) -> bool) -> usize {
         .unwrap_or(0)
 }
 
-async fn units(store: &switchboard_aws::DynamoStore) {
+async fn units(store: &switchboard_aws::DynamoStore, reads: Reads, n: u64) {
     use switchboard_aws::dynamo::capacity::{read_units, write_units};
     let items = items(store).await;
     let marker = largest(&items, &|k| k == "EVENT");
@@ -386,8 +393,12 @@ async fn units(store: &switchboard_aws::DynamoStore) {
         "  writes: marker {m} + entry {t} + activity touch {a} = {} WRU",
         m + t + a
     );
+    // An eventually consistent read bills half a strongly consistent one.
+    let per = |count: u64| count as f64 / n as f64;
     println!(
-        "  reads: the customer, strongly consistent, before the writes: {} RRU",
-        read_units(customer)
+        "  reads before the writes: {:.2} strongly and {:.2} eventually consistent of the customer ({customer} B): {:.2} RRU",
+        per(reads.strong),
+        per(reads.eventual),
+        read_units(customer) as f64 * (per(reads.strong) + per(reads.eventual) / 2.0)
     );
 }

@@ -1,6 +1,8 @@
 //! Appending an event on the table. An event in the customer's open
-//! conversation (nearly every event) is one read of the customer and three
-//! plain conditional writes of 1 write unit each, no transaction, in an
+//! conversation (nearly every event) is one eventually consistent read of
+//! the customer (half a read unit; see [`DynamoStore::plan`] for why a
+//! lagging read is harmless) and three plain conditional writes of 1
+//! write unit each, no transaction, in an
 //! order a crash between any two of them cannot spoil (see
 //! [`DynamoStore::append_existing`]): the conversation's times move on its
 //! small activity item, not on the conversation item and its index copies.
@@ -523,6 +525,42 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// The append's plan from the customer's item. On a first attempt the
+    /// item is read eventually consistent (half a read unit), and that
+    /// read is trusted only when it names an open conversation: a read
+    /// that lagged a close or an erasure then meets the close's fence at
+    /// the touch, and the event is planned again, as when the conversation
+    /// closes under the append. Any other plan (a new customer, a reopen,
+    /// an event attached to the last conversation, an erasure) is made
+    /// again from a strongly consistent read, since its writes would be
+    /// conditioned on what a lagging read saw.
+    async fn plan(
+        &self,
+        customer_key: &Item,
+        event: &InboundEvent,
+        ids: &NewIds,
+        now: Millis,
+        first: bool,
+    ) -> StoreResult<Option<AppendPlan>> {
+        if first {
+            let customer = self.read_item(customer_key.clone(), false).await?;
+            let customer = customer.as_ref().map(customer_from).transpose()?;
+            let plan = plan_append(customer.as_ref(), event, ids, now)?;
+            if let Some(
+                plan @ AppendPlan {
+                    writes: AppendWrites::Existing { .. },
+                    ..
+                },
+            ) = plan
+            {
+                return Ok(Some(plan));
+            }
+        }
+        let customer = self.get_item(customer_key.clone()).await?;
+        let customer = customer.as_ref().map(customer_from).transpose()?;
+        plan_append(customer.as_ref(), event, ids, now)
+    }
+
     /// `ConversationStore::append` on the table (see the module).
     pub(super) async fn append_event(
         &self,
@@ -533,10 +571,11 @@ impl DynamoStore {
         let psid = appended_customer(event)?;
         let event_doc = to_doc(event)?;
         let customer_key = key(customer_pk(&event.page_id, &psid), "CUSTOMER");
-        for _ in 0..APPEND_ATTEMPTS {
-            let customer = self.get_item(customer_key.clone()).await?;
-            let customer = customer.as_ref().map(customer_from).transpose()?;
-            let Some(plan) = plan_append(customer.as_ref(), event, ids, now)? else {
+        for attempt in 0..APPEND_ATTEMPTS {
+            let Some(plan) = self
+                .plan(&customer_key, event, ids, now, attempt == 0)
+                .await?
+            else {
                 return Ok(AppendOutcome::Erased);
             };
             if let AppendWrites::Existing {

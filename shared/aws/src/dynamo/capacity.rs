@@ -31,6 +31,48 @@ pub struct Write {
     pub condition_check: bool,
 }
 
+/// The single-item reads (`GetItem`) an adapter sends, counted by their
+/// consistency once [`ReadMeter::start`] is called (for `make bench`).
+#[derive(Debug, Default)]
+pub struct ReadMeter(Mutex<Option<Reads>>);
+
+/// Single-item reads counted since the last [`ReadMeter::take`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    pub strong: u64,
+    pub eventual: u64,
+}
+
+impl ReadMeter {
+    /// Count every read from now on.
+    pub fn start(&self) {
+        if let Ok(mut r) = self.0.lock() {
+            r.get_or_insert_with(Reads::default);
+        }
+    }
+
+    /// The reads counted since the last call.
+    pub fn take(&self) -> Reads {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut r| r.as_mut().map(std::mem::take))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn record(&self, consistent: bool) {
+        if let Ok(mut r) = self.0.lock()
+            && let Some(r) = r.as_mut()
+        {
+            if consistent {
+                r.strong += 1;
+            } else {
+                r.eventual += 1;
+            }
+        }
+    }
+}
+
 /// The writes an adapter sends through its shared write paths (puts,
 /// conditional updates, transactions, an agent's update), kept once
 /// [`WriteMeter::start`] is called (for `make bench`; off, it keeps
@@ -184,6 +226,25 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string())))
             .collect()
+    }
+
+    #[test]
+    fn reads_are_counted_by_consistency_once_started() {
+        let meter = ReadMeter::default();
+        meter.record(true);
+        assert_eq!(meter.take(), Reads::default(), "off: nothing counted");
+        meter.start();
+        meter.record(true);
+        meter.record(false);
+        meter.record(false);
+        assert_eq!(
+            meter.take(),
+            Reads {
+                strong: 1,
+                eventual: 2
+            }
+        );
+        assert_eq!(meter.take(), Reads::default(), "taken");
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub struct DynamoStore {
     table: String,
     calls: crate::CallLog,
     writes: capacity::WriteMeter,
+    reads: capacity::ReadMeter,
     /// Store long routing records deflated (`routing_doc`).
     deflate_routing: bool,
 }
@@ -154,6 +155,7 @@ impl DynamoStore {
             table: table.into(),
             calls: crate::CallLog::default(),
             writes: capacity::WriteMeter::default(),
+            reads: capacity::ReadMeter::default(),
             deflate_routing: false,
         }
     }
@@ -177,14 +179,28 @@ impl DynamoStore {
         &self.writes
     }
 
+    /// The single-item reads this adapter sends, counted once started
+    /// (`make bench`, store-calls).
+    pub fn read_meter(&self) -> &capacity::ReadMeter {
+        &self.reads
+    }
+
+    /// An item, read strongly consistent (one read unit per 4 KB).
     pub(crate) async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
+        self.read_item(key, true).await
+    }
+
+    /// An item, read strongly consistent or not (an eventually consistent
+    /// read bills half a read unit and may miss the last second's writes).
+    pub(crate) async fn read_item(&self, key: Item, consistent: bool) -> StoreResult<Option<Item>> {
         self.calls.record("dynamodb:GetItem");
+        self.reads.record(consistent);
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(|e| unavailable(DisplayErrorContext(e)))?;
