@@ -409,10 +409,34 @@ fn retry_delay(receive_count: u32) -> Duration {
     Duration::from_secs(1u64 << receive_count.saturating_sub(1).min(6)).min(Duration::from_secs(60))
 }
 
+/// Messages a router worker takes at once (as SQS's event source mapping
+/// hands the router function up to 10).
+const BATCH: usize = 10;
+
+/// Batches one router worker works at once. A full batch says the queue
+/// holds more: it is worked in the background while the worker takes the
+/// next one, so a backlog is routed by more batches at a time, and their
+/// writes share the store's group commits (routing a new conversation is
+/// a chain of commits, each waiting on the one before). A batch that is
+/// not full is worked in place, as before: under a light load the worker
+/// does not split what arrives into more, smaller batches.
+const BATCHES_IN_FLIGHT: usize = 4;
+
 /// One router worker: the in-process equivalent of the SQS event source mapping.
 async fn consume(queue: LocalQueue, deps: RouterDeps) {
+    // Dropped with the worker (serve's shutdown aborts it): its batches stop
+    // too, and their messages are delivered again after a restart.
+    let mut in_flight = tokio::task::JoinSet::new();
     loop {
-        let batch: Vec<ReceivedMessage> = match queue.receive(10, Duration::from_secs(1)).await {
+        while let Some(done) = in_flight.try_join_next() {
+            settled(done);
+        }
+        if in_flight.len() >= BATCHES_IN_FLIGHT
+            && let Some(done) = in_flight.join_next().await
+        {
+            settled(done);
+        }
+        let batch: Vec<ReceivedMessage> = match queue.receive(BATCH, Duration::from_secs(1)).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "inbound queue receive failed");
@@ -420,34 +444,53 @@ async fn consume(queue: LocalQueue, deps: RouterDeps) {
                 continue;
             }
         };
-        if batch.is_empty() {
-            continue;
+        if batch.len() == BATCH {
+            in_flight.spawn(settle(queue.clone(), deps.clone(), batch));
+        } else if !batch.is_empty() {
+            settle(queue.clone(), deps.clone(), batch).await;
         }
-        let items: Vec<BatchItem<'_>> = batch
-            .iter()
-            .map(|m| BatchItem {
-                message_id: &m.message_id,
-                group: &m.group,
-                body: &m.body,
-            })
-            .collect();
-        let failed = process_batch(&deps, &items).await;
-        let (retry, done): (Vec<&ReceivedMessage>, Vec<&ReceivedMessage>) =
-            batch.iter().partition(|m| failed.contains(&m.message_id));
-        for m in retry {
-            if let Err(e) = queue
-                .release(&m.receipt, retry_delay(m.receive_count))
-                .await
-            {
-                tracing::error!(message_id = %m.message_id, error = %e, "could not release a queue message");
-            }
+    }
+}
+
+/// A batch worked in the background has ended; a panic there (outside the
+/// per-message guard of `process_batch`) is logged, and its messages are
+/// delivered again once their visibility timeout passes.
+fn settled(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done
+        && e.is_panic()
+    {
+        let error = switchboard_core::panics::describe(e.into_panic().as_ref());
+        tracing::error!(%error, "a router batch panicked; its messages are delivered again");
+    }
+}
+
+/// Route one batch, then settle its messages on the queue: the failed ones
+/// released for a retry after a backoff, the rest deleted.
+async fn settle(queue: LocalQueue, deps: RouterDeps, batch: Vec<ReceivedMessage>) {
+    let items: Vec<BatchItem<'_>> = batch
+        .iter()
+        .map(|m| BatchItem {
+            message_id: &m.message_id,
+            group: &m.group,
+            body: &m.body,
+        })
+        .collect();
+    let failed = process_batch(&deps, &items).await;
+    let (retry, done): (Vec<&ReceivedMessage>, Vec<&ReceivedMessage>) =
+        batch.iter().partition(|m| failed.contains(&m.message_id));
+    for m in retry {
+        if let Err(e) = queue
+            .release(&m.receipt, retry_delay(m.receive_count))
+            .await
+        {
+            tracing::error!(message_id = %m.message_id, error = %e, "could not release a queue message");
         }
-        let receipts: Vec<&str> = done.iter().map(|m| m.receipt.as_str()).collect();
-        if let Err(e) = queue.delete_batch(&receipts).await {
-            // Gone from memory already: only a restart delivers them
-            // again, and the router stores an event once.
-            tracing::error!(messages = receipts.len(), error = %e, "could not delete settled queue messages");
-        }
+    }
+    let receipts: Vec<&str> = done.iter().map(|m| m.receipt.as_str()).collect();
+    if let Err(e) = queue.delete_batch(&receipts).await {
+        // Gone from memory already: only a restart delivers them
+        // again, and the router stores an event once.
+        tracing::error!(messages = receipts.len(), error = %e, "could not delete settled queue messages");
     }
 }
 
