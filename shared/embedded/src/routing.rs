@@ -272,19 +272,21 @@ impl RoutingConfigStore for RedbStore {
     }
 
     async fn list_rulesets(&self, ws: Option<&WorkstreamId>) -> StoreResult<Vec<Ruleset>> {
+        // In place, not on the blocking pool: rulesets are configuration, a
+        // handful per workstream, and routing reads them for every new
+        // conversation (the hand-off to a thread and back cost more than
+        // the read; `make bench`, routeload).
         let prefix = ws.map(|w| format!("{w}|")).unwrap_or_default();
-        self.read(move |txn| {
-            let all = txn.open_table(RULESETS).map_err(err)?;
-            let index = txn.open_table(RULESETS_BY_WS).map_err(err)?;
-            let mut out = Vec::new();
-            for (_, id) in prefixed(&index, &prefix, usize::MAX)? {
-                if let Some(r) = get::<Ruleset>(&all, &id)? {
-                    out.push(r);
-                }
+        let txn = self.read_in_place()?;
+        let all = txn.open_table(RULESETS).map_err(err)?;
+        let index = txn.open_table(RULESETS_BY_WS).map_err(err)?;
+        let mut out = Vec::new();
+        for (_, id) in prefixed(&index, &prefix, usize::MAX)? {
+            if let Some(r) = get::<Ruleset>(&all, &id)? {
+                out.push(r);
             }
-            Ok(out)
-        })
-        .await
+        }
+        Ok(out)
     }
 
     async fn delete_ruleset(&self, id: &RulesetId) -> StoreResult<()> {

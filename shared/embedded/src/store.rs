@@ -767,15 +767,12 @@ impl WorkstreamStore for RedbStore {
     }
 
     async fn workstream_of_page(&self, page: &PageId) -> StoreResult<Option<WorkstreamId>> {
-        let key = page.to_string();
-        self.read(move |txn| {
-            let t = txn.open_table(PAGE_WORKSTREAM).map_err(err)?;
-            let v = t.get(key.as_str()).map_err(err)?;
-            v.map(|g| {
-                WorkstreamId::parse(g.value()).map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
+        // A point read, in place (see `get_json`): routing reads it for
+        // every new conversation.
+        let txn = self.read_in_place()?;
+        let t = txn.open_table(PAGE_WORKSTREAM).map_err(err)?;
+        let v = t.get(page.as_str()).map_err(err)?;
+        v.map(|g| WorkstreamId::parse(g.value()).map_err(|e| StoreError::Corrupt(e.to_string())))
             .transpose()
-        })
-        .await
     }
 }
