@@ -40,7 +40,8 @@ pub struct ServeArgs {
     /// file's public_url, else http://ADDR).
     #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
     public_url: Option<String>,
-    /// Number of router workers consuming the inbound queue.
+    /// Number of router workers consuming the inbound queue (each works up
+    /// to four full batches at once while the queue holds a backlog).
     #[arg(long, env = "SWITCHBOARD_ROUTER_WORKERS", default_value_t = 4)]
     router_workers: usize,
     /// Wrong tokens one address may present per minute before it must wait
@@ -467,14 +468,7 @@ fn settled(done: Result<(), tokio::task::JoinError>) {
 /// Route one batch, then settle its messages on the queue: the failed ones
 /// released for a retry after a backoff, the rest deleted.
 async fn settle(queue: LocalQueue, deps: RouterDeps, batch: Vec<ReceivedMessage>) {
-    let items: Vec<BatchItem<'_>> = batch
-        .iter()
-        .map(|m| BatchItem {
-            message_id: &m.message_id,
-            group: &m.group,
-            body: &m.body,
-        })
-        .collect();
+    let items: Vec<BatchItem<'_>> = batch.iter().map(BatchItem::from).collect();
     let failed = process_batch(&deps, &items).await;
     let (retry, done): (Vec<&ReceivedMessage>, Vec<&ReceivedMessage>) =
         batch.iter().partition(|m| failed.contains(&m.message_id));

@@ -16,6 +16,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use switchboard_aws::DynamoStore;
 use switchboard_core::Millis;
+use switchboard_core::event::InboundEvent;
+use switchboard_core::ids::ConversationId;
 use switchboard_core::ports::{AppendOutcome, ConversationStore};
 use switchboard_tests::{aws_config, dynamo_store, new_ids, text_message};
 
@@ -75,8 +77,24 @@ impl Intercept for Lagging {
     }
 }
 
-fn event(mid: &str, ts: u64) -> switchboard_core::event::InboundEvent {
+fn event(mid: &str, ts: u64) -> InboundEvent {
     text_message("7700000000000902", mid, ts, &format!("hello {mid}"))
+}
+
+/// The customer's read receipt at `ts`, as ingest makes it from Meta's
+/// delivery: an event that is not customer activity.
+fn read_receipt(ts: u64) -> InboundEvent {
+    let body = serde_json::json!({"object": "page", "entry": [{"id": "104857600000001", "messaging": [{
+        "sender": {"id": "7700000000000902"}, "recipient": {"id": "104857600000001"}, "timestamp": ts,
+        "read": {"watermark": ts}}]}]})
+    .to_string();
+    switchboard_core::ingest::split(
+        &switchboard_core::ids::AccountId::parse("acme").unwrap(),
+        body.as_bytes(),
+        Millis(0),
+    )
+    .unwrap()
+    .remove(0)
 }
 
 /// A store on `table` whose eventually consistent reads `lagging` records
@@ -89,63 +107,52 @@ async fn lagging_store(table: &str, lagging: &Lagging) -> DynamoStore {
     DynamoStore::from_client(aws_sdk_dynamodb::Client::from_conf(conf), table)
 }
 
+/// Append `e` (at its timestamp) through `store`: what it stored it on,
+/// and whether that opened the conversation.
+async fn append(store: &DynamoStore, e: &InboundEvent) -> (ConversationId, bool) {
+    match store.append(e, &new_ids(), e.timestamp).await.unwrap() {
+        AppendOutcome::Stored {
+            conversation_id,
+            opened,
+        } => (conversation_id, opened),
+        other => panic!("{} is stored: {other:?}", e.key),
+    }
+}
+
+/// The keys of the events on `conv`'s timeline, in order.
+async fn keys(store: &DynamoStore, conv: &ConversationId) -> Vec<String> {
+    let timeline = store.timeline(conv).await.unwrap();
+    timeline.into_iter().map(|t| t.key).collect()
+}
+
 #[tokio::test]
 async fn a_read_that_missed_the_close_opens_a_new_conversation() {
     let store = dynamo_store().await;
     let lagging = Lagging::default();
     let lag = lagging_store(store.table(), &lagging).await;
-    let opened = store
-        .append(&event("m_first", 1_000), &new_ids(), Millis(1_000))
-        .await
-        .unwrap();
-    let AppendOutcome::Stored {
-        conversation_id: conv,
-        opened: true,
-    } = opened
-    else {
-        panic!("the first message opens a conversation: {opened:?}");
-    };
-    // The second message's read is recorded: the customer with `conv` open.
-    let second = lag
-        .append(&event("m_second", 2_000), &new_ids(), Millis(2_000))
-        .await
-        .unwrap();
-    assert_eq!(
-        second,
-        AppendOutcome::Stored {
-            conversation_id: conv.clone(),
-            opened: false
-        }
+    let (first, second, third) = (
+        event("m_first", 1_000),
+        event("m_second", 2_000),
+        event("m_third", 3_000),
     );
+    let (conv, opened) = append(&store, &first).await;
+    assert!(opened);
+    // The second message's read is recorded: the customer with `conv` open.
+    assert_eq!(append(&lag, &second).await, (conv.clone(), false));
     store
         .close_conversation(&conv, Millis(2_500))
         .await
         .unwrap();
     // The third's read lags: it still sees `conv` open.
     lagging.0.lag.store(true, Ordering::SeqCst);
-    let third = event("m_third", 3_000);
-    let stored = lag.append(&third, &new_ids(), Millis(3_000)).await.unwrap();
-    let AppendOutcome::Stored {
-        conversation_id: new,
-        opened: true,
-    } = stored
-    else {
-        panic!("the message opens a conversation, as after any close: {stored:?}");
-    };
-    assert_ne!(new, conv);
-    assert_eq!(
-        store.timeline(&conv).await.unwrap().len(),
-        2,
-        "not on the closed one"
+    let (new, opened) = append(&lag, &third).await;
+    assert!(
+        opened,
+        "the message opens a conversation, as after any close"
     );
-    let keys: Vec<String> = store
-        .timeline(&new)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.key)
-        .collect();
-    assert_eq!(keys, std::slice::from_ref(&third.key));
+    assert_ne!(new, conv);
+    assert_eq!(keys(&store, &conv).await, [first.key, second.key]);
+    assert_eq!(keys(&store, &new).await, std::slice::from_ref(&third.key));
     let customer = store
         .get_customer(&third.page_id, third.psid.as_ref().unwrap())
         .await
@@ -164,53 +171,22 @@ async fn a_read_that_missed_the_new_customer_adds_to_their_conversation() {
     let store = dynamo_store().await;
     let lagging = Lagging::default();
     let lag = lagging_store(store.table(), &lagging).await;
+    let (first, second) = (event("m_first", 1_000), event("m_second", 2_000));
     // The first message's read is recorded: no customer yet.
-    let first = lag
-        .append(&event("m_first", 1_000), &new_ids(), Millis(1_000))
-        .await
-        .unwrap();
-    let AppendOutcome::Stored {
-        conversation_id: conv,
-        opened: true,
-    } = first
-    else {
-        panic!("the first message opens a conversation: {first:?}");
-    };
-    // The second's read lags: it sees no customer.
-    lagging.0.lag.store(true, Ordering::SeqCst);
-    let second = lag
-        .append(&event("m_second", 2_000), &new_ids(), Millis(2_000))
-        .await
-        .unwrap();
-    assert_eq!(
-        second,
-        AppendOutcome::Stored {
-            conversation_id: conv.clone(),
-            opened: false
-        },
-        "one customer, one conversation"
-    );
-    assert_eq!(store.timeline(&conv).await.unwrap().len(), 2);
+    let (conv, opened) = append(&lag, &first).await;
+    assert!(opened);
     assert!(
         lagging.0.recorded.lock().unwrap().is_some(),
         "the first read was eventually consistent"
     );
-}
-
-/// The customer's read receipt at `ts`, as ingest makes it from Meta's
-/// delivery: an event that is not customer activity.
-fn read_receipt(ts: u64) -> switchboard_core::event::InboundEvent {
-    let body = serde_json::json!({"object": "page", "entry": [{"id": "104857600000001", "messaging": [{
-        "sender": {"id": "7700000000000902"}, "recipient": {"id": "104857600000001"}, "timestamp": ts,
-        "read": {"watermark": ts}}]}]})
-    .to_string();
-    switchboard_core::ingest::split(
-        &switchboard_core::ids::AccountId::parse("acme").unwrap(),
-        body.as_bytes(),
-        Millis(0),
-    )
-    .unwrap()
-    .remove(0)
+    // The second's read lags: it sees no customer.
+    lagging.0.lag.store(true, Ordering::SeqCst);
+    assert_eq!(
+        append(&lag, &second).await,
+        (conv.clone(), false),
+        "one customer, one conversation"
+    );
+    assert_eq!(keys(&store, &conv).await, [first.key, second.key]);
 }
 
 #[tokio::test]
@@ -218,53 +194,26 @@ async fn a_read_that_missed_the_reopen_attaches_a_receipt_to_the_open_conversati
     let store = dynamo_store().await;
     let lagging = Lagging::default();
     let lag = lagging_store(store.table(), &lagging).await;
-    let Ok(AppendOutcome::Stored {
-        conversation_id: first,
-        ..
-    }) = store
-        .append(&event("m_first", 1_000), &new_ids(), Millis(1_000))
-        .await
-    else {
-        panic!("the first message is stored");
-    };
+    let (first, _) = append(&store, &event("m_first", 1_000)).await;
     store
         .close_conversation(&first, Millis(1_500))
         .await
         .unwrap();
     // A receipt's read is recorded: nothing open, `first` the last.
-    let early = lag
-        .append(&read_receipt(1_600), &new_ids(), Millis(1_600))
-        .await;
     assert_eq!(
-        early.unwrap(),
-        AppendOutcome::Stored {
-            conversation_id: first.clone(),
-            opened: false
-        }
+        append(&lag, &read_receipt(1_600)).await,
+        (first.clone(), false)
     );
-    let Ok(AppendOutcome::Stored {
-        conversation_id: reopened,
-        opened: true,
-    }) = store
-        .append(&event("m_again", 2_000), &new_ids(), Millis(2_000))
-        .await
-    else {
-        panic!("a message after the close opens a conversation");
-    };
+    let (reopened, opened) = append(&store, &event("m_again", 2_000)).await;
+    assert!(opened, "a message after the close opens a conversation");
     // The next receipt's read lags: nothing open, `first` the last. A plan
     // from it would attach the receipt to the closed conversation.
     lagging.0.lag.store(true, Ordering::SeqCst);
-    let late = lag
-        .append(&read_receipt(2_100), &new_ids(), Millis(2_100))
-        .await;
     assert_eq!(
-        late.unwrap(),
-        AppendOutcome::Stored {
-            conversation_id: reopened.clone(),
-            opened: false
-        },
+        append(&lag, &read_receipt(2_100)).await,
+        (reopened.clone(), false),
         "on the open conversation, planned from a strongly consistent read"
     );
-    assert_eq!(store.timeline(&first).await.unwrap().len(), 2);
-    assert_eq!(store.timeline(&reopened).await.unwrap().len(), 2);
+    assert_eq!(keys(&store, &first).await.len(), 2);
+    assert_eq!(keys(&store, &reopened).await.len(), 2);
 }

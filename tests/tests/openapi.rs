@@ -88,14 +88,7 @@ async fn the_server_keeps_the_documented_contract() {
     );
     let router: RouterDeps = switchboard_tests::routing_deps(store.clone(), clock);
     let batch = q.queue.receive(10, Duration::from_secs(1)).await.unwrap();
-    let items: Vec<BatchItem<'_>> = batch
-        .iter()
-        .map(|m| BatchItem {
-            message_id: &m.message_id,
-            group: &m.group,
-            body: &m.body,
-        })
-        .collect();
+    let items: Vec<BatchItem<'_>> = batch.iter().map(BatchItem::from).collect();
     assert!(process_batch(&router, &items).await.is_empty());
     let conv = switchboard_core::ports::ConversationStore::list_conversations(
         store.as_ref(),

@@ -419,11 +419,7 @@ async fn failed_event_holds_back_its_group_only(b: Backend) {
     );
     let items: Vec<switchboard_core::router::BatchItem<'_>> = batch
         .iter()
-        .map(|m| switchboard_core::router::BatchItem {
-            message_id: &m.message_id,
-            group: &m.group,
-            body: &m.body,
-        })
+        .map(switchboard_core::router::BatchItem::from)
         .collect();
     let failed = switchboard_core::router::process_batch(&router, &items).await;
     const HELD: &str = "104857600000001:7700000000000001";

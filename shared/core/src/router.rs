@@ -45,6 +45,17 @@ pub struct BatchItem<'a> {
     pub body: &'a str,
 }
 
+impl<'a> From<&'a crate::ports::ReceivedMessage> for BatchItem<'a> {
+    /// A message as a local queue hands it out.
+    fn from(m: &'a crate::ports::ReceivedMessage) -> Self {
+        Self {
+            message_id: &m.message_id,
+            group: &m.group,
+            body: &m.body,
+        }
+    }
+}
+
 /// Store one event. Idempotent: processing the same body twice stores it once.
 pub async fn process_event(deps: &RouterDeps, body: &str) -> Result<Processed, RouterError> {
     process_counted(deps, body, &AtomicU64::new(0)).await
