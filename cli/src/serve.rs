@@ -350,14 +350,25 @@ fn private_data_dir(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Err
 
 /// Run a long-lived task, and start it again (after a second) whenever it
 /// panics: one poisoned message or bug never stops routing for good.
+/// Aborting the handle stops the task it runs too (serve's shutdown).
 fn supervise<F, Fut>(name: &'static str, start: F) -> tokio::task::JoinHandle<()>
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    /// Aborts the task it holds when dropped: with the supervisor's future,
+    /// when the supervisor is aborted (a spawned task outlives its handle).
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
     tokio::spawn(async move {
         loop {
-            match tokio::spawn(start()).await {
+            let task = tokio::spawn(start());
+            let _stop_with_me = AbortOnDrop(task.abort_handle());
+            match task.await {
                 Err(e) if e.is_panic() => {
                     let error = switchboard_core::panics::describe(e.into_panic().as_ref());
                     tracing::error!(task = name, %error, "task panicked; restarting it");
@@ -425,8 +436,11 @@ const BATCHES_IN_FLIGHT: usize = 4;
 
 /// One router worker: the in-process equivalent of the SQS event source mapping.
 async fn consume(queue: LocalQueue, deps: RouterDeps) {
-    // Dropped with the worker (serve's shutdown aborts it): its batches stop
-    // too, and their messages are delivered again after a restart.
+    // Dropped with the worker (serve's shutdown aborts it through
+    // `supervise`): its batches stop too, and their messages are delivered
+    // again after a restart. A panic here (outside `process_batch`'s guard
+    // of each message) drops them as well; they come back after their
+    // visibility timeout.
     let mut in_flight = tokio::task::JoinSet::new();
     loop {
         while let Some(done) = in_flight.try_join_next() {
@@ -541,5 +555,40 @@ mod banner_tests {
         assert!(b.contains("make link AGENT=anna"), "{b}");
         let none = banner(&addr, std::path::Path::new("/tmp/d"), &[]);
         assert!(none.contains("Agents section"), "{none}");
+    }
+}
+
+#[cfg(test)]
+mod supervise_tests {
+    use super::supervise;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn aborting_the_supervisor_stops_the_task_it_runs() {
+        let ticks = Arc::new(AtomicU64::new(0));
+        let counted = ticks.clone();
+        let handle = supervise("ticker", move || {
+            let counted = counted.clone();
+            async move {
+                loop {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(ticks.load(Ordering::SeqCst) > 0, "the task runs");
+        handle.abort();
+        let _ = handle.await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let stopped = ticks.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(
+            ticks.load(Ordering::SeqCst),
+            stopped,
+            "the task stopped with its supervisor"
+        );
     }
 }

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use switchboard_aws::DynamoStore;
 use switchboard_core::Millis;
 use switchboard_core::event::InboundEvent;
@@ -33,6 +33,15 @@ struct Answers {
     eventual: AtomicBool,
     recorded: Mutex<Option<GetItemOutput>>,
     lag: AtomicBool,
+    /// Answers replaced by the recorded one.
+    replayed: AtomicUsize,
+}
+
+impl Lagging {
+    /// Reads answered with the recorded answer so far.
+    fn replayed(&self) -> usize {
+        self.0.replayed.load(Ordering::SeqCst)
+    }
 }
 
 impl Intercept for Lagging {
@@ -70,7 +79,10 @@ impl Intercept for Lagging {
         let mut recorded = self.0.recorded.lock().unwrap();
         match recorded.as_ref() {
             None => *recorded = Some(answer.clone()),
-            Some(old) if self.0.lag.load(Ordering::SeqCst) => *answer = old.clone(),
+            Some(old) if self.0.lag.load(Ordering::SeqCst) => {
+                *answer = old.clone();
+                self.0.replayed.fetch_add(1, Ordering::SeqCst);
+            }
             Some(_) => {}
         }
         Ok(())
@@ -125,6 +137,7 @@ async fn keys(store: &DynamoStore, conv: &ConversationId) -> Vec<String> {
     timeline.into_iter().map(|t| t.key).collect()
 }
 
+/// The close's fence catches the lag at the touch.
 #[tokio::test]
 async fn a_read_that_missed_the_close_opens_a_new_conversation() {
     let store = dynamo_store().await;
@@ -146,6 +159,7 @@ async fn a_read_that_missed_the_close_opens_a_new_conversation() {
     // The third's read lags: it still sees `conv` open.
     lagging.0.lag.store(true, Ordering::SeqCst);
     let (new, opened) = append(&lag, &third).await;
+    assert_eq!(lagging.replayed(), 1, "the read lagged");
     assert!(
         opened,
         "the message opens a conversation, as after any close"
@@ -166,6 +180,9 @@ async fn a_read_that_missed_the_close_opens_a_new_conversation() {
     );
 }
 
+/// The outcome a strongly consistent read gives (the adapter reads again
+/// before a new customer's writes, whose conditions would refuse a second
+/// customer anyway).
 #[tokio::test]
 async fn a_read_that_missed_the_new_customer_adds_to_their_conversation() {
     let store = dynamo_store().await;
@@ -186,9 +203,12 @@ async fn a_read_that_missed_the_new_customer_adds_to_their_conversation() {
         (conv.clone(), false),
         "one customer, one conversation"
     );
+    assert_eq!(lagging.replayed(), 1, "the read lagged");
     assert_eq!(keys(&store, &conv).await, [first.key, second.key]);
 }
 
+/// Here no write's condition would catch the lag: only the strongly
+/// consistent read before any plan but the open conversation's does.
 #[tokio::test]
 async fn a_read_that_missed_the_reopen_attaches_a_receipt_to_the_open_conversation() {
     let store = dynamo_store().await;
@@ -214,6 +234,7 @@ async fn a_read_that_missed_the_reopen_attaches_a_receipt_to_the_open_conversati
         (reopened.clone(), false),
         "on the open conversation, planned from a strongly consistent read"
     );
+    assert_eq!(lagging.replayed(), 1, "the read lagged");
     assert_eq!(keys(&store, &first).await.len(), 2);
     assert_eq!(keys(&store, &reopened).await.len(), 2);
 }

@@ -533,7 +533,13 @@ impl DynamoStore {
     /// closes under the append. Any other plan (a new customer, a reopen,
     /// an event attached to the last conversation, an erasure) is made
     /// again from a strongly consistent read, since its writes would be
-    /// conditioned on what a lagging read saw.
+    /// conditioned on what a lagging read saw. One difference remains: an
+    /// event from before an erasure, read against the customer as it was
+    /// before the erasure's mark, has its marker and entry written before
+    /// the fence refuses the touch; [`Self::misplaced`] then overwrites the
+    /// entry with its erased copy (a strongly consistent read would have
+    /// written nothing; a crash between the two leaves the words until the
+    /// queue delivers the event again).
     async fn plan(
         &self,
         customer_key: &Item,
