@@ -98,6 +98,8 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         ("SWITCHBOARD_JWT_ISSUER", issuer.to_string()),
         ("SWITCHBOARD_JWT_CLIENT_ID", "smoke-console".to_string()),
         ("SWITCHBOARD_JWKS_URL", jwks_url),
+        // As the template sets it: the functions log JSON lines.
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_string()),
     ]);
     // The watcher's output goes to target/lambda-watch.log for diagnosis.
     let watch = Watch::start(
@@ -325,8 +327,24 @@ async fn lambda_functions_under_cargo_lambda_watch() {
         "a delivery's two counts in one document"
     );
     assert!(
-        has("Deliveries", Some("queued")),
-        "no EMF Deliveries/queued in the watch log"
+        has("Deliveries", Some("queued")) && has("EventsQueued", Some("queued")),
+        "no EMF Deliveries/queued and EventsQueued/queued in the watch log"
+    );
+    // A log line is one flat object: the invocation's request id and trace
+    // id at its top level, no span list.
+    let queued = log
+        .lines()
+        .filter_map(|l| l.find('{').map(|i| &l[i..]))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|d| d["message"] == "delivery queued")
+        .expect("ingest's line in the watch log");
+    assert!(queued["requestId"].is_string(), "{queued}");
+    assert!(queued.get("spans").is_none(), "{queued}");
+    assert!(
+        queued["xrayTraceId"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("1-") && !t.contains(';')),
+        "the trace id alone: {queued}"
     );
     assert!(
         has("Deliveries", Some("refused")),

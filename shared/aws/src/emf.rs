@@ -230,8 +230,8 @@ fn document(
             root.insert(
                 name.clone(),
                 match s.values.as_slice() {
-                    [one] => (*one).into(),
-                    many => many.to_vec().into(),
+                    [one] => number(*one),
+                    many => many.iter().copied().map(number).collect(),
                 },
             );
         }
@@ -245,6 +245,16 @@ fn document(
         serde_json::json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}),
     );
     serde_json::Value::Object(root).to_string()
+}
+
+/// A value as JSON: a whole count as `1`, not `1.0` (a log byte each).
+fn number(value: f64) -> serde_json::Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if value.fract() == 0.0 && value.abs() < EXACT {
+        serde_json::Value::from(value as i64)
+    } else {
+        serde_json::Value::from(value)
+    }
 }
 
 impl<S> Layer<S> for EmfLayer
@@ -333,6 +343,11 @@ mod tests {
         assert_eq!(def["Metrics"][0]["Name"], "Offers");
         assert_eq!(def["Metrics"][0]["Unit"], "Count");
         assert_eq!(doc["Offers"], 2.0);
+        assert!(
+            lines[0].contains(r#""Offers":2,"#),
+            "a count is whole: {}",
+            lines[0]
+        );
         assert_eq!(doc["Function"], "router");
         assert!(doc["_aws"]["Timestamp"].as_i64().unwrap() > 1_700_000_000_000);
         let refused: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
@@ -399,7 +414,7 @@ mod tests {
         assert_eq!(names, ["EventsQueued", "RoutingLatency"]);
         assert_eq!(queued["Deliveries"], 1.0);
         assert_eq!(queued["EventsQueued"], 3.0);
-        assert_eq!(queued["RoutingLatency"], serde_json::json!([2.0, 4.5]));
+        assert_eq!(queued["RoutingLatency"], serde_json::json!([2, 4.5]));
         assert_eq!(queued["Function"], "webhook-ingest");
         let sent = docs.iter().find(|d| d["Result"] == "sent").unwrap();
         assert_eq!(sent["Sends"], 1.0);

@@ -11,8 +11,9 @@ use switchboard_http::Principal;
 pub use lambda_http::Error;
 
 /// JSON logs (`AWS_LAMBDA_LOG_FORMAT=JSON`; level from `AWS_LAMBDA_LOG_LEVEL`
-/// or `RUST_LOG`, default info) carrying every span in scope, so each line
-/// has the runtime's `requestId` and our request or queue-message ids; and
+/// or `RUST_LOG`, default info), one flat object a line carrying the fields
+/// of every span in scope ([`crate::log_line`]), so each line has the
+/// runtime's `requestId` and our request or queue-message ids; and
 /// metric events as CloudWatch EMF lines (see [`crate::emf`]).
 pub fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt;
@@ -29,11 +30,8 @@ pub fn init_tracing() {
         .with_target(false)
         .without_time();
     let logs = if json {
-        logs.json()
-            .flatten_event(true)
-            // The span list ends with the current span: not twice.
-            .with_current_span(false)
-            .with_span_list(true)
+        logs.fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(crate::log_line::FlatJson)
             .with_filter(logs_filter)
             .boxed()
     } else {

@@ -15,6 +15,7 @@ pub mod emf;
 pub mod env;
 pub mod failure;
 pub mod jwt;
+pub mod log_line;
 pub mod manifest;
 pub mod push;
 pub mod secrets;
