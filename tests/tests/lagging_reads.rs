@@ -238,3 +238,85 @@ async fn a_read_that_missed_the_reopen_attaches_a_receipt_to_the_open_conversati
     assert_eq!(keys(&store, &first).await.len(), 2);
     assert_eq!(keys(&store, &reopened).await.len(), 2);
 }
+
+/// A read that missed both the close and the conversation opened since:
+/// the close's fence catches it, and the event is planned again from a
+/// strongly consistent read, onto the conversation open now (not a third).
+#[tokio::test]
+async fn a_read_that_missed_a_close_and_a_reopen_lands_on_the_open_conversation() {
+    let store = dynamo_store().await;
+    let lagging = Lagging::default();
+    let lag = lagging_store(store.table(), &lagging).await;
+    let (first, second, again, third) = (
+        event("m_first", 1_000),
+        event("m_second", 2_000),
+        event("m_again", 3_000),
+        event("m_third", 3_500),
+    );
+    let (closed, _) = append(&store, &first).await;
+    // The second message's read is recorded: `closed` open.
+    assert_eq!(append(&lag, &second).await, (closed.clone(), false));
+    store
+        .close_conversation(&closed, Millis(2_500))
+        .await
+        .unwrap();
+    let (open, opened) = append(&store, &again).await;
+    assert!(opened);
+    // The third's read lags behind both.
+    lagging.0.lag.store(true, Ordering::SeqCst);
+    assert_eq!(
+        append(&lag, &third).await,
+        (open.clone(), false),
+        "on the conversation open now"
+    );
+    assert_eq!(lagging.replayed(), 1, "the read lagged");
+    assert_eq!(keys(&store, &closed).await, [first.key, second.key]);
+    assert_eq!(keys(&store, &open).await, [again.key, third.key]);
+}
+
+/// A read that missed the customer's erasure: the event, from before it,
+/// is `Erased` and leaves no words. (Its marker and erased entry are
+/// written, where a strongly consistent read writes nothing: see
+/// `DynamoStore::plan`.)
+#[tokio::test]
+async fn a_read_that_missed_the_erasure_leaves_no_words() {
+    use switchboard_core::privacy::erasure::{erased_event, is_erased};
+    let store = dynamo_store().await;
+    let lagging = Lagging::default();
+    let lag = lagging_store(store.table(), &lagging).await;
+    let (first, second, late) = (
+        event("m_first", 1_000),
+        event("m_second", 2_000),
+        event("m_late", 2_500),
+    );
+    let (conv, _) = append(&store, &first).await;
+    // The second message's read is recorded: `conv` open, nothing erased.
+    assert_eq!(append(&lag, &second).await, (conv.clone(), false));
+    // The erasure, as `privacy::erasure::erase` runs it: mark, close, sweep.
+    let (page, psid) = (first.page_id.clone(), first.psid.clone().unwrap());
+    store
+        .mark_erased(&page, &psid, Millis(3_000))
+        .await
+        .unwrap();
+    store
+        .close_conversation(&conv, Millis(3_000))
+        .await
+        .unwrap();
+    for ev in store.timeline(&conv).await.unwrap() {
+        store
+            .replace_event(&conv, &erased_event(&ev).unwrap())
+            .await
+            .unwrap();
+    }
+    // A message from before the erasure, delivered late, read lagging.
+    lagging.0.lag.store(true, Ordering::SeqCst);
+    let outcome = lag.append(&late, &new_ids(), Millis(3_100)).await.unwrap();
+    assert_eq!(lagging.replayed(), 1, "the read lagged");
+    assert_eq!(outcome, AppendOutcome::Erased);
+    let timeline = store.timeline(&conv).await.unwrap();
+    let text = serde_json::to_string(&timeline).unwrap();
+    assert!(!text.contains("hello m_"), "no words left: {text}");
+    assert!(timeline.iter().all(is_erased), "{text}");
+    let customer = store.get_customer(&page, &psid).await.unwrap().unwrap();
+    assert_eq!(customer.open_conversation_id, None, "nothing reopened");
+}
