@@ -438,9 +438,7 @@ const BATCHES_IN_FLIGHT: usize = 4;
 async fn consume(queue: LocalQueue, deps: RouterDeps) {
     // Dropped with the worker (serve's shutdown aborts it through
     // `supervise`): its batches stop too, and their messages are delivered
-    // again after a restart. A panic here (outside `process_batch`'s guard
-    // of each message) drops them as well; they come back after their
-    // visibility timeout.
+    // again after a restart. A batch's panic is caught in `settle`.
     let mut in_flight = tokio::task::JoinSet::new();
     loop {
         while let Some(done) = in_flight.try_join_next() {
@@ -479,11 +477,52 @@ fn settled(done: Result<(), tokio::task::JoinError>) {
     }
 }
 
+/// How long a router batch may run: as the router function's timeout (30
+/// s) is below its queue's visibility timeout, a batch still running as
+/// its messages' visibility timeout nears is stopped, so the queue never
+/// hands an event to a second run while a first still works on it (the
+/// DynamoDB append relies on that; see `switchboard_aws::dynamo::append`).
+/// Stopping a run is a crash of that batch: the messages come back after
+/// their visibility timeout, and every step of routing is safe to redo.
+fn router_deadline() -> Duration {
+    QueueConfig::default().visibility_timeout * 5 / 6
+}
+
+/// `run` (one batch's routing), stopped at `deadline` and caught if it
+/// panics outside `process_batch`'s guard of each message: `None` then,
+/// and the batch's messages are left to their visibility timeout.
+async fn guarded<T>(
+    run: impl Future<Output = T>,
+    deadline: Duration,
+    messages: usize,
+) -> Option<T> {
+    use futures::FutureExt;
+    match tokio::time::timeout(deadline, std::panic::AssertUnwindSafe(run).catch_unwind()).await {
+        Ok(Ok(done)) => Some(done),
+        Ok(Err(panic)) => {
+            let error = switchboard_core::panics::describe(panic.as_ref());
+            tracing::error!(messages, %error, "a router batch panicked; its messages are delivered again");
+            None
+        }
+        Err(_) => {
+            tracing::error!(
+                messages,
+                deadline_secs = deadline.as_secs(),
+                "a router batch ran past its deadline and was stopped; its messages are delivered again"
+            );
+            None
+        }
+    }
+}
+
 /// Route one batch, then settle its messages on the queue: the failed ones
 /// released for a retry after a backoff, the rest deleted.
 async fn settle(queue: LocalQueue, deps: RouterDeps, batch: Vec<ReceivedMessage>) {
     let items: Vec<BatchItem<'_>> = batch.iter().map(BatchItem::from).collect();
-    let failed = process_batch(&deps, &items).await;
+    let Some(failed) = guarded(process_batch(&deps, &items), router_deadline(), batch.len()).await
+    else {
+        return;
+    };
     let (retry, done): (Vec<&ReceivedMessage>, Vec<&ReceivedMessage>) =
         batch.iter().partition(|m| failed.contains(&m.message_id));
     for m in retry {
@@ -590,5 +629,46 @@ mod supervise_tests {
             stopped,
             "the task stopped with its supervisor"
         );
+    }
+}
+
+#[cfg(test)]
+mod guarded_tests {
+    use super::guarded;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_batch_that_finishes_in_time_gives_its_outcome() {
+        assert_eq!(
+            guarded(async { 7 }, Duration::from_secs(5), 1).await,
+            Some(7)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_past_its_deadline_is_stopped() {
+        let run = async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            7
+        };
+        assert_eq!(guarded(run, Duration::from_millis(50), 1).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_panics_is_caught() {
+        let run = async {
+            if std::hint::black_box(true) {
+                panic!("a bug outside the per-message guard");
+            }
+            7
+        };
+        assert_eq!(guarded(run, Duration::from_secs(5), 1).await, None);
+    }
+
+    #[test]
+    fn the_deadline_is_inside_the_visibility_timeout() {
+        let visibility = switchboard_embedded::QueueConfig::default().visibility_timeout;
+        assert!(super::router_deadline() < visibility);
+        assert!(super::router_deadline() >= visibility / 2);
     }
 }
