@@ -698,3 +698,21 @@ pub fn new_ids() -> switchboard_core::ports::NewIds {
         conversation_id: switchboard_core::ids::ConversationId::generate(),
     }
 }
+
+/// A customer's erasure as `privacy::erasure::erase` runs it on the store,
+/// at `at`: mark the customer, close `conv`, sweep its timeline (each
+/// event replaced by its erased copy).
+pub async fn erase_on_store(
+    store: &dyn switchboard_core::ports::ConversationStore,
+    event: &switchboard_core::event::InboundEvent,
+    conv: &switchboard_core::ids::ConversationId,
+    at: switchboard_core::Millis,
+) {
+    let psid = event.psid.clone().expect("an event with a customer");
+    store.mark_erased(&event.page_id, &psid, at).await.unwrap();
+    store.close_conversation(conv, at).await.unwrap();
+    for ev in store.timeline(conv).await.unwrap() {
+        let erased = switchboard_core::privacy::erasure::erased_event(&ev).unwrap();
+        store.replace_event(conv, &erased).await.unwrap();
+    }
+}

@@ -336,19 +336,7 @@ async fn erasure_while_paused_at(nth: usize) {
     })
     .await
     .unwrap();
-    let (page, psid) = (e.page_id.clone(), e.psid.clone().unwrap());
-    store
-        .mark_erased(&page, &psid, Millis(3_000))
-        .await
-        .unwrap();
-    store
-        .close_conversation(&conv, Millis(3_000))
-        .await
-        .unwrap();
-    for ev in store.timeline(&conv).await.unwrap() {
-        let erased = switchboard_core::privacy::erasure::erased_event(&ev).unwrap();
-        store.replace_event(&conv, &erased).await.unwrap();
-    }
+    switchboard_tests::erase_on_store(store.as_ref(), &e, &conv, Millis(3_000)).await;
     resume_tx.send(()).unwrap();
     let outcome = tokio::task::spawn_blocking(move || run.join())
         .await

@@ -19,7 +19,7 @@ use switchboard_core::Millis;
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::ConversationId;
 use switchboard_core::ports::{AppendOutcome, ConversationStore};
-use switchboard_tests::{aws_config, dynamo_store, new_ids, text_message};
+use switchboard_tests::{aws_config, dynamo_store, erase_on_store, new_ids, text_message};
 
 /// Records the answer to the first eventually consistent `GetItem` it
 /// sees, and answers every later one with it once told to lag; cheap to
@@ -280,7 +280,7 @@ async fn a_read_that_missed_a_close_and_a_reopen_lands_on_the_open_conversation(
 /// `DynamoStore::plan`.)
 #[tokio::test]
 async fn a_read_that_missed_the_erasure_leaves_no_words() {
-    use switchboard_core::privacy::erasure::{erased_event, is_erased};
+    use switchboard_core::privacy::erasure::is_erased;
     let store = dynamo_store().await;
     let lagging = Lagging::default();
     let lag = lagging_store(store.table(), &lagging).await;
@@ -293,21 +293,8 @@ async fn a_read_that_missed_the_erasure_leaves_no_words() {
     // The second message's read is recorded: `conv` open, nothing erased.
     assert_eq!(append(&lag, &second).await, (conv.clone(), false));
     // The erasure, as `privacy::erasure::erase` runs it: mark, close, sweep.
+    erase_on_store(store.as_ref(), &first, &conv, Millis(3_000)).await;
     let (page, psid) = (first.page_id.clone(), first.psid.clone().unwrap());
-    store
-        .mark_erased(&page, &psid, Millis(3_000))
-        .await
-        .unwrap();
-    store
-        .close_conversation(&conv, Millis(3_000))
-        .await
-        .unwrap();
-    for ev in store.timeline(&conv).await.unwrap() {
-        store
-            .replace_event(&conv, &erased_event(&ev).unwrap())
-            .await
-            .unwrap();
-    }
     // A message from before the erasure, delivered late, read lagging.
     lagging.0.lag.store(true, Ordering::SeqCst);
     let outcome = lag.append(&late, &new_ids(), Millis(3_100)).await.unwrap();
