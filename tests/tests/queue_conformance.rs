@@ -144,6 +144,17 @@ async fn oversized_batch_is_refused(q: &dyn Queue, _dlq: &dyn Queue) {
     );
 }
 
+/// A send whose caller stops waiting (a request's timeout, a stopped
+/// batch) leaves its group working: the group's next message is delivered.
+async fn an_abandoned_send_does_not_block_its_group(q: &dyn Queue, _dlq: &dyn Queue) {
+    let first = [msg("g", "d1", "first")];
+    // Polled once, then dropped.
+    let _ = tokio::time::timeout(Duration::ZERO, q.send_batch(&first)).await;
+    q.send_batch(&[msg("g", "d2", "second")]).await.unwrap();
+    let bodies = drain(q).await;
+    assert!(bodies.contains(&"second".to_string()), "{bodies:?}");
+}
+
 fn config() -> QueueConfig {
     QueueConfig {
         visibility_timeout: Duration::from_secs(1),
@@ -158,7 +169,8 @@ macro_rules! suite {
             use super::*;
             suite!(@case $make; fifo_order_within_a_group, group_is_blocked_while_in_flight, duplicates_are_dropped,
                 released_message_is_delivered_again, visibility_timeout_redelivers,
-                poison_message_goes_to_dead_letter_queue, oversized_batch_is_refused);
+                poison_message_goes_to_dead_letter_queue, oversized_batch_is_refused,
+                an_abandoned_send_does_not_block_its_group);
         }
     };
     (@case $make:expr; $($case:ident),*) => {

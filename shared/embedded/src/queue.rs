@@ -276,6 +276,38 @@ impl LocalQueue {
         result
     }
 
+    /// Write the messages a send reserved the slots `seqs` for, durably
+    /// (durable before acknowledged), then let their groups go on; on an
+    /// error the slots and the deduplication ids are given up.
+    async fn commit_sent(
+        &self,
+        seqs: Vec<u64>,
+        new_dedupe: Vec<String>,
+        writes: Writes,
+    ) -> Result<(), QueueError> {
+        let committed = self.persist(writes).await;
+        {
+            let mut st = self.lock()?;
+            for seq in &seqs {
+                if committed.is_ok() {
+                    if let Some(slot) = st.messages.get_mut(seq) {
+                        slot.pending = false;
+                    }
+                } else {
+                    st.messages.remove(seq);
+                }
+            }
+            if committed.is_err() {
+                for id in &new_dedupe {
+                    st.dedupe.remove(id.as_str());
+                }
+            }
+        }
+        committed?;
+        self.inner.notify.notify_waiters();
+        Ok(())
+    }
+
     /// Write the deletes not yet written, durably (when idle, and at
     /// shutdown).
     pub async fn flush(&self) -> Result<(), QueueError> {
@@ -457,35 +489,21 @@ impl Queue for LocalQueue {
             .iter()
             .map(|(k, s)| serde_json::to_string(s).map(|v| (*k, v)).map_err(qerr))
             .collect::<Result<Vec<_>, _>>()?;
-        // Durable before acknowledged.
-        let committed = self
-            .persist(Writes {
-                inserts,
-                dedupe: new_dedupe.clone(),
-                dedupe_expired: expired,
-                durable: true,
-                ..Writes::default()
-            })
-            .await;
-        {
-            let mut st = self.lock()?;
-            for (seq, _) in &accepted {
-                if committed.is_ok() {
-                    if let Some(slot) = st.messages.get_mut(seq) {
-                        slot.pending = false;
-                    }
-                } else {
-                    st.messages.remove(seq);
-                }
-            }
-            if committed.is_err() {
-                for id in &new_dedupe {
-                    st.dedupe.remove(id.as_str());
-                }
-            }
-        }
-        committed?;
-        self.inner.notify.notify_waiters();
+        let seqs: Vec<u64> = accepted.iter().map(|(seq, _)| *seq).collect();
+        let writes = Writes {
+            inserts,
+            dedupe: new_dedupe.clone(),
+            dedupe_expired: expired,
+            durable: true,
+            ..Writes::default()
+        };
+        // Finished on a task of its own, so that a caller that stops
+        // waiting (a request's timeout) cannot leave the slots pending: a
+        // pending slot holds its group back until a restart.
+        let queue = self.clone();
+        tokio::spawn(async move { queue.commit_sent(seqs, new_dedupe, writes).await })
+            .await
+            .map_err(|e| QueueError::Unavailable(format!("the send did not finish: {e}")))??;
         Ok(failures)
     }
 
