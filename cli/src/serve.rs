@@ -94,7 +94,10 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let inbound = LocalQueue::open(
         queue_db.clone(),
         "inbound",
-        QueueConfig::default(),
+        QueueConfig {
+            visibility_timeout: INBOUND_VISIBILITY,
+            ..QueueConfig::default()
+        },
         Some(dlq.clone()),
     )
     .map_err(boxed)?;
@@ -477,39 +480,60 @@ fn settled(done: Result<(), tokio::task::JoinError>) {
     }
 }
 
-/// How long a router batch may run: as the router function's timeout (30
-/// s) is below its queue's visibility timeout, a batch still running as
-/// its messages' visibility timeout nears is stopped, so the queue never
-/// hands an event to a second run while a first still works on it (the
-/// DynamoDB append relies on that; see `switchboard_aws::dynamo::append`).
-/// Stopping a run is a crash of that batch: the messages come back after
-/// their visibility timeout, and every step of routing is safe to redo.
-fn router_deadline() -> Duration {
-    QueueConfig::default().visibility_timeout * 5 / 6
-}
+/// The inbound queue's visibility timeout: a message received and not
+/// settled within it is delivered again.
+const INBOUND_VISIBILITY: Duration = Duration::from_secs(30);
 
-/// `run` (one batch's routing), stopped at `deadline` and caught if it
-/// panics outside `process_batch`'s guard of each message: `None` then,
-/// and the batch's messages are left to their visibility timeout.
-async fn guarded<T>(
+/// The longest a router batch keeps its messages from other workers: as
+/// long as a Lambda function may run (15 minutes). Past it they are
+/// delivered again, as after a crash.
+const MAX_HOLD: Duration = Duration::from_secs(15 * 60);
+
+/// `run` (one batch's routing) while its messages stay invisible: every
+/// third of the visibility timeout each is made invisible for a whole one
+/// again (`release` with that delay is SQS's `ChangeMessageVisibility`),
+/// up to [`MAX_HOLD`]. A slow batch (a bot's tries and their backoff, a
+/// slow Graph call) is therefore not handed to a second worker while it
+/// runs, and nothing is stopped half-way. A panic outside
+/// `process_batch`'s guard of each message is caught: `None`, and the
+/// batch's messages come back after their visibility timeout.
+async fn kept_invisible<T>(
+    queue: &LocalQueue,
+    batch: &[ReceivedMessage],
+    visibility: Duration,
     run: impl Future<Output = T>,
-    deadline: Duration,
-    messages: usize,
 ) -> Option<T> {
     use futures::FutureExt;
-    match tokio::time::timeout(deadline, std::panic::AssertUnwindSafe(run).catch_unwind()).await {
-        Ok(Ok(done)) => Some(done),
-        Ok(Err(panic)) => {
-            let error = switchboard_core::panics::describe(panic.as_ref());
-            tracing::error!(messages, %error, "a router batch panicked; its messages are delivered again");
-            None
+    let run = std::panic::AssertUnwindSafe(run).catch_unwind();
+    tokio::pin!(run);
+    let every = visibility / 3;
+    let started = tokio::time::Instant::now();
+    let mut ticks = tokio::time::interval_at(started + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut holding = true;
+    let outcome = loop {
+        tokio::select! {
+            done = &mut run => break done,
+            _ = ticks.tick(), if holding => {
+                if started.elapsed() >= MAX_HOLD {
+                    holding = false;
+                    tracing::warn!(messages = batch.len(), hold_secs = MAX_HOLD.as_secs(), "a router batch is still running; its messages will be delivered again");
+                    continue;
+                }
+                for m in batch {
+                    if let Err(e) = queue.release(&m.receipt, visibility).await {
+                        tracing::warn!(message_id = %m.message_id, error = %e, "could not keep a queue message invisible");
+                    }
+                }
+            }
         }
-        Err(_) => {
-            tracing::error!(
-                messages,
-                deadline_secs = deadline.as_secs(),
-                "a router batch ran past its deadline and was stopped; its messages are delivered again"
-            );
+    };
+    match outcome {
+        Ok(done) => Some(done),
+        Err(panic) => {
+            let error = switchboard_core::panics::describe(panic.as_ref());
+            let ids: Vec<&str> = batch.iter().map(|m| m.message_id.as_str()).collect();
+            tracing::error!(message_ids = ?ids, %error, "a router batch panicked; its messages are delivered again");
             None
         }
     }
@@ -519,8 +543,13 @@ async fn guarded<T>(
 /// released for a retry after a backoff, the rest deleted.
 async fn settle(queue: LocalQueue, deps: RouterDeps, batch: Vec<ReceivedMessage>) {
     let items: Vec<BatchItem<'_>> = batch.iter().map(BatchItem::from).collect();
-    let Some(failed) = guarded(process_batch(&deps, &items), router_deadline(), batch.len()).await
-    else {
+    let routed = kept_invisible(
+        &queue,
+        &batch,
+        INBOUND_VISIBILITY,
+        process_batch(&deps, &items),
+    );
+    let Some(failed) = routed.await else {
         return;
     };
     let (retry, done): (Vec<&ReceivedMessage>, Vec<&ReceivedMessage>) =
@@ -633,42 +662,76 @@ mod supervise_tests {
 }
 
 #[cfg(test)]
-mod guarded_tests {
-    use super::guarded;
+mod kept_invisible_tests {
+    use super::kept_invisible;
     use std::time::Duration;
+    use switchboard_core::ports::{OutgoingMessage, Queue, ReceivedMessage};
+    use switchboard_embedded::{LocalQueue, QueueConfig};
+
+    /// A queue with `visibility`, holding one received message.
+    async fn received(
+        dir: &tempfile::TempDir,
+        visibility: Duration,
+    ) -> (LocalQueue, Vec<ReceivedMessage>) {
+        let db = LocalQueue::open_database(dir.path().join("queues.redb")).unwrap();
+        let config = QueueConfig {
+            visibility_timeout: visibility,
+            ..QueueConfig::default()
+        };
+        let queue = LocalQueue::open(db, "inbound", config, None).unwrap();
+        let message = OutgoingMessage {
+            group: "g".into(),
+            dedup_id: "d".into(),
+            body: "b".into(),
+        };
+        queue.send_batch(&[message]).await.unwrap();
+        let batch = queue.receive(10, Duration::from_secs(1)).await.unwrap();
+        assert_eq!(batch.len(), 1);
+        (queue, batch)
+    }
 
     #[tokio::test]
-    async fn a_batch_that_finishes_in_time_gives_its_outcome() {
+    async fn a_slow_batch_keeps_its_messages_from_other_workers() {
+        let dir = tempfile::tempdir().unwrap();
+        let visibility = Duration::from_millis(900);
+        let (queue, batch) = received(&dir, visibility).await;
+        let other = queue.clone();
+        // Past two visibility timeouts, another worker asks for work.
+        let run = async move {
+            tokio::time::sleep(visibility * 2).await;
+            other.receive(10, visibility).await.unwrap().len()
+        };
         assert_eq!(
-            guarded(async { 7 }, Duration::from_secs(5), 1).await,
-            Some(7)
+            kept_invisible(&queue, &batch, visibility, run).await,
+            Some(0),
+            "not delivered to a second worker while the first works"
+        );
+        // Settled or not, it is the queue's again once the batch is over.
+        let again = queue.receive(10, visibility * 3).await.unwrap();
+        assert_eq!(
+            again.len(),
+            1,
+            "delivered again after its visibility timeout"
         );
     }
 
     #[tokio::test]
-    async fn a_batch_past_its_deadline_is_stopped() {
-        let run = async {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            7
-        };
-        assert_eq!(guarded(run, Duration::from_millis(50), 1).await, None);
-    }
-
-    #[tokio::test]
     async fn a_batch_that_panics_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let (queue, batch) = received(&dir, Duration::from_secs(30)).await;
         let run = async {
             if std::hint::black_box(true) {
                 panic!("a bug outside the per-message guard");
             }
             7
         };
-        assert_eq!(guarded(run, Duration::from_secs(5), 1).await, None);
-    }
-
-    #[test]
-    fn the_deadline_is_inside_the_visibility_timeout() {
-        let visibility = switchboard_embedded::QueueConfig::default().visibility_timeout;
-        assert!(super::router_deadline() < visibility);
-        assert!(super::router_deadline() >= visibility / 2);
+        assert_eq!(
+            kept_invisible(&queue, &batch, Duration::from_secs(30), run).await,
+            None
+        );
+        assert_eq!(
+            kept_invisible(&queue, &batch, Duration::from_secs(30), async { 7 }).await,
+            Some(7)
+        );
     }
 }
