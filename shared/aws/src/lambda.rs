@@ -16,15 +16,14 @@ pub use lambda_http::Error;
 /// runtime's `requestId` and our request or queue-message ids; and
 /// metric events as CloudWatch EMF lines (see [`crate::emf`]).
 pub fn init_tracing() {
+    use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::{EnvFilter, Layer};
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".into())
         .to_lowercase();
-    // Metric events go to EMF only, not into the logs a second time.
-    let logs_filter = EnvFilter::new(format!("{level},switchboard::metric=off"));
+    let logs_filter = crate::log_line::logs_filter(&level);
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let logs = tracing_subscriber::fmt::layer()
         .with_target(false)

@@ -8,7 +8,8 @@
 //! `X-Amzn-Trace-Id` header (`Root=…;Parent=…;Sampled=…`). Here a line has
 //! `requestId` at its top level, where Logs Insights filters on it, and
 //! `xrayTraceId` is the trace id alone (`1-…`), which is what X-Ray looks
-//! a trace up by.
+//! a trace up by, and only on the lines of a sampled request (the others
+//! have no trace to look up).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -17,6 +18,21 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
+
+/// What the logs keep at `level` (an `EnvFilter` directive: `info`,
+/// `warn`, `router=debug`...): its events, never the metric events (they
+/// leave as EMF, not a second time as log lines), and every span at info
+/// or above whatever the level, so that a warning at `warn` still carries
+/// the invocation's `requestId` and the queue message's ids.
+pub fn logs_filter<S>(level: &str) -> impl tracing_subscriber::layer::Filter<S> + use<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+    let events = EnvFilter::new(format!("{level},switchboard::metric=off"));
+    let spans = filter_fn(|meta| meta.is_span() && *meta.level() <= tracing::Level::INFO);
+    events.or(spans)
+}
 
 /// The span field that carries the runtime's trace header.
 const TRACE_FIELD: &str = "xrayTraceId";
@@ -38,6 +54,7 @@ where
         let mut line = Line::default();
         line.push("level", event.metadata().level().as_str().into());
         event.record(&mut line);
+        line.in_spans = true;
         for span in ctx.event_scope().into_iter().flatten() {
             let extensions = span.extensions();
             let Some(fields) = extensions.get::<FormattedFields<JsonFields>>() else {
@@ -53,24 +70,40 @@ where
     }
 }
 
-/// A line's fields in order, each name once (the first one given wins:
-/// the event's own, then the innermost span's).
+/// A line's fields in order, each name once: the event's own first (a
+/// name it gives twice, as `message` beside the format string, is kept
+/// under `name_2`), then each span's, innermost first, where a name
+/// already given is left out.
 #[derive(Default)]
 struct Line {
     seen: HashSet<String>,
     fields: Vec<(String, serde_json::Value)>,
+    /// The event's fields are written: a name seen now is a span's.
+    in_spans: bool,
 }
 
 impl Line {
     fn push(&mut self, name: &str, value: serde_json::Value) {
-        if !self.seen.insert(name.to_string()) {
+        let base = name;
+        let mut name = base.to_string();
+        if !self.in_spans {
+            let mut n = 2;
+            while self.seen.contains(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+        }
+        if !self.seen.insert(name.clone()) {
             return;
         }
         let value = match value {
-            serde_json::Value::String(header) if name == TRACE_FIELD => trace_id(&header).into(),
+            serde_json::Value::String(header) if name == TRACE_FIELD => match trace_id(&header) {
+                Some(id) => id.into(),
+                None => return,
+            },
             other => other,
         };
-        self.fields.push((name.to_string(), value));
+        self.fields.push((name, value));
     }
 
     fn render(&self) -> String {
@@ -89,13 +122,20 @@ impl Line {
 }
 
 /// The trace id in an `X-Amzn-Trace-Id` header (its `Root`), or the
-/// header as it is when it names none.
-fn trace_id(header: &str) -> String {
-    header
-        .split(';')
-        .find_map(|part| part.trim().strip_prefix("Root="))
-        .unwrap_or(header)
-        .to_string()
+/// header as it is when it names none; `None` when the header says the
+/// request was not sampled (`Sampled=0`): X-Ray holds no trace for it,
+/// and most requests are not sampled.
+fn trace_id(header: &str) -> Option<String> {
+    let parts = || header.split(';').map(str::trim);
+    if parts().any(|part| part == "Sampled=0") {
+        return None;
+    }
+    Some(
+        parts()
+            .find_map(|part| part.strip_prefix("Root="))
+            .unwrap_or(header)
+            .to_string(),
+    )
 }
 
 impl Visit for Line {
@@ -138,12 +178,19 @@ mod tests {
 
     /// The lines `f` logs through [`FlatJson`], as written.
     fn raw_lines(f: impl FnOnce()) -> Vec<String> {
+        raw_lines_at("trace", f)
+    }
+
+    /// The lines `f` logs through [`FlatJson`] at `level`, as written.
+    fn raw_lines_at(level: &str, f: impl FnOnce()) -> Vec<String> {
+        use tracing_subscriber::Layer;
         let out = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = out.clone();
         let layer = tracing_subscriber::fmt::layer()
             .fmt_fields(JsonFields::new())
             .event_format(FlatJson)
-            .with_writer(move || Buffer(sink.clone()));
+            .with_writer(move || Buffer(sink.clone()))
+            .with_filter(logs_filter(level));
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, f);
         let bytes = out.lock().map(|b| b.clone()).unwrap_or_default();
@@ -222,9 +269,45 @@ mod tests {
     }
 
     #[test]
-    fn a_trace_header_without_a_root_is_kept_whole() {
-        assert_eq!(trace_id("Root=1-a-b;Parent=c"), "1-a-b");
-        assert_eq!(trace_id("Parent=c; Root=1-a-b"), "1-a-b");
-        assert_eq!(trace_id("opaque"), "opaque");
+    fn at_warn_a_warning_keeps_its_spans_fields_and_metrics_stay_out() {
+        let got = raw_lines_at("warn", || {
+            let invoke = tracing::info_span!("Lambda runtime invoke", requestId = "r-1");
+            let _invoke = invoke.enter();
+            tracing::info!("not at warn");
+            switchboard_core::metrics::count("EventsStored", 1);
+            tracing::warn!("a warning");
+        });
+        assert_eq!(
+            got.concat(),
+            r#"{"level":"WARN","message":"a warning","requestId":"r-1"}"#
+        );
+    }
+
+    #[test]
+    fn a_trace_header_gives_its_root_when_sampled() {
+        assert_eq!(trace_id("Root=1-a-b;Parent=c").as_deref(), Some("1-a-b"));
+        assert_eq!(
+            trace_id("Parent=c; Root=1-a-b;Sampled=1").as_deref(),
+            Some("1-a-b")
+        );
+        assert_eq!(trace_id("opaque").as_deref(), Some("opaque"));
+        assert_eq!(trace_id("Root=1-a-b;Parent=c;Sampled=0"), None);
+    }
+
+    #[test]
+    fn an_unsampled_request_has_no_trace_id_and_a_repeated_name_is_kept() {
+        let got = raw_lines(|| {
+            let invoke = tracing::info_span!(
+                "Lambda runtime invoke",
+                requestId = "r-1",
+                xrayTraceId = "Root=1-a-b;Parent=c;Sampled=0"
+            );
+            let _invoke = invoke.enter();
+            tracing::warn!(message = "the page token expired", "page alert");
+        });
+        assert_eq!(
+            got.concat(),
+            r#"{"level":"WARN","message":"page alert","message_2":"the page token expired","requestId":"r-1"}"#
+        );
     }
 }

@@ -102,7 +102,7 @@ pub async fn alerts(deps: &PageDeps) -> Result<Vec<Alert>, Problem> {
         }
     }
     for a in &out {
-        tracing::warn!(kind = ?a.kind, account_id = %a.account_id, page_id = %a.page_id, message = %a.message, "page alert");
+        tracing::warn!(kind = ?a.kind, account_id = %a.account_id, page_id = %a.page_id, alert = %a.message, "page alert");
     }
     Ok(out)
 }
