@@ -484,23 +484,25 @@ fn settled(done: Result<(), tokio::task::JoinError>) {
 /// settled within it is delivered again.
 const INBOUND_VISIBILITY: Duration = Duration::from_secs(30);
 
-/// The longest a router batch keeps its messages from other workers: as
-/// long as a Lambda function may run (15 minutes). Past it they are
-/// delivered again, as after a crash.
+/// The longest a router batch may run: as long as a Lambda function may
+/// (15 minutes). Then it is stopped, as Lambda stops a function, and its
+/// messages are delivered again after their visibility timeout. Nothing
+/// that routing waits on comes near it (the Graph API's and a bot's
+/// calls have timeouts of seconds).
 const MAX_HOLD: Duration = Duration::from_secs(15 * 60);
 
 /// `run` (one batch's routing) while its messages stay invisible: every
 /// third of the visibility timeout each is made invisible for a whole one
-/// again (`release` with that delay is SQS's `ChangeMessageVisibility`),
-/// up to [`MAX_HOLD`]. A slow batch (a bot's tries and their backoff, a
-/// slow Graph call) is therefore not handed to a second worker while it
-/// runs, and nothing is stopped half-way. A panic outside
-/// `process_batch`'s guard of each message is caught: `None`, and the
-/// batch's messages come back after their visibility timeout.
+/// again (`release` with that delay is SQS's `ChangeMessageVisibility`).
+/// A slow batch (a bot's tries and their backoff, a slow Graph call) is
+/// therefore not handed to a second worker while it runs. `None` when it
+/// panicked outside `process_batch`'s guard of each message (caught), or
+/// ran `max_hold` and was stopped: its messages come back after their
+/// visibility timeout.
 async fn kept_invisible<T>(
     queue: &LocalQueue,
     batch: &[ReceivedMessage],
-    visibility: Duration,
+    (visibility, max_hold): (Duration, Duration),
     run: impl Future<Output = T>,
 ) -> Option<T> {
     use futures::FutureExt;
@@ -510,16 +512,15 @@ async fn kept_invisible<T>(
     let started = tokio::time::Instant::now();
     let mut ticks = tokio::time::interval_at(started + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut holding = true;
+    let ids = || -> Vec<&str> { batch.iter().map(|m| m.message_id.as_str()).collect() };
     let outcome = loop {
         tokio::select! {
             done = &mut run => break done,
-            _ = ticks.tick(), if holding => {
-                if started.elapsed() >= MAX_HOLD {
-                    holding = false;
-                    tracing::warn!(messages = batch.len(), hold_secs = MAX_HOLD.as_secs(), "a router batch is still running; its messages will be delivered again");
-                    continue;
-                }
+            _ = tokio::time::sleep_until(started + max_hold) => {
+                tracing::error!(message_ids = ?ids(), hold_secs = max_hold.as_secs(), "a router batch ran too long and was stopped; its messages are delivered again");
+                return None;
+            }
+            _ = ticks.tick() => {
                 for m in batch {
                     if let Err(e) = queue.release(&m.receipt, visibility).await {
                         tracing::warn!(message_id = %m.message_id, error = %e, "could not keep a queue message invisible");
@@ -532,8 +533,7 @@ async fn kept_invisible<T>(
         Ok(done) => Some(done),
         Err(panic) => {
             let error = switchboard_core::panics::describe(panic.as_ref());
-            let ids: Vec<&str> = batch.iter().map(|m| m.message_id.as_str()).collect();
-            tracing::error!(message_ids = ?ids, %error, "a router batch panicked; its messages are delivered again");
+            tracing::error!(message_ids = ?ids(), %error, "a router batch panicked; its messages are delivered again");
             None
         }
     }
@@ -546,7 +546,7 @@ async fn settle(queue: LocalQueue, deps: RouterDeps, batch: Vec<ReceivedMessage>
     let routed = kept_invisible(
         &queue,
         &batch,
-        INBOUND_VISIBILITY,
+        (INBOUND_VISIBILITY, MAX_HOLD),
         process_batch(&deps, &items),
     );
     let Some(failed) = routed.await else {
@@ -665,6 +665,8 @@ mod supervise_tests {
 mod kept_invisible_tests {
     use super::kept_invisible;
     use std::time::Duration;
+
+    const HOUR: Duration = Duration::from_secs(3600);
     use switchboard_core::ports::{OutgoingMessage, Queue, ReceivedMessage};
     use switchboard_embedded::{LocalQueue, QueueConfig};
 
@@ -702,7 +704,7 @@ mod kept_invisible_tests {
             other.receive(10, visibility).await.unwrap().len()
         };
         assert_eq!(
-            kept_invisible(&queue, &batch, visibility, run).await,
+            kept_invisible(&queue, &batch, (visibility, HOUR), run).await,
             Some(0),
             "not delivered to a second worker while the first works"
         );
@@ -726,12 +728,28 @@ mod kept_invisible_tests {
             7
         };
         assert_eq!(
-            kept_invisible(&queue, &batch, Duration::from_secs(30), run).await,
+            kept_invisible(&queue, &batch, (Duration::from_secs(30), HOUR), run).await,
             None
         );
         assert_eq!(
-            kept_invisible(&queue, &batch, Duration::from_secs(30), async { 7 }).await,
+            kept_invisible(&queue, &batch, (Duration::from_secs(30), HOUR), async { 7 }).await,
             Some(7)
         );
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_runs_too_long_is_stopped_and_its_message_comes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let visibility = Duration::from_millis(600);
+        let (queue, batch) = received(&dir, visibility).await;
+        let run = async {
+            tokio::time::sleep(HOUR).await;
+            7
+        };
+        let limits = (visibility, Duration::from_millis(300));
+        assert_eq!(kept_invisible(&queue, &batch, limits, run).await, None);
+        let again = queue.receive(10, visibility * 3).await.unwrap();
+        assert_eq!(again.len(), 1, "delivered again");
+        assert_eq!(again[0].receive_count, 2);
     }
 }
