@@ -29,6 +29,13 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+    // Lambda's own levels include FATAL, which `EnvFilter` would read as a
+    // target's name.
+    let level = if level.eq_ignore_ascii_case("fatal") {
+        "error"
+    } else {
+        level
+    };
     let events = EnvFilter::new(format!("{level},switchboard::metric=off"));
     let spans = filter_fn(|meta| meta.is_span() && *meta.level() <= tracing::Level::INFO);
     events.or(spans)
@@ -281,6 +288,30 @@ mod tests {
             got.concat(),
             r#"{"level":"WARN","message":"a warning","requestId":"r-1"}"#
         );
+    }
+
+    #[test]
+    fn metric_events_and_events_below_the_level_stay_out() {
+        let got = raw_lines_at("info", || {
+            tracing::debug!("below the level");
+            switchboard_core::metrics::count("EventsStored", 1);
+            tracing::info!("kept");
+        });
+        assert_eq!(got.concat(), r#"{"level":"INFO","message":"kept"}"#);
+        let all = raw_lines_at("trace", || {
+            switchboard_core::metrics::count("EventsStored", 1);
+            tracing::trace!("kept");
+        });
+        assert_eq!(all.concat(), r#"{"level":"TRACE","message":"kept"}"#);
+    }
+
+    #[test]
+    fn lambdas_fatal_level_keeps_errors() {
+        let got = raw_lines_at("FATAL", || {
+            tracing::warn!("below it");
+            tracing::error!("kept");
+        });
+        assert_eq!(got.concat(), r#"{"level":"ERROR","message":"kept"}"#);
     }
 
     #[test]
