@@ -665,10 +665,11 @@ mod supervise_tests {
 mod kept_invisible_tests {
     use super::kept_invisible;
     use std::time::Duration;
-
-    const HOUR: Duration = Duration::from_secs(3600);
     use switchboard_core::ports::{OutgoingMessage, Queue, ReceivedMessage};
     use switchboard_embedded::{LocalQueue, QueueConfig};
+
+    /// A limit no test reaches.
+    const HOUR: Duration = Duration::from_secs(3600);
 
     /// A queue with `visibility`, holding one received message.
     async fn received(
