@@ -8,8 +8,8 @@
 //! `X-Amzn-Trace-Id` header (`Root=…;Parent=…;Sampled=…`). Here a line has
 //! `requestId` at its top level, where Logs Insights filters on it, and
 //! `xrayTraceId` is the trace id alone (`1-…`), which is what X-Ray looks
-//! a trace up by, and only on the lines of a sampled request (the others
-//! have no trace to look up).
+//! a trace up by, left out when the header says the request was not
+//! sampled (X-Ray holds no trace of it).
 
 use std::collections::HashSet;
 use std::fmt;
