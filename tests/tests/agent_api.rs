@@ -851,7 +851,8 @@ async fn agents_are_held_to_what_is_theirs(aws: bool) {
         )
         .await;
     let entries = detail["transcript"].as_array().unwrap();
-    assert!(!detail.to_string().contains("1234"), "{detail}");
+    // The words, not "1234" alone: a random id may hold those digits.
+    assert!(!detail.to_string().contains("card number"), "{detail}");
     assert!(
         entries
             .iter()
