@@ -5,7 +5,10 @@
 //! customer's message, and a further replay changes nothing. When the
 //! conversation closed before the replay, the message opens a new one, as
 //! any message would. An erasure that runs between the writes leaves no
-//! words, wherever the append paused.
+//! words, wherever the append paused. A new customer's first message
+//! (marker, entry, then the transaction that opens the conversation)
+//! stopped between its writes opens that one conversation on replay, once;
+//! replayed after the customer's next message opened one, it joins that.
 //!
 //! The crash is real as far as the table can tell: a client interceptor
 //! fails the chosen request before it is sent, as a process killed at that
@@ -21,8 +24,8 @@ use switchboard_core::ids::ConversationId;
 use switchboard_core::ports::{AppendOutcome, ConversationStore};
 use switchboard_tests::{aws_config, dynamo_store, new_ids, text_message};
 
-/// What happens at a run's `nth` write (`PutItem` or `UpdateItem`,
-/// 1-based).
+/// What happens at a run's `nth` write (`PutItem`, `UpdateItem` or
+/// `TransactWriteItems`, 1-based).
 #[derive(Debug)]
 enum Then {
     /// It and every request after it fail: the process died there.
@@ -65,7 +68,11 @@ impl Intercept for AtWrite {
     ) -> Result<(), BoxError> {
         let write = matches!(
             context.request().headers().get("x-amz-target"),
-            Some("DynamoDB_20120810.PutItem" | "DynamoDB_20120810.UpdateItem")
+            Some(
+                "DynamoDB_20120810.PutItem"
+                    | "DynamoDB_20120810.UpdateItem"
+                    | "DynamoDB_20120810.TransactWriteItems"
+            )
         );
         let at = write && self.writes.fetch_add(1, Ordering::SeqCst) + 1 == self.nth;
         match &self.then {
@@ -349,4 +356,139 @@ async fn erasure_while_paused_at(nth: usize) {
     assert!(!text.contains("hello m_race"), "no words left: {text}");
     assert!(!text.contains("hello m_open"), "{text}");
     assert_eq!(timeline.len(), 2, "the event is kept, erased");
+}
+
+/// A new customer's first message whose append died at its `nth` write (1
+/// the marker, 2 the entry, 3 the transaction opening the conversation),
+/// with nothing of the customer there yet.
+async fn first_message_half_appended(
+    nth: usize,
+) -> (
+    std::sync::Arc<DynamoStore>,
+    switchboard_core::ports::NewIds,
+    switchboard_core::event::InboundEvent,
+) {
+    let store = dynamo_store().await;
+    let e = event("m_first", 1_000);
+    let ids = new_ids();
+    let dying = crashing(&store, nth).await;
+    let crashed = dying.append(&e, &ids, Millis(1_000)).await;
+    assert!(crashed.is_err(), "the run died at write {nth}: {crashed:?}");
+    let psid = e.psid.as_ref().unwrap();
+    assert_eq!(
+        store.get_customer(&e.page_id, psid).await.unwrap(),
+        None,
+        "nothing opened before the replay"
+    );
+    assert_eq!(
+        store.timeline(&ids.conversation_id).await.unwrap().len(),
+        usize::from(nth > 2),
+        "the entry is written at write 2"
+    );
+    (store, ids, e)
+}
+
+/// Crash a new customer's first message at its `nth` write, replay it
+/// (with ids of its own, as a new run has) twice: the conversation opens
+/// once, with the message once, and is routed as new.
+async fn first_message_crash_then_replay(nth: usize) {
+    let (store, ids, e) = first_message_half_appended(nth).await;
+    let replayed = store.append(&e, &new_ids(), Millis(1_100)).await.unwrap();
+    assert_eq!(
+        replayed,
+        AppendOutcome::Stored {
+            conversation_id: ids.conversation_id.clone(),
+            opened: true
+        },
+        "the replay opens the conversation the stopped run claimed it for (crash at write {nth})"
+    );
+    let conv = ids.conversation_id;
+    let again = store.append(&e, &new_ids(), Millis(1_200)).await.unwrap();
+    assert_eq!(
+        again,
+        AppendOutcome::Duplicate {
+            conversation_id: Some(conv.clone())
+        }
+    );
+    let keys: Vec<String> = store
+        .timeline(&conv)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    assert_eq!(keys, std::slice::from_ref(&e.key), "exactly once");
+    let customer = store
+        .get_customer(&e.page_id, e.psid.as_ref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(customer.open_conversation_id, Some(conv.clone()));
+    let c = store.get_conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(c.last_customer_message_at, Some(e.timestamp));
+}
+
+#[tokio::test]
+async fn a_new_customers_message_crashed_after_the_marker_opens_one_conversation() {
+    first_message_crash_then_replay(2).await;
+}
+
+#[tokio::test]
+async fn a_new_customers_message_crashed_before_the_opening_opens_one_conversation() {
+    first_message_crash_then_replay(3).await;
+}
+
+#[tokio::test]
+async fn a_new_customers_stopped_message_replayed_late_joins_the_open_conversation() {
+    // The stopped run's entry is on a conversation that never opened; the
+    // customer's next message opened another before the replay (a
+    // redrive from the dead-letter queue can bring it that late).
+    let (store, ids, e) = first_message_half_appended(3).await;
+    let next = event("m_next", 3_000);
+    let AppendOutcome::Stored {
+        conversation_id: open,
+        opened: true,
+    } = store
+        .append(&next, &new_ids(), Millis(3_000))
+        .await
+        .unwrap()
+    else {
+        panic!("the next message opens a conversation");
+    };
+    assert_ne!(open, ids.conversation_id);
+    let replayed = store.append(&e, &new_ids(), Millis(3_100)).await.unwrap();
+    assert_eq!(
+        replayed,
+        AppendOutcome::Stored {
+            conversation_id: open.clone(),
+            opened: false
+        }
+    );
+    assert!(
+        store
+            .timeline(&ids.conversation_id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "taken off the conversation that never opened"
+    );
+    let keys: Vec<String> = store
+        .timeline(&open)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(
+        keys.contains(&e.key) && keys.contains(&next.key),
+        "{keys:?}"
+    );
+    let again = store.append(&e, &new_ids(), Millis(3_200)).await.unwrap();
+    assert_eq!(
+        again,
+        AppendOutcome::Duplicate {
+            conversation_id: Some(open)
+        }
+    );
 }

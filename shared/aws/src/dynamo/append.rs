@@ -10,16 +10,18 @@
 //! inbound FIFO queue (its group is blocked while a message is in flight,
 //! and the router's timeout is shorter than the visibility timeout); if
 //! they did, an event half-stored in a conversation that closed meanwhile
-//! could land on two timelines. An event that opens a conversation, or is
-//! attached to the last one, is one transaction per attempt, conditional
-//! on what was read.
+//! could land on two timelines. A new customer's first event is ordered
+//! writes too, the last of them a transaction (see [`first`]). An event
+//! that reopens a conversation, or is attached to the last one, is one
+//! transaction per attempt, conditional on what was read.
 
 use super::conv_items::{
-    CONV_SK, activity_key, contact_conv_item, contact_item, conv_pk, conversation_item,
-    customer_from, customer_pk, event_sk, marker_pk, with_activity,
+    CONV_SK, activity_key, contact_conv_item, conv_pk, conversation_item, customer_from,
+    customer_pk, event_sk, marker_pk, with_activity,
 };
 use super::{DynamoStore, Item, key, n, opt_n, opt_s, s, to_doc, unavailable};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use first::First;
 use switchboard_core::Millis;
 use switchboard_core::append::{AppendPlan, AppendWrites, Touch, plan_append};
 use switchboard_core::event::InboundEvent;
@@ -28,6 +30,8 @@ use switchboard_core::ports::{
     AppendOutcome, Conversation, ConversationState, ConversationStore, NewIds, StoreError,
     StoreResult, appended_customer,
 };
+
+mod first;
 
 /// How an append to the open conversation went.
 enum Existing {
@@ -123,35 +127,10 @@ impl DynamoStore {
             self.put(timeline, None)?,
         ];
         match &plan.writes {
-            AppendWrites::NewCustomer {
-                contact,
-                conversation,
-                customer,
-            } => {
-                let mut cust = key(customer_pk(&customer.page_id, &customer.psid), "CUSTOMER");
-                cust.insert("page_id".into(), s(customer.page_id.as_str()));
-                cust.insert("psid".into(), s(customer.psid.as_str()));
-                cust.insert("contact_id".into(), s(customer.contact_id.as_str()));
-                if let Some(open) = &customer.open_conversation_id {
-                    cust.insert("open_conversation_id".into(), s(open.as_str()));
-                }
-                cust.insert(
-                    "last_conversation_id".into(),
-                    s(customer.last_conversation_id.as_str()),
-                );
-                items.push(self.put(cust, Some("attribute_not_exists(PK)"))?);
-                items.push(self.put(contact_item(contact)?, Some("attribute_not_exists(PK)"))?);
-                items.extend(self.contact_index_writes(None, contact)?);
-                items.push(self.put(contact_conv_item(&contact.id, conversation), None)?);
-                items.push(self.put(
-                    conversation_item(conversation),
-                    Some("attribute_not_exists(PK)"),
-                )?);
-            }
-            AppendWrites::Existing { .. } => {
-                // Not a transaction: `append_existing`.
+            AppendWrites::Existing { .. } | AppendWrites::NewCustomer { .. } => {
+                // Not one transaction: `append_existing`, `append_first`.
                 return Err(unavailable(
-                    "an append to the open conversation is not written as a transaction",
+                    "an append to the open conversation, or a new customer's, is not one transaction",
                 ));
             }
             AppendWrites::Reopen {
@@ -315,7 +294,11 @@ impl DynamoStore {
             conversation_id: Some(on.clone()),
         });
         let Some(conv) = self.get_conversation(on).await? else {
-            return Ok(duplicate);
+            // A conversation a new customer's stopped append was opening,
+            // for a customer there now: the entry moves off it.
+            return self
+                .misplaced(plan, (on, sk), event, customer_key, now)
+                .await;
         };
         let touched = match touch.customer_message_at {
             Some(ts) => conv.last_customer_message_at.is_some_and(|t| t >= ts),
@@ -577,9 +560,11 @@ impl DynamoStore {
         let psid = appended_customer(event)?;
         let event_doc = to_doc(event)?;
         let customer_key = key(customer_pk(&event.page_id, &psid), "CUSTOMER");
+        // A new customer's conversation id, taken over from a stopped run.
+        let mut ids = std::borrow::Cow::Borrowed(ids);
         for attempt in 0..APPEND_ATTEMPTS {
             let Some(plan) = self
-                .plan(&customer_key, event, ids, now, attempt == 0)
+                .plan(&customer_key, event, &ids, now, attempt == 0)
                 .await?
             else {
                 return Ok(AppendOutcome::Erased);
@@ -604,6 +589,17 @@ impl DynamoStore {
                     Existing::Closed => {}
                 }
                 tracing::debug!("the conversation closed under an append; retrying");
+                continue;
+            }
+            if let AppendWrites::NewCustomer { .. } = &plan.writes {
+                match self
+                    .append_first(&plan, (event, &event_doc), &customer_key, now)
+                    .await?
+                {
+                    First::Done(outcome) => return Ok(outcome),
+                    First::Adopt(on) => ids.to_mut().conversation_id = on,
+                    First::Again => {}
+                }
                 continue;
             }
             let items = self.append_items(&plan, event_doc.clone(), &customer_key, now)?;
