@@ -42,18 +42,23 @@ enum Existing {
 
 /// What an event's marker says of the append that wrote it.
 enum Claimed {
-    /// On the timeline of conversation `on`, under sort key `sk`, claimed
-    /// at `claimed_at` (markers written before it was recorded have none).
-    Appended {
-        on: ConversationId,
-        sk: String,
-        claimed_at: Option<Millis>,
-    },
+    /// On the timeline, as the claim says.
+    Appended(Claim),
     /// Not on the timeline: the run that claimed it stopped (with the
     /// entry's sort key it was writing).
     Unfinished(ConversationId, String),
     /// The marker names no conversation (it expired meanwhile).
     Unknown,
+}
+
+/// An event's claim on the timeline of conversation `on`, under sort key
+/// `sk`, made at `claimed_at` (markers written before it was recorded have
+/// none), by a run that was opening `on` for a new customer when `opens`.
+struct Claim {
+    on: ConversationId,
+    sk: String,
+    claimed_at: Option<Millis>,
+    opens: bool,
 }
 
 /// What a conversation's touch found.
@@ -220,16 +225,9 @@ impl DynamoStore {
         {
             Ok(()) => (conversation_id.clone(), event_sk(plan.at, &plan.dedup)),
             Err(StoreError::Conflict(_)) => match self.claimed(plan).await? {
-                Claimed::Appended { on, sk, claimed_at } => {
+                Claimed::Appended(claim) => {
                     return self
-                        .appended_before(
-                            plan,
-                            (&on, &sk, claimed_at),
-                            touch,
-                            event,
-                            customer_key,
-                            now,
-                        )
+                        .appended_before(plan, &claim, touch, event, customer_key, now)
                         .await;
                 }
                 Claimed::Unknown => {
@@ -278,35 +276,51 @@ impl DynamoStore {
     /// the touch is made now (`Stored`: the router finishes what it did
     /// not); closed, a customer message is misplaced ([`Self::misplaced`])
     /// and any other event stays where it is. A touched event is a
-    /// duplicate, and nothing is written. No time from another clock is
+    /// duplicate, and nothing is written (but for a new customer's first
+    /// event, `opens`: the contact's link to the conversation is written
+    /// again, in case that run stopped just before it). An entry on a
+    /// conversation that does not exist is misplaced (none is written so
+    /// now; an entry and its conversation are written together). No time from another clock is
     /// compared with the claim's, except for events that are not customer
     /// messages (receipts, echoes), which move no window.
     async fn appended_before(
         &self,
         plan: &AppendPlan,
-        (on, sk, claimed_at): (&ConversationId, &str, Option<Millis>),
+        claim: &Claim,
         touch: Touch,
         event: &InboundEvent,
         customer_key: &Item,
         now: Millis,
     ) -> StoreResult<Existing> {
+        let Claim {
+            on,
+            sk,
+            claimed_at,
+            opens,
+        } = claim;
+        let (sk, claimed_at) = (sk.as_str(), *claimed_at);
         let duplicate = Existing::Done(AppendOutcome::Duplicate {
             conversation_id: Some(on.clone()),
         });
         let Some(conv) = self.get_conversation(on).await? else {
-            // A conversation a new customer's stopped append was opening,
-            // for a customer there now: the entry moves off it.
+            // Never opened (no conversation item is deleted): the entry
+            // moves off it.
             return self
                 .misplaced(plan, (on, sk), event, customer_key, now)
                 .await;
         };
+        if *opens {
+            // The run that opened it may have stopped before the contact's
+            // link to it (the last of a new customer's writes).
+            self.put_contact_link(&conv).await?;
+        }
         let touched = match touch.customer_message_at {
             Some(ts) => conv.last_customer_message_at.is_some_and(|t| t >= ts),
             // A marker from before claims were timed: taken as touched.
             None => claimed_at.is_none_or(|claimed| conv.updated_at >= claimed),
         };
         if touched {
-            // Nothing is written for a redelivery.
+            // Nothing (but the link above) is written for a redelivery.
             return Ok(duplicate);
         }
         let message = touch.customer_message_at.is_some();
@@ -399,7 +413,12 @@ impl DynamoStore {
             .map_or_else(|| event_sk(plan.at, &plan.dedup), str::to_string);
         let claimed_at = opt_n(&marker, "claimed_at").map(Millis);
         Ok(match self.get_item(key(conv_pk(&on), &sk)).await? {
-            Some(_) => Claimed::Appended { on, sk, claimed_at },
+            Some(_) => Claimed::Appended(Claim {
+                on,
+                sk,
+                claimed_at,
+                opens: marker.contains_key("opens"),
+            }),
             None => Claimed::Unfinished(on, sk),
         })
     }
@@ -609,15 +628,8 @@ impl DynamoStore {
             if codes.first().map(String::as_str) == Some("ConditionalCheckFailed") {
                 let touch = touch_of(event, now);
                 match self.claimed(&plan).await? {
-                    Claimed::Appended { on, sk, claimed_at } => match self
-                        .appended_before(
-                            &plan,
-                            (&on, &sk, claimed_at),
-                            touch,
-                            event,
-                            &customer_key,
-                            now,
-                        )
+                    Claimed::Appended(claim) => match self
+                        .appended_before(&plan, &claim, touch, event, &customer_key, now)
                         .await?
                     {
                         Existing::Done(outcome) => return Ok(outcome),

@@ -1,19 +1,21 @@
 //! A new customer's first event, as ordered writes rather than one
 //! transaction of six items (a transaction bills each item twice): the
-//! event's append-once marker, naming the new conversation; its timeline
-//! entry; then one transaction that creates the customer, the contact,
-//! the contact's link and the conversation together. 12 write units
-//! instead of 14 (`make bench`, store-calls).
+//! event's append-once marker, naming the new conversation; one
+//! transaction that writes the timeline entry with the customer, the
+//! contact and the conversation; then the contact's link to the
+//! conversation. 12 write units instead of 14 (`make bench`, store-calls).
 //!
-//! A run that stops between the writes is finished by the next: the
-//! marker names the conversation the stopped run was opening, and the
-//! replay opens that one (with the entry the marker names), so the event
-//! lands once and is still routed as a new conversation. The entry is
-//! written before the customer exists, so an erasure, which needs the
-//! customer, always finds it. A customer that appeared meanwhile (only a
-//! run of this event taken out of order, say redriven from the dead-letter
-//! queue, can do that) has the entry taken off and the event planned
-//! again, as for a conversation that closed under an append.
+//! The words are only ever written with the conversation and the
+//! customer, all or nothing, so an erasure always finds them. A run that
+//! stops after the marker is finished by the next: the marker names the
+//! conversation the stopped run was opening, and the replay opens that one
+//! (under the entry key the marker names), so the event lands once and is
+//! still routed as a new conversation. One that stops before the link has
+//! it written by the replay, which finds the event stored
+//! (`appended_before`, with the marker's `opens`). A transaction refused
+//! because the customer is there now (only a run of this event taken out
+//! of order, say redriven from the dead-letter queue, can meet that)
+//! releases the marker, and the event is planned again.
 
 use super::{Claimed, Existing, MARKER_FREE, marker_item, touch_of};
 use crate::dynamo::conv_items::{
@@ -25,7 +27,7 @@ use switchboard_core::Millis;
 use switchboard_core::append::{AppendPlan, AppendWrites};
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::ConversationId;
-use switchboard_core::ports::{AppendOutcome, StoreError, StoreResult};
+use switchboard_core::ports::{AppendOutcome, Conversation, StoreError, StoreResult};
 
 /// How a new customer's first append went.
 pub(super) enum First {
@@ -56,64 +58,64 @@ impl DynamoStore {
         now: Millis,
     ) -> StoreResult<First> {
         let on = &plan.conversation_id;
+        let mut marker = marker_item(plan, on, now);
+        marker.insert("opens".into(), AttributeValue::Bool(true));
         let sk = match self
-            .put_item_if(
-                marker_item(plan, on, now),
-                Some((MARKER_FREE, vec![])),
-                "event".into(),
-            )
+            .put_item_if(marker, Some((MARKER_FREE, vec![])), "event".into())
             .await
         {
             Ok(()) => event_sk(plan.at, &plan.dedup),
-            Err(StoreError::Conflict(_)) => {
-                let (claimed_on, sk, claimed_at, entry_there) = match self.claimed(plan).await? {
-                    Claimed::Appended { on, sk, claimed_at } => (on, sk, claimed_at, true),
-                    Claimed::Unfinished(on, sk) => (on, sk, None, false),
-                    Claimed::Unknown => {
-                        return Ok(First::Done(AppendOutcome::Duplicate {
-                            conversation_id: None,
-                        }));
-                    }
-                };
-                let exists = self
-                    .get_item(key(conv_pk(&claimed_on), CONV_SK))
-                    .await?
-                    .is_some();
-                if exists {
-                    // Opened by an earlier run: a redelivery of what it stored,
-                    // or a claim to move off a conversation that is not ours.
-                    let claim = (&claimed_on, sk.as_str());
-                    return Ok(if entry_there {
-                        let touch = touch_of(event, now);
-                        self.appended_before(
-                            plan,
-                            (&claimed_on, &sk, claimed_at),
-                            touch,
-                            event,
-                            customer_key,
-                            now,
-                        )
+            Err(StoreError::Conflict(_)) => match self.claimed(plan).await? {
+                Claimed::Unknown => {
+                    return Ok(First::Done(AppendOutcome::Duplicate {
+                        conversation_id: None,
+                    }));
+                }
+                // Stored by an earlier run: a redelivery, or a run that
+                // stopped before the contact's link (`appended_before`).
+                Claimed::Appended(claim) => {
+                    let touch = touch_of(event, now);
+                    return Ok(self
+                        .appended_before(plan, &claim, touch, event, customer_key, now)
                         .await?
-                    } else {
-                        self.misplaced(plan, claim, event, customer_key, now)
+                        .into());
+                }
+                // A run that stopped before its transaction: open the
+                // conversation it claimed the event for.
+                Claimed::Unfinished(claimed_on, sk) => {
+                    if claimed_on != *on {
+                        let opened = self
+                            .get_item(key(conv_pk(&claimed_on), CONV_SK))
                             .await?
+                            .is_some();
+                        return Ok(if opened {
+                            // Not a conversation this customer's append
+                            // was opening: move the claim off it.
+                            self.misplaced(plan, (&claimed_on, &sk), event, customer_key, now)
+                                .await?
+                                .into()
+                        } else {
+                            First::Adopt(claimed_on)
+                        });
                     }
-                    .into());
+                    sk
                 }
-                if claimed_on != *on {
-                    return Ok(First::Adopt(claimed_on));
-                }
-                sk
-            }
+            },
             Err(e) => return Err(e),
         };
-        // `false`: a stopped run wrote it already.
-        self.put_entry((on, &sk), event_doc.clone(), "attribute_not_exists(PK)")
-            .await?;
-        match self.transact(self.opening_items(plan)?).await? {
-            None => Ok(First::Done(plan.outcome())),
-            // The customer (or one of the new ids) is there now: take the
-            // entry off the conversation that will not open, and plan again.
+        let mut entry = key(conv_pk(on), &sk);
+        entry.insert("doc".into(), event_doc.clone());
+        let mut items = vec![self.put(entry, None)?];
+        items.extend(self.opening_items(plan)?);
+        match self.transact(items).await? {
+            None => {
+                if let AppendWrites::NewCustomer { conversation, .. } = &plan.writes {
+                    self.put_contact_link(conversation).await?;
+                }
+                Ok(First::Done(plan.outcome()))
+            }
+            // The customer (or one of the new ids) is there now: release
+            // the claim and plan again.
             Some(codes) => {
                 tracing::debug!(?codes, "a new customer appeared under the append; retrying");
                 Ok(self
@@ -124,10 +126,20 @@ impl DynamoStore {
         }
     }
 
-    /// What opens a new customer's conversation, all or nothing: the
-    /// customer, the contact (and its search entries), the contact's link
-    /// to the conversation, and the conversation; each new item on
-    /// condition it is not there.
+    /// The contact's link to a conversation (its history entry), written
+    /// whether or not it is there.
+    pub(super) async fn put_contact_link(&self, conversation: &Conversation) -> StoreResult<()> {
+        self.put_item_if(
+            contact_conv_item(&conversation.contact_id, conversation),
+            None,
+            "contact link".into(),
+        )
+        .await
+    }
+
+    /// What opens a new customer's conversation with its first entry, all
+    /// or nothing: the customer, the contact (and its search entries), and
+    /// the conversation; each on condition it is not there.
     fn opening_items(&self, plan: &AppendPlan) -> StoreResult<Vec<TransactWriteItem>> {
         let AppendWrites::NewCustomer {
             contact,
@@ -155,7 +167,6 @@ impl DynamoStore {
             self.put(contact_item(contact)?, Some("attribute_not_exists(PK)"))?,
         ];
         items.extend(self.contact_index_writes(None, contact)?);
-        items.push(self.put(contact_conv_item(&contact.id, conversation), None)?);
         items.push(self.put(
             conversation_item(conversation),
             Some("attribute_not_exists(PK)"),
