@@ -353,7 +353,9 @@ async fn after_store(
         // the one this message opens.
         conv = engine::watch_new_window(deps, conv).await?;
     }
-    let r = conv.routing.clone().unwrap_or_default();
+    // Borrowed, not cloned: the record carries every routing decision.
+    let default = crate::routing::record::Routing::default();
+    let r = conv.routing.as_ref().unwrap_or(&default);
     let withheld = kind == "message" && !event.attachments.is_empty() && {
         match &r.workstream {
             Some(w) => deps
