@@ -9,7 +9,9 @@
 //! (marker, then the transaction of entry, customer and conversation, then
 //! the contact's link) stopped between its writes opens that one
 //! conversation on replay, once, in its contact's history; replayed after
-//! the customer's next message opened one, it joins that.
+//! the customer's next message opened one, it joins that; redelivered
+//! after the customer was linked to another contact, it stays in that
+//! contact's history only.
 //!
 //! The crash is real as far as the table can tell: a client interceptor
 //! fails the chosen request before it is sent, as a process killed at that
@@ -502,5 +504,66 @@ async fn a_new_customers_stopped_message_replayed_late_joins_the_open_conversati
         AppendOutcome::Duplicate {
             conversation_id: Some(open)
         }
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_first_message_after_a_contact_link_stays_in_the_new_contacts_history() {
+    // The first message opened X under the customer's own contact; X
+    // closed, the next message opened Y, and an agent linked the customer
+    // to a known contact (the history moves; X keeps its old `contact_id`).
+    // Meta then delivers the first message again.
+    let (store, first) = opened().await;
+    let e = event("m_open", 1_000);
+    let old_contact = store
+        .get_conversation(&first)
+        .await
+        .unwrap()
+        .unwrap()
+        .contact_id;
+    store
+        .close_conversation(&first, Millis(1_500))
+        .await
+        .unwrap();
+    let AppendOutcome::Stored {
+        conversation_id: next,
+        opened: true,
+    } = store
+        .append(&event("m_next", 2_000), &new_ids(), Millis(2_000))
+        .await
+        .unwrap()
+    else {
+        panic!("the next message opens a conversation");
+    };
+    let known = switchboard_core::ports::Contact::new(
+        switchboard_core::ids::ContactId::generate(),
+        "Jo Known".into(),
+        Millis(2_100),
+    );
+    store.create_contact(&known).await.unwrap();
+    store.link_contact(&next, &known.id).await.unwrap();
+    let again = store.append(&e, &new_ids(), Millis(2_200)).await.unwrap();
+    assert_eq!(
+        again,
+        AppendOutcome::Duplicate {
+            conversation_id: Some(first.clone())
+        }
+    );
+    let history = |contact: switchboard_core::ids::ContactId| {
+        let store = store.clone();
+        async move {
+            store
+                .contact_conversations(&contact, None, 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(history(known.id.clone()).await, vec![next, first]);
+    assert!(
+        history(old_contact).await.is_empty(),
+        "not linked back to the contact it left"
     );
 }

@@ -110,7 +110,7 @@ fn touch_of(event: &InboundEvent, now: Millis) -> Touch {
 }
 
 impl DynamoStore {
-    /// Where an append that opens a conversation or attaches to the last
+    /// Where an append that reopens a conversation or attaches to the last
     /// one writes, as one transaction with the conditions that make it fail
     /// if what `plan_append` read has changed.
     fn append_items(
@@ -311,8 +311,17 @@ impl DynamoStore {
         };
         if *opens {
             // The run that opened it may have stopped before the contact's
-            // link to it (the last of a new customer's writes).
-            self.put_contact_link(&conv).await?;
+            // link to it (the last of a new customer's writes). Under the
+            // customer's contact now: a link to another contact moves the
+            // history, not every conversation's `contact_id`.
+            let contact = self
+                .get_item(customer_key.clone())
+                .await?
+                .as_ref()
+                .map(customer_from)
+                .transpose()?
+                .map_or_else(|| conv.contact_id.clone(), |c| c.contact_id);
+            self.put_contact_link(&contact, &conv).await?;
         }
         let touched = match touch.customer_message_at {
             Some(ts) => conv.last_customer_message_at.is_some_and(|t| t >= ts),
@@ -340,7 +349,9 @@ impl DynamoStore {
     }
 
     /// The event's entry `sk` on `on`, a conversation that closed before
-    /// the append touched it. A customer erased since (the close was the
+    /// the append touched it, or one that never opened (a new customer's
+    /// transaction refused, or a claim no append finished; then there may
+    /// be no entry to take off). A customer erased since (the close was the
     /// erasure's, whose sweep may have run before the entry was written)
     /// has the entry erased, and the event is `Erased`. Otherwise the entry
     /// is taken off and the marker released, in one transaction, and the

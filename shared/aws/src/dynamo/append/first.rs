@@ -12,10 +12,11 @@
 //! (under the entry key the marker names), so the event lands once and is
 //! still routed as a new conversation. One that stops before the link has
 //! it written by the replay, which finds the event stored
-//! (`appended_before`, with the marker's `opens`). A transaction refused
-//! because the customer is there now (only a run of this event taken out
-//! of order, say redriven from the dead-letter queue, can meet that)
-//! releases the marker, and the event is planned again.
+//! (`appended_before`, with the marker's `opens`), under the customer's
+//! contact as it is then. A transaction refused (the customer is there
+//! now, which only a run of this event taken out of order, say redriven
+//! from the dead-letter queue, can meet; or another transaction on the
+//! same items) releases the marker, and the event is planned again.
 
 use super::{Claimed, Existing, MARKER_FREE, marker_item, touch_of};
 use crate::dynamo::conv_items::{
@@ -26,7 +27,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use switchboard_core::Millis;
 use switchboard_core::append::{AppendPlan, AppendWrites};
 use switchboard_core::event::InboundEvent;
-use switchboard_core::ids::ConversationId;
+use switchboard_core::ids::{ContactId, ConversationId};
 use switchboard_core::ports::{AppendOutcome, Conversation, StoreError, StoreResult};
 
 /// How a new customer's first append went.
@@ -89,8 +90,9 @@ impl DynamoStore {
                             .await?
                             .is_some();
                         return Ok(if opened {
-                            // Not a conversation this customer's append
-                            // was opening: move the claim off it.
+                            // Opened since the claim was read (another run
+                            // of this event, which FIFO order rules out):
+                            // move the claim off it, and plan again.
                             self.misplaced(plan, (&claimed_on, &sk), event, customer_key, now)
                                 .await?
                                 .into()
@@ -110,7 +112,8 @@ impl DynamoStore {
         match self.transact(items).await? {
             None => {
                 if let AppendWrites::NewCustomer { conversation, .. } = &plan.writes {
-                    self.put_contact_link(conversation).await?;
+                    self.put_contact_link(&conversation.contact_id, conversation)
+                        .await?;
                 }
                 Ok(First::Done(plan.outcome()))
             }
@@ -126,11 +129,15 @@ impl DynamoStore {
         }
     }
 
-    /// The contact's link to a conversation (its history entry), written
-    /// whether or not it is there.
-    pub(super) async fn put_contact_link(&self, conversation: &Conversation) -> StoreResult<()> {
+    /// `contact`'s link to a conversation (its history entry), written
+    /// whether or not it is there (its key is the conversation's).
+    pub(super) async fn put_contact_link(
+        &self,
+        contact: &ContactId,
+        conversation: &Conversation,
+    ) -> StoreResult<()> {
         self.put_item_if(
-            contact_conv_item(&conversation.contact_id, conversation),
+            contact_conv_item(contact, conversation),
             None,
             "contact link".into(),
         )
