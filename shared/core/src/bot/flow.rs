@@ -30,6 +30,17 @@ pub fn backoff(n: u32) -> Duration {
     )
 }
 
+/// The longest the tries for one customer event can take: `tries` posts
+/// that each time out after `timeout_ms`, and the backoff between them.
+pub fn worst_tries_ms(timeout_ms: u64, tries: u32) -> u64 {
+    let waits: u64 = (0..tries.saturating_sub(1))
+        .map(|n| backoff(n).as_millis() as u64)
+        .sum();
+    timeout_ms
+        .saturating_mul(u64::from(tries))
+        .saturating_add(waits)
+}
+
 /// Send the bot's greeting to a conversation that has just reached it
 /// (best effort, inside the 24-hour window).
 pub async fn greet(deps: &RoutingDeps, conv: &Conversation, ws: &Workstream) {
@@ -320,6 +331,16 @@ mod tests {
         assert_eq!(backoff(1), Duration::from_millis(500));
         assert_eq!(backoff(10), Duration::from_millis(4000));
         assert_eq!(backoff(u32::MAX), Duration::from_millis(4000));
+    }
+
+    #[test]
+    fn the_worst_case_counts_the_waits_between_tries() {
+        assert_eq!(worst_tries_ms(5_000, 1), 5_000);
+        // 5 s three times, and 250 + 500 ms between.
+        assert_eq!(worst_tries_ms(5_000, 3), 15_750);
+        // 2 s ten times, and 250 + 500 + 1,000 + 2,000 + 4,000 x 5 between.
+        assert_eq!(worst_tries_ms(2_000, 10), 43_750);
+        assert_eq!(worst_tries_ms(1_000, 0), 0);
     }
 
     #[test]

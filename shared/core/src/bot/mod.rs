@@ -32,8 +32,9 @@ const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 const DEFAULT_MAX_FAILURES: u32 = 3;
 const DEFAULT_ANSWER_WITHIN: u64 = 300;
 /// The most time the attempts for one customer event may take together
-/// (`timeout_ms` times `max_failures`): the router holds the conversation's
-/// events meanwhile, and a Lambda invocation has 30 s.
+/// (`timeout_ms` times `max_failures`, and the backoff between tries): the
+/// router holds the conversation's events meanwhile, and its Lambda
+/// invocation has 30 s for the whole batch.
 pub const MAX_ATTEMPTS_MS: u64 = 20_000;
 
 fn default_timeout() -> u64 {
@@ -128,10 +129,10 @@ impl BotInput {
                 self.max_failures
             ));
         }
-        let worst = self.timeout_ms.saturating_mul(u64::from(self.max_failures));
+        let worst = flow::worst_tries_ms(self.timeout_ms, self.max_failures);
         if worst > MAX_ATTEMPTS_MS {
             return Err(format!(
-                "the bot's timeout_ms ({}) times max_failures ({}) is {worst} ms; the attempts for one customer event may take at most {MAX_ATTEMPTS_MS} ms (the router holds the conversation meanwhile): lower one of them",
+                "the bot's timeout_ms ({}) times max_failures ({}), with the waits between tries, is {worst} ms; the attempts for one customer event may take at most {MAX_ATTEMPTS_MS} ms (the router holds the conversation meanwhile): lower one of them",
                 self.timeout_ms, self.max_failures
             ));
         }
@@ -324,6 +325,10 @@ mod tests {
             (b.timeout_ms, b.max_failures, b.answer_within_seconds),
             (5000, 3, 300)
         );
+        // 18 s of timeouts and 0.75 s of waits: within 20 s.
+        let near =
+            input(serde_json::json!({"url": "https://b", "timeout_ms": 6000, "max_failures": 3}));
+        assert!(near.check().is_ok());
         let loopback = input(serde_json::json!({"url": "http://127.0.0.1:8070/events"}));
         assert!(loopback.check().is_ok());
         for bad in [
@@ -332,6 +337,9 @@ mod tests {
             serde_json::json!({"url": "https://b", "timeout_ms": 50}),
             serde_json::json!({"url": "https://b", "max_failures": 0}),
             serde_json::json!({"url": "https://b", "timeout_ms": 10000, "max_failures": 3}),
+            // 20 s of timeouts, and 23.75 s of waits between the tries.
+            serde_json::json!({"url": "https://b", "timeout_ms": 2000, "max_failures": 10}),
+            serde_json::json!({"url": "https://b", "timeout_ms": 6500, "max_failures": 3}),
             serde_json::json!({"url": "https://b", "greeting": " "}),
         ] {
             assert!(input(bad.clone()).check().is_err(), "{bad}");
