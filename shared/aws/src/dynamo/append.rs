@@ -280,9 +280,10 @@ impl DynamoStore {
     /// event, `opens`: the contact's link to the conversation is written
     /// again, in case that run stopped just before it). An entry on a
     /// conversation that does not exist is misplaced (none is written so
-    /// now; an entry and its conversation are written together). No time from another clock is
-    /// compared with the claim's, except for events that are not customer
-    /// messages (receipts, echoes), which move no window.
+    /// now; an entry and its conversation are written together). No time
+    /// from another clock is compared with the claim's, except for events
+    /// that are not customer messages (receipts, echoes), which move no
+    /// window.
     async fn appended_before(
         &self,
         plan: &AppendPlan,
