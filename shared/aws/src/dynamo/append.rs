@@ -316,11 +316,8 @@ impl DynamoStore {
             // customer's contact now: a link to another contact moves the
             // history, not every conversation's `contact_id`.
             let contact = self
-                .get_item(customer_key.clone())
+                .get_decoded(customer_key.clone(), customer_from)
                 .await?
-                .as_ref()
-                .map(customer_from)
-                .transpose()?
                 .map_or_else(|| conv.contact_id.clone(), |c| c.contact_id);
             self.put_contact_link(&contact, &conv).await?;
         }
@@ -366,11 +363,8 @@ impl DynamoStore {
         now: Millis,
     ) -> StoreResult<Existing> {
         let erased_at = self
-            .get_item(customer_key.clone())
+            .get_decoded(customer_key.clone(), customer_from)
             .await?
-            .as_ref()
-            .map(customer_from)
-            .transpose()?
             .and_then(|c| c.erased_at);
         if erased_at.is_some_and(|at| at >= plan.at) {
             let erased = switchboard_core::privacy::erasure::erased_event(event)
@@ -576,8 +570,9 @@ impl DynamoStore {
                 return Ok(Some(plan));
             }
         }
-        let customer = self.get_item(customer_key.clone()).await?;
-        let customer = customer.as_ref().map(customer_from).transpose()?;
+        let customer = self
+            .get_decoded(customer_key.clone(), customer_from)
+            .await?;
         plan_append(customer.as_ref(), event, ids, now)
     }
 
