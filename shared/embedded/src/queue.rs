@@ -96,8 +96,10 @@ struct Writes {
     removes: Vec<u64>,
     /// Receive counts to record.
     receives: Vec<(u64, u32)>,
-    dedupe: Vec<String>,
-    dedupe_expired: Vec<String>,
+    /// Deduplication ids sent, under their keys in the dedupe log.
+    dedupe: Vec<(u64, String)>,
+    /// Log keys of deduplication ids whose window has passed.
+    dedupe_expired: Vec<u64>,
     /// Fsync before returning: sends, counted receives, a flush.
     durable: bool,
 }
@@ -111,8 +113,11 @@ struct State {
     /// One copy of each id, shared with `dedupe_order` (a backlog of
     /// 200,000 messages held each id twice: ~15 MB).
     dedupe: HashMap<Arc<str>, Instant>,
-    /// Dedupe ids in the order they were sent, for cheap expiry.
-    dedupe_order: std::collections::VecDeque<(Instant, Arc<str>)>,
+    /// Dedupe ids in the order they were sent, with their keys in the
+    /// dedupe log, for cheap expiry.
+    dedupe_order: std::collections::VecDeque<(Instant, u64, Arc<str>)>,
+    /// The next key in the dedupe log.
+    next_dedupe: u64,
     receipts: u64,
 }
 
@@ -120,7 +125,7 @@ struct Inner {
     name: String,
     committer: Arc<Committer>,
     table: String,
-    dedupe_table: String,
+    dedupe_log: String,
     receives_table: String,
     config: QueueConfig,
     state: Mutex<State>,
@@ -156,6 +161,77 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// A queue's dedupe log: key, the order its deduplication ids were sent
+/// in; value, (sent at, ms since the epoch; the id). In send order, a
+/// send's new ids and the expired ones fall on the log's last and first
+/// pages. Keyed by id, as before, each id dirtied a random page of a table
+/// larger than the page cache: a page written and often one read per
+/// message (`make bench`, pipeline).
+type DedupeLog<'a> = TableDefinition<'a, u64, (u64, &'static str)>;
+
+/// Load the deduplication ids still in their window into `state`, and
+/// remove the rest from disk. A table keyed by id (data directories made
+/// before the log, `dedupe:{name}`) is moved into the log, oldest first.
+fn load_dedupe(
+    txn: &redb::WriteTransaction,
+    name: &str,
+    log_name: &str,
+    config: &QueueConfig,
+    state: &mut State,
+) -> Result<(), QueueError> {
+    let now = now_ms();
+    let window = config.dedupe_window.as_millis() as u64;
+    let mut log = txn.open_table(DedupeLog::new(log_name)).map_err(qerr)?;
+    let mut stale = Vec::new();
+    for row in log.iter().map_err(qerr)? {
+        let (k, v) = row.map_err(qerr)?;
+        let (key, (sent, id)) = (k.value(), v.value());
+        state.next_dedupe = state.next_dedupe.max(key + 1);
+        let age = now.saturating_sub(sent);
+        if age < window {
+            remember(state, key, age, id);
+        } else {
+            stale.push(key);
+        }
+    }
+    for key in stale {
+        log.remove(key).map_err(qerr)?;
+    }
+    let legacy_name = format!("dedupe:{name}");
+    let legacy_def = TableDefinition::<&str, u64>::new(&legacy_name);
+    let mut moved: Vec<(u64, String)> = Vec::new();
+    for row in txn
+        .open_table(legacy_def)
+        .map_err(qerr)?
+        .iter()
+        .map_err(qerr)?
+    {
+        let (k, v) = row.map_err(qerr)?;
+        if now.saturating_sub(v.value()) < window {
+            moved.push((v.value(), k.value().to_string()));
+        }
+    }
+    txn.delete_table(legacy_def).map_err(qerr)?;
+    moved.sort();
+    for (sent, id) in moved {
+        let key = state.next_dedupe;
+        state.next_dedupe += 1;
+        log.insert(key, (sent, id.as_str())).map_err(qerr)?;
+        remember(state, key, now.saturating_sub(sent), &id);
+    }
+    Ok(())
+}
+
+/// Hold a deduplication id sent `age_ms` ago, under its log key.
+fn remember(state: &mut State, key: u64, age_ms: u64, id: &str) {
+    let at = Instant::now()
+        .checked_sub(Duration::from_millis(age_ms))
+        .unwrap_or_else(Instant::now);
+    let id: Arc<str> = id.into();
+    state.dedupe.insert(id.clone(), at);
+    state.dedupe_order.push_back((at, key, id));
+}
+
 impl LocalQueue {
     /// Open a database file that holds any number of named queues.
     pub fn open_database(path: impl AsRef<Path>) -> Result<Arc<QueueDatabase>, QueueError> {
@@ -180,7 +256,7 @@ impl LocalQueue {
         dead_letter: Option<LocalQueue>,
     ) -> Result<Self, QueueError> {
         let table = format!("queue:{name}");
-        let dedupe_table = format!("dedupe:{name}");
+        let dedupe_log = format!("dedupe-log:{name}");
         let receives_table = format!("receives:{name}");
         let mut state = State::default();
         let db = qdb.0.db().clone();
@@ -205,23 +281,7 @@ impl LocalQueue {
                         .messages
                         .insert(k.value(), Slot::new(&stored.group, count, false, true));
                 }
-                let d = txn
-                    .open_table(TableDefinition::<&str, u64>::new(&dedupe_table))
-                    .map_err(qerr)?;
-                let now = now_ms();
-                let window = config.dedupe_window.as_millis() as u64;
-                for row in d.iter().map_err(qerr)? {
-                    let (k, v) = row.map_err(qerr)?;
-                    let age = now.saturating_sub(v.value());
-                    if age < window {
-                        let at = Instant::now()
-                            .checked_sub(Duration::from_millis(age))
-                            .unwrap_or_else(Instant::now);
-                        let id: Arc<str> = k.value().into();
-                        state.dedupe.insert(id.clone(), at);
-                        state.dedupe_order.push_back((at, id));
-                    }
-                }
+                load_dedupe(&txn, name, &dedupe_log, &config, &mut state)?;
             }
             txn.commit().map_err(qerr)?;
             state.dedupe_order.make_contiguous().sort();
@@ -231,7 +291,7 @@ impl LocalQueue {
                 name: name.to_string(),
                 committer: qdb.0.clone(),
                 table,
-                dedupe_table,
+                dedupe_log,
                 receives_table,
                 config,
                 state: Mutex::new(state),
@@ -282,7 +342,7 @@ impl LocalQueue {
     async fn commit_sent(
         &self,
         seqs: Vec<u64>,
-        new_dedupe: Vec<String>,
+        new_dedupe: Vec<(u64, String)>,
         writes: Writes,
     ) -> Result<(), QueueError> {
         let committed = self.persist(writes).await;
@@ -298,7 +358,7 @@ impl LocalQueue {
                 }
             }
             if committed.is_err() {
-                for id in &new_dedupe {
+                for (_, id) in &new_dedupe {
                     st.dedupe.remove(id.as_str());
                 }
             }
@@ -331,7 +391,7 @@ impl LocalQueue {
             durable,
         } = w;
         let table = self.inner.table.clone();
-        let dedupe_table = self.inner.dedupe_table.clone();
+        let dedupe_log = self.inner.dedupe_log.clone();
         let receives_table = self.inner.receives_table.clone();
         self.inner
             .committer
@@ -357,15 +417,13 @@ impl LocalQueue {
                     }
                 }
                 if !dedupe.is_empty() || !dedupe_expired.is_empty() {
-                    let mut d = txn
-                        .open_table(TableDefinition::<&str, u64>::new(&dedupe_table))
-                        .map_err(qerr)?;
+                    let mut d = txn.open_table(DedupeLog::new(&dedupe_log)).map_err(qerr)?;
                     let now = now_ms();
-                    for id in &dedupe {
-                        d.insert(id.as_str(), now).map_err(qerr)?;
+                    for (key, id) in &dedupe {
+                        d.insert(*key, (now, id.as_str())).map_err(qerr)?;
                     }
-                    for id in &dedupe_expired {
-                        d.remove(id.as_str()).map_err(qerr)?;
+                    for key in &dedupe_expired {
+                        d.remove(*key).map_err(qerr)?;
                     }
                 }
                 Ok(())
@@ -427,13 +485,14 @@ impl Queue for LocalQueue {
             while st
                 .dedupe_order
                 .front()
-                .is_some_and(|(at, _)| at.elapsed() >= window)
+                .is_some_and(|(at, ..)| at.elapsed() >= window)
             {
-                if let Some((at, id)) = st.dedupe_order.pop_front()
-                    && st.dedupe.get(&id) == Some(&at)
-                {
-                    st.dedupe.remove(&id);
-                    expired.push(id.to_string());
+                if let Some((at, key, id)) = st.dedupe_order.pop_front() {
+                    // A later send of the id (after a failed commit) keeps it.
+                    if st.dedupe.get(&id) == Some(&at) {
+                        st.dedupe.remove(&id);
+                    }
+                    expired.push(key);
                 }
             }
             let mut in_batch = HashSet::new();
@@ -470,9 +529,11 @@ impl Queue for LocalQueue {
                 // Held now too, so a concurrent duplicate is dropped.
                 let now = Instant::now();
                 let id: Arc<str> = m.dedup_id.as_str().into();
+                let key = st.next_dedupe;
+                st.next_dedupe += 1;
                 st.dedupe.insert(id.clone(), now);
-                st.dedupe_order.push_back((now, id));
-                new_dedupe.push(m.dedup_id.clone());
+                st.dedupe_order.push_back((now, key, id));
+                new_dedupe.push((key, m.dedup_id.clone()));
             }
         }
         if accepted.is_empty() {

@@ -237,3 +237,47 @@ async fn an_idle_receive_writes_the_held_deletes() {
     let q = open(dir.path(), QueueConfig::default());
     assert!(q.is_empty());
 }
+
+#[tokio::test]
+async fn dedupe_ids_kept_by_id_in_a_directory_from_before_are_moved_into_the_log() {
+    use redb::{Database, ReadableDatabase, TableDefinition};
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let legacy = TableDefinition::<&str, u64>::new("dedupe:inbound");
+    {
+        let db = Database::create(dir.path().join("q.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(legacy).unwrap();
+            t.insert("recent", now - 1_000).unwrap();
+            t.insert("old", now - 600_000).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    {
+        let q = open(dir.path(), QueueConfig::default());
+        q.send_batch(&[msg("g", "recent"), msg("g", "old")])
+            .await
+            .unwrap();
+        assert_eq!(
+            q.peek_bodies().await,
+            ["old"],
+            "the recent id still dedupes"
+        );
+    }
+    // Moved, not copied: the table keyed by id is gone, and the log holds
+    // the recent id across another reopen.
+    {
+        let db = Database::open(dir.path().join("q.redb")).unwrap();
+        let txn = db.begin_read().unwrap();
+        assert!(txn.open_table(legacy).is_err(), "the old table is gone");
+    }
+    let q = open(dir.path(), QueueConfig::default());
+    q.send_batch(&[msg("g", "recent"), msg("g", "new")])
+        .await
+        .unwrap();
+    assert_eq!(q.peek_bodies().await, ["old", "new"]);
+}
