@@ -10,7 +10,9 @@
 //! - `conversations` id -> Conversation, and `activity` id -> Activity (the
 //!   times its events moved, merged into every read: `activity`)
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
-//! - `markers` dedup id -> conversation id (append-once)
+//! - `markers_by_time` "timestamp(20 digits)|dedup" -> conversation id
+//!   (append-once; `markers`, dedup id -> conversation id, in data
+//!   directories from before, is still read)
 //! - `unattributed` "page|timestamp|dedup" -> InboundEvent
 //! - the conversation indexes of `conv_index` (newest first, by page, by agent)
 
@@ -18,7 +20,8 @@ use crate::blocking;
 use crate::commit::Committer;
 use crate::tables::{
     ACCOUNTS, ACTIVITY, ALL_TABLES, CONTACT_CONVS, CONTACTS, CONVERSATIONS, CUSTOMERS, MARKERS,
-    PAGE_WORKSTREAM, PAGES, Str, TIMELINE, UNATTRIBUTED, WORKSTREAMS, customer_key, dec, enc, err,
+    MARKERS_BY_TIME, PAGE_WORKSTREAM, PAGES, Str, TIMELINE, UNATTRIBUTED, WORKSTREAMS,
+    customer_key, dec, enc, err,
 };
 use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable};
@@ -100,10 +103,20 @@ fn written_conversation(
         .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?
 }
 
+/// A time as a key part that sorts as the time does: offset so that
+/// negative times (never seen, but allowed) still sort.
+fn sortable(ts: Millis) -> u128 {
+    (i128::from(ts.0) + i128::from(i64::MAX) + 1) as u128
+}
+
 fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
-    // Offset so that negative times (never seen, but allowed) still sort.
-    let t = (i128::from(ts.0) + i128::from(i64::MAX) + 1) as u128;
-    format!("{conv}|{t:020}|{dedup}")
+    format!("{conv}|{:020}|{dedup}", sortable(ts))
+}
+
+/// An event's append-once marker: by the event's own time (a redelivery
+/// carries the same), then its dedup id.
+fn marker_key(ts: Millis, dedup: &str) -> String {
+    format!("{:020}|{dedup}", sortable(ts))
 }
 
 /// The store's page cache: the working set of a busy single machine
@@ -332,9 +345,19 @@ impl ConversationStore for RedbStore {
         let entry = enc(event)?;
         self.write(move |txn| {
             let dedup = ev.dedup_id();
-            let mut markers = txn.open_table(MARKERS).map_err(err)?;
-            if let Some(conv) = markers.get(dedup.as_str()).map_err(err)? {
-                let conversation_id = ConversationId::parse(conv.value()).ok();
+            let marker = marker_key(ev.timestamp, &dedup);
+            let mut markers = txn.open_table(MARKERS_BY_TIME).map_err(err)?;
+            let before = match markers.get(marker.as_str()).map_err(err)? {
+                Some(conv) => Some(conv.value().to_string()),
+                None => txn
+                    .open_table(MARKERS)
+                    .map_err(err)?
+                    .get(dedup.as_str())
+                    .map_err(err)?
+                    .map(|conv| conv.value().to_string()),
+            };
+            if let Some(conv) = before {
+                let conversation_id = ConversationId::parse(&conv).ok();
                 return Ok(AppendOutcome::Duplicate { conversation_id });
             }
             let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
@@ -396,7 +419,7 @@ impl ConversationStore for RedbStore {
                 )
                 .map_err(err)?;
             markers
-                .insert(plan.dedup.as_str(), plan.conversation_id.as_str())
+                .insert(marker.as_str(), plan.conversation_id.as_str())
                 .map_err(err)?;
             Ok(plan.outcome())
         })
