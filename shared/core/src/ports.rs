@@ -356,6 +356,12 @@ pub struct NewIds {
     pub conversation_id: ConversationId,
 }
 
+/// How long a store keeps an event's append-once marker: longer than any
+/// redelivery can come (Meta retries a delivery for about an hour; a
+/// message in the dead-letter queue, redriven by hand, waits at most 14
+/// days, SQS's longest retention). A delivery after it is appended again.
+pub const MARKER_LIFETIME_SECS: i64 = 14 * 24 * 3600;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppendOutcome {
     /// Stored on `conversation_id`; `opened` when that conversation is new.

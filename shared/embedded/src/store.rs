@@ -10,9 +10,10 @@
 //! - `conversations` id -> Conversation, and `activity` id -> Activity (the
 //!   times its events moved, merged into every read: `activity`)
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
-//! - `markers_by_time` "timestamp(20 digits)|dedup" -> conversation id
-//!   (append-once; `markers`, dedup id -> conversation id, in data
-//!   directories from before, is still read)
+//! - `markers_by_time` "timestamp(20 digits)|dedup" -> "conversation
+//!   id|written at" (append-once, kept `MARKER_LIFETIME_SECS`; `markers`,
+//!   dedup id -> conversation id, in data directories from before, is
+//!   still read)
 //! - `unattributed` "page|timestamp|dedup" -> InboundEvent
 //! - the conversation indexes of `conv_index` (newest first, by page, by agent)
 
@@ -35,8 +36,8 @@ use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
 use switchboard_core::ports::{
     Account, AccountStore, AppendOutcome, Contact, Conversation, ConversationFilter,
-    ConversationState, ConversationStore, Customer, NewIds, Page, StoreError, StoreResult,
-    WorkstreamStore, WriteMode, appended_customer, listed,
+    ConversationState, ConversationStore, Customer, MARKER_LIFETIME_SECS, NewIds, Page, StoreError,
+    StoreResult, WorkstreamStore, WriteMode, appended_customer, listed,
 };
 use switchboard_core::workstreams::{Workstream, WorkstreamId};
 
@@ -117,6 +118,48 @@ fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
 /// carries the same), then its dedup id.
 fn marker_key(ts: Millis, dedup: &str) -> String {
     format!("{:020}|{dedup}", sortable(ts))
+}
+
+/// A marker's value: the conversation, and when the marker was written
+/// (its lifetime counts from then).
+fn marker_value(conv: &ConversationId, now: Millis) -> String {
+    format!("{conv}|{}", now.0)
+}
+
+/// The conversation a marker names (one from before, in `MARKERS`, holds
+/// the id alone).
+fn marked_conversation(value: &str) -> Option<ConversationId> {
+    ConversationId::parse(value.split_once('|').map_or(value, |(conv, _)| conv)).ok()
+}
+
+/// Markers removed past their lifetime per append, at most: more than the
+/// one each append adds, so the table keeps only the lifetime's markers.
+const EXPIRED_PER_APPEND: usize = 2;
+
+/// Remove markers older than [`MARKER_LIFETIME_SECS`], oldest event time
+/// first (as DynamoDB's TTL removes its markers). The first marker still
+/// alive (an old event time written recently, or a value not understood)
+/// holds the rest back until it expires: a marker is never removed early.
+fn expire_markers(markers: &mut redb::Table<&str, &str>, now: Millis) -> StoreResult<()> {
+    let cutoff = now
+        .0
+        .saturating_sub(MARKER_LIFETIME_SECS.saturating_mul(1000));
+    for _ in 0..EXPIRED_PER_APPEND {
+        let Some((key, written)) = markers.first().map_err(err)?.map(|(k, v)| {
+            let written = v
+                .value()
+                .rsplit_once('|')
+                .and_then(|(_, t)| t.parse::<i64>().ok());
+            (k.value().to_string(), written)
+        }) else {
+            return Ok(());
+        };
+        if !written.is_some_and(|w| w < cutoff) {
+            return Ok(());
+        }
+        markers.remove(key.as_str()).map_err(err)?;
+    }
+    Ok(())
 }
 
 /// The store's page cache: the working set of a busy single machine
@@ -357,7 +400,7 @@ impl ConversationStore for RedbStore {
                     .map(|conv| conv.value().to_string()),
             };
             if let Some(conv) = before {
-                let conversation_id = ConversationId::parse(&conv).ok();
+                let conversation_id = marked_conversation(&conv);
                 return Ok(AppendOutcome::Duplicate { conversation_id });
             }
             let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
@@ -419,8 +462,12 @@ impl ConversationStore for RedbStore {
                 )
                 .map_err(err)?;
             markers
-                .insert(marker.as_str(), plan.conversation_id.as_str())
+                .insert(
+                    marker.as_str(),
+                    marker_value(&plan.conversation_id, now).as_str(),
+                )
                 .map_err(err)?;
+            expire_markers(&mut markers, now)?;
             Ok(plan.outcome())
         })
         .await

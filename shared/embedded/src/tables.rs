@@ -26,7 +26,8 @@ pub(crate) const TIMELINE: Str = TableDefinition::new("timeline");
 /// Append-once markers by dedup id alone, as data directories made before
 /// `MARKERS_BY_TIME` hold them: read, no longer written.
 pub(crate) const MARKERS: Str = TableDefinition::new("markers");
-/// Append-once markers, "{time}|{dedup}" -> conversation id (`store`). In
+/// Append-once markers, "{time}|{dedup}" -> "{conversation id}|{written
+/// at}" (`store`), removed oldest first past their lifetime. In
 /// the events' time order a commit's new markers land on the table's last
 /// pages, and recent ones stay in the page cache; keyed by the dedup id (a
 /// hash) each marker was a random page written, and often one read

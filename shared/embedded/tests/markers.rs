@@ -1,12 +1,13 @@
-//! Append-once markers in a store written before they were keyed by time:
-//! a redelivery of an event such a store marked is still a duplicate.
+//! Append-once markers: a redelivery of an event a store from before
+//! marked (by dedup id alone) is still a duplicate, and markers are kept
+//! for their lifetime from when they were written, then removed.
 
 use redb::{ReadableTable, TableDefinition};
 use switchboard_core::Millis;
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::{AccountId, ContactId, ConversationId};
 use switchboard_core::ingest::split;
-use switchboard_core::ports::{AppendOutcome, ConversationStore, NewIds};
+use switchboard_core::ports::{AppendOutcome, ConversationStore, MARKER_LIFETIME_SECS, NewIds};
 use switchboard_embedded::RedbStore;
 
 const PAGE: &str = "104857600000001";
@@ -29,15 +30,20 @@ fn event(mid: &str, ts: u64) -> InboundEvent {
 }
 
 async fn append(store: &RedbStore, event: &InboundEvent) -> AppendOutcome {
+    append_at(store, event, Millis(event.timestamp.0)).await
+}
+
+async fn append_at(store: &RedbStore, event: &InboundEvent, now: Millis) -> AppendOutcome {
     let ids = NewIds {
         contact_id: ContactId::generate(),
         contact_name: "c".into(),
         conversation_id: ConversationId::generate(),
     };
-    store
-        .append(event, &ids, Millis(event.timestamp.0))
-        .await
-        .unwrap()
+    store.append(event, &ids, now).await.unwrap()
+}
+
+fn stored(outcome: AppendOutcome) -> bool {
+    matches!(outcome, AppendOutcome::Stored { .. })
 }
 
 #[tokio::test]
@@ -98,4 +104,50 @@ async fn a_marker_a_store_from_before_wrote_still_makes_a_redelivery_a_duplicate
         append(&store, &event("m2", 2_000)).await,
         AppendOutcome::Stored { .. }
     ));
+}
+
+#[tokio::test]
+async fn a_marker_is_kept_for_its_lifetime_from_when_it_was_written_then_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RedbStore::open(dir.path().join("store.redb")).unwrap();
+    let lifetime = MARKER_LIFETIME_SECS * 1000;
+    let t0: i64 = 1_800_000_000_000;
+    let at = |ms: i64| ms as u64;
+    let a = event("a", at(t0));
+    assert!(stored(append(&store, &a).await));
+    // Just inside A's lifetime, another append removes nothing of it.
+    let b = event("b", at(t0 + lifetime - 1_000));
+    assert!(stored(append(&store, &b).await));
+    assert!(
+        !stored(append_at(&store, &a, Millis(t0 + lifetime - 1_000)).await),
+        "within its lifetime a redelivery is a duplicate"
+    );
+    // Past A's lifetime the next append removes A's marker.
+    let c = event("c", at(t0 + lifetime + 1_000));
+    assert!(stored(append(&store, &c).await));
+    assert!(
+        stored(append_at(&store, &a, Millis(t0 + lifetime + 2_000)).await),
+        "past its lifetime A's marker is gone: a delivery is appended again"
+    );
+    // An event from long ago, marked now: its lifetime counts from now, and
+    // later appends leave it.
+    let old = event("old", 1_000);
+    assert!(stored(
+        append_at(&store, &old, Millis(t0 + lifetime + 2_000)).await
+    ));
+    let d = event("d", at(t0 + 3 * lifetime));
+    assert!(stored(
+        append_at(&store, &d, Millis(t0 + lifetime + 3_000)).await
+    ));
+    for (e, name) in [
+        (&old, "the old event marked late"),
+        (&b, "b"),
+        (&c, "c"),
+        (&d, "d"),
+    ] {
+        assert!(
+            !stored(append_at(&store, e, Millis(t0 + lifetime + 3_000)).await),
+            "{name} is still marked"
+        );
+    }
 }

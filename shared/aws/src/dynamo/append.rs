@@ -27,8 +27,8 @@ use switchboard_core::append::{AppendPlan, AppendWrites, Touch, plan_append};
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::ConversationId;
 use switchboard_core::ports::{
-    AppendOutcome, Conversation, ConversationState, ConversationStore, NewIds, StoreError,
-    StoreResult, appended_customer,
+    AppendOutcome, Conversation, ConversationState, ConversationStore, MARKER_LIFETIME_SECS,
+    NewIds, StoreError, StoreResult, appended_customer,
 };
 
 mod first;
@@ -76,8 +76,6 @@ enum Touched {
 /// append whose conversation closed before it was touched.
 const MARKER_FREE: &str = "attribute_not_exists(PK) OR attribute_exists(released)";
 
-/// How long an event's append-once marker is kept (Meta retries for an hour).
-const MARKER_TTL_SECS: i64 = 14 * 24 * 3600;
 /// Attempts at an append that races with another writer.
 const APPEND_ATTEMPTS: usize = 5;
 
@@ -85,7 +83,7 @@ const APPEND_ATTEMPTS: usize = 5;
 fn marker_item(plan: &AppendPlan, on: &ConversationId, now: Millis) -> Item {
     let mut marker = key(marker_pk(&plan.dedup), "EVENT");
     marker.insert("conversation_id".into(), s(on.as_str()));
-    marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+    marker.insert("expires_at".into(), n(now.0 / 1000 + MARKER_LIFETIME_SECS));
     marker.insert("entry_sk".into(), s(event_sk(plan.at, &plan.dedup)));
     marker.insert("claimed_at".into(), n(now.0));
     marker
@@ -97,7 +95,7 @@ fn released_marker(plan: &AppendPlan, on: &ConversationId, now: Millis) -> Item 
     let mut released = key(marker_pk(&plan.dedup), "EVENT");
     released.insert("conversation_id".into(), s(on.as_str()));
     released.insert("released".into(), AttributeValue::Bool(true));
-    released.insert("expires_at".into(), n(now.0 / 1000 + MARKER_TTL_SECS));
+    released.insert("expires_at".into(), n(now.0 / 1000 + MARKER_LIFETIME_SECS));
     released
 }
 
