@@ -110,6 +110,8 @@ struct State {
     messages: BTreeMap<u64, Slot>,
     /// Deleted from memory, still to be removed from disk (by the next write).
     unwritten_removes: Vec<u64>,
+    /// Dedupe log keys expired in memory whose write failed: for the next.
+    unwritten_expired: Vec<u64>,
     /// One copy of each id, shared with `dedupe_order` (a backlog of
     /// 200,000 messages held each id twice: ~15 MB).
     dedupe: HashMap<Arc<str>, Instant>,
@@ -186,7 +188,7 @@ fn load_dedupe(
     for row in log.iter().map_err(qerr)? {
         let (k, v) = row.map_err(qerr)?;
         let (key, (sent, id)) = (k.value(), v.value());
-        state.next_dedupe = state.next_dedupe.max(key + 1);
+        state.next_dedupe = state.next_dedupe.max(key.saturating_add(1));
         let age = now.saturating_sub(sent);
         if age < window {
             remember(state, key, age, id);
@@ -326,12 +328,22 @@ impl LocalQueue {
     /// with the deletes not yet written.
     async fn persist(&self, w: Writes) -> Result<(), QueueError> {
         let mut w = w;
-        let deferred = std::mem::take(&mut self.lock()?.unwritten_removes);
+        let (deferred, mut expired) = {
+            let mut st = self.lock()?;
+            (
+                std::mem::take(&mut st.unwritten_removes),
+                std::mem::take(&mut st.unwritten_expired),
+            )
+        };
         w.removes.extend_from_slice(&deferred);
+        expired.extend_from_slice(&w.dedupe_expired);
+        w.dedupe_expired.clone_from(&expired);
         let result = self.commit(w).await;
         if result.is_err() {
             // Kept for the next write (in memory they are gone already).
-            self.lock()?.unwritten_removes.extend(deferred);
+            let mut st = self.lock()?;
+            st.unwritten_removes.extend(deferred);
+            st.unwritten_expired.extend(expired);
         }
         result
     }

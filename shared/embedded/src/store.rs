@@ -11,9 +11,9 @@
 //!   times its events moved, merged into every read: `activity`)
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
 //! - `markers_by_time` "timestamp(20 digits)|dedup" -> "conversation
-//!   id|written at" (append-once, kept `MARKER_LIFETIME_SECS`; `markers`,
-//!   dedup id -> conversation id, in data directories from before, is
-//!   still read)
+//!   id|written at" (append-once, kept `MARKER_LIFETIME_SECS`); an event
+//!   without a time of its own, and a marker moved from a data directory
+//!   from before (`markers`, by dedup id alone), under "~|dedup"
 //! - `unattributed` "page|timestamp|dedup" -> InboundEvent
 //! - the conversation indexes of `conv_index` (newest first, by page, by agent)
 
@@ -115,9 +115,24 @@ fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
 }
 
 /// An event's append-once marker: by the event's own time (a redelivery
-/// carries the same), then its dedup id.
-fn marker_key(ts: Millis, dedup: &str) -> String {
-    format!("{:020}|{dedup}", sortable(ts))
+/// carries the same body, so the same time), then its dedup id. An event
+/// whose time is its arrival (Meta sent none usable) would get another
+/// time when redelivered: it is marked by its dedup id alone
+/// ([`untimed_marker_key`]).
+fn marker_key(ev: &InboundEvent, dedup: &str) -> String {
+    if ev.timestamp == ev.received_at {
+        untimed_marker_key(dedup)
+    } else {
+        format!("{:020}|{dedup}", sortable(ev.timestamp))
+    }
+}
+
+/// The marker of an event without a time of its own: after every timed one
+/// (`~` sorts after the digits), so the expiry never reaches it. Every
+/// lookup tries it too, as a redelivery cannot tell which key the first
+/// delivery took (its arrival may have matched Meta's time by chance).
+fn untimed_marker_key(dedup: &str) -> String {
+    format!("~|{dedup}")
 }
 
 /// A marker's value: the conversation, and when the marker was written
@@ -126,8 +141,8 @@ fn marker_value(conv: &ConversationId, now: Millis) -> String {
     format!("{conv}|{}", now.0)
 }
 
-/// The conversation a marker names (one from before, in `MARKERS`, holds
-/// the id alone).
+/// The conversation a marker names (one moved from `MARKERS` holds the id
+/// alone).
 fn marked_conversation(value: &str) -> Option<ConversationId> {
     ConversationId::parse(value.split_once('|').map_or(value, |(conv, _)| conv)).ok()
 }
@@ -154,11 +169,29 @@ fn expire_markers(markers: &mut redb::Table<&str, &str>, now: Millis) -> StoreRe
         }) else {
             return Ok(());
         };
-        if !written.is_some_and(|w| w < cutoff) {
+        if written.is_none_or(|w| w >= cutoff) {
             return Ok(());
         }
         markers.remove(key.as_str()).map_err(err)?;
     }
+    Ok(())
+}
+
+/// Markers a store from before kept by dedup id alone (`MARKERS`, with no
+/// time to key or expire them by) move to the untimed keys, where every
+/// lookup finds them; once, at the first open, then the table is dropped.
+fn move_markers_from_before(txn: &redb::WriteTransaction) -> StoreResult<()> {
+    {
+        let legacy = txn.open_table(MARKERS).map_err(err)?;
+        let mut markers = txn.open_table(MARKERS_BY_TIME).map_err(err)?;
+        for row in legacy.iter().map_err(err)? {
+            let (dedup, conv) = row.map_err(err)?;
+            markers
+                .insert(untimed_marker_key(dedup.value()).as_str(), conv.value())
+                .map_err(err)?;
+        }
+    }
+    txn.delete_table(MARKERS).map_err(err)?;
     Ok(())
 }
 
@@ -184,6 +217,7 @@ impl RedbStore {
         }
         crate::conv_index::rebuild(&txn)?;
         crate::contact_search::rebuild(&txn)?;
+        move_markers_from_before(&txn)?;
         txn.commit().map_err(err)?;
         Ok(Self {
             committer: Arc::new(Committer::new(Arc::new(db)).map_err(StoreError::Unavailable)?),
@@ -388,14 +422,13 @@ impl ConversationStore for RedbStore {
         let entry = enc(event)?;
         self.write(move |txn| {
             let dedup = ev.dedup_id();
-            let marker = marker_key(ev.timestamp, &dedup);
+            let marker = marker_key(&ev, &dedup);
+            let untimed = untimed_marker_key(&dedup);
             let mut markers = txn.open_table(MARKERS_BY_TIME).map_err(err)?;
             let before = match markers.get(marker.as_str()).map_err(err)? {
                 Some(conv) => Some(conv.value().to_string()),
-                None => txn
-                    .open_table(MARKERS)
-                    .map_err(err)?
-                    .get(dedup.as_str())
+                None => markers
+                    .get(untimed.as_str())
                     .map_err(err)?
                     .map(|conv| conv.value().to_string()),
             };

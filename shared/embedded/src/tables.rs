@@ -24,7 +24,7 @@ pub(crate) const CONVERSATIONS: Str = TableDefinition::new("conversations");
 pub(crate) const ACTIVITY: Str = TableDefinition::new("activity");
 pub(crate) const TIMELINE: Str = TableDefinition::new("timeline");
 /// Append-once markers by dedup id alone, as data directories made before
-/// `MARKERS_BY_TIME` hold them: read, no longer written.
+/// `MARKERS_BY_TIME` hold them: moved into it at open (`store`).
 pub(crate) const MARKERS: Str = TableDefinition::new("markers");
 /// Append-once markers, "{time}|{dedup}" -> "{conversation id}|{written
 /// at}" (`store`), removed oldest first past their lifetime. In
@@ -67,7 +67,7 @@ pub(crate) const URGENT: Str = TableDefinition::new("urgent");
 pub(crate) const TIMERS: Str = TableDefinition::new("timers");
 
 /// Every table, created when the store opens.
-pub(crate) const ALL_TABLES: [Str; 33] = [
+pub(crate) const ALL_TABLES: [Str; 32] = [
     ACTIVITY,
     CUSTOMER_CONVS,
     CONTACT_SEARCH,
@@ -96,7 +96,6 @@ pub(crate) const ALL_TABLES: [Str; 33] = [
     CONTACTS,
     CONVERSATIONS,
     TIMELINE,
-    MARKERS,
     MARKERS_BY_TIME,
     UNATTRIBUTED,
     WORKSTREAMS,

@@ -2,7 +2,7 @@
 //! marked (by dedup id alone) is still a duplicate, and markers are kept
 //! for their lifetime from when they were written, then removed.
 
-use redb::{ReadableTable, TableDefinition};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use switchboard_core::Millis;
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::{AccountId, ContactId, ConversationId};
@@ -17,13 +17,18 @@ const LEGACY: Markers = TableDefinition::new("markers");
 const BY_TIME: Markers = TableDefinition::new("markers_by_time");
 
 fn event(mid: &str, ts: u64) -> InboundEvent {
+    received(mid, &format!(r#""timestamp":{ts},"#), 0)
+}
+
+/// Event `mid` as it arrives at `at`, `ts` its timestamp field (or none).
+fn received(mid: &str, ts: &str, at: i64) -> InboundEvent {
     let body = format!(
-        r#"{{"object":"page","entry":[{{"id":"{PAGE}","messaging":[{{"sender":{{"id":"{PSID}"}},"recipient":{{"id":"{PAGE}"}},"timestamp":{ts},"message":{{"mid":"{mid}","text":"hello"}}}}]}}]}}"#
+        r#"{{"object":"page","entry":[{{"id":"{PAGE}","messaging":[{{"sender":{{"id":"{PSID}"}},"recipient":{{"id":"{PAGE}"}},{ts}"message":{{"mid":"{mid}","text":"hello"}}}}]}}]}}"#
     );
     split(
         &AccountId::parse("acme").unwrap(),
         body.as_bytes(),
-        Millis(0),
+        Millis(at),
     )
     .unwrap()
     .remove(0)
@@ -88,6 +93,16 @@ async fn a_marker_a_store_from_before_wrote_still_makes_a_redelivery_a_duplicate
         txn.commit().unwrap();
     }
     let store = RedbStore::open(&path).unwrap();
+    drop(store);
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        assert!(
+            txn.open_table(LEGACY).is_err(),
+            "moved, and the table dropped"
+        );
+    }
+    let store = RedbStore::open(&path).unwrap();
     let AppendOutcome::Duplicate { conversation_id } = append(&store, &first).await else {
         panic!("the redelivery was appended again");
     };
@@ -150,4 +165,27 @@ async fn a_marker_is_kept_for_its_lifetime_from_when_it_was_written_then_removed
             "{name} is still marked"
         );
     }
+}
+
+#[tokio::test]
+async fn an_event_without_a_time_of_its_own_is_a_duplicate_when_it_arrives_again_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RedbStore::open(dir.path().join("store.redb")).unwrap();
+    let now = Millis(1_800_000_000_000);
+    // No timestamp and no entry time: the event's time is its arrival.
+    let first = received("untimed", "", 1_800_000_000_000);
+    let again = received("untimed", "", 1_800_000_060_000);
+    assert_ne!(first.timestamp, again.timestamp);
+    assert!(stored(append_at(&store, &first, now).await));
+    assert!(
+        !stored(append_at(&store, &again, now).await),
+        "the redelivery, a minute later, is a duplicate"
+    );
+    // Meta's time matching the first arrival by chance, not the second's.
+    let ts = r#""timestamp":1800000000000,"#;
+    let first = received("by-chance", ts, 1_800_000_000_000);
+    let again = received("by-chance", ts, 1_800_000_060_000);
+    assert_eq!(first.timestamp, again.timestamp);
+    assert!(stored(append_at(&store, &first, now).await));
+    assert!(!stored(append_at(&store, &again, now).await));
 }
