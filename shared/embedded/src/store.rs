@@ -10,19 +10,20 @@
 //! - `conversations` id -> Conversation, and `activity` id -> Activity (the
 //!   times its events moved, merged into every read: `activity`)
 //! - `timeline` "conv|timestamp(20 digits)|dedup" -> InboundEvent
-//! - `markers_by_time` "timestamp(20 digits)|dedup" -> "conversation
-//!   id|written at" (append-once, kept `MARKER_LIFETIME_SECS`); an event
-//!   without a time of its own, and a marker moved from a data directory
-//!   from before (`markers`, by dedup id alone), under "~|dedup"
+//! - `markers_by_time` "timestamp(20 digits)|dedup" -> conversation id
+//!   (append-once); an event without a time of its own, and a marker moved
+//!   from a data directory from before (`markers`, by dedup id alone),
+//!   under "~|dedup"; `marker_expiry` "written(20 digits)|marker key" ->
+//!   "", which removes each `MARKER_LIFETIME_SECS` after it was written
 //! - `unattributed` "page|timestamp|dedup" -> InboundEvent
 //! - the conversation indexes of `conv_index` (newest first, by page, by agent)
 
 use crate::blocking;
 use crate::commit::Committer;
 use crate::tables::{
-    ACCOUNTS, ACTIVITY, ALL_TABLES, CONTACT_CONVS, CONTACTS, CONVERSATIONS, CUSTOMERS, MARKERS,
-    MARKERS_BY_TIME, PAGE_WORKSTREAM, PAGES, Str, TIMELINE, UNATTRIBUTED, WORKSTREAMS,
-    customer_key, dec, enc, err,
+    ACCOUNTS, ACTIVITY, ALL_TABLES, CONTACT_CONVS, CONTACTS, CONVERSATIONS, CUSTOMERS,
+    MARKER_EXPIRY, MARKERS, MARKERS_BY_TIME, PAGE_WORKSTREAM, PAGES, Str, TIMELINE, UNATTRIBUTED,
+    WORKSTREAMS, customer_key, dec, enc, err,
 };
 use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable};
@@ -30,7 +31,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::Arc;
-use switchboard_core::Millis;
 use switchboard_core::append::{AppendWrites, plan_append};
 use switchboard_core::event::InboundEvent;
 use switchboard_core::ids::{AccountId, ContactId, ConversationId, PageId, Psid};
@@ -40,6 +40,7 @@ use switchboard_core::ports::{
     StoreResult, WorkstreamStore, WriteMode, appended_customer, listed,
 };
 use switchboard_core::workstreams::{Workstream, WorkstreamId};
+use switchboard_core::{Clock, Millis, SystemClock};
 
 #[derive(Clone)]
 pub struct RedbStore {
@@ -114,80 +115,79 @@ fn timeline_key(conv: &ConversationId, ts: Millis, dedup: &str) -> String {
     format!("{conv}|{:020}|{dedup}", sortable(ts))
 }
 
-/// An event's append-once marker: by the event's own time (a redelivery
-/// carries the same body, so the same time), then its dedup id. An event
-/// whose time is its arrival (Meta sent none usable) would get another
-/// time when redelivered: it is marked by its dedup id alone
-/// ([`untimed_marker_key`]).
-fn marker_key(ev: &InboundEvent, dedup: &str) -> String {
-    if ev.timestamp == ev.received_at {
-        untimed_marker_key(dedup)
-    } else {
-        format!("{:020}|{dedup}", sortable(ev.timestamp))
-    }
+/// An event's append-once marker, where the event's own time is its
+/// timestamp: by that time (a redelivery carries the same body, so the
+/// same time), then its dedup id. New markers land on the table's last
+/// pages, and recent ones stay in the page cache.
+fn timed_marker_key(ts: Millis, dedup: &str) -> String {
+    format!("{:020}|{dedup}", sortable(ts))
 }
 
-/// The marker of an event without a time of its own: after every timed one
-/// (`~` sorts after the digits), so the expiry never reaches it. Every
-/// lookup tries it too, as a redelivery cannot tell which key the first
-/// delivery took (its arrival may have matched Meta's time by chance).
+/// The marker of an event whose time is its arrival (Meta sent none
+/// usable), which a redelivery would not share, and of a marker moved from
+/// a store from before (`MARKERS`): by its dedup id alone, after every
+/// timed one (`~` sorts after the digits).
 fn untimed_marker_key(dedup: &str) -> String {
     format!("~|{dedup}")
 }
 
-/// A marker's value: the conversation, and when the marker was written
-/// (its lifetime counts from then).
-fn marker_value(conv: &ConversationId, now: Millis) -> String {
-    format!("{conv}|{}", now.0)
-}
-
-/// The conversation a marker names (one moved from `MARKERS` holds the id
-/// alone).
-fn marked_conversation(value: &str) -> Option<ConversationId> {
-    ConversationId::parse(value.split_once('|').map_or(value, |(conv, _)| conv)).ok()
+/// A marker's row in `MARKER_EXPIRY`: when it was written, then its key.
+fn expiry_key(written: Millis, marker: &str) -> String {
+    format!("{:020}|{marker}", sortable(written))
 }
 
 /// Markers removed past their lifetime per append, at most: more than the
-/// one each append adds, so the table keeps only the lifetime's markers.
+/// one each append adds, so only the lifetime's markers are kept.
 const EXPIRED_PER_APPEND: usize = 2;
 
-/// Remove markers older than [`MARKER_LIFETIME_SECS`], oldest event time
-/// first (as DynamoDB's TTL removes its markers). The first marker still
-/// alive (an old event time written recently, or a value not understood)
-/// holds the rest back until it expires: a marker is never removed early.
-fn expire_markers(markers: &mut redb::Table<&str, &str>, now: Millis) -> StoreResult<()> {
-    let cutoff = now
-        .0
-        .saturating_sub(MARKER_LIFETIME_SECS.saturating_mul(1000));
+/// Remove the markers written more than [`MARKER_LIFETIME_SECS`] ago,
+/// oldest first by when they were written (as DynamoDB's TTL removes its
+/// markers), whatever their keys. A row of the expiry index not understood
+/// is dropped without its marker: that marker is kept, never removed
+/// early.
+fn expire_markers(txn: &redb::WriteTransaction, now: Millis) -> StoreResult<()> {
+    let mut expiry = txn.open_table(MARKER_EXPIRY).map_err(err)?;
+    let mut markers = txn.open_table(MARKERS_BY_TIME).map_err(err)?;
+    let lifetime_ms = MARKER_LIFETIME_SECS.saturating_mul(1000);
+    let cutoff = sortable(Millis(now.0.saturating_sub(lifetime_ms)));
     for _ in 0..EXPIRED_PER_APPEND {
-        let Some((key, written)) = markers.first().map_err(err)?.map(|(k, v)| {
-            let written = v
-                .value()
-                .rsplit_once('|')
-                .and_then(|(_, t)| t.parse::<i64>().ok());
-            (k.value().to_string(), written)
-        }) else {
+        let Some(row) = expiry
+            .first()
+            .map_err(err)?
+            .map(|(k, _)| k.value().to_string())
+        else {
             return Ok(());
         };
-        if written.is_none_or(|w| w >= cutoff) {
-            return Ok(());
+        let parsed = row
+            .split_once('|')
+            .and_then(|(written, marker)| Some((written.parse::<u128>().ok()?, marker)));
+        match parsed {
+            Some((written, _)) if written >= cutoff => return Ok(()),
+            Some((_, marker)) => {
+                markers.remove(marker).map_err(err)?;
+            }
+            None => {}
         }
-        markers.remove(key.as_str()).map_err(err)?;
+        expiry.remove(row.as_str()).map_err(err)?;
     }
     Ok(())
 }
 
-/// Markers a store from before kept by dedup id alone (`MARKERS`, with no
-/// time to key or expire them by) move to the untimed keys, where every
-/// lookup finds them; once, at the first open, then the table is dropped.
-fn move_markers_from_before(txn: &redb::WriteTransaction) -> StoreResult<()> {
+/// Markers a store from before kept by dedup id alone (`MARKERS`) move to
+/// their untimed keys, where every lookup finds them, and count their
+/// lifetime from this open; once, at the first open, then the table is
+/// dropped.
+fn move_markers_from_before(txn: &redb::WriteTransaction, now: Millis) -> StoreResult<()> {
     {
         let legacy = txn.open_table(MARKERS).map_err(err)?;
         let mut markers = txn.open_table(MARKERS_BY_TIME).map_err(err)?;
+        let mut expiry = txn.open_table(MARKER_EXPIRY).map_err(err)?;
         for row in legacy.iter().map_err(err)? {
             let (dedup, conv) = row.map_err(err)?;
-            markers
-                .insert(untimed_marker_key(dedup.value()).as_str(), conv.value())
+            let key = untimed_marker_key(dedup.value());
+            markers.insert(key.as_str(), conv.value()).map_err(err)?;
+            expiry
+                .insert(expiry_key(now, &key).as_str(), "")
                 .map_err(err)?;
         }
     }
@@ -217,7 +217,7 @@ impl RedbStore {
         }
         crate::conv_index::rebuild(&txn)?;
         crate::contact_search::rebuild(&txn)?;
-        move_markers_from_before(&txn)?;
+        move_markers_from_before(&txn, SystemClock.now())?;
         txn.commit().map_err(err)?;
         Ok(Self {
             committer: Arc::new(Committer::new(Arc::new(db)).map_err(StoreError::Unavailable)?),
@@ -422,10 +422,17 @@ impl ConversationStore for RedbStore {
         let entry = enc(event)?;
         self.write(move |txn| {
             let dedup = ev.dedup_id();
-            let marker = marker_key(&ev, &dedup);
+            // Both keys are tried: a redelivery cannot tell which one the
+            // first delivery took (its arrival may have matched Meta's time).
+            let timed = timed_marker_key(ev.timestamp, &dedup);
             let untimed = untimed_marker_key(&dedup);
+            let marker = if ev.timestamp == ev.received_at {
+                untimed.clone()
+            } else {
+                timed.clone()
+            };
             let mut markers = txn.open_table(MARKERS_BY_TIME).map_err(err)?;
-            let before = match markers.get(marker.as_str()).map_err(err)? {
+            let before = match markers.get(timed.as_str()).map_err(err)? {
                 Some(conv) => Some(conv.value().to_string()),
                 None => markers
                     .get(untimed.as_str())
@@ -433,7 +440,7 @@ impl ConversationStore for RedbStore {
                     .map(|conv| conv.value().to_string()),
             };
             if let Some(conv) = before {
-                let conversation_id = marked_conversation(&conv);
+                let conversation_id = ConversationId::parse(&conv).ok();
                 return Ok(AppendOutcome::Duplicate { conversation_id });
             }
             let mut customers = txn.open_table(CUSTOMERS).map_err(err)?;
@@ -495,12 +502,14 @@ impl ConversationStore for RedbStore {
                 )
                 .map_err(err)?;
             markers
-                .insert(
-                    marker.as_str(),
-                    marker_value(&plan.conversation_id, now).as_str(),
-                )
+                .insert(marker.as_str(), plan.conversation_id.as_str())
                 .map_err(err)?;
-            expire_markers(&mut markers, now)?;
+            drop(markers);
+            txn.open_table(MARKER_EXPIRY)
+                .map_err(err)?
+                .insert(expiry_key(now, &marker).as_str(), "")
+                .map_err(err)?;
+            expire_markers(txn, now)?;
             Ok(plan.outcome())
         })
         .await

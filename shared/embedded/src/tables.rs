@@ -26,13 +26,15 @@ pub(crate) const TIMELINE: Str = TableDefinition::new("timeline");
 /// Append-once markers by dedup id alone, as data directories made before
 /// `MARKERS_BY_TIME` hold them: moved into it at open (`store`).
 pub(crate) const MARKERS: Str = TableDefinition::new("markers");
-/// Append-once markers, "{time}|{dedup}" -> "{conversation id}|{written
-/// at}" (`store`), removed oldest first past their lifetime. In
+/// Append-once markers, "{time}|{dedup}" -> conversation id (`store`). In
 /// the events' time order a commit's new markers land on the table's last
 /// pages, and recent ones stay in the page cache; keyed by the dedup id (a
 /// hash) each marker was a random page written, and often one read
 /// (`make bench`, pipeline).
 pub(crate) const MARKERS_BY_TIME: Str = TableDefinition::new("markers_by_time");
+/// When each marker was written, "{written}|{marker key}" -> "": its
+/// lifetime's end, oldest first (`store`).
+pub(crate) const MARKER_EXPIRY: Str = TableDefinition::new("marker_expiry");
 pub(crate) const UNATTRIBUTED: Str = TableDefinition::new("unattributed");
 pub(crate) const WORKSTREAMS: Str = TableDefinition::new("workstreams");
 pub(crate) const PAGE_WORKSTREAM: Str = TableDefinition::new("page_workstream");
@@ -67,7 +69,7 @@ pub(crate) const URGENT: Str = TableDefinition::new("urgent");
 pub(crate) const TIMERS: Str = TableDefinition::new("timers");
 
 /// Every table, created when the store opens.
-pub(crate) const ALL_TABLES: [Str; 32] = [
+pub(crate) const ALL_TABLES: [Str; 33] = [
     ACTIVITY,
     CUSTOMER_CONVS,
     CONTACT_SEARCH,
@@ -97,6 +99,7 @@ pub(crate) const ALL_TABLES: [Str; 32] = [
     CONVERSATIONS,
     TIMELINE,
     MARKERS_BY_TIME,
+    MARKER_EXPIRY,
     UNATTRIBUTED,
     WORKSTREAMS,
     PAGE_WORKSTREAM,

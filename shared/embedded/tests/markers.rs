@@ -119,6 +119,25 @@ async fn a_marker_a_store_from_before_wrote_still_makes_a_redelivery_a_duplicate
         append(&store, &event("m2", 2_000)).await,
         AppendOutcome::Stored { .. }
     ));
+    // The moved marker's lifetime counts from the open that moved it.
+    let later = Millis(
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis(),
+        )
+        .unwrap()
+            + MARKER_LIFETIME_SECS * 1000
+            + 60_000,
+    );
+    for mid in ["m3", "m4", "m5"] {
+        assert!(stored(append_at(&store, &event(mid, 3_000), later).await));
+    }
+    assert!(
+        stored(append_at(&store, &first, later).await),
+        "past its lifetime the moved marker is gone too"
+    );
 }
 
 #[tokio::test]
@@ -128,8 +147,12 @@ async fn a_marker_is_kept_for_its_lifetime_from_when_it_was_written_then_removed
     let lifetime = MARKER_LIFETIME_SECS * 1000;
     let t0: i64 = 1_800_000_000_000;
     let at = |ms: i64| ms as u64;
+    // An event from long ago, marked a little after A: its lifetime counts
+    // from when it was written, and it holds back no other marker's end.
     let a = event("a", at(t0));
     assert!(stored(append(&store, &a).await));
+    let old = event("old", 1_000);
+    assert!(stored(append_at(&store, &old, Millis(t0 + 1_000)).await));
     // Just inside A's lifetime, another append removes nothing of it.
     let b = event("b", at(t0 + lifetime - 1_000));
     assert!(stored(append(&store, &b).await));
@@ -137,34 +160,25 @@ async fn a_marker_is_kept_for_its_lifetime_from_when_it_was_written_then_removed
         !stored(append_at(&store, &a, Millis(t0 + lifetime - 1_000)).await),
         "within its lifetime a redelivery is a duplicate"
     );
-    // Past A's lifetime the next append removes A's marker.
-    let c = event("c", at(t0 + lifetime + 1_000));
+    // Past A's lifetime the next append removes A's marker, and only it.
+    let c = event("c", at(t0 + lifetime + 500));
     assert!(stored(append(&store, &c).await));
     assert!(
-        stored(append_at(&store, &a, Millis(t0 + lifetime + 2_000)).await),
+        stored(append_at(&store, &a, Millis(t0 + lifetime + 600)).await),
         "past its lifetime A's marker is gone: a delivery is appended again"
     );
-    // An event from long ago, marked now: its lifetime counts from now, and
-    // later appends leave it.
-    let old = event("old", 1_000);
-    assert!(stored(
-        append_at(&store, &old, Millis(t0 + lifetime + 2_000)).await
-    ));
-    let d = event("d", at(t0 + 3 * lifetime));
-    assert!(stored(
-        append_at(&store, &d, Millis(t0 + lifetime + 3_000)).await
-    ));
-    for (e, name) in [
-        (&old, "the old event marked late"),
-        (&b, "b"),
-        (&c, "c"),
-        (&d, "d"),
-    ] {
+    for (e, name) in [(&old, "the old event marked later"), (&b, "b"), (&c, "c")] {
         assert!(
-            !stored(append_at(&store, e, Millis(t0 + lifetime + 3_000)).await),
+            !stored(append_at(&store, e, Millis(t0 + lifetime + 700)).await),
             "{name} is still marked"
         );
     }
+    // And the old event's marker goes when its own lifetime is out.
+    let d = event("d", at(t0 + lifetime + 2_000));
+    assert!(stored(append(&store, &d).await));
+    assert!(stored(
+        append_at(&store, &old, Millis(t0 + lifetime + 2_100)).await
+    ));
 }
 
 #[tokio::test]
@@ -186,6 +200,12 @@ async fn an_event_without_a_time_of_its_own_is_a_duplicate_when_it_arrives_again
     let first = received("by-chance", ts, 1_800_000_000_000);
     let again = received("by-chance", ts, 1_800_000_060_000);
     assert_eq!(first.timestamp, again.timestamp);
+    assert!(stored(append_at(&store, &first, now).await));
+    assert!(!stored(append_at(&store, &again, now).await));
+    // And the other way: the redelivery's arrival matching Meta's time.
+    let ts = r#""timestamp":1800000120000,"#;
+    let first = received("by-chance-again", ts, 1_800_000_000_000);
+    let again = received("by-chance-again", ts, 1_800_000_120_000);
     assert!(stored(append_at(&store, &first, now).await));
     assert!(!stored(append_at(&store, &again, now).await));
 }
