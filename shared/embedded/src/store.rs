@@ -427,9 +427,9 @@ impl ConversationStore for RedbStore {
             let timed = timed_marker_key(ev.timestamp, &dedup);
             let untimed = untimed_marker_key(&dedup);
             let marker = if ev.timestamp == ev.received_at {
-                untimed.clone()
+                &untimed
             } else {
-                timed.clone()
+                &timed
             };
             let mut markers = txn.open_table(MARKERS_BY_TIME).map_err(err)?;
             let before = match markers.get(timed.as_str()).map_err(err)? {
@@ -507,7 +507,7 @@ impl ConversationStore for RedbStore {
             drop(markers);
             txn.open_table(MARKER_EXPIRY)
                 .map_err(err)?
-                .insert(expiry_key(now, &marker).as_str(), "")
+                .insert(expiry_key(now, marker).as_str(), "")
                 .map_err(err)?;
             expire_markers(txn, now)?;
             Ok(plan.outcome())
