@@ -72,6 +72,7 @@ fn boxed(e: impl std::fmt::Display) -> Box<dyn std::error::Error> {
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    no_transparent_huge_pages();
     let admin_token = admin_token()?;
     let console = crate::console::Source::choose(args.console_dir.as_deref()).map_err(boxed)?;
     private_data_dir(&args.data_dir)?;
@@ -321,6 +322,28 @@ fn admin_token() -> Result<Secret, Box<dyn std::error::Error>> {
                 t.expose()
             );
             Ok(t)
+        }
+    }
+}
+
+/// Turn transparent huge pages off for this process. mimalloc asks for
+/// them where the system leaves it to the program (`madvise`), and each
+/// first touch of its arenas then faults in and zeroes 2 MiB: serve's
+/// peak resident memory was 83-101 MiB over 20,000 1-event deliveries
+/// with them and 52-61 MiB without, at the same CPU (nine alternating
+/// runs), and 173 against 116 MiB under a backlog of 200,000 events
+/// (`make bench`, pipeline).
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process's
+        // memory map; it takes no pointers.
+        let done = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+        if done != 0 {
+            tracing::debug!(
+                error = %std::io::Error::last_os_error(),
+                "transparent huge pages stay as the system has them"
+            );
         }
     }
 }
