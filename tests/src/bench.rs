@@ -130,18 +130,54 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// User + system clock ticks from a `/proc/.../stat` line.
+fn stat_ticks(stat: &str) -> Option<u64> {
+    // Fields after the command name (which may hold spaces): state is
+    // the first, utime the 12th, stime the 13th.
+    let (_, after) = stat.rsplit_once(')')?;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
+fn ticks_per_second() -> Option<f64> {
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (per_second > 0).then_some(per_second as f64)
+}
+
+/// The CPU seconds (user + system) of a process's live threads so far, by
+/// thread name (`/proc/{pid}/task/*/comm` and `stat`): where serve's CPU
+/// goes, its storage writers apart from its async workers. Threads that
+/// have exited are not listed (their time is in the process's total).
+pub fn cpu_seconds_by_thread(pid: u32) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let (Ok(tasks), Some(per_second)) = (
+        std::fs::read_dir(format!("/proc/{pid}/task")),
+        ticks_per_second(),
+    ) else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let dir = task.path();
+        let (Ok(name), Some(ticks)) = (
+            std::fs::read_to_string(dir.join("comm")),
+            std::fs::read_to_string(dir.join("stat"))
+                .ok()
+                .and_then(|s| stat_ticks(&s)),
+        ) else {
+            continue;
+        };
+        *out.entry(name.trim().to_string()).or_insert(0.0) += ticks as f64 / per_second;
+    }
+    out
+}
+
 /// A process's CPU time so far (user + system, `/proc/{pid}/stat`), read
 /// once it has finished what the load left queued: two readings half a
 /// second apart that differ by at most one clock tick.
 pub fn settled_cpu_seconds(pid: u32) -> Option<f64> {
-    let ticks = || -> Option<u64> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // Fields after the command name (which may hold spaces): state is
-        // the first, utime the 12th, stime the 13th.
-        let (_, after) = stat.rsplit_once(')')?;
-        let f: Vec<&str> = after.split_whitespace().collect();
-        Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-    };
+    let ticks = || stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?);
     let mut last = ticks()?;
     for _ in 0..60 {
         std::thread::sleep(Duration::from_millis(500));
@@ -151,7 +187,5 @@ pub fn settled_cpu_seconds(pid: u32) -> Option<f64> {
         }
         last = now;
     }
-    // SAFETY: sysconf only reads a configuration value.
-    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    (per_second > 0).then(|| last as f64 / per_second as f64)
+    ticks_per_second().map(|per_second| last as f64 / per_second)
 }

@@ -264,7 +264,7 @@ impl LocalQueue {
                 .map_err(qerr)?,
         );
         Ok(Arc::new(QueueDatabase(Arc::new(
-            Committer::new(db).map_err(QueueError::Unavailable)?,
+            Committer::new(db, "queues-writer").map_err(QueueError::Unavailable)?,
         ))))
     }
 

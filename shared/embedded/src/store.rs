@@ -220,7 +220,9 @@ impl RedbStore {
         move_markers_from_before(&txn, SystemClock.now())?;
         txn.commit().map_err(err)?;
         Ok(Self {
-            committer: Arc::new(Committer::new(Arc::new(db)).map_err(StoreError::Unavailable)?),
+            committer: Arc::new(
+                Committer::new(Arc::new(db), "store-writer").map_err(StoreError::Unavailable)?,
+            ),
             agents: Arc::default(),
         })
     }

@@ -6,13 +6,18 @@
 //! last event is on its conversation's timeline, and serve's CPU has settled),
 //! serve's whole-process CPU (user + system, `/proc/<pid>/stat`) is read
 //! and reported per delivery and per event, with the time to store them
-//! all and the peak resident memory.
+//! all and the peak resident memory; and split by thread name
+//! (`/proc/<pid>/task`): the store's and the queues' writer threads apart
+//! from the async workers.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use switchboard_core::signature;
-use switchboard_tests::bench::{ReleaseServe, now_ms, rss_kib, settled_cpu_seconds};
+use switchboard_tests::bench::{
+    ReleaseServe, cpu_seconds_by_thread, now_ms, rss_kib, settled_cpu_seconds,
+};
 
 const SECRET: &str = "pipeline-app-secret";
 const ADMIN: &str = "pipeline-admin-token-0123456789";
@@ -101,6 +106,7 @@ async fn run(per: usize, events: usize, customers: usize) {
         println!("  /proc/{pid}/stat could not be read");
         return;
     };
+    let idle_threads = cpu_seconds_by_thread(pid);
     let next = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -147,6 +153,7 @@ async fn run(per: usize, events: usize, customers: usize) {
         return;
     };
     let cpu = cpu - idle;
+    let threads = cpu_seconds_by_thread(pid);
     let from = if customers == 0 {
         "each from a new customer".to_string()
     } else {
@@ -167,6 +174,34 @@ async fn run(per: usize, events: usize, customers: usize) {
         cpu * 1e6 / (deliveries * per).max(1) as f64,
         peak_kib / 1024
     );
+    println!(
+        "      by thread, µs per event: {}",
+        by_thread(&idle_threads, &threads, cpu, deliveries * per)
+    );
+}
+
+/// Each thread name's share of the run's CPU, in µs per event, largest
+/// first; what no live thread accounts for is `exited`.
+fn by_thread(
+    before: &BTreeMap<String, f64>,
+    after: &BTreeMap<String, f64>,
+    cpu: f64,
+    events: usize,
+) -> String {
+    let mut rows: Vec<(String, f64)> = after
+        .iter()
+        .map(|(name, s)| (name.clone(), s - before.get(name).copied().unwrap_or(0.0)))
+        .filter(|(_, s)| *s > 0.0)
+        .collect();
+    let listed: f64 = rows.iter().map(|(_, s)| s).sum();
+    if cpu - listed > 0.005 {
+        rows.push(("exited".into(), cpu - listed));
+    }
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    rows.iter()
+        .map(|(name, s)| format!("{name} {:.0}", s * 1e6 / events.max(1) as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[tokio::main]
