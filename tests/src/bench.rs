@@ -146,11 +146,12 @@ fn ticks_per_second() -> Option<f64> {
     (per_second > 0).then_some(per_second as f64)
 }
 
-/// The CPU seconds (user + system) of a process's live threads so far, by
-/// thread name (`/proc/{pid}/task/*/comm` and `stat`): where serve's CPU
-/// goes, its storage writers apart from its async workers. Threads that
-/// have exited are not listed (their time is in the process's total).
-pub fn cpu_seconds_by_thread(pid: u32) -> std::collections::BTreeMap<String, f64> {
+/// The CPU seconds (user + system) of a process's live threads so far,
+/// by thread id, with each thread's name (`/proc/{pid}/task/*/comm` and
+/// `stat`): where serve's CPU goes, its storage writers apart from its
+/// runtime's threads. Threads that have exited are not listed (their time
+/// is in the process's total).
+pub fn cpu_seconds_by_thread(pid: u32) -> std::collections::BTreeMap<u32, (String, f64)> {
     let mut out = std::collections::BTreeMap::new();
     let (Ok(tasks), Some(per_second)) = (
         std::fs::read_dir(format!("/proc/{pid}/task")),
@@ -160,7 +161,10 @@ pub fn cpu_seconds_by_thread(pid: u32) -> std::collections::BTreeMap<String, f64
     };
     for task in tasks.flatten() {
         let dir = task.path();
-        let (Ok(name), Some(ticks)) = (
+        let (Some(tid), Ok(name), Some(ticks)) = (
+            task.file_name()
+                .to_str()
+                .and_then(|t| t.parse::<u32>().ok()),
             std::fs::read_to_string(dir.join("comm")),
             std::fs::read_to_string(dir.join("stat"))
                 .ok()
@@ -168,7 +172,7 @@ pub fn cpu_seconds_by_thread(pid: u32) -> std::collections::BTreeMap<String, f64
         ) else {
             continue;
         };
-        *out.entry(name.trim().to_string()).or_insert(0.0) += ticks as f64 / per_second;
+        out.insert(tid, (name.trim().to_string(), ticks as f64 / per_second));
     }
     out
 }

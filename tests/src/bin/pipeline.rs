@@ -181,21 +181,24 @@ async fn run(per: usize, events: usize, customers: usize) {
 }
 
 /// Each thread name's share of the run's CPU, in µs per event, largest
-/// first; what no live thread accounts for is `exited`.
+/// first: each live thread's time since `before` (all of it for a thread
+/// started since), summed by name; what no live thread accounts for (the
+/// time of threads that have exited) is `exited`.
 fn by_thread(
-    before: &BTreeMap<String, f64>,
-    after: &BTreeMap<String, f64>,
+    before: &BTreeMap<u32, (String, f64)>,
+    after: &BTreeMap<u32, (String, f64)>,
     cpu: f64,
     events: usize,
 ) -> String {
-    let mut rows: Vec<(String, f64)> = after
-        .iter()
-        .map(|(name, s)| (name.clone(), s - before.get(name).copied().unwrap_or(0.0)))
-        .filter(|(_, s)| *s > 0.0)
-        .collect();
-    let listed: f64 = rows.iter().map(|(_, s)| s).sum();
+    let mut names: BTreeMap<&str, f64> = BTreeMap::new();
+    for (tid, (name, s)) in after {
+        let earlier = before.get(tid).map_or(0.0, |(_, b)| *b);
+        *names.entry(name.as_str()).or_insert(0.0) += (s - earlier).max(0.0);
+    }
+    let listed: f64 = names.values().sum();
+    let mut rows: Vec<(&str, f64)> = names.into_iter().filter(|(_, s)| *s > 0.0).collect();
     if cpu - listed > 0.005 {
-        rows.push(("exited".into(), cpu - listed));
+        rows.push(("exited", cpu - listed));
     }
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     rows.iter()
