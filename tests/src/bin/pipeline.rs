@@ -8,7 +8,7 @@
 //! and reported per delivery and per event, with the time to store them
 //! all and the peak resident memory; and split by thread name
 //! (`/proc/<pid>/task`): the store's and the queues' writer threads apart
-//! from the async workers.
+//! from the runtime's threads (its async workers and the blocking pool).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
