@@ -242,17 +242,17 @@ pub fn redb_store() -> Embedded {
     Embedded { dir, store }
 }
 
-/// A fresh table on moto. The suites store routing records deflated, as a
-/// deployment does once every function reads them
-/// (`SWITCHBOARD_DEFLATE_ROUTING`).
+/// A fresh table on moto. The suites store routing records deflated with
+/// the dictionary, as a deployment does once every function reads them
+/// (`SWITCHBOARD_DEFLATE_ROUTING=dictionary`).
 pub async fn dynamo_store() -> Arc<DynamoStore> {
-    dynamo_store_deflating(true).await
+    dynamo_store_writing(switchboard_aws::dynamo::RecordForm::Dictionary).await
 }
 
-/// A fresh table on moto, storing long routing records deflated or not.
-pub async fn dynamo_store_deflating(deflate: bool) -> Arc<DynamoStore> {
+/// A fresh table on moto, writing long routing records in `form`.
+pub async fn dynamo_store_writing(form: switchboard_aws::dynamo::RecordForm) -> Arc<DynamoStore> {
     let cfg = aws_config().await;
-    let store = DynamoStore::new(&cfg, unique("switchboard")).deflating_routing_records(deflate);
+    let store = DynamoStore::new(&cfg, unique("switchboard")).routing_records(form);
     store.create_table().await.expect("create table on moto");
     Arc::new(store)
 }

@@ -687,42 +687,88 @@ async fn sign_in_codes(s: Arc<dyn Store>) {
     assert_eq!(won, 1);
 }
 
-/// DynamoDB with the deflate off (the default) and on, on one table: the
-/// suite's routing-version case on JSON records, then each form read by a
-/// store of the other setting (a deploy turning it on, or off).
-mod dynamodb_deflate_off_and_on {
+/// DynamoDB writing routing records in each form, on one table: the
+/// suite's routing-version case on JSON records, then each form read by
+/// stores of the other settings (a deploy turning one on, or off).
+mod dynamodb_record_forms {
     use super::*;
     use switchboard_aws::DynamoStore;
+    use switchboard_aws::dynamo::RecordForm;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn json_records_keep_the_routing_version_rules() {
-        let store: Arc<dyn Store> = switchboard_tests::dynamo_store_deflating(false).await;
+        let store: Arc<dyn Store> = switchboard_tests::dynamo_store_writing(RecordForm::Json).await;
         conversation_writes_need_the_routing_version(store).await;
     }
 
+    /// The form the conversation's stored record is in: a string, raw
+    /// DEFLATE, or the dictionary's mark and number before it.
+    async fn stored_form(
+        client: &aws_sdk_dynamodb::Client,
+        table: &str,
+        id: &switchboard_core::ids::ConversationId,
+    ) -> RecordForm {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let item = client
+            .get_item()
+            .table_name(table)
+            .key("PK", AttributeValue::S(format!("CONV#{id}")))
+            .key("SK", AttributeValue::S("CONV".into()))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap();
+        match item.get("rdoc").unwrap() {
+            AttributeValue::S(_) => RecordForm::Json,
+            AttributeValue::B(b) if b.as_ref().starts_with(&[0xFE, 1]) => RecordForm::Dictionary,
+            AttributeValue::B(_) => RecordForm::Deflated,
+            other => panic!("rdoc is {other:?}"),
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn each_setting_reads_what_the_other_wrote() {
-        let deflating = switchboard_tests::dynamo_store_deflating(true).await;
-        let json = Arc::new(DynamoStore::new(
-            &switchboard_tests::aws_config().await,
-            deflating.table(),
-        ));
-        let (d, j): (Arc<dyn Store>, Arc<dyn Store>) = (deflating.clone(), json);
-        let c = conversation(&d, "7700000000000299").await;
-        let mut first = set(&c, 0, ConversationState::Waiting, "first");
-        if let RoutingOp::Conversation { routing, .. } = &mut first {
-            **routing = long_routing("deflated");
+    async fn each_setting_reads_what_the_others_wrote() {
+        let first = switchboard_tests::dynamo_store_writing(RecordForm::Json).await;
+        let config = switchboard_tests::aws_config().await;
+        let on_the_table = |form| -> Arc<dyn Store> {
+            Arc::new(DynamoStore::new(&config, first.table()).routing_records(form))
+        };
+        // Each writes in turn, and the next reads what it wrote: every
+        // form is read by every setting.
+        let forms = [
+            RecordForm::Json,
+            RecordForm::Dictionary,
+            RecordForm::Deflated,
+            RecordForm::Json,
+            RecordForm::Deflated,
+            RecordForm::Dictionary,
+            RecordForm::Json,
+        ];
+        let stores: Vec<Arc<dyn Store>> = forms.iter().map(|f| on_the_table(*f)).collect();
+        let client = aws_sdk_dynamodb::Client::new(&config);
+        let c = conversation(&stores[0], "7700000000000299").await;
+        let mut read = c;
+        for (i, pair) in stores.windows(2).enumerate() {
+            let reason = format!("written in form {:?}", forms[i]);
+            let mut op = set(&read, i as u64, ConversationState::Waiting, &reason);
+            if let RoutingOp::Conversation { routing, .. } = &mut op {
+                **routing = long_routing(&reason);
+            }
+            pair[0].apply(&[op]).await.unwrap();
+            assert_eq!(
+                stored_form(&client, first.table(), &read.id).await,
+                forms[i]
+            );
+            read = pair[1].get_conversation(&read.id).await.unwrap().unwrap();
+            assert_eq!(
+                (read.rv, read.routing.clone()),
+                (i as u64 + 1, Some(long_routing(&reason))),
+                "{:?} read by {:?}",
+                forms[i],
+                forms[i + 1]
+            );
         }
-        d.apply(&[first]).await.unwrap();
-        let read = j.get_conversation(&c.id).await.unwrap().unwrap();
-        assert_eq!(read.routing, Some(long_routing("deflated")));
-        let mut second = set(&read, 1, ConversationState::Offered, "second");
-        if let RoutingOp::Conversation { routing, .. } = &mut second {
-            **routing = long_routing("json");
-        }
-        j.apply(&[second]).await.unwrap();
-        let read = d.get_conversation(&c.id).await.unwrap().unwrap();
-        assert_eq!((read.rv, read.routing), (2, Some(long_routing("json"))));
     }
 }
 

@@ -3,6 +3,7 @@
 //! calls (the same set `manifest` lists and the template grants).
 
 use crate::connections::Connections;
+use crate::dynamo::RecordForm;
 use crate::push::ApiGatewayPush;
 use crate::{DynamoStore, SecretsManager, SqsQueue};
 use std::sync::Arc;
@@ -42,29 +43,30 @@ pub fn required_env(name: &str) -> Result<String, EnvError> {
         .ok_or_else(|| EnvError::Missing(name.to_string()))
 }
 
-/// The one table (`SWITCHBOARD_TABLE`), storing long routing records
-/// deflated when `SWITCHBOARD_DEFLATE_ROUTING` is `true` (unset or
-/// `false`: as JSON, which code from before the deflate also reads).
+/// The one table (`SWITCHBOARD_TABLE`), writing long routing records in
+/// the form `SWITCHBOARD_DEFLATE_ROUTING` names: `false` (unset or empty:
+/// JSON, which every version reads), `true` (deflated) or `dictionary`
+/// (deflated with a dictionary: what code from before it cannot read).
 pub fn store_from_env(config: &aws_config::SdkConfig) -> Result<Arc<DynamoStore>, EnvError> {
-    let deflate = flag(
+    let form = record_form(
         "SWITCHBOARD_DEFLATE_ROUTING",
         std::env::var("SWITCHBOARD_DEFLATE_ROUTING").ok().as_deref(),
     )?;
     Ok(Arc::new(
-        DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?)
-            .deflating_routing_records(deflate),
+        DynamoStore::new(config, required_env("SWITCHBOARD_TABLE")?).routing_records(form),
     ))
 }
 
-/// A `true`/`false` setting (unset or empty: false).
-fn flag(name: &str, value: Option<&str>) -> Result<bool, EnvError> {
+/// The routing records' form a setting names.
+fn record_form(name: &str, value: Option<&str>) -> Result<RecordForm, EnvError> {
     match value.unwrap_or_default() {
-        "" | "false" => Ok(false),
-        "true" => Ok(true),
+        "" | "false" => Ok(RecordForm::Json),
+        "true" => Ok(RecordForm::Deflated),
+        "dictionary" => Ok(RecordForm::Dictionary),
         other => Err(EnvError::Invalid(
             name.to_string(),
             other.to_string(),
-            "true or false",
+            "false, true or dictionary",
         )),
     }
 }
@@ -217,15 +219,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_flag_is_true_false_or_unset_and_anything_else_is_a_clear_error() {
-        assert!(!flag("F", None).unwrap());
-        assert!(!flag("F", Some("")).unwrap());
-        assert!(!flag("F", Some("false")).unwrap());
-        assert!(flag("F", Some("true")).unwrap());
-        let e = flag("F", Some("yes")).unwrap_err().to_string();
+    fn the_record_form_is_false_true_dictionary_or_unset_and_anything_else_is_a_clear_error() {
+        for (value, form) in [
+            (None, RecordForm::Json),
+            (Some(""), RecordForm::Json),
+            (Some("false"), RecordForm::Json),
+            (Some("true"), RecordForm::Deflated),
+            (Some("dictionary"), RecordForm::Dictionary),
+        ] {
+            assert_eq!(record_form("F", value).unwrap(), form, "{value:?}");
+        }
+        let e = record_form("F", Some("yes")).unwrap_err().to_string();
         assert_eq!(
             e,
-            "environment variable F is \"yes\"; expected true or false"
+            "environment variable F is \"yes\"; expected false, true or dictionary"
         );
     }
 }

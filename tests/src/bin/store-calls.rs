@@ -77,10 +77,13 @@ async fn main() {
     );
     units(&store, reads, n).await;
 
-    // Routing records deflated (`SWITCHBOARD_DEFLATE_ROUTING=true`), then
+    // Routing records deflated with the dictionary
+    // (`SWITCHBOARD_DEFLATE_ROUTING=dictionary`), deflated (`true`), then
     // as JSON (the default).
-    routed(n, true).await;
-    routed(n, false).await;
+    use switchboard_aws::dynamo::RecordForm;
+    routed(n, RecordForm::Dictionary).await;
+    routed(n, RecordForm::Deflated).await;
+    routed(n, RecordForm::Json).await;
 }
 
 fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
@@ -88,13 +91,13 @@ fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
 }
 
 /// Calls and write units per newly routed conversation, through the
-/// router's entry point, with routing records deflated or as JSON.
-async fn routed(n: u64, deflate: bool) {
+/// router's entry point, with routing records written in `form`.
+async fn routed(n: u64, form: switchboard_aws::dynamo::RecordForm) {
     use serde_json::json;
     use std::sync::Arc;
     use switchboard_core::routing::admin as ra;
     use switchboard_core::routing::engine;
-    let store = switchboard_tests::dynamo_store_deflating(deflate).await;
+    let store = switchboard_tests::dynamo_store_writing(form).await;
     let secrets = switchboard_tests::moto_secrets().await;
     let clock: Arc<dyn switchboard_core::Clock> = Arc::new(switchboard_core::SystemClock);
     switchboard_tests::seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
@@ -175,10 +178,13 @@ async fn routed(n: u64, deflate: bool) {
             .await;
     }
     let again = (store.calls() - before) as f64 / n as f64;
-    println!(
-        "Routing records {} (SWITCHBOARD_DEFLATE_ROUTING={deflate}):",
-        if deflate { "deflated" } else { "as JSON" }
-    );
+    use switchboard_aws::dynamo::RecordForm;
+    let (named, setting) = match form {
+        RecordForm::Dictionary => ("deflated with the dictionary", "dictionary"),
+        RecordForm::Deflated => ("deflated", "true"),
+        RecordForm::Json => ("as JSON", "false"),
+    };
+    println!("Routing records {named} (SWITCHBOARD_DEFLATE_ROUTING={setting}):");
     println!("  new conversation routed and offered (20 agents): {routed:.2}");
     units.print("a new conversation routed and offered", n);
     accepted.print("accepted offer", n);

@@ -235,10 +235,7 @@ impl DynamoStore {
                 };
                 let mut values = vec![
                     (":s", s(state.as_str())),
-                    (
-                        ":doc",
-                        routing_doc::to_value(routing, self.deflate_routing)?,
-                    ),
+                    (":doc", routing_doc::to_value(routing, self.routing_form)?),
                     (":next", n(*expect as i64 + 1)),
                     (":at", n(at.0)),
                     (":gsi", s(format!("STATE#{}", state.as_str()))),
@@ -769,10 +766,7 @@ impl RoutingStore for DynamoStore {
             "rv = :expect"
         };
         let mut values = vec![
-            (
-                ":doc",
-                routing_doc::to_value(routing, self.deflate_routing)?,
-            ),
+            (":doc", routing_doc::to_value(routing, self.routing_form)?),
             (":next", n(expect as i64 + 1)),
         ];
         if expect != 0 {
