@@ -29,8 +29,8 @@ Options:
                         TableDeletionProtection (true), LogRetentionDays (30),
                         AlarmTopicArn (none), JwtIssuer and JwtAudience (none:
                         use the Cognito user pool the stack creates),
-                        DeflateRoutingRecords (false; README says when to
-                        turn it on)
+                        DeflateRoutingRecords (false; or true, or
+                        dictionary: README says when each may be chosen)
   --s3-bucket BUCKET  bucket for the code packages (AWS CLI path; SAM makes its own)
   --no-build          deploy what target/lambda/*/bootstrap and console/dist
                       hold now (build neither)

@@ -35,8 +35,9 @@ const OUTBOUND: &str = "SWITCHBOARD_OUTBOUND_QUEUE_URL";
 /// Every function: the metrics namespace (default `Switchboard`).
 const METRICS: &str = "SWITCHBOARD_METRICS_NAMESPACE";
 /// Every function whose store `crate::env::store_from_env` builds (all
-/// that write conversations' routing, and the sender): store long routing
-/// records deflated (default false).
+/// that write conversations' routing, and the sender): the form long
+/// routing records are written in (`false`, the default; `true`;
+/// `dictionary`).
 const DEFLATE: &str = "SWITCHBOARD_DEFLATE_ROUTING";
 /// The agents' WebSocket connections (`crate::connections`).
 const CONNECTIONS: &str = "SWITCHBOARD_CONNECTIONS_TABLE";
