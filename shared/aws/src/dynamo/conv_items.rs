@@ -30,8 +30,9 @@ pub(super) const CONV_SK: &str = "CONV";
 /// partition: the times every event moves (`updated_at`,
 /// `last_customer_message_at`) and `closed`, the fence a close sets. It is
 /// small and in no index, so an event's touch bills 1 write unit, where
-/// the conversation item (1.1 KB once routed with its routing record
-/// deflated, 2.5 KB as JSON; copied into three indexes) would bill 8-12. Both begin with [`CONV_SK`]: one query reads the pair.
+/// the conversation item (once routed: 0.8 KB with its routing record
+/// deflated with the dictionary, 1.1 KB plainly deflated, 2.5 KB as JSON;
+/// copied into three indexes) would bill 4-12. Both begin with [`CONV_SK`]: one query reads the pair.
 pub(super) const ACTIVITY_SK: &str = "CONV#ACTIVITY";
 
 /// The key of conversation `id`'s activity item.
