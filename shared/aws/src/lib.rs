@@ -55,11 +55,11 @@ pub async fn local_config(endpoint: &str) -> aws_config::SdkConfig {
 }
 
 /// An adapter's calls, counted (for `make bench`) and by IAM action (for
-/// the least-privilege test), recorded as it makes them.
+/// the least-privilege test and the bench), recorded as it makes them.
 #[derive(Debug, Default)]
 pub struct CallLog {
     total: std::sync::atomic::AtomicU64,
-    actions: std::sync::Mutex<std::collections::BTreeSet<&'static str>>,
+    actions: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 /// An adapter that keeps a [`CallLog`] of the calls it makes.
@@ -81,8 +81,8 @@ impl CallLog {
     pub fn record(&self, action: &'static str) {
         self.total
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if let Ok(mut set) = self.actions.lock() {
-            set.insert(action);
+        if let Ok(mut counts) = self.actions.lock() {
+            *counts.entry(action).or_default() += 1;
         }
     }
 
@@ -90,7 +90,19 @@ impl CallLog {
         self.total.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// How many calls of `action` were made.
+    pub fn count(&self, action: &str) -> u64 {
+        self.actions
+            .lock()
+            .ok()
+            .and_then(|counts| counts.get(action).copied())
+            .unwrap_or_default()
+    }
+
     pub fn actions(&self) -> std::collections::BTreeSet<&'static str> {
-        self.actions.lock().map(|s| s.clone()).unwrap_or_default()
+        self.actions
+            .lock()
+            .map(|counts| counts.keys().copied().collect())
+            .unwrap_or_default()
     }
 }

@@ -132,13 +132,21 @@ async fn routed(n: u64, form: switchboard_aws::dynamo::RecordForm) {
     let mut units = Billed::default();
     let mut images = Images::new();
     store.write_meter().start();
+    store.read_meter().start();
+    let mut reads = Reads::default();
+    let queries = store.call_log().count("dynamodb:Query");
     let before = store.calls();
     for i in 0..n {
         let ev = event(&format!("79{i:014}"), &format!("m_routed_{i}"), now + i);
         let body = serde_json::to_string(&ev).unwrap();
+        // Not the benchmark's own read of the customer below.
+        store.read_meter().take();
         switchboard_core::router::process_event(&deps, &body)
             .await
             .unwrap();
+        let r = store.read_meter().take();
+        reads.strong += r.strong;
+        reads.eventual += r.eventual;
         units
             .add(&mut images, &client, &store, store.write_meter().take())
             .await;
@@ -151,6 +159,7 @@ async fn routed(n: u64, form: switchboard_aws::dynamo::RecordForm) {
     }
     // The reads above are the benchmark's own (one per conversation).
     let routed = (store.calls() - before - n) as f64 / n as f64;
+    let queries = (store.call_log().count("dynamodb:Query") - queries) as f64 / n as f64;
     let mut accepted = Billed::default();
     let before = store.calls();
     for id in &ids {
@@ -186,6 +195,15 @@ async fn routed(n: u64, form: switchboard_aws::dynamo::RecordForm) {
     };
     println!("Routing records {named} (SWITCHBOARD_DEFLATE_ROUTING={setting}):");
     println!("  new conversation routed and offered (20 agents): {routed:.2}");
+    // Every item these read is under 4 KB: a strongly consistent read is
+    // one read unit, an eventually consistent one half.
+    let per = |count: u64| count as f64 / n as f64;
+    println!(
+        "  its single-item reads (GetItem, BatchGetItem keys): {:.2} strongly and {:.2} eventually consistent, {:.2} RRU; and {queries:.2} queries (each under 4 KB: half a read unit, or one strongly consistent)",
+        per(reads.strong),
+        per(reads.eventual),
+        per(reads.strong) + per(reads.eventual) / 2.0
+    );
     units.print("a new conversation routed and offered", n);
     accepted.print("accepted offer", n);
     held.print("message in a conversation the agent holds", n);

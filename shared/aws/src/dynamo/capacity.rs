@@ -31,8 +31,10 @@ pub struct Write {
     pub condition_check: bool,
 }
 
-/// The single-item reads (`GetItem`) an adapter sends, counted by their
-/// consistency once [`ReadMeter::start`] is called (for `make bench`).
+/// The single-item reads an adapter sends (each `GetItem`, and each key of
+/// a `BatchGetItem`), counted by their consistency once
+/// [`ReadMeter::start`] is called (for `make bench`). Queries are not
+/// counted: they bill by the summed size of what they read.
 #[derive(Debug, Default)]
 pub struct ReadMeter(Mutex<Option<Reads>>);
 

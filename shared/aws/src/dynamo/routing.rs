@@ -188,11 +188,15 @@ impl DynamoStore {
         .await
     }
 
-    /// Read agents by id (see [`DynamoStore::batch_get`]).
+    /// Read agents by id (see [`DynamoStore::batch_get`]), eventually
+    /// consistent: half a read unit each instead of one. Routing ranks on
+    /// what it reads, but the take it writes is conditioned on the agent's
+    /// stored version, presence and load, so a read that lags costs at
+    /// most that agent's turn (a lost race), never an offer past capacity.
     async fn agents_by_id(&self, ids: Vec<AgentId>) -> StoreResult<Vec<AgentState>> {
         let keys = ids.iter().map(|a| key(agent_pk(a), "AGENT")).collect();
         let mut out = self
-            .batch_get(keys, true)
+            .batch_get(keys, false)
             .await?
             .iter()
             .map(agent_from)
