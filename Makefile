@@ -117,8 +117,9 @@ test: test-tools
 	tests/schemathesis.sh
 	cfn-lint infra/template.yaml
 	$(CHECKOV_VENV)/bin/checkov -f infra/template.yaml --config-file infra/checkov.yaml
-	shellcheck -x infra/deploy.sh infra/destroy.sh infra/common.sh
+	shellcheck -x infra/deploy.sh infra/destroy.sh infra/common.sh infra/deploy-test.sh
 	infra/deploy.sh --help > /dev/null
+	infra/deploy-test.sh
 	infra/deploy.sh --dry-run --no-build --stack ci --region eu-west-1 --s3-bucket ci-bucket --param LogRetentionDays=7 > /dev/null
 	infra/destroy.sh --dry-run --stack ci --region eu-west-1 > /dev/null
 	@echo "make test: all checks passed"

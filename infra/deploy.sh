@@ -29,8 +29,9 @@ Options:
                         TableDeletionProtection (true), LogRetentionDays (30),
                         AlarmTopicArn (none), JwtIssuer and JwtAudience (none:
                         use the Cognito user pool the stack creates),
-                        DeflateRoutingRecords (false; or true, or
-                        dictionary: README says when each may be chosen)
+                        DeflateRoutingRecords (dictionary for a new stack;
+                        an existing one keeps its value, false until set:
+                        README says when each form may be chosen)
   --s3-bucket BUCKET  bucket for the code packages (AWS CLI path; SAM makes its own)
   --no-build          deploy what target/lambda/*/bootstrap and console/dist
                       hold now (build neither)
@@ -106,6 +107,37 @@ if [ "$DRY" = 0 ]; then
   for f in "${FUNCTIONS[@]}"; do
     [ -f "target/lambda/$f/bootstrap" ] || { echo "deploy.sh: target/lambda/$f/bootstrap is missing; run without --no-build" >&2; exit 1; }
   done
+fi
+
+# Whether the stack is yet to be created (an error other than its absence
+# stops the deploy: nothing should be guessed).
+stack_missing() {
+  local out
+  if out=$(aws cloudformation describe-stacks --stack-name "$STACK" \
+    "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" --query 'Stacks[0].StackStatus' --output text 2>&1); then
+    return 1
+  fi
+  case "$out" in
+    *"does not exist"*) return 0 ;;
+  esac
+  echo "deploy.sh: cannot tell whether stack $STACK exists: $out" >&2
+  exit 1
+}
+
+# A new stack has no older code to read its table, so it stores routing
+# records in their smallest form; an existing one keeps the form it has
+# (README: configuration) unless --param names one.
+ROUTING_FORM_GIVEN=0
+for p in "${PARAMS[@]+"${PARAMS[@]}"}"; do
+  case "$p" in DeflateRoutingRecords=*) ROUTING_FORM_GIVEN=1 ;; esac
+done
+if [ "$ROUTING_FORM_GIVEN" = 0 ]; then
+  if [ "$DRY" = 1 ]; then
+    echo "(dry run: a new stack would get DeflateRoutingRecords=dictionary; an existing one keeps its value)"
+  elif stack_missing; then
+    echo "deploy.sh: $STACK is a new stack: its routing records are stored deflated with the dictionary (DeflateRoutingRecords=dictionary)"
+    PARAMS+=(DeflateRoutingRecords=dictionary)
+  fi
 fi
 
 if command -v sam >/dev/null 2>&1; then
