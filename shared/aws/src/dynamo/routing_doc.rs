@@ -142,6 +142,14 @@ fn dictionary(number: u8) -> StoreResult<&'static [u8]> {
         })
 }
 
+/// What is left of `input` after the first `done` bytes.
+fn unread(input: &[u8], done: u64) -> &[u8] {
+    usize::try_from(done)
+        .ok()
+        .and_then(|done| input.get(done..))
+        .unwrap_or_default()
+}
+
 /// `json` deflated with dictionary `number`, after the mark and the number.
 fn deflate_with(number: u8, json: &[u8]) -> StoreResult<Vec<u8>> {
     let mut deflater = Compress::new(Compression::default(), false);
@@ -151,10 +159,7 @@ fn deflate_with(number: u8, json: &[u8]) -> StoreResult<Vec<u8>> {
     let mut out = Vec::with_capacity(json.len() / 4 + 64);
     out.extend_from_slice(&[DICTIONARY_MARK, number]);
     loop {
-        let rest = usize::try_from(deflater.total_in())
-            .ok()
-            .and_then(|done| json.get(done..))
-            .unwrap_or_default();
+        let rest = unread(json, deflater.total_in());
         if out.len() == out.capacity() {
             out.reserve(256);
         }
@@ -183,10 +188,7 @@ fn inflate_with(number: u8, deflated: &[u8]) -> StoreResult<Vec<u8>> {
         .map_err(corrupt)?;
     let mut json = Vec::with_capacity(deflated.len().saturating_mul(8).min(1 << 16));
     loop {
-        let rest = usize::try_from(inflater.total_in())
-            .ok()
-            .and_then(|done| deflated.get(done..))
-            .unwrap_or_default();
+        let rest = unread(deflated, inflater.total_in());
         if json.len() == json.capacity() {
             // One byte past the bound tells a record that inflates past it.
             let room = (MAX_INFLATED as usize + 1).saturating_sub(json.len());
