@@ -109,13 +109,15 @@ if [ "$DRY" = 0 ]; then
   done
 fi
 
-# Whether the stack is yet to be created (an error other than its absence
-# stops the deploy: nothing should be guessed).
+# Whether the stack is yet to be created: absent, or only reviewed (a
+# change set made, none run). An error other than its absence stops the
+# deploy: nothing should be guessed.
 stack_missing() {
   local out
   if out=$(aws cloudformation describe-stacks --stack-name "$STACK" \
     "${REGION_ARGS[@]+"${REGION_ARGS[@]}"}" --query 'Stacks[0].StackStatus' --output text 2>&1); then
-    return 1
+    [ "$out" = REVIEW_IN_PROGRESS ]
+    return
   fi
   case "$out" in
     *"does not exist"*) return 0 ;;

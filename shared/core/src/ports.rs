@@ -626,9 +626,9 @@ pub trait RoutingStore: Send + Sync {
     /// Agents that are members of the queue, with presence and load. Shared
     /// (`Arc`): a routing decision reads every member, and an adapter that
     /// keeps decoded agents hands them out without copying each. Their
-    /// state may lag the latest writes by a moment (an eventually
-    /// consistent read): what decides is a [`RoutingOp::Take`]'s
-    /// conditions, checked against the stored agent.
+    /// state is read strongly consistent: not every decision made from it
+    /// is checked again by the write (follow-up work has no
+    /// [`RoutingOp::Take`]).
     async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<Arc<AgentState>>>;
     /// Timers due at or before `now`, earliest first.
     async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>>;

@@ -188,15 +188,17 @@ impl DynamoStore {
         .await
     }
 
-    /// Read agents by id (see [`DynamoStore::batch_get`]), eventually
-    /// consistent: half a read unit each instead of one. Routing ranks on
-    /// what it reads, but the take it writes is conditioned on the agent's
-    /// stored version, presence and load, so a read that lags costs at
-    /// most that agent's turn (a lost race), never an offer past capacity.
+    /// Read agents by id (see [`DynamoStore::batch_get`]), strongly
+    /// consistent. An eventually consistent read would bill half, but not
+    /// everything routing decides from it is checked again when it writes:
+    /// follow-up work takes no capacity, so nothing conditions its offer on
+    /// the agent's presence, and an available-only take checks `used`, not
+    /// `active`. A lagging read would widen those gaps to the replication
+    /// lag.
     async fn agents_by_id(&self, ids: Vec<AgentId>) -> StoreResult<Vec<AgentState>> {
         let keys = ids.iter().map(|a| key(agent_pk(a), "AGENT")).collect();
         let mut out = self
-            .batch_get(keys, false)
+            .batch_get(keys, true)
             .await?
             .iter()
             .map(agent_from)
