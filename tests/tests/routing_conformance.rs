@@ -134,9 +134,33 @@ fn take(a: &str, version: u64, max_used_before: u32, profile: Option<u32>) -> Ro
         version,
         units: 1,
         max_used_before,
+        idle: false,
         profile: profile.map(|m| (ProfileName::parse("chat").unwrap(), m)),
         modes: vec!["auto"],
         at: Millis(T0 + 2),
+    }
+}
+
+/// A take of `units` that, with `idle`, only an agent holding nothing passes.
+fn take_units(a: &str, version: u64, units: u32, max_used_before: u32, idle: bool) -> RoutingOp {
+    RoutingOp::Take {
+        agent: aid(a),
+        version,
+        units,
+        max_used_before,
+        idle,
+        profile: None,
+        modes: vec!["auto"],
+        at: Millis(T0 + 2),
+    }
+}
+
+fn present(a: &str, version: u64, idle: bool) -> RoutingOp {
+    RoutingOp::Present {
+        agent: aid(a),
+        version,
+        idle,
+        modes: vec!["auto"],
     }
 }
 
@@ -177,7 +201,11 @@ fn item(q: &str, conv: &Conversation, priority: u32, since: i64, closes: i64) ->
 async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
     let a = agent("anna", 3, &["billing", "general"]);
     let st = s.put_agent(&a, WriteMode::Create).await.unwrap();
-    assert_eq!(st.version, 1);
+    let first = st.version;
+    assert!(
+        (1..1 << 52).contains(&first),
+        "a first version a JSON number holds exactly: {first}"
+    );
     assert_eq!(
         st.presence.status,
         BasePresence::Offline,
@@ -205,7 +233,7 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
     );
     let beat = s.heartbeat(&a.id, Millis(T0 + 9)).await.unwrap();
     assert_eq!(beat.heartbeat_at, Some(Millis(T0 + 9)));
-    assert_eq!((beat.version, &beat.presence), (1, &p));
+    assert_eq!((beat.version, &beat.presence), (first, &p));
     assert!(matches!(
         s.heartbeat(&aid("nobody"), Millis(T0)).await,
         Err(StoreError::NotFound(_))
@@ -215,7 +243,7 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
         ..a.clone()
     };
     let st = s.put_agent(&moved, WriteMode::Upsert).await.unwrap();
-    assert_eq!(st.version, 2);
+    assert_eq!(st.version, first + 1);
     assert_eq!(st.presence, p);
     assert!(s.queue_members(&qid("billing")).await.unwrap().is_empty());
     assert_eq!(
@@ -223,14 +251,15 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
         vec!["anna"]
     );
     let got = s.get_agent(&a.id).await.unwrap().unwrap();
-    assert_eq!(got.version, 2);
+    assert_eq!(got.version, first + 1);
     assert_eq!(got.presence.label.as_deref(), Some("Ready"));
     assert_eq!(got.heartbeat_at, Some(Millis(T0 + 9)), "kept by an update");
     assert!(matches!(
         s.set_presence(&aid("nobody"), &p).await,
         Err(StoreError::NotFound(_))
     ));
-    s.put_agent(&agent("bo", 1, &["sales"]), WriteMode::Create)
+    let bo = s
+        .put_agent(&agent("bo", 1, &["sales"]), WriteMode::Create)
         .await
         .unwrap();
     assert_eq!(names(s.list_agents().await.unwrap()), vec!["anna", "bo"]);
@@ -243,7 +272,7 @@ async fn agents_memberships_and_presence(s: Arc<dyn Store>) {
     let c = conversation(&s, "7700000000000101").await;
     s.apply(&[
         set(&c, 0, ConversationState::Assigned, "x"),
-        take("bo", 1, 0, None),
+        take("bo", bo.version, 0, None),
     ])
     .await
     .unwrap();
@@ -394,9 +423,11 @@ async fn conversation_writes_need_the_routing_version(s: Arc<dyn Store>) {
 }
 
 async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) {
-    s.put_agent(&agent("anna", 2, &["billing"]), WriteMode::Create)
+    let v = s
+        .put_agent(&agent("anna", 2, &["billing"]), WriteMode::Create)
         .await
-        .unwrap();
+        .unwrap()
+        .version;
     let online = PresenceSetting {
         status: BasePresence::Available,
         label: None,
@@ -410,7 +441,7 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
     conflict(
         s.apply(&[
             set(&c1, 0, ConversationState::Offered, "x"),
-            take("anna", 9, 1, None),
+            take("anna", v + 1, 1, None),
         ])
         .await,
     );
@@ -418,7 +449,7 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
     assert_eq!(untouched.rv, 0, "a failed condition writes nothing");
     s.apply(&[
         set(&c1, 0, ConversationState::Offered, "x"),
-        take("anna", 1, 1, Some(0)),
+        take("anna", v, 1, Some(0)),
     ])
     .await
     .unwrap();
@@ -426,13 +457,13 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
     conflict(
         s.apply(&[
             set(&c2, 0, ConversationState::Offered, "x"),
-            take("anna", 1, 1, Some(0)),
+            take("anna", v, 1, Some(0)),
         ])
         .await,
     );
     s.apply(&[
         set(&c2, 0, ConversationState::Offered, "x"),
-        take("anna", 1, 1, None),
+        take("anna", v, 1, None),
     ])
     .await
     .unwrap();
@@ -440,7 +471,7 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
     conflict(
         s.apply(&[
             set(&c3, 0, ConversationState::Offered, "x"),
-            take("anna", 1, 1, None),
+            take("anna", v, 1, None),
         ])
         .await,
     );
@@ -469,7 +500,7 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
     conflict(
         s.apply(&[
             set(&c3, 0, ConversationState::Offered, "x"),
-            take("anna", 1, 1, None),
+            take("anna", v, 1, None),
         ])
         .await,
     );
@@ -477,11 +508,138 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
     conflict(
         s.apply(&[
             set(&c3, 0, ConversationState::Offered, "x"),
-            take("ghost", 1, 1, None),
+            take("ghost", v, 1, None),
         ])
         .await,
     );
     assert_eq!(s.get_conversation(&c3.id).await.unwrap().unwrap().rv, 0);
+}
+
+/// Work that holds no capacity (follow-up work) is written with a check of
+/// the agent instead of a take: version, presence, and for work only an
+/// available agent may have, nothing held. An agent holding a
+/// conversation that costs no units is not available either.
+async fn checks_without_a_take_and_available_only_work(s: Arc<dyn Store>) {
+    let v = s
+        .put_agent(&agent("dana", 2, &["billing"]), WriteMode::Create)
+        .await
+        .unwrap()
+        .version;
+    let mut presence = PresenceSetting {
+        status: BasePresence::Available,
+        label: None,
+        set_at: Millis(T0),
+    };
+    s.set_presence(&aid("dana"), &presence).await.unwrap();
+    let mut c = Vec::new();
+    for i in 1..=4 {
+        c.push(conversation(&s, &format!("770000000000060{i}")).await);
+    }
+    let load = |s: Arc<dyn Store>| async move {
+        let a = s.get_agent(&aid("dana")).await.unwrap().unwrap();
+        (a.load.used, a.load.active)
+    };
+    s.apply(&[
+        set(&c[0], 0, ConversationState::Offered, "x"),
+        present("dana", v, true),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(load(s.clone()).await, (0, 0), "a check holds nothing");
+    for wrong in [present("dana", v + 1, false), present("ghost", v, false)] {
+        conflict(
+            s.apply(&[set(&c[1], 0, ConversationState::Offered, "x"), wrong])
+                .await,
+        );
+    }
+    assert_eq!(s.get_conversation(&c[1].id).await.unwrap().unwrap().rv, 0);
+    // A conversation that costs no units: busy, though no units are used.
+    s.apply(&[
+        set(&c[1], 0, ConversationState::Assigned, "x"),
+        take_units("dana", v, 0, 2, false),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(load(s.clone()).await, (0, 1));
+    for available_only in [take_units("dana", v, 1, 0, true), present("dana", v, true)] {
+        conflict(
+            s.apply(&[
+                set(&c[2], 0, ConversationState::Offered, "x"),
+                available_only,
+            ])
+            .await,
+        );
+    }
+    // Work Busy agents may have still passes, with or without a take.
+    s.apply(&[
+        set(&c[2], 0, ConversationState::Offered, "x"),
+        present("dana", v, false),
+    ])
+    .await
+    .unwrap();
+    s.apply(&[RoutingOp::Release {
+        agent: aid("dana"),
+        units: 0,
+        profile: None,
+        at: Millis(T0 + 3),
+    }])
+    .await
+    .unwrap();
+    s.apply(&[
+        set(&c[3], 0, ConversationState::Offered, "x"),
+        take_units("dana", v, 1, 0, true),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(load(s.clone()).await, (1, 1));
+    // Away: no check passes.
+    presence.status = BasePresence::Away;
+    s.set_presence(&aid("dana"), &presence).await.unwrap();
+    conflict(
+        s.apply(&[
+            set(&c[3], 1, ConversationState::Assigned, "x"),
+            present("dana", v, false),
+        ])
+        .await,
+    );
+    assert_eq!(s.get_conversation(&c[3].id).await.unwrap().unwrap().rv, 1);
+}
+
+/// An agent deleted and created again under the same id starts at another
+/// version: a write made from a read of the old one fails.
+async fn a_recreated_agent_refuses_writes_read_from_the_old_one(s: Arc<dyn Store>) {
+    let old = s
+        .put_agent(&agent("cleo", 2, &["billing"]), WriteMode::Create)
+        .await
+        .unwrap();
+    s.delete_agent(&aid("cleo")).await.unwrap();
+    let new = s
+        .put_agent(&agent("cleo", 2, &["general"]), WriteMode::Create)
+        .await
+        .unwrap();
+    assert_ne!(new.version, old.version);
+    let online = PresenceSetting {
+        status: BasePresence::Available,
+        label: None,
+        set_at: Millis(T0),
+    };
+    s.set_presence(&aid("cleo"), &online).await.unwrap();
+    let c = conversation(&s, "7700000000000701").await;
+    for stale in [
+        take("cleo", old.version, 1, None),
+        present("cleo", old.version, false),
+    ] {
+        conflict(
+            s.apply(&[set(&c, 0, ConversationState::Offered, "x"), stale])
+                .await,
+        );
+    }
+    s.apply(&[
+        set(&c, 0, ConversationState::Offered, "x"),
+        take("cleo", new.version, 1, None),
+    ])
+    .await
+    .unwrap();
 }
 
 async fn waiting_items_keep_queue_and_window_order(s: Arc<dyn Store>) {
@@ -772,11 +930,53 @@ mod dynamodb_record_forms {
     }
 }
 
+/// DynamoDB reads a queue's membership items with an eventually consistent
+/// query, which can still return one the agent's last edit deleted.
+mod dynamodb_lagging_membership {
+    use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    /// A membership item left behind (as a lagging query returns it) does
+    /// not make an agent whose configuration no longer lists the queue a
+    /// member.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_membership_item_left_behind_is_not_a_member() {
+        let store = switchboard_tests::dynamo_store().await;
+        let s: Arc<dyn Store> = store.clone();
+        s.put_agent(&agent("anna", 2, &["billing"]), WriteMode::Create)
+            .await
+            .unwrap();
+        s.put_agent(&agent("bo", 2, &["general"]), WriteMode::Create)
+            .await
+            .unwrap();
+        let client = aws_sdk_dynamodb::Client::new(&switchboard_tests::aws_config().await);
+        client
+            .put_item()
+            .table_name(store.table())
+            .item("PK", AttributeValue::S("QUEUE#general".into()))
+            .item("SK", AttributeValue::S("MEMBER#anna".into()))
+            .item("agent_id", AttributeValue::S("anna".into()))
+            .send()
+            .await
+            .unwrap();
+        let members: Vec<String> = s
+            .queue_members(&qid("general"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|a| a.agent.id.to_string())
+            .collect();
+        assert_eq!(members, vec!["bo"]);
+    }
+}
+
 switchboard_tests::store_suites!(
     agents_memberships_and_presence,
     queues_and_rulesets,
     conversation_writes_need_the_routing_version,
     capacity_conditions_hold_and_failures_write_nothing,
+    checks_without_a_take_and_available_only_work,
+    a_recreated_agent_refuses_writes_read_from_the_old_one,
     waiting_items_keep_queue_and_window_order,
     timers_come_due_in_order,
     canned_responses,

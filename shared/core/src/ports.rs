@@ -533,17 +533,29 @@ pub enum RoutingOp {
         at: Millis,
     },
     /// Hold capacity. Conditions: the agent's configuration version is
-    /// `version`, its used units are at most `max_used_before`, its stored
-    /// presence mode (`auto` or a sticky state) is one of `modes`, and with a
+    /// `version`, its used units are at most `max_used_before`, with `idle`
+    /// it holds no conversation at all (`active` is 0), its stored presence
+    /// mode (`auto` or a sticky state) is one of `modes`, and with a
     /// profile, its count for it is at most the given maximum.
     Take {
         agent: AgentId,
         version: u64,
         units: u32,
         max_used_before: u32,
+        idle: bool,
         profile: Option<(ProfileName, u32)>,
         modes: Vec<&'static str>,
         at: Millis,
+    },
+    /// Write nothing, only check that the agent may still be given work
+    /// that holds no capacity (follow-up work): it exists at configuration
+    /// version `version`, its stored presence mode is one of `modes`, and
+    /// with `idle` it holds nothing (no units, no conversations).
+    Present {
+        agent: AgentId,
+        version: u64,
+        idle: bool,
+        modes: Vec<&'static str>,
     },
     /// Give capacity back. Condition: at least that much is held.
     Release {
@@ -623,12 +635,13 @@ pub trait RoutingStore: Send + Sync {
     ) -> StoreResult<Vec<WaitingItem>>;
     /// How many are waiting, counting up to `up_to`.
     async fn count_waiting(&self, queue: &QueueId, up_to: usize) -> StoreResult<usize>;
-    /// Agents that are members of the queue, with presence and load. Shared
-    /// (`Arc`): a routing decision reads every member, and an adapter that
-    /// keeps decoded agents hands them out without copying each. Their
-    /// state is read strongly consistent: not every decision made from it
-    /// is checked again by the write (follow-up work has no
-    /// [`RoutingOp::Take`]).
+    /// Agents that are members of the queue (whose configuration lists it),
+    /// with presence and load. Shared (`Arc`): a routing decision reads
+    /// every member, and an adapter that keeps decoded agents hands them out
+    /// without copying each. Their state may lag behind the latest writes:
+    /// every decision made from it is checked again by the write
+    /// ([`RoutingOp::Take`], [`RoutingOp::Present`]), so a stale member
+    /// only loses a race.
     async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<Arc<AgentState>>>;
     /// Timers due at or before `now`, earliest first.
     async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>>;

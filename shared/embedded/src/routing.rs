@@ -28,7 +28,7 @@ use switchboard_core::ports::{
     StoreError, StoreResult, WriteMode, listed,
 };
 use switchboard_core::routing::model::{
-    Agent, AgentId, AgentLoad, AgentState, PresenceSetting, Queue, QueueId, Ruleset, RulesetId,
+    Agent, AgentId, AgentState, PresenceSetting, Queue, QueueId, Ruleset, RulesetId,
 };
 use switchboard_core::routing::record::{Routing, Timer, WaitingItem};
 use switchboard_core::sign_in::SignInCode;
@@ -127,24 +127,9 @@ impl RoutingConfigStore for RedbStore {
                             .remove(member_key(q, &agent.id).as_str())
                             .map_err(err)?;
                     }
-                    AgentState {
-                        agent: Agent {
-                            created_at: old.agent.created_at,
-                            ..agent.clone()
-                        },
-                        version: old.version + 1,
-                        presence: old.presence,
-                        load: old.load,
-                        heartbeat_at: old.heartbeat_at,
-                    }
+                    old.reconfigured(&agent)
                 }
-                None => AgentState {
-                    presence: PresenceSetting::offline(agent.created_at),
-                    agent: agent.clone(),
-                    version: 1,
-                    load: AgentLoad::default(),
-                    heartbeat_at: None,
-                },
+                None => AgentState::created(agent.clone()),
             };
             for q in &agent.queues {
                 members
@@ -396,11 +381,43 @@ fn load_agent<'p>(
     Ok(p.agents.get_mut(&key).expect("loaded above"))
 }
 
+/// The conditions [`RoutingOp::Take`] and [`RoutingOp::Present`] share:
+/// the configuration version, the stored presence mode, and with `idle`,
+/// nothing held at all.
+fn check_agent(
+    a: &AgentState,
+    version: u64,
+    modes: &[&'static str],
+    idle: bool,
+) -> StoreResult<()> {
+    let agent = &a.agent.id;
+    if a.version != version {
+        return Err(conflict(format!(
+            "agent {agent} changed (version {})",
+            a.version
+        )));
+    }
+    if !modes.contains(&a.presence.stored_mode()) {
+        return Err(conflict(format!(
+            "agent {agent} is {}",
+            a.presence.stored_mode()
+        )));
+    }
+    if idle && (a.load.used > 0 || a.load.active > 0) {
+        return Err(conflict(format!(
+            "agent {agent} is not available ({} conversations)",
+            a.load.active
+        )));
+    }
+    Ok(())
+}
+
 fn check_take(a: &AgentState, op: &RoutingOp) -> StoreResult<()> {
     let RoutingOp::Take {
         agent,
         version,
         max_used_before,
+        idle,
         profile,
         modes,
         ..
@@ -408,22 +425,11 @@ fn check_take(a: &AgentState, op: &RoutingOp) -> StoreResult<()> {
     else {
         return Ok(());
     };
-    if a.version != *version {
-        return Err(conflict(format!(
-            "agent {agent} changed (version {})",
-            a.version
-        )));
-    }
+    check_agent(a, *version, modes, *idle)?;
     if a.load.used > *max_used_before {
         return Err(conflict(format!(
             "agent {agent} has no room ({} used)",
             a.load.used
-        )));
-    }
-    if !modes.contains(&a.presence.stored_mode()) {
-        return Err(conflict(format!(
-            "agent {agent} is {}",
-            a.presence.stored_mode()
         )));
     }
     if let Some((p, max)) = profile
@@ -501,6 +507,15 @@ impl RoutingStore for RedbStore {
                         if let Some((name, _)) = profile {
                             *a.load.profiles.entry(name.clone()).or_default() += 1;
                         }
+                    }
+                    RoutingOp::Present {
+                        agent,
+                        version,
+                        idle,
+                        modes,
+                    } => {
+                        let a = load_agent(&mut p, &agents, agent)?;
+                        check_agent(a, *version, modes, *idle)?;
                     }
                     RoutingOp::Release {
                         agent,

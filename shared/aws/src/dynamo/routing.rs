@@ -9,7 +9,7 @@ use super::conv_items::{
 };
 use super::*;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::Delete;
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete};
 use aws_sdk_dynamodb::types::{ReturnValue, Select};
 use std::sync::Arc;
 use switchboard_core::Millis;
@@ -125,6 +125,40 @@ fn delete(
         .build())
 }
 
+/// The condition [`RoutingOp::Take`] and [`RoutingOp::Present`] share, with
+/// its values: the configuration version, the stored presence mode, and
+/// with `idle`, nothing held at all. It fails on an agent that is gone, as
+/// `version` is then missing.
+fn agent_condition(
+    agent: &AgentId,
+    version: u64,
+    modes: &[&'static str],
+    idle: bool,
+) -> StoreResult<(String, Vec<(&'static str, AttributeValue)>)> {
+    const MODE_NAMES: [&str; 8] = [":m0", ":m1", ":m2", ":m3", ":m4", ":m5", ":m6", ":m7"];
+    if modes.is_empty() {
+        // No presence is allowed: the condition can never hold.
+        return Err(StoreError::Conflict(format!(
+            "no presence may take work for agent {agent}"
+        )));
+    }
+    let Some(mode_names) = MODE_NAMES.get(..modes.len()) else {
+        return Err(StoreError::Conflict(format!(
+            "{} presence modes for agent {agent}; at most {} are known",
+            modes.len(),
+            MODE_NAMES.len()
+        )));
+    };
+    let mut values = vec![(":v", n(version as i64))];
+    values.extend(MODE_NAMES.iter().zip(modes).map(|(k, m)| (*k, s(*m))));
+    let mut cond = format!("version = :v AND presence IN ({})", mode_names.join(", "));
+    if idle {
+        cond.push_str(" AND used = :none AND active = :none");
+        values.push((":none", n(0)));
+    }
+    Ok((cond, values))
+}
+
 /// Every item of a list that can be read (see [`listed`]).
 fn decode_all<T>(items: &[Item], f: fn(&Item) -> StoreResult<T>) -> StoreResult<Vec<T>> {
     Ok(items
@@ -189,12 +223,7 @@ impl DynamoStore {
     }
 
     /// Read agents by id (see [`DynamoStore::batch_get`]), strongly
-    /// consistent. An eventually consistent read would bill half, but not
-    /// everything routing decides from it is checked again when it writes:
-    /// follow-up work takes no capacity, so nothing conditions its offer on
-    /// the agent's presence, and an available-only take checks `used`, not
-    /// `active`. A lagging read would widen those gaps to the replication
-    /// lag.
+    /// consistent.
     async fn agents_by_id(&self, ids: Vec<AgentId>) -> StoreResult<Vec<AgentState>> {
         let keys = ids.iter().map(|a| key(agent_pk(a), "AGENT")).collect();
         let mut out = self
@@ -275,6 +304,7 @@ impl DynamoStore {
                 version,
                 units,
                 max_used_before,
+                idle,
                 profile,
                 modes,
                 at,
@@ -282,16 +312,14 @@ impl DynamoStore {
                 let mut set =
                     "SET used = used + :u, active = active + :one, last_assigned_at = :at"
                         .to_string();
-                let mut cond = "version = :v AND used <= :max".to_string();
-                let mut values = vec![
+                let (mut cond, mut values) = agent_condition(agent, *version, modes, *idle)?;
+                cond.push_str(" AND used <= :max");
+                values.extend([
                     (":u", n(i64::from(*units))),
                     (":one", n(1)),
                     (":at", n(at.0)),
-                    (":v", n(*version as i64)),
                     (":max", n(i64::from(*max_used_before))),
-                ];
-                let mode_names: Vec<String> = (0..modes.len()).map(|i| format!(":m{i}")).collect();
-                cond.push_str(&format!(" AND presence IN ({})", mode_names.join(", ")));
+                ]);
                 let mut names = vec![];
                 if let Some((_, pmax)) = profile {
                     set.push_str(", pused.#p = if_not_exists(pused.#p, :zero) + :one");
@@ -306,23 +334,33 @@ impl DynamoStore {
                 if profile.is_some() {
                     names.push(("#p", pname.as_str()));
                 }
-                let mut vals: Vec<(&str, AttributeValue)> = values;
-                for (i, m) in modes.iter().enumerate() {
-                    vals.push((mode_names[i].as_str(), s(*m)));
-                }
-                if modes.is_empty() {
-                    // No presence is allowed: the condition can never hold.
-                    return Err(StoreError::Conflict(format!(
-                        "no presence may take work for agent {agent}"
-                    )));
-                }
                 vec![self.update(
                     key(agent_pk(agent), "AGENT"),
                     &set,
                     Some(&cond),
                     &names,
-                    vals,
+                    values,
                 )?]
+            }
+            RoutingOp::Present {
+                agent,
+                version,
+                idle,
+                modes,
+            } => {
+                let (cond, values) = agent_condition(agent, *version, modes, *idle)?;
+                let mut check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(agent_pk(agent), "AGENT")))
+                    .condition_expression(cond);
+                for (k, v) in values {
+                    check = check.expression_attribute_values(k, v);
+                }
+                vec![
+                    TransactWriteItem::builder()
+                        .condition_check(check.build().map_err(unavailable)?)
+                        .build(),
+                ]
             }
             RoutingOp::Release {
                 agent,
@@ -392,27 +430,12 @@ impl RoutingConfigStore for DynamoStore {
             let mut items = Vec::new();
             let state = match &existing {
                 None => {
-                    let state = AgentState {
-                        presence: PresenceSetting::offline(agent.created_at),
-                        agent: agent.clone(),
-                        version: 1,
-                        load: AgentLoad::default(),
-                        heartbeat_at: None,
-                    };
+                    let state = AgentState::created(agent.clone());
                     items.push(self.put(agent_item(&state)?, Some("attribute_not_exists(PK)"))?);
                     state
                 }
                 Some(old) => {
-                    let next = AgentState {
-                        agent: Agent {
-                            created_at: old.agent.created_at,
-                            ..agent.clone()
-                        },
-                        version: old.version + 1,
-                        presence: old.presence.clone(),
-                        load: old.load.clone(),
-                        heartbeat_at: old.heartbeat_at,
-                    };
+                    let next = old.reconfigured(agent);
                     items.push(self.update(
                         key(agent_pk(&agent.id), "AGENT"),
                         "SET doc = :doc, version = :next",
@@ -744,7 +767,10 @@ impl RoutingStore for DynamoStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let agents = self.agents_by_id(ids).await?;
+        let mut agents = self.agents_by_id(ids).await?;
+        // A membership item the query still returned after the agent left
+        // the queue (the query is eventually consistent) is not a member.
+        agents.retain(|a| a.agent.queues.contains(queue));
         Ok(agents.into_iter().map(Arc::new).collect())
     }
 

@@ -158,7 +158,42 @@ impl AsRef<AgentState> for AgentState {
     }
 }
 
+/// The highest configuration version a new agent starts at: versions stay
+/// below 2^53 after any number of edits a person could make, so a JSON
+/// number (a browser's `Number`) holds them exactly.
+const FIRST_VERSION_MAX: u64 = 1 << 52;
+
 impl AgentState {
+    /// A newly created agent: offline since its creation, holding nothing,
+    /// at a random first version. An agent deleted and created again under
+    /// the same id so starts somewhere else than the old one did, and a
+    /// routing write made from a read of the old one fails the new one's
+    /// version condition (it would pass if both started at 1).
+    pub fn created(agent: Agent) -> Self {
+        Self {
+            presence: PresenceSetting::offline(agent.created_at),
+            agent,
+            version: rand::random_range(1..FIRST_VERSION_MAX),
+            load: AgentLoad::default(),
+            heartbeat_at: None,
+        }
+    }
+
+    /// This agent with its configuration replaced by `agent` (keeping when
+    /// it was created), at the next version; presence and load stay.
+    pub fn reconfigured(&self, agent: &Agent) -> Self {
+        Self {
+            agent: Agent {
+                created_at: self.agent.created_at,
+                ..agent.clone()
+            },
+            version: self.version + 1,
+            presence: self.presence.clone(),
+            load: self.load.clone(),
+            heartbeat_at: self.heartbeat_at,
+        }
+    }
+
     /// Presence as others see it: sticky states as set, else from load.
     pub fn effective_presence(&self) -> BasePresence {
         if self.presence.status.is_sticky() {

@@ -202,24 +202,35 @@ pub fn considered<M: AsRef<AgentState>>(
     (listed, more)
 }
 
-/// The conditional capacity write for giving `agent` this conversation.
-pub fn take_op(agent: &AgentState, need: &Need<'_>, at: Millis) -> RoutingOp {
-    let units = need.capacity.units;
-    let mut max_used_before = agent.agent.capacity.saturating_sub(units);
-    if !need.allowed.contains(&BasePresence::Busy) {
-        // Only agents with nothing in hand are "available".
-        max_used_before = 0;
-    }
+/// What an agent's stored state must still be, when routing writes, for it
+/// to be given work that `need`s these presences: the stored presence modes
+/// that may take it (`auto` or the sticky states allowed), and whether only
+/// an idle agent may (when `Busy` is not allowed, only agents holding
+/// nothing are "available": no units and no conversations, as
+/// [`AgentState::effective_presence`] says).
+fn presence_condition(need: &Need<'_>) -> (Vec<&'static str>, bool) {
     let mut modes = Vec::new();
     if need.allowed.contains(&BasePresence::Available) || need.allowed.contains(&BasePresence::Busy)
     {
         modes.push("auto");
     }
     for p in need.allowed {
-        if p.is_sticky() {
+        if p.is_sticky() && !modes.contains(&p.as_str()) {
             modes.push(p.as_str());
         }
     }
+    (modes, !need.allowed.contains(&BasePresence::Busy))
+}
+
+/// The conditional capacity write for giving `agent` this conversation.
+pub fn take_op(agent: &AgentState, need: &Need<'_>, at: Millis) -> RoutingOp {
+    let units = need.capacity.units;
+    let (modes, idle) = presence_condition(need);
+    let max_used_before = if idle {
+        0
+    } else {
+        agent.agent.capacity.saturating_sub(units)
+    };
     let profile: Option<(ProfileName, u32)> = need.capacity.profile.as_ref().map(|p| {
         let limit = agent.agent.profiles.get(p).copied().unwrap_or(0);
         (p.clone(), limit.saturating_sub(1))
@@ -229,9 +240,22 @@ pub fn take_op(agent: &AgentState, need: &Need<'_>, at: Millis) -> RoutingOp {
         version: agent.version,
         units,
         max_used_before,
+        idle,
         profile,
         modes,
         at,
+    }
+}
+
+/// The condition for giving `agent` work that holds no capacity (follow-up
+/// work): the same configuration version and presence the read showed.
+pub fn present_op(agent: &AgentState, need: &Need<'_>) -> RoutingOp {
+    let (modes, idle) = presence_condition(need);
+    RoutingOp::Present {
+        agent: agent.agent.id.clone(),
+        version: agent.version,
+        idle,
+        modes,
     }
 }
 
@@ -381,12 +405,35 @@ mod tests {
         match take_op(&other, &n, Millis(1)) {
             RoutingOp::Take {
                 max_used_before,
+                idle,
                 modes,
                 ..
             } => {
-                assert_eq!(max_used_before, 0);
+                assert_eq!((max_used_before, idle), (0, true));
                 assert_eq!(modes, vec!["auto"]);
             }
+            other => panic!("{other:?}"),
+        }
+        // Work that holds no capacity is conditioned on the same presence.
+        assert_eq!(
+            present_op(&other, &n),
+            RoutingOp::Present {
+                agent: other.agent.id.clone(),
+                version: other.version,
+                idle: true,
+                modes: vec!["auto"],
+            }
+        );
+        n.allowed = &[BasePresence::Available, BasePresence::Busy];
+        match take_op(&other, &n, Millis(1)) {
+            RoutingOp::Take {
+                max_used_before,
+                idle,
+                ..
+            } => assert_eq!(
+                (max_used_before, idle),
+                (other.agent.capacity - cap.units, false)
+            ),
             other => panic!("{other:?}"),
         }
     }

@@ -3,7 +3,7 @@
 //! start with it), offer it on arrival in push mode, and the automated
 //! overflow message.
 
-use super::offers::{distribute_conversation, offer_decision, offer_ops};
+use super::offers::{distribute_conversation, offer_decision, offer_ops, refresh};
 use super::{Result, RoutingDeps, decision, load, need, set_conv, try_apply, waiting_item};
 use crate::event::InboundEvent;
 use crate::ids::ConversationId;
@@ -15,7 +15,6 @@ use crate::routing::record::{Routing, Timer, TimerKind, WaitingItem};
 use crate::routing::select::rank;
 use crate::time::Millis;
 use crate::workstreams::Workstream;
-use std::sync::Arc;
 
 /// Priority of a conversation no rule gave one (lower goes first).
 pub const DEFAULT_PRIORITY: u32 = 5;
@@ -389,9 +388,7 @@ async fn offer_on_arrival(
             return Ok(true);
         }
         lost.push(i);
-        if let Some(a) = deps.config.get_agent(&members[i].agent.id).await? {
-            members[i] = Arc::new(a);
-        }
+        refresh(deps, &mut members, i).await?;
     }
     Ok(false)
 }

@@ -11,7 +11,7 @@ use crate::routing::model::{
     AgentId, AgentState, BasePresence, Distribution, Mode, PresenceSetting, Queue,
 };
 use crate::routing::record::{Decision, Offer, Routing, Timer, TimerKind, WaitingItem};
-use crate::routing::select::{Need, Ranking, considered, qualifies, rank, take_op};
+use crate::routing::select::{Need, Ranking, considered, present_op, qualifies, rank, take_op};
 use crate::time::Millis;
 use crate::window::WINDOW_7D;
 use std::sync::Arc;
@@ -38,12 +38,13 @@ pub(super) fn offer_ops(
     d: Decision,
     now: Millis,
 ) -> Vec<RoutingOp> {
-    // Follow-up work costs no capacity: no take, and nothing to release.
-    let mut ops: Vec<RoutingOp> = r
-        .costs_capacity()
-        .then(|| take_op(agent, need, now))
-        .into_iter()
-        .collect();
+    // Follow-up work costs no capacity: no take, and nothing to release,
+    // but the agent's presence and configuration are checked all the same.
+    let mut ops = vec![if r.costs_capacity() {
+        take_op(agent, need, now)
+    } else {
+        present_op(agent, need)
+    }];
     if let (Some(q), Some(key)) = (r.queue.clone(), r.waiting_key.take()) {
         ops.push(RoutingOp::DeleteWaiting { queue: q, key });
     }
@@ -114,6 +115,22 @@ pub(super) fn offer_decision(
     d
 }
 
+/// Read `members[i]` again after it lost a race (it changed since it was
+/// read), so that the next conversation placed with the same members ranks
+/// it as it is now.
+pub(super) async fn refresh(
+    deps: &RoutingDeps,
+    members: &mut [Arc<AgentState>],
+    i: usize,
+) -> Result<()> {
+    if let Some(m) = members.get_mut(i)
+        && let Some(a) = deps.config.get_agent(&m.agent.id).await?
+    {
+        *m = Arc::new(a);
+    }
+    Ok(())
+}
+
 /// Try the queue's members for one waiting conversation, best first.
 /// `record_waiting`: write the reason when nobody qualifies (skipped when it
 /// would say the same again).
@@ -146,6 +163,7 @@ pub(super) async fn place(
             return Ok(Placement::Moved);
         }
         lost.push(i);
+        refresh(deps, members, i).await?;
     }
     let (agents, more) = considered(members, &ranking, None, &lost);
     let reason = if members.is_empty() {
