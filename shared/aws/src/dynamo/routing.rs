@@ -222,12 +222,16 @@ impl DynamoStore {
         .await
     }
 
-    /// Read agents by id (see [`DynamoStore::batch_get`]), strongly
-    /// consistent.
+    /// Read agents by id (see [`DynamoStore::batch_get`]), eventually
+    /// consistent: half the read units of a strong read. Routing decides
+    /// from what it reads, and everything it decides is checked again when
+    /// it writes (the version, presence and load conditions of
+    /// [`RoutingOp::Take`] and [`RoutingOp::Present`]), so a lagging read
+    /// costs at most a lost race, never a wrong write.
     async fn agents_by_id(&self, ids: Vec<AgentId>) -> StoreResult<Vec<AgentState>> {
         let keys = ids.iter().map(|a| key(agent_pk(a), "AGENT")).collect();
         let mut out = self
-            .batch_get(keys, true)
+            .batch_get(keys, false)
             .await?
             .iter()
             .map(agent_from)
