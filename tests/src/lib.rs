@@ -311,6 +311,29 @@ pub fn file_secrets(dir: &Path) -> Arc<FileSecrets> {
     Arc::new(FileSecrets::open(dir.join("secrets.json")).expect("secrets"))
 }
 
+/// Queue `general` and workstream `support` on page 1, with `general` as
+/// its fallback queue and these `features` and `distribution` settings
+/// besides.
+pub async fn general_workstream(
+    ch: &switchboard_core::channels::ChannelDeps,
+    features: serde_json::Value,
+    mut distribution: serde_json::Value,
+) {
+    let deps = ch.routing_deps();
+    switchboard_core::routing::admin::create_queue(
+        &deps,
+        serde_json::from_value(serde_json::json!({"id": "general", "name": "General"})).unwrap(),
+    )
+    .await
+    .unwrap();
+    distribution["fallback_queue"] = "general".into();
+    let ws = serde_json::json!({"id": "support", "name": "Support", "pages": [PAGE_1],
+        "locale": "en", "features": features, "distribution": distribution});
+    switchboard_core::channels::create_workstream(ch, serde_json::from_value(ws).unwrap())
+        .await
+        .unwrap();
+}
+
 /// Register the test account (and its two pages) in a store + secrets.
 pub async fn seed_account(
     store: &dyn AccountStore,

@@ -15,7 +15,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
-use switchboard_core::channels;
 use switchboard_core::event::{EventKind, InboundEvent};
 use switchboard_core::ids::{AccountId, ConversationId, PageId, Psid};
 use switchboard_core::messenger::Channel;
@@ -82,23 +81,13 @@ async fn no_agent_over_capacity_and_no_conversation_held_twice(aws: bool) {
     seed_account(store.as_ref(), secrets.as_ref(), clock.as_ref()).await;
     let ch = channel_deps(store.clone(), secrets, clock.clone());
     let deps: RoutingDeps = ch.routing_deps();
-    ra::create_queue(
-        &deps,
-        serde_json::from_value(json!({"id": "general", "name": "General"})).unwrap(),
-    )
-    .await
-    .unwrap();
-    channels::create_workstream(
+    general_workstream(
         &ch,
-        serde_json::from_value(
-            json!({"id": "support", "name": "Support", "pages": [PAGE_1], "locale": "en",
-            "distribution": {"fallback_queue": "general", "offer_timeout_seconds": 10,
-                "reclaim_after_seconds": 30, "handoff_after_seconds": 30}}),
-        )
-        .unwrap(),
+        json!({}),
+        json!({"offer_timeout_seconds": 10, "reclaim_after_seconds": 30,
+            "handoff_after_seconds": 30}),
     )
-    .await
-    .unwrap();
+    .await;
     for i in 0..AGENTS {
         let input = json!({"id": agent_id(i), "name": format!("Agent {i}"), "email": format!("a{i}@example.com"),
             "capacity": CAPACITY, "queues": ["general"]});

@@ -13,8 +13,8 @@ use switchboard_core::event::{EventKind, InboundEvent};
 use switchboard_core::ids::*;
 use switchboard_core::messenger::Channel;
 use switchboard_core::ports::{
-    AppendOutcome, Conversation, ConversationState, NewIds, RoutingOp, StoreError, StoreResult,
-    WriteMode,
+    AgentCondition, AppendOutcome, Conversation, ConversationState, NewIds, RoutingOp, StoreError,
+    StoreResult, WriteMode,
 };
 use switchboard_core::routing::model::*;
 use switchboard_core::routing::record::*;
@@ -128,40 +128,50 @@ fn long_routing(reason: &str) -> Routing {
     r
 }
 
-fn take(a: &str, version: u64, max_used_before: u32, profile: Option<u32>) -> RoutingOp {
-    RoutingOp::Take {
+/// A condition on agent `a` at `version`, with room for one unit, for work
+/// any presence but a sticky one may have (Available, Busy, Busy-DND by load).
+fn when(a: &str, version: u64, max_used_before: u32) -> AgentCondition {
+    AgentCondition {
         agent: aid(a),
         version,
-        units: 1,
+        capacity: 2,
         max_used_before,
-        idle: false,
-        profile: profile.map(|m| (ProfileName::parse("chat").unwrap(), m)),
-        modes: vec!["auto"],
+        profile: None,
+        sticky: vec![],
+        bands: LoadBand::ALL.to_vec(),
+    }
+}
+
+fn take(a: &str, version: u64, max_used_before: u32, profile: Option<u32>) -> RoutingOp {
+    RoutingOp::Take {
+        when: AgentCondition {
+            profile: profile.map(|m| (ProfileName::parse("chat").unwrap(), m)),
+            ..when(a, version, max_used_before)
+        },
+        units: 1,
         at: Millis(T0 + 2),
     }
 }
 
-/// A take of `units` that, with `idle`, only an agent holding nothing passes.
+/// A take of `units` that, with `idle`, only an agent holding nothing
+/// (Available) passes.
 fn take_units(a: &str, version: u64, units: u32, max_used_before: u32, idle: bool) -> RoutingOp {
     RoutingOp::Take {
-        agent: aid(a),
-        version,
+        when: available_only(when(a, version, max_used_before), idle),
         units,
-        max_used_before,
-        idle,
-        profile: None,
-        modes: vec!["auto"],
         at: Millis(T0 + 2),
     }
 }
 
 fn present(a: &str, version: u64, idle: bool) -> RoutingOp {
-    RoutingOp::Present {
-        agent: aid(a),
-        version,
-        idle,
-        modes: vec!["auto"],
+    RoutingOp::Present(available_only(when(a, version, 2), idle))
+}
+
+fn available_only(mut c: AgentCondition, only: bool) -> AgentCondition {
+    if only {
+        c.bands = vec![LoadBand::Idle];
     }
+    c
 }
 
 fn release(a: &str, profile: bool) -> RoutingOp {
@@ -515,26 +525,43 @@ async fn capacity_conditions_hold_and_failures_write_nothing(s: Arc<dyn Store>) 
     assert_eq!(s.get_conversation(&c3.id).await.unwrap().unwrap().rv, 0);
 }
 
+/// Agent `id`'s presence set to `status` (as of T0).
+async fn set_status(s: &Arc<dyn Store>, id: &str, status: BasePresence) {
+    let p = PresenceSetting {
+        status,
+        label: None,
+        set_at: Millis(T0),
+    };
+    s.set_presence(&aid(id), &p).await.unwrap();
+}
+
+/// A new available agent in billing: its version.
+async fn available_agent(s: &Arc<dyn Store>, id: &str, capacity: u32) -> u64 {
+    let v = s
+        .put_agent(&agent(id, capacity, &["billing"]), WriteMode::Create)
+        .await
+        .unwrap()
+        .version;
+    set_status(s, id, BasePresence::Available).await;
+    v
+}
+
+/// Four new conversations, of customers `{psids}1` to `{psids}4`.
+async fn four_conversations(s: &Arc<dyn Store>, psids: &str) -> Vec<Conversation> {
+    let mut c = Vec::new();
+    for i in 1..=4 {
+        c.push(conversation(s, &format!("{psids}{i}")).await);
+    }
+    c
+}
+
 /// Work that holds no capacity (follow-up work) is written with a check of
 /// the agent instead of a take: version, presence, and for work only an
 /// available agent may have, nothing held. An agent holding a
 /// conversation that costs no units is not available either.
 async fn checks_without_a_take_and_available_only_work(s: Arc<dyn Store>) {
-    let v = s
-        .put_agent(&agent("dana", 2, &["billing"]), WriteMode::Create)
-        .await
-        .unwrap()
-        .version;
-    let mut presence = PresenceSetting {
-        status: BasePresence::Available,
-        label: None,
-        set_at: Millis(T0),
-    };
-    s.set_presence(&aid("dana"), &presence).await.unwrap();
-    let mut c = Vec::new();
-    for i in 1..=4 {
-        c.push(conversation(&s, &format!("770000000000060{i}")).await);
-    }
+    let v = available_agent(&s, "dana", 2).await;
+    let c = four_conversations(&s, "770000000000060").await;
     let load = |s: Arc<dyn Store>| async move {
         let a = s.get_agent(&aid("dana")).await.unwrap().unwrap();
         (a.load.used, a.load.active)
@@ -593,8 +620,7 @@ async fn checks_without_a_take_and_available_only_work(s: Arc<dyn Store>) {
     .unwrap();
     assert_eq!(load(s.clone()).await, (1, 1));
     // Away: no check passes.
-    presence.status = BasePresence::Away;
-    s.set_presence(&aid("dana"), &presence).await.unwrap();
+    set_status(&s, "dana", BasePresence::Away).await;
     conflict(
         s.apply(&[
             set(&c[3], 1, ConversationState::Assigned, "x"),
@@ -603,6 +629,56 @@ async fn checks_without_a_take_and_available_only_work(s: Arc<dyn Store>) {
         .await,
     );
     assert_eq!(s.get_conversation(&c[3].id).await.unwrap().unwrap().rv, 1);
+}
+
+/// Presence as the load makes it (Available, Busy, Busy-DND when every unit
+/// is in use) is a condition of its own, and a sticky presence is allowed
+/// or not whatever the load.
+async fn presence_by_load_and_sticky_presence(s: Arc<dyn Store>) {
+    let v = available_agent(&s, "eve", 1).await;
+    let c = four_conversations(&s, "770000000000080").await;
+    let on = |bands: &[LoadBand], sticky: &[BasePresence]| AgentCondition {
+        capacity: 1,
+        bands: bands.to_vec(),
+        sticky: sticky.to_vec(),
+        ..when("eve", v, 1)
+    };
+    let offer = |c: &Conversation, op| {
+        let s = s.clone();
+        let conv = set(c, 0, ConversationState::Offered, "x");
+        async move { s.apply(&[conv, op]).await }
+    };
+    offer(&c[0], take_units("eve", v, 1, 0, false))
+        .await
+        .unwrap();
+    // Every unit in use: Busy-DND by load, which work for Available and
+    // Busy agents does not allow, even when it needs no units.
+    let available_or_busy = [LoadBand::Idle, LoadBand::Busy];
+    conflict(
+        offer(
+            &c[1],
+            RoutingOp::Take {
+                when: on(&available_or_busy, &[]),
+                units: 0,
+                at: Millis(T0 + 2),
+            },
+        )
+        .await,
+    );
+    conflict(offer(&c[1], RoutingOp::Present(on(&available_or_busy, &[]))).await);
+    offer(&c[1], RoutingOp::Present(on(&[LoadBand::Full], &[])))
+        .await
+        .unwrap();
+    // Away, holding work: allowed as Away, whatever the load; not by load.
+    set_status(&s, "eve", BasePresence::Away).await;
+    offer(
+        &c[2],
+        RoutingOp::Present(on(&[LoadBand::Idle], &[BasePresence::Away])),
+    )
+    .await
+    .unwrap();
+    conflict(offer(&c[3], RoutingOp::Present(on(&LoadBand::ALL, &[]))).await);
+    assert_eq!(s.get_conversation(&c[3].id).await.unwrap().unwrap().rv, 0);
 }
 
 /// An agent deleted and created again under the same id starts at another
@@ -618,12 +694,7 @@ async fn a_recreated_agent_refuses_writes_read_from_the_old_one(s: Arc<dyn Store
         .await
         .unwrap();
     assert_ne!(new.version, old.version);
-    let online = PresenceSetting {
-        status: BasePresence::Available,
-        label: None,
-        set_at: Millis(T0),
-    };
-    s.set_presence(&aid("cleo"), &online).await.unwrap();
+    set_status(&s, "cleo", BasePresence::Available).await;
     let c = conversation(&s, "7700000000000701").await;
     for stale in [
         take("cleo", old.version, 1, None),
@@ -976,6 +1047,7 @@ switchboard_tests::store_suites!(
     conversation_writes_need_the_routing_version,
     capacity_conditions_hold_and_failures_write_nothing,
     checks_without_a_take_and_available_only_work,
+    presence_by_load_and_sticky_presence,
     a_recreated_agent_refuses_writes_read_from_the_old_one,
     waiting_items_keep_queue_and_window_order,
     timers_come_due_in_order,

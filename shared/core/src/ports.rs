@@ -10,8 +10,8 @@ use crate::event::{EventKind, InboundEvent};
 use crate::ids::{AccountId, AppId, ContactId, ConversationId, PageId, Psid};
 use crate::provisioning::{Provisioning, ProvisioningState, TokenHealth};
 use crate::routing::model::{
-    Agent, AgentId, AgentState, PresenceSetting, ProfileName, Queue as RoutingQueue, QueueId,
-    Ruleset, RulesetId,
+    Agent, AgentId, AgentState, BasePresence, LoadBand, PresenceSetting, ProfileName,
+    Queue as RoutingQueue, QueueId, Ruleset, RulesetId,
 };
 use crate::routing::record::{Routing, Timer, WaitingItem};
 use crate::secret::Secret;
@@ -532,31 +532,17 @@ pub enum RoutingOp {
         routing: Box<Routing>,
         at: Millis,
     },
-    /// Hold capacity. Conditions: the agent's configuration version is
-    /// `version`, its used units are at most `max_used_before`, with `idle`
-    /// it holds no conversation at all (`active` is 0), its stored presence
-    /// mode (`auto` or a sticky state) is one of `modes`, and with a
-    /// profile, its count for it is at most the given maximum.
+    /// Hold capacity: `units` more used, one more conversation held (and
+    /// one more of the condition's profile), if the agent meets `when`.
     Take {
-        agent: AgentId,
-        version: u64,
+        when: AgentCondition,
         units: u32,
-        max_used_before: u32,
-        idle: bool,
-        profile: Option<(ProfileName, u32)>,
-        modes: Vec<&'static str>,
         at: Millis,
     },
-    /// Write nothing, only check that the agent may still be given work
-    /// that holds no capacity (follow-up work): it exists at configuration
-    /// version `version`, its stored presence mode is one of `modes`, and
-    /// with `idle` it holds nothing (no units, no conversations).
-    Present {
-        agent: AgentId,
-        version: u64,
-        idle: bool,
-        modes: Vec<&'static str>,
-    },
+    /// Write nothing, only check that the agent meets the condition: work
+    /// that holds no capacity (follow-up work) is given to them as it was
+    /// ranked, or not at all.
+    Present(AgentCondition),
     /// Give capacity back. Condition: at least that much is held.
     Release {
         agent: AgentId,
@@ -577,6 +563,70 @@ pub enum RoutingOp {
         psid: Psid,
         agent: AgentId,
     },
+}
+
+/// What an agent must still be when a routing write lands for it to be
+/// given the conversation it was ranked for: everything
+/// [`crate::routing::select::qualifies`] decided from the agent's state
+/// that can change (the conditions of [`RoutingOp::Take`] and
+/// [`RoutingOp::Present`]). A read of the agent that lags behind its
+/// latest writes can then cost a lost race, never a wrong write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCondition {
+    pub agent: AgentId,
+    /// The configuration version it was ranked with (its skills,
+    /// capacity, profiles and queues): a fail when gone, or changed.
+    pub version: u64,
+    /// Its capacity at that version, which tells [`LoadBand::Busy`] from
+    /// [`LoadBand::Full`].
+    pub capacity: u32,
+    /// The most units it may use before: its capacity less what the work needs.
+    pub max_used_before: u32,
+    /// With a capacity profile: the profile, and the most conversations
+    /// of it held before.
+    pub profile: Option<(ProfileName, u32)>,
+    /// The sticky presences (see [`BasePresence::is_sticky`]) it may be in.
+    pub sticky: Vec<BasePresence>,
+    /// The load bands it may be in while its presence follows its load.
+    pub bands: Vec<LoadBand>,
+}
+
+impl AgentCondition {
+    /// Whether no agent state at all meets it (no presence is allowed, or
+    /// the work needs more than the agent's capacity or profile limit).
+    pub fn never(&self) -> bool {
+        self.sticky.is_empty() && self.bands.is_empty()
+    }
+
+    /// Whether `a` meets it, and if not, why (for an adapter that holds
+    /// the agent in memory; a database adapter expresses the same).
+    pub fn holds(&self, a: &AgentState) -> Result<(), String> {
+        let id = &self.agent;
+        if a.version != self.version {
+            return Err(format!("agent {id} changed (version {})", a.version));
+        }
+        let status = a.presence.status;
+        let allowed = if status.is_sticky() {
+            self.sticky.contains(&status)
+        } else {
+            self.bands.contains(&a.load_band())
+        };
+        if !allowed {
+            return Err(format!(
+                "agent {id} is {} now",
+                a.effective_presence().as_str()
+            ));
+        }
+        if a.load.used > self.max_used_before {
+            return Err(format!("agent {id} has no room ({} used)", a.load.used));
+        }
+        if let Some((p, max)) = &self.profile
+            && a.load.profiles.get(p).copied().unwrap_or(0) > *max
+        {
+            return Err(format!("agent {id} has no room in profile {p}"));
+        }
+        Ok(())
+    }
 }
 
 /// The conversation write of one routing write: the conversation, its new
@@ -639,9 +689,11 @@ pub trait RoutingStore: Send + Sync {
     /// with presence and load. Shared (`Arc`): a routing decision reads
     /// every member, and an adapter that keeps decoded agents hands them out
     /// without copying each. Their state may lag behind the latest writes:
-    /// every decision made from it is checked again by the write
-    /// ([`RoutingOp::Take`], [`RoutingOp::Present`]), so a stale member
-    /// only loses a race.
+    /// whether a member may have the work is checked again by the write
+    /// ([`AgentCondition`]), so a stale member only loses a race; the order
+    /// members are ranked in, and a member who just made room being
+    /// missed, are not checked (the agent's pull and the sweep make up for
+    /// the latter).
     async fn queue_members(&self, queue: &QueueId) -> StoreResult<Vec<Arc<AgentState>>>;
     /// Timers due at or before `now`, earliest first.
     async fn due_timers(&self, now: Millis, limit: usize) -> StoreResult<Vec<Timer>>;

@@ -381,67 +381,6 @@ fn load_agent<'p>(
     Ok(p.agents.get_mut(&key).expect("loaded above"))
 }
 
-/// The conditions [`RoutingOp::Take`] and [`RoutingOp::Present`] share:
-/// the configuration version, the stored presence mode, and with `idle`,
-/// nothing held at all.
-fn check_agent(
-    a: &AgentState,
-    version: u64,
-    modes: &[&'static str],
-    idle: bool,
-) -> StoreResult<()> {
-    let agent = &a.agent.id;
-    if a.version != version {
-        return Err(conflict(format!(
-            "agent {agent} changed (version {})",
-            a.version
-        )));
-    }
-    if !modes.contains(&a.presence.stored_mode()) {
-        return Err(conflict(format!(
-            "agent {agent} is {}",
-            a.presence.stored_mode()
-        )));
-    }
-    if idle && (a.load.used > 0 || a.load.active > 0) {
-        return Err(conflict(format!(
-            "agent {agent} is not available ({} conversations)",
-            a.load.active
-        )));
-    }
-    Ok(())
-}
-
-fn check_take(a: &AgentState, op: &RoutingOp) -> StoreResult<()> {
-    let RoutingOp::Take {
-        agent,
-        version,
-        max_used_before,
-        idle,
-        profile,
-        modes,
-        ..
-    } = op
-    else {
-        return Ok(());
-    };
-    check_agent(a, *version, modes, *idle)?;
-    if a.load.used > *max_used_before {
-        return Err(conflict(format!(
-            "agent {agent} has no room ({} used)",
-            a.load.used
-        )));
-    }
-    if let Some((p, max)) = profile
-        && a.load.profiles.get(p).copied().unwrap_or(0) > *max
-    {
-        return Err(conflict(format!(
-            "agent {agent} has no room in profile {p}"
-        )));
-    }
-    Ok(())
-}
-
 #[async_trait]
 impl RoutingStore for RedbStore {
     async fn apply(&self, ops: &[RoutingOp]) -> StoreResult<()> {
@@ -492,30 +431,30 @@ impl RoutingStore for RedbStore {
                             }
                         }
                     }
-                    RoutingOp::Take {
-                        agent,
-                        units,
-                        profile,
-                        at,
-                        ..
-                    } => {
-                        let a = load_agent(&mut p, &agents, agent)?;
-                        check_take(a, op)?;
+                    RoutingOp::Take { when, units, at } => {
+                        let a = load_agent(&mut p, &agents, &when.agent)?;
+                        when.holds(a).map_err(conflict)?;
                         a.load.used += units;
                         a.load.active += 1;
                         a.load.last_assigned_at = Some(*at);
-                        if let Some((name, _)) = profile {
+                        if let Some((name, _)) = &when.profile {
                             *a.load.profiles.entry(name.clone()).or_default() += 1;
                         }
                     }
-                    RoutingOp::Present {
-                        agent,
-                        version,
-                        idle,
-                        modes,
-                    } => {
-                        let a = load_agent(&mut p, &agents, agent)?;
-                        check_agent(a, *version, modes, *idle)?;
+                    RoutingOp::Present(when) => {
+                        // Checked, not written: as this write left it, or as stored.
+                        let key = when.agent.to_string();
+                        let stored;
+                        let a = match p.agents.get(&key) {
+                            Some(a) => a,
+                            None => {
+                                stored = get::<AgentState>(&agents, &key)?.ok_or_else(|| {
+                                    conflict(format!("agent {} is gone", when.agent))
+                                })?;
+                                &stored
+                            }
+                        };
+                        when.holds(a).map_err(conflict)?;
                     }
                     RoutingOp::Release {
                         agent,

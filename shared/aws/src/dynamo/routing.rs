@@ -15,11 +15,12 @@ use std::sync::Arc;
 use switchboard_core::Millis;
 use switchboard_core::canned::{CannedResponse, CannedResponseId};
 use switchboard_core::ids::ConversationId;
+use switchboard_core::ports::{AgentCondition, RoutingConfigStore, RoutingOp, RoutingStore};
 use switchboard_core::ports::{Conversation, ConversationState, listed};
-use switchboard_core::ports::{RoutingConfigStore, RoutingOp, RoutingStore};
 use switchboard_core::routing::model::AgentId;
 use switchboard_core::routing::model::{
-    Agent, AgentLoad, AgentState, PresenceSetting, ProfileName, Queue, QueueId, Ruleset, RulesetId,
+    Agent, AgentLoad, AgentState, LoadBand, PresenceSetting, ProfileName, Queue, QueueId, Ruleset,
+    RulesetId,
 };
 use switchboard_core::routing::record::{Routing, Timer, WaitingItem, sortable};
 use switchboard_core::sign_in::SignInCode;
@@ -125,38 +126,86 @@ fn delete(
         .build())
 }
 
-/// The condition [`RoutingOp::Take`] and [`RoutingOp::Present`] share, with
-/// its values: the configuration version, the stored presence mode, and
-/// with `idle`, nothing held at all. It fails on an agent that is gone, as
-/// `version` is then missing.
-fn agent_condition(
-    agent: &AgentId,
-    version: u64,
-    modes: &[&'static str],
-    idle: bool,
-) -> StoreResult<(String, Vec<(&'static str, AttributeValue)>)> {
-    const MODE_NAMES: [&str; 8] = [":m0", ":m1", ":m2", ":m3", ":m4", ":m5", ":m6", ":m7"];
-    if modes.is_empty() {
-        // No presence is allowed: the condition can never hold.
+/// An [`AgentCondition`] as a condition expression, with its values and
+/// names: the version (missing on an agent that is gone, so it fails), room
+/// before the write, the profile's count, and the presence: a sticky one
+/// allowed, or `auto` in an allowed [`LoadBand`] (as
+/// [`AgentState::load_band`] derives it from `used`, `active` and the
+/// capacity the version pins).
+type Condition = (
+    String,
+    Vec<(&'static str, AttributeValue)>,
+    Vec<(&'static str, String)>,
+);
+
+fn agent_condition(when: &AgentCondition) -> StoreResult<Condition> {
+    const STICKY: [&str; 3] = [":s0", ":s1", ":s2"];
+    if when.never() {
         return Err(StoreError::Conflict(format!(
-            "no presence may take work for agent {agent}"
+            "agent {} cannot take it: no presence it may be in, or no room for it at all",
+            when.agent
         )));
     }
-    let Some(mode_names) = MODE_NAMES.get(..modes.len()) else {
+    let Some(sticky_names) = STICKY.get(..when.sticky.len()) else {
         return Err(StoreError::Conflict(format!(
-            "{} presence modes for agent {agent}; at most {} are known",
-            modes.len(),
-            MODE_NAMES.len()
+            "{} sticky presences for agent {}; there are {}",
+            when.sticky.len(),
+            when.agent,
+            STICKY.len()
         )));
     };
-    let mut values = vec![(":v", n(version as i64))];
-    values.extend(MODE_NAMES.iter().zip(modes).map(|(k, m)| (*k, s(*m))));
-    let mut cond = format!("version = :v AND presence IN ({})", mode_names.join(", "));
-    if idle {
-        cond.push_str(" AND used = :none AND active = :none");
-        values.push((":none", n(0)));
+    let mut values = vec![
+        (":v", n(when.version as i64)),
+        (":max", n(i64::from(when.max_used_before))),
+    ];
+    let mut names = Vec::new();
+    let mut presence = Vec::new();
+    if !sticky_names.is_empty() {
+        presence.push(format!("presence IN ({})", sticky_names.join(", ")));
+        values.extend(
+            sticky_names
+                .iter()
+                .zip(&when.sticky)
+                .map(|(k, p)| (*k, s(p.as_str()))),
+        );
     }
-    Ok((cond, values))
+    if !when.bands.is_empty() {
+        // No part starts with a parenthesis: DynamoDB refuses `((`. AND
+        // binds before OR.
+        values.push((":auto", s("auto")));
+        let holding = "(used > :zero OR active > :zero)";
+        let bands: Vec<String> = when
+            .bands
+            .iter()
+            .map(|b| match b {
+                LoadBand::Idle => "used = :zero AND active = :zero".to_string(),
+                LoadBand::Busy => format!("used < :cap AND {holding}"),
+                LoadBand::Full => format!("used >= :cap AND {holding}"),
+            })
+            .collect();
+        presence.push(match bands.as_slice() {
+            [_, _, _] => "presence = :auto".to_string(),
+            [one] => format!("presence = :auto AND {one}"),
+            more => format!("presence = :auto AND ({})", more.join(" OR ")),
+        });
+        if when.bands.len() < LoadBand::ALL.len() && when.bands.iter().any(|b| *b != LoadBand::Idle)
+        {
+            values.push((":cap", n(i64::from(when.capacity))));
+        }
+    }
+    let mut cond = match presence.as_slice() {
+        [one] => format!("version = :v AND used <= :max AND {one}"),
+        both => format!("version = :v AND used <= :max AND ({})", both.join(" OR ")),
+    };
+    if cond.contains(":zero") {
+        values.push((":zero", n(0)));
+    }
+    if let Some((p, pmax)) = &when.profile {
+        cond.push_str(" AND (attribute_not_exists(pused.#p) OR pused.#p <= :pmax)");
+        values.push((":pmax", n(i64::from(*pmax))));
+        names.push(("#p", p.to_string()));
+    }
+    Ok((cond, values, names))
 }
 
 /// Every item of a list that can be read (see [`listed`]).
@@ -223,11 +272,12 @@ impl DynamoStore {
     }
 
     /// Read agents by id (see [`DynamoStore::batch_get`]), eventually
-    /// consistent: half the read units of a strong read. Routing decides
-    /// from what it reads, and everything it decides is checked again when
-    /// it writes (the version, presence and load conditions of
-    /// [`RoutingOp::Take`] and [`RoutingOp::Present`]), so a lagging read
-    /// costs at most a lost race, never a wrong write.
+    /// consistent: half the read units of a strong read. Whether an agent
+    /// may have the work is checked again when routing writes (the
+    /// [`AgentCondition`] of [`RoutingOp::Take`] and [`RoutingOp::Present`]),
+    /// so a lagging read cannot give work to an agent who may not have it;
+    /// it can rank agents by a load a moment old, or miss one who just
+    /// made room (the agent's own pull, or the sweep, offers it then).
     async fn agents_by_id(&self, ids: Vec<AgentId>) -> StoreResult<Vec<AgentState>> {
         let keys = ids.iter().map(|a| key(agent_pk(a), "AGENT")).collect();
         let mut out = self
@@ -303,62 +353,43 @@ impl DynamoStore {
                 }
                 items
             }
-            RoutingOp::Take {
-                agent,
-                version,
-                units,
-                max_used_before,
-                idle,
-                profile,
-                modes,
-                at,
-            } => {
+            RoutingOp::Take { when, units, at } => {
+                let (cond, mut values, names) = agent_condition(when)?;
                 let mut set =
                     "SET used = used + :u, active = active + :one, last_assigned_at = :at"
                         .to_string();
-                let (mut cond, mut values) = agent_condition(agent, *version, modes, *idle)?;
-                cond.push_str(" AND used <= :max");
+                if when.profile.is_some() {
+                    set.push_str(", pused.#p = if_not_exists(pused.#p, :zero) + :one");
+                    if !values.iter().any(|(k, _)| *k == ":zero") {
+                        values.push((":zero", n(0)));
+                    }
+                }
                 values.extend([
                     (":u", n(i64::from(*units))),
                     (":one", n(1)),
                     (":at", n(at.0)),
-                    (":max", n(i64::from(*max_used_before))),
                 ]);
-                let mut names = vec![];
-                if let Some((_, pmax)) = profile {
-                    set.push_str(", pused.#p = if_not_exists(pused.#p, :zero) + :one");
-                    cond.push_str(" AND (attribute_not_exists(pused.#p) OR pused.#p <= :pmax)");
-                    values.push((":zero", n(0)));
-                    values.push((":pmax", n(i64::from(*pmax))));
-                }
-                let pname = profile
-                    .as_ref()
-                    .map(|(p, _)| p.to_string())
-                    .unwrap_or_default();
-                if profile.is_some() {
-                    names.push(("#p", pname.as_str()));
-                }
+                let names: Vec<(&str, &str)> =
+                    names.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 vec![self.update(
-                    key(agent_pk(agent), "AGENT"),
+                    key(agent_pk(&when.agent), "AGENT"),
                     &set,
                     Some(&cond),
                     &names,
                     values,
                 )?]
             }
-            RoutingOp::Present {
-                agent,
-                version,
-                idle,
-                modes,
-            } => {
-                let (cond, values) = agent_condition(agent, *version, modes, *idle)?;
+            RoutingOp::Present(when) => {
+                let (cond, values, names) = agent_condition(when)?;
                 let mut check = ConditionCheck::builder()
                     .table_name(&self.table)
-                    .set_key(Some(key(agent_pk(agent), "AGENT")))
+                    .set_key(Some(key(agent_pk(&when.agent), "AGENT")))
                     .condition_expression(cond);
                 for (k, v) in values {
                     check = check.expression_attribute_values(k, v);
+                }
+                for (k, v) in names {
+                    check = check.expression_attribute_names(k, v);
                 }
                 vec![
                     TransactWriteItem::builder()

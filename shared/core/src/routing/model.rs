@@ -158,6 +158,32 @@ impl AsRef<AgentState> for AgentState {
     }
 }
 
+/// Where an agent whose presence follows their load (`auto`) stands:
+/// holding nothing, holding something with units to spare, or holding
+/// something with every unit in use. Routing's writes condition on it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LoadBand {
+    /// No units used and no conversation held: Available.
+    Idle,
+    /// Something held, fewer units used than the capacity: Busy.
+    Busy,
+    /// Something held, every unit in use: Busy-DND.
+    Full,
+}
+
+impl LoadBand {
+    pub const ALL: [LoadBand; 3] = [Self::Idle, Self::Busy, Self::Full];
+
+    /// The presence others see for an agent in this band.
+    pub fn presence(self) -> BasePresence {
+        match self {
+            Self::Idle => BasePresence::Available,
+            Self::Busy => BasePresence::Busy,
+            Self::Full => BasePresence::BusyDnd,
+        }
+    }
+}
+
 /// The highest configuration version a new agent starts at: versions stay
 /// below 2^53 after any number of edits a person could make, so a JSON
 /// number (a browser's `Number`) holds them exactly.
@@ -198,12 +224,19 @@ impl AgentState {
     pub fn effective_presence(&self) -> BasePresence {
         if self.presence.status.is_sticky() {
             self.presence.status
-        } else if self.load.used == 0 && self.load.active == 0 {
-            BasePresence::Available
-        } else if self.load.used >= self.agent.capacity {
-            BasePresence::BusyDnd
         } else {
-            BasePresence::Busy
+            self.load_band().presence()
+        }
+    }
+
+    /// Where the agent's load puts them while their presence follows it.
+    pub fn load_band(&self) -> LoadBand {
+        if self.load.used == 0 && self.load.active == 0 {
+            LoadBand::Idle
+        } else if self.load.used >= self.agent.capacity {
+            LoadBand::Full
+        } else {
+            LoadBand::Busy
         }
     }
 

@@ -3,11 +3,11 @@
 //! in which order the queue's assignment method ranks them.
 
 use super::model::{
-    AgentId, AgentState, AssignmentMethod, BasePresence, CapacityNeed, ProfileName, Skill,
+    AgentId, AgentState, AssignmentMethod, BasePresence, CapacityNeed, LoadBand, Skill,
     SkillMatching,
 };
 use super::record::{AgentConsidered, AgentVerdict, MAX_AGENTS_LISTED};
-use crate::ports::RoutingOp;
+use crate::ports::{AgentCondition, RoutingOp};
 use crate::time::Millis;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -61,7 +61,10 @@ pub fn qualifies(agent: &AgentState, need: &Need<'_>) -> Result<u32, AgentVerdic
         return Err(AgentVerdict::Presence { presence: sticky });
     }
     let free = agent.free_units();
-    if free < need.capacity.units {
+    // As the write checks it: the units used and needed within the
+    // capacity (an agent over it, after their capacity was lowered, has no
+    // room even for work that needs none).
+    if agent.load.used.saturating_add(need.capacity.units) > agent.agent.capacity {
         return Err(AgentVerdict::Capacity {
             free,
             needed: need.capacity.units,
@@ -202,67 +205,61 @@ pub fn considered<M: AsRef<AgentState>>(
     (listed, more)
 }
 
-/// What an agent's stored state must still be, when routing writes, for it
-/// to be given work that `need`s these presences: the stored presence modes
-/// that may take it (`auto` or the sticky states allowed), and whether only
-/// an idle agent may (when `Busy` is not allowed, only agents holding
-/// nothing are "available": no units and no conversations, as
-/// [`AgentState::effective_presence`] says).
-fn presence_condition(need: &Need<'_>) -> (Vec<&'static str>, bool) {
-    let mut modes = Vec::new();
-    if need.allowed.contains(&BasePresence::Available) || need.allowed.contains(&BasePresence::Busy)
-    {
-        modes.push("auto");
-    }
+/// What `agent` must still be when the write lands for it to be given work
+/// that `need`s this (see [`AgentCondition`]): the same version, a presence
+/// `need` allows, and room for it. Work that needs more than the agent's
+/// capacity, or a profile it has no room in at all, gets a condition that
+/// never holds (a transfer writes without ranking first).
+pub fn agent_condition(agent: &AgentState, need: &Need<'_>) -> AgentCondition {
+    let mut sticky = Vec::new();
     for p in need.allowed {
-        if p.is_sticky() && !modes.contains(&p.as_str()) {
-            modes.push(p.as_str());
+        if p.is_sticky() && !sticky.contains(p) {
+            sticky.push(*p);
         }
     }
-    (modes, !need.allowed.contains(&BasePresence::Busy))
+    let mut bands: Vec<LoadBand> = LoadBand::ALL
+        .into_iter()
+        .filter(|b| need.allowed.contains(&b.presence()))
+        .collect();
+    let room = agent.agent.capacity.checked_sub(need.capacity.units);
+    let profile = need.capacity.profile.as_ref().map(|p| {
+        let limit = agent.agent.profiles.get(p).copied().unwrap_or(0);
+        (p.clone(), limit.checked_sub(1))
+    });
+    if room.is_none() || matches!(profile, Some((_, None))) {
+        sticky.clear();
+        bands.clear();
+    }
+    AgentCondition {
+        agent: agent.agent.id.clone(),
+        version: agent.version,
+        capacity: agent.agent.capacity,
+        max_used_before: room.unwrap_or(0),
+        profile: profile.map(|(p, max)| (p, max.unwrap_or(0))),
+        sticky,
+        bands,
+    }
 }
 
 /// The conditional capacity write for giving `agent` this conversation.
 pub fn take_op(agent: &AgentState, need: &Need<'_>, at: Millis) -> RoutingOp {
-    let units = need.capacity.units;
-    let (modes, idle) = presence_condition(need);
-    let max_used_before = if idle {
-        0
-    } else {
-        agent.agent.capacity.saturating_sub(units)
-    };
-    let profile: Option<(ProfileName, u32)> = need.capacity.profile.as_ref().map(|p| {
-        let limit = agent.agent.profiles.get(p).copied().unwrap_or(0);
-        (p.clone(), limit.saturating_sub(1))
-    });
     RoutingOp::Take {
-        agent: agent.agent.id.clone(),
-        version: agent.version,
-        units,
-        max_used_before,
-        idle,
-        profile,
-        modes,
+        when: agent_condition(agent, need),
+        units: need.capacity.units,
         at,
     }
 }
 
 /// The condition for giving `agent` work that holds no capacity (follow-up
-/// work): the same configuration version and presence the read showed.
+/// work): everything a take would check, writing nothing.
 pub fn present_op(agent: &AgentState, need: &Need<'_>) -> RoutingOp {
-    let (modes, idle) = presence_condition(need);
-    RoutingOp::Present {
-        agent: agent.agent.id.clone(),
-        version: agent.version,
-        idle,
-        modes,
-    }
+    RoutingOp::Present(agent_condition(agent, need))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routing::model::{Agent, AgentLoad, PresenceSetting};
+    use crate::routing::model::{Agent, AgentLoad, PresenceSetting, ProfileName};
 
     pub(crate) fn agent(id: &str, capacity: u32, used: u32, skills: &[(&str, u8)]) -> AgentState {
         AgentState {
@@ -402,39 +399,79 @@ mod tests {
                 presence: BasePresence::Busy
             })
         ));
-        match take_op(&other, &n, Millis(1)) {
-            RoutingOp::Take {
-                max_used_before,
-                idle,
-                modes,
-                ..
-            } => {
-                assert_eq!((max_used_before, idle), (0, true));
-                assert_eq!(modes, vec!["auto"]);
-            }
-            other => panic!("{other:?}"),
-        }
-        // Work that holds no capacity is conditioned on the same presence.
+        let only_available = agent_condition(&other, &n);
         assert_eq!(
-            present_op(&other, &n),
-            RoutingOp::Present {
-                agent: other.agent.id.clone(),
-                version: other.version,
-                idle: true,
-                modes: vec!["auto"],
-            }
+            (only_available.sticky.clone(), only_available.bands.clone()),
+            (vec![], vec![LoadBand::Idle])
         );
-        n.allowed = &[BasePresence::Available, BasePresence::Busy];
-        match take_op(&other, &n, Millis(1)) {
-            RoutingOp::Take {
-                max_used_before,
-                idle,
-                ..
-            } => assert_eq!(
-                (max_used_before, idle),
-                (other.agent.capacity - cap.units, false)
-            ),
-            other => panic!("{other:?}"),
+        // Work that holds no capacity is conditioned the same way.
+        assert_eq!(present_op(&other, &n), RoutingOp::Present(only_available));
+    }
+
+    /// The write's condition holds exactly when `qualifies` says the agent
+    /// may take it, as far as the agent's changing state goes (presence,
+    /// load, capacity, profile; skills, declines and affinity are the
+    /// conversation's or pinned by the version): over every allowed set of
+    /// presences, every presence, loads, capacities, units and profiles.
+    #[test]
+    fn the_write_condition_is_what_qualifies_decides() {
+        let no_skills = BTreeMap::new();
+        let no_declines = BTreeMap::new();
+        let chat = ProfileName::parse("chat").unwrap();
+        let mut checked = 0;
+        for mask in 0..32u32 {
+            let allowed: Vec<BasePresence> = BasePresence::ALL
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, p)| p)
+                .collect();
+            for status in BasePresence::ALL {
+                for (capacity, units, used, active) in
+                    itertools_product(&[0, 1, 2], &[0, 1, 2], &[0, 1, 2], &[0, 1])
+                {
+                    for (limit, held) in [(None, 0), (Some(0), 0), (Some(1), 0), (Some(1), 1)] {
+                        let mut a = agent("a", capacity, used, &[]);
+                        a.load.active = active;
+                        a.presence.status = status;
+                        let cap = CapacityNeed {
+                            units,
+                            profile: limit.map(|_| chat.clone()),
+                        };
+                        if let Some(l) = limit {
+                            a.agent.profiles.insert(chat.clone(), l);
+                            a.load.profiles.insert(chat.clone(), held);
+                        }
+                        let mut n = need(&no_skills, &cap, &no_declines, SkillMatching::None);
+                        n.allowed = &allowed;
+                        let condition = agent_condition(&a, &n);
+                        assert_eq!(
+                            condition.holds(&a).is_ok(),
+                            qualifies(&a, &n).is_ok(),
+                            "{allowed:?} {status:?} capacity {capacity} units {units} \
+                             used {used} active {active} profile {limit:?}/{held}: {:?} {:?}",
+                            condition.holds(&a),
+                            qualifies(&a, &n)
+                        );
+                        checked += 1;
+                    }
+                }
+            }
         }
+        assert_eq!(checked, 32 * 5 * 54 * 4);
+    }
+
+    fn itertools_product(a: &[u32], b: &[u32], c: &[u32], d: &[u32]) -> Vec<(u32, u32, u32, u32)> {
+        let mut out = Vec::new();
+        for &w in a {
+            for &x in b {
+                for &y in c {
+                    for &z in d {
+                        out.push((w, x, y, z));
+                    }
+                }
+            }
+        }
+        out
     }
 }

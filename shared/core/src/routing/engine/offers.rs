@@ -117,16 +117,20 @@ pub(super) fn offer_decision(
 
 /// Read `members[i]` again after it lost a race (it changed since it was
 /// read), so that the next conversation placed with the same members ranks
-/// it as it is now.
+/// it as it is now; one deleted meanwhile stays in the list as offline.
 pub(super) async fn refresh(
     deps: &RoutingDeps,
     members: &mut [Arc<AgentState>],
     i: usize,
 ) -> Result<()> {
-    if let Some(m) = members.get_mut(i)
-        && let Some(a) = deps.config.get_agent(&m.agent.id).await?
-    {
-        *m = Arc::new(a);
+    if let Some(m) = members.get_mut(i) {
+        *m = Arc::new(match deps.config.get_agent(&m.agent.id).await? {
+            Some(a) => a,
+            None => AgentState {
+                presence: PresenceSetting::offline(deps.clock.now()),
+                ..m.as_ref().clone()
+            },
+        });
     }
     Ok(())
 }
