@@ -681,6 +681,84 @@ async fn presence_by_load_and_sticky_presence(s: Arc<dyn Store>) {
     assert_eq!(s.get_conversation(&c[3].id).await.unwrap().unwrap().rv, 0);
 }
 
+/// The adapter's check of an [`AgentCondition`] is the domain's
+/// [`AgentCondition::holds`]: for every set of load bands, sticky
+/// presences, room and profile, against an agent idle, busy, full, away
+/// and offline (with a profile count), a `Present` passes exactly when
+/// `holds` says so.
+async fn the_adapter_checks_what_the_condition_holds(s: Arc<dyn Store>) {
+    let chat = ProfileName::parse("chat").unwrap();
+    let mut fay = agent("fay", 2, &["billing"]);
+    fay.profiles.insert(chat.clone(), 3);
+    let v = s.put_agent(&fay, WriteMode::Create).await.unwrap().version;
+    set_status(&s, "fay", BasePresence::Available).await;
+    let c = four_conversations(&s, "770000000000090").await;
+    let grow = |c: &Conversation| {
+        let op = RoutingOp::Take {
+            when: AgentCondition {
+                profile: Some((chat.clone(), 2)),
+                ..when("fay", v, 1)
+            },
+            units: 1,
+            at: Millis(T0 + 2),
+        };
+        (set(c, 0, ConversationState::Assigned, "x"), op)
+    };
+    let stickies = [
+        vec![],
+        vec![BasePresence::Away],
+        vec![
+            BasePresence::BusyDnd,
+            BasePresence::Away,
+            BasePresence::Offline,
+        ],
+    ];
+    let mut checked = [0, 0];
+    for step in 0..5 {
+        match step {
+            1 | 2 => {
+                let (conv, take) = grow(&c[step - 1]);
+                s.apply(&[conv, take]).await.unwrap();
+            }
+            3 => set_status(&s, "fay", BasePresence::Away).await,
+            4 => set_status(&s, "fay", BasePresence::Offline).await,
+            _ => {}
+        }
+        let now = s.get_agent(&aid("fay")).await.unwrap().unwrap();
+        for mask in 0..8usize {
+            let bands: Vec<LoadBand> = LoadBand::ALL
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, b)| b)
+                .collect();
+            for sticky in &stickies {
+                for profile in [None, Some((chat.clone(), 0)), Some((chat.clone(), 1))] {
+                    for max_used_before in [0, 1, 2] {
+                        let condition = AgentCondition {
+                            bands: bands.clone(),
+                            sticky: sticky.clone(),
+                            profile: profile.clone(),
+                            ..when("fay", v, max_used_before)
+                        };
+                        let expected = condition.holds(&now);
+                        let got = s.apply(&[RoutingOp::Present(condition.clone())]).await;
+                        match (&expected, &got) {
+                            (Ok(()), Ok(())) => checked[0] += 1,
+                            (Err(_), Err(StoreError::Conflict(_))) => checked[1] += 1,
+                            _ => panic!(
+                                "{condition:?} on {now:?}: {expected:?}, the adapter {got:?}"
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked[0] + checked[1], 5 * 8 * 3 * 3 * 3);
+    assert!(checked[0] > 40 && checked[1] > 40, "{checked:?}");
+}
+
 /// An agent deleted and created again under the same id starts at another
 /// version: a write made from a read of the old one fails.
 async fn a_recreated_agent_refuses_writes_read_from_the_old_one(s: Arc<dyn Store>) {
@@ -1048,6 +1126,7 @@ switchboard_tests::store_suites!(
     capacity_conditions_hold_and_failures_write_nothing,
     checks_without_a_take_and_available_only_work,
     presence_by_load_and_sticky_presence,
+    the_adapter_checks_what_the_condition_holds,
     a_recreated_agent_refuses_writes_read_from_the_old_one,
     waiting_items_keep_queue_and_window_order,
     timers_come_due_in_order,

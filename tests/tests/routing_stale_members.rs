@@ -19,7 +19,7 @@ use switchboard_core::ports::{
 use switchboard_core::routing::admin as ra;
 use switchboard_core::routing::engine::RoutingDeps;
 use switchboard_core::routing::model::{AgentId, AgentState, QueueId};
-use switchboard_core::routing::record::{Routing, Timer, WaitingItem};
+use switchboard_core::routing::record::{AgentVerdict, Routing, Timer, WaitingItem};
 use switchboard_core::{ManualClock, Millis};
 use switchboard_tests::*;
 
@@ -187,6 +187,18 @@ async fn stale_members_never_get_work_they_may_not_have(aws: bool) {
             "{what} is not given to an agent who is away or offline: {:?}",
             r.decisions.last()
         );
+        // It was tried with both (the snapshot says they qualify), and the
+        // write refused each.
+        let lost: Vec<String> = r
+            .decisions
+            .last()
+            .unwrap()
+            .agents
+            .iter()
+            .filter(|a| a.verdict == AgentVerdict::LostRace)
+            .map(|a| a.agent.to_string())
+            .collect();
+        assert_eq!(lost, ["agent-0", "agent-1"], "{what}: {:?}", r.decisions);
         waiting.push(conv.id);
     }
     for i in 0..2 {

@@ -126,18 +126,19 @@ fn delete(
         .build())
 }
 
-/// An [`AgentCondition`] as a condition expression, with its values and
-/// names: the version (missing on an agent that is gone, so it fails), room
-/// before the write, the profile's count, and the presence: a sticky one
-/// allowed, or `auto` in an allowed [`LoadBand`] (as
-/// [`AgentState::load_band`] derives it from `used`, `active` and the
-/// capacity the version pins).
+/// A condition expression, with its values and names.
 type Condition = (
     String,
     Vec<(&'static str, AttributeValue)>,
     Vec<(&'static str, String)>,
 );
 
+/// An [`AgentCondition`] as a condition expression, with its values and
+/// names: the version (missing on an agent that is gone, so it fails), room
+/// before the write, the profile's count, and the presence: a sticky one
+/// allowed, or `auto` in an allowed [`LoadBand`] (as
+/// [`AgentState::load_band`] derives it from `used`, `active` and the
+/// capacity the version pins).
 fn agent_condition(when: &AgentCondition) -> StoreResult<Condition> {
     const STICKY: [&str; 3] = [":s0", ":s1", ":s2"];
     if when.never() {
@@ -170,8 +171,8 @@ fn agent_condition(when: &AgentCondition) -> StoreResult<Condition> {
         );
     }
     if !when.bands.is_empty() {
-        // No part starts with a parenthesis: DynamoDB refuses `((`. AND
-        // binds before OR.
+        // No part starts with a parenthesis, so none is nested directly in
+        // another (DynamoDB refuses `((x))` as redundant). AND binds before OR.
         values.push((":auto", s("auto")));
         let holding = "(used > :zero OR active > :zero)";
         let bands: Vec<String> = when

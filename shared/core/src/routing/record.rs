@@ -59,6 +59,9 @@ impl AgentVerdict {
         match self {
             Self::Chosen => "chosen".into(),
             Self::Presence { presence } => format!("presence is {}", presence.as_str()),
+            // Work that needs no units is refused only to an agent over
+            // their capacity (it was lowered while they held work).
+            Self::Capacity { needed: 0, .. } => "over capacity".into(),
             Self::Capacity { free, needed } => {
                 format!("{free} capacity units free, needs {needed}")
             }

@@ -408,8 +408,9 @@ mod tests {
         assert_eq!(present_op(&other, &n), RoutingOp::Present(only_available));
     }
 
-    /// The write's condition holds exactly when `qualifies` says the agent
-    /// may take it, as far as the agent's changing state goes (presence,
+    /// The write's condition, made from a read of the agent, holds exactly
+    /// when `qualifies` says the agent as they are now may take it, as far
+    /// as the agent's changing state goes (presence,
     /// load, capacity, profile; skills, declines and affinity are the
     /// conversation's or pinned by the version): over every allowed set of
     /// presences, every presence, loads, capacities, units and profiles.
@@ -444,7 +445,13 @@ mod tests {
                         }
                         let mut n = need(&no_skills, &cap, &no_declines, SkillMatching::None);
                         n.allowed = &allowed;
-                        let condition = agent_condition(&a, &n);
+                        // Built from the agent as a stale read saw them
+                        // (idle and available, the same configuration),
+                        // checked against them as they are now.
+                        let mut read = a.clone();
+                        read.load = AgentLoad::default();
+                        read.presence.status = BasePresence::Available;
+                        let condition = agent_condition(&read, &n);
                         assert_eq!(
                             condition.holds(&a).is_ok(),
                             qualifies(&a, &n).is_ok(),
